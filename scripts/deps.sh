@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what mlpipe needs to build, test and run its demo, from Debian 12's
+# packages. Idempotent: installs only what is missing, so a second call is fast.
+# Usage: scripts/deps.sh [build|bench]   (default: build = build + test + demo)
+set -euo pipefail
+
+want=(
+  build-essential cmake ninja-build pkg-config git
+  libssl-dev libsqlite3-dev libyaml-cpp-dev nlohmann-json3-dev libfmt-dev libcli11-dev
+  libcpp-httplib-dev libxgboost-dev xgboost libeigen3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3 sqlite3 curl procps
+)
+if [[ "${1:-build}" == bench ]]; then
+  want+=(python3-xgboost python3-pandas python3-sklearn snakemake make wrk hyperfine)
+fi
+
+missing=()
+for p in "${want[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+echo "deps: installing ${missing[*]}" >&2
+if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; else SUDO=; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get -o DPkg::Lock::Timeout=600 update -q
+$SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}"

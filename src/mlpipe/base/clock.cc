@@ -1,0 +1,45 @@
+#include "mlpipe/base/clock.h"
+
+#include <ctime>
+#include <thread>
+
+namespace mlpipe {
+namespace {
+
+int64_t ReadClock(clockid_t id) {
+  timespec ts{};
+  clock_gettime(id, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+class RealClockImpl : public Clock {
+ public:
+  int64_t MonotonicNanos() const override { return ReadClock(CLOCK_MONOTONIC); }
+  int64_t WallNanos() const override { return ReadClock(CLOCK_REALTIME); }
+  void SleepFor(int64_t nanos) override { std::this_thread::sleep_for(std::chrono::nanoseconds(nanos)); }
+};
+
+}  // namespace
+
+Clock& RealClock() {
+  static RealClockImpl clock;
+  return clock;
+}
+
+int64_t FakeClock::MonotonicNanos() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return mono_;
+}
+
+int64_t FakeClock::WallNanos() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return wall_;
+}
+
+void FakeClock::Advance(int64_t nanos) {
+  std::lock_guard<std::mutex> lock(mu_);
+  mono_ += nanos;
+  wall_ += nanos;
+}
+
+}  // namespace mlpipe

@@ -1,0 +1,33 @@
+#include "mlpipe/base/strings.h"
+
+#include <gtest/gtest.h>
+
+namespace mlpipe {
+namespace {
+
+TEST(StringsTest, SplitJoinRoundTrip) {
+  auto parts = Split("a.b..c", '.');
+  ASSERT_EQ(parts.size(), 4u);
+  EXPECT_EQ(parts[2], "");
+  EXPECT_EQ(Join(parts, "."), "a.b..c");
+}
+
+TEST(StringsTest, ClosestMatchSuggestsTypos) {
+  std::vector<std::string> keys = {"run", "inputs", "outputs", "retries", "timeout"};
+  EXPECT_EQ(ClosestMatch("retires", keys), "retries");
+  EXPECT_EQ(ClosestMatch("ouputs", keys), "outputs");
+  EXPECT_EQ(ClosestMatch("zzzzzz", keys), "");
+}
+
+TEST(StringsTest, FormatsDurationsAndBytes) {
+  EXPECT_EQ(FormatDuration(340'000'000), "340ms");
+  EXPECT_EQ(FormatDuration(1'500'000'000), "1.5s");
+  EXPECT_EQ(FormatDuration(125'000'000'000), "2m05s");
+  EXPECT_EQ(FormatBytes(1536), "1.5 KiB");
+  EXPECT_EQ(FormatBytes(12), "12 B");
+}
+
+TEST(StringsTest, Trim) { EXPECT_EQ(Trim("  x y\r\n"), "x y"); }
+
+}  // namespace
+}  // namespace mlpipe

@@ -1,0 +1,119 @@
+// The pipeline spec as plain data: what a pipeline YAML file says, after
+// parsing and validation, with placeholders still unresolved.
+//
+// Produced by LoadPipeline (spec/loader.h); consumed by the engine, which
+// resolves placeholders per step at run time (spec/placeholders.h).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace mlpipe::spec {
+
+// 1-based line and column of a YAML node; file is the path as given.
+struct SourceLocation {
+  std::string file;
+  int line = 0;
+  int column = 0;
+  std::string ToString() const;  // "file:line:column"
+};
+
+enum class ParamType { kInt, kFloat, kString, kBool, kList };
+const char* ParamTypeName(ParamType type);  // "int", "float", "string", "bool", "list"
+
+struct ParamSpec {
+  std::string name;
+  ParamType type = ParamType::kString;
+  nlohmann::json default_value;  // typed: number_integer, number_float, string, boolean, array
+  std::string description;
+  SourceLocation loc;
+};
+
+// An input of a step: either a source (a file or folder relative to the
+// pipeline file's folder; any value containing '/') or another step's output
+// written "STEP.OUTPUT".
+struct InputBinding {
+  enum class Kind { kSource, kStepOutput };
+  std::string name;
+  Kind kind = Kind::kSource;
+  std::string source_path;  // kSource: as written in the spec (relative to PipelineSpec::dir)
+  std::string step;         // kStepOutput
+  std::string output;       // kStepOutput
+  std::string type;         // declared input type (from the component), "" if untyped
+  SourceLocation loc;
+};
+
+struct OutputSpec {
+  std::string name;
+  std::string type;  // dataset, model, metrics, transform, report, ... ("" = untyped)
+  SourceLocation loc;
+};
+
+struct Resources {
+  double cpus = 1.0;         // slots taken from the -j budget (at least 1 when > 0)
+  int64_t memory_bytes = 0;  // 0 = not limited / not accounted
+};
+
+struct StepSpec {
+  std::string name;
+  SourceLocation loc;
+  // Where the implementation came from: "" inline, a component file path
+  // ("./components/x.yaml" as written), or a built-in name ("mlpipe/train").
+  std::string uses;
+  // Non-empty for a built-in component ("train", "split", ...); then
+  // `command` is empty and the engine runs the built-in instead.
+  std::string builtin;
+  // The command as argv templates. A string `run:` is split as a shell would
+  // split words (quotes, backslashes) but never run through a shell, so a
+  // placeholder that expands to "a b;c" stays one argument. An argv element
+  // that is exactly "${params.LIST}" expands to one argument per element.
+  std::vector<std::string> command;
+  // true: command has one element, run as `/bin/sh -c <command[0]>`.
+  bool shell = false;
+  std::map<std::string, std::string> env;  // values are templates
+  std::string workdir;                     // template; "" = a fresh empty folder per execution
+  std::vector<InputBinding> inputs;        // in spec order
+  std::vector<OutputSpec> outputs;         // in spec order
+  // Component params bound by this step (for `uses:` components and
+  // built-ins), already merged with the component's defaults; values may be
+  // strings holding placeholders such as "${params.depth}".
+  nlohmann::json params = nlohmann::json::object();
+  std::vector<std::string> after;       // ordering-only dependencies
+  int retries = 0;                      // extra attempts after a failure
+  int64_t retry_backoff_ns = 1'000'000'000;  // first backoff; doubles each attempt
+  int64_t timeout_ns = 0;               // 0 = none
+  Resources resources;
+  bool cache = true;
+  // Code files the step depends on (relative to PipelineSpec::dir): declared
+  // under `code:`, plus script files found among the command's arguments.
+  std::vector<std::string> code_files;
+  // The component file's own content digest (hex), "" for inline steps:
+  // part of the cache key, so editing a shared component invalidates it.
+  std::string component_digest;
+};
+
+struct PipelineSpec {
+  std::string name;
+  std::string description;
+  std::string file;  // path of the pipeline YAML as given
+  std::string dir;   // absolute folder of the pipeline file; sources resolve against it
+  std::vector<ParamSpec> params;  // in spec order
+  std::vector<StepSpec> steps;    // in spec order
+  const StepSpec* FindStep(const std::string& name) const;
+  const ParamSpec* FindParam(const std::string& name) const;
+};
+
+// One problem found in a spec.
+struct Diagnostic {
+  SourceLocation loc;
+  std::string message;  // what is wrong
+  std::string hint;     // how to fix it ("" if none)
+  // "file:line:column: error: message\n  hint: hint"
+  std::string ToString() const;
+};
+
+}  // namespace mlpipe::spec
