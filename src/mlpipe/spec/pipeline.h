@@ -44,12 +44,14 @@ struct InputBinding {
   std::string step;         // kStepOutput
   std::string output;       // kStepOutput
   std::string type;         // declared input type (from the component), "" if untyped
+  bool optional = false;    // the component declares it optional: a missing optional upstream output drops it
   SourceLocation loc;
 };
 
 struct OutputSpec {
   std::string name;
   std::string type;  // dataset, model, metrics, transform, report, ... ("" = untyped)
+  bool optional = false;  // a component output the step may leave unwritten
   SourceLocation loc;
 };
 
@@ -60,6 +62,7 @@ struct Resources {
 
 struct StepSpec {
   std::string name;
+  std::string description;
   SourceLocation loc;
   // Where the implementation came from: "" inline, a component file path
   // ("./components/x.yaml" as written), or a built-in name ("mlpipe/train").
@@ -94,6 +97,16 @@ struct StepSpec {
   // The component file's own content digest (hex), "" for inline steps:
   // part of the cache key, so editing a shared component invalidates it.
   std::string component_digest;
+  // For `uses:` steps (component file or built-in): the component's declared
+  // params, in its order, with their types and defaults. ResolveStepParams
+  // type-checks the step's bound values against these. Empty for inline steps.
+  std::vector<ParamSpec> component_params;
+  // The component's `component:` name ("" for inline steps).
+  std::string component_name;
+  // Absolute folder of the component file ("" for inline steps and
+  // built-ins). Relative script paths in a component's `run:` were resolved
+  // against it when detecting code files.
+  std::string component_dir;
 };
 
 struct PipelineSpec {

@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Generates one DAG in four formats: mlpipe, ninja, make, Snakemake.
+
+Shapes:
+  chain  N no-op steps, each after the previous one.
+  fanout N steps each writing a small file, plus one join step reading all of them.
+
+Usage: gen_dags.py SHAPE N OUTDIR
+Every format runs the same shell command per step, so the per-step cost that
+differs is the engine's own.
+"""
+import os
+import sys
+
+
+def write(path, text):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def chain(n, out):
+    ml = ["pipeline: chain%d" % n, "steps:"]
+    nj = ["rule noop", "  command = true && touch $out", ""]
+    mk = [".PHONY: all", "all: s%d.stamp" % (n - 1), ""]
+    sm = ["rule all:", "    input: 's%d.stamp'" % (n - 1), ""]
+    for i in range(n):
+        ml.append("  s%d:" % i)
+        ml.append("    run: \"true\"")
+        ml.append("    shell: true")
+        if i:
+            ml.append("    after: [s%d]" % (i - 1))
+        dep = " s%d.stamp" % (i - 1) if i else ""
+        nj.append("build s%d.stamp: noop%s" % (i, dep))
+        mk.append("s%d.stamp:%s\n\t@true && touch $@" % (i, dep))
+        sm.append("rule s%d:" % i)
+        if i:
+            sm.append("    input: 's%d.stamp'" % (i - 1))
+        sm.append("    output: 's%d.stamp'" % i)
+        sm.append("    shell: 'true && touch {output}'")
+    return ml, nj, mk, sm
+
+
+def fanout(n, out):
+    ml = ["pipeline: fanout%d" % n, "steps:"]
+    nj = ["rule w", "  command = echo $i > $out", "rule join", "  command = cat $in > $out", ""]
+    mk = [".PHONY: all", "all: join.txt", ""]
+    sm = ["rule all:", "    input: 'join.txt'", ""]
+    for i in range(n):
+        ml.append("  w%d:" % i)
+        ml.append("    run: echo %d > ${outputs.out}" % i)
+        ml.append("    shell: true")
+        ml.append("    outputs: {out: dataset}")
+        nj.append("build w%d.txt: w\n  i = %d" % (i, i))
+        mk.append("w%d.txt:\n\t@echo %d > $@" % (i, i))
+        sm.append("rule w%d:\n    output: 'w%d.txt'\n    shell: 'echo %d > {output}'" % (i, i, i))
+    ml.append("  join:")
+    ml.append("    run: cat ${inputs.files} > ${outputs.out}")
+    ml.append("    shell: true")
+    # The join reads every file; mlpipe binds them one input each.
+    ml.append("    inputs:")
+    for i in range(n):
+        ml.append("      in%d: w%d.out" % (i, i))
+    ml.append("    outputs: {out: dataset}")
+    files = " ".join("w%d.txt" % i for i in range(n))
+    nj.append("build join.txt: join %s" % files)
+    mk.append("join.txt: %s\n\t@cat $^ > $@" % files)
+    sm.append("rule join:\n    input: %s\n    output: 'join.txt'\n    shell: 'cat {input} > {output}'"
+              % ", ".join("'w%d.txt'" % i for i in range(n)))
+    # mlpipe: the join's command names every input.
+    ml = [l if "${inputs.files}" not in l else
+          l.replace("${inputs.files}", " ".join("${inputs.in%d}" % i for i in range(n))) for l in ml]
+    return ml, nj, mk, sm
+
+
+def main():
+    shape, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    os.makedirs(out, exist_ok=True)
+    ml, nj, mk, sm = (chain if shape == "chain" else fanout)(n, out)
+    write(os.path.join(out, "pipeline.yaml"), "\n".join(ml) + "\n")
+    write(os.path.join(out, "build.ninja"), "\n".join(nj) + "\n")
+    write(os.path.join(out, "Makefile"), "\n".join(mk) + "\n")
+    write(os.path.join(out, "Snakefile"), "\n".join(sm) + "\n")
+
+
+if __name__ == "__main__":
+    main()

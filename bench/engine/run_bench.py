@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Engine benchmark: mlpipe side by side with ninja, GNU make and Snakemake.
+
+For each shape (chain, fanout) and N, it generates the same DAG for every
+tool (gen_dags.py), then measures in one run, one tool after the other:
+  full  - wall time of a clean run of the whole DAG at -j2
+  noop  - wall time of a second run where nothing changed
+and, for mlpipe, `validate` time (parse + validate + plan) and the engine's
+peak RSS. Prints a Markdown table; ratios are against ninja.
+
+Usage: run_bench.py MLPIPE_BINARY [--sizes 100,1000,10000] [--snakemake-max 1000] [--out DIR]
+"""
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def timed(cmd, cwd, env=None):
+    """Runs cmd, returns (seconds, peak RSS KiB of the tool process tree)."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, ru = os.wait4(p.pid, 0)
+    dt = time.perf_counter() - t0
+    err = p.stderr.read().decode(errors="replace")
+    p.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError("%s failed in %s:\n%s" % (" ".join(cmd), cwd, err[-2000:]))
+    return dt, ru.ru_maxrss
+
+
+def tools(mlpipe):
+    return {
+        "mlpipe": lambda d: ([mlpipe, "run", "pipeline.yaml", "-j", "2"],
+                             dict(os.environ, MLPIPE_HOME=os.path.join(d, ".mlpipe"))),
+        "ninja": lambda d: (["ninja", "-j", "2"], None),
+        "make": lambda d: (["make", "-j", "2", "-s"], None),
+        "snakemake": lambda d: (["snakemake", "--cores", "2", "--quiet"], None),
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("mlpipe")
+    ap.add_argument("--sizes", default="100,1000,10000")
+    ap.add_argument("--snakemake-max", type=int, default=1000)
+    ap.add_argument("--out", default=os.path.join(HERE, "..", "out", "engine"))
+    args = ap.parse_args()
+    mlpipe = os.path.abspath(args.mlpipe)
+    rows = []
+    for shape in ("chain", "fanout"):
+        for n in [int(x) for x in args.sizes.split(",")]:
+            base = os.path.join(args.out, "%s-%d" % (shape, n))
+            shutil.rmtree(base, ignore_errors=True)
+            subprocess.check_call([sys.executable, os.path.join(HERE, "gen_dags.py"), shape, str(n), base])
+            res = {}
+            for name, mk in tools(mlpipe).items():
+                if name == "snakemake" and n > args.snakemake_max:
+                    continue
+                if shutil.which(name) is None and name != "mlpipe":
+                    continue
+                d = os.path.join(base, name)
+                os.makedirs(d)
+                for f in ("pipeline.yaml", "build.ninja", "Makefile", "Snakefile"):
+                    shutil.copy(os.path.join(base, f), d)
+                cmd, env = mk(d)
+                full, rss = timed(cmd, d, env)
+                noop, _ = timed(cmd, d, env)
+                res[name] = (full, noop, rss)
+                print("%-7s %-6d %-9s full %8.3fs  noop %8.4fs  rss %7d KiB" % (shape, n, name, full, noop, rss),
+                      file=sys.stderr, flush=True)
+            vd = os.path.join(base, "mlpipe")
+            vt = min(timed([mlpipe, "validate", "pipeline.yaml"], vd)[0] for _ in range(3))
+            rows.append((shape, n, res, vt))
+    print("| shape | N | tool | full run | per step | vs ninja | no-op rerun | vs ninja | peak RSS |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for shape, n, res, vt in rows:
+        nfull, nnoop = res["ninja"][0], res["ninja"][1]
+        for name, (full, noop, rss) in res.items():
+            print("| %s | %d | %s | %.3f s | %.2f ms | %.2fx | %.1f ms | %.2fx | %.1f MiB |" % (
+                shape, n, name, full, 1000 * full / n, full / nfull, 1000 * noop, noop / nnoop, rss / 1024))
+    print()
+    print("| shape | N | mlpipe validate (parse + validate + plan), best of 3 |")
+    print("|---|---|---|")
+    for shape, n, res, vt in rows:
+        print("| %s | %d | %.1f ms |" % (shape, n, 1000 * vt))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# make demo: runs a real pipeline end to end in a scratch workspace and shows
+# where its outputs, metrics and lineage are.
+# Usage: scripts/demo.sh PATH/TO/mlpipe
+set -euo pipefail
+MLPIPE=$(readlink -f "$1")
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DEMO=${MLPIPE_DEMO_DIR:-$ROOT/build/demo}
+rm -rf "$DEMO"
+mkdir -p "$DEMO"
+export MLPIPE_HOME="$DEMO/.mlpipe"
+
+if [[ -f "$ROOT/examples/lending_club/pipeline.yaml" ]]; then
+  EXAMPLE=lending_club
+  LAST=evaluate
+else
+  EXAMPLE=textstats
+  LAST=merge
+fi
+cp -r "$ROOT/examples/$EXAMPLE" "$DEMO/"
+cd "$DEMO/$EXAMPLE"
+
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
+
+step "$MLPIPE" validate pipeline.yaml
+step "$MLPIPE" graph pipeline.yaml --format mermaid
+step "$MLPIPE" run pipeline.yaml
+echo
+echo "Run it again: every step is reused from the cache."
+step "$MLPIPE" run pipeline.yaml --explain
+RUN=$("$MLPIPE" runs list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+step "$MLPIPE" runs show "$RUN"
+OUT=$("$MLPIPE" artifacts list --json | python3 -c '
+import json, sys
+arts = json.load(sys.stdin)
+last = [a for a in arts if a["name"].split(".")[1] == sys.argv[1]]
+print(last[0]["name"] if last else arts[0]["name"])' "$LAST")
+step "$MLPIPE" artifacts lineage "$OUT"
+step "$MLPIPE" artifacts verify
+echo
+echo "Demo workspace: $MLPIPE_HOME"
+echo "Outputs:  $MLPIPE artifacts list            (MLPIPE_HOME=$MLPIPE_HOME)"
+echo "Metrics:  $MLPIPE runs show $RUN"
+echo "Lineage:  $MLPIPE artifacts lineage $OUT"

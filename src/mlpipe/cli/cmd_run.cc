@@ -1,0 +1,87 @@
+// mlpipe run, mlpipe status.
+#include <unistd.h>
+
+#include <iostream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "mlpipe/cli/commands.h"
+#include "mlpipe/cli/workspace.h"
+#include "mlpipe/engine/load.h"
+#include "mlpipe/engine/pipeline_run.h"
+#include "mlpipe/metadata/sqlite_store.h"
+
+namespace mlpipe::cli {
+namespace {
+
+void PrintPlan(const std::vector<engine::StepPlan>& plan, bool json) {
+  if (json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& p : plan) out.push_back({{"step", p.step}, {"action", p.action}, {"reason", p.reason}});
+    std::cout << out.dump(2) << "\n";
+    return;
+  }
+  size_t width = 4;
+  for (const auto& p : plan) width = std::max(width, p.step.size());
+  int runs = 0;
+  for (const auto& p : plan) {
+    std::cout << fmt::format("{:<{}}  {:<6}  {}\n", p.step, width, p.action, p.reason);
+    runs += p.action == "run";
+  }
+  std::cout << fmt::format("{} of {} steps would run, {} cached\n", runs, plan.size(), plan.size() - runs);
+}
+
+}  // namespace
+
+Status CmdRun(const RunArgs& args) {
+  std::vector<std::string> overrides = args.spec.params;
+  if (args.resume_run > 0) {
+    // Resume: the same params as that run (a rerun then finds every completed
+    // step in the cache); later -p flags still win.
+    ASSIGN_OR_RETURN(auto stores, OpenAll());
+    ASSIGN_OR_RETURN(auto run, stores.db->GetRun(args.resume_run));
+    std::vector<std::string> resumed;
+    auto params = nlohmann::json::parse(run.params_json, nullptr, false);
+    if (params.is_discarded()) return DataLossError("run " + std::to_string(args.resume_run) + " has no params");
+    for (const auto& [k, v] : params.items()) {
+      resumed.push_back(k + "=" + (v.is_string() ? v.get<std::string>() : v.dump()));
+    }
+    resumed.insert(resumed.end(), overrides.begin(), overrides.end());
+    overrides = std::move(resumed);
+  }
+  ASSIGN_OR_RETURN(auto pipeline, engine::LoadPipelineForRun(args.spec.pipeline, overrides));
+  ASSIGN_OR_RETURN(auto ws, OpenWorkspace(true));
+  if (args.dry_run) {
+    ASSIGN_OR_RETURN(auto plan, engine::PlanPipeline(ws, pipeline, args.no_cache));
+    PrintPlan(plan, args.json);
+    return OkStatus();
+  }
+  engine::RunOptions options;
+  options.parallelism = args.jobs;
+  options.memory_budget = args.memory_budget;
+  options.no_cache = args.no_cache;
+  options.explain = args.explain;
+  options.keep_going = args.keep_going;
+  options.progress = args.json ? exec::ProgressMode::kJson : exec::DetectProgressMode(STDOUT_FILENO);
+  options.out = &std::cout;
+  options.err = &std::cerr;
+  options.resumed_from = args.resume_run;
+  ASSIGN_OR_RETURN(auto report, engine::RunPipeline(ws, pipeline, options));
+  if (report.outcome.interrupted) return CancelledError(fmt::format("run {} interrupted", report.run_id));
+  if (!report.outcome.ok) {
+    return FailedPreconditionError(fmt::format("run {} failed (mlpipe runs logs {} STEP shows a step's output)",
+                                               report.run_id, report.run_id));
+  }
+  return OkStatus();
+}
+
+Status CmdStatus(const SpecArgs& args, bool json) {
+  ASSIGN_OR_RETURN(auto pipeline, engine::LoadPipelineForRun(args.pipeline, args.params));
+  ASSIGN_OR_RETURN(auto ws, OpenWorkspace(true));
+  ASSIGN_OR_RETURN(auto plan, engine::PlanPipeline(ws, pipeline, false));
+  PrintPlan(plan, json);
+  return OkStatus();
+}
+
+}  // namespace mlpipe::cli

@@ -1,0 +1,82 @@
+// The mlpipe commands. main.cc parses flags (CLI11) into these option
+// structs and calls one function; each returns a Status that ExitCodeFor
+// turns into the process exit code. Output goes to stdout (results) and
+// stderr (errors, progress that is not the result).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "mlpipe/base/status.h"
+
+namespace CLI {
+class App;
+}
+
+namespace mlpipe::cli {
+
+// Subcommand groups that live in their own files register themselves: each
+// adds its subcommands to `app` and, from a subcommand's callback, sets
+// `*action` to the work to do. Option storage must outlive parsing (static or
+// heap-owned by the registering function).
+using Action = std::function<Status()>;
+void AddModelsCommands(CLI::App& app, Action* action);  // cmd_models.cc: mlpipe models ...
+void AddServeCommand(CLI::App& app, Action* action);    // cmd_serve.cc: mlpipe serve ...
+
+struct SpecArgs {
+  std::string pipeline;                 // path of the pipeline YAML
+  std::vector<std::string> params;      // -p NAME=VALUE
+};
+
+Status CmdValidate(const SpecArgs& args, bool json);
+Status CmdGraph(const SpecArgs& args, const std::string& format);
+
+struct RunArgs {
+  SpecArgs spec;
+  int jobs = 0;               // -j; 0 = number of cores
+  bool no_cache = false;
+  bool explain = false;
+  bool keep_going = false;
+  bool dry_run = false;
+  bool json = false;
+  int64_t resume_run = 0;     // --resume RUN (0 = a new run)
+  int64_t memory_budget = 0;  // --memory (bytes, 0 = unlimited)
+};
+
+// Runs a pipeline. Exit: 0 all steps succeeded or cached, 1 a step failed,
+// 2 invalid spec or flags (nothing runs), 130 interrupted.
+Status CmdRun(const RunArgs& args);
+// What a run would do and why; runs nothing, records nothing.
+Status CmdStatus(const SpecArgs& args, bool json);
+
+struct ListArgs {
+  bool json = false;
+  int limit = 50;
+  std::string pipeline;  // filter; "" = all
+};
+
+Status CmdRunsList(const ListArgs& args);
+Status CmdRunsShow(int64_t run, bool json);
+Status CmdRunsCompare(const std::vector<int64_t>& runs, bool json);
+Status CmdRunsLogs(int64_t run, const std::string& step, bool stderr_only, int attempt);
+Status CmdRunsDelete(const std::vector<int64_t>& runs);
+
+Status CmdArtifactsList(const ListArgs& args, const std::string& name_prefix);
+Status CmdArtifactsShow(const std::string& ref, bool json);
+Status CmdArtifactsCat(const std::string& ref);
+Status CmdArtifactsLineage(const std::string& ref, bool downstream, int depth, bool json);
+struct GcArgs {
+  bool dry_run = false;
+  int keep_versions = 3;  // newest N versions of every named output are kept
+  bool json = false;
+};
+Status CmdArtifactsGc(const GcArgs& args);
+Status CmdArtifactsVerify(bool json);
+
+// Internal: runs a built-in component in this process (the engine spawns
+// `mlpipe builtin NAME --invocation FILE`).
+Status CmdBuiltin(const std::string& name, const std::string& invocation_path);
+
+}  // namespace mlpipe::cli

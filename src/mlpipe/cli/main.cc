@@ -1,0 +1,172 @@
+// mlpipe: the command-line entry point. Flags are parsed here (CLI11); the
+// work is done by the Cmd* functions in commands.h.
+#include <cstdio>
+#include <functional>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "mlpipe/cli/commands.h"
+#include "mlpipe/cli/exit_codes.h"
+
+namespace mlpipe::cli {
+namespace {
+
+void AddSpecArgs(CLI::App* cmd, SpecArgs* args, bool with_params) {
+  cmd->add_option("pipeline", args->pipeline, "Pipeline YAML file")->required();
+  if (with_params) {
+    cmd->add_option("-p,--param", args->params, "Override a param: NAME=VALUE (repeatable)")
+        ->allow_extra_args(false);
+  }
+}
+
+int Main(int argc, char** argv) {
+  CLI::App app{"mlpipe: machine-learning pipelines that retrain, test and redeploy themselves"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("mlpipe ") + MLPIPE_VERSION);
+  std::function<Status()> action;
+
+  // validate
+  SpecArgs validate_args;
+  bool validate_json = false;
+  auto* validate = app.add_subcommand("validate", "Check a pipeline spec; every error with file:line:column");
+  AddSpecArgs(validate, &validate_args, true);
+  validate->add_flag("--json", validate_json, "Diagnostics as JSON");
+  validate->callback([&] { action = [&] { return CmdValidate(validate_args, validate_json); }; });
+
+  // run
+  RunArgs run_args;
+  auto* run = app.add_subcommand("run", "Run a pipeline; unchanged steps are reused from the cache");
+  AddSpecArgs(run, &run_args.spec, true);
+  run->add_option("-j,--jobs", run_args.jobs, "Steps run at once (default: number of cores)")
+      ->check(CLI::Range(1, 4096));
+  run->add_flag("--no-cache", run_args.no_cache, "Run every step even if a cached result exists");
+  run->add_flag("--explain", run_args.explain, "Say why each step runs or is reused");
+  run->add_flag("-k,--keep-going", run_args.keep_going, "After a failure, keep running independent steps");
+  run->add_flag("-n,--dry-run", run_args.dry_run, "Show what would run and why; run nothing");
+  run->add_flag("--json", run_args.json, "Stream one JSON object per event on stdout");
+  run->add_option("--resume", run_args.resume_run, "Continue run RUN (its params) instead of starting a new one");
+  run->add_option("--memory", run_args.memory_budget, "Memory budget in bytes for steps' declared memory");
+  run->callback([&] { action = [&] { return CmdRun(run_args); }; });
+
+  // status
+  SpecArgs status_args;
+  bool status_json = false;
+  auto* status = app.add_subcommand("status", "What a run would do (run or cached) and why; runs nothing");
+  AddSpecArgs(status, &status_args, true);
+  status->add_flag("--json", status_json, "Output as JSON");
+  status->callback([&] { action = [&] { return CmdStatus(status_args, status_json); }; });
+
+  // graph
+  SpecArgs graph_args;
+  std::string graph_format = "dot";
+  auto* graph = app.add_subcommand("graph", "Print the pipeline DAG");
+  AddSpecArgs(graph, &graph_args, false);
+  graph->add_option("--format", graph_format, "dot or mermaid")->check(CLI::IsMember({"dot", "mermaid"}));
+  graph->callback([&] { action = [&] { return CmdGraph(graph_args, graph_format); }; });
+
+  // runs
+  auto* runs = app.add_subcommand("runs", "Runs: list, show, compare, logs, delete");
+  runs->require_subcommand(1);
+  ListArgs runs_list_args;
+  auto* runs_list = runs->add_subcommand("list", "List runs, newest first");
+  runs_list->add_flag("--json", runs_list_args.json, "Output as JSON");
+  runs_list->add_option("--limit", runs_list_args.limit, "At most this many runs");
+  runs_list->add_option("--pipeline", runs_list_args.pipeline, "Only runs of this pipeline");
+  runs_list->callback([&] { action = [&] { return CmdRunsList(runs_list_args); }; });
+  int64_t show_run = 0;
+  bool show_json = false;
+  auto* runs_show = runs->add_subcommand("show", "A run: params, steps, metrics, outputs");
+  runs_show->add_option("run", show_run, "Run id")->required();
+  runs_show->add_flag("--json", show_json, "Output as JSON");
+  runs_show->callback([&] { action = [&] { return CmdRunsShow(show_run, show_json); }; });
+  std::vector<int64_t> compare_runs;
+  bool compare_json = false;
+  auto* runs_compare = runs->add_subcommand("compare", "Params and metrics of runs side by side");
+  runs_compare->add_option("runs", compare_runs, "Run ids")->required()->expected(2, 64);
+  runs_compare->add_flag("--json", compare_json, "Output as JSON");
+  runs_compare->callback([&] { action = [&] { return CmdRunsCompare(compare_runs, compare_json); }; });
+  int64_t logs_run = 0;
+  std::string logs_step;
+  bool logs_stderr = false;
+  int logs_attempt = 0;
+  auto* runs_logs = runs->add_subcommand("logs", "A step's stdout and stderr");
+  runs_logs->add_option("run", logs_run, "Run id")->required();
+  runs_logs->add_option("step", logs_step, "Step name")->required();
+  runs_logs->add_flag("--stderr", logs_stderr, "Only stderr");
+  runs_logs->add_option("--attempt", logs_attempt, "Attempt number (default: the last)");
+  runs_logs->callback([&] { action = [&] { return CmdRunsLogs(logs_run, logs_step, logs_stderr, logs_attempt); }; });
+  std::vector<int64_t> delete_runs;
+  auto* runs_delete = runs->add_subcommand("delete", "Forget runs (their unique artifacts go at the next gc)");
+  runs_delete->add_option("runs", delete_runs, "Run ids")->required();
+  runs_delete->callback([&] { action = [&] { return CmdRunsDelete(delete_runs); }; });
+
+  // artifacts
+  auto* artifacts = app.add_subcommand("artifacts", "Artifacts: list, show, cat, lineage, gc, verify");
+  artifacts->require_subcommand(1);
+  ListArgs art_list_args;
+  std::string art_prefix;
+  auto* art_list = artifacts->add_subcommand("list", "Artifact versions, newest first");
+  art_list->add_option("name", art_prefix, "Only names starting with this (PIPELINE.STEP.OUTPUT)");
+  art_list->add_flag("--json", art_list_args.json, "Output as JSON");
+  art_list->add_option("--limit", art_list_args.limit, "At most this many");
+  art_list->callback([&] { action = [&] { return CmdArtifactsList(art_list_args, art_prefix); }; });
+  std::string art_ref;
+  bool art_json = false;
+  auto* art_show = artifacts->add_subcommand("show", "One artifact: digest, path, size, producer, consumers");
+  art_show->add_option("ref", art_ref, "NAME, NAME:vN or sha256:HEX")->required();
+  art_show->add_flag("--json", art_json, "Output as JSON");
+  art_show->callback([&] { action = [&] { return CmdArtifactsShow(art_ref, art_json); }; });
+  auto* art_cat = artifacts->add_subcommand("cat", "Print a file artifact's content");
+  art_cat->add_option("ref", art_ref, "NAME, NAME:vN or sha256:HEX")->required();
+  art_cat->callback([&] { action = [&] { return CmdArtifactsCat(art_ref); }; });
+  bool lineage_down = false;
+  int lineage_depth = 0;
+  auto* art_lineage = artifacts->add_subcommand("lineage", "Where an artifact came from (or what used it)");
+  art_lineage->add_option("ref", art_ref, "NAME, NAME:vN or sha256:HEX")->required();
+  art_lineage->add_flag("--downstream", lineage_down, "What was made from it, instead of what it came from");
+  art_lineage->add_option("--depth", lineage_depth, "Levels to follow (0 = all)");
+  art_lineage->add_flag("--json", art_json, "Output as JSON");
+  art_lineage->callback(
+      [&] { action = [&] { return CmdArtifactsLineage(art_ref, lineage_down, lineage_depth, art_json); }; });
+  GcArgs gc_args;
+  auto* art_gc = artifacts->add_subcommand("gc", "Remove objects that nothing kept needs");
+  art_gc->add_flag("-n,--dry-run", gc_args.dry_run, "Say what would be removed; remove nothing");
+  art_gc->add_option("--keep-versions", gc_args.keep_versions,
+                     "Keep the newest N versions of every named output even without a run (default 3)");
+  art_gc->add_flag("--json", gc_args.json, "Output as JSON");
+  art_gc->callback([&] { action = [&] { return CmdArtifactsGc(gc_args); }; });
+  bool verify_json = false;
+  auto* art_verify = artifacts->add_subcommand("verify", "Re-hash the store; exit 1 if anything is damaged");
+  art_verify->add_flag("--json", verify_json, "Output as JSON");
+  art_verify->callback([&] { action = [&] { return CmdArtifactsVerify(verify_json); }; });
+
+  AddModelsCommands(app, &action);
+  AddServeCommand(app, &action);
+
+  // builtin (internal)
+  std::string builtin_name, builtin_invocation;
+  auto* builtin = app.add_subcommand("builtin", "Run a built-in component (used by the engine)");
+  builtin->group("");  // hidden from help
+  builtin->add_option("name", builtin_name)->required();
+  builtin->add_option("--invocation", builtin_invocation)->required();
+  builtin->callback([&] { action = [&] { return CmdBuiltin(builtin_name, builtin_invocation); }; });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? kExitOk : kExitInvalid;
+  }
+  Status result = action ? action() : InvalidArgumentError("no command");
+  if (!result.ok() && !result.message().empty()) {
+    std::fflush(stdout);
+    std::cerr << "mlpipe: error: " << result.message() << "\n";
+  }
+  return ExitCodeFor(result);
+}
+
+}  // namespace
+}  // namespace mlpipe::cli
+
+int main(int argc, char** argv) { return mlpipe::cli::Main(argc, argv); }

@@ -1,0 +1,27 @@
+// Opening the workspace and the stores for CLI commands.
+#pragma once
+
+#include <memory>
+
+#include "mlpipe/base/status.h"
+#include "mlpipe/metadata/metadata_store.h"
+#include "mlpipe/store/layout.h"
+#include "mlpipe/store/object_store.h"
+
+namespace mlpipe::cli {
+
+// The workspace found from the current directory (MLPIPE_HOME overrides);
+// created in the current directory if `create` and none exists.
+StatusOr<store::Workspace> OpenWorkspace(bool create);
+
+struct OpenStores {
+  store::Workspace ws{""};
+  std::unique_ptr<metadata::MetadataStore> db;
+  std::unique_ptr<store::ObjectStore> objects;
+};
+
+// Workspace, metadata and object store for read-mostly commands. NotFound
+// with a hint if there is no workspace yet.
+StatusOr<OpenStores> OpenAll();
+
+}  // namespace mlpipe::cli

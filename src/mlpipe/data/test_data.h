@@ -1,0 +1,33 @@
+// Test helper: where the shared real datasets live.
+#pragma once
+
+#include <stdlib.h>
+
+#include <cstdlib>
+#include <string>
+
+namespace mlpipe::data::testing {
+
+// $MLPIPE_SHARED_DATA, else /work/shared/data, else MLPIPE_SOURCE_DIR/../shared/data.
+inline std::string SharedDataDir() {
+  if (const char* env = std::getenv("MLPIPE_SHARED_DATA"); env != nullptr && *env != '\0') return env;
+#ifdef MLPIPE_SOURCE_DIR
+  std::string rel = std::string(MLPIPE_SOURCE_DIR) + "/../shared/data";
+#else
+  std::string rel = "../shared/data";
+#endif
+  if (std::getenv("MLPIPE_PREFER_SOURCE_RELATIVE") != nullptr) return rel;
+  return "/work/shared/data";
+}
+
+inline std::string SharedData(const std::string& file) { return SharedDataDir() + "/" + file; }
+
+// A fresh temporary directory (under $TMPDIR or /tmp); callers may leave it.
+inline std::string TempDir() {
+  const char* base = std::getenv("TMPDIR");
+  std::string tmpl = std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/mlpipe_data_XXXXXX";
+  char* made = mkdtemp(tmpl.data());
+  return made != nullptr ? std::string(made) : std::string("/tmp");
+}
+
+}  // namespace mlpipe::data::testing

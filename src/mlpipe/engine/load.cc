@@ -1,0 +1,33 @@
+#include "mlpipe/engine/load.h"
+
+#include <fmt/format.h>
+
+#include "mlpipe/ml/builtins.h"
+#include "mlpipe/spec/params.h"
+
+namespace mlpipe::engine {
+
+spec::LoadOptions DefaultLoadOptions() {
+  spec::LoadOptions options;
+  options.builtin_resolver = [](const std::string& name) { return ml::BuiltinComponentYaml(name); };
+  options.builtin_names = [] { return ml::BuiltinNames(); };
+  return options;
+}
+
+StatusOr<LoadedPipeline> LoadPipelineForRun(const std::string& path, const std::vector<std::string>& overrides,
+                                            bool check_files) {
+  spec::LoadOptions options = DefaultLoadOptions();
+  options.check_files = check_files;
+  spec::LoadResult result = spec::LoadPipelineFile(path, options);
+  if (!result.ok()) {
+    size_t n = result.diagnostics.size();
+    return InvalidArgumentError(fmt::format("{}{} error{} in {}; nothing was run", result.ErrorText(), n,
+                                            n == 1 ? "" : "s", path));
+  }
+  LoadedPipeline loaded;
+  ASSIGN_OR_RETURN(loaded.params, spec::ApplyParamOverrides(result.spec, overrides));
+  loaded.spec = std::move(result.spec);
+  return loaded;
+}
+
+}  // namespace mlpipe::engine

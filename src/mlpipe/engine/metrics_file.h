@@ -1,0 +1,32 @@
+// Reading the metrics a step reports. Two ways, both recorded:
+//  - the MLPIPE_METRICS file: either one JSON object of name -> number, or
+//    JSON lines {"name": ..., "value": ..., "step": optional int} (curves);
+//  - an output of type `metrics`: a JSON object of name -> number (nested
+//    objects flatten to "a.b"; non-numbers are ignored).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mlpipe/base/status.h"
+
+namespace mlpipe::engine {
+
+struct MetricPoint {
+  std::string name;
+  double value = 0;
+  std::optional<int64_t> step;  // iteration index for curves
+};
+
+// Parses the text of an MLPIPE_METRICS file. InvalidArgument naming the line
+// for malformed content.
+StatusOr<std::vector<MetricPoint>> ParseMetricsText(const std::string& text);
+
+// Reads a metrics file; a missing file is no metrics, not an error.
+StatusOr<std::vector<MetricPoint>> ReadMetricsFile(const std::string& path);
+
+// Reads a `metrics` output: a JSON object (a non-JSON file gives no metrics).
+std::vector<MetricPoint> ReadMetricsOutput(const std::string& path);
+
+}  // namespace mlpipe::engine

@@ -1,0 +1,39 @@
+#include "mlpipe/engine/metrics_file.h"
+
+#include <gtest/gtest.h>
+
+namespace mlpipe::engine {
+namespace {
+
+TEST(MetricsFileTest, ParsesAnObject) {
+  auto m = ParseMetricsText(R"({"accuracy": 0.9, "nested": {"auc": 0.8}, "note": "x"})");
+  ASSERT_TRUE(m.ok());
+  ASSERT_EQ(m->size(), 2u);
+  EXPECT_EQ((*m)[0].name, "accuracy");
+  EXPECT_EQ((*m)[1].name, "nested.auc");
+  EXPECT_DOUBLE_EQ((*m)[1].value, 0.8);
+}
+
+TEST(MetricsFileTest, ParsesJsonLinesWithSteps) {
+  auto m = ParseMetricsText("{\"name\": \"loss\", \"value\": 0.5, \"step\": 1}\n"
+                            "{\"name\": \"loss\", \"value\": 0.25, \"step\": 2}\n");
+  ASSERT_TRUE(m.ok());
+  ASSERT_EQ(m->size(), 2u);
+  EXPECT_EQ(*(*m)[1].step, 2);
+  EXPECT_DOUBLE_EQ((*m)[1].value, 0.25);
+}
+
+TEST(MetricsFileTest, RejectsGarbageWithLineNumber) {
+  auto m = ParseMetricsText("{\"name\": \"a\", \"value\": 1}\nnot json\n");
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("line 2"), std::string::npos);
+}
+
+TEST(MetricsFileTest, MissingFileIsNoMetrics) {
+  auto m = ReadMetricsFile("/nonexistent/metrics.jsonl");
+  ASSERT_TRUE(m.ok());
+  EXPECT_TRUE(m->empty());
+}
+
+}  // namespace
+}  // namespace mlpipe::engine

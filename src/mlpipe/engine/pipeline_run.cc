@@ -1,0 +1,185 @@
+#include "mlpipe/engine/pipeline_run.h"
+
+#include <unistd.h>
+
+#include <ostream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "mlpipe/base/strings.h"
+#include "mlpipe/engine/job_graph_builder.h"
+#include "mlpipe/engine/pipeline_lock.h"
+#include "mlpipe/engine/run_recorder.h"
+#include "mlpipe/engine/step_decider.h"
+#include "mlpipe/engine/step_delegate.h"
+#include "mlpipe/exec/executor.h"
+#include "mlpipe/exec/interrupt.h"
+#include "mlpipe/exec/local_runner.h"
+#include "mlpipe/metadata/sqlite_store.h"
+#include "mlpipe/spec/graph_export.h"
+
+namespace mlpipe::engine {
+namespace {
+
+// Wraps the progress printer: adds run-level events and the reasons steps
+// run (JSON: an "explain" event; otherwise listed after the summary with
+// --explain).
+class RunObserver : public exec::ExecObserver {
+ public:
+  RunObserver(exec::ProgressPrinter& printer, const StepDelegate& delegate, const RunOptions& options,
+              const exec::JobGraph& graph)
+      : printer_(printer), delegate_(delegate), options_(options), graph_(graph) {}
+
+  void OnRunStarted(const exec::JobGraph& graph) override { printer_.OnRunStarted(graph); }
+  void OnEvent(const exec::JobEvent& event) override {
+    if (event.kind == exec::JobEvent::Kind::kStarted && event.attempt == 1) {
+      const std::string& why = delegate_.RunReason(event.job);
+      if (options_.progress == exec::ProgressMode::kJson) {
+        *options_.out << nlohmann::json{{"event", "explain"}, {"step", graph_.jobs[event.job].name},
+                                        {"action", "run"}, {"reason", why}}
+                             .dump()
+                      << "\n";
+      }
+      explained_.emplace_back(graph_.jobs[event.job].name, "run: " + why);
+    } else if (event.kind == exec::JobEvent::Kind::kCached) {
+      explained_.emplace_back(graph_.jobs[event.job].name, "cached: " + event.reason);
+    }
+    printer_.OnEvent(event);
+  }
+  void OnTick(int64_t now) override { printer_.OnTick(now); }
+  void OnRunFinished(const exec::RunOutcome& outcome) override {
+    printer_.OnRunFinished(outcome);
+    if (options_.explain && options_.progress != exec::ProgressMode::kJson && !explained_.empty()) {
+      *options_.out << "why:\n";
+      for (const auto& [step, why] : explained_) *options_.out << "  " << step << ": " << why << "\n";
+    }
+  }
+
+ private:
+  exec::ProgressPrinter& printer_;
+  const StepDelegate& delegate_;
+  const RunOptions& options_;
+  const exec::JobGraph& graph_;
+  std::vector<std::pair<std::string, std::string>> explained_;
+};
+
+std::string HostName() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof(buf) - 1) != 0) return "localhost";
+  return buf;
+}
+
+struct Stores {
+  std::unique_ptr<metadata::MetadataStore> db;
+  std::unique_ptr<store::ObjectStore> objects;
+  std::unique_ptr<store::HashCache> hashes;
+};
+
+StatusOr<Stores> OpenStores(const store::Workspace& ws) {
+  Stores s;
+  ASSIGN_OR_RETURN(s.db, metadata::SqliteStore::Open(ws.MetadataDbPath()));
+  ASSIGN_OR_RETURN(s.objects, store::ObjectStore::Open(ws));
+  ASSIGN_OR_RETURN(s.hashes, store::HashCache::Open(ws.HashCachePath()));
+  return s;
+}
+
+std::string RunStatusOf(const exec::RunOutcome& outcome) {
+  if (outcome.interrupted) return "cancelled";
+  return outcome.ok ? "succeeded" : "failed";
+}
+
+}  // namespace
+
+StatusOr<RunReport> RunPipeline(const store::Workspace& ws, const LoadedPipeline& pipeline,
+                                const RunOptions& options) {
+  const spec::PipelineSpec& spec = pipeline.spec;
+  PipelineLock lock;
+  RETURN_IF_ERROR(lock.Acquire(ws.LockPath("pipeline-" + spec.name), [&](const std::string& holder) {
+    *options.err << fmt::format("mlpipe: waiting for another run of pipeline '{}' to finish ({})\n", spec.name,
+                                holder);
+  }));
+  ASSIGN_OR_RETURN(Stores stores, OpenStores(ws));
+  RunRecorder recorder(*stores.db, spec.name);
+  nlohmann::json info = {{"host", HostName()}, {"pid", static_cast<int64_t>(getpid())}};
+  if (options.resumed_from) info["resumed_from"] = options.resumed_from;
+  RETURN_IF_ERROR(recorder.StartRun(spec.file, pipeline.params, info));
+  lock.SetHolderInfo(fmt::format("pid {}, run {}", getpid(), recorder.run_id()));
+
+  StepDecider decider(spec, pipeline.params, *stores.hashes, *stores.objects, recorder, options.no_cache);
+  StepDelegate delegate(spec, ws, *stores.objects, recorder, decider);
+  exec::JobGraph graph = BuildJobGraph(spec);
+
+  RETURN_IF_ERROR(exec::InstallInterruptHandlers());
+  exec::ClearInterrupt();
+  exec::LocalRunner runner{exec::LocalRunnerOptions{}};
+  exec::ProgressOptions popts;
+  popts.mode = options.progress;
+  exec::ProgressPrinter printer(*options.out, popts);
+  RunObserver observer(printer, delegate, options, graph);
+
+  if (options.progress == exec::ProgressMode::kJson) {
+    *options.out << nlohmann::json{{"event", "run_started"}, {"run", recorder.run_id()}, {"pipeline", spec.name}}
+                        .dump()
+                 << "\n";
+  } else {
+    *options.out << fmt::format("run {} of pipeline '{}' ({} steps)\n", recorder.run_id(), spec.name,
+                                spec.steps.size());
+  }
+  exec::ExecutorOptions eopts;
+  eopts.parallelism = options.parallelism > 0 ? options.parallelism
+                                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  eopts.memory_budget_bytes = options.memory_budget;
+  eopts.keep_going = options.keep_going;
+  exec::Executor executor(eopts);
+  auto outcome = executor.Run(graph, delegate, runner, &observer);
+  if (!outcome.ok()) {
+    (void)recorder.FinishRun("failed", outcome.status().message());
+    return outcome.status();
+  }
+  delegate.RecordUnfinished(*outcome);
+  std::string status = RunStatusOf(*outcome);
+  RETURN_IF_ERROR(recorder.FinishRun(status, outcome->error));
+  (void)stores.hashes->Flush();
+  if (options.progress == exec::ProgressMode::kJson) {
+    *options.out << nlohmann::json{{"event", "run_finished"}, {"run", recorder.run_id()}, {"status", status}}.dump()
+                 << "\n";
+  } else {
+    *options.out << fmt::format("run {} {}\n", recorder.run_id(), status);
+  }
+  options.out->flush();
+  return RunReport{recorder.run_id(), std::move(*outcome)};
+}
+
+StatusOr<std::vector<StepPlan>> PlanPipeline(const store::Workspace& ws, const LoadedPipeline& pipeline,
+                                             bool no_cache) {
+  const spec::PipelineSpec& spec = pipeline.spec;
+  ASSIGN_OR_RETURN(Stores stores, OpenStores(ws));
+  RunRecorder recorder(*stores.db, spec.name);
+  StepDecider decider(spec, pipeline.params, *stores.hashes, *stores.objects, recorder, no_cache);
+  std::map<std::string, ArtifactVersion> available;
+  std::vector<StepPlan> plan;
+  for (int i : spec::TopologicalOrder(spec)) {
+    const spec::StepSpec& step = spec.steps[i];
+    std::string blocked;
+    for (const auto& in : step.inputs) {
+      if (in.kind == spec::InputBinding::Kind::kStepOutput && !available.count(in.step + "." + in.output)) {
+        blocked = in.step;
+        break;
+      }
+    }
+    if (!blocked.empty()) {
+      plan.push_back({step.name, "run", "upstream " + blocked + " will run"});
+      continue;
+    }
+    ASSIGN_OR_RETURN(StepDecision d, decider.Decide(step, available));
+    if (d.cached) {
+      for (const auto& [name, ref] : d.hit->outputs) available[step.name + "." + name] = ArtifactVersion{ref, "", 0};
+    }
+    plan.push_back({step.name, d.cached ? "cached" : "run", d.reason});
+  }
+  (void)stores.hashes->Flush();
+  return plan;
+}
+
+}  // namespace mlpipe::engine

@@ -1,0 +1,58 @@
+// Running a pipeline: the engine's entry points for `mlpipe run`,
+// `mlpipe status` and `mlpipe run --dry-run`.
+//
+// A run takes a per-pipeline lock (a second run of the same pipeline waits,
+// saying so; runs of different pipelines share the workspace freely),
+// records a run, executes the job graph through exec::Executor with a
+// JobDelegate that decides caching (StepDecider), runs each step in a fresh
+// folder with its outputs under runs/<run>/<step>/out/, ingests outputs into
+// the object store, and records executions, versions, lineage events,
+// metrics and cache entries.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "mlpipe/base/status.h"
+#include "mlpipe/engine/load.h"
+#include "mlpipe/exec/progress.h"
+#include "mlpipe/exec/run_outcome.h"
+#include "mlpipe/store/layout.h"
+
+namespace mlpipe::engine {
+
+struct RunOptions {
+  int parallelism = 0;           // 0 = number of cores
+  int64_t memory_budget = 0;     // bytes; 0 = unlimited
+  bool no_cache = false;
+  bool explain = false;          // say why each step runs (plain/terminal modes)
+  bool keep_going = false;
+  exec::ProgressMode progress = exec::ProgressMode::kPlain;
+  std::ostream* out = nullptr;   // progress and summary (required)
+  std::ostream* err = nullptr;   // messages such as lock waits (required)
+  int64_t resumed_from = 0;      // recorded with the run
+};
+
+struct RunReport {
+  int64_t run_id = 0;
+  exec::RunOutcome outcome;
+};
+
+// Runs the pipeline. Errors (Status) are for problems outside the steps:
+// the workspace cannot be opened, the metadata store fails. Step failures
+// and interrupts are in the report's outcome.
+StatusOr<RunReport> RunPipeline(const store::Workspace& ws, const LoadedPipeline& pipeline,
+                                const RunOptions& options);
+
+// What a run would do, step by step, without running or recording anything.
+struct StepPlan {
+  std::string step;
+  std::string action;  // "cached" or "run"
+  std::string reason;
+};
+StatusOr<std::vector<StepPlan>> PlanPipeline(const store::Workspace& ws, const LoadedPipeline& pipeline,
+                                             bool no_cache);
+
+}  // namespace mlpipe::engine

@@ -1,0 +1,276 @@
+#include "mlpipe/engine/run_recorder.h"
+
+#include <fmt/format.h>
+
+#include "mlpipe/base/clock.h"
+
+namespace mlpipe::engine {
+namespace {
+
+using metadata::ExecutionStatus;
+
+int64_t Now() { return RealClock().WallNanos(); }
+
+ExecutionStatus StatusFromName(const std::string& name) {
+  auto parsed = metadata::ParseExecutionStatus(name);
+  return parsed.ok() ? *parsed : ExecutionStatus::kFailed;
+}
+
+}  // namespace
+
+RunRecorder::RunRecorder(metadata::MetadataStore& db, std::string pipeline)
+    : db_(db), pipeline_(std::move(pipeline)) {}
+
+RunRecorder::~RunRecorder() { (void)Flush(); }
+
+Status RunRecorder::EnsureBatch() {
+  if (in_batch_) return OkStatus();
+  RETURN_IF_ERROR(db_.Begin());
+  in_batch_ = true;
+  return OkStatus();
+}
+
+Status RunRecorder::Flush() {
+  if (!in_batch_) return OkStatus();
+  in_batch_ = false;
+  return db_.Commit();
+}
+
+Status RunRecorder::StartRun(const std::string& spec_path, const nlohmann::json& params,
+                             const nlohmann::json& run_info) {
+  metadata::Run run;
+  run.pipeline = pipeline_;
+  run.spec_path = spec_path;
+  run.status = metadata::RunStatus::kRunning;
+  run.params_json = params.dump();
+  run.started_ns = Now();
+  run.host = run_info.value("host", "");
+  run.pid = run_info.value("pid", int64_t{0});
+  if (run_info.contains("resumed_from")) {
+    run.exit_reason = fmt::format("resumes run {}", run_info["resumed_from"].get<int64_t>());
+  }
+  metadata::Transaction txn(db_);
+  RETURN_IF_ERROR(txn.status());
+  ASSIGN_OR_RETURN(run_id_, db_.CreateRun(run));
+  std::vector<metadata::Param> rows;
+  for (const auto& [name, value] : params.items()) rows.push_back({run_id_, std::nullopt, name, value.dump()});
+  RETURN_IF_ERROR(db_.RecordParams(rows));
+  return txn.Commit();
+}
+
+StatusOr<std::vector<CacheHit>> RunRecorder::LookupCache(const std::string& key) {
+  auto candidates = db_.CacheCandidates(key, 8);
+  if (!candidates.ok()) {
+    if (candidates.status().code() == StatusCode::kNotFound) return std::vector<CacheHit>{};
+    return candidates.status();
+  }
+  std::vector<CacheHit> hits;
+  for (const auto& c : *candidates) {
+    CacheHit hit;
+    hit.execution_id = c.execution.id;
+    hit.run_id = c.execution.run_id;
+    for (const auto& e : c.outputs) {
+      if (e.kind == metadata::EventKind::kOutput) hit.outputs[e.name] = e.ref;
+    }
+    hits.push_back(std::move(hit));
+  }
+  return hits;
+}
+
+StatusOr<nlohmann::json> RunRecorder::LastKeyRecord(const std::string& step) {
+  auto last = db_.LastExecution(pipeline_, step);
+  if (!last.ok()) {
+    if (last.status().code() == StatusCode::kNotFound) return nlohmann::json();
+    return last.status();
+  }
+  auto j = nlohmann::json::parse(last->key_record, nullptr, false);
+  return j.is_discarded() ? nlohmann::json() : j;
+}
+
+StatusOr<ArtifactVersion> RunRecorder::PutAndVersion(const std::string& name, const std::string& ref,
+                                                     const std::string& type, uint64_t size, bool is_dir,
+                                                     std::optional<int64_t> execution_id) {
+  metadata::Artifact artifact;
+  artifact.ref = ref;
+  artifact.type = type;
+  artifact.size = size;
+  artifact.is_dir = is_dir;
+  artifact.created_ns = Now();
+  RETURN_IF_ERROR(db_.PutArtifact(artifact));
+  ASSIGN_OR_RETURN(auto v, db_.AssignVersion(name, ref, execution_id, artifact.created_ns));
+  return ArtifactVersion{ref, name, v.version};
+}
+
+StatusOr<ArtifactVersion> RunRecorder::VersionOf(const std::string& name, const std::string& ref,
+                                                 const std::string& type, uint64_t size, bool is_dir,
+                                                 int64_t execution_id) {
+  return PutAndVersion(name, ref, type, size, is_dir,
+                       execution_id ? std::optional<int64_t>(execution_id) : std::nullopt);
+}
+
+Status RunRecorder::RecordInputs(int64_t execution_id, const std::map<std::string, ArtifactVersion>& inputs) {
+  std::vector<metadata::Event> events;
+  for (const auto& [name, in] : inputs) {
+    ArtifactVersion v = in;
+    if (v.version == 0) {
+      // A source: give it a version under "PIPELINE/PATH" ("textstats/data/x.csv").
+      ASSIGN_OR_RETURN(v, PutAndVersion(in.name, in.ref, "source", in.size, in.is_dir, std::nullopt));
+    }
+    metadata::Event e;
+    e.execution_id = execution_id;
+    e.ref = v.ref;
+    e.kind = metadata::EventKind::kInput;
+    e.name = name;
+    e.version_ref = v.Label();
+    events.push_back(std::move(e));
+  }
+  return db_.RecordEvents(events);
+}
+
+StatusOr<std::map<std::string, ArtifactVersion>> RunRecorder::RecordCached(
+    const ExecutionStart& start, const CacheHit& hit, const std::map<std::string, std::string>& types) {
+  RETURN_IF_ERROR(EnsureBatch());
+  int64_t now = Now();
+  metadata::Execution e;
+  e.run_id = run_id_;
+  e.step = start.step;
+  e.status = ExecutionStatus::kCached;
+  e.attempt = 0;
+  e.started_ns = now;
+  e.ended_ns = now;
+  e.cache_key = start.key;
+  e.key_record = start.key_record.dump();
+  e.reason = start.reason;
+  e.reused_from = hit.execution_id;
+  ASSIGN_OR_RETURN(int64_t id, db_.CreateExecution(e));
+  executions_[start.step] = id;
+  RETURN_IF_ERROR(RecordInputs(id, start.inputs));
+  std::map<std::string, ArtifactVersion> versions;
+  std::vector<metadata::Event> events;
+  for (const auto& [name, ref] : hit.outputs) {
+    std::string full = pipeline_ + "." + start.step + "." + name;
+    auto artifact = db_.GetArtifact(ref);
+    RETURN_IF_ERROR(artifact.status());
+    auto type = types.find(name);
+    ASSIGN_OR_RETURN(auto v, PutAndVersion(full, ref, type == types.end() ? artifact->type : type->second,
+                                           artifact->size, artifact->is_dir, std::nullopt));
+    metadata::Event ev;
+    ev.execution_id = id;
+    ev.ref = ref;
+    ev.kind = metadata::EventKind::kOutput;
+    ev.name = name;
+    ev.version_ref = v.Label();
+    events.push_back(std::move(ev));
+    versions[name] = v;
+  }
+  RETURN_IF_ERROR(db_.RecordEvents(events));
+  return versions;
+}
+
+StatusOr<int64_t> RunRecorder::StartExecution(const ExecutionStart& start) {
+  RETURN_IF_ERROR(Flush());
+  auto known = executions_.find(start.step);
+  if (start.attempt > 1 && known != executions_.end()) {
+    ASSIGN_OR_RETURN(auto e, db_.GetExecution(known->second));
+    e.status = ExecutionStatus::kRunning;
+    e.attempt = start.attempt;
+    RETURN_IF_ERROR(db_.UpdateExecution(e));
+    return e.id;
+  }
+  metadata::Transaction txn(db_);
+  RETURN_IF_ERROR(txn.status());
+  metadata::Execution e;
+  e.run_id = run_id_;
+  e.step = start.step;
+  e.status = ExecutionStatus::kRunning;
+  e.attempt = start.attempt;
+  e.started_ns = Now();
+  e.cache_key = start.key;
+  e.key_record = start.key_record.dump();
+  e.reason = start.reason;
+  ASSIGN_OR_RETURN(int64_t id, db_.CreateExecution(e));
+  RETURN_IF_ERROR(RecordInputs(id, start.inputs));
+  RETURN_IF_ERROR(txn.Commit());
+  executions_[start.step] = id;
+  return id;
+}
+
+StatusOr<std::map<std::string, ArtifactVersion>> RunRecorder::FinishExecution(
+    int64_t execution_id, const std::string& key, const ExecutionEnd& end, const std::vector<OutputIngested>& outputs,
+    const std::vector<MetricPoint>& metrics) {
+  RETURN_IF_ERROR(Flush());
+  metadata::Transaction txn(db_);
+  RETURN_IF_ERROR(txn.status());
+  ASSIGN_OR_RETURN(auto e, db_.GetExecution(execution_id));
+  int64_t now = Now();
+  e.status = ExecutionStatus::kSucceeded;
+  e.attempt = end.attempt;
+  e.exit_code = end.exit_code;
+  e.ended_ns = now;
+  e.wall_ns = end.wall_ns;
+  e.cpu_ns = end.cpu_ns;
+  e.peak_rss_bytes = end.max_rss_bytes;
+  e.stdout_log = end.stdout_path;
+  e.stderr_log = end.stderr_path;
+  RETURN_IF_ERROR(db_.UpdateExecution(e));
+  std::map<std::string, ArtifactVersion> versions;
+  std::vector<metadata::Event> events;
+  for (const auto& o : outputs) {
+    std::string full = pipeline_ + "." + e.step + "." + o.name;
+    ASSIGN_OR_RETURN(auto v, PutAndVersion(full, o.ref, o.type, o.size, o.is_dir, execution_id));
+    metadata::Event ev;
+    ev.execution_id = execution_id;
+    ev.ref = o.ref;
+    ev.kind = metadata::EventKind::kOutput;
+    ev.name = o.name;
+    ev.version_ref = v.Label();
+    events.push_back(std::move(ev));
+    versions[o.name] = v;
+  }
+  RETURN_IF_ERROR(db_.RecordEvents(events));
+  std::vector<metadata::Metric> rows;
+  for (const auto& m : metrics) rows.push_back({run_id_, execution_id, m.name, m.value, m.step, now});
+  RETURN_IF_ERROR(db_.RecordMetrics(rows));
+  if (!key.empty()) RETURN_IF_ERROR(db_.RecordCacheEntry(key, execution_id, now));
+  RETURN_IF_ERROR(txn.Commit());
+  return versions;
+}
+
+Status RunRecorder::EndExecution(int64_t execution_id, const std::string& step, const ExecutionEnd& end) {
+  if (execution_id == 0) {
+    RETURN_IF_ERROR(EnsureBatch());
+    metadata::Execution e;
+    e.run_id = run_id_;
+    e.step = step;
+    e.status = StatusFromName(end.status);
+    e.attempt = end.attempt;
+    e.reason = end.reason;
+    e.started_ns = e.ended_ns = Now();
+    return db_.CreateExecution(e).status();
+  }
+  RETURN_IF_ERROR(Flush());
+  ASSIGN_OR_RETURN(auto e, db_.GetExecution(execution_id));
+  e.status = StatusFromName(end.status);
+  e.attempt = end.attempt;
+  if (end.exit_code >= 0) e.exit_code = end.exit_code;
+  e.ended_ns = Now();
+  e.wall_ns += end.wall_ns;
+  e.cpu_ns += end.cpu_ns;
+  e.peak_rss_bytes = std::max(e.peak_rss_bytes, end.max_rss_bytes);
+  if (!end.reason.empty()) e.reason = end.reason;
+  if (!end.stdout_path.empty()) e.stdout_log = end.stdout_path;
+  if (!end.stderr_path.empty()) e.stderr_log = end.stderr_path;
+  return db_.UpdateExecution(e);
+}
+
+Status RunRecorder::FinishRun(const std::string& status, const std::string& reason) {
+  RETURN_IF_ERROR(Flush());
+  ASSIGN_OR_RETURN(auto run, db_.GetRun(run_id_));
+  auto parsed = metadata::ParseRunStatus(status);
+  run.status = parsed.ok() ? *parsed : metadata::RunStatus::kFailed;
+  run.ended_ns = Now();
+  if (!reason.empty()) run.exit_reason = reason;
+  return db_.UpdateRun(run);
+}
+
+}  // namespace mlpipe::engine

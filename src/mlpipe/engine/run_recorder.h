@@ -1,0 +1,127 @@
+// RunRecorder: everything a pipeline run writes to and reads from the
+// metadata store, in the engine's terms. It keeps the run's context (id,
+// pipeline) and batches writes: records of cached steps wait in an open
+// transaction that is committed before any command starts and at the end, so
+// a no-op rerun of 1,000 steps costs one commit; a finished execution
+// (outputs, versions, events, metrics, cache entry) is committed atomically,
+// so a crash never leaves a cache entry without its outputs.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "mlpipe/base/status.h"
+#include "mlpipe/engine/metrics_file.h"
+#include "mlpipe/metadata/metadata_store.h"
+
+namespace mlpipe::engine {
+
+// An artifact version as the engine passes it between steps.
+struct ArtifactVersion {
+  std::string ref;    // sha256:<hex>
+  std::string name;   // PIPELINE.STEP.OUTPUT, or PIPELINE/PATH for a source
+  int64_t version = 0;
+  uint64_t size = 0;    // sources: content size (to record the artifact)
+  bool is_dir = false;  // sources: a folder
+  std::string Label() const { return version ? name + ":v" + std::to_string(version) : name; }
+};
+
+// A key found in the cache history.
+struct CacheHit {
+  int64_t execution_id = 0;
+  int64_t run_id = 0;
+  std::map<std::string, std::string> outputs;  // output name -> ref
+};
+
+struct ExecutionStart {
+  std::string step;
+  std::string key;
+  nlohmann::json key_record;
+  std::string reason;
+  int attempt = 1;
+  std::map<std::string, ArtifactVersion> inputs;  // input name -> version read
+};
+
+struct OutputIngested {
+  std::string name;  // output name
+  std::string type;  // declared type
+  std::string ref;
+  uint64_t size = 0;
+  bool is_dir = false;
+};
+
+struct ExecutionEnd {
+  std::string status;  // succeeded, failed, cancelled, skipped
+  int attempt = 1;
+  int exit_code = -1;
+  int64_t wall_ns = 0;
+  int64_t cpu_ns = 0;
+  int64_t max_rss_bytes = 0;
+  std::string reason;
+  std::string stdout_path, stderr_path;
+};
+
+class RunRecorder {
+ public:
+  // `db` must outlive the recorder.
+  RunRecorder(metadata::MetadataStore& db, std::string pipeline);
+  ~RunRecorder();
+
+  // Creates the run record (status running, this host and pid).
+  Status StartRun(const std::string& spec_path, const nlohmann::json& params, const nlohmann::json& run_info);
+  int64_t run_id() const { return run_id_; }
+
+  // Succeeded executions under `key` (any run), newest first, at most 8.
+  StatusOr<std::vector<CacheHit>> LookupCache(const std::string& key);
+  // The key record of the last finished execution of `step` of this pipeline
+  // (null if it never ran), for explanations.
+  StatusOr<nlohmann::json> LastKeyRecord(const std::string& step);
+  // The version (name, number) of a ref under a name, assigning one if new.
+  StatusOr<ArtifactVersion> VersionOf(const std::string& name, const std::string& ref, const std::string& type,
+                                      uint64_t size, bool is_dir, int64_t execution_id);
+
+  // A step satisfied from the cache: an execution with status cached whose
+  // outputs are the hit's. Batched. Returns the output versions by name.
+  StatusOr<std::map<std::string, ArtifactVersion>> RecordCached(const ExecutionStart& start, const CacheHit& hit,
+                                                                 const std::map<std::string, std::string>& types);
+
+  // A step about to run: creates (first attempt) or updates its execution.
+  // Commits everything batched so far. Returns the execution id.
+  // A retry (attempt > 1) updates the step's execution.
+  StatusOr<int64_t> StartExecution(const ExecutionStart& start);
+  // A step that succeeded: its outputs, versions, output events, metrics and
+  // cache entry, and its final status, in one transaction.
+  StatusOr<std::map<std::string, ArtifactVersion>> FinishExecution(int64_t execution_id, const std::string& key,
+                                                                   const ExecutionEnd& end,
+                                                                   const std::vector<OutputIngested>& outputs,
+                                                                   const std::vector<MetricPoint>& metrics);
+  // A failed attempt or a step that ended without running (skipped,
+  // cancelled: execution_id 0 creates the record).
+  Status EndExecution(int64_t execution_id, const std::string& step, const ExecutionEnd& end);
+
+  // Final run status (succeeded, failed, cancelled). Commits.
+  Status FinishRun(const std::string& status, const std::string& reason);
+  // Commits the batched writes.
+  Status Flush();
+
+ private:
+  Status EnsureBatch();
+  // Puts the input artifacts and records the input events of an execution.
+  Status RecordInputs(int64_t execution_id, const std::map<std::string, ArtifactVersion>& inputs);
+  StatusOr<ArtifactVersion> PutAndVersion(const std::string& name, const std::string& ref, const std::string& type,
+                                          uint64_t size, bool is_dir, std::optional<int64_t> execution_id);
+
+  metadata::MetadataStore& db_;
+  std::string pipeline_;
+  int64_t run_id_ = 0;
+  bool in_batch_ = false;
+  std::map<std::string, int64_t> executions_;  // step -> execution id in this run
+};
+
+}  // namespace mlpipe::engine

@@ -1,0 +1,146 @@
+#include "mlpipe/engine/step_command.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "mlpipe/base/strings.h"
+#include "mlpipe/spec/placeholders.h"
+
+extern char** environ;
+
+namespace mlpipe::engine {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string EnvName(const std::string& prefix, const std::string& name) {
+  std::string out = prefix;
+  for (char c : name) out += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::toupper(c)) : '_';
+  return out;
+}
+
+// Words of the command that name code files are made absolute, since the step
+// runs in a fresh folder. A word with a placeholder is left alone (it is
+// expanded to absolute store paths anyway).
+std::string AbsolutizeWord(const std::string& word, const std::set<std::string>& code_words,
+                           const std::string& base_dir) {
+  if (!code_words.count(word)) return word;
+  return (fs::path(base_dir) / word).lexically_normal().string();
+}
+
+std::set<std::string> CodeWords(const spec::PipelineSpec& spec, const spec::StepSpec& step,
+                                const std::string& base_dir) {
+  // code_files are relative to the pipeline dir (or absolute); a command word
+  // names one if base_dir/word is that file.
+  std::set<std::string> files;
+  for (const auto& f : step.code_files) files.insert((fs::path(spec.dir) / f).lexically_normal().string());
+  std::set<std::string> words;
+  auto consider = [&](const std::string& w) {
+    if (w.empty() || w.find("${") != std::string::npos || w[0] == '/') return;
+    if (files.count((fs::path(base_dir) / w).lexically_normal().string())) words.insert(w);
+  };
+  if (step.shell) {
+    for (const auto& w : Split(step.command.empty() ? "" : step.command[0], ' ')) consider(w);
+  } else {
+    for (const auto& w : step.command) consider(w);
+  }
+  return words;
+}
+
+}  // namespace
+
+std::string StepBaseDir(const spec::PipelineSpec& spec, const spec::StepSpec& step) {
+  if (!step.uses.empty() && step.builtin.empty()) {
+    return (fs::path(spec.dir) / step.uses).lexically_normal().parent_path().string();
+  }
+  return spec.dir;
+}
+
+std::string SelfExe() {
+  std::error_code ec;
+  auto p = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("mlpipe") : p.string();
+}
+
+StatusOr<exec::Command> BuildStepCommand(const StepInvocation& inv) {
+  const auto& spec = *inv.spec;
+  const auto& step = *inv.step;
+  spec::ExpandContext ctx;
+  ctx.params = inv.params;
+  ctx.inputs = inv.inputs;
+  ctx.outputs = inv.outputs;
+  ctx.run_id = std::to_string(inv.run_id);
+  ctx.step_name = step.name;
+  ctx.pipeline_dir = spec.dir;
+  std::string base_dir = StepBaseDir(spec, step);
+
+  exec::Command cmd;
+  if (!step.builtin.empty()) {
+    nlohmann::json invocation = {{"name", step.builtin},
+                                 {"inputs", inv.inputs},
+                                 {"outputs", inv.outputs},
+                                 {"params", inv.params},
+                                 {"metrics_path", inv.metrics_path}};
+    std::ofstream f(inv.invocation_path);
+    f << invocation.dump(2) << "\n";
+    f.close();
+    if (!f) return InternalError("cannot write " + inv.invocation_path);
+    cmd.argv = {inv.self_exe, "builtin", step.builtin, "--invocation", inv.invocation_path};
+  } else if (step.shell) {
+    auto words = CodeWords(spec, step, base_dir);
+    std::vector<std::string> rewritten;
+    for (const auto& w : Split(step.command.at(0), ' ')) rewritten.push_back(AbsolutizeWord(w, words, base_dir));
+    ASSIGN_OR_RETURN(std::string text, spec::Expand(Join(rewritten, " "), ctx));
+    cmd.argv = {"/bin/sh", "-c", text};
+  } else {
+    auto words = CodeWords(spec, step, base_dir);
+    std::vector<std::string> argv;
+    argv.reserve(step.command.size());
+    for (const auto& w : step.command) argv.push_back(AbsolutizeWord(w, words, base_dir));
+    ASSIGN_OR_RETURN(cmd.argv, spec::ExpandArgv(argv, ctx));
+  }
+
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string kv = *e;
+    auto eq = kv.find('=');
+    if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  env["MLPIPE_RUN_ID"] = ctx.run_id;
+  env["MLPIPE_STEP"] = step.name;
+  env["MLPIPE_PIPELINE"] = spec.name;
+  env["MLPIPE_PIPELINE_DIR"] = spec.dir;
+  env["MLPIPE_METRICS"] = inv.metrics_path;
+  env["MLPIPE_ATTEMPT"] = std::to_string(inv.attempt);
+  // Libraries that start a thread per core (OpenMP, BLAS, XGBoost) get the
+  // step's share of the machine, so parallel steps do not oversubscribe it.
+  if (!env.count("OMP_NUM_THREADS")) {
+    env["OMP_NUM_THREADS"] = std::to_string(std::max(1, static_cast<int>(std::ceil(step.resources.cpus))));
+  }
+  for (const auto& [name, path] : inv.inputs) env[EnvName("MLPIPE_INPUT_", name)] = path;
+  for (const auto& [name, path] : inv.outputs) env[EnvName("MLPIPE_OUTPUT_", name)] = path;
+  for (const auto& [k, v] : step.env) {
+    ASSIGN_OR_RETURN(env[k], spec::Expand(v, ctx));
+  }
+  cmd.env.reserve(env.size());
+  for (const auto& [k, v] : env) cmd.env.push_back(k + "=" + v);
+
+  if (!step.workdir.empty()) {
+    ASSIGN_OR_RETURN(std::string wd, spec::Expand(step.workdir, ctx));
+    cmd.cwd = fs::path(wd).is_absolute() ? wd : (fs::path(spec.dir) / wd).string();
+  } else {
+    cmd.cwd = inv.work_dir;
+  }
+  cmd.stdout_path = inv.stdout_path;
+  cmd.stderr_path = inv.stderr_path;
+  cmd.timeout_ns = step.timeout_ns;
+  return cmd;
+}
+
+}  // namespace mlpipe::engine

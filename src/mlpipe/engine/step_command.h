@@ -1,0 +1,49 @@
+// Building the command of one step execution: placeholders expanded,
+// relative script paths made absolute (steps run in a fresh, empty working
+// folder), and the environment every step gets:
+//   MLPIPE_RUN_ID, MLPIPE_STEP, MLPIPE_PIPELINE, MLPIPE_PIPELINE_DIR,
+//   MLPIPE_METRICS (a file to append metrics to), MLPIPE_ATTEMPT,
+//   MLPIPE_INPUT_<NAME> and MLPIPE_OUTPUT_<NAME> (NAME upper-cased, '-' -> '_'),
+// plus the step's own `env:` (expanded), on top of mlpipe's own environment.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "mlpipe/base/status.h"
+#include "mlpipe/exec/command_runner.h"
+#include "mlpipe/spec/pipeline.h"
+
+namespace mlpipe::engine {
+
+struct StepInvocation {
+  const spec::PipelineSpec* spec = nullptr;
+  const spec::StepSpec* step = nullptr;
+  int64_t run_id = 0;
+  int attempt = 1;
+  nlohmann::json params;                       // the step's ${params.X} scope
+  std::map<std::string, std::string> inputs;   // name -> readable path
+  std::map<std::string, std::string> outputs;  // name -> path to write
+  std::string work_dir;      // fresh empty folder (used unless the step sets workdir:)
+  std::string metrics_path;  // MLPIPE_METRICS
+  std::string stdout_path;
+  std::string stderr_path;
+  std::string invocation_path;  // built-ins: where the invocation JSON is written
+  std::string self_exe;         // built-ins: the mlpipe binary
+};
+
+// The Command to run. For a built-in, also writes the invocation JSON
+// ({"name", "inputs", "outputs", "params", "metrics_path"}) to
+// invocation_path. NotFound/InvalidArgument if a placeholder cannot be expanded.
+StatusOr<exec::Command> BuildStepCommand(const StepInvocation& inv);
+
+// The folder a step's relative code paths resolve against: the component
+// file's folder for `uses: ./x.yaml` steps, else the pipeline's folder.
+std::string StepBaseDir(const spec::PipelineSpec& spec, const spec::StepSpec& step);
+
+// The path of the running mlpipe binary (/proc/self/exe).
+std::string SelfExe();
+
+}  // namespace mlpipe::engine

@@ -1,0 +1,201 @@
+#include "mlpipe/engine/step_delegate.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "mlpipe/engine/metrics_file.h"
+#include "mlpipe/engine/step_command.h"
+
+namespace mlpipe::engine {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Removes `path` (even read-only leftovers) and creates it empty.
+Status FreshDir(const std::string& path) {
+  std::error_code ec;
+  if (fs::exists(path, ec)) {
+    for (auto& e : fs::recursive_directory_iterator(path, ec)) {
+      fs::permissions(e.path(), fs::perms::owner_all, fs::perm_options::add, ec);
+    }
+    fs::remove_all(path, ec);
+    if (ec) return InternalError("cannot clear " + path + ": " + ec.message());
+  }
+  fs::create_directories(path, ec);
+  if (ec) return InternalError("cannot create " + path + ": " + ec.message());
+  return OkStatus();
+}
+
+std::map<std::string, std::string> OutputTypes(const spec::StepSpec& step) {
+  std::map<std::string, std::string> types;
+  for (const auto& o : step.outputs) types[o.name] = o.type;
+  return types;
+}
+
+}  // namespace
+
+StepDelegate::StepDelegate(const spec::PipelineSpec& spec, const store::Workspace& ws, store::ObjectStore& objects,
+                           RunRecorder& recorder, StepDecider& decider)
+    : spec_(spec),
+      ws_(ws),
+      objects_(objects),
+      recorder_(recorder),
+      decider_(decider),
+      self_exe_(SelfExe()),
+      steps_(spec.steps.size()) {}
+
+StatusOr<exec::JobLaunch> StepDelegate::Prepare(int job, int attempt) {
+  const spec::StepSpec& step = spec_.steps[job];
+  StepState& st = steps_[job];
+  ExecutionStart start;
+  if (attempt == 1) {
+    ASSIGN_OR_RETURN(st.decision, decider_.Decide(step, available_));
+  }
+  start.step = step.name;
+  start.key = st.decision.key;
+  start.key_record = st.decision.record;
+  start.reason = st.decision.reason;
+  start.attempt = attempt;
+  start.inputs = st.decision.inputs;
+
+  if (st.decision.cached) {
+    ASSIGN_OR_RETURN(auto outputs, recorder_.RecordCached(start, *st.decision.hit, OutputTypes(step)));
+    for (auto& [name, version] : outputs) available_[step.name + "." + name] = version;
+    st.finished = true;
+    exec::JobLaunch launch;
+    launch.kind = exec::JobLaunch::kSatisfied;
+    launch.reason = st.decision.reason;
+    return launch;
+  }
+  st.run_reason = st.decision.reason;
+  ASSIGN_OR_RETURN(st.execution_id, recorder_.StartExecution(start));
+
+  int64_t run = recorder_.run_id();
+  std::string step_dir = ws_.StepDir(run, step.name);
+  std::string out_dir = ws_.StepOutDir(run, step.name);
+  RETURN_IF_ERROR(FreshDir(out_dir));
+  st.work_dir = step_dir + "/work";
+  RETURN_IF_ERROR(FreshDir(st.work_dir));
+  st.metrics_path = fmt::format("{}/metrics-{}.jsonl", step_dir, attempt);
+  std::error_code ec;
+  fs::remove(st.metrics_path, ec);
+
+  StepInvocation inv;
+  inv.spec = &spec_;
+  inv.step = &step;
+  inv.run_id = run;
+  inv.attempt = attempt;
+  inv.params = st.decision.params;
+  for (const auto& [name, version] : st.decision.inputs) {
+    auto src = st.decision.input_paths.find(name);
+    if (src != st.decision.input_paths.end()) {
+      inv.inputs[name] = src->second;
+    } else {
+      ASSIGN_OR_RETURN(inv.inputs[name], objects_.Materialize(version.ref));
+    }
+  }
+  st.output_paths.clear();
+  for (const auto& o : step.outputs) st.output_paths[o.name] = out_dir + "/" + o.name;
+  inv.outputs = st.output_paths;
+  inv.work_dir = st.work_dir;
+  inv.metrics_path = st.metrics_path;
+  inv.stdout_path = ws_.AttemptStdoutLog(run, step.name, attempt);
+  inv.stderr_path = ws_.AttemptStderrLog(run, step.name, attempt);
+  inv.invocation_path = fmt::format("{}/invocation-{}.json", step_dir, attempt);
+  inv.self_exe = self_exe_;
+  exec::JobLaunch launch;
+  launch.kind = exec::JobLaunch::kRun;
+  ASSIGN_OR_RETURN(launch.command, BuildStepCommand(inv));
+  launch.reason = st.run_reason;
+  return launch;
+}
+
+Status StepDelegate::Finish(int job, int attempt, const exec::CommandResult& result) {
+  const spec::StepSpec& step = spec_.steps[job];
+  StepState& st = steps_[job];
+  std::vector<OutputIngested> outputs;
+  std::vector<MetricPoint> metrics;
+  for (const auto& o : step.outputs) {
+    const std::string& path = st.output_paths[o.name];
+    std::error_code ec;
+    if (!fs::exists(fs::symlink_status(path, ec))) {
+      if (o.optional) continue;
+      return FailedPreconditionError(fmt::format("step did not write its output '{}' (expected at {})", o.name, path));
+    }
+    if (o.type == "metrics" && fs::is_regular_file(path, ec)) {
+      auto points = ReadMetricsOutput(path);
+      metrics.insert(metrics.end(), points.begin(), points.end());
+    }
+    auto stored = objects_.Put(path, store::PutMode::kMove);
+    if (!stored.ok()) return stored.status().WithContext("storing output '" + o.name + "'");
+    outputs.push_back({o.name, o.type, stored->ref, stored->size, stored->is_dir});
+  }
+  auto reported = ReadMetricsFile(st.metrics_path);
+  if (!reported.ok()) return reported.status().WithContext("MLPIPE_METRICS");
+  for (const auto& m : *reported) {
+    // A metrics output and MLPIPE_METRICS may both report the same final value.
+    bool duplicate = !m.step && std::any_of(metrics.begin(), metrics.end(), [&](const MetricPoint& o) {
+      return !o.step && o.name == m.name && o.value == m.value;
+    });
+    if (!duplicate) metrics.push_back(m);
+  }
+
+  ExecutionEnd end;
+  end.status = "succeeded";
+  end.attempt = attempt;
+  end.exit_code = result.exit_code;
+  end.wall_ns = result.wall_ns;
+  end.cpu_ns = result.cpu_ns;
+  end.max_rss_bytes = result.max_rss_bytes;
+  end.reason = st.run_reason;
+  end.stdout_path = ws_.AttemptStdoutLog(recorder_.run_id(), step.name, attempt);
+  end.stderr_path = ws_.AttemptStderrLog(recorder_.run_id(), step.name, attempt);
+  ASSIGN_OR_RETURN(auto versions, recorder_.FinishExecution(st.execution_id, st.decision.key, end, outputs, metrics));
+  for (auto& [name, version] : versions) available_[step.name + "." + name] = version;
+  st.finished = true;
+  std::error_code ec;
+  fs::remove_all(st.work_dir, ec);
+  return OkStatus();
+}
+
+void StepDelegate::AttemptFailed(int job, int attempt, const exec::CommandResult& result, bool will_retry) {
+  StepState& st = steps_[job];
+  if (st.execution_id == 0) return;
+  ExecutionEnd end;
+  end.status = will_retry ? "running" : "failed";
+  end.attempt = attempt;
+  end.exit_code = result.exit_code;
+  end.wall_ns = result.wall_ns;
+  end.cpu_ns = result.cpu_ns;
+  end.max_rss_bytes = result.max_rss_bytes;
+  end.reason = result.Describe();
+  end.stdout_path = ws_.AttemptStdoutLog(recorder_.run_id(), spec_.steps[job].name, attempt);
+  end.stderr_path = ws_.AttemptStderrLog(recorder_.run_id(), spec_.steps[job].name, attempt);
+  (void)recorder_.EndExecution(st.execution_id, spec_.steps[job].name, end);
+  if (!will_retry) st.finished = true;
+}
+
+void StepDelegate::RecordUnfinished(const exec::RunOutcome& outcome) {
+  for (size_t i = 0; i < steps_.size() && i < outcome.jobs.size(); ++i) {
+    StepState& st = steps_[i];
+    const auto& jo = outcome.jobs[i];
+    if (st.finished && jo.state != exec::JobState::kFailed) continue;
+    if (jo.state == exec::JobState::kSucceeded || jo.state == exec::JobState::kCached) continue;
+    if (st.finished && st.execution_id != 0) continue;  // failure already recorded
+    ExecutionEnd end;
+    end.status = std::string(exec::JobStateName(jo.state));
+    if (end.status == "pending" || end.status == "ready" || end.status == "running" ||
+        end.status == "waiting-retry") {
+      end.status = "cancelled";
+    }
+    end.attempt = jo.attempts;
+    end.exit_code = jo.result.exit_code;
+    end.wall_ns = jo.wall_ns;
+    end.reason = jo.reason;
+    (void)recorder_.EndExecution(st.execution_id, spec_.steps[i].name, end);
+  }
+}
+
+}  // namespace mlpipe::engine

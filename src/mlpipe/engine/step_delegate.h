@@ -1,0 +1,57 @@
+// StepDelegate: the exec::JobDelegate of a pipeline run. Job i is step i.
+// Prepare decides caching (StepDecider) and builds the command; Finish
+// ingests the outputs and records the execution; AttemptFailed records the
+// failure. Not thread-safe (the executor calls it from one thread).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "mlpipe/engine/run_recorder.h"
+#include "mlpipe/engine/step_decider.h"
+#include "mlpipe/exec/executor.h"
+#include "mlpipe/spec/pipeline.h"
+#include "mlpipe/store/layout.h"
+#include "mlpipe/store/object_store.h"
+
+namespace mlpipe::engine {
+
+class StepDelegate : public exec::JobDelegate {
+ public:
+  StepDelegate(const spec::PipelineSpec& spec, const store::Workspace& ws, store::ObjectStore& objects,
+               RunRecorder& recorder, StepDecider& decider);
+
+  StatusOr<exec::JobLaunch> Prepare(int job, int attempt) override;
+  Status Finish(int job, int attempt, const exec::CommandResult& result) override;
+  void AttemptFailed(int job, int attempt, const exec::CommandResult& result, bool will_retry) override;
+
+  // Why step `job` runs (set by Prepare when it decides to run; "" if cached
+  // or not prepared yet).
+  const std::string& RunReason(int job) const { return steps_[job].run_reason; }
+  // Records the final state of steps that never finished (skipped,
+  // cancelled, interrupted while running).
+  void RecordUnfinished(const exec::RunOutcome& outcome);
+
+ private:
+  struct StepState {
+    StepDecision decision;
+    int64_t execution_id = 0;
+    std::string run_reason;
+    std::map<std::string, std::string> output_paths;
+    std::string work_dir;
+    std::string metrics_path;
+    bool finished = false;
+  };
+
+  const spec::PipelineSpec& spec_;
+  const store::Workspace& ws_;
+  store::ObjectStore& objects_;
+  RunRecorder& recorder_;
+  StepDecider& decider_;
+  std::string self_exe_;
+  std::vector<StepState> steps_;
+  std::map<std::string, ArtifactVersion> available_;  // "STEP.OUTPUT" -> version
+};
+
+}  // namespace mlpipe::engine

@@ -1,0 +1,252 @@
+#include "mlpipe/exec/local_runner.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <csignal>
+#include <cstring>
+#include <mutex>
+
+#include "mlpipe/exec/command_runner.h"
+#include "mlpipe/exec/interrupt.h"
+#include "mlpipe/exec/spawn.h"
+
+namespace mlpipe::exec {
+namespace {
+
+// ---- SIGCHLD self-pipe: the fallback when pidfds are unavailable. ----
+int g_sigchld_pipe[2] = {-1, -1};
+std::once_flag g_sigchld_once;
+
+void OnSigchld(int) {
+  int saved = errno;
+  char byte = 1;
+  [[maybe_unused]] ssize_t n = write(g_sigchld_pipe[1], &byte, 1);
+  errno = saved;
+}
+
+// Installs the process-wide SIGCHLD handler once; returns the pipe's read end or -1.
+int SigchldFd() {
+  std::call_once(g_sigchld_once, [] {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) return;
+    g_sigchld_pipe[0] = fds[0];
+    g_sigchld_pipe[1] = fds[1];
+    struct sigaction sa {};
+    sa.sa_handler = OnSigchld;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+    sigaction(SIGCHLD, &sa, nullptr);
+  });
+  return g_sigchld_pipe[0];
+}
+
+void DrainSigchld() {
+  char buf[64];
+  while (g_sigchld_pipe[0] >= 0 && read(g_sigchld_pipe[0], buf, sizeof buf) > 0) {
+  }
+}
+
+int PidfdOpen(pid_t pid) {
+#ifdef SYS_pidfd_open
+  return static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+#else
+  errno = ENOSYS;
+  return -1;
+#endif
+}
+
+// True if `pid` has exited (a zombie we have not reaped yet). Does not reap.
+bool HasExited(pid_t pid) {
+  siginfo_t info{};
+  if (waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0) return errno == ECHILD;
+  return info.si_pid == pid;
+}
+
+int64_t TimevalNanos(const timeval& tv) {
+  return static_cast<int64_t>(tv.tv_sec) * 1'000'000'000 + tv.tv_usec * 1000;
+}
+
+}  // namespace
+
+LocalRunner::LocalRunner(LocalRunnerOptions options)
+    : options_(options), clock_(options.clock != nullptr ? options.clock : &RealClock()) {}
+
+LocalRunner::~LocalRunner() {
+  if (!procs_.empty()) AbortAll();
+}
+
+std::vector<pid_t> LocalRunner::pids() const {
+  std::vector<pid_t> out;
+  for (const Proc& p : procs_) out.push_back(p.pid);
+  return out;
+}
+
+Status LocalRunner::Start(int job, const Command& command) {
+  if (command.argv.empty()) return InvalidArgumentError(fmt::format("job {}: empty command", job));
+  for (const Proc& p : procs_) {
+    if (p.job == job) return InvalidArgumentError(fmt::format("job {} is already running", job));
+  }
+  // The SIGCHLD fallback must be in place before the child can exit.
+  if (!options_.use_pidfd) SigchldFd();
+  Proc proc;
+  proc.job = job;
+  proc.start_ns = clock_->MonotonicNanos();
+  proc.timeout_ns = command.timeout_ns;
+  std::string error;
+  proc.pid = SpawnProcessGroup(command, &error);
+  if (proc.pid < 0) {
+    CommandResult result;
+    result.exit_code = 127;  // what a shell reports for a program it cannot run
+    result.error = error;
+    done_.emplace_back(job, std::move(result));
+    return OkStatus();
+  }
+  if (options_.use_pidfd) {
+    proc.pidfd = PidfdOpen(proc.pid);
+    if (proc.pidfd < 0) SigchldFd();  // HasExited polling in Wait covers a child that already exited
+  }
+  procs_.push_back(proc);
+  return OkStatus();
+}
+
+void LocalRunner::Finish(const Proc& proc) {
+  // The leader is a zombie, so its pid still names our group: kill leftovers
+  // first, then reap.
+  if (options_.kill_group_on_exit || proc.timed_out || proc.cancelled) killpg(proc.pid, SIGKILL);
+  int status = 0;
+  rusage usage{};
+  pid_t r;
+  do {
+    r = wait4(proc.pid, &status, 0, &usage);
+  } while (r < 0 && errno == EINTR);
+  if (proc.pidfd >= 0) close(proc.pidfd);
+
+  CommandResult result;
+  result.timed_out = proc.timed_out;
+  result.cancelled = proc.cancelled;
+  result.timeout_ns = proc.timeout_ns;
+  result.wall_ns = clock_->MonotonicNanos() - proc.start_ns;
+  if (r < 0) {
+    result.error = fmt::format("waiting for process {}: {}", proc.pid, strerror(errno));
+  } else {
+    if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) result.term_signal = WTERMSIG(status);
+    result.cpu_ns = TimevalNanos(usage.ru_utime) + TimevalNanos(usage.ru_stime);
+    result.max_rss_bytes = static_cast<int64_t>(usage.ru_maxrss) * 1024;
+  }
+  done_.emplace_back(proc.job, std::move(result));
+}
+
+int LocalRunner::CollectExited() {
+  int n = 0;
+  for (size_t i = 0; i < procs_.size();) {
+    if (HasExited(procs_[i].pid)) {
+      Proc proc = procs_[i];
+      procs_.erase(procs_.begin() + static_cast<ptrdiff_t>(i));
+      Finish(proc);
+      ++n;
+    } else {
+      ++i;
+    }
+  }
+  return n;
+}
+
+int64_t LocalRunner::HandleTimeouts(int64_t now_ns) {
+  int64_t next = kNoDeadline;
+  for (Proc& p : procs_) {
+    if (p.timeout_ns > 0 && !p.timed_out && !p.cancelled) {
+      int64_t due = p.start_ns + p.timeout_ns;
+      if (now_ns >= due) {
+        killpg(p.pid, SIGTERM);
+        p.timed_out = true;
+        p.kill_at_ns = now_ns + options_.kill_grace_ns;
+      } else {
+        next = std::min(next, due);
+      }
+    }
+    if (p.kill_at_ns > 0 && !p.killed) {
+      if (now_ns >= p.kill_at_ns) {
+        killpg(p.pid, SIGKILL);
+        p.killed = true;
+      } else {
+        next = std::min(next, p.kill_at_ns);
+      }
+    }
+  }
+  return next;
+}
+
+void LocalRunner::PollUntil(int64_t wake_ns, bool with_interrupt) {
+  std::vector<pollfd> fds;
+  bool need_sigchld = false;
+  for (const Proc& p : procs_) {
+    if (p.pidfd >= 0) {
+      fds.push_back({p.pidfd, POLLIN, 0});
+    } else {
+      need_sigchld = true;
+    }
+  }
+  if (need_sigchld && SigchldFd() >= 0) fds.push_back({SigchldFd(), POLLIN, 0});
+  if (with_interrupt && InterruptFd() >= 0) fds.push_back({InterruptFd(), POLLIN, 0});
+  int timeout_ms = -1;
+  if (wake_ns != kNoDeadline) {
+    int64_t wait_ns = std::max<int64_t>(0, wake_ns - clock_->MonotonicNanos());
+    // Round up so we never wake just before the deadline and spin.
+    timeout_ms = static_cast<int>(std::min<int64_t>((wait_ns + 999'999) / 1'000'000, INT_MAX));
+  }
+  int rc = poll(fds.data(), fds.size(), timeout_ms);
+  if (rc > 0 && need_sigchld) DrainSigchld();
+}
+
+StatusOr<std::optional<std::pair<int, CommandResult>>> LocalRunner::Wait(int64_t deadline_mono_ns) {
+  for (;;) {
+    if (!done_.empty()) {
+      std::pair<int, CommandResult> front = std::move(done_.front());
+      done_.pop_front();
+      return std::optional<std::pair<int, CommandResult>>(std::move(front));
+    }
+    if (options_.watch_interrupts && InterruptRequested()) {
+      return CancelledError(fmt::format("interrupted by {}", SignalName(InterruptSignal())));
+    }
+    int64_t now = clock_->MonotonicNanos();
+    int64_t wake = std::min(deadline_mono_ns, HandleTimeouts(now));
+    if (CollectExited() > 0) continue;
+    if (procs_.empty() && deadline_mono_ns == kNoDeadline) {
+      return FailedPreconditionError("Wait with nothing running and no deadline");
+    }
+    if (now >= deadline_mono_ns) return std::optional<std::pair<int, CommandResult>>();
+    PollUntil(wake, options_.watch_interrupts);
+  }
+}
+
+void LocalRunner::AbortAll() {
+  CollectExited();  // those that already finished keep their real result
+  for (Proc& p : procs_) {
+    killpg(p.pid, SIGTERM);
+    p.cancelled = true;
+  }
+  int64_t kill_at = clock_->MonotonicNanos() + options_.abort_grace_ns;
+  while (!procs_.empty()) {
+    CollectExited();
+    if (procs_.empty()) break;
+    if (clock_->MonotonicNanos() >= kill_at) {
+      for (Proc& p : procs_) killpg(p.pid, SIGKILL);
+      for (const Proc& p : procs_) Finish(p);  // blocking reap; SIGKILL cannot be ignored
+      procs_.clear();
+      break;
+    }
+    PollUntil(kill_at, /*with_interrupt=*/false);
+  }
+}
+
+}  // namespace mlpipe::exec

@@ -1,0 +1,89 @@
+// LocalRunner: runs commands as local processes.
+//
+// Each command is spawned with posix_spawn into its own process group (so a
+// timeout or an interrupt kills the whole tree, grandchildren included), with
+// stdin from /dev/null, stdout/stderr to the command's files and the given
+// cwd and environment. Wait() blocks in a single poll() over one pidfd per
+// process (or a SIGCHLD self-pipe where pidfds are unavailable) plus the
+// interrupt fd (interrupt.h), with the nearest timeout or deadline as the poll
+// timeout; wait4 gives CPU time and peak RSS.
+//
+// A step owns its process group: when the step's main process exits, anything
+// it left running in its group is killed (SIGKILL) before the result is
+// reported, so no step leaves orphans behind (option kill_group_on_exit).
+//
+// Not thread-safe: one thread drives a runner. Destroying a runner with
+// commands still running aborts them (AbortAll).
+#pragma once
+
+#include <sys/types.h>
+
+#include <deque>
+#include <vector>
+
+#include "mlpipe/base/clock.h"
+#include "mlpipe/exec/command_runner.h"
+
+namespace mlpipe::exec {
+
+struct LocalRunnerOptions {
+  // Time source for timeouts and Wait deadlines. Default (nullptr): RealClock().
+  Clock* clock = nullptr;
+  // After a timeout's SIGTERM, SIGKILL follows after this long. Default 5 s.
+  int64_t kill_grace_ns = 5'000'000'000;
+  // AbortAll's grace between SIGTERM and SIGKILL. Default 300 ms, so an
+  // interrupted run ends well within a second.
+  int64_t abort_grace_ns = 300'000'000;
+  // Use pidfds to wait for children (Linux >= 5.3). If false, or if
+  // pidfd_open fails, a process-wide SIGCHLD handler and self-pipe are used.
+  bool use_pidfd = true;
+  // Include the interrupt fd in Wait's poll and return Cancelled on interrupt.
+  bool watch_interrupts = true;
+  // Kill what a step left in its process group once its main process exits.
+  bool kill_group_on_exit = true;
+};
+
+class LocalRunner : public CommandRunner {
+ public:
+  explicit LocalRunner(LocalRunnerOptions options = {});
+  ~LocalRunner() override;
+  LocalRunner(const LocalRunner&) = delete;
+  LocalRunner& operator=(const LocalRunner&) = delete;
+
+  Status Start(int job, const Command& command) override;
+  StatusOr<std::optional<std::pair<int, CommandResult>>> Wait(int64_t deadline_mono_ns) override;
+  void AbortAll() override;
+  size_t running() const override { return procs_.size() + done_.size(); }
+
+  // Process ids (= process group ids) of the commands still running, for tests.
+  std::vector<pid_t> pids() const;
+
+ private:
+  struct Proc {
+    int job = -1;
+    pid_t pid = -1;
+    int pidfd = -1;  // -1: rely on the SIGCHLD pipe
+    int64_t start_ns = 0;
+    int64_t timeout_ns = 0;
+    int64_t kill_at_ns = 0;  // when SIGKILL follows a SIGTERM (0 = not scheduled)
+    bool timed_out = false;
+    bool cancelled = false;
+    bool killed = false;  // SIGKILL sent
+  };
+
+  // Moves every exited process to done_. Returns how many.
+  int CollectExited();
+  // Reaps `proc` (blocking) and appends its result to done_.
+  void Finish(const Proc& proc);
+  // Sends timeout signals that are due; returns the next time one will be.
+  int64_t HandleTimeouts(int64_t now_ns);
+  // Blocks in poll() on the children (and the interrupt fd) until `wake_ns`.
+  void PollUntil(int64_t wake_ns, bool with_interrupt);
+
+  LocalRunnerOptions options_;
+  Clock* clock_;
+  std::vector<Proc> procs_;
+  std::deque<std::pair<int, CommandResult>> done_;
+};
+
+}  // namespace mlpipe::exec

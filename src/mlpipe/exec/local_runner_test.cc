@@ -1,0 +1,373 @@
+// Real-process tests of LocalRunner (and of the Executor driving it). They
+// spawn /bin/sh and sleep, so they take a few seconds in all; every timing
+// assertion is loose.
+#include "mlpipe/exec/local_runner.h"
+
+#include <dirent.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "mlpipe/exec/executor.h"
+#include "mlpipe/exec/interrupt.h"
+
+namespace mlpipe::exec {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr int64_t kMs = 1'000'000;
+constexpr int64_t kSec = 1'000'000'000;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// True if a live (not zombie) process is in process group `pgid`, per /proc.
+bool LiveMemberOfGroup(pid_t pgid) {
+  if (kill(-pgid, 0) != 0 && errno == ESRCH) return false;  // nothing at all, not even zombies
+  DIR* proc = opendir("/proc");
+  if (proc == nullptr) return true;
+  bool alive = false;
+  while (dirent* e = readdir(proc)) {
+    std::string stat = ReadFile(std::string("/proc/") + e->d_name + "/stat");
+    size_t paren = stat.rfind(')');
+    if (stat.empty() || paren == std::string::npos) continue;
+    std::istringstream fields(stat.substr(paren + 1));
+    char state = 0;
+    long ppid = 0, pgrp = 0;
+    fields >> state >> ppid >> pgrp;
+    if (pgrp == pgid && state != 'Z' && state != 'X') alive = true;
+  }
+  closedir(proc);
+  return alive;
+}
+
+// A SIGKILLed process needs a moment to finish dying, and orphaned
+// grandchildren are reaped by init, not by us: allow up to a second for the
+// group to have no live member.
+bool GroupAlive(pid_t pgid) {
+  int64_t give_up = RealClock().MonotonicNanos() + 1'000'000'000;
+  while (LiveMemberOfGroup(pgid)) {
+    if (RealClock().MonotonicNanos() > give_up) return true;
+    usleep(10'000);
+  }
+  return false;
+}
+
+Command Sh(const std::string& script) { return Command{.argv = {"/bin/sh", "-c", script}}; }
+
+class LocalRunnerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ClearInterrupt();
+    std::string tmpl = ::testing::TempDir() + "/local_runner_XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override {
+    ClearInterrupt();
+    std::string cmd = "rm -rf '" + dir_ + "'";
+    ASSERT_EQ(system(cmd.c_str()), 0);
+  }
+  // Runs one command to completion.
+  CommandResult RunOne(LocalRunner& runner, const Command& command) {
+    EXPECT_TRUE(runner.Start(7, command).ok());
+    auto waited = runner.Wait(kNoDeadline);
+    EXPECT_TRUE(waited.ok()) << waited.status().ToString();
+    if (!waited.ok() || !waited->has_value()) return {};
+    EXPECT_EQ((*waited)->first, 7);
+    return (*waited)->second;
+  }
+  std::string dir_;
+};
+
+TEST_F(LocalRunnerTest, ReportsExitCodes) {
+  LocalRunner runner;
+  CommandResult ok = RunOne(runner, Sh("exit 0"));
+  EXPECT_TRUE(ok.ok());
+  EXPECT_EQ(ok.Describe(), "exit 0");
+  CommandResult bad = RunOne(runner, Sh("exit 3"));
+  EXPECT_FALSE(bad.ok());
+  EXPECT_EQ(bad.exit_code, 3);
+  EXPECT_EQ(bad.Describe(), "exit 3");
+  EXPECT_EQ(runner.running(), 0u);
+}
+
+TEST_F(LocalRunnerTest, ReportsDeathBySignal) {
+  LocalRunner runner;
+  CommandResult r = RunOne(runner, Sh("kill -KILL $$"));
+  EXPECT_EQ(r.term_signal, SIGKILL);
+  EXPECT_EQ(r.Describe(), "killed by SIGKILL");
+}
+
+TEST_F(LocalRunnerTest, CapturesStdoutAndStderrToFiles) {
+  LocalRunner runner;
+  Command c = Sh("echo out; echo err >&2; cat");  // cat: stdin must be /dev/null, not the terminal
+  c.stdout_path = dir_ + "/out.txt";
+  c.stderr_path = dir_ + "/err.txt";
+  EXPECT_TRUE(RunOne(runner, c).ok());
+  EXPECT_EQ(ReadFile(c.stdout_path), "out\n");
+  EXPECT_EQ(ReadFile(c.stderr_path), "err\n");
+}
+
+TEST_F(LocalRunnerTest, SameFileForStdoutAndStderrKeepsBoth) {
+  LocalRunner runner;
+  Command c = Sh("echo one; echo two >&2");
+  c.stdout_path = c.stderr_path = dir_ + "/log.txt";
+  EXPECT_TRUE(RunOne(runner, c).ok());
+  EXPECT_EQ(ReadFile(c.stdout_path), "one\ntwo\n");
+}
+
+TEST_F(LocalRunnerTest, AppliesEnvironmentAndWorkingDirectory) {
+  LocalRunner runner;
+  Command c = Sh("echo \"$FOO\"; pwd; echo \"${HOME:-unset}\"");
+  c.env = {"FOO=bar baz", "PATH=/usr/bin:/bin"};
+  c.cwd = dir_;
+  c.stdout_path = dir_ + "/out.txt";
+  EXPECT_TRUE(RunOne(runner, c).ok());
+  char real[PATH_MAX];
+  ASSERT_NE(realpath(dir_.c_str(), real), nullptr);
+  EXPECT_EQ(ReadFile(c.stdout_path), "bar baz\n" + std::string(real) + "\nunset\n");
+}
+
+TEST_F(LocalRunnerTest, ResolvesProgramInTheCommandsPath) {
+  std::ofstream(dir_ + "/hello-step") << "#!/bin/sh\necho hi from step\n";
+  ASSERT_EQ(chmod((dir_ + "/hello-step").c_str(), 0755), 0);
+  LocalRunner runner;
+  Command c{.argv = {"hello-step"}, .env = {"PATH=" + dir_ + ":/usr/bin:/bin"}};
+  c.stdout_path = dir_ + "/out.txt";
+  CommandResult r = RunOne(runner, c);
+  EXPECT_TRUE(r.ok()) << r.Describe();
+  EXPECT_EQ(ReadFile(c.stdout_path), "hi from step\n");
+}
+
+TEST_F(LocalRunnerTest, MissingProgramGivesClearError) {
+  LocalRunner runner;
+  CommandResult r = RunOne(runner, Command{.argv = {"no-such-program-xyz"}});
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.Describe(), "cannot run 'no-such-program-xyz': not found in PATH");
+  CommandResult abs = RunOne(runner, Command{.argv = {dir_ + "/missing"}});
+  EXPECT_THAT(abs.Describe(), HasSubstr("No such file or directory"));
+  EXPECT_THAT(abs.Describe(), HasSubstr("cannot run '" + dir_ + "/missing'"));
+}
+
+TEST_F(LocalRunnerTest, MissingWorkingDirectoryOrOutputDirGivesClearError) {
+  LocalRunner runner;
+  Command c = Sh("true");
+  c.cwd = dir_ + "/nope";
+  EXPECT_THAT(RunOne(runner, c).Describe(), HasSubstr("working directory '" + dir_ + "/nope'"));
+  Command d = Sh("true");
+  d.stdout_path = dir_ + "/nope/out.txt";
+  EXPECT_THAT(RunOne(runner, d).Describe(), HasSubstr("cannot open stdout file"));
+}
+
+TEST_F(LocalRunnerTest, RejectsEmptyCommandAndDuplicateJob) {
+  LocalRunner runner;
+  EXPECT_EQ(runner.Start(1, Command{}).code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE(runner.Start(1, Sh("sleep 5")).ok());
+  EXPECT_EQ(runner.Start(1, Sh("true")).code(), StatusCode::kInvalidArgument);
+  runner.AbortAll();
+}
+
+TEST_F(LocalRunnerTest, RecordsCpuTimeAndPeakMemory) {
+  LocalRunner runner;
+  CommandResult r = RunOne(runner, Sh("i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done"));
+  EXPECT_TRUE(r.ok());
+  EXPECT_GT(r.cpu_ns, 0);
+  EXPECT_GT(r.max_rss_bytes, 100 * 1024);
+  EXPECT_GE(r.wall_ns, r.cpu_ns / 2);
+}
+
+void ExpectTimeoutKillsGroup(LocalRunnerOptions options) {
+  options.kill_grace_ns = 200 * kMs;
+  LocalRunner runner(options);
+  Command c = Sh("sleep 100 & sleep 100");
+  c.timeout_ns = 200 * kMs;
+  ASSERT_TRUE(runner.Start(0, c).ok());
+  pid_t pgid = runner.pids().at(0);
+  int64_t t0 = RealClock().MonotonicNanos();
+  auto waited = runner.Wait(kNoDeadline);
+  ASSERT_TRUE(waited.ok() && waited->has_value());
+  const CommandResult& r = (*waited)->second;
+  EXPECT_TRUE(r.timed_out);
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.Describe(), "timed out after 200ms");
+  EXPECT_LT(RealClock().MonotonicNanos() - t0, 3 * kSec);
+  EXPECT_FALSE(GroupAlive(pgid)) << "a process of the step survived its timeout";
+}
+
+TEST_F(LocalRunnerTest, TimeoutKillsTheWholeProcessGroup) { ExpectTimeoutKillsGroup({}); }
+
+TEST_F(LocalRunnerTest, TimeoutKillsTheWholeProcessGroupWithSigchldFallback) {
+  ExpectTimeoutKillsGroup({.use_pidfd = false});
+}
+
+TEST_F(LocalRunnerTest, TermIgnoringStepIsKilledAfterGrace) {
+  LocalRunner runner({.kill_grace_ns = 200 * kMs});
+  Command c = Sh("trap '' TERM; sleep 100 & sleep 100");
+  c.timeout_ns = 100 * kMs;
+  ASSERT_TRUE(runner.Start(0, c).ok());
+  pid_t pgid = runner.pids().at(0);
+  auto waited = runner.Wait(kNoDeadline);
+  ASSERT_TRUE(waited.ok() && waited->has_value());
+  EXPECT_TRUE((*waited)->second.timed_out);
+  EXPECT_EQ((*waited)->second.term_signal, SIGKILL);
+  EXPECT_FALSE(GroupAlive(pgid));
+}
+
+TEST_F(LocalRunnerTest, LeftoverBackgroundProcessesAreKilledWhenTheStepExits) {
+  LocalRunner runner;
+  ASSERT_TRUE(runner.Start(0, Sh("sleep 100 & exit 0")).ok());
+  pid_t pgid = runner.pids().at(0);
+  auto waited = runner.Wait(kNoDeadline);
+  ASSERT_TRUE(waited.ok() && waited->has_value());
+  EXPECT_TRUE((*waited)->second.ok());
+  EXPECT_FALSE(GroupAlive(pgid));
+}
+
+TEST_F(LocalRunnerTest, LeftoversSurviveWhenGroupKillIsOff) {
+  LocalRunner runner({.kill_group_on_exit = false});
+  ASSERT_TRUE(runner.Start(0, Sh("sleep 100 & exit 0")).ok());
+  pid_t pgid = runner.pids().at(0);
+  auto waited = runner.Wait(kNoDeadline);
+  ASSERT_TRUE(waited.ok() && waited->has_value());
+  EXPECT_TRUE(LiveMemberOfGroup(pgid));  // proves GroupAlive can see a survivor
+  killpg(pgid, SIGKILL);
+  EXPECT_FALSE(GroupAlive(pgid));
+}
+
+TEST_F(LocalRunnerTest, WaitReturnsNulloptAtTheDeadline) {
+  LocalRunner runner;
+  ASSERT_TRUE(runner.Start(0, Sh("sleep 100")).ok());
+  int64_t t0 = RealClock().MonotonicNanos();
+  auto waited = runner.Wait(t0 + 50 * kMs);
+  ASSERT_TRUE(waited.ok());
+  EXPECT_FALSE(waited->has_value());
+  EXPECT_GE(RealClock().MonotonicNanos() - t0, 50 * kMs);
+  pid_t pgid = runner.pids().at(0);
+  runner.AbortAll();
+  EXPECT_FALSE(GroupAlive(pgid));
+  auto aborted = runner.Wait(kNoDeadline);
+  ASSERT_TRUE(aborted.ok() && aborted->has_value());
+  EXPECT_TRUE((*aborted)->second.cancelled);
+  EXPECT_EQ((*aborted)->second.Describe(), "cancelled");
+  EXPECT_EQ(runner.running(), 0u);
+}
+
+TEST_F(LocalRunnerTest, WaitWithNothingToWaitForFails) {
+  LocalRunner runner;
+  EXPECT_EQ(runner.Wait(kNoDeadline).status().code(), StatusCode::kFailedPrecondition);
+}
+
+TEST_F(LocalRunnerTest, InterruptMakesWaitReturnCancelled) {
+  LocalRunner runner;
+  ASSERT_TRUE(runner.Start(0, Sh("sleep 100")).ok());
+  RequestInterrupt(SIGTERM);
+  auto waited = runner.Wait(kNoDeadline);
+  EXPECT_EQ(waited.status().code(), StatusCode::kCancelled);
+  EXPECT_EQ(waited.status().message(), "interrupted by SIGTERM");
+  runner.AbortAll();
+  EXPECT_TRUE(runner.Wait(kNoDeadline).ok());  // the aborted result comes before the interrupt
+}
+
+TEST_F(LocalRunnerTest, SignalHandlerRecordsTheSignal) {
+  ASSERT_TRUE(InstallInterruptHandlers().ok());
+  raise(SIGINT);
+  EXPECT_TRUE(InterruptRequested());
+  EXPECT_EQ(InterruptSignal(), SIGINT);
+  ClearInterrupt();
+  EXPECT_FALSE(InterruptRequested());
+}
+
+// ---- The executor on real processes. ----
+
+class CommandDelegate : public JobDelegate {
+ public:
+  explicit CommandDelegate(std::vector<Command> commands) : commands_(std::move(commands)) {}
+  StatusOr<JobLaunch> Prepare(int job, int attempt) override {
+    return JobLaunch{.kind = JobLaunch::kRun, .command = commands_[job]};
+  }
+  Status Finish(int job, int attempt, const CommandResult& result) override { return OkStatus(); }
+
+ private:
+  std::vector<Command> commands_;
+};
+
+JobGraph Independent(int n) {
+  JobGraph g;
+  for (int i = 0; i < n; ++i) g.jobs.push_back(JobSpec{.name = "s" + std::to_string(i)});
+  return g;
+}
+
+int64_t TimeFourSleeps(int parallelism) {
+  LocalRunner runner;
+  CommandDelegate delegate(std::vector<Command>(4, Command{.argv = {"sleep", "1"}}));
+  int64_t t0 = RealClock().MonotonicNanos();
+  auto outcome = Executor({.parallelism = parallelism}).Run(Independent(4), delegate, runner);
+  EXPECT_TRUE(outcome.ok() && outcome->ok);
+  return RealClock().MonotonicNanos() - t0;
+}
+
+TEST_F(LocalRunnerTest, FourSleepsAtParallelismFourTakeAboutOneSecond) {
+  EXPECT_LT(TimeFourSleeps(4), 1800 * kMs);
+}
+
+TEST_F(LocalRunnerTest, FourSleepsAtParallelismTwoTakeAboutTwoSeconds) {
+  EXPECT_GT(TimeFourSleeps(2), 1800 * kMs);
+}
+
+// Interrupts the run once `count` steps have started, and remembers their groups.
+class InterruptAfterStarts : public ExecObserver {
+ public:
+  InterruptAfterStarts(LocalRunner& runner, int count) : runner_(runner), count_(count) {}
+  void OnEvent(const JobEvent& e) override {
+    if (e.kind == JobEvent::Kind::kStarted && ++started_ == count_) {
+      pgids = runner_.pids();
+      interrupted_at = RealClock().MonotonicNanos();
+      RequestInterrupt(SIGINT);
+    }
+  }
+  std::vector<pid_t> pgids;
+  int64_t interrupted_at = 0;
+
+ private:
+  LocalRunner& runner_;
+  int count_;
+  int started_ = 0;
+};
+
+TEST_F(LocalRunnerTest, InterruptAbortsEveryStepWithinASecond) {
+  LocalRunner runner;
+  // A step that ignores SIGTERM must still die (SIGKILL after the short grace).
+  CommandDelegate delegate({Sh("sleep 100 & sleep 100"), Sh("trap '' TERM; sleep 100 & sleep 100"),
+                            Sh("sleep 100"), Sh("sleep 100")});
+  JobGraph g = Independent(4);
+  g.jobs[3].deps = {0};
+  InterruptAfterStarts observer(runner, 3);
+  auto outcome = Executor({.parallelism = 3}).Run(g, delegate, runner, &observer);
+  int64_t done_at = RealClock().MonotonicNanos();
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_TRUE(outcome->interrupted);
+  EXPECT_FALSE(outcome->ok);
+  EXPECT_LT(done_at - observer.interrupted_at, 1 * kSec);
+  ASSERT_EQ(observer.pgids.size(), 3u);
+  for (pid_t pgid : observer.pgids) EXPECT_FALSE(GroupAlive(pgid)) << pgid;
+  for (const JobOutcome& j : outcome->jobs) {
+    EXPECT_EQ(j.state, JobState::kCancelled);
+    EXPECT_EQ(j.reason, "interrupted by SIGINT");
+  }
+  EXPECT_EQ(runner.running(), 0u);
+}
+
+}  // namespace
+}  // namespace mlpipe::exec

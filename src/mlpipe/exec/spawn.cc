@@ -1,0 +1,144 @@
+#include "mlpipe/exec/spawn.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+#include <vector>
+
+#include "mlpipe/base/strings.h"
+
+extern char** environ;
+
+namespace mlpipe::exec {
+namespace {
+
+// Closes the fd when it goes out of scope.
+struct Fd {
+  int fd = -1;
+  ~Fd() {
+    if (fd >= 0) close(fd);
+  }
+};
+
+std::vector<char*> CStrings(const std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (const std::string& s : strings) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+// The PATH the child will see: from its environment if it sets one.
+std::string PathFor(const Command& command) {
+  if (!command.env.empty()) {
+    for (const std::string& kv : command.env) {
+      if (StartsWith(kv, "PATH=")) return kv.substr(5);
+    }
+  }
+  const char* path = getenv("PATH");
+  return path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+}
+
+// Resolves a bare program name against PATH; "" if not found.
+std::string Resolve(const std::string& program, const Command& command) {
+  if (program.find('/') != std::string::npos) return program;
+  for (const std::string& dir : Split(PathFor(command), ':')) {
+    std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + program;
+    struct stat st {};
+    if (stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+  }
+  return "";
+}
+
+int OpenOutput(const std::string& path, const char* what, std::string* error) {
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) *error = fmt::format("cannot open {} file '{}': {}", what, path, strerror(errno));
+  return fd;
+}
+
+}  // namespace
+
+pid_t SpawnProcessGroup(const Command& command, std::string* error) {
+  const std::string& program = command.argv.at(0);
+  if (!command.cwd.empty()) {
+    struct stat st {};
+    const char* problem = nullptr;
+    if (stat(command.cwd.c_str(), &st) != 0) {
+      problem = strerror(errno);
+    } else if (!S_ISDIR(st.st_mode)) {
+      problem = "is not a directory";
+    }
+    if (problem != nullptr) {
+      *error = fmt::format("cannot run '{}': working directory '{}': {}", program, command.cwd, problem);
+      return -1;
+    }
+  }
+  std::string resolved = Resolve(program, command);
+  if (resolved.empty()) {
+    *error = fmt::format("cannot run '{}': not found in PATH", program);
+    return -1;
+  }
+
+  Fd out, err;
+  if (!command.stdout_path.empty()) {
+    out.fd = OpenOutput(command.stdout_path, "stdout", error);
+    if (out.fd < 0) return -1;
+  }
+  if (!command.stderr_path.empty()) {
+    if (command.stderr_path == command.stdout_path) {
+      err.fd = dup(out.fd);
+    } else {
+      err.fd = OpenOutput(command.stderr_path, "stderr", error);
+    }
+    if (err.fd < 0) {
+      if (error->empty()) *error = fmt::format("dup: {}", strerror(errno));
+      return -1;
+    }
+  }
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  // dup2 onto 1/2 clears FD_CLOEXEC on the copies; the originals close at exec.
+  if (out.fd >= 0) posix_spawn_file_actions_adddup2(&actions, out.fd, 1);
+  if (err.fd >= 0) posix_spawn_file_actions_adddup2(&actions, err.fd, 2);
+  if (!command.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, command.cwd.c_str());
+
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setpgroup(&attr, 0);
+  sigset_t empty, defaults;
+  sigemptyset(&empty);
+  posix_spawnattr_setsigmask(&attr, &empty);
+  sigemptyset(&defaults);
+  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD, SIGUSR1, SIGUSR2})
+    sigaddset(&defaults, s);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+
+  std::vector<char*> argv = CStrings(command.argv);
+  std::vector<char*> envp;
+  if (!command.env.empty()) envp = CStrings(command.env);
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, resolved.c_str(), &actions, &attr, argv.data(),
+                       command.env.empty() ? environ : envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) {
+    *error = fmt::format("cannot run '{}': {}", program, strerror(rc));
+    return -1;
+  }
+  return pid;
+}
+
+}  // namespace mlpipe::exec

@@ -1,0 +1,76 @@
+// The conformance fixture shared by every MetadataStore test file: each
+// TEST_P(MetadataStoreConformanceTest, ...) runs against every backend listed
+// in INSTANTIATE_TEST_SUITE_P (metadata_store_conformance_test.cc).
+#pragma once
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "mlpipe/metadata/metadata_store.h"
+
+namespace mlpipe::metadata {
+
+struct BackendFactory {
+  std::string name;
+  // Makes a fresh, empty store; `scratch` is a private folder for files.
+  std::function<StatusOr<std::unique_ptr<MetadataStore>>(const std::string& scratch)> make;
+};
+
+inline std::string Ref(char c) { return "sha256:" + std::string(64, c); }
+
+class MetadataStoreConformanceTest : public ::testing::TestWithParam<BackendFactory> {
+ protected:
+  void SetUp() override {
+    std::string tmpl =
+        (std::getenv("TMPDIR") ? std::string(std::getenv("TMPDIR")) : "/tmp") + "/mlpipe-md-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    scratch_ = tmpl;
+    auto s = GetParam().make(scratch_);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(*s);
+  }
+  void TearDown() override {
+    store_.reset();
+    std::string cmd = "rm -rf '" + scratch_ + "'";
+    (void)std::system(cmd.c_str());
+  }
+
+  int64_t NewRun(const std::string& pipeline = "p") {
+    metadata::Run r;
+    r.pipeline = pipeline;
+    r.spec_path = "pipeline.yaml";
+    r.started_ns = 100;
+    r.host = "h";
+    r.pid = 42;
+    auto id = store_->CreateRun(r);
+    EXPECT_TRUE(id.ok()) << id.status().ToString();
+    return *id;
+  }
+  int64_t NewExecution(int64_t run, const std::string& step,
+                       ExecutionStatus status = ExecutionStatus::kSucceeded, const std::string& key = "") {
+    Execution e;
+    e.run_id = run;
+    e.step = step;
+    e.status = status;
+    e.cache_key = key;
+    auto id = store_->CreateExecution(e);
+    EXPECT_TRUE(id.ok()) << id.status().ToString();
+    return *id;
+  }
+  void PutArtifact(const std::string& ref, const std::string& type = "dataset") {
+    ASSERT_TRUE(store_->PutArtifact({ref, type, 10, false, 5}).ok());
+  }
+  void AddEvent(int64_t exec, const std::string& ref, EventKind kind, const std::string& name) {
+    ASSERT_TRUE(store_->RecordEvents({Event{0, exec, ref, kind, name, ""}}).ok());
+  }
+
+  std::string scratch_;
+  std::unique_ptr<MetadataStore> store_;
+};
+
+}  // namespace mlpipe::metadata

@@ -1,0 +1,231 @@
+#include "mlpipe/metadata/migrations.h"
+
+#include <fmt/format.h>
+
+namespace mlpipe::metadata {
+
+namespace {
+
+constexpr std::string_view kV1 = R"sql(
+CREATE TABLE runs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  pipeline TEXT NOT NULL,
+  spec_path TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL,
+  params_json TEXT NOT NULL DEFAULT '{}',
+  started_ns INTEGER NOT NULL DEFAULT 0,
+  ended_ns INTEGER NOT NULL DEFAULT 0,
+  host TEXT NOT NULL DEFAULT '',
+  pid INTEGER NOT NULL DEFAULT 0,
+  exit_reason TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX runs_by_pipeline ON runs(pipeline, id);
+CREATE TABLE executions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  step TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempt INTEGER NOT NULL DEFAULT 0,
+  exit_code INTEGER,
+  started_ns INTEGER NOT NULL DEFAULT 0,
+  ended_ns INTEGER NOT NULL DEFAULT 0,
+  wall_ns INTEGER NOT NULL DEFAULT 0,
+  cpu_ns INTEGER NOT NULL DEFAULT 0,
+  peak_rss_bytes INTEGER NOT NULL DEFAULT 0,
+  cache_key TEXT NOT NULL DEFAULT '',
+  key_record TEXT NOT NULL DEFAULT '',
+  reason TEXT NOT NULL DEFAULT '',
+  stdout_log TEXT NOT NULL DEFAULT '',
+  stderr_log TEXT NOT NULL DEFAULT '',
+  reused_from INTEGER REFERENCES executions(id) ON DELETE SET NULL
+);
+CREATE INDEX executions_by_run ON executions(run_id);
+CREATE INDEX executions_by_step ON executions(step, id);
+CREATE INDEX executions_by_reused_from ON executions(reused_from);
+CREATE TABLE artifacts (
+  ref TEXT PRIMARY KEY,
+  type TEXT NOT NULL DEFAULT '',
+  size INTEGER NOT NULL DEFAULT 0,
+  is_dir INTEGER NOT NULL DEFAULT 0,
+  created_ns INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE artifact_versions (
+  name TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  ref TEXT NOT NULL REFERENCES artifacts(ref),
+  created_ns INTEGER NOT NULL DEFAULT 0,
+  execution_id INTEGER REFERENCES executions(id) ON DELETE SET NULL,
+  PRIMARY KEY (name, version),
+  UNIQUE (name, ref)
+);
+CREATE INDEX artifact_versions_by_ref ON artifact_versions(ref);
+CREATE INDEX artifact_versions_by_execution ON artifact_versions(execution_id);
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  execution_id INTEGER NOT NULL REFERENCES executions(id) ON DELETE CASCADE,
+  ref TEXT NOT NULL REFERENCES artifacts(ref),
+  kind TEXT NOT NULL CHECK (kind IN ('input', 'output')),
+  name TEXT NOT NULL,
+  version_ref TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX events_by_execution ON events(execution_id);
+CREATE INDEX events_by_ref ON events(ref, kind);
+)sql";
+
+constexpr std::string_view kV2 = R"sql(
+CREATE TABLE params (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  execution_id INTEGER REFERENCES executions(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  value TEXT NOT NULL
+);
+CREATE INDEX params_by_run ON params(run_id);
+CREATE INDEX params_by_execution ON params(execution_id);
+CREATE TABLE metrics (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  execution_id INTEGER REFERENCES executions(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  value REAL NOT NULL,
+  step INTEGER,
+  recorded_ns INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX metrics_by_run ON metrics(run_id, name);
+CREATE INDEX metrics_by_execution ON metrics(execution_id);
+CREATE TABLE cache_entries (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  cache_key TEXT NOT NULL,
+  execution_id INTEGER NOT NULL REFERENCES executions(id) ON DELETE CASCADE,
+  created_ns INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX cache_entries_by_key ON cache_entries(cache_key, id);
+CREATE INDEX cache_entries_by_execution ON cache_entries(execution_id);
+)sql";
+
+// The model registry. registry_generation is bumped by triggers on every
+// change to models, versions and aliases, so a server can poll one row.
+constexpr std::string_view kV3 = R"sql(
+CREATE TABLE registered_models (
+  name TEXT PRIMARY KEY,
+  description TEXT NOT NULL DEFAULT '',
+  created_ns INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE model_versions (
+  name TEXT NOT NULL REFERENCES registered_models(name) ON DELETE CASCADE,
+  version INTEGER NOT NULL,
+  ref TEXT NOT NULL REFERENCES artifacts(ref),
+  source TEXT NOT NULL DEFAULT '',
+  run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+  execution_id INTEGER REFERENCES executions(id) ON DELETE SET NULL,
+  metrics_json TEXT NOT NULL DEFAULT '{}',
+  created_ns INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (name, version),
+  UNIQUE (name, ref)
+);
+CREATE INDEX model_versions_by_ref ON model_versions(ref);
+CREATE INDEX model_versions_by_run ON model_versions(run_id);
+CREATE INDEX model_versions_by_execution ON model_versions(execution_id);
+CREATE TABLE model_aliases (
+  name TEXT NOT NULL,
+  alias TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  updated_ns INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (name, alias),
+  FOREIGN KEY (name, version) REFERENCES model_versions(name, version) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX model_aliases_by_version ON model_aliases(name, version);
+CREATE TABLE model_alias_history (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL REFERENCES registered_models(name) ON DELETE CASCADE,
+  alias TEXT NOT NULL,
+  from_version INTEGER,
+  to_version INTEGER,
+  changed_ns INTEGER NOT NULL DEFAULT 0,
+  reason TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX model_alias_history_by_alias ON model_alias_history(name, alias, id);
+CREATE TABLE registry_generation (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  generation INTEGER NOT NULL
+);
+INSERT INTO registry_generation(id, generation) VALUES (1, 0);
+CREATE TRIGGER registered_models_ins AFTER INSERT ON registered_models
+  BEGIN UPDATE registry_generation SET generation = generation + 1; END;
+CREATE TRIGGER registered_models_upd AFTER UPDATE ON registered_models
+  BEGIN UPDATE registry_generation SET generation = generation + 1; END;
+CREATE TRIGGER registered_models_del AFTER DELETE ON registered_models
+  BEGIN UPDATE registry_generation SET generation = generation + 1; END;
+CREATE TRIGGER model_versions_ins AFTER INSERT ON model_versions
+  BEGIN UPDATE registry_generation SET generation = generation + 1; END;
+CREATE TRIGGER model_versions_del AFTER DELETE ON model_versions
+  BEGIN UPDATE registry_generation SET generation = generation + 1; END;
+CREATE TRIGGER model_aliases_ins AFTER INSERT ON model_aliases
+  BEGIN UPDATE registry_generation SET generation = generation + 1; END;
+CREATE TRIGGER model_aliases_upd AFTER UPDATE ON model_aliases
+  BEGIN UPDATE registry_generation SET generation = generation + 1; END;
+CREATE TRIGGER model_aliases_del AFTER DELETE ON model_aliases
+  BEGIN UPDATE registry_generation SET generation = generation + 1; END;
+)sql";
+
+}  // namespace
+
+const std::vector<Migration>& SqliteMigrations() {
+  static const auto* migrations = new std::vector<Migration>{
+      {1, "runs, executions, artifacts, versions, events", kV1},
+      {2, "params, metrics, cache entries", kV2},
+      {3, "model registry: registered models, versions, aliases, alias history", kV3},
+  };
+  return *migrations;
+}
+
+int LatestSchemaVersion() { return SqliteMigrations().back().version; }
+
+StatusOr<int> SchemaVersion(SqliteDb& db) {
+  RETURN_IF_ERROR(db.Exec(
+      "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, "
+      "applied_ns INTEGER NOT NULL DEFAULT 0)"));
+  ASSIGN_OR_RETURN(Statement * st, db.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version"));
+  ASSIGN_OR_RETURN(bool row, st->Step());
+  int v = row ? static_cast<int>(st->Int(0)) : 0;
+  st->Reset();
+  return v;
+}
+
+Status Migrate(SqliteDb& db, int target) {
+  if (target < 0) target = LatestSchemaVersion();
+  for (const Migration& m : SqliteMigrations()) {
+    if (m.version > target) break;
+    RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+    auto body = [&]() -> Status {
+      ASSIGN_OR_RETURN(int current, SchemaVersion(db));
+      if (current > LatestSchemaVersion()) {
+        return FailedPreconditionError(fmt::format(
+            "metadata database has schema v{}, newer than this mlpipe knows (v{}); upgrade mlpipe", current,
+            LatestSchemaVersion()));
+      }
+      if (current >= m.version) return OkStatus();
+      RETURN_IF_ERROR(db.Exec(m.sql).WithContext(fmt::format("migration v{}", m.version)));
+      ASSIGN_OR_RETURN(Statement * st,
+                       db.Prepare("INSERT INTO schema_version(version, description, applied_ns) VALUES (?, ?, "
+                                  "CAST((julianday('now') - 2440587.5) * 86400000000000 AS INTEGER))"));
+      return st->Bind(1, static_cast<int64_t>(m.version)).Bind(2, m.description).Run();
+    };
+    Status s = body();
+    if (!s.ok()) {
+      (void)db.Exec("ROLLBACK");
+      return s;
+    }
+    RETURN_IF_ERROR(db.Exec("COMMIT"));
+  }
+  // A database newer than us, with nothing left to apply, must still be refused.
+  ASSIGN_OR_RETURN(int final_version, SchemaVersion(db));
+  if (final_version > LatestSchemaVersion()) {
+    return FailedPreconditionError(fmt::format(
+        "metadata database has schema v{}, newer than this mlpipe knows (v{}); upgrade mlpipe", final_version,
+        LatestSchemaVersion()));
+  }
+  return OkStatus();
+}
+
+}  // namespace mlpipe::metadata

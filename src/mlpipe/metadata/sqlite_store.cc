@@ -1,0 +1,233 @@
+// SqliteStore: opening, transactions, runs and executions.
+#include "mlpipe/metadata/sqlite_store.h"
+
+#include <fmt/format.h>
+
+#include "mlpipe/metadata/migrations.h"
+
+namespace mlpipe::metadata {
+namespace {
+
+constexpr const char* kRunColumns =
+    "id, pipeline, spec_path, status, params_json, started_ns, ended_ns, host, pid, exit_reason";
+constexpr const char* kExecutionColumns =
+    "e.id, e.run_id, e.step, e.status, e.attempt, e.exit_code, e.started_ns, e.ended_ns, e.wall_ns, e.cpu_ns, "
+    "e.peak_rss_bytes, e.cache_key, e.key_record, e.reason, e.stdout_log, e.stderr_log, e.reused_from";
+
+StatusOr<Run> ReadRun(Statement& st) {
+  Run r;
+  r.id = st.Int(0);
+  r.pipeline = st.Text(1);
+  r.spec_path = st.Text(2);
+  ASSIGN_OR_RETURN(r.status, ParseRunStatus(st.Text(3)));
+  r.params_json = st.Text(4);
+  r.started_ns = st.Int(5);
+  r.ended_ns = st.Int(6);
+  r.host = st.Text(7);
+  r.pid = st.Int(8);
+  r.exit_reason = st.Text(9);
+  return r;
+}
+
+void BindRun(Statement& st, const Run& r) {
+  st.Bind(1, r.pipeline).Bind(2, r.spec_path).Bind(3, ToString(r.status)).Bind(4, r.params_json);
+  st.Bind(5, r.started_ns).Bind(6, r.ended_ns).Bind(7, r.host).Bind(8, r.pid).Bind(9, r.exit_reason);
+}
+
+void BindExecution(Statement& st, const Execution& e) {
+  st.Bind(1, e.run_id).Bind(2, e.step).Bind(3, ToString(e.status)).Bind(4, static_cast<int64_t>(e.attempt));
+  st.Bind(5, e.exit_code).Bind(6, e.started_ns).Bind(7, e.ended_ns).Bind(8, e.wall_ns).Bind(9, e.cpu_ns);
+  st.Bind(10, e.peak_rss_bytes).Bind(11, e.cache_key).Bind(12, e.key_record).Bind(13, e.reason);
+  st.Bind(14, e.stdout_log).Bind(15, e.stderr_log).Bind(16, e.reused_from);
+}
+
+}  // namespace
+
+// Shared with sqlite_store_artifacts.cc.
+StatusOr<Execution> ReadExecution(Statement& st) {
+  Execution e;
+  e.id = st.Int(0);
+  e.run_id = st.Int(1);
+  e.step = st.Text(2);
+  ASSIGN_OR_RETURN(e.status, ParseExecutionStatus(st.Text(3)));
+  e.attempt = static_cast<int>(st.Int(4));
+  if (!st.IsNull(5)) e.exit_code = static_cast<int>(st.Int(5));
+  e.started_ns = st.Int(6);
+  e.ended_ns = st.Int(7);
+  e.wall_ns = st.Int(8);
+  e.cpu_ns = st.Int(9);
+  e.peak_rss_bytes = st.Int(10);
+  e.cache_key = st.Text(11);
+  e.key_record = st.Text(12);
+  e.reason = st.Text(13);
+  e.stdout_log = st.Text(14);
+  e.stderr_log = st.Text(15);
+  e.reused_from = st.OptInt(16);
+  return e;
+}
+
+StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, SqliteStoreOptions options) {
+  ASSIGN_OR_RETURN(auto db, SqliteDb::Open(path, options.busy_timeout_ms));
+  // journal_mode=WAL is persistent in the file; setting it needs a moment of
+  // exclusive access, which the busy timeout covers.
+  RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL").WithContext("opening " + path));
+  RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"));
+  RETURN_IF_ERROR(Migrate(*db, options.schema_version).WithContext("migrating " + path));
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(db)));
+}
+
+StatusOr<int> SqliteStore::schema_version() { return SchemaVersion(*db_); }
+
+Status SqliteStore::Begin() {
+  if (txn_depth_ == 0) {
+    RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
+    txn_aborted_ = false;
+  }
+  ++txn_depth_;
+  return OkStatus();
+}
+
+Status SqliteStore::Commit() {
+  if (txn_depth_ == 0) {
+    if (txn_aborted_) {
+      txn_aborted_ = false;
+      return FailedPreconditionError("transaction was rolled back by a nested Rollback");
+    }
+    return FailedPreconditionError("Commit without Begin");
+  }
+  if (--txn_depth_ > 0) return OkStatus();
+  Status s = db_->Exec("COMMIT");
+  if (!s.ok()) (void)db_->Exec("ROLLBACK");
+  return s;
+}
+
+Status SqliteStore::Rollback() {
+  if (txn_depth_ == 0) return OkStatus();
+  bool nested = txn_depth_ > 1;
+  txn_depth_ = 0;
+  txn_aborted_ = nested;
+  return db_->Exec("ROLLBACK");
+}
+
+Status SqliteStore::InWriteTxn(const std::function<Status()>& fn) {
+  if (txn_depth_ > 0) return fn();
+  RETURN_IF_ERROR(Begin());
+  Status s = fn();
+  if (!s.ok()) {
+    (void)Rollback();
+    return s;
+  }
+  return Commit();
+}
+
+StatusOr<int64_t> SqliteStore::CreateRun(const Run& run) {
+  ASSIGN_OR_RETURN(Statement * st,
+                   db_->Prepare("INSERT INTO runs(pipeline, spec_path, status, params_json, started_ns, ended_ns, "
+                                "host, pid, exit_reason) VALUES (?,?,?,?,?,?,?,?,?)"));
+  BindRun(*st, run);
+  RETURN_IF_ERROR(st->Run());
+  return db_->LastInsertId();
+}
+
+Status SqliteStore::UpdateRun(const Run& run) {
+  ASSIGN_OR_RETURN(Statement * st,
+                   db_->Prepare("UPDATE runs SET pipeline=?, spec_path=?, status=?, params_json=?, started_ns=?, "
+                                "ended_ns=?, host=?, pid=?, exit_reason=? WHERE id=?"));
+  BindRun(*st, run);
+  st->Bind(10, run.id);
+  RETURN_IF_ERROR(st->Run());
+  if (db_->Changes() == 0) return NotFoundError(fmt::format("no run {}", run.id));
+  return OkStatus();
+}
+
+StatusOr<Run> SqliteStore::GetRun(int64_t id) {
+  ASSIGN_OR_RETURN(Statement * st, db_->Prepare(fmt::format("SELECT {} FROM runs WHERE id=?", kRunColumns)));
+  st->Bind(1, id);
+  ASSIGN_OR_RETURN(bool row, st->Step());
+  if (!row) return NotFoundError(fmt::format("no run {}", id));
+  auto run = ReadRun(*st);
+  st->Reset();
+  return run;
+}
+
+StatusOr<std::vector<Run>> SqliteStore::ListRuns(int limit, std::string_view pipeline) {
+  ASSIGN_OR_RETURN(Statement * st,
+                   db_->Prepare(fmt::format("SELECT {} FROM runs WHERE (?1 = '' OR pipeline = ?1) ORDER BY id DESC "
+                                            "LIMIT ?2",
+                                            kRunColumns)));
+  st->Bind(1, pipeline).Bind(2, static_cast<int64_t>(limit > 0 ? limit : -1));
+  std::vector<Run> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    ASSIGN_OR_RETURN(Run r, ReadRun(*st));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Status SqliteStore::DeleteRun(int64_t id) {
+  return InWriteTxn([&]() -> Status {
+    ASSIGN_OR_RETURN(Statement * st, db_->Prepare("DELETE FROM runs WHERE id=?"));
+    RETURN_IF_ERROR(st->Bind(1, id).Run());
+    if (db_->Changes() == 0) return NotFoundError(fmt::format("no run {}", id));
+    return OkStatus();
+  });
+}
+
+StatusOr<int64_t> SqliteStore::CreateExecution(const Execution& e) {
+  ASSIGN_OR_RETURN(Statement * st,
+                   db_->Prepare("INSERT INTO executions(run_id, step, status, attempt, exit_code, started_ns, "
+                                "ended_ns, wall_ns, cpu_ns, peak_rss_bytes, cache_key, key_record, reason, "
+                                "stdout_log, stderr_log, reused_from) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+  BindExecution(*st, e);
+  RETURN_IF_ERROR(st->Run());
+  return db_->LastInsertId();
+}
+
+Status SqliteStore::UpdateExecution(const Execution& e) {
+  ASSIGN_OR_RETURN(Statement * st,
+                   db_->Prepare("UPDATE executions SET run_id=?, step=?, status=?, attempt=?, exit_code=?, "
+                                "started_ns=?, ended_ns=?, wall_ns=?, cpu_ns=?, peak_rss_bytes=?, cache_key=?, "
+                                "key_record=?, reason=?, stdout_log=?, stderr_log=?, reused_from=? WHERE id=?"));
+  BindExecution(*st, e);
+  st->Bind(17, e.id);
+  RETURN_IF_ERROR(st->Run());
+  if (db_->Changes() == 0) return NotFoundError(fmt::format("no execution {}", e.id));
+  return OkStatus();
+}
+
+StatusOr<std::vector<Execution>> SqliteStore::QueryExecutions(const std::string& sql_suffix,
+                                                              const std::function<void(Statement&)>& bind) {
+  ASSIGN_OR_RETURN(Statement * st,
+                   db_->Prepare(fmt::format("SELECT {} FROM executions e {}", kExecutionColumns, sql_suffix)));
+  bind(*st);
+  std::vector<Execution> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    ASSIGN_OR_RETURN(Execution e, ReadExecution(*st));
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+StatusOr<Execution> SqliteStore::GetExecution(int64_t id) {
+  ASSIGN_OR_RETURN(auto v, QueryExecutions("WHERE e.id=?", [&](Statement& st) { st.Bind(1, id); }));
+  if (v.empty()) return NotFoundError(fmt::format("no execution {}", id));
+  return v[0];
+}
+
+StatusOr<std::vector<Execution>> SqliteStore::ListExecutions(int64_t run_id) {
+  return QueryExecutions("WHERE e.run_id=? ORDER BY e.id", [&](Statement& st) { st.Bind(1, run_id); });
+}
+
+StatusOr<Execution> SqliteStore::LastExecution(std::string_view pipeline, std::string_view step) {
+  ASSIGN_OR_RETURN(auto v, QueryExecutions("JOIN runs r ON r.id = e.run_id WHERE r.pipeline=? AND e.step=? AND "
+                                           "e.status IN ('succeeded','failed','cached') ORDER BY e.id DESC LIMIT 1",
+                                           [&](Statement& st) { st.Bind(1, pipeline).Bind(2, step); }));
+  if (v.empty()) return NotFoundError(fmt::format("no finished execution of {}.{}", pipeline, step));
+  return v[0];
+}
+
+}  // namespace mlpipe::metadata

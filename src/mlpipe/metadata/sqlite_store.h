@@ -1,0 +1,116 @@
+// SqliteStore: MetadataStore on SQLite. WAL journal (readers never block the
+// writer), synchronous=NORMAL (durable at checkpoints; a power cut may lose
+// the last transactions but never corrupts), foreign keys on, a busy timeout
+// so several processes can write, prepared statements cached per connection,
+// schema migrated at open (migrations.h).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "mlpipe/metadata/metadata_store.h"
+#include "mlpipe/metadata/sqlite_db.h"
+
+namespace mlpipe::metadata {
+
+struct SqliteStoreOptions {
+  // How long a write waits for another process's transaction. Default 10 s.
+  int busy_timeout_ms = 10'000;
+  // Migrate up to this schema version; -1 (default) = latest. Tests use it
+  // to build an old database.
+  int schema_version = -1;
+};
+
+class SqliteStore : public MetadataStore {
+ public:
+  // Opens or creates the database at `path` (":memory:" for a private one)
+  // and migrates it. FailedPrecondition if the file's schema is newer than
+  // this program; DataLoss if it is not a database.
+  static StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path, SqliteStoreOptions options = {});
+
+  Status Begin() override;
+  Status Commit() override;
+  Status Rollback() override;
+
+  StatusOr<int64_t> CreateRun(const Run& run) override;
+  Status UpdateRun(const Run& run) override;
+  StatusOr<Run> GetRun(int64_t id) override;
+  StatusOr<std::vector<Run>> ListRuns(int limit, std::string_view pipeline = "") override;
+  Status DeleteRun(int64_t id) override;
+
+  StatusOr<int64_t> CreateExecution(const Execution& execution) override;
+  Status UpdateExecution(const Execution& execution) override;
+  StatusOr<Execution> GetExecution(int64_t id) override;
+  StatusOr<std::vector<Execution>> ListExecutions(int64_t run_id) override;
+  StatusOr<Execution> LastExecution(std::string_view pipeline, std::string_view step) override;
+
+  Status PutArtifact(const Artifact& artifact) override;
+  StatusOr<Artifact> GetArtifact(std::string_view ref) override;
+  StatusOr<ArtifactVersion> AssignVersion(std::string_view name, std::string_view ref,
+                                          std::optional<int64_t> execution_id, int64_t created_ns) override;
+  StatusOr<ResolvedArtifact> ResolveArtifact(std::string_view text) override;
+  StatusOr<std::vector<ArtifactVersion>> ListArtifactVersions(std::string_view name_prefix = "") override;
+  StatusOr<std::vector<ArtifactVersion>> VersionsOf(std::string_view ref) override;
+
+  Status RecordEvents(const std::vector<Event>& events) override;
+  StatusOr<std::vector<Event>> EventsForExecution(int64_t execution_id) override;
+  StatusOr<std::vector<LineageEdge>> Upstream(std::string_view ref) override;
+  StatusOr<std::vector<LineageEdge>> Downstream(std::string_view ref) override;
+
+  Status RecordParams(const std::vector<Param>& params) override;
+  StatusOr<std::vector<Param>> ParamsForRun(int64_t run_id) override;
+  Status RecordMetrics(const std::vector<Metric>& metrics) override;
+  StatusOr<std::vector<Metric>> MetricsForRun(int64_t run_id) override;
+
+  Status RecordCacheEntry(std::string_view key, int64_t execution_id, int64_t created_ns) override;
+  StatusOr<CacheHit> LookupCache(std::string_view key) override;
+  StatusOr<std::vector<CacheHit>> CacheCandidates(std::string_view key, int limit) override;
+
+  StatusOr<std::vector<std::string>> ReferencedRefs() override;
+
+  StatusOr<ModelVersion> RegisterModelVersion(const ModelVersion& version, std::string_view description,
+                                              bool* created = nullptr) override;
+  StatusOr<std::vector<RegisteredModel>> ListRegisteredModels() override;
+  StatusOr<RegisteredModelDetail> GetRegisteredModel(std::string_view name) override;
+  StatusOr<ModelVersion> ResolveModel(std::string_view text) override;
+  StatusOr<std::vector<ModelVersion>> ModelVersionsOf(std::string_view ref) override;
+  StatusOr<AliasChange> SetAlias(std::string_view name, std::string_view alias, int64_t version,
+                                 std::string_view reason, int64_t changed_ns) override;
+  StatusOr<AliasChange> DeleteAlias(std::string_view name, std::string_view alias, std::string_view reason,
+                                    int64_t changed_ns) override;
+  StatusOr<AliasChange> RollbackAlias(std::string_view name, std::string_view alias, int64_t changed_ns) override;
+  StatusOr<std::vector<AliasChange>> AliasHistory(std::string_view name, std::string_view alias = "") override;
+  StatusOr<int64_t> RegistryGeneration() override;
+
+  // The schema version of the open database.
+  StatusOr<int> schema_version();
+
+ private:
+  explicit SqliteStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+
+  // Runs `fn` inside a write transaction: joins the caller's if one is open,
+  // else BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error).
+  Status InWriteTxn(const std::function<Status()>& fn);
+  StatusOr<std::vector<Execution>> QueryExecutions(const std::string& sql_suffix,
+                                                   const std::function<void(Statement&)>& bind);
+  StatusOr<std::vector<ArtifactVersion>> QueryVersions(const std::string& sql_suffix,
+                                                       const std::function<void(Statement&)>& bind);
+  StatusOr<std::vector<LineageEdge>> QueryEdges(const std::string& sql, std::string_view ref);
+  StatusOr<std::vector<ModelVersion>> QueryModelVersions(const std::string& sql_suffix,
+                                                         const std::function<void(Statement&)>& bind);
+  StatusOr<std::vector<AliasChange>> QueryAliasChanges(const std::string& sql_suffix,
+                                                       const std::function<void(Statement&)>& bind);
+  // The alias's current version, nullopt if unset.
+  StatusOr<std::optional<int64_t>> CurrentAlias(std::string_view name, std::string_view alias);
+  Status RequireModel(std::string_view name);
+  // Writes the alias row (or deletes it for nullopt) and a history row.
+  StatusOr<AliasChange> MoveAlias(std::string_view name, std::string_view alias, std::optional<int64_t> from,
+                                  std::optional<int64_t> to, std::string_view reason, int64_t changed_ns);
+
+  std::unique_ptr<SqliteDb> db_;
+  int txn_depth_ = 0;      // nesting of Begin calls
+  bool txn_aborted_ = false;  // a nested Rollback happened; the outer Commit must fail
+};
+
+}  // namespace mlpipe::metadata

@@ -1,0 +1,199 @@
+// Built-in `train`: train an XGBoost or linear model into a model package.
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "mlpipe/data/schema.h"
+#include "mlpipe/data/stats.h"
+#include "mlpipe/data/transform.h"
+#include "mlpipe/base/strings.h"
+#include "mlpipe/ml/components/common.h"
+#include "mlpipe/ml/model_package.h"
+
+namespace mlpipe::ml::components {
+
+const char* const kTrainYaml = R"(component: train
+description: Train an XGBoost or linear model on a prepared dataset; writes a self-contained model package.
+builtin: train
+inputs:
+  train: dataset
+  transform: transform
+  valid: {type: dataset, optional: true}
+outputs:
+  model: model
+params:
+  target: {type: string, default: ""}
+  model: {type: string, default: xgboost}
+  task: {type: string, default: auto}
+  positive_class: {type: string, default: ""}
+  rounds: {type: int, default: 100}
+  max_depth: {type: int, default: 6}
+  eta: {type: float, default: 0.3}
+  subsample: {type: float, default: 1.0}
+  colsample_bytree: {type: float, default: 1.0}
+  min_child_weight: {type: float, default: 1.0}
+  lambda: {type: float, default: 1.0}
+  alpha: {type: float, default: 0.0}
+  tree_method: {type: string, default: hist}
+  nthread: {type: int, default: 0}
+  seed: {type: int, default: 0}
+  early_stopping_rounds: {type: int, default: 0}
+  C: {type: float, default: 1.0}
+  ridge_alpha: {type: float, default: 1.0}
+)";
+
+namespace {
+
+// CSV options that read columns with the types the transform was fitted on.
+data::CsvOptions TypesOf(const data::Transform& t) {
+  data::CsvOptions csv;
+  for (const data::InputColumn& c : t.inputs()) csv.column_types[c.name] = c.type;
+  return csv;
+}
+
+}  // namespace
+
+StatusOr<data::Table> ReadForTransform(const std::string& input_name, const std::string& path,
+                                       const data::Transform& t) {
+  return ReadTable(input_name, path, TypesOf(t));
+}
+
+Status RunTrain(const BuiltinInvocation& inv) {
+  ASSIGN_OR_RETURN(std::string train_path, Input(inv, "train"));
+  ASSIGN_OR_RETURN(std::string transform_path, Input(inv, "transform"));
+  std::optional<std::string> valid_path = OptionalInput(inv, "valid");
+  ASSIGN_OR_RETURN(std::string out, Output(inv, "model"));
+  ASSIGN_OR_RETURN(std::string target, ParamString(inv, "target", ""));
+  ASSIGN_OR_RETURN(std::string model_kind, ParamString(inv, "model", "xgboost"));
+  ASSIGN_OR_RETURN(std::string task_name, ParamString(inv, "task", "auto"));
+  ASSIGN_OR_RETURN(std::string positive_class, ParamString(inv, "positive_class", ""));
+  if (model_kind != "xgboost" && model_kind != "linear") {
+    return InvalidArgumentError(fmt::format("param 'model' must be xgboost or linear, got '{}'", model_kind));
+  }
+  XgboostParams xp;
+  int64_t v = 0;
+  ASSIGN_OR_RETURN(v, ParamInt(inv, "rounds", 100));
+  xp.rounds = static_cast<int>(v);
+  ASSIGN_OR_RETURN(v, ParamInt(inv, "max_depth", 6));
+  xp.max_depth = static_cast<int>(v);
+  ASSIGN_OR_RETURN(xp.eta, ParamFloat(inv, "eta", 0.3));
+  ASSIGN_OR_RETURN(xp.subsample, ParamFloat(inv, "subsample", 1.0));
+  ASSIGN_OR_RETURN(xp.colsample_bytree, ParamFloat(inv, "colsample_bytree", 1.0));
+  ASSIGN_OR_RETURN(xp.min_child_weight, ParamFloat(inv, "min_child_weight", 1.0));
+  ASSIGN_OR_RETURN(xp.lambda, ParamFloat(inv, "lambda", 1.0));
+  ASSIGN_OR_RETURN(xp.alpha, ParamFloat(inv, "alpha", 0.0));
+  ASSIGN_OR_RETURN(xp.tree_method, ParamString(inv, "tree_method", "hist"));
+  ASSIGN_OR_RETURN(v, ParamInt(inv, "nthread", 0));
+  xp.nthread = static_cast<int>(v);
+  ASSIGN_OR_RETURN(v, ParamInt(inv, "seed", 0));
+  xp.seed = static_cast<uint64_t>(v);
+  ASSIGN_OR_RETURN(v, ParamInt(inv, "early_stopping_rounds", 0));
+  xp.early_stopping_rounds = static_cast<int>(v);
+  LinearParams lp;
+  ASSIGN_OR_RETURN(lp.c, ParamFloat(inv, "C", 1.0));
+  ASSIGN_OR_RETURN(lp.alpha, ParamFloat(inv, "ridge_alpha", 1.0));
+  if (xp.early_stopping_rounds > 0 && !valid_path) {
+    return InvalidArgumentError("param 'early_stopping_rounds' needs the input 'valid' (a validation set)");
+  }
+
+  auto transform = data::Transform::Load(transform_path);
+  if (!transform.ok()) return transform.status().WithContext("input 'transform'");
+  const data::Transform& tf = *transform;
+  if (tf.target().empty()) {
+    return InvalidArgumentError("the transform has no target column; set param 'target' on the transform step");
+  }
+  if (!target.empty() && target != tf.target()) {
+    return InvalidArgumentError(fmt::format("param target '{}' differs from the transform's target '{}'", target,
+                                            tf.target()));
+  }
+  ASSIGN_OR_RETURN(data::Table train, ReadForTransform("train", train_path, tf));
+  RETURN_IF_ERROR(RequireColumn(train, tf.target(), "target column", "train"));
+
+  Task task;
+  const size_t k = tf.class_labels().size();
+  if (tf.task() == data::Task::kRegression) {
+    if (task_name != "auto" && task_name != "regression") {
+      return InvalidArgumentError(fmt::format("param task '{}' does not fit the transform's regression target", task_name));
+    }
+    task = Task::kRegression;
+  } else {
+    task = k == 2 ? Task::kBinary : Task::kMulticlass;
+    if (task_name != "auto" && task_name != "classification" && task_name != TaskName(task)) {
+      return InvalidArgumentError(fmt::format("param task '{}' does not fit the target: {} classes ({})", task_name, k,
+                                              Join(tf.class_labels(), ", ")));
+    }
+  }
+  if (!positive_class.empty() && task == Task::kBinary && tf.class_labels()[1] != positive_class) {
+    return InvalidArgumentError(fmt::format(
+        "positive_class '{}' differs from the transform's positive class '{}'; set positive_class on the transform step",
+        positive_class, tf.class_labels()[1]));
+  }
+
+  auto start = std::chrono::steady_clock::now();
+  auto x = tf.Apply(train);
+  if (!x.ok()) return x.status().WithContext("input 'train'");
+  auto y = tf.EncodeLabels(train);
+  if (!y.ok()) return y.status().WithContext("input 'train'");
+  std::optional<data::FeatureMatrix> vx;
+  std::optional<data::Labels> vy;
+  if (valid_path) {
+    ASSIGN_OR_RETURN(data::Table valid, ReadForTransform("valid", *valid_path, tf));
+    auto a = tf.Apply(valid);
+    if (!a.ok()) return a.status().WithContext("input 'valid'");
+    auto b = tf.EncodeLabels(valid);
+    if (!b.ok()) return b.status().WithContext("input 'valid'");
+    vx = std::move(a).value();
+    vy = std::move(b).value();
+  }
+
+  MetricsWriter metrics(inv);
+  ModelPackageContents contents;
+  contents.task = task;
+  contents.transform = &tf;
+  contents.created_by = fmt::format("mlpipe builtin train (v{})", kBuiltinsVersion);
+  nlohmann::json training = {{"model", model_kind}, {"rows", train.num_rows()}, {"num_features", x->cols}};
+  std::unique_ptr<XgboostModel> xgb;
+  std::unique_ptr<LinearModel> lin;
+  if (model_kind == "xgboost") {
+    TrainSummary summary;
+    auto m = XgboostModel::Train(*x, *y, task, xp, vx ? &*vx : nullptr, vy ? &*vy : nullptr, &summary);
+    if (!m.ok()) return m.status().WithContext("training xgboost");
+    xgb = std::move(m).value();
+    contents.xgboost = xgb.get();
+    for (const Curve& c : summary.curves) {
+      for (size_t i = 0; i < c.values.size(); ++i) RETURN_IF_ERROR(metrics.Record(c.name, c.values[i], i));
+    }
+    RETURN_IF_ERROR(metrics.Record("rounds_trained", summary.rounds_trained));
+    if (summary.best_round >= 0) RETURN_IF_ERROR(metrics.Record("best_round", summary.best_round));
+    training["params"] = {{"rounds", xp.rounds},         {"max_depth", xp.max_depth},
+                          {"eta", xp.eta},               {"subsample", xp.subsample},
+                          {"colsample_bytree", xp.colsample_bytree}, {"min_child_weight", xp.min_child_weight},
+                          {"lambda", xp.lambda},         {"alpha", xp.alpha},
+                          {"tree_method", xp.tree_method}, {"seed", xp.seed},
+                          {"early_stopping_rounds", xp.early_stopping_rounds}};
+    training["rounds_trained"] = summary.rounds_trained;
+    training["best_round"] = summary.best_round;
+  } else {
+    auto m = LinearModel::Train(*x, *y, task, lp);
+    if (!m.ok()) return m.status().WithContext("training the linear model");
+    lin = std::move(m).value();
+    contents.linear = lin.get();
+    training["params"] = {{"C", lp.c}, {"ridge_alpha", lp.alpha}};
+    RETURN_IF_ERROR(metrics.Record("iterations", lin->iterations()));
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  training["train_seconds"] = seconds;
+  RETURN_IF_ERROR(metrics.Record("train_seconds", seconds));
+  RETURN_IF_ERROR(metrics.Record("train_rows", static_cast<double>(train.num_rows())));
+  data::Schema schema = data::InferSchema(train);
+  data::TableStats stats = data::ComputeStats(train);
+  contents.schema = &schema;
+  contents.stats = &stats;
+  contents.training = training;
+  RETURN_IF_ERROR(SaveModelPackage(out, contents));
+  Log(inv) << fmt::format("trained {} ({}) on {} rows x {} features in {:.2f}s\n", model_kind, TaskName(task),
+                          train.num_rows(), x->cols, seconds);
+  return OkStatus();
+}
+
+}  // namespace mlpipe::ml::components

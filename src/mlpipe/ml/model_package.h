@@ -1,0 +1,129 @@
+// The model package: ONE folder artifact holding everything a server needs
+// to answer predictions on its own, with the same transform code the
+// pipeline trained with (no training/serving skew).
+//
+// Layout (names fixed here, nowhere else):
+//   manifest.json   {format_version: 1, task: binary|multiclass|regression,
+//                    target, features: [{name, type}] (input columns),
+//                    class_labels, positive_class, predictor: xgboost|linear,
+//                    model_file, transform_file, schema_file, stats_file,
+//                    created_by, training: {...free-form: params, metrics}}
+//   model.json      XGBoost JSON model, or the linear model's JSON
+//   transform.json  the fitted data::Transform
+//   schema.json     data::Schema of the training data   (optional)
+//   stats.json      data::TableStats of the training data (optional)
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "mlpipe/base/status.h"
+#include "mlpipe/data/schema.h"
+#include "mlpipe/data/stats.h"
+#include "mlpipe/data/table.h"
+#include "mlpipe/data/transform.h"
+#include "mlpipe/ml/linear_model.h"
+#include "mlpipe/ml/task.h"
+#include "mlpipe/ml/xgboost_model.h"
+
+namespace mlpipe::ml {
+
+inline constexpr const char* kManifestFile = "manifest.json";
+inline constexpr int kModelPackageFormatVersion = 1;
+
+struct FeatureInfo {
+  std::string name;
+  std::string type;  // "numeric", "categorical", "date"
+};
+
+struct ModelManifest {
+  int format_version = kModelPackageFormatVersion;
+  Task task = Task::kRegression;
+  std::string target;
+  std::vector<FeatureInfo> features;
+  std::vector<std::string> class_labels;
+  std::string positive_class;  // binary: class_labels[1]; else ""
+  std::string predictor;       // "xgboost" or "linear"
+  std::string model_file = "model.json";
+  std::string transform_file = "transform.json";
+  std::string schema_file;     // "" when absent
+  std::string stats_file;      // "" when absent
+  std::string created_by;
+  nlohmann::json training = nlohmann::json::object();
+
+  nlohmann::json ToJson() const;
+  // InvalidArgument naming the bad key.
+  static StatusOr<ModelManifest> FromJson(const nlohmann::json& j);
+};
+
+// What SaveModelPackage writes. Exactly one of xgboost / linear is set.
+// Pointers are borrowed for the duration of the call.
+struct ModelPackageContents {
+  Task task = Task::kRegression;
+  const data::Transform* transform = nullptr;
+  const XgboostModel* xgboost = nullptr;
+  const LinearModel* linear = nullptr;
+  const data::Schema* schema = nullptr;     // optional
+  const data::TableStats* stats = nullptr;  // optional
+  std::string created_by;
+  nlohmann::json training = nlohmann::json::object();
+};
+
+// Writes the package into `dir`, which must not exist yet (AlreadyExists
+// otherwise). Files are written into DIR.tmp, which is then renamed to DIR,
+// so a crash never leaves a half package under the final name.
+Status SaveModelPackage(const std::string& dir, const ModelPackageContents& contents);
+
+// One row's answer.
+struct RowPrediction {
+  std::string label;                 // classification: the predicted class
+  std::vector<float> probabilities;  // classification: parallel to class_labels
+  double value = 0;                  // regression: the prediction
+};
+
+// A loaded package. Immutable; every method is safe to call concurrently
+// (the server shares one instance across request threads).
+class LoadedModel {
+ public:
+  const ModelManifest& manifest() const { return manifest_; }
+  const data::Transform& transform() const { return *transform_; }
+  const data::Schema* schema() const { return schema_ ? &*schema_ : nullptr; }
+  const data::TableStats* stats() const { return stats_ ? &*stats_ : nullptr; }
+  Task task() const { return manifest_.task; }
+
+  // Predictions for every row of `table` (matched by column name; the
+  // target and extra columns are ignored). InvalidArgument if a feature
+  // column is missing or a value cannot be converted.
+  StatusOr<Predictions> Predict(const data::Table& table, data::ApplyReport* report = nullptr) const;
+  // The class label of each row of `p` (classification), empty otherwise.
+  std::vector<std::string> Labels(const Predictions& p) const;
+
+  // The fast single-row path for the server: feature name -> value (number
+  // or string; absent = missing). InvalidArgument for an unconvertible value.
+  StatusOr<RowPrediction> PredictRow(const std::vector<std::pair<std::string, data::FieldValue>>& row,
+                                     data::ApplyReport* report = nullptr) const;
+
+ private:
+  friend StatusOr<std::shared_ptr<const LoadedModel>> LoadModelPackage(const std::string& dir);
+  LoadedModel() = default;
+  StatusOr<Predictions> PredictMatrix(const data::FeatureMatrix& x) const;
+
+  ModelManifest manifest_;
+  std::unique_ptr<data::Transform> transform_;
+  std::unique_ptr<XgboostModel> xgboost_;
+  std::unique_ptr<LinearModel> linear_;
+  std::optional<data::Schema> schema_;
+  std::optional<data::TableStats> stats_;
+};
+
+// Loads and warms a package. NotFound if `dir` or its manifest is missing;
+// DataLoss if a file is damaged or inconsistent (feature count, classes);
+// InvalidArgument for an unsupported format_version.
+StatusOr<std::shared_ptr<const LoadedModel>> LoadModelPackage(const std::string& dir);
+
+}  // namespace mlpipe::ml

@@ -1,0 +1,70 @@
+#include "mlpipe/spec/code_files.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+
+#include "mlpipe/spec/placeholders.h"
+#include "mlpipe/spec/shell_words.h"
+
+namespace mlpipe::spec::internal {
+
+namespace fs = std::filesystem;
+
+std::string NormalizePath(const std::string& path) {
+  std::string out = fs::path(path).lexically_normal().generic_string();
+  if (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out;
+}
+
+std::string RelativeToDirOrAbsolute(const std::string& path, const std::string& dir) {
+  fs::path rel = fs::path(path).lexically_relative(dir);
+  std::string text = rel.generic_string();
+  if (text.empty() || text == ".." || text.rfind("../", 0) == 0) return path;
+  return text;
+}
+
+bool CodeFileDetector::IsRegularFile(const std::string& full_path) {
+  auto it = cache_.find(full_path);
+  if (it != cache_.end()) return it->second;
+  std::error_code ec;
+  bool regular = fs::is_regular_file(full_path, ec);
+  cache_.emplace(full_path, regular);
+  return regular;
+}
+
+const std::string& CodeFileDetector::DetectWord(const std::string& word, const std::string& base_dir) {
+  auto& words = words_[base_dir];
+  auto it = words.find(word);
+  if (it != words.end()) return it->second;
+  std::string normal = NormalizePath(word);
+  if (normal.empty() || normal == "." || normal.rfind("..", 0) == 0 || !IsRegularFile(base_dir + "/" + normal)) {
+    normal.clear();
+  }
+  return words.emplace(word, std::move(normal)).first->second;
+}
+
+std::vector<std::string> CodeFileDetector::Detect(const std::vector<std::string>& command, bool shell,
+                                                  const std::string& base_dir) {
+  std::vector<std::string> split_words;
+  const std::vector<std::string>* words = &command;
+  if (shell) {
+    if (!command.empty()) {
+      auto split = SplitShellWords(command[0]);
+      if (split.ok()) {
+        for (auto& w : *split) split_words.push_back(std::move(w.text));
+      }
+    }
+    words = &split_words;
+  }
+  std::vector<std::string> found;
+  for (const auto& word : *words) {
+    if (word.empty() || word[0] == '/' || word[0] == '-' || word.find('$') != std::string::npos) continue;
+    const std::string& normal = DetectWord(word, base_dir);
+    if (normal.empty()) continue;
+    if (std::find(found.begin(), found.end(), normal) == found.end()) found.push_back(normal);
+  }
+  return found;
+}
+
+}  // namespace mlpipe::spec::internal

@@ -1,0 +1,45 @@
+// Internal: state shared by the pipeline loader, step parser and graph
+// validator during one load.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "mlpipe/spec/code_files.h"
+#include "mlpipe/spec/component.h"
+#include "mlpipe/spec/decl_parse.h"
+#include "mlpipe/spec/loader.h"
+#include "mlpipe/spec/yaml_util.h"
+
+namespace mlpipe::spec::internal {
+
+// What validation needs to know about a step beyond StepSpec.
+struct StepExtra {
+  std::vector<TemplateSite> sites;     // step-level templates (inline run:, env:, workdir:)
+  TemplateScope scope;                 // what those templates may refer to
+  bool check_outputs_written = false;  // inline command steps
+  std::vector<Pos> after_locs;  // parallel to StepSpec::after
+};
+
+struct LoadState {
+  const LoadOptions& options;
+  Diagnostics& diags;                  // the pipeline file's
+  std::vector<Diagnostic>* all;        // every file's diagnostics
+  std::string file;                    // pipeline file as given
+  std::string dir;                     // absolute pipeline folder
+  std::vector<std::string> param_names;  // pipeline params
+  CodeFileDetector detector;
+  std::unordered_map<std::string, bool> source_exists;  // source path as written -> exists
+  std::unordered_map<std::string, std::shared_ptr<const ComponentSpec>> components;
+};
+
+// Reads one entry of steps: into `step` and `extra`.
+void ParseStep(const MapEntry& entry, LoadState& state, StepSpec* step, StepExtra* extra);
+
+// Cross-step checks: unknown steps and outputs, input/output type
+// mismatches, placeholders, unwritten outputs, cycles.
+void ValidateGraph(const PipelineSpec& spec, const std::vector<StepExtra>& extras, Diagnostics& diags);
+
+}  // namespace mlpipe::spec::internal

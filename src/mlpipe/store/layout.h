@@ -1,0 +1,81 @@
+// Workspace: the one module that owns every on-disk name under `.mlpipe/`.
+// No other code builds a workspace path by hand; see docs/on-disk-format.md.
+//
+//   .mlpipe/
+//     objects/sha256/<2 hex>/<62 hex>     file blobs, read-only (0444)
+//     manifests/sha256/<2 hex>/<62 hex>   folder manifests (a folder's id)
+//     trees/<64 hex>/                     materialised folders (hardlinks)
+//     tmp/                                temp files; swept at store open
+//     metadata.db                         SQLite metadata (WAL mode)
+//     runs/<run id>/<step>/               attempt-N.stdout.log, attempt-N.stderr.log, out/
+//     hash-cache                          source hash cache
+//     locks/                              lock files
+//
+// Finding the workspace: if MLPIPE_HOME is set it names the `.mlpipe` folder
+// itself; otherwise `.mlpipe` is searched upward from the start directory, like
+// `.git`. Workspace is a cheap value type; thread-safe (immutable).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "mlpipe/base/status.h"
+#include "mlpipe/store/file_system.h"
+
+namespace mlpipe::store {
+
+inline constexpr std::string_view kWorkspaceDirName = ".mlpipe";
+inline constexpr std::string_view kRefPrefix = "sha256:";
+
+// "sha256:<64 lower-case hex>" -> the 64 hex; InvalidArgument otherwise.
+StatusOr<std::string> RefToHex(std::string_view ref);
+// True for a well-formed ref.
+bool IsValidRef(std::string_view ref);
+
+class Workspace {
+ public:
+  // Finds an existing workspace. `mlpipe_home` overrides the search (pass
+  // std::nullopt to ignore the environment); NotFound if there is none.
+  static StatusOr<Workspace> Open(const std::string& start_dir, const std::optional<std::string>& mlpipe_home);
+  // Same, with mlpipe_home taken from the MLPIPE_HOME environment variable.
+  static StatusOr<Workspace> Open(const std::string& start_dir);
+  // Finds or creates: if none is found, creates `<start_dir>/.mlpipe` (or the
+  // MLPIPE_HOME folder). Always makes sure the fixed sub-folders exist.
+  static StatusOr<Workspace> OpenOrCreate(const std::string& start_dir,
+                                          const std::optional<std::string>& mlpipe_home,
+                                          FileSystem& fs = PosixFileSystem());
+  static StatusOr<Workspace> OpenOrCreate(const std::string& start_dir);
+
+  // A workspace rooted at `root` (the .mlpipe folder), without checks.
+  explicit Workspace(std::string root) : root_(std::move(root)) {}
+
+  // The `.mlpipe` folder (absolute when found by search).
+  const std::string& root() const { return root_; }
+  // The folder that holds `.mlpipe` (the project root).
+  std::string ProjectDir() const { return DirName(root_); }
+
+  std::string ObjectsDir() const;                       // .mlpipe/objects/sha256
+  std::string BlobPath(std::string_view hex) const;     // objects/sha256/ab/cdef...
+  std::string ManifestsDir() const;                     // .mlpipe/manifests/sha256
+  std::string ManifestPath(std::string_view hex) const; // manifests/sha256/ab/cdef...
+  std::string TreesDir() const;                         // .mlpipe/trees
+  std::string TreePath(std::string_view hex) const;     // trees/<64 hex>
+  std::string TmpDir() const;                           // .mlpipe/tmp
+  std::string MetadataDbPath() const;                   // .mlpipe/metadata.db
+  std::string RunsDir() const;                          // .mlpipe/runs
+  std::string RunDir(int64_t run_id) const;             // runs/<id>
+  std::string StepDir(int64_t run_id, std::string_view step) const;  // runs/<id>/<step>
+  std::string StepOutDir(int64_t run_id, std::string_view step) const;  // .../out
+  std::string AttemptStdoutLog(int64_t run_id, std::string_view step, int attempt) const;
+  std::string AttemptStderrLog(int64_t run_id, std::string_view step, int attempt) const;
+  std::string HashCachePath() const;                    // .mlpipe/hash-cache
+  std::string LocksDir() const;                         // .mlpipe/locks
+  std::string LockPath(std::string_view name) const;    // locks/<name>.lock
+
+ private:
+  std::string root_;
+};
+
+}  // namespace mlpipe::store

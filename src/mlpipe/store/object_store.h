@@ -1,0 +1,169 @@
+// ObjectStore: the content-addressed store of artifacts in a workspace.
+//
+// A file is stored once as a read-only blob named by the SHA-256 of its bytes.
+// A folder is stored as its files (each a blob) plus a canonical manifest
+// (manifest.h); the folder's ref is the manifest's digest. Refs are
+// "sha256:<64 hex>" for both; a ref names a folder when a manifest with that
+// digest exists (a file whose bytes happen to equal a manifest resolves as the
+// folder).
+//
+// Crash safety: every object reaches its final path by rename or link of a
+// fully written, fsynced file, followed by fsync of the directory; a folder's
+// manifest is written only after all its blobs, so a visible manifest always
+// means a complete folder. A crash leaves at worst temp files in tmp/, removed
+// by CleanTemp (run at Open) once their writer process is dead.
+//
+// Concurrency: several processes (and threads) may Put the same or different
+// content at once; all succeed (rename over an identical object and link
+// EEXIST are treated as success). Remove is meant for the garbage collector,
+// which must hold the workspace gc lock (the caller's job).
+// Thread-safety: all methods are thread-safe (no mutable state besides disk).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mlpipe/base/status.h"
+#include "mlpipe/store/file_system.h"
+#include "mlpipe/store/layout.h"
+#include "mlpipe/store/manifest.h"
+
+namespace mlpipe::store {
+
+// How Put takes a file the caller no longer needs to write.
+enum class PutMode {
+  // Never touches the source; copies its bytes into the store.
+  kCopy,
+  // Hardlinks the source into the store when on the same filesystem (the
+  // source then shares the read-only blob inode: its mode becomes 0444 and it
+  // must never be written again); falls back to a copy.
+  kLink,
+  // Renames the source into the store when possible (the source path is gone
+  // afterwards); falls back to link, then copy. After kMove the caller must
+  // treat the source as consumed (it may or may not still exist).
+  kMove,
+};
+
+struct StoredObject {
+  std::string ref;          // "sha256:<hex>"; for a folder, its manifest's digest
+  uint64_t size = 0;        // total bytes of file content
+  bool is_dir = false;
+  uint64_t file_count = 0;  // 1 for a file
+  uint64_t new_objects = 0; // blobs and manifests this call added; 0 = all deduplicated
+};
+
+struct ObjectInfo {
+  std::string ref;
+  uint64_t size = 0;  // blob: its bytes; folder: total bytes of its files
+  bool is_dir = false;
+};
+
+enum class ProblemKind {
+  kDamaged,     // content does not hash to its name, or a manifest does not parse
+  kMissing,     // a folder lists a blob that is not in the store
+  kUnreadable,  // I/O error reading the object
+};
+
+struct VerifyProblem {
+  std::string ref;   // the damaged object, or the folder with a missing blob
+  std::string path;  // the file on disk concerned
+  ProblemKind kind = ProblemKind::kDamaged;
+  std::string detail;  // for people: "content hashes to sha256:..."
+};
+
+struct VerifyReport {
+  uint64_t blobs_checked = 0;
+  uint64_t folders_checked = 0;
+  uint64_t bytes_checked = 0;
+  std::vector<VerifyProblem> problems;
+  bool ok() const { return problems.empty(); }
+};
+
+struct ObjectStoreOptions {
+  // Where side effects go. Default (null): PosixFileSystem(). Not owned; must
+  // outlive the store.
+  FileSystem* fs = nullptr;
+  // Remove leftovers of dead writers from tmp/ at Open. Default: true.
+  bool clean_temp_on_open = true;
+  // Whether a process id on this host is alive; default: kill(pid, 0).
+  std::function<bool(int64_t pid)> process_alive = {};
+};
+
+class ObjectStore {
+ public:
+  // Opens the store of `ws` (creating its folders). Fails if they cannot be
+  // created. The workspace is copied.
+  static StatusOr<std::unique_ptr<ObjectStore>> Open(const Workspace& ws, ObjectStoreOptions options = {});
+
+  // Ingests the file or folder at `path` (see PutMode). The content must not
+  // change during the call. Returns the stored object; on error nothing
+  // partial is visible at a final path (temp files are removed when possible).
+  // InvalidArgument for symlinks/special files, NotFound if `path` is missing,
+  // ResourceExhausted when the disk is full.
+  StatusOr<StoredObject> Put(const std::string& path, PutMode mode);
+
+  // True if the object is fully present: the blob, or for a folder its
+  // manifest and every blob it lists. Does not re-hash (see Verify).
+  bool Contains(std::string_view ref);
+
+  // A read-only path to read the content from: the blob for a file; for a
+  // folder `trees/<hex>/`, built from hardlinks to the blobs (executable files
+  // are read-only copies with mode 0555) in tmp/ and renamed into place, so a
+  // tree is either complete or absent. NotFound if the object (or one of a
+  // folder's blobs) is missing.
+  StatusOr<std::string> Materialize(std::string_view ref);
+
+  // The manifest of a folder ref. NotFound if there is none.
+  StatusOr<Manifest> ReadManifest(std::string_view folder_ref);
+  // True if `ref` names a stored folder (its manifest exists).
+  bool IsFolder(std::string_view ref);
+
+  // Re-hashes every blob and manifest and checks every folder's blobs exist.
+  StatusOr<VerifyReport> Verify();
+  // The same for one object (a folder: its manifest and its blobs).
+  // NotFound if the object is not in the store at all.
+  StatusOr<VerifyReport> Verify(std::string_view ref);
+
+  // For gc. Every blob and folder in the store.
+  StatusOr<std::vector<ObjectInfo>> ListObjects();
+  // For gc: the blob refs a folder's manifest lists (deduplicated, sorted).
+  StatusOr<std::vector<std::string>> ReferencedBlobs(std::string_view folder_ref);
+  // For gc. A blob ref: removes the blob. A folder ref: removes its manifest
+  // and its materialised tree, but NOT its blobs (the caller removes the blobs
+  // no other folder or artifact still needs). NotFound if absent.
+  Status Remove(std::string_view ref);
+
+  // Removes temp files and folders in tmp/ whose writer process is dead
+  // (names carry the writer's pid). Safe while other processes are writing.
+  Status CleanTemp();
+
+  const Workspace& workspace() const { return ws_; }
+
+ private:
+  ObjectStore(Workspace ws, ObjectStoreOptions options);
+
+  StatusOr<StoredObject> PutFile(const std::string& path, const FileStat& st, PutMode mode);
+  StatusOr<StoredObject> PutFolder(const std::string& path, PutMode mode);
+  // Copies `src` into tmp/ while hashing, then renames into place.
+  StatusOr<StoredObject> CopyIn(const std::string& src, uint64_t size);
+  // Links or renames `src` (already hashed to `hex`) into place.
+  Status LinkOrMoveIn(const std::string& src, const std::string& hex, uint32_t mode, PutMode put_mode);
+  // Makes sure the shard directory of `final_path` exists (durably).
+  Status EnsureParent(const std::string& final_path);
+  Status WriteManifest(const std::string& text, const std::string& hex, bool* created);
+  Status BuildTree(const Manifest& m, const std::string& hex);
+  Status CopyBlobTo(const std::string& blob, const std::string& dest, uint32_t mode);
+  void VerifyBlob(const std::string& hex, const std::string& path, VerifyReport& report);
+  void VerifyFolder(const std::string& hex, VerifyReport& report);
+  std::string TempPrefix(std::string_view kind) const;
+
+  Workspace ws_;
+  ObjectStoreOptions options_;
+  FileSystem& fs_;
+};
+
+}  // namespace mlpipe::store

@@ -1,0 +1,141 @@
+#include "tests/e2e/e2e_util.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+namespace fs = std::filesystem;
+
+namespace mlpipe::e2e {
+namespace {
+
+std::string Slurp(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+int Spawn(const std::string& dir, const std::vector<std::string>& args,
+          const std::map<std::string, std::string>& extra_env, const std::string& out_path,
+          const std::string& err_path) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int in = open("/dev/null", O_RDONLY);
+    dup2(in, 0);
+    dup2(out, 1);
+    dup2(err, 2);
+    if (chdir(dir.c_str()) != 0) _exit(127);
+    setenv("MLPIPE_HOME", (dir + "/.mlpipe").c_str(), 1);
+    unsetenv("MLPIPE_COLOR");
+    for (const auto& [k, v] : extra_env) setenv(k.c_str(), v.c_str(), 1);
+    std::vector<char*> argv;
+    std::string bin = MLPIPE_BIN;
+    argv.push_back(bin.data());
+    std::vector<std::string> copy = args;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(bin.c_str(), argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+}  // namespace
+
+Project::Project(const std::string& name) {
+  dir_ = testing::TempDir() + "mlpipe-e2e-" + name + "-" + std::to_string(getpid());
+  fs::remove_all(dir_);
+  fs::create_directories(dir_);
+}
+
+Project::~Project() {
+  std::error_code ec;
+  // The store makes objects read-only; make them writable so they can go.
+  Shell("chmod -R u+w '" + dir_ + "' 2>/dev/null");
+  fs::remove_all(dir_, ec);
+}
+
+void Project::Write(const std::string& rel, const std::string& content) const {
+  fs::path p = fs::path(dir_) / rel;
+  fs::create_directories(p.parent_path());
+  std::ofstream(p) << content;
+}
+
+std::string Project::Read(const std::string& rel) const { return Slurp(Path(rel)); }
+
+void Project::CopyFromRepo(const std::string& repo_rel, const std::string& rel) const {
+  fs::path dst = fs::path(dir_) / rel;
+  fs::create_directories(dst.parent_path());
+  fs::copy(fs::path(MLPIPE_SOURCE_DIR) / repo_rel, dst,
+           fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+}
+
+CommandOutput Project::Mlpipe(const std::vector<std::string>& args,
+                              const std::map<std::string, std::string>& extra_env) const {
+  std::string out_path = dir_ + "/.stdout";
+  std::string err_path = dir_ + "/.stderr";
+  auto t0 = std::chrono::steady_clock::now();
+  int pid = Spawn(dir_, args, extra_env, out_path, err_path);
+  CommandOutput result;
+  result.exit_code = WaitFor(pid);
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  result.out = Slurp(out_path);
+  result.err = Slurp(err_path);
+  return result;
+}
+
+int Project::StartMlpipe(const std::vector<std::string>& args, const std::string& out_path,
+                         const std::string& err_path) const {
+  return Spawn(dir_, args, {}, out_path, err_path);
+}
+
+int WaitFor(int pid, double* seconds) {
+  auto t0 = std::chrono::steady_clock::now();
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (seconds) *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+int Shell(const std::string& cmd) {
+  int rc = std::system(cmd.c_str());
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+int CountLines(const std::string& text, const std::string& needle) {
+  std::istringstream in(text);
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    if (line.find(needle) != std::string::npos) ++n;
+  }
+  return n;
+}
+
+bool Contains(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
+
+bool ProcessAlive(int pid) {
+  if (kill(pid, 0) != 0) return false;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string s;
+  std::getline(stat, s);
+  auto close = s.rfind(')');
+  return close == std::string::npos || s.size() < close + 2 || s[close + 2] != 'Z';
+}
+
+}  // namespace mlpipe::e2e

@@ -1,0 +1,53 @@
+// Helpers for end-to-end tests: a scratch project folder with its own
+// workspace, and running the real mlpipe binary in it.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace mlpipe::e2e {
+
+struct CommandOutput {
+  int exit_code = -1;  // 128 + signal if killed
+  std::string out;
+  std::string err;
+  double seconds = 0;
+};
+
+// A fresh folder under the test temp dir, removed at destruction, with
+// MLPIPE_HOME pointing inside it.
+class Project {
+ public:
+  explicit Project(const std::string& name);
+  ~Project();
+  const std::string& dir() const { return dir_; }
+  std::string Path(const std::string& rel) const { return dir_ + "/" + rel; }
+  // Writes a file (creating parent folders).
+  void Write(const std::string& rel, const std::string& content) const;
+  std::string Read(const std::string& rel) const;
+  // Copies a file or folder from the source tree (relative to the repo root).
+  void CopyFromRepo(const std::string& repo_rel, const std::string& rel) const;
+  // Runs `mlpipe args...` in dir() and waits.
+  CommandOutput Mlpipe(const std::vector<std::string>& args,
+                       const std::map<std::string, std::string>& extra_env = {}) const;
+  // Starts `mlpipe args...` in dir() without waiting; returns the pid.
+  // Output goes to the files `out_path` and `err_path`.
+  int StartMlpipe(const std::vector<std::string>& args, const std::string& out_path,
+                  const std::string& err_path) const;
+
+ private:
+  std::string dir_;
+};
+
+// Waits for a started process; returns its exit code (128 + signal).
+int WaitFor(int pid, double* seconds = nullptr);
+// Runs a shell command line, returns exit code.
+int Shell(const std::string& cmd);
+// Number of lines of `text` containing `needle`.
+int CountLines(const std::string& text, const std::string& needle);
+bool Contains(const std::string& text, const std::string& needle);
+// True if a process with this pid exists (and is not a zombie).
+bool ProcessAlive(int pid);
+
+}  // namespace mlpipe::e2e

@@ -1,0 +1,155 @@
+// End-to-end: running pipelines with the real binary and real processes.
+#include <gtest/gtest.h>
+
+#include "tests/e2e/e2e_util.h"
+#include "tests/e2e/events.h"
+
+namespace mlpipe::e2e {
+namespace {
+
+TEST(RunE2ETest, TextstatsExampleRunsEndToEnd) {
+  Project p("textstats");
+  p.CopyFromRepo("examples/textstats", ".");
+  auto r = p.Mlpipe({"run", "pipeline.yaml", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto states = FinalStates(ParseEvents(r.out));
+  EXPECT_EQ(states["generate"], "succeeded");
+  EXPECT_EQ(states["count"], "succeeded");
+  EXPECT_EQ(states["merge"], "succeeded");
+  EXPECT_EQ(states["done"], "succeeded");
+  auto runs = p.Mlpipe({"runs", "list", "--json"});
+  ASSERT_EQ(runs.exit_code, 0) << runs.err;
+  auto j = nlohmann::json::parse(runs.out);
+  ASSERT_EQ(j.size(), 1u);
+  EXPECT_EQ(j[0]["status"], "succeeded");
+  // The count step's metrics output and MLPIPE_METRICS records: 3 words per line x 3 lines... "hello 0" = 2 words.
+  auto show = p.Mlpipe({"runs", "show", j[0]["id"].dump(), "--json"});
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  auto s = nlohmann::json::parse(show.out);
+  bool found_words = false;
+  for (const auto& m : s["metrics"]) {
+    if (m["name"] == "words" && m["step"] == "count") {
+      EXPECT_EQ(m["value"].get<double>(), 6.0);
+      found_words = true;
+    }
+  }
+  EXPECT_TRUE(found_words) << show.out;
+}
+
+std::string SleepPipeline() {
+  std::string y = "pipeline: sleepers\nsteps:\n";
+  for (int i = 0; i < 4; ++i) y += "  s" + std::to_string(i) + ":\n    run: sleep 1\n    cache: false\n";
+  return y;
+}
+
+TEST(RunE2ETest, ParallelismBoundsConcurrency) {
+  Project p("parallel");
+  p.Write("pipeline.yaml", SleepPipeline());
+  auto r4 = p.Mlpipe({"run", "pipeline.yaml", "-j", "4"});
+  ASSERT_EQ(r4.exit_code, 0) << r4.err;
+  auto r2 = p.Mlpipe({"run", "pipeline.yaml", "-j", "2"});
+  ASSERT_EQ(r2.exit_code, 0) << r2.err;
+  EXPECT_LT(r4.seconds, 1.8);
+  EXPECT_GE(r2.seconds, 1.9);
+  EXPECT_LT(r2.seconds, 3.5);
+}
+
+const char* kFailing = R"y(pipeline: failing
+steps:
+  bad:
+    run: echo something went wrong >&2; exit 3
+    shell: true
+  after_bad:
+    run: "true"
+    after: [bad]
+  slow_ok:
+    run: sleep 0.5
+)y";
+
+TEST(RunE2ETest, FailingStepFailsRunWithStderrTail) {
+  Project p("failing");
+  p.Write("pipeline.yaml", kFailing);
+  auto r = p.Mlpipe({"run", "pipeline.yaml", "-j", "1"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(Contains(r.out + r.err, "something went wrong")) << r.out << r.err;
+  EXPECT_TRUE(Contains(r.out + r.err, "exit 3")) << r.out << r.err;
+}
+
+TEST(RunE2ETest, KeepGoingFinishesIndependentBranches) {
+  Project p("keepgoing");
+  p.Write("pipeline.yaml", kFailing);
+  auto r = p.Mlpipe({"run", "pipeline.yaml", "-j", "1", "--keep-going", "--json"});
+  EXPECT_EQ(r.exit_code, 1);
+  auto states = FinalStates(ParseEvents(r.out));
+  EXPECT_EQ(states["bad"], "failed");
+  EXPECT_EQ(states["after_bad"], "skipped");
+  EXPECT_EQ(states["slow_ok"], "succeeded");
+}
+
+TEST(RunE2ETest, RetriesUntilSuccess) {
+  Project p("retries");
+  p.Write("pipeline.yaml", R"y(pipeline: flaky
+steps:
+  flaky:
+    run: n=$(cat ${pipeline.dir}/count 2>/dev/null || echo 0); echo $((n+1)) > ${pipeline.dir}/count; test $n -ge 2
+    shell: true
+    retries: 3
+    retry_backoff: 10ms
+    cache: false
+)y");
+  auto r = p.Mlpipe({"run", "pipeline.yaml", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(FinalStates(ParseEvents(r.out))["flaky"], "succeeded");
+  EXPECT_EQ(p.Read("count"), "3\n");
+}
+
+TEST(RunE2ETest, TimeoutKillsTheStep) {
+  Project p("timeout");
+  p.Write("pipeline.yaml", "pipeline: slow\nsteps:\n  slow:\n    run: sleep 30\n    timeout: 1s\n");
+  auto r = p.Mlpipe({"run", "pipeline.yaml"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_LT(r.seconds, 10);
+  EXPECT_TRUE(Contains(r.out + r.err, "timed out")) << r.out << r.err;
+}
+
+TEST(RunE2ETest, ParamsWithSpacesStayOneArgument) {
+  Project p("words");
+  p.Write("pipeline.yaml", R"y(pipeline: words
+params:
+  text: "a b; echo injected"
+steps:
+  echo:
+    run: python3 -c "import sys; open(sys.argv[2], 'w').write(str(len(sys.argv) - 1))" ${params.text} ${outputs.n}
+    outputs: {n: metrics}
+)y");
+  auto r = p.Mlpipe({"run", "pipeline.yaml"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto cat = p.Mlpipe({"artifacts", "cat", "words.echo.n"});
+  ASSERT_EQ(cat.exit_code, 0) << cat.err;
+  EXPECT_EQ(cat.out, "2");  // argv[1] is the whole param, argv[2] the output path
+}
+
+TEST(RunE2ETest, DryRunExecutesNothing) {
+  Project p("dryrun");
+  p.CopyFromRepo("examples/textstats", ".");
+  auto r = p.Mlpipe({"run", "pipeline.yaml", "--dry-run"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(Contains(r.out, "generate")) << r.out;
+  auto runs = p.Mlpipe({"runs", "list", "--json"});
+  EXPECT_EQ(nlohmann::json::parse(runs.out).size(), 0u);
+}
+
+TEST(RunE2ETest, GraphExportsDotAndMermaid) {
+  Project p("graph");
+  p.CopyFromRepo("examples/textstats", ".");
+  auto dot = p.Mlpipe({"graph", "pipeline.yaml"});
+  ASSERT_EQ(dot.exit_code, 0) << dot.err;
+  EXPECT_TRUE(Contains(dot.out, "digraph")) << dot.out;
+  EXPECT_TRUE(Contains(dot.out, "generate")) << dot.out;
+  auto mm = p.Mlpipe({"graph", "pipeline.yaml", "--format", "mermaid"});
+  ASSERT_EQ(mm.exit_code, 0) << mm.err;
+  EXPECT_TRUE(Contains(mm.out, "flowchart")) << mm.out;
+}
+
+}  // namespace
+}  // namespace mlpipe::e2e
