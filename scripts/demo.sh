@@ -28,7 +28,7 @@ step "$MLPIPE" run pipeline.yaml
 echo
 echo "Run it again: every step is reused from the cache."
 step "$MLPIPE" run pipeline.yaml --explain
-RUN=$("$MLPIPE" runs list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+RUN=$("$MLPIPE" runs list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["id"])')  # the run that executed
 step "$MLPIPE" runs show "$RUN"
 OUT=$("$MLPIPE" artifacts list --json | python3 -c '
 import json, sys

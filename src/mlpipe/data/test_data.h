@@ -3,20 +3,24 @@
 
 #include <stdlib.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
 namespace mlpipe::data::testing {
 
 // $MLPIPE_SHARED_DATA, else /work/shared/data, else MLPIPE_SOURCE_DIR/../shared/data.
+// The shared datasets: $MLPIPE_SHARED_DATA, else the `shared/` folder beside
+// the source tree (where CI puts it), else /work/shared/data.
 inline std::string SharedDataDir() {
   if (const char* env = std::getenv("MLPIPE_SHARED_DATA"); env != nullptr && *env != '\0') return env;
 #ifdef MLPIPE_SOURCE_DIR
   std::string rel = std::string(MLPIPE_SOURCE_DIR) + "/../shared/data";
-#else
-  std::string rel = "../shared/data";
+  if (FILE* f = std::fopen((rel + "/README.md").c_str(), "r")) {
+    std::fclose(f);
+    return rel;
+  }
 #endif
-  if (std::getenv("MLPIPE_PREFER_SOURCE_RELATIVE") != nullptr) return rel;
   return "/work/shared/data";
 }
 
