@@ -1,8 +1,9 @@
 # mlpipe: the two commands of the quick start, and a few more.
 #   make demo   install what is missing, build, run a real pipeline end to end
-#   make test   install what is missing, build, run every test (plus an ASan+UBSan pass)
+#   make test   install what is missing, build, run every test: a Debug pass and an ASan+UBSan pass
 JOBS ?= 2
 BUILD ?= build
+TEST_BUILD ?= build-test
 ASAN_BUILD ?= build-asan
 CMAKE_FLAGS ?=
 
@@ -17,13 +18,18 @@ $(BUILD)/build.ninja:
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
 
 build: deps $(BUILD)/build.ninja
-	cmake --build $(BUILD) -j $(JOBS)
+	cmake --build $(BUILD) -j $(JOBS) --target mlpipe
 
 demo: build
 	@scripts/demo.sh $(BUILD)/src/mlpipe/cli/mlpipe
 
-test-fast: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+# The test passes build in Debug (fast to compile; -Werror as everywhere).
+$(TEST_BUILD)/build.ninja:
+	cmake -S . -B $(TEST_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS)
+
+test-fast: deps $(TEST_BUILD)/build.ninja
+	cmake --build $(TEST_BUILD) -j $(JOBS)
+	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS)
 
 $(ASAN_BUILD)/build.ninja:
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMLPIPE_SANITIZE=ON $(CMAKE_FLAGS)
@@ -44,4 +50,4 @@ format:
 	find src bench -name '*.cc' -o -name '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) build-bench
+	rm -rf $(BUILD) $(TEST_BUILD) $(ASAN_BUILD) build-bench
