@@ -28,25 +28,10 @@ Status CheckInputs(const data::FeatureMatrix& x, const data::Labels& y, Task tas
   }
   if (task == Task::kRegression) {
     if (!(p.alpha >= 0)) return InvalidArgumentError(fmt::format("alpha must be >= 0, got {}", p.alpha));
-    for (float v : y.y) {
-      if (!std::isfinite(v)) return InvalidArgumentError("regression target has a missing or infinite value");
-    }
-    return OkStatus();
+    return CheckLabels(y, task);
   }
   if (!(p.c > 0)) return InvalidArgumentError(fmt::format("C must be > 0, got {}", p.c));
-  const size_t k = y.class_labels.size();
-  if (task == Task::kBinary && k != 2) {
-    return InvalidArgumentError(fmt::format("binary task needs exactly 2 classes, got {}", k));
-  }
-  if (task == Task::kMulticlass && k < 2) {
-    return InvalidArgumentError(fmt::format("multiclass task needs at least 2 classes, got {}", k));
-  }
-  for (float v : y.y) {
-    if (!(v >= 0 && v < static_cast<float>(k)) || v != std::floor(v)) {
-      return InvalidArgumentError(fmt::format("label {} is not a class index in [0, {})", v, k));
-    }
-  }
-  return OkStatus();
+  return CheckLabels(y, task);
 }
 
 Eigen::MatrixXd ToDouble(const data::FeatureMatrix& x) {

@@ -1,5 +1,9 @@
 #include "mlpipe/ml/task.h"
 
+#include <cmath>
+
+#include <fmt/format.h>
+
 namespace mlpipe::ml {
 
 const char* TaskName(Task task) {
@@ -30,6 +34,28 @@ std::vector<int> Predictions::PredictedClasses() const {
   std::vector<int> out(rows);
   for (size_t r = 0; r < rows; ++r) out[r] = static_cast<int>(ArgMax(r));
   return out;
+}
+
+Status CheckLabels(const data::Labels& y, Task task) {
+  if (task == Task::kRegression) {
+    for (float v : y.y) {
+      if (!std::isfinite(v)) return InvalidArgumentError("regression target has a missing or infinite value");
+    }
+    return OkStatus();
+  }
+  const size_t k = y.class_labels.size();
+  if (task == Task::kBinary && k != 2) {
+    return InvalidArgumentError(fmt::format("binary task needs exactly 2 classes, got {}", k));
+  }
+  if (task == Task::kMulticlass && k < 2) {
+    return InvalidArgumentError(fmt::format("multiclass task needs at least 2 classes, got {}", k));
+  }
+  for (float v : y.y) {
+    if (!(v >= 0 && v < static_cast<float>(k)) || v != std::floor(v)) {
+      return InvalidArgumentError(fmt::format("label {} is not a class index in [0, {})", v, k));
+    }
+  }
+  return OkStatus();
 }
 
 }  // namespace mlpipe::ml

@@ -9,6 +9,9 @@
 #include <string_view>
 #include <vector>
 
+#include "mlpipe/base/status.h"
+#include "mlpipe/data/feature_matrix.h"
+
 namespace mlpipe::ml {
 
 enum class Task { kBinary, kMulticlass, kRegression };
@@ -34,5 +37,10 @@ struct Predictions {
   // ArgMax of every row.
   std::vector<int> PredictedClasses() const;
 };
+
+// Labels fit `task`: regression targets are finite; classification labels
+// are whole class indices in [0, k) with k == 2 (binary) or k >= 2
+// (multiclass). InvalidArgument naming the first bad value otherwise.
+Status CheckLabels(const data::Labels& y, Task task);
 
 }  // namespace mlpipe::ml

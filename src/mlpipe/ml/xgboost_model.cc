@@ -53,28 +53,6 @@ Status MakeDMatrix(const data::FeatureMatrix& x, const data::Labels& y, DMatrix*
   return OkStatus();
 }
 
-Status CheckLabels(const data::Labels& y, Task task) {
-  if (task == Task::kRegression) {
-    for (float v : y.y) {
-      if (!std::isfinite(v)) return InvalidArgumentError("regression target has a missing or infinite value");
-    }
-    return OkStatus();
-  }
-  const size_t k = y.class_labels.size();
-  if (task == Task::kBinary && k != 2) {
-    return InvalidArgumentError(fmt::format("binary task needs exactly 2 classes, got {}", k));
-  }
-  if (task == Task::kMulticlass && k < 2) {
-    return InvalidArgumentError(fmt::format("multiclass task needs at least 2 classes, got {}", k));
-  }
-  for (float v : y.y) {
-    if (!(v >= 0 && v < static_cast<float>(k)) || v != std::floor(v)) {
-      return InvalidArgumentError(fmt::format("label {} is not a class index in [0, {})", v, k));
-    }
-  }
-  return OkStatus();
-}
-
 bool MetricHigherIsBetter(const std::string& metric) {
   return metric.rfind("auc", 0) == 0 || metric.rfind("aucpr", 0) == 0 || metric.rfind("ndcg", 0) == 0 ||
          metric.rfind("map", 0) == 0;
