@@ -1,10 +1,144 @@
-// mlpipe serve: the model server (being written).
+// mlpipe serve: the model server. Flags -> serving::ServerOptions; runs until
+// SIGTERM / SIGINT, then stops accepting, drains in-flight requests (up to
+// --grace) and exits 0.
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include "mlpipe/cli/commands.h"
+#include "mlpipe/cli/workspace.h"
+#include "mlpipe/serving/deployment.h"
+#include "mlpipe/serving/model_source.h"
+#include "mlpipe/serving/prediction_log.h"
+#include "mlpipe/serving/server.h"
+#include "mlpipe/spec/units.h"
 
 namespace mlpipe::cli {
 
-void AddServeCommand(CLI::App& app, Action* action) {}
+namespace {
+
+struct ServeFlags {
+  std::string model;       // NAME[@ALIAS|:vN]
+  std::string package;     // a model package folder
+  std::string deployment;  // a deployment YAML file
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::string poll = "2s";
+  int threads = 16;
+  std::string max_body = "1MiB";
+  double log_sample = 1.0;
+  std::string log_dir;
+  std::string grace = "10s";
+  std::string timeout = "5s";
+};
+
+bool NeedsRegistry(const serving::DeploymentConfig& d) {
+  bool need = d.shadow && !d.shadow->spec.model_ref.empty();
+  for (const auto& v : d.variants) need = need || !v.spec.model_ref.empty();
+  return need;
+}
+
+Status Serve(const ServeFlags& f) {
+  const int given = !f.model.empty() + !f.package.empty() + !f.deployment.empty();
+  if (given != 1) return InvalidArgumentError("give exactly one of --model, --package, --deployment");
+  ASSIGN_OR_RETURN(int64_t poll_ns, spec::ParseDuration(f.poll));
+  ASSIGN_OR_RETURN(int64_t grace_ns, spec::ParseDuration(f.grace));
+  ASSIGN_OR_RETURN(int64_t timeout_ns, spec::ParseDuration(f.timeout));
+  ASSIGN_OR_RETURN(int64_t max_body, spec::ParseSize(f.max_body));
+
+  serving::DeploymentConfig deployment;
+  if (!f.deployment.empty()) {
+    ASSIGN_OR_RETURN(deployment, serving::DeploymentConfig::FromFile(f.deployment));
+  } else if (!f.model.empty()) {
+    ASSIGN_OR_RETURN(auto parsed, serving::ParseModelFlag(f.model));
+    deployment = serving::DeploymentConfig::SingleVariant(parsed.first, parsed.second);
+  } else {
+    serving::ModelSpec spec;
+    spec.package_path = f.package;
+    std::string name = std::filesystem::path(f.package).lexically_normal().filename().string();
+    if (name.empty() || name == "." || name == "..") name = "model";
+    deployment = serving::DeploymentConfig::SingleVariant(name, spec);
+  }
+
+  // Signals are taken by sigwait below; block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto stores = OpenAll();
+  if (!stores.ok() && NeedsRegistry(deployment)) return stores.status();
+  std::string log_dir = f.log_dir;
+  if (log_dir.empty() && stores.ok()) log_dir = serving::ServingLogDir(stores->ws.root(), deployment.name);
+  if (log_dir.empty()) {
+    std::fprintf(stderr, "serve: no workspace: the prediction log is off (set --log-dir or MLPIPE_HOME)\n");
+  }
+  serving::RegistrySource source(stores.ok() ? stores->db.get() : nullptr,
+                                 stores.ok() ? stores->objects.get() : nullptr);
+
+  serving::ServerOptions o;
+  o.deployment = std::move(deployment);
+  o.source = &source;
+  o.host = f.host;
+  o.port = f.port;
+  o.threads = f.threads;
+  o.max_body_bytes = static_cast<size_t>(max_body);
+  o.read_timeout_s = o.write_timeout_s = static_cast<int>(std::max<int64_t>(1, timeout_ns / 1'000'000'000));
+  o.poll_interval_ns = poll_ns;
+  o.log_dir = log_dir;
+  o.log_sample = f.log_sample;
+  ASSIGN_OR_RETURN(std::unique_ptr<serving::ModelServer> server, serving::ModelServer::Create(std::move(o)));
+  bool any = false;
+  for (const auto& st : server->manager().Statuses()) any = any || st.state == serving::ServableState::kAvailable;
+  if (!any) {
+    auto st = server->manager().Statuses();
+    return FailedPreconditionError("no model version could be loaded: " +
+                                   (st.empty() ? std::string("no variants") : st[0].last_error));
+  }
+  RETURN_IF_ERROR(server->Start());
+  std::printf("listening on http://%s:%d\n", f.host.c_str(), server->port());
+  std::fflush(stdout);
+
+  int signo = 0;
+  sigwait(&signals, &signo);
+  std::fprintf(stderr, "serve: %s: draining in-flight requests (up to %s)\n", signo == SIGTERM ? "SIGTERM" : "SIGINT",
+               f.grace.c_str());
+  if (!server->Shutdown(grace_ns)) {
+    std::fprintf(stderr, "serve: requests were still running after %s\n", f.grace.c_str());
+  }
+  std::fprintf(stderr, "serve: stopped\n");
+  return OkStatus();
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& app, Action* action) {
+  static ServeFlags flags;
+  auto* cmd = app.add_subcommand("serve", "Serve models over HTTP (Open Inference Protocol v2)");
+  cmd->add_option("--model", flags.model, "Registered model: NAME, NAME@ALIAS or NAME:vN");
+  cmd->add_option("--package", flags.package, "A model package folder");
+  cmd->add_option("--deployment", flags.deployment, "A deployment YAML file (variants, weights, sticky, shadow)");
+  cmd->add_option("--host", flags.host, "Address to bind (default 127.0.0.1)");
+  cmd->add_option("--port", flags.port, "Port (default 8080; 0 = any free port, printed on stdout)")
+      ->check(CLI::Range(0, 65535));
+  cmd->add_option("--poll", flags.poll, "How often aliases are re-resolved (default 2s)");
+  cmd->add_option("--threads", flags.threads, "HTTP worker threads, one per open connection (default 16)")
+      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--max-body", flags.max_body, "Largest request body (default 1MiB); larger gets 413");
+  cmd->add_option("--log-sample", flags.log_sample, "Fraction of requests in the prediction log (default 1.0)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--log-dir", flags.log_dir,
+                  "Prediction log folder (default .mlpipe/serving/DEPLOYMENT in the workspace)");
+  cmd->add_option("--grace", flags.grace, "On SIGTERM, wait this long for in-flight requests (default 10s)");
+  cmd->add_option("--timeout", flags.timeout, "Read and write timeout per request (default 5s)");
+  cmd->callback([action] { *action = [] { return Serve(flags); }; });
+}
 
 }  // namespace mlpipe::cli

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Serving benchmark: `mlpipe serve` vs a Python baseline server (python3-xgboost,
+# same package, same preprocessing, same request), side by side with wrk:
+# single-row requests over 1 and 8 connections, then a hot-swap run (100 model
+# swaps under load).
+#   bench/serving/run.sh [BUILD_DIR]   (default build-serving-release; built if missing)
+# Env: DURATION (10s), DATA (/work/shared/data), SWAPS (100).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${1:-$ROOT/build-serving-release}
+DURATION=${DURATION:-10s}
+DATA=${DATA:-/work/shared/data}
+SWAPS=${SWAPS:-100}
+HERE=$ROOT/bench/serving
+WORK=$(mktemp -d /tmp/mlpipe-serving-bench.XXXXXX)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+if [ ! -x "$BUILD/src/mlpipe/cli/mlpipe" ] || [ ! -x "$BUILD/src/mlpipe/serving/mlpipe_serving_make_package" ]; then
+  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMLPIPE_TESTS=OFF >/dev/null
+  cmake --build "$BUILD" --target mlpipe mlpipe_serving_make_package -j2 >/dev/null
+fi
+MLPIPE=$BUILD/src/mlpipe/cli/mlpipe
+MAKE_PACKAGE=$BUILD/src/mlpipe/serving/mlpipe_serving_make_package
+
+echo "== model: lending_club.csv (22 columns, 9 categorical), XGBoost 100 rounds depth 6"
+"$MAKE_PACKAGE" "$DATA/lending_club.csv" Class "$WORK/pkg_a" 100 6 >/dev/null
+"$MAKE_PACKAGE" "$DATA/lending_club.csv" Class "$WORK/pkg_b" 60 6 >/dev/null
+ln -sfn "$WORK/pkg_a" "$WORK/current"
+
+# One request body: the first data row as a single-row OIP request.
+/usr/bin/python3 - "$DATA/lending_club.csv" "$WORK/pkg_a" >"$WORK/body.json" <<'PY'
+import csv, json, sys
+rows = csv.DictReader(open(sys.argv[1]))
+row = next(rows)
+t = json.load(open(sys.argv[2] + "/transform.json"))
+inputs = []
+for c in t["columns"]:
+    v = row[c["name"]]
+    if c["type"] == "numeric":
+        inputs.append({"name": c["name"], "datatype": "FP64", "shape": [1], "data": [float(v)] if v != "" else [None]})
+    else:
+        inputs.append({"name": c["name"], "datatype": "BYTES", "shape": [1], "data": [v]})
+print(json.dumps({"inputs": inputs}))
+PY
+
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+wait_listening() { for _ in $(seq 300); do grep -q "listening on" "$1" 2>/dev/null && return 0; sleep 0.1; done; cat "$1"; return 1; }
+
+"$MLPIPE" serve --package "$WORK/current" --port 0 --threads 16 --poll 100ms --log-dir "$WORK/log" \
+  >"$WORK/mlpipe.out" 2>"$WORK/mlpipe.err" &
+PIDS+=($!); MLPIPE_PID=$!
+wait_listening "$WORK/mlpipe.out"
+MLPIPE_URL=$(sed -n 's/^listening on //p' "$WORK/mlpipe.out")
+PY_PORT=$(free_port)
+/usr/bin/python3 "$HERE/baseline_server.py" "$WORK/pkg_a" "$PY_PORT" >"$WORK/py.out" 2>"$WORK/py.err" &
+PIDS+=($!)
+wait_listening "$WORK/py.out"
+PY_URL=http://127.0.0.1:$PY_PORT
+
+# Same answer from both.
+A=$(curl -sf -X POST "$MLPIPE_URL/v2/models/current/infer" -H 'Content-Type: application/json' -d @"$WORK/body.json")
+B=$(curl -sf -X POST "$PY_URL/v2/models/current/infer" -H 'Content-Type: application/json' -d @"$WORK/body.json")
+/usr/bin/python3 - "$A" "$B" <<'PY'
+import json, sys
+a, b = (json.loads(s)["outputs"] for s in sys.argv[1:3])
+pa, pb = a[1]["data"], b[1]["data"]
+assert a[0]["data"] == b[0]["data"], (a, b)
+assert max(abs(x - y) for x, y in zip(pa, pb)) < 1e-5, (pa, pb)
+print("== both servers answer", a[0]["data"], [round(x, 6) for x in pa])
+PY
+
+run_wrk() {  # URL CONNECTIONS THREADS -> RESULT line
+  BODY_FILE=$WORK/body.json INFER_PATH=/v2/models/current/infer \
+    wrk -t"$3" -c"$2" -d"$DURATION" -s "$HERE/single_row.lua" "$1" | grep '^RESULT'
+}
+field() { sed -n "s/.*$2=\([^ ]*\).*/\1/p" <<<"$1"; }
+
+echo "== machine: $(nproc) cores, $(sed -n 's/model name\s*: //p' /proc/cpuinfo | head -1)"
+printf '%-10s %-12s %12s %10s %10s %8s\n' server connections "req/s" "p50 ms" "p99 ms" errors
+declare -A RPS
+for conns in 1 8; do
+  threads=$([ "$conns" = 1 ] && echo 1 || echo 2)
+  for s in mlpipe python; do
+    url=$([ "$s" = mlpipe ] && echo "$MLPIPE_URL" || echo "$PY_URL")
+    r=$(run_wrk "$url" "$conns" "$threads")
+    RPS[$s$conns]=$(field "$r" rps)
+    printf '%-10s %-12s %12s %10s %10s %8s\n' "$s" "$conns" "$(field "$r" rps)" "$(field "$r" p50_ms)" \
+      "$(field "$r" p99_ms)" "$(( $(field "$r" errors) + $(field "$r" non2xx) ))"
+  done
+done
+for conns in 1 8; do
+  awk -v a="${RPS[mlpipe$conns]}" -v b="${RPS[python$conns]}" -v c="$conns" \
+    'BEGIN { printf "ratio mlpipe/python at %s connection(s): %.1fx\n", c, a / b }'
+done
+
+echo "== hot swap: $SWAPS model swaps (symlink flip + POST .../load) under 8-connection load"
+BODY_FILE=$WORK/body.json INFER_PATH=/v2/models/current/infer \
+  wrk -t2 -c8 -d"${SWAP_DURATION:-30s}" -s "$HERE/single_row.lua" "$MLPIPE_URL" >"$WORK/swap.wrk" &
+WRK_PID=$!; PIDS+=($WRK_PID)
+sleep 1
+failed_loads=0
+for i in $(seq "$SWAPS"); do
+  if [ $((i % 2)) = 1 ]; then ln -sfn "$WORK/pkg_b" "$WORK/current"; else ln -sfn "$WORK/pkg_a" "$WORK/current"; fi
+  curl -sf -X POST -d '' "$MLPIPE_URL/v2/repository/models/current/load" >/dev/null || failed_loads=$((failed_loads + 1))
+  sleep 0.1
+done
+wait "$WRK_PID" || true
+r=$(grep '^RESULT' "$WORK/swap.wrk")
+loads=$(curl -sf "$MLPIPE_URL/v2/repository/index" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["loads"])')
+echo "swaps requested: $SWAPS, loads done: $loads (including the first), failed load calls: $failed_loads"
+echo "under swaps: req/s $(field "$r" rps), p50 $(field "$r" p50_ms) ms, p99 $(field "$r" p99_ms) ms," \
+  "failed requests $(( $(field "$r" errors) + $(field "$r" non2xx) ))"

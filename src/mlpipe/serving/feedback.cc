@@ -1,0 +1,91 @@
+#include "mlpipe/serving/feedback.h"
+
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+namespace mlpipe::serving {
+
+double VariantFeedback::Score() const {
+  if (feedback == 0) return std::numeric_limits<double>::quiet_NaN();
+  if (classifier) return static_cast<double>(correct) / static_cast<double>(feedback);
+  return abs_error_sum / static_cast<double>(feedback);
+}
+
+void FeedbackStore::RecordPrediction(const std::string& id, const std::string& variant, const std::string& version,
+                                     std::vector<std::string> labels, std::vector<double> values) {
+  std::lock_guard<std::mutex> lock(mu_);
+  VariantFeedback& vs = stats_[variant];
+  vs.classifier = values.empty();
+  vs.predictions += vs.classifier ? labels.size() : values.size();
+  auto [it, inserted] = entries_.try_emplace(id);
+  it->second = Entry{variant, version, std::move(labels), std::move(values), false};
+  if (inserted) {
+    order_.push_back(id);
+    while (order_.size() > capacity_) {
+      entries_.erase(order_.front());
+      order_.pop_front();
+    }
+  }
+}
+
+namespace {
+
+// The text of a label given as a string or a number ("1" for 1 or 1.0).
+StatusOr<std::string> LabelText(const nlohmann::json& j) {
+  if (j.is_string()) return j.get<std::string>();
+  if (j.is_number_integer()) return std::to_string(j.get<int64_t>());
+  if (j.is_number()) {
+    double v = j.get<double>();
+    if (v == std::floor(v) && std::abs(v) < 1e15) return std::to_string(static_cast<int64_t>(v));
+    return fmt::format("{}", v);
+  }
+  if (j.is_boolean()) return std::string(j.get<bool>() ? "true" : "false");
+  return InvalidArgumentError("a label must be a string or a number");
+}
+
+}  // namespace
+
+StatusOr<FeedbackMatch> FeedbackStore::AddFeedback(const std::string& id, const nlohmann::json& label) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return NotFoundError("no recent prediction with id '" + id + "'");
+  Entry& e = it->second;
+  if (e.has_feedback) return AlreadyExistsError("feedback for '" + id + "' was already given");
+  const bool classifier = e.values.empty();
+  const size_t rows = classifier ? e.labels.size() : e.values.size();
+  std::vector<nlohmann::json> given;
+  if (label.is_array()) {
+    given.assign(label.begin(), label.end());
+  } else {
+    given.push_back(label);
+  }
+  if (given.size() != rows) {
+    return InvalidArgumentError(fmt::format("request '{}' had {} rows; got {} labels", id, rows, given.size()));
+  }
+  FeedbackMatch m{e.variant, e.version, rows, 0};
+  double abs_err = 0;
+  for (size_t r = 0; r < rows; ++r) {
+    if (classifier) {
+      ASSIGN_OR_RETURN(std::string text, LabelText(given[r]));
+      if (text == e.labels[r]) ++m.correct;
+    } else {
+      if (!given[r].is_number()) return InvalidArgumentError("a regression label must be a number");
+      abs_err += std::abs(given[r].get<double>() - e.values[r]);
+    }
+  }
+  e.has_feedback = true;
+  VariantFeedback& vs = stats_[e.variant];
+  vs.feedback += rows;
+  vs.correct += m.correct;
+  vs.abs_error_sum += abs_err;
+  return m;
+}
+
+std::map<std::string, VariantFeedback> FeedbackStore::Stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+}  // namespace mlpipe::serving

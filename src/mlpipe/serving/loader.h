@@ -1,0 +1,34 @@
+// Loader: loads AND warms one model version off the request path (TF
+// Serving's Loader). A version whose load or warm-up fails is never published.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "mlpipe/base/status.h"
+#include "mlpipe/ml/model_package.h"
+
+namespace mlpipe::serving {
+
+class Loader {
+ public:
+  virtual ~Loader() = default;
+  // The loaded, warmed model. Errors as LoadModelPackage, or the warm-up's
+  // error (a prediction failed or returned a non-finite value).
+  virtual StatusOr<std::shared_ptr<const ml::LoadedModel>> Load(const std::string& package_dir) = 0;
+};
+
+// LoadModelPackage, then WarmUp. Thread-safe.
+class PackageLoader : public Loader {
+ public:
+  StatusOr<std::shared_ptr<const ml::LoadedModel>> Load(const std::string& package_dir) override;
+};
+
+// Runs `rows` predictions on rows made from the package's reference
+// statistics (numeric: the quartiles and median; categorical: the most
+// frequent values; date: the median day), else from its schema, else an
+// all-missing row. Internal / InvalidArgument if a prediction fails or is not
+// finite: such a model must not serve.
+Status WarmUp(const ml::LoadedModel& model, int rows = 5);
+
+}  // namespace mlpipe::serving

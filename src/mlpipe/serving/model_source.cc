@@ -1,0 +1,64 @@
+#include "mlpipe/serving/model_source.h"
+
+#include <filesystem>
+#include <system_error>
+
+#include "mlpipe/base/sha256.h"
+#include "mlpipe/ml/model_package.h"
+
+namespace mlpipe::serving {
+
+StatusOr<ResolvedModel> PackagePathSource::Resolve(const ModelSpec& spec) {
+  if (spec.package_path.empty()) return InvalidArgumentError("no package path given");
+  std::error_code ec;
+  const std::filesystem::path dir(spec.package_path);
+  if (!std::filesystem::is_directory(dir, ec)) {
+    return NotFoundError("model package folder " + spec.package_path + " does not exist");
+  }
+  // The version is the digest of manifest + model file: a new package at the
+  // same path is a new version.
+  Sha256 h;
+  for (const char* file : {ml::kManifestFile, "model.json"}) {
+    auto hex = Sha256FileHex((dir / file).string());
+    if (!hex.ok()) {
+      if (std::string(file) == "model.json") continue;  // manifest may name another model file
+      return NotFoundError("model package " + spec.package_path + " has no readable " + file + ": " +
+                           hex.status().message());
+    }
+    h.Update(*hex);
+  }
+  return ResolvedModel{DigestHex(h.Finish()).substr(0, 12), spec.package_path};
+}
+
+StatusOr<ResolvedModel> RegistrySource::Resolve(const ModelSpec& spec) {
+  if (spec.model_ref.empty()) return packages_.Resolve(spec);
+  if (db_ == nullptr || objects_ == nullptr) return FailedPreconditionError("no workspace: cannot resolve " + spec.model_ref);
+  ASSIGN_OR_RETURN(metadata::ModelVersion mv, db_->ResolveModel(spec.model_ref));
+  ASSIGN_OR_RETURN(std::string dir, objects_->Materialize(mv.ref));
+  return ResolvedModel{std::to_string(mv.version), dir};
+}
+
+void FakeModelSource::Set(const std::string& key, ResolvedModel answer) {
+  std::lock_guard<std::mutex> lock(mu_);
+  answers_.insert_or_assign(key, StatusOr<ResolvedModel>(std::move(answer)));
+}
+
+void FakeModelSource::SetError(const std::string& key, Status error) {
+  std::lock_guard<std::mutex> lock(mu_);
+  answers_.insert_or_assign(key, StatusOr<ResolvedModel>(std::move(error)));
+}
+
+StatusOr<ResolvedModel> FakeModelSource::Resolve(const ModelSpec& spec) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++resolve_calls_;
+  auto it = answers_.find(spec.ToString());
+  if (it == answers_.end()) return NotFoundError("fake source has no answer for " + spec.ToString());
+  return it->second;
+}
+
+int FakeModelSource::resolve_calls() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return resolve_calls_;
+}
+
+}  // namespace mlpipe::serving

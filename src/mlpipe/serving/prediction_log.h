@@ -1,0 +1,109 @@
+// PredictionLog: a sampled log of predictions (and feedback) as JSON lines,
+// written by a background thread so requests never wait on disk.
+//
+// On-disk names (owned here, nowhere else), under the workspace:
+//   .mlpipe/serving/<deployment>/predictions-YYYYMMDD.jsonl
+//   .mlpipe/serving/<deployment>/feedback-YYYYMMDD.jsonl      (UTC dates)
+// A prediction line:
+//   {"id", "time" (RFC 3339 UTC), "deployment", "variant", "version",
+//    "shadow" (bool), "latency_ms", "features": [{name: value}...],
+//    "predictions": [{"label", "probabilities"} | value ...]}
+// A feedback line: {"id", "time", "variant", "version", "label", "correct"}.
+//
+// The queue is bounded: when it is full a record is dropped and counted
+// (dropped()), never waited for.
+// Thread-safety: every method is thread-safe.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "mlpipe/base/clock.h"
+#include "mlpipe/data/table.h"
+#include "mlpipe/ml/model_package.h"
+
+namespace mlpipe::serving {
+
+// <workspace root>/serving/<deployment>
+std::string ServingLogDir(const std::string& workspace_root, const std::string& deployment);
+// <dir>/<kind>-YYYYMMDD.jsonl for the UTC day of wall_ns.
+std::string DailyLogPath(const std::string& dir, const std::string& kind, int64_t wall_ns);
+
+struct PredictionRecord {
+  std::string id;
+  int64_t time_ns = 0;  // wall clock
+  std::string variant;
+  std::string version;
+  bool shadow = false;
+  double latency_s = 0;
+  std::vector<std::string> input_names;              // parallel to columns
+  std::vector<std::vector<data::FieldValue>> columns;  // [input][row]
+  std::vector<ml::RowPrediction> predictions;        // one per row
+  bool classifier = true;
+};
+
+struct FeedbackRecord {
+  std::string id;
+  int64_t time_ns = 0;
+  std::string variant;
+  std::string version;
+  nlohmann::json label;
+  size_t correct = 0;
+  size_t rows = 0;
+};
+
+struct PredictionLogOptions {
+  std::string dir;              // "" = nothing is written (records are discarded)
+  std::string deployment;       // written into each line
+  size_t capacity = 10000;      // queued records before dropping; default 10,000
+  double sample = 1.0;          // fraction of requests logged; default 1.0 (all)
+};
+
+class PredictionLog {
+ public:
+  explicit PredictionLog(PredictionLogOptions options);
+  ~PredictionLog();  // writes what is queued, then stops
+  PredictionLog(const PredictionLog&) = delete;
+  PredictionLog& operator=(const PredictionLog&) = delete;
+
+  bool enabled() const { return !options_.dir.empty(); }
+  // Whether this request should be logged (a draw against `sample`); false
+  // when disabled.
+  bool Sample() const;
+  // Queues a record; false (and counted as dropped) when the queue is full.
+  bool Enqueue(PredictionRecord record);
+  bool Enqueue(FeedbackRecord record);
+  // Blocks until everything queued so far is written (tests, shutdown).
+  void Flush();
+
+  uint64_t written() const { return written_.load(); }
+  uint64_t dropped() const { return dropped_.load(); }
+  uint64_t write_errors() const { return write_errors_.load(); }
+
+ private:
+  using Item = std::variant<PredictionRecord, FeedbackRecord>;
+  bool Push(Item item);
+  void Loop();
+  std::string Serialize(const Item& item) const;
+
+  const PredictionLogOptions options_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::condition_variable idle_cv_;
+  std::deque<Item> queue_;
+  bool stop_ = false;
+  bool busy_ = false;
+  std::atomic<uint64_t> written_{0}, dropped_{0}, write_errors_{0};
+  std::thread thread_;
+};
+
+}  // namespace mlpipe::serving

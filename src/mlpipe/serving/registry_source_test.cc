@@ -1,0 +1,92 @@
+// RegistrySource against a real workspace: SQLite registry + object store.
+#include <gtest/gtest.h>
+
+#include "mlpipe/metadata/sqlite_store.h"
+#include "mlpipe/serving/model_manager.h"
+#include "mlpipe/serving/model_source.h"
+#include "mlpipe/serving/test_fixture.h"
+#include "mlpipe/store/object_store.h"
+
+namespace mlpipe::serving {
+namespace {
+
+class RegistrySourceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::TestDir();
+    auto ws = store::Workspace::OpenOrCreate(dir_, std::nullopt);
+    ASSERT_TRUE(ws.ok()) << ws.status().ToString();
+    ws_ = std::make_unique<store::Workspace>(*ws);
+    auto db = metadata::SqliteStore::Open(ws_->MetadataDbPath());
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(db).value();
+    auto objects = store::ObjectStore::Open(*ws_);
+    ASSERT_TRUE(objects.ok()) << objects.status().ToString();
+    objects_ = std::move(objects).value();
+  }
+  void TearDown() override {
+    objects_.reset();
+    db_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  // Stores a package and registers it as the next version of "churn".
+  int64_t Register(const std::string& package) {
+    auto stored = objects_->Put(package, store::PutMode::kCopy);
+    EXPECT_TRUE(stored.ok()) << stored.status().ToString();
+    metadata::Artifact a;
+    a.ref = stored->ref;
+    a.type = "model";
+    a.is_dir = true;
+    a.size = stored->size;
+    EXPECT_TRUE(db_->PutArtifact(a).ok());
+    metadata::ModelVersion mv;
+    mv.name = "churn";
+    mv.ref = stored->ref;
+    mv.source = stored->ref;
+    auto v = db_->RegisterModelVersion(mv, "");
+    EXPECT_TRUE(v.ok()) << v.status().ToString();
+    return v.ok() ? v->version : 0;
+  }
+
+  std::string dir_;
+  std::unique_ptr<store::Workspace> ws_;
+  std::unique_ptr<metadata::MetadataStore> db_;
+  std::unique_ptr<store::ObjectStore> objects_;
+};
+
+TEST_F(RegistrySourceTest, ResolvesAliasesAndVersionsToMaterialisedPackages) {
+  int64_t v1 = Register(testing::MakePackage(dir_, "p1", 5));
+  int64_t v2 = Register(testing::MakePackage(dir_, "p2", 15));
+  ASSERT_TRUE(db_->SetAlias("churn", "champion", v1, "first", 1).ok());
+  RegistrySource source(db_.get(), objects_.get());
+  ModelSpec alias;
+  alias.model_ref = "churn@champion";
+  auto r = source.Resolve(alias);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->version, "1");
+  EXPECT_TRUE(ml::LoadModelPackage(r->package_dir).ok());
+
+  // The manager follows the alias.
+  ManagerOptions o;
+  o.source = &source;
+  ModelManager m(std::move(o));
+  m.AddServable("champion", "churn", alias);
+  m.ReconcileOnce();
+  ASSERT_NE(m.Get("champion"), nullptr);
+  EXPECT_EQ(m.Get("champion")->version(), "1");
+  ASSERT_TRUE(db_->SetAlias("churn", "champion", v2, "better auc", 2).ok());
+  m.ReconcileOnce();
+  EXPECT_EQ(m.Get("champion")->version(), "2");
+
+  ModelSpec pinned;
+  pinned.model_ref = "churn:v1";
+  EXPECT_EQ(source.Resolve(pinned)->version, "1");
+  ModelSpec missing;
+  missing.model_ref = "churn@staging";
+  EXPECT_EQ(source.Resolve(missing).status().code(), StatusCode::kNotFound);
+  RegistrySource no_workspace(nullptr, nullptr);
+  EXPECT_EQ(no_workspace.Resolve(alias).status().code(), StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace mlpipe::serving

@@ -1,0 +1,221 @@
+#include "mlpipe/serving/server.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include <fmt/format.h>
+#include <httplib.h>
+
+#include "mlpipe/serving/http_status.h"
+
+namespace mlpipe::serving {
+
+ModelServer::ModelServer(ServerOptions options) : options_(std::move(options)) {}
+
+StatusOr<std::unique_ptr<ModelServer>> ModelServer::Create(ServerOptions options) {
+  if (options.source == nullptr) return InvalidArgumentError("server: no model source");
+  if (options.deployment.variants.empty()) return InvalidArgumentError("server: the deployment has no variants");
+  if (options.threads < 1 || options.threads > 1024) return InvalidArgumentError("--threads must be 1..1024");
+  if (options.max_body_bytes < 64) return InvalidArgumentError("--max-body must be at least 64 bytes");
+  if (!(options.log_sample >= 0 && options.log_sample <= 1)) return InvalidArgumentError("--log-sample must be in [0, 1]");
+  if (options.poll_interval_ns <= 0) return InvalidArgumentError("--poll must be positive");
+  if (options.clock == nullptr) options.clock = &RealClock();
+  std::unique_ptr<ModelServer> s(new ModelServer(std::move(options)));
+  ServerOptions& o = s->options_;
+  s->id_prefix_ = o.clock->WallNanos() / 1'000'000;
+  for (const VariantConfig& v : o.deployment.variants) s->weights_.push_back(v.weight);
+
+  ManagerOptions mo;
+  mo.source = o.source;
+  mo.loader = o.loader;
+  mo.clock = o.clock;
+  mo.poll_interval_ns = o.poll_interval_ns;
+  ModelServer* self = s.get();
+  mo.on_load = [self](const LoadEvent& ev) {
+    self->metrics_.RecordLoad(ev.model_name, ev.key, ev.version, ev.ok, ev.seconds);
+    if (ev.ok) {
+      self->Log(fmt::format("serve: {} variant {}: version {} live ({}; loaded and warmed in {:.3f}s)", ev.model_name,
+                            ev.key, ev.version, ev.reason, ev.seconds));
+    } else {
+      self->Log(fmt::format("serve: {} variant {}: version {} FAILED to load, the previous version keeps serving: {}",
+                            ev.model_name, ev.key, ev.version, ev.error));
+    }
+  };
+  s->manager_ = std::make_unique<ModelManager>(std::move(mo));
+  for (const VariantConfig& v : o.deployment.variants) s->manager_->AddServable(v.name, o.deployment.model, v.spec);
+  if (o.deployment.shadow) s->manager_->AddServable(o.deployment.shadow->name, o.deployment.model, o.deployment.shadow->spec);
+  s->manager_->ReconcileOnce();
+  for (const ServableStatus& st : s->manager_->Statuses()) {
+    if (st.state != ServableState::kAvailable) {
+      s->Log(fmt::format("serve: {} variant {} ({}) is not ready: {}", st.model_name, st.key, st.spec,
+                         st.last_error.empty() ? st.last_reason : st.last_error));
+    }
+  }
+  PredictionLogOptions lo;
+  lo.dir = o.log_dir;
+  lo.deployment = o.deployment.name;
+  lo.capacity = o.log_queue;
+  lo.sample = o.log_sample;
+  s->log_ = std::make_unique<PredictionLog>(std::move(lo));
+  s->metrics_.SetExtraRenderer([self](std::string* out) { self->RenderExtraMetrics(out); });
+  return s;
+}
+
+ModelServer::~ModelServer() { Shutdown(0); }
+
+void ModelServer::Log(const std::string& line) const {
+  if (options_.log) {
+    options_.log(line);
+  } else {
+    std::fprintf(stderr, "%s\n", line.c_str());
+  }
+}
+
+std::string ModelServer::NextRequestId() {
+  return fmt::format("{:x}-{}", id_prefix_, request_counter_.fetch_add(1, std::memory_order_relaxed) + 1);
+}
+
+Status ModelServer::Start() {
+  if (started_) return FailedPreconditionError("server already started");
+  http_ = std::make_unique<httplib::Server>();
+  httplib::Server& h = *http_;
+  const int threads = options_.threads;
+  h.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  h.set_payload_max_length(options_.max_body_bytes);
+  h.set_read_timeout(options_.read_timeout_s, 0);
+  h.set_write_timeout(options_.write_timeout_s, 0);
+  h.set_keep_alive_timeout(options_.keep_alive_timeout_s);
+  h.set_keep_alive_max_count(1000000);
+  h.set_tcp_nodelay(true);
+  h.Get(".*", [this](const httplib::Request& req, httplib::Response& res) { Dispatch(req, res, false); });
+  h.Post(".*", [this](const httplib::Request& req, httplib::Response& res) { Dispatch(req, res, true); });
+  // Bodies httplib rejects itself (413 over the limit, 400 unparsable) and
+  // unrouted methods still answer {"error": ...}.
+  h.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    std::string msg = res.status == 413   ? "request body exceeds the size limit"
+                      : res.status == 404 ? "no such route"
+                      : res.status == 405 ? "method not allowed"
+                      : res.status == 400 ? "bad request (a POST needs a body, or Content-Length: 0)"
+                                          : fmt::format("HTTP error {}", res.status);
+    res.set_content(ErrorBody(msg), "application/json");
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+  if (options_.port == 0) {
+    port_ = h.bind_to_any_port(options_.host);
+  } else {
+    port_ = h.bind_to_port(options_.host, options_.port) ? options_.port : -1;
+  }
+  if (port_ <= 0) {
+    return UnavailableError(fmt::format("cannot listen on {}:{}", options_.host, options_.port));
+  }
+  started_ = true;
+  listen_thread_ = std::thread([this] {
+    http_->listen_after_bind();
+    std::lock_guard<std::mutex> lock(listen_mu_);
+    listen_done_ = true;
+    listen_cv_.notify_all();
+  });
+  shadow_thread_ = std::thread([this] { ShadowLoop(); });
+  manager_->Start();
+  return OkStatus();
+}
+
+bool ModelServer::Shutdown(int64_t grace_ns) {
+  bool drained = true;
+  if (started_) {
+    started_ = false;
+    http_->stop();  // closes the listening socket; connections finish their request
+    std::unique_lock<std::mutex> lock(listen_mu_);
+    drained = listen_cv_.wait_for(lock, std::chrono::nanoseconds(grace_ns), [&] { return listen_done_; });
+    if (!drained) {
+      Log("serve: requests still running after the grace period");
+      listen_cv_.wait(lock, [&] { return listen_done_; });  // the pool must end before it is freed
+    }
+    lock.unlock();
+    listen_thread_.join();
+    {
+      std::lock_guard<std::mutex> l(shadow_mu_);
+      shadow_stop_ = true;
+    }
+    shadow_cv_.notify_all();
+    shadow_thread_.join();
+  }
+  if (manager_) manager_->Stop();
+  if (log_) log_->Flush();
+  return drained;
+}
+
+void ModelServer::ShadowLoop() {
+  std::unique_lock<std::mutex> lock(shadow_mu_);
+  for (;;) {
+    shadow_cv_.wait(lock, [&] { return shadow_stop_ || !shadow_jobs_.empty(); });
+    if (shadow_jobs_.empty()) break;
+    ShadowJob job = std::move(shadow_jobs_.front());
+    shadow_jobs_.pop_front();
+    lock.unlock();
+    const VariantConfig& sv = *options_.deployment.shadow;
+    const int64_t start = options_.clock->MonotonicNanos();
+    auto preds = PredictRows(*job.model, job.request);
+    metrics_.RecordShadow(options_.deployment.model, sv.name, preds.ok() ? "ok" : "error");
+    if (preds.ok() && log_->Sample()) {
+      PredictionRecord rec;
+      rec.id = job.request.id;
+      rec.time_ns = options_.clock->WallNanos();
+      rec.variant = sv.name;
+      rec.version = job.model->version();
+      rec.shadow = true;
+      rec.latency_s = static_cast<double>(options_.clock->MonotonicNanos() - start) / 1e9;
+      rec.classifier = job.model->is_classifier();
+      for (const InputSpec& in : job.model->inputs()) rec.input_names.push_back(in.name);
+      rec.columns = std::move(job.request.columns);
+      rec.predictions = std::move(preds).value();
+      log_->Enqueue(std::move(rec));
+    }
+    job.model.reset();
+    lock.lock();
+  }
+}
+
+void ModelServer::RenderExtraMetrics(std::string* out) const {
+  auto it = std::back_inserter(*out);
+  const std::string dep = PromEscape(options_.deployment.name);
+  auto stats = feedback_.Stats();
+  *out += "# HELP mlpipe_feedback_total Rows with a true label received through /v2/feedback.\n"
+          "# TYPE mlpipe_feedback_total counter\n";
+  for (const auto& [variant, s] : stats) {
+    fmt::format_to(it, "mlpipe_feedback_total{{deployment=\"{}\",variant=\"{}\"}} {}\n", dep, PromEscape(variant),
+                   s.feedback);
+  }
+  *out += "# HELP mlpipe_live_accuracy Share of correct predictions among rows with feedback (classifiers).\n"
+          "# TYPE mlpipe_live_accuracy gauge\n";
+  for (const auto& [variant, s] : stats) {
+    if (s.classifier && s.feedback > 0) {
+      fmt::format_to(it, "mlpipe_live_accuracy{{deployment=\"{}\",variant=\"{}\"}} {}\n", dep, PromEscape(variant),
+                     s.Score());
+    }
+  }
+  *out += "# HELP mlpipe_live_mae Mean absolute error among rows with feedback (regression).\n"
+          "# TYPE mlpipe_live_mae gauge\n";
+  for (const auto& [variant, s] : stats) {
+    if (!s.classifier && s.feedback > 0) {
+      fmt::format_to(it, "mlpipe_live_mae{{deployment=\"{}\",variant=\"{}\"}} {}\n", dep, PromEscape(variant),
+                     s.Score());
+    }
+  }
+  *out += "# HELP mlpipe_model_info The version each variant serves (1 = live).\n"
+          "# TYPE mlpipe_model_info gauge\n";
+  for (const ServableStatus& st : manager_->Statuses()) {
+    fmt::format_to(it, "mlpipe_model_info{{model=\"{}\",variant=\"{}\",version=\"{}\",state=\"{}\"}} {}\n",
+                   PromEscape(st.model_name), PromEscape(st.key), PromEscape(st.live_version),
+                   ServableStateName(st.state), st.live_version.empty() ? 0 : 1);
+  }
+  *out += "# HELP mlpipe_prediction_log_records_total Prediction log records by result.\n"
+          "# TYPE mlpipe_prediction_log_records_total counter\n";
+  fmt::format_to(it, "mlpipe_prediction_log_records_total{{result=\"written\"}} {}\n", log_->written());
+  fmt::format_to(it, "mlpipe_prediction_log_records_total{{result=\"dropped\"}} {}\n", log_->dropped());
+  fmt::format_to(it, "mlpipe_prediction_log_records_total{{result=\"error\"}} {}\n", log_->write_errors());
+}
+
+}  // namespace mlpipe::serving

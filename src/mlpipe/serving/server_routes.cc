@@ -1,0 +1,358 @@
+// ModelServer's routes: the path is split by hand (no regex per request) and
+// each route fills a Reply. See docs/http-api.md.
+#include <httplib.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "mlpipe/serving/http_status.h"
+#include "mlpipe/serving/routing.h"
+#include "mlpipe/serving/server.h"
+
+namespace mlpipe::serving {
+
+namespace {
+
+using json = nlohmann::json;
+constexpr size_t kMaxParts = 8;
+
+// "/v2/models/x/infer" -> {"v2", "models", "x", "infer"}; kMaxParts + 1 if longer.
+size_t SplitPath(std::string_view path, std::string_view* parts) {
+  size_t n = 0;
+  size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '/') {
+      ++i;
+      continue;
+    }
+    if (n == kMaxParts) return kMaxParts + 1;
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    parts[n++] = path.substr(i, j - i);
+    i = j;
+  }
+  return n;
+}
+
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+}  // namespace
+
+void ModelServer::Dispatch(const httplib::Request& req, httplib::Response& res, bool post) {
+  metrics_.RequestStarted();
+  const int64_t start = options_.clock->MonotonicNanos();
+  Reply r;
+  Route(req, post, &r);
+  res.status = r.code;
+  if (!r.variant.empty()) res.set_header("X-Mlpipe-Variant", r.variant);
+  if (!r.version.empty()) res.set_header("X-Mlpipe-Model-Version", r.version);
+  if (!r.request_id.empty()) res.set_header("X-Request-Id", r.request_id);
+  res.set_content(r.body, r.content_type);
+  if (r.model_route) {
+    const double secs = static_cast<double>(options_.clock->MonotonicNanos() - start) / 1e9;
+    metrics_.RecordRequest(r.code == 404 ? "" : options_.deployment.model, r.version, r.variant, r.code, secs);
+  }
+  metrics_.RequestEnded();
+}
+
+void ModelServer::Route(const httplib::Request& req, bool post, Reply* r) {
+  std::string_view p[kMaxParts];
+  const size_t n = SplitPath(req.path, p);
+  auto error = [r](const Status& s) {
+    r->code = HttpStatusFor(s);
+    r->body = ErrorBody(s.message());
+  };
+  if (n >= 2 && p[0] == "v2" && p[1] == "models" && n >= 3) {
+    const std::string name(p[2]);
+    std::string version;
+    size_t rest = 3;
+    if (n >= 5 && p[3] == "versions") {
+      version = std::string(p[4]);
+      rest = 5;
+    }
+    if (rest == n && !post) return ModelMetadata(name, version, false, r);
+    if (rest + 1 == n && p[rest] == "ready" && !post) return ModelMetadata(name, version, true, r);
+    if (rest + 1 == n && p[rest] == "infer" && post) return Predict(req, name, version, false, r);
+  }
+  if (n == 3 && p[0] == "v1" && p[1] == "models" && post) {
+    std::string_view tail = p[2];
+    constexpr std::string_view kSuffix = ":predict";
+    if (tail.size() > kSuffix.size() && tail.substr(tail.size() - kSuffix.size()) == kSuffix) {
+      return Predict(req, std::string(tail.substr(0, tail.size() - kSuffix.size())), "", true, r);
+    }
+  }
+  if (n == 1 && p[0] == "metrics" && !post) {
+    r->body = metrics_.Render();
+    r->content_type = "text/plain; version=0.0.4; charset=utf-8";
+    return;
+  }
+  if (n == 3 && p[0] == "v2" && p[1] == "health" && !post) {
+    if (p[2] == "live") {
+      r->body = R"({"live":true})";
+      return;
+    }
+    if (p[2] == "ready") {
+      const bool ready = manager_->AllAvailable();
+      r->code = ready ? 200 : 503;
+      r->body = ready ? R"({"ready":true})" : R"({"ready":false,"error":"a model is not loaded"})";
+      return;
+    }
+  }
+  if (n == 1 && p[0] == "v2" && !post) {
+    r->body = Dump({{"name", "mlpipe"},
+                    {"version", MLPIPE_VERSION},
+                    {"extensions", {"model_repository", "mlpipe_deployments", "mlpipe_feedback"}}});
+    return;
+  }
+  if (n == 5 && p[0] == "v2" && p[1] == "repository" && p[2] == "models" && post) {
+    return Repository(std::string(p[3]), std::string(p[4]), r);
+  }
+  if (n == 3 && p[0] == "v2" && p[1] == "repository" && p[2] == "index") return RepositoryIndex(r);
+  if (n == 2 && p[0] == "v2" && p[1] == "feedback" && post) return Feedback(req, r);
+  if (n == 4 && p[0] == "v2" && p[1] == "deployments" && p[3] == "stats" && !post) {
+    return DeploymentStats(std::string(p[2]), r);
+  }
+  error(NotFoundError(fmt::format("no route {} {}", post ? "POST" : "GET", req.path)));
+}
+
+void ModelServer::ModelMetadata(const std::string& name, const std::string& version, bool ready_only, Reply* r) {
+  if (!ServesModel(name)) {
+    r->code = 404;
+    r->body = ErrorBody("unknown model '" + name + "'");
+    return;
+  }
+  std::shared_ptr<const ServedModel> model;
+  for (const VariantConfig& v : options_.deployment.variants) {
+    auto m = manager_->Get(v.name);
+    if (m && (version.empty() || m->version() == version)) {
+      model = std::move(m);
+      r->variant = v.name;
+      break;
+    }
+  }
+  if (!model && !version.empty()) {
+    r->code = 404;
+    r->body = ErrorBody(fmt::format("model '{}' has no live version '{}'", name, version));
+    return;
+  }
+  if (ready_only) {
+    r->code = model ? 200 : 503;
+    r->body = Dump({{"name", name}, {"ready", model != nullptr}});
+    return;
+  }
+  if (!model) {
+    r->code = 503;
+    r->body = ErrorBody("model '" + name + "' is not ready");
+    return;
+  }
+  r->version = model->version();
+  r->body = Dump(model->MetadataJson(name));
+}
+
+void ModelServer::Predict(const httplib::Request& req, const std::string& name, const std::string& version, bool v1,
+                          Reply* r) {
+  r->model_route = true;
+  auto fail = [r](const Status& s) {
+    r->code = HttpStatusFor(s);
+    r->body = ErrorBody(s.message());
+  };
+  if (!ServesModel(name)) return fail(NotFoundError("unknown model '" + name + "'"));
+  const auto& variants = options_.deployment.variants;
+  std::shared_ptr<const ServedModel> model;
+  size_t chosen = 0;
+  if (!version.empty()) {
+    for (size_t i = 0; i < variants.size() && !model; ++i) {
+      auto m = manager_->Get(variants[i].name);
+      if (m && m->version() == version) {
+        model = std::move(m);
+        chosen = i;
+      }
+    }
+    if (!model) return fail(NotFoundError(fmt::format("model '{}' has no live version '{}'", name, version)));
+  } else {
+    const std::string& sticky_header = options_.deployment.sticky_header;
+    std::string key;
+    if (!sticky_header.empty()) key = req.get_header_value(sticky_header.c_str());
+    chosen = RouteRequest(weights_, key);
+    model = manager_->Get(variants[chosen].name);
+    // A variant without a live version hands its share to the next live one.
+    for (size_t k = 1; !model && k < variants.size(); ++k) {
+      size_t i = (chosen + k) % variants.size();
+      if (!(variants[i].weight > 0)) continue;
+      model = manager_->Get(variants[i].name);
+      if (model) chosen = i;
+    }
+    if (!model) return fail(UnavailableError("model '" + name + "' is not ready (no version loaded)"));
+  }
+  r->variant = variants[chosen].name;
+  r->version = model->version();
+  const int64_t start = options_.clock->MonotonicNanos();
+  auto parsed = v1 ? ParsePredictRequest(req.body, *model) : ParseInferRequest(req.body, *model);
+  if (!parsed.ok()) return fail(parsed.status());
+  ParsedRequest& pr = *parsed;
+  if (pr.id.empty()) {
+    pr.id = req.get_header_value("X-Request-Id");
+    if (pr.id.empty()) pr.id = NextRequestId();
+  }
+  r->request_id = pr.id;
+  auto preds = PredictRows(*model, pr);
+  if (!preds.ok()) return fail(preds.status());
+  r->body.reserve(256);
+  if (v1) {
+    WritePredictResponse(*model, *preds, &r->body);
+  } else {
+    WriteInferResponse(name, *model, pr.id, *preds, &r->body);
+  }
+  // Monitoring: prediction distribution, feedback join, shadow copy, log.
+  const std::string& model_label = options_.deployment.model;
+  std::vector<std::string> labels;
+  std::vector<double> values;
+  for (const ml::RowPrediction& p : *preds) {
+    if (model->is_classifier()) {
+      metrics_.RecordClass(model_label, r->variant, r->version, p.label);
+      labels.push_back(p.label);
+    } else {
+      metrics_.RecordValue(model_label, r->variant, r->version, p.value, model->value_buckets());
+      values.push_back(p.value);
+    }
+  }
+  feedback_.RecordPrediction(pr.id, r->variant, r->version, std::move(labels), std::move(values));
+  if (options_.deployment.shadow) {
+    auto shadow = manager_->Get(options_.deployment.shadow->name);
+    bool queued = false;
+    if (shadow) {
+      std::lock_guard<std::mutex> lock(shadow_mu_);
+      if (shadow_jobs_.size() < options_.shadow_queue) {
+        shadow_jobs_.push_back({std::move(shadow), pr});
+        queued = true;
+      }
+    }
+    if (queued) {
+      shadow_cv_.notify_one();
+    } else {
+      metrics_.RecordShadow(model_label, options_.deployment.shadow->name, "dropped");
+    }
+  }
+  if (log_->Sample()) {
+    PredictionRecord rec;
+    rec.id = pr.id;
+    rec.time_ns = options_.clock->WallNanos();
+    rec.variant = r->variant;
+    rec.version = r->version;
+    rec.latency_s = static_cast<double>(options_.clock->MonotonicNanos() - start) / 1e9;
+    rec.classifier = model->is_classifier();
+    for (const InputSpec& in : model->inputs()) rec.input_names.push_back(in.name);
+    rec.columns = std::move(pr.columns);
+    rec.predictions = std::move(preds).value();
+    log_->Enqueue(std::move(rec));
+  }
+}
+
+void ModelServer::Repository(const std::string& name, const std::string& action, Reply* r) {
+  Status s;
+  if (action == "load") {
+    s = manager_->Reload(name);
+  } else if (action == "unload") {
+    s = manager_->Unload(name);
+  } else {
+    s = NotFoundError("no repository action '" + action + "' (load or unload)");
+  }
+  if (!s.ok()) {
+    r->code = HttpStatusFor(s);
+    if (s.code() == StatusCode::kDataLoss || s.code() == StatusCode::kInternal) r->code = 500;
+    r->body = ErrorBody(s.message());
+    return;
+  }
+  json versions = json::object();
+  for (const ServableStatus& st : manager_->Statuses()) {
+    if (st.model_name == name) versions[st.key] = st.live_version;
+  }
+  r->body = Dump({{"name", name}, {"action", action}, {"live_versions", versions}});
+}
+
+void ModelServer::RepositoryIndex(Reply* r) {
+  json models = json::array();
+  for (const ServableStatus& st : manager_->Statuses()) {
+    models.push_back({{"name", st.model_name},
+                      {"variant", st.key},
+                      {"source", st.spec},
+                      {"version", st.live_version},
+                      {"state", ServableStateName(st.state)},
+                      {"reason", st.last_reason},
+                      {"error", st.last_error},
+                      {"failed_version", st.failed_version},
+                      {"loads", st.loads},
+                      {"load_failures", st.load_failures},
+                      {"last_load_seconds", st.last_load_seconds}});
+  }
+  r->body = Dump(models);
+}
+
+void ModelServer::Feedback(const httplib::Request& req, Reply* r) {
+  json j = json::parse(req.body, nullptr, false);
+  auto fail = [r](const Status& s) {
+    r->code = HttpStatusFor(s);
+    r->body = ErrorBody(s.message());
+  };
+  if (j.is_discarded() || !j.is_object()) return fail(InvalidArgumentError("malformed JSON in the request body"));
+  auto id = j.find("id");
+  auto label = j.find("label");
+  if (label == j.end()) label = j.find("labels");
+  if (id == j.end() || !id->is_string() || label == j.end()) {
+    return fail(InvalidArgumentError(R"(feedback needs {"id": "<request id>", "label": <true label>})"));
+  }
+  auto m = feedback_.AddFeedback(id->get<std::string>(), *label);
+  if (!m.ok()) return fail(m.status());
+  FeedbackRecord rec;
+  rec.id = id->get<std::string>();
+  rec.time_ns = options_.clock->WallNanos();
+  rec.variant = m->variant;
+  rec.version = m->version;
+  rec.label = *label;
+  rec.rows = m->rows;
+  rec.correct = m->correct;
+  log_->Enqueue(std::move(rec));
+  r->variant = m->variant;
+  r->version = m->version;
+  r->body = Dump({{"id", id->get<std::string>()}, {"variant", m->variant}, {"version", m->version},
+                  {"rows", m->rows}, {"correct", m->correct}});
+}
+
+void ModelServer::DeploymentStats(const std::string& name, Reply* r) {
+  const DeploymentConfig& d = options_.deployment;
+  if (name != d.name && name != d.model) {
+    r->code = 404;
+    r->body = ErrorBody("unknown deployment '" + name + "'");
+    return;
+  }
+  auto stats = feedback_.Stats();
+  auto statuses = manager_->Statuses();
+  auto variant_json = [&](const VariantConfig& v, bool shadow) {
+    json j = {{"name", v.name}, {"source", v.spec.ToString()}, {"shadow", shadow}};
+    if (!shadow) j["weight"] = v.weight;
+    for (const ServableStatus& st : statuses) {
+      if (st.key == v.name) {
+        j["version"] = st.live_version;
+        j["state"] = ServableStateName(st.state);
+      }
+    }
+    VariantFeedback f;
+    if (auto it = stats.find(v.name); it != stats.end()) f = it->second;
+    j["predictions"] = f.predictions;
+    j["feedback"] = f.feedback;
+    if (f.classifier) {
+      j["correct"] = f.correct;
+      j["accuracy"] = f.feedback > 0 ? json(f.Score()) : json(nullptr);
+    } else {
+      j["mae"] = f.feedback > 0 ? json(f.Score()) : json(nullptr);
+    }
+    return j;
+  };
+  json variants = json::array();
+  for (const VariantConfig& v : d.variants) variants.push_back(variant_json(v, false));
+  json out = {{"deployment", d.name}, {"model", d.model}, {"sticky_header", d.sticky_header}, {"variants", variants}};
+  if (d.shadow) out["shadow"] = variant_json(*d.shadow, true);
+  r->body = Dump(out);
+}
+
+}  // namespace mlpipe::serving
