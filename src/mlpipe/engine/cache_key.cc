@@ -37,6 +37,8 @@ json BuildKeyRecord(const KeyInputs& in) {
 }
 
 std::string CacheKeyOf(const json& record) {
+  auto inputs = record.find("inputs");
+  if (inputs == record.end() || inputs->empty()) return "sha256:" + Sha256Hex(record.dump());
   json stripped = record;
   if (stripped.contains("inputs")) {
     for (auto& [name, fp] : stripped["inputs"].items()) {

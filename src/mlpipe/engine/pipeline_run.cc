@@ -131,6 +131,9 @@ StatusOr<RunReport> RunPipeline(const store::Workspace& ws, const LoadedPipeline
                                               : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   eopts.memory_budget_bytes = options.memory_budget;
   eopts.keep_going = options.keep_going;
+  // Storing outputs waits on fsync, not on the CPU: more workers than slots
+  // lets their fsyncs share the filesystem's journal commits.
+  eopts.collect_threads = std::max(4, 2 * eopts.parallelism);
   exec::Executor executor(eopts);
   auto outcome = executor.Run(graph, delegate, runner, &observer);
   if (!outcome.ok()) {

@@ -27,13 +27,20 @@ Status RunRecorder::EnsureBatch() {
   if (in_batch_) return OkStatus();
   RETURN_IF_ERROR(db_.Begin());
   in_batch_ = true;
+  batch_started_ns_ = RealClock().MonotonicNanos();
   return OkStatus();
 }
 
 Status RunRecorder::Flush() {
   if (!in_batch_) return OkStatus();
   in_batch_ = false;
+  uncommitted_finished_.clear();
   return db_.Commit();
+}
+
+Status RunRecorder::FlushIfOld() {
+  if (in_batch_ && RealClock().MonotonicNanos() - batch_started_ns_ >= kMaxBatchAgeNs) return Flush();
+  return OkStatus();
 }
 
 Status RunRecorder::StartRun(const std::string& spec_path, const nlohmann::json& params,
@@ -58,8 +65,8 @@ Status RunRecorder::StartRun(const std::string& spec_path, const nlohmann::json&
   return txn.Commit();
 }
 
-StatusOr<std::vector<CacheHit>> RunRecorder::LookupCache(const std::string& key) {
-  auto candidates = db_.CacheCandidates(key, 8);
+StatusOr<std::vector<CacheHit>> RunRecorder::LookupCache(const std::string& key, int limit) {
+  auto candidates = db_.CacheCandidates(key, limit);
   if (!candidates.ok()) {
     if (candidates.status().code() == StatusCode::kNotFound) return std::vector<CacheHit>{};
     return candidates.status();
@@ -77,13 +84,24 @@ StatusOr<std::vector<CacheHit>> RunRecorder::LookupCache(const std::string& key)
   return hits;
 }
 
-StatusOr<nlohmann::json> RunRecorder::LastKeyRecord(const std::string& step) {
-  auto last = db_.LastExecution(pipeline_, step);
+StatusOr<std::optional<std::pair<int64_t, std::string>>> RunRecorder::LastKey(const std::string& step) {
+  auto last = db_.LastExecutionKey(pipeline_, step);
   if (!last.ok()) {
-    if (last.status().code() == StatusCode::kNotFound) return nlohmann::json();
+    if (last.status().code() == StatusCode::kNotFound) return std::optional<std::pair<int64_t, std::string>>();
     return last.status();
   }
-  auto j = nlohmann::json::parse(last->key_record, nullptr, false);
+  return std::optional<std::pair<int64_t, std::string>>(std::move(*last));
+}
+
+StatusOr<nlohmann::json> RunRecorder::KeyRecordOf(int64_t execution_id) {
+  ASSIGN_OR_RETURN(auto e, db_.GetExecution(execution_id));
+  // A cached execution keeps no copy: its record is the one it reused.
+  if (e.key_record.empty() && e.reused_from) {
+    auto reused = db_.GetExecution(*e.reused_from);
+    if (!reused.ok()) return nlohmann::json();  // its run was deleted: nothing to diff against
+    e = std::move(*reused);
+  }
+  auto j = nlohmann::json::parse(e.key_record, nullptr, false);
   return j.is_discarded() ? nlohmann::json() : j;
 }
 
@@ -128,7 +146,7 @@ Status RunRecorder::RecordInputs(int64_t execution_id, const std::map<std::strin
 }
 
 StatusOr<std::map<std::string, ArtifactVersion>> RunRecorder::RecordCached(
-    const ExecutionStart& start, const CacheHit& hit, const std::map<std::string, std::string>& types) {
+    const ExecutionStart& start, const CacheHit& hit) {
   RETURN_IF_ERROR(EnsureBatch());
   int64_t now = Now();
   metadata::Execution e;
@@ -139,7 +157,7 @@ StatusOr<std::map<std::string, ArtifactVersion>> RunRecorder::RecordCached(
   e.started_ns = now;
   e.ended_ns = now;
   e.cache_key = start.key;
-  e.key_record = start.key_record.dump();
+  // Same key, same record: KeyRecordOf reads it from the reused execution.
   e.reason = start.reason;
   e.reused_from = hit.execution_id;
   ASSIGN_OR_RETURN(int64_t id, db_.CreateExecution(e));
@@ -149,11 +167,9 @@ StatusOr<std::map<std::string, ArtifactVersion>> RunRecorder::RecordCached(
   std::vector<metadata::Event> events;
   for (const auto& [name, ref] : hit.outputs) {
     std::string full = pipeline_ + "." + start.step + "." + name;
-    auto artifact = db_.GetArtifact(ref);
-    RETURN_IF_ERROR(artifact.status());
-    auto type = types.find(name);
-    ASSIGN_OR_RETURN(auto v, PutAndVersion(full, ref, type == types.end() ? artifact->type : type->second,
-                                           artifact->size, artifact->is_dir, std::nullopt));
+    // The artifact is recorded already (the hit produced it): only its version under this name.
+    ASSIGN_OR_RETURN(auto assigned, db_.AssignVersion(full, ref, std::nullopt, now));
+    ArtifactVersion v{ref, full, assigned.version};
     metadata::Event ev;
     ev.execution_id = id;
     ev.ref = ref;
@@ -164,11 +180,12 @@ StatusOr<std::map<std::string, ArtifactVersion>> RunRecorder::RecordCached(
     versions[name] = v;
   }
   RETURN_IF_ERROR(db_.RecordEvents(events));
+  RETURN_IF_ERROR(FlushIfOld());
   return versions;
 }
 
 StatusOr<int64_t> RunRecorder::StartExecution(const ExecutionStart& start) {
-  RETURN_IF_ERROR(Flush());
+  RETURN_IF_ERROR(EnsureBatch());
   auto known = executions_.find(start.step);
   if (start.attempt > 1 && known != executions_.end()) {
     ASSIGN_OR_RETURN(auto e, db_.GetExecution(known->second));
@@ -192,13 +209,14 @@ StatusOr<int64_t> RunRecorder::StartExecution(const ExecutionStart& start) {
   RETURN_IF_ERROR(RecordInputs(id, start.inputs));
   RETURN_IF_ERROR(txn.Commit());
   executions_[start.step] = id;
+  RETURN_IF_ERROR(FlushIfOld());
   return id;
 }
 
 StatusOr<std::map<std::string, ArtifactVersion>> RunRecorder::FinishExecution(
     int64_t execution_id, const std::string& key, const ExecutionEnd& end, const std::vector<OutputIngested>& outputs,
     const std::vector<MetricPoint>& metrics) {
-  RETURN_IF_ERROR(Flush());
+  RETURN_IF_ERROR(EnsureBatch());
   metadata::Transaction txn(db_);
   RETURN_IF_ERROR(txn.status());
   ASSIGN_OR_RETURN(auto e, db_.GetExecution(execution_id));
@@ -233,6 +251,8 @@ StatusOr<std::map<std::string, ArtifactVersion>> RunRecorder::FinishExecution(
   RETURN_IF_ERROR(db_.RecordMetrics(rows));
   if (!key.empty()) RETURN_IF_ERROR(db_.RecordCacheEntry(key, execution_id, now));
   RETURN_IF_ERROR(txn.Commit());
+  uncommitted_finished_.insert(e.step);
+  RETURN_IF_ERROR(FlushIfOld());
   return versions;
 }
 
@@ -248,7 +268,7 @@ Status RunRecorder::EndExecution(int64_t execution_id, const std::string& step, 
     e.started_ns = e.ended_ns = Now();
     return db_.CreateExecution(e).status();
   }
-  RETURN_IF_ERROR(Flush());
+  RETURN_IF_ERROR(EnsureBatch());
   ASSIGN_OR_RETURN(auto e, db_.GetExecution(execution_id));
   e.status = StatusFromName(end.status);
   e.attempt = end.attempt;

@@ -1,16 +1,23 @@
 // RunRecorder: everything a pipeline run writes to and reads from the
 // metadata store, in the engine's terms. It keeps the run's context (id,
-// pipeline) and batches writes: records of cached steps wait in an open
-// transaction that is committed before any command starts and at the end, so
-// a no-op rerun of 1,000 steps costs one commit; a finished execution
-// (outputs, versions, events, metrics, cache entry) is committed atomically,
-// so a crash never leaves a cache entry without its outputs.
+// pipeline) and batches writes: every record waits in one open transaction
+// (group commit) that is committed when the executor is about to sit idle
+// (Flush, through StepDelegate::FlushPendingWork), before a step starts whose
+// upstream finished in the batch (FinishedUncommitted), when it is older than
+// kMaxBatchAgeNs, and at the end of the run. So a no-op rerun of 1,000 steps
+// costs one commit and a burst of short steps a few. Each finished execution
+// (outputs, versions, events, metrics, cache entry) is one nested
+// transaction: it lands whole or not at all, and its outputs are durable in
+// the object store before it is recorded, so a crash never leaves a cache
+// entry without its outputs; it can only lose the last few records, whose
+// steps then run again.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -77,22 +84,23 @@ class RunRecorder {
   Status StartRun(const std::string& spec_path, const nlohmann::json& params, const nlohmann::json& run_info);
   int64_t run_id() const { return run_id_; }
 
-  // Succeeded executions under `key` (any run), newest first, at most 8.
-  StatusOr<std::vector<CacheHit>> LookupCache(const std::string& key);
-  // The key record of the last finished execution of `step` of this pipeline
-  // (null if it never ran), for explanations.
-  StatusOr<nlohmann::json> LastKeyRecord(const std::string& step);
+  // Succeeded executions under `key` (any run), newest first, at most `limit`.
+  StatusOr<std::vector<CacheHit>> LookupCache(const std::string& key, int limit);
+  // The id and cache key of the last finished execution of `step` of this
+  // pipeline (nullopt if it never ran).
+  StatusOr<std::optional<std::pair<int64_t, std::string>>> LastKey(const std::string& step);
+  // The key record of an execution (null if it has none), for explanations.
+  StatusOr<nlohmann::json> KeyRecordOf(int64_t execution_id);
   // The version (name, number) of a ref under a name, assigning one if new.
   StatusOr<ArtifactVersion> VersionOf(const std::string& name, const std::string& ref, const std::string& type,
                                       uint64_t size, bool is_dir, int64_t execution_id);
 
   // A step satisfied from the cache: an execution with status cached whose
   // outputs are the hit's. Batched. Returns the output versions by name.
-  StatusOr<std::map<std::string, ArtifactVersion>> RecordCached(const ExecutionStart& start, const CacheHit& hit,
-                                                                 const std::map<std::string, std::string>& types);
+  StatusOr<std::map<std::string, ArtifactVersion>> RecordCached(const ExecutionStart& start, const CacheHit& hit);
 
   // A step about to run: creates (first attempt) or updates its execution.
-  // Commits everything batched so far. Returns the execution id.
+  // Batched like every record (see Flush). Returns the execution id.
   // A retry (attempt > 1) updates the step's execution.
   StatusOr<int64_t> StartExecution(const ExecutionStart& start);
   // A step that succeeded: its outputs, versions, output events, metrics and
@@ -109,9 +117,19 @@ class RunRecorder {
   Status FinishRun(const std::string& status, const std::string& reason);
   // Commits the batched writes.
   Status Flush();
+  // True while writes wait in the batch.
+  bool HasPending() const { return in_batch_; }
+  // True if `step` finished (succeeded) in the batch not yet committed. A step
+  // that depends on it commits first (StepDelegate::Prepare), so whatever a
+  // started step can observe of its inputs is recorded: a crash never loses a
+  // finished step that something downstream already began from.
+  bool FinishedUncommitted(const std::string& step) const { return uncommitted_finished_.count(step) > 0; }
+  static constexpr int64_t kMaxBatchAgeNs = 200'000'000;
 
  private:
   Status EnsureBatch();
+  // Flush() if the batch is older than kMaxBatchAgeNs.
+  Status FlushIfOld();
   // Puts the input artifacts and records the input events of an execution.
   Status RecordInputs(int64_t execution_id, const std::map<std::string, ArtifactVersion>& inputs);
   StatusOr<ArtifactVersion> PutAndVersion(const std::string& name, const std::string& ref, const std::string& type,
@@ -121,6 +139,8 @@ class RunRecorder {
   std::string pipeline_;
   int64_t run_id_ = 0;
   bool in_batch_ = false;
+  int64_t batch_started_ns_ = 0;
+  std::set<std::string> uncommitted_finished_;  // steps that succeeded in the open batch
   std::map<std::string, int64_t> executions_;  // step -> execution id in this run
 };
 

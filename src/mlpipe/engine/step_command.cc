@@ -68,6 +68,24 @@ std::string SelfExe() {
   return ec ? std::string("mlpipe") : p.string();
 }
 
+namespace {
+
+// mlpipe's own environment, read once: steps inherit it (plus their own variables).
+const std::map<std::string, std::string>& InheritedEnv() {
+  static const auto* env = [] {
+    auto* m = new std::map<std::string, std::string>;
+    for (char** e = environ; e && *e; ++e) {
+      std::string_view kv = *e;
+      auto eq = kv.find('=');
+      if (eq != std::string_view::npos) (*m)[std::string(kv.substr(0, eq))] = std::string(kv.substr(eq + 1));
+    }
+    return m;
+  }();
+  return *env;
+}
+
+}  // namespace
+
 StatusOr<exec::Command> BuildStepCommand(const StepInvocation& inv) {
   const auto& spec = *inv.spec;
   const auto& step = *inv.step;
@@ -106,12 +124,7 @@ StatusOr<exec::Command> BuildStepCommand(const StepInvocation& inv) {
     ASSIGN_OR_RETURN(cmd.argv, spec::ExpandArgv(argv, ctx));
   }
 
-  std::map<std::string, std::string> env;
-  for (char** e = environ; e && *e; ++e) {
-    std::string kv = *e;
-    auto eq = kv.find('=');
-    if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
+  std::map<std::string, std::string> env = InheritedEnv();
   env["MLPIPE_RUN_ID"] = ctx.run_id;
   env["MLPIPE_STEP"] = step.name;
   env["MLPIPE_PIPELINE"] = spec.name;

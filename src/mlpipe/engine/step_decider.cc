@@ -46,6 +46,14 @@ json StepDecider::UsedParams(const spec::StepSpec& step, const json& scope) cons
   return used;
 }
 
+bool StepDecider::HasAllOutputs(const spec::StepSpec& step, const CacheHit& hit) const {
+  for (const auto& out : step.outputs) {
+    auto it = hit.outputs.find(out.name);
+    if (it == hit.outputs.end() || !objects_.Contains(it->second)) return false;
+  }
+  return true;
+}
+
 StatusOr<StepDecision> StepDecider::Decide(const spec::StepSpec& step,
                                            const std::map<std::string, ArtifactVersion>& available) {
   StepDecision d;
@@ -82,9 +90,13 @@ StatusOr<StepDecision> StepDecider::Decide(const spec::StepSpec& step,
   d.record = BuildKeyRecord(in);
   d.key = CacheKeyOf(d.record);
 
-  ASSIGN_OR_RETURN(json last, recorder_.LastKeyRecord(step.name));
+  // The last run's key: its record is read and diffed only when it differs.
+  ASSIGN_OR_RETURN(auto last, recorder_.LastKey(step.name));
   std::vector<std::string> changes;
-  if (!last.is_null()) changes = ExplainChange(last, d.record);
+  if (last && last->second != d.key) {
+    ASSIGN_OR_RETURN(json last_record, recorder_.KeyRecordOf(last->first));
+    if (!last_record.is_null()) changes = ExplainChange(last_record, d.record);
+  }
 
   if (no_cache_) {
     d.reason = "--no-cache";
@@ -94,29 +106,26 @@ StatusOr<StepDecision> StepDecider::Decide(const spec::StepSpec& step,
     d.reason = "cache: false in the spec";
     return d;
   }
-  ASSIGN_OR_RETURN(auto hits, recorder_.LookupCache(d.key));
-  for (const auto& hit : hits) {
-    bool complete = true;
-    for (const auto& out : step.outputs) {
-      auto it = hit.outputs.find(out.name);
-      if (it == hit.outputs.end() || !objects_.Contains(it->second)) {
-        complete = false;
-        break;
-      }
-    }
-    if (complete) {
+  // Usually the newest execution under this key is complete: ask for one
+  // first, and for older ones only if its outputs are gone.
+  std::vector<CacheHit> hits;
+  for (int limit : {1, kMaxCacheCandidates}) {
+    ASSIGN_OR_RETURN(hits, recorder_.LookupCache(d.key, limit));
+    for (const auto& hit : hits) {
+      if (!HasAllOutputs(step, hit)) continue;
       d.cached = true;
       d.hit = hit;
       d.reason = fmt::format("same key as run {}", hit.run_id);
       if (!changes.empty()) d.reason += " (" + Join(changes, "; ") + ")";
       return d;
     }
+    if (hits.size() < static_cast<size_t>(limit)) break;  // there are no more
   }
   if (!hits.empty()) {
     d.reason = "outputs were garbage-collected";
     return d;
   }
-  if (last.is_null()) {
+  if (!last) {
     d.reason = "new step (never ran)";
   } else if (changes.empty()) {
     d.reason = "no successful execution with this key";

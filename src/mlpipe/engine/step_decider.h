@@ -50,6 +50,9 @@ class StepDecider {
  private:
   // The params an inline step's templates name (all of them for components).
   nlohmann::json UsedParams(const spec::StepSpec& step, const nlohmann::json& scope) const;
+  // True if the store still has every output of `hit`.
+  bool HasAllOutputs(const spec::StepSpec& step, const CacheHit& hit) const;
+  static constexpr int kMaxCacheCandidates = 8;
 
   const spec::PipelineSpec& spec_;
   const nlohmann::json& pipeline_params_;

@@ -28,12 +28,6 @@ Status FreshDir(const std::string& path) {
   return OkStatus();
 }
 
-std::map<std::string, std::string> OutputTypes(const spec::StepSpec& step) {
-  std::map<std::string, std::string> types;
-  for (const auto& o : step.outputs) types[o.name] = o.type;
-  return types;
-}
-
 }  // namespace
 
 StepDelegate::StepDelegate(const spec::PipelineSpec& spec, const store::Workspace& ws, store::ObjectStore& objects,
@@ -61,7 +55,7 @@ StatusOr<exec::JobLaunch> StepDelegate::Prepare(int job, int attempt) {
   start.inputs = st.decision.inputs;
 
   if (st.decision.cached) {
-    ASSIGN_OR_RETURN(auto outputs, recorder_.RecordCached(start, *st.decision.hit, OutputTypes(step)));
+    ASSIGN_OR_RETURN(auto outputs, recorder_.RecordCached(start, *st.decision.hit));
     for (auto& [name, version] : outputs) available_[step.name + "." + name] = version;
     st.finished = true;
     exec::JobLaunch launch;
@@ -70,6 +64,7 @@ StatusOr<exec::JobLaunch> StepDelegate::Prepare(int job, int attempt) {
     return launch;
   }
   st.run_reason = st.decision.reason;
+  if (DependsOnUncommitted(step)) RETURN_IF_ERROR(recorder_.Flush());
   ASSIGN_OR_RETURN(st.execution_id, recorder_.StartExecution(start));
 
   int64_t run = recorder_.run_id();
@@ -112,11 +107,11 @@ StatusOr<exec::JobLaunch> StepDelegate::Prepare(int job, int attempt) {
   return launch;
 }
 
-Status StepDelegate::Finish(int job, int attempt, const exec::CommandResult& result) {
+Status StepDelegate::Collect(int job, int attempt, const exec::CommandResult& result) {
   const spec::StepSpec& step = spec_.steps[job];
   StepState& st = steps_[job];
-  std::vector<OutputIngested> outputs;
-  std::vector<MetricPoint> metrics;
+  st.stored.clear();
+  st.metrics.clear();
   for (const auto& o : step.outputs) {
     const std::string& path = st.output_paths[o.name];
     std::error_code ec;
@@ -126,22 +121,29 @@ Status StepDelegate::Finish(int job, int attempt, const exec::CommandResult& res
     }
     if (o.type == "metrics" && fs::is_regular_file(path, ec)) {
       auto points = ReadMetricsOutput(path);
-      metrics.insert(metrics.end(), points.begin(), points.end());
+      st.metrics.insert(st.metrics.end(), points.begin(), points.end());
     }
     auto stored = objects_.Put(path, store::PutMode::kMove);
     if (!stored.ok()) return stored.status().WithContext("storing output '" + o.name + "'");
-    outputs.push_back({o.name, o.type, stored->ref, stored->size, stored->is_dir});
+    st.stored.push_back({o.name, o.type, stored->ref, stored->size, stored->is_dir});
   }
   auto reported = ReadMetricsFile(st.metrics_path);
   if (!reported.ok()) return reported.status().WithContext("MLPIPE_METRICS");
   for (const auto& m : *reported) {
     // A metrics output and MLPIPE_METRICS may both report the same final value.
-    bool duplicate = !m.step && std::any_of(metrics.begin(), metrics.end(), [&](const MetricPoint& o) {
+    bool duplicate = !m.step && std::any_of(st.metrics.begin(), st.metrics.end(), [&](const MetricPoint& o) {
       return !o.step && o.name == m.name && o.value == m.value;
     });
-    if (!duplicate) metrics.push_back(m);
+    if (!duplicate) st.metrics.push_back(m);
   }
+  std::error_code ec;
+  fs::remove_all(st.work_dir, ec);
+  return OkStatus();
+}
 
+Status StepDelegate::Finish(int job, int attempt, const exec::CommandResult& result) {
+  const spec::StepSpec& step = spec_.steps[job];
+  StepState& st = steps_[job];
   ExecutionEnd end;
   end.status = "succeeded";
   end.attempt = attempt;
@@ -152,11 +154,10 @@ Status StepDelegate::Finish(int job, int attempt, const exec::CommandResult& res
   end.reason = st.run_reason;
   end.stdout_path = ws_.AttemptStdoutLog(recorder_.run_id(), step.name, attempt);
   end.stderr_path = ws_.AttemptStderrLog(recorder_.run_id(), step.name, attempt);
-  ASSIGN_OR_RETURN(auto versions, recorder_.FinishExecution(st.execution_id, st.decision.key, end, outputs, metrics));
+  ASSIGN_OR_RETURN(auto versions,
+                   recorder_.FinishExecution(st.execution_id, st.decision.key, end, st.stored, st.metrics));
   for (auto& [name, version] : versions) available_[step.name + "." + name] = version;
   st.finished = true;
-  std::error_code ec;
-  fs::remove_all(st.work_dir, ec);
   return OkStatus();
 }
 
@@ -175,6 +176,20 @@ void StepDelegate::AttemptFailed(int job, int attempt, const exec::CommandResult
   end.stderr_path = ws_.AttemptStderrLog(recorder_.run_id(), spec_.steps[job].name, attempt);
   (void)recorder_.EndExecution(st.execution_id, spec_.steps[job].name, end);
   if (!will_retry) st.finished = true;
+}
+
+bool StepDelegate::DependsOnUncommitted(const spec::StepSpec& step) const {
+  for (const auto& in : step.inputs) {
+    if (in.kind == spec::InputBinding::Kind::kStepOutput && recorder_.FinishedUncommitted(in.step)) return true;
+  }
+  return std::any_of(step.after.begin(), step.after.end(),
+                     [&](const std::string& s) { return recorder_.FinishedUncommitted(s); });
+}
+
+void StepDelegate::FlushPendingWork() {
+  // A failed commit loses only records (their steps run again next time);
+  // the run's final commit reports the error.
+  (void)recorder_.Flush();
 }
 
 void StepDelegate::RecordUnfinished(const exec::RunOutcome& outcome) {

@@ -1,6 +1,6 @@
 // StepDelegate: the exec::JobDelegate of a pipeline run. Job i is step i.
-// Prepare decides caching (StepDecider) and builds the command; Finish
-// ingests the outputs and records the execution; AttemptFailed records the
+// Prepare decides caching (StepDecider) and builds the command; Collect
+// ingests the outputs (on a worker thread) and Finish records the execution; AttemptFailed records the
 // failure. Not thread-safe (the executor calls it from one thread).
 #pragma once
 
@@ -23,8 +23,19 @@ class StepDelegate : public exec::JobDelegate {
                RunRecorder& recorder, StepDecider& decider);
 
   StatusOr<exec::JobLaunch> Prepare(int job, int attempt) override;
+  // Collect stores the outputs (hash, fsync, rename into the store) and reads
+  // the reported metrics; it touches only the step's own files and state, so
+  // the executor runs it on a worker thread. Finish records it all.
+  bool HasCollect() const override { return true; }
+  Status Collect(int job, int attempt, const exec::CommandResult& result) override;
   Status Finish(int job, int attempt, const exec::CommandResult& result) override;
   void AttemptFailed(int job, int attempt, const exec::CommandResult& result, bool will_retry) override;
+  // Group commit of the run's records (RunRecorder batches them).
+  bool HasPendingWork() const override { return recorder_.HasPending(); }
+  void FlushPendingWork() override;
+  // True if a step this one reads from or runs after finished in the
+  // recorder's uncommitted batch.
+  bool DependsOnUncommitted(const spec::StepSpec& step) const;
 
   // Why step `job` runs (set by Prepare when it decides to run; "" if cached
   // or not prepared yet).
@@ -41,6 +52,8 @@ class StepDelegate : public exec::JobDelegate {
     std::map<std::string, std::string> output_paths;
     std::string work_dir;
     std::string metrics_path;
+    std::vector<OutputIngested> stored;  // by Collect
+    std::vector<MetricPoint> metrics;    // by Collect
     bool finished = false;
   };
 

@@ -79,6 +79,11 @@ class CommandRunner {
 
   // Commands started whose results Wait has not yet returned.
   virtual size_t running() const = 0;
+
+  // Callable from any thread: makes a Wait() that is blocked, or the next one,
+  // return nullopt soon (the executor's workers use it to say "a job finished
+  // collecting"). The default does nothing: Wait then returns at its deadline.
+  virtual void Wake() {}
 };
 
 // "SIGTERM", "SIGKILL", ... or "signal 42".

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "mlpipe/exec/collect_pool.h"
 #include "mlpipe/exec/plan.h"
 
 namespace mlpipe::exec {
@@ -50,6 +51,12 @@ class RunLoop {
         free_memory_(options.memory_budget_bytes),
         held_(graph.jobs.size()) {
     outcome_.jobs.resize(graph.jobs.size());
+    if (delegate_.HasCollect() && options_.collect_threads > 0) {
+      pool_ = std::make_unique<CollectPool>(
+          options_.collect_threads,
+          [this](int job, int attempt, const CommandResult& r) { return delegate_.Collect(job, attempt, r); },
+          [this] { runner_.Wake(); });
+    }
   }
 
   RunOutcome Execute() {
@@ -66,13 +73,18 @@ class RunLoop {
         if (plan_.Done()) break;
       }
       std::optional<int64_t> retry_at = plan_.NextRetryAt();
-      if (runner_.running() == 0 && !retry_at) {
+      const bool collecting = Collecting() > 0;
+      if (runner_.running() == 0 && !retry_at && !collecting) {
         // Cannot happen with clamped capacity; never spin or hang if it does.
         outcome_.error = fmt::format("internal error: {} jobs left but nothing can run", Remaining());
         Abort(outcome_.error);
         break;
       }
       int64_t deadline = std::min(retry_at.value_or(kNoDeadline), next_tick);
+      // Workers wake Wait(); the bound is a safety net for a runner without Wake.
+      if (collecting) deadline = std::min(deadline, clock_.MonotonicNanos() + kCollectPollNs);
+      const bool pending_work = delegate_.HasPendingWork();
+      if (pending_work) deadline = std::min(deadline, clock_.MonotonicNanos() + options_.idle_flush_ns);
       auto waited = runner_.Wait(deadline);
       int64_t now = clock_.MonotonicNanos();
       if (ticking && now >= next_tick) {
@@ -89,7 +101,11 @@ class RunLoop {
         }
         break;
       }
-      if (waited->has_value()) HandleResult((*waited)->first, std::move((*waited)->second));
+      const bool got_result = waited->has_value();
+      if (got_result) HandleResult((*waited)->first, std::move((*waited)->second));
+      const bool got_collected = TakeCollected() > 0;
+      // Nothing came within the idle bound: make the batched work durable now.
+      if (pending_work && !got_result && !got_collected) delegate_.FlushPendingWork();
       Emit();
     }
     outcome_.ok = outcome_.error.empty() && !outcome_.interrupted &&
@@ -105,6 +121,10 @@ class RunLoop {
     int slots = 0;
     int64_t memory = 0;
   };
+
+  static constexpr int64_t kCollectPollNs = 50'000'000;
+
+  int Collecting() const { return pool_ ? pool_->pending() : 0; }
 
   size_t Remaining() const {
     size_t n = 0;
@@ -185,19 +205,46 @@ class RunLoop {
       plan_.Cancelled(job, "cancelled");
       return;
     }
-    std::string reason;
-    if (r.ok()) {
-      Status finished = delegate_.Finish(job, attempt, r);
-      if (finished.ok()) {
-        plan_.Succeeded(job);
-        return;
-      }
-      reason = finished.message();
-    } else {
-      reason = r.Describe();
+    if (!r.ok()) {
+      AttemptFailed(job, attempt, r.Describe());
+      return;
     }
+    if (pool_ != nullptr) {
+      pool_->Submit(job, attempt, r);  // the job stays running until TakeCollected
+      return;
+    }
+    Status collected = delegate_.HasCollect() ? delegate_.Collect(job, attempt, r) : OkStatus();
+    FinishCollected(job, attempt, collected);
+  }
+
+  // The second half of a successful command: Finish() after Collect().
+  void FinishCollected(int job, int attempt, const Status& collected) {
+    if (plan_.state(job) != JobState::kRunning) return;
+    Status finished = collected.ok() ? delegate_.Finish(job, attempt, outcome_.jobs[job].result) : collected;
+    if (finished.ok()) {
+      plan_.Succeeded(job);
+      return;
+    }
+    AttemptFailed(job, attempt, finished.message());
+  }
+
+  void AttemptFailed(int job, int attempt, const std::string& reason) {
     bool will_retry = plan_.AttemptFailed(job, clock_.MonotonicNanos(), reason);
-    delegate_.AttemptFailed(job, attempt, r, will_retry);
+    delegate_.AttemptFailed(job, attempt, outcome_.jobs[job].result, will_retry);
+  }
+
+  // Finishes the jobs whose Collect() is done (executor thread). Returns how many.
+  int TakeCollected() {
+    if (pool_ == nullptr) return 0;
+    std::vector<Collected> done = pool_->TakeDone();
+    for (Collected& c : done) {
+      if (!c.ran) {
+        if (plan_.state(c.job) == JobState::kRunning) plan_.Cancelled(c.job, c.status.message());
+        continue;
+      }
+      FinishCollected(c.job, c.attempt, c.status);
+    }
+    return static_cast<int>(done.size());
   }
 
   // Stops the run: nothing new starts, running commands are killed and their
@@ -214,6 +261,13 @@ class RunLoop {
       outcome_.jobs[job].wall_ns += result.wall_ns;
       outcome_.jobs[job].result = std::move(result);
       if (plan_.state(job) == JobState::kRunning) plan_.Cancelled(job, reason);
+    }
+    // Collections under way finish (their jobs succeed: the work is done);
+    // queued ones are dropped.
+    if (pool_ != nullptr) {
+      pool_->CancelQueued();
+      pool_->WaitIdle();
+      TakeCollected();
     }
     // Anything the runner lost track of still has to end.
     for (size_t i = 0; i < graph_.jobs.size(); ++i) {
@@ -278,6 +332,7 @@ class RunLoop {
   int64_t free_memory_;
   std::vector<Held> held_;
   RunOutcome outcome_;
+  std::unique_ptr<CollectPool> pool_;  // last: its workers call into the members above
 };
 
 }  // namespace

@@ -14,6 +14,11 @@
 // remain. A Prepare() error or a Start() error fails the job without retry.
 // Interrupts: when runner.Wait() returns Cancelled, nothing new starts,
 // runner.AbortAll() kills what runs, and those jobs end cancelled.
+// Collecting: with collect_threads > 0, a successful command's Collect() runs
+// on a worker (CollectPool) and its job stays running until the worker is
+// done and Finish() has run on the executor's thread; Wait() is woken by the
+// worker. An interrupt lets running collections finish (their jobs succeed)
+// and cancels the queued ones.
 #pragma once
 
 #include <cstdint>
@@ -39,6 +44,11 @@ struct ExecutorOptions {
   Clock* clock = nullptr;
   // How often the observer gets OnTick while waiting. 0 = never. Default 1 s.
   int64_t tick_interval_ns = 1'000'000'000;
+  // Worker threads for JobDelegate::Collect (when the delegate has one).
+  // 0 = call Collect on the executor's thread, right before Finish.
+  int collect_threads = 0;
+  // See JobDelegate::HasPendingWork. Default 5 ms.
+  int64_t idle_flush_ns = 5'000'000;
 };
 
 // How one attempt of a job should be carried out.
@@ -57,11 +67,27 @@ class JobDelegate {
   // kSatisfied = cached (no run). An error fails the job (no retry) with the
   // status message as reason.
   virtual StatusOr<JobLaunch> Prepare(int job, int attempt) = 0;
-  // Called after a successful command (exit 0); an error fails this attempt
-  // (retried if attempts remain) with the status message as reason.
+  // Optional first half of finishing a successful command (exit 0): work that
+  // touches only this job's own files and state (storing its outputs), so it
+  // may run on a worker thread while other jobs run. Only called if
+  // HasCollect(); called for one job at a time per job, concurrently across
+  // jobs; an error fails the attempt like a Finish() error. A job holds no
+  // slot while it collects: its process is gone.
+  virtual bool HasCollect() const { return false; }
+  virtual Status Collect(int job, int attempt, const CommandResult& result) { return OkStatus(); }
+  // Called after a successful command (exit 0) and its Collect, on the
+  // executor's thread; an error fails this attempt (retried if attempts
+  // remain) with the status message as reason.
   virtual Status Finish(int job, int attempt, const CommandResult& result) = 0;
   // Called after a failed attempt (before a retry or the final failure), for records.
   virtual void AttemptFailed(int job, int attempt, const CommandResult& result, bool will_retry) {}
+  // Optional group commit: while HasPendingWork() (records batched, not yet
+  // durable), the executor waits at most ExecutorOptions::idle_flush_ns for
+  // the next result, and if none comes calls FlushPendingWork(). So bursts of
+  // short jobs share one commit, and nothing waits unrecorded while the run
+  // is idle (a crash then loses nothing that finished before the lull).
+  virtual bool HasPendingWork() const { return false; }
+  virtual void FlushPendingWork() {}
 };
 
 class Executor {

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -78,10 +79,20 @@ int64_t TimevalNanos(const timeval& tv) {
 }  // namespace
 
 LocalRunner::LocalRunner(LocalRunnerOptions options)
-    : options_(options), clock_(options.clock != nullptr ? options.clock : &RealClock()) {}
+    : options_(options),
+      clock_(options.clock != nullptr ? options.clock : &RealClock()),
+      wake_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
 
 LocalRunner::~LocalRunner() {
   if (!procs_.empty()) AbortAll();
+  if (wake_fd_ >= 0) close(wake_fd_);
+}
+
+void LocalRunner::Wake() {
+  if (wake_fd_ < 0) return;  // no eventfd: Wait returns at its deadline instead
+  uint64_t one = 1;
+  ssize_t n = write(wake_fd_, &one, sizeof(one));
+  (void)n;  // EAGAIN means the counter is already set: a wake is pending
 }
 
 std::vector<pid_t> LocalRunner::pids() const {
@@ -186,7 +197,7 @@ int64_t LocalRunner::HandleTimeouts(int64_t now_ns) {
   return next;
 }
 
-void LocalRunner::PollUntil(int64_t wake_ns, bool with_interrupt) {
+bool LocalRunner::PollUntil(int64_t wake_ns, bool with_interrupt) {
   std::vector<pollfd> fds;
   bool need_sigchld = false;
   for (const Proc& p : procs_) {
@@ -198,6 +209,8 @@ void LocalRunner::PollUntil(int64_t wake_ns, bool with_interrupt) {
   }
   if (need_sigchld && SigchldFd() >= 0) fds.push_back({SigchldFd(), POLLIN, 0});
   if (with_interrupt && InterruptFd() >= 0) fds.push_back({InterruptFd(), POLLIN, 0});
+  const size_t wake_index = fds.size();
+  if (wake_fd_ >= 0) fds.push_back({wake_fd_, POLLIN, 0});
   int timeout_ms = -1;
   if (wake_ns != kNoDeadline) {
     int64_t wait_ns = std::max<int64_t>(0, wake_ns - clock_->MonotonicNanos());
@@ -206,6 +219,12 @@ void LocalRunner::PollUntil(int64_t wake_ns, bool with_interrupt) {
   }
   int rc = poll(fds.data(), fds.size(), timeout_ms);
   if (rc > 0 && need_sigchld) DrainSigchld();
+  if (rc > 0 && wake_fd_ >= 0 && (fds[wake_index].revents & POLLIN)) {
+    uint64_t count = 0;
+    ssize_t n = read(wake_fd_, &count, sizeof(count));
+    return n == static_cast<ssize_t>(sizeof(count));
+  }
+  return false;
 }
 
 StatusOr<std::optional<std::pair<int, CommandResult>>> LocalRunner::Wait(int64_t deadline_mono_ns) {
@@ -225,15 +244,20 @@ StatusOr<std::optional<std::pair<int, CommandResult>>> LocalRunner::Wait(int64_t
       return FailedPreconditionError("Wait with nothing running and no deadline");
     }
     if (now >= deadline_mono_ns) return std::optional<std::pair<int, CommandResult>>();
-    PollUntil(wake, options_.watch_interrupts);
+    if (PollUntil(wake, options_.watch_interrupts)) {
+      if (CollectExited() > 0) continue;  // results first
+      return std::optional<std::pair<int, CommandResult>>();  // woken by Wake()
+    }
   }
 }
 
 void LocalRunner::AbortAll() {
   CollectExited();  // those that already finished keep their real result
+  std::vector<pid_t> groups;
   for (Proc& p : procs_) {
     killpg(p.pid, SIGTERM);
     p.cancelled = true;
+    groups.push_back(p.pid);
   }
   int64_t kill_at = clock_->MonotonicNanos() + options_.abort_grace_ns;
   while (!procs_.empty()) {
@@ -246,6 +270,13 @@ void LocalRunner::AbortAll() {
       break;
     }
     PollUntil(kill_at, /*with_interrupt=*/false);
+  }
+  // The leaders are reaped; what they started in their groups (a shell's
+  // background job) got the same signal and must be gone too before we
+  // return: wait for each group to empty, SIGKILL what is left at the grace.
+  for (pid_t g : groups) {
+    while (killpg(g, 0) == 0 && clock_->MonotonicNanos() < kill_at) usleep(1000);
+    if (killpg(g, 0) == 0) killpg(g, SIGKILL);
   }
 }
 

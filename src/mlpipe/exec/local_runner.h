@@ -54,6 +54,7 @@ class LocalRunner : public CommandRunner {
   StatusOr<std::optional<std::pair<int, CommandResult>>> Wait(int64_t deadline_mono_ns) override;
   void AbortAll() override;
   size_t running() const override { return procs_.size() + done_.size(); }
+  void Wake() override;
 
   // Process ids (= process group ids) of the commands still running, for tests.
   std::vector<pid_t> pids() const;
@@ -78,12 +79,14 @@ class LocalRunner : public CommandRunner {
   // Sends timeout signals that are due; returns the next time one will be.
   int64_t HandleTimeouts(int64_t now_ns);
   // Blocks in poll() on the children (and the interrupt fd) until `wake_ns`.
-  void PollUntil(int64_t wake_ns, bool with_interrupt);
+  // Returns true if Wake() ended it.
+  bool PollUntil(int64_t wake_ns, bool with_interrupt);
 
   LocalRunnerOptions options_;
   Clock* clock_;
   std::vector<Proc> procs_;
   std::deque<std::pair<int, CommandResult>> done_;
+  int wake_fd_ = -1;  // eventfd written by Wake(), polled by Wait()
 };
 
 }  // namespace mlpipe::exec

@@ -61,6 +61,10 @@ class MetadataStore {
   // finished with status succeeded, failed or cached (for --explain: diff its
   // key_record against the new one). NotFound if there is none.
   virtual StatusOr<Execution> LastExecution(std::string_view pipeline, std::string_view step) = 0;
+  // LastExecution's id and cache_key only: the per-step hot path of a run
+  // (the key_record is read only when the key differs). NotFound likewise.
+  virtual StatusOr<std::pair<int64_t, std::string>> LastExecutionKey(std::string_view pipeline,
+                                                                     std::string_view step) = 0;
 
   // ---- Artifacts and versions.
   // Records an artifact; a second put of the same ref keeps the first record.

@@ -116,8 +116,8 @@ TEST_P(MetadataStoreConformanceTest, ExecutionOfUnknownRunIsRejected) {
 
 TEST_P(MetadataStoreConformanceTest, LastExecutionIsTheMostRecentFinishedOneOfThatPipelineStep) {
   int64_t r1 = NewRun("p");
-  NewExecution(r1, "train", ExecutionStatus::kSucceeded);
-  int64_t want = NewExecution(r1, "train", ExecutionStatus::kFailed);
+  NewExecution(r1, "train", ExecutionStatus::kSucceeded, "K1");
+  int64_t want = NewExecution(r1, "train", ExecutionStatus::kFailed, "K2");
   int64_t r2 = NewRun("p");
   NewExecution(r2, "train", ExecutionStatus::kRunning);
   NewExecution(r2, "train", ExecutionStatus::kSkipped);
@@ -127,6 +127,11 @@ TEST_P(MetadataStoreConformanceTest, LastExecutionIsTheMostRecentFinishedOneOfTh
   ASSERT_TRUE(last.ok());
   EXPECT_EQ(last->id, want);
   EXPECT_EQ(store_->LastExecution("p", "nope").status().code(), StatusCode::kNotFound);
+  auto key = store_->LastExecutionKey("p", "train");
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  EXPECT_EQ(key->first, want);
+  EXPECT_EQ(key->second, "K2");
+  EXPECT_EQ(store_->LastExecutionKey("p", "nope").status().code(), StatusCode::kNotFound);
 }
 
 TEST_P(MetadataStoreConformanceTest, ArtifactPutIsIdempotentAndGetFindsIt) {

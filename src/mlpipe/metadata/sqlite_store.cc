@@ -2,6 +2,7 @@
 #include "mlpipe/metadata/sqlite_store.h"
 
 #include <fmt/format.h>
+#include <sqlite3.h>
 
 #include "mlpipe/metadata/migrations.h"
 
@@ -72,6 +73,13 @@ StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path
   // exclusive access, which the busy timeout covers.
   RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL").WithContext("opening " + path));
   RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"));
+  // Keep the WAL file between connections and do not checkpoint on close:
+  // otherwise every short-lived `mlpipe` command recreates the WAL and pays a
+  // checkpoint with two fsyncs when it exits (tens of ms). Checkpoints still
+  // happen as the WAL grows (SQLite's automatic checkpoint at 1000 pages).
+  int persist_wal = 1;
+  sqlite3_file_control(db->raw(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist_wal);
+  sqlite3_db_config(db->raw(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
   RETURN_IF_ERROR(Migrate(*db, options.schema_version).WithContext("migrating " + path));
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(db)));
 }
@@ -198,17 +206,19 @@ Status SqliteStore::UpdateExecution(const Execution& e) {
 }
 
 StatusOr<std::vector<Execution>> SqliteStore::QueryExecutions(const std::string& sql_suffix,
-                                                              const std::function<void(Statement&)>& bind) {
+                                                              const std::function<void(Statement&)>& bind,
+                                                              int limit) {
   ASSIGN_OR_RETURN(Statement * st,
                    db_->Prepare(fmt::format("SELECT {} FROM executions e {}", kExecutionColumns, sql_suffix)));
   bind(*st);
   std::vector<Execution> out;
-  while (true) {
+  while (limit <= 0 || static_cast<int>(out.size()) < limit) {
     ASSIGN_OR_RETURN(bool row, st->Step());
     if (!row) break;
     ASSIGN_OR_RETURN(Execution e, ReadExecution(*st));
     out.push_back(std::move(e));
   }
+  st->Reset();
   return out;
 }
 
@@ -228,6 +238,18 @@ StatusOr<Execution> SqliteStore::LastExecution(std::string_view pipeline, std::s
                                            [&](Statement& st) { st.Bind(1, pipeline).Bind(2, step); }));
   if (v.empty()) return NotFoundError(fmt::format("no finished execution of {}.{}", pipeline, step));
   return v[0];
+}
+
+StatusOr<std::pair<int64_t, std::string>> SqliteStore::LastExecutionKey(std::string_view pipeline,
+                                                                        std::string_view step) {
+  ASSIGN_OR_RETURN(Statement * st,
+                   db_->Prepare("SELECT e.id, e.cache_key FROM executions e JOIN runs r ON r.id = e.run_id "
+                                "WHERE r.pipeline=? AND e.step=? AND e.status IN ('succeeded','failed','cached') "
+                                "ORDER BY e.id DESC LIMIT 1"));
+  st->Bind(1, pipeline).Bind(2, step);
+  ASSIGN_OR_RETURN(bool row, st->Step());
+  if (!row) return NotFoundError(fmt::format("no finished execution of {}.{}", pipeline, step));
+  return std::make_pair(st->Int(0), st->Text(1));
 }
 
 }  // namespace mlpipe::metadata

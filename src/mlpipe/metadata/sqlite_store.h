@@ -44,6 +44,8 @@ class SqliteStore : public MetadataStore {
   StatusOr<Execution> GetExecution(int64_t id) override;
   StatusOr<std::vector<Execution>> ListExecutions(int64_t run_id) override;
   StatusOr<Execution> LastExecution(std::string_view pipeline, std::string_view step) override;
+  StatusOr<std::pair<int64_t, std::string>> LastExecutionKey(std::string_view pipeline,
+                                                             std::string_view step) override;
 
   Status PutArtifact(const Artifact& artifact) override;
   StatusOr<Artifact> GetArtifact(std::string_view ref) override;
@@ -93,7 +95,8 @@ class SqliteStore : public MetadataStore {
   // else BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error).
   Status InWriteTxn(const std::function<Status()>& fn);
   StatusOr<std::vector<Execution>> QueryExecutions(const std::string& sql_suffix,
-                                                   const std::function<void(Statement&)>& bind);
+                                                   const std::function<void(Statement&)>& bind,
+                                                   int limit = 0);
   StatusOr<std::vector<ArtifactVersion>> QueryVersions(const std::string& sql_suffix,
                                                        const std::function<void(Statement&)>& bind);
   StatusOr<std::vector<LineageEdge>> QueryEdges(const std::string& sql, std::string_view ref);

@@ -128,8 +128,10 @@ Status SqliteStore::RecordEvents(const std::vector<Event>& events) {
     for (const Event& e : events) {
       st->Reset();
       st->Bind(1, e.execution_id).Bind(2, e.ref).Bind(3, ToString(e.kind)).Bind(4, e.name).Bind(5, e.version_ref);
-      RETURN_IF_ERROR(st->Run().WithContext(fmt::format("event {} {} of execution {}", ToString(e.kind), e.ref,
-                                                        e.execution_id)));
+      Status ran = st->Run();
+      if (!ran.ok()) {
+        return ran.WithContext(fmt::format("event {} {} of execution {}", ToString(e.kind), e.ref, e.execution_id));
+      }
     }
     return OkStatus();
   });
@@ -239,11 +241,12 @@ Status SqliteStore::RecordCacheEntry(std::string_view key, int64_t execution_id,
 }
 
 StatusOr<std::vector<CacheHit>> SqliteStore::CacheCandidates(std::string_view key, int limit) {
-  ASSIGN_OR_RETURN(
-      auto execs,
-      QueryExecutions("JOIN cache_entries c ON c.execution_id = e.id WHERE c.cache_key = ? AND "
-                      "e.status = 'succeeded' GROUP BY e.id ORDER BY MAX(c.id) DESC LIMIT ?",
-                      [&](Statement& st) { st.Bind(1, key).Bind(2, static_cast<int64_t>(limit > 0 ? limit : -1)); }));
+  // Newest entry first through cache_entries_by_key (an execution records
+  // its cache entry once, when it succeeds).
+  ASSIGN_OR_RETURN(auto execs,
+                   QueryExecutions("JOIN cache_entries c ON c.execution_id = e.id WHERE c.cache_key = ? AND "
+                                   "e.status = 'succeeded' ORDER BY c.id DESC",
+                                   [&](Statement& st) { st.Bind(1, key); }, limit));
   std::vector<CacheHit> out;
   for (auto& e : execs) {
     ASSIGN_OR_RETURN(auto events, EventsForExecution(e.id));
