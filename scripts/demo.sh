@@ -12,7 +12,7 @@ export MLPIPE_HOME="$DEMO/.mlpipe"
 
 if [[ -f "$ROOT/examples/lending_club/pipeline.yaml" ]]; then
   EXAMPLE=lending_club
-  LAST=evaluate
+  LAST=train         # the model package is what the demo points at
 else
   EXAMPLE=textstats
   LAST=merge
@@ -35,10 +35,23 @@ import json, sys
 arts = json.load(sys.stdin)
 last = [a for a in arts if a["name"].split(".")[1] == sys.argv[1]]
 print(last[0]["name"] if last else arts[0]["name"])' "$LAST")
+if [[ $EXAMPLE == lending_club ]]; then
+  step "$MLPIPE" artifacts cat lending_club.evaluate.blessing
+fi
 step "$MLPIPE" artifacts lineage "$OUT"
 step "$MLPIPE" artifacts verify
+# Name (with version), store path and type of the artifact the demo points at.
+read -r NAME KIND STORED < <("$MLPIPE" artifacts show "$OUT" --json |
+  python3 -c 'import json,sys; a=json.load(sys.stdin); print(a["name"], a["type"], a["path"])')
 echo
-echo "Demo workspace: $MLPIPE_HOME"
-echo "Outputs:  $MLPIPE artifacts list            (MLPIPE_HOME=$MLPIPE_HOME)"
+echo "Demo workspace: $MLPIPE_HOME  (export MLPIPE_HOME=$MLPIPE_HOME to use the commands below)"
+if [[ $KIND == model ]]; then
+  echo "Model:    $NAME, a model package folder (manifest.json, model.json, transform.json, schema.json, stats.json)"
+else
+  echo "Output:   $NAME ($KIND)"
+fi
+echo "          stored at $STORED"
+echo "          $MLPIPE artifacts show $NAME"
 echo "Metrics:  $MLPIPE runs show $RUN"
-echo "Lineage:  $MLPIPE artifacts lineage $OUT"
+echo "Lineage:  $MLPIPE artifacts lineage $NAME"
+echo "Outputs:  $MLPIPE artifacts list"

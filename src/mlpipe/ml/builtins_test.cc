@@ -104,6 +104,19 @@ TEST_F(BuiltinsTest, EveryBuiltinDeclaresItselfInComponentYaml) {
   EXPECT_FALSE(BuiltinComponentYaml("nope").has_value());
 }
 
+TEST_F(BuiltinsTest, SameDataParamsAndSeedGiveAByteIdenticalPackage) {
+  TrainPipeline();
+  auto read = [&](const std::string& rel) {
+    std::ifstream in(P(rel), std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  std::string manifest = read("model/manifest.json"), model = read("model/model.json");
+  fs::remove_all(P("model"));
+  TrainPipeline();
+  EXPECT_EQ(read("model/manifest.json"), manifest);
+  EXPECT_EQ(read("model/model.json"), model);
+}
+
 TEST_F(BuiltinsTest, UnknownBuiltinSuggestsTheClosestName) {
   Status s = Run("trainn", {}, {});
   EXPECT_EQ(s.code(), StatusCode::kNotFound);
