@@ -1,6 +1,6 @@
 // mlpipe models list | show | register | alias | rollback: the model registry
 // (docs/model-registry.md). The records live in the metadata store; this file
-// only parses, checks the model package, and prints.
+// only parses and prints (registering: engine/model_registration.h).
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -18,9 +18,7 @@
 #include "mlpipe/cli/commands.h"
 #include "mlpipe/cli/format.h"
 #include "mlpipe/cli/workspace.h"
-#include "mlpipe/metadata/model_names.h"
-#include "mlpipe/metadata/model_source.h"
-#include "mlpipe/ml/model_package.h"
+#include "mlpipe/engine/model_registration.h"
 
 namespace mlpipe::cli {
 namespace {
@@ -123,37 +121,20 @@ StatusOr<int64_t> ParseVersion(const std::string& text) {
 }
 
 Status CmdModelsRegister(const ModelsArgs& args) {
-  RETURN_IF_ERROR(metadata::ValidateModelName(args.name));
-  for (const auto& a : args.aliases) RETURN_IF_ERROR(metadata::ValidateAliasName(a));
   ASSIGN_OR_RETURN(auto s, OpenAll());
-  int64_t now = RealClock().WallNanos();
-  ASSIGN_OR_RETURN(ModelVersion v, metadata::DescribeModelSource(*s.db, args.name, args.ref, now));
-  if (!s.objects->Contains(v.ref)) {
-    return NotFoundError(
-        fmt::format("the content of {} ({}) is no longer in the store (garbage-collected?); "
-                    "re-run the pipeline that makes it",
-                    args.ref, v.ref));
-  }
-  ASSIGN_OR_RETURN(std::string path, s.objects->Materialize(v.ref));
-  auto loaded = ml::LoadModelPackage(path);
-  if (!loaded.ok()) {
-    return InvalidArgumentError(
-        fmt::format("{} is not a model package (a `train` output): {}", args.ref, loaded.status().message()));
-  }
-  bool created = false;
-  std::vector<AliasChange> changes;
-  {
-    metadata::Transaction txn(*s.db);
-    RETURN_IF_ERROR(txn.status());
-    ASSIGN_OR_RETURN(v, s.db->RegisterModelVersion(v, args.description, &created));
-    for (const auto& a : args.aliases) {
-      std::string reason =
-          args.reason.empty() ? fmt::format("registered {} with --alias", v.Label()) : args.reason;
-      ASSIGN_OR_RETURN(AliasChange c, s.db->SetAlias(args.name, a, v.version, reason, now));
-      if (c.id != 0) changes.push_back(c);
-    }
-    RETURN_IF_ERROR(txn.Commit());
-  }
+  engine::RegisterRequest request;
+  request.model = args.name;
+  request.artifact = args.ref;
+  request.aliases = args.aliases;
+  request.description = args.description;
+  request.reason = [&](const ModelVersion& v) {
+    return args.reason.empty() ? fmt::format("registered {} with --alias", v.Label()) : args.reason;
+  };
+  ASSIGN_OR_RETURN(engine::RegisterResult r,
+                   engine::RegisterModel(*s.db, *s.objects, request, RealClock().WallNanos()));
+  const ModelVersion& v = r.version;
+  const bool created = r.created;
+  const std::vector<AliasChange>& changes = r.moved;
   if (args.json) {
     json out = VersionJson(v, args.aliases);
     out["created_now"] = created;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "mlpipe/metadata/model_names.h"
 #include "mlpipe/ml/builtins.h"
 #include "mlpipe/spec/params.h"
 
@@ -11,6 +12,8 @@ spec::LoadOptions DefaultLoadOptions() {
   spec::LoadOptions options;
   options.builtin_resolver = [](const std::string& name) { return ml::BuiltinComponentYaml(name); };
   options.builtin_names = [] { return ml::BuiltinNames(); };
+  options.check_model_name = [](std::string_view name) { return metadata::ValidateModelName(name); };
+  options.check_alias_name = [](std::string_view alias) { return metadata::ValidateAliasName(alias); };
   return options;
 }
 

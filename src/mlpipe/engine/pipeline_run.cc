@@ -11,6 +11,7 @@
 #include "mlpipe/engine/job_graph_builder.h"
 #include "mlpipe/engine/pipeline_lock.h"
 #include "mlpipe/engine/run_recorder.h"
+#include "mlpipe/engine/run_registrations.h"
 #include "mlpipe/engine/step_decider.h"
 #include "mlpipe/engine/step_delegate.h"
 #include "mlpipe/exec/executor.h"
@@ -141,6 +142,18 @@ StatusOr<RunReport> RunPipeline(const store::Workspace& ws, const LoadedPipeline
     return outcome.status();
   }
   delegate.RecordUnfinished(*outcome);
+  if (outcome->ok && !spec.registers.empty()) {  // the register: block (run_registrations.h)
+    Status registered = recorder.Flush();
+    if (registered.ok()) {
+      registered = RegisterRunModels(*stores.db, *stores.objects, spec, recorder.run_id(), *options.out,
+                                     options.progress == exec::ProgressMode::kJson);
+    }
+    if (!registered.ok()) {
+      *options.err << "mlpipe: " << registered.message() << "\n";
+      outcome->ok = false;
+      outcome->error = registered.message();
+    }
+  }
   std::string status = RunStatusOf(*outcome);
   RETURN_IF_ERROR(recorder.FinishRun(status, outcome->error));
   (void)stores.hashes->Flush();

@@ -38,6 +38,10 @@ struct LoadState {
 // Reads one entry of steps: into `step` and `extra`.
 void ParseStep(const MapEntry& entry, LoadState& state, StepSpec* step, StepExtra* extra);
 
+// Reads the register: block (one mapping or a list of them) into
+// spec->registers, checking it against the already parsed steps.
+void ParseRegister(const MapEntry& entry, LoadState& state, PipelineSpec* spec);
+
 // Cross-step checks: unknown steps and outputs, input/output type
 // mismatches, placeholders, unwritten outputs, cycles.
 void ValidateGraph(const PipelineSpec& spec, const std::vector<StepExtra>& extras, Diagnostics& diags);

@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 using internal::Diagnostics;
 using internal::MapEntry;
 
-const std::vector<std::string> kTopKeys = {"pipeline", "description", "params", "steps"};
+const std::vector<std::string> kTopKeys = {"pipeline", "description", "params", "steps", "register"};
 
 void ParseTop(const internal::YamlNode& root, internal::LoadState& st, PipelineSpec* spec) {
   Diagnostics& diags = st.diags;
@@ -66,6 +66,7 @@ void ParseTop(const internal::YamlNode& root, internal::LoadState& st, PipelineS
     internal::ParseStep(step_entries[i], st, &spec->steps[i], &extras[i]);
   }
   internal::ValidateGraph(*spec, extras, diags);
+  if (const MapEntry* e = internal::FindEntry(entries, "register")) internal::ParseRegister(*e, st, spec);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mlpipe/base/status.h"
 #include "mlpipe/spec/pipeline.h"
 
 namespace mlpipe::spec {
@@ -31,6 +32,12 @@ struct LoadOptions {
   // false lets `mlpipe graph` draw a pipeline whose data is not there yet).
   // Component files are read either way when they exist.
   bool check_files = true;
+  // Check the model names and aliases of a register: block: OK, or an error
+  // whose message says what is wrong (reported at the name's position).
+  // Empty: not checked. The engine's DefaultLoadOptions plugs in the
+  // registry's rules (metadata/model_names.h).
+  std::function<Status(std::string_view)> check_model_name;
+  std::function<Status(std::string_view)> check_alias_name;
 };
 
 struct LoadResult {

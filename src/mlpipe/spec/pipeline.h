@@ -109,6 +109,22 @@ struct StepSpec {
   std::string component_dir;
 };
 
+// One entry of the pipeline's `register:` block: after a successful run, the
+// model package written by `from` is registered as a version of `model`
+// (engine/run_registrations.h; docs/pipeline-spec.md#register).
+struct RegisterSpec {
+  std::string model;                 // registry model name
+  std::string from_step;             // STEP.OUTPUT, an output of type model
+  std::string from_output;
+  std::vector<std::string> aliases;  // moved to the new version (may be empty)
+  std::string when_step;             // "" = always; else STEP.OUTPUT of type blessing:
+  std::string when_output;           //   register only if it says {"blessed": true}
+  std::string description;           // "" = keep the model's description
+  SourceLocation loc;                // of the entry
+  std::string From() const { return from_step + "." + from_output; }
+  std::string When() const { return when_step.empty() ? "" : when_step + "." + when_output; }
+};
+
 struct PipelineSpec {
   std::string name;
   std::string description;
@@ -116,6 +132,7 @@ struct PipelineSpec {
   std::string dir;   // absolute folder of the pipeline file; sources resolve against it
   std::vector<ParamSpec> params;  // in spec order
   std::vector<StepSpec> steps;    // in spec order
+  std::vector<RegisterSpec> registers;  // the register: block, in spec order
   const StepSpec* FindStep(const std::string& name) const;
   const ParamSpec* FindParam(const std::string& name) const;
 };

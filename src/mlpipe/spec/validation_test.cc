@@ -59,7 +59,7 @@ TEST_F(ValidationTest, UnknownKeyWithoutCloseMatchListsAllowedKeys) {
   auto errors = Errors("pipeline: p\nzzz: 1\nsteps:\n  a:\n    run: echo\n");
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0], "p.yaml:2:1: error: unknown key 'zzz' in the pipeline\n"
-                       "  hint: allowed keys: pipeline, description, params, steps");
+                       "  hint: allowed keys: pipeline, description, params, steps, register");
 }
 
 TEST_F(ValidationTest, MissingAndMistypedFields) {
