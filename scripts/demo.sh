@@ -37,6 +37,7 @@ last = [a for a in arts if a["name"].split(".")[1] == sys.argv[1]]
 print(last[0]["name"] if last else arts[0]["name"])' "$LAST")
 if [[ $EXAMPLE == lending_club ]]; then
   step "$MLPIPE" artifacts cat lending_club.evaluate.blessing
+  step "$MLPIPE" models list
 fi
 step "$MLPIPE" artifacts lineage "$OUT"
 step "$MLPIPE" artifacts verify
@@ -55,3 +56,7 @@ echo "          $MLPIPE artifacts show $NAME"
 echo "Metrics:  $MLPIPE runs show $RUN"
 echo "Lineage:  $MLPIPE artifacts lineage $NAME"
 echo "Outputs:  $MLPIPE artifacts list"
+if [[ $EXAMPLE == lending_club ]]; then
+  echo "Registry: $MLPIPE models show lending-club"
+  echo "Serve it: $MLPIPE serve --model lending-club@candidate   (then see docs/http-api.md)"
+fi
