@@ -4,7 +4,9 @@
 // stratified for classification. XGBoost: 100 rounds, depth 6, eta 0.3, hist;
 // must be within 0.01 of accuracy and ROC AUC, 2 % of RMSE. Logistic C=1 /
 // ridge alpha=1 on standardised numerics and one-hot categoricals: within 0.02.
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -34,7 +36,22 @@ struct Case {
   std::string positive_class;  // binary only
   Task task;
   bool linear;
+  std::string time_column = "";  // set: the temporal split (oldest 80 % train) instead of the random one
 };
+
+// The baselines' temporal80/20: stable sort by the time column (year or
+// YYYY-MM-DD, both in text order), oldest round(0.8 n) rows train.
+SplitIndices TemporalSplit(const data::Column& time) {
+  std::vector<size_t> order(time.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return time.ValueToString(a) < time.ValueToString(b); });
+  size_t n_train = static_cast<size_t>(std::lround(0.8 * static_cast<double>(order.size())));
+  SplitIndices split;
+  split.train.assign(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n_train));
+  split.test.assign(order.begin() + static_cast<std::ptrdiff_t>(n_train), order.end());
+  return split;
+}
 
 struct Outcome {
   EvaluationReport report;
@@ -50,7 +67,12 @@ Outcome RunCase(const Case& c) {
   const data::Column* target = table->Find(c.target);
   EXPECT_NE(target, nullptr);
   if (target == nullptr) return out;
-  if (c.task == Task::kRegression) {
+  if (!c.time_column.empty()) {
+    const data::Column* time = table->Find(c.time_column);
+    EXPECT_NE(time, nullptr) << c.time_column;
+    if (time == nullptr) return out;
+    split = TemporalSplit(*time);
+  } else if (c.task == Task::kRegression) {
     split = SklearnShuffleSplit(table->num_rows(), 0.2, 42);
   } else {
     std::vector<std::string> y;
@@ -145,6 +167,55 @@ TEST(QualityTest, ConcreteMatchesBaselines) {
   EXPECT_NEAR(x.report.Get("rmse"), 4.8293, 0.02 * 4.8293);
   Outcome l = RunCase({"concrete.csv", "compressive_strength", "", Task::kRegression, true});
   EXPECT_NEAR(l.report.Get("rmse"), 9.7962, 0.02 * 9.7962);
+}
+
+// The rest of baselines.md's table: every dataset, both splits where it has two.
+TEST(QualityTest, IrisMatchesBaselines) {
+  Outcome x = RunCase({"iris.csv", "species", "", Task::kMulticlass, false});
+  EXPECT_NEAR(x.report.Get("accuracy"), 0.9333, 0.01);
+  EXPECT_NEAR(x.report.Get("roc_auc"), 0.9650, 0.01);
+  Outcome l = RunCase({"iris.csv", "species", "", Task::kMulticlass, true});
+  EXPECT_NEAR(l.report.Get("accuracy"), 0.9333, 0.02);
+  EXPECT_NEAR(l.report.Get("roc_auc"), 0.9967, 0.02);
+}
+
+TEST(QualityTest, ArrestsRandomSplitMatchesBaselines) {
+  Outcome x = RunCase({"arrests.csv", "released", "No", Task::kBinary, false});
+  EXPECT_NEAR(x.report.Get("accuracy"), 0.8117, 0.01);
+  EXPECT_NEAR(x.report.Get("roc_auc"), 0.6886, 0.01);
+  Outcome l = RunCase({"arrests.csv", "released", "No", Task::kBinary, true});
+  EXPECT_NEAR(l.report.Get("accuracy"), 0.8260, 0.02);
+  EXPECT_NEAR(l.report.Get("roc_auc"), 0.7219, 0.02);
+}
+
+TEST(QualityTest, ArrestsTemporalSplitMatchesBaselines) {
+  Outcome x = RunCase({"arrests.csv", "released", "No", Task::kBinary, false, "year"});
+  EXPECT_NEAR(x.report.Get("accuracy"), 0.7799, 0.01);
+  EXPECT_NEAR(x.report.Get("roc_auc"), 0.6494, 0.01);
+  Outcome l = RunCase({"arrests.csv", "released", "No", Task::kBinary, true, "year"});
+  EXPECT_NEAR(l.report.Get("accuracy"), 0.8201, 0.02);
+  EXPECT_NEAR(l.report.Get("roc_auc"), 0.6959, 0.02);
+}
+
+TEST(QualityTest, DiabetesMatchesBaselines) {
+  Outcome x = RunCase({"diabetes.csv", "target", "", Task::kRegression, false});
+  EXPECT_NEAR(x.report.Get("rmse"), 61.9322, 0.02 * 61.9322);
+  Outcome l = RunCase({"diabetes.csv", "target", "", Task::kRegression, true});
+  EXPECT_NEAR(l.report.Get("rmse"), 53.7775, 0.02 * 53.7775);
+}
+
+TEST(QualityTest, ChicagoRidershipRandomSplitMatchesBaselines) {
+  Outcome x = RunCase({"chicago_ridership.csv", "ridership", "", Task::kRegression, false});
+  EXPECT_NEAR(x.report.Get("rmse"), 1.5500, 0.02 * 1.5500);
+  Outcome l = RunCase({"chicago_ridership.csv", "ridership", "", Task::kRegression, true});
+  EXPECT_NEAR(l.report.Get("rmse"), 2.5589, 0.02 * 2.5589);
+}
+
+TEST(QualityTest, ChicagoRidershipTemporalSplitMatchesBaselines) {
+  Outcome x = RunCase({"chicago_ridership.csv", "ridership", "", Task::kRegression, false, "date"});
+  EXPECT_NEAR(x.report.Get("rmse"), 2.1344, 0.02 * 2.1344);
+  Outcome l = RunCase({"chicago_ridership.csv", "ridership", "", Task::kRegression, true, "date"});
+  EXPECT_NEAR(l.report.Get("rmse"), 3.4707, 0.02 * 3.4707);
 }
 
 }  // namespace
