@@ -129,6 +129,24 @@ steps:
   EXPECT_EQ(cat.out, "2");  // argv[1] is the whole param, argv[2] the output path
 }
 
+// A shell command longer than Linux's 128 KiB cap on one argument (a join of
+// 1,500 store paths) still runs: from a script file instead of `sh -c`.
+TEST(RunE2ETest, ShellCommandLongerThanOneArgumentRuns) {
+  Project p("longjoin");
+  std::string spec = "pipeline: longjoin\nsteps:\n  make:\n    run: echo x > ${outputs.out}\n    shell: true\n"
+                     "    outputs: {out: dataset}\n  join:\n    run: cat";
+  const int n = 1500;  // the same input 1,500 times: over 150 KiB of store paths
+  for (int i = 0; i < n; ++i) spec += " ${inputs.in" + std::to_string(i) + "}";
+  spec += " | wc -l > ${outputs.lines}\n    shell: true\n    outputs: {lines: metrics}\n    inputs:\n";
+  for (int i = 0; i < n; ++i) spec += "      in" + std::to_string(i) + ": make.out\n";
+  p.Write("pipeline.yaml", spec);
+  auto r = p.Mlpipe({"run", "pipeline.yaml"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto cat = p.Mlpipe({"artifacts", "cat", "longjoin.join.lines"});
+  ASSERT_EQ(cat.exit_code, 0) << cat.err;
+  EXPECT_EQ(std::stoi(cat.out), n);
+}
+
 TEST(RunE2ETest, DryRunExecutesNothing) {
   Project p("dryrun");
   p.CopyFromRepo("examples/textstats", ".");

@@ -115,7 +115,15 @@ StatusOr<exec::Command> BuildStepCommand(const StepInvocation& inv) {
     std::vector<std::string> rewritten;
     for (const auto& w : Split(step.command.at(0), ' ')) rewritten.push_back(AbsolutizeWord(w, words, base_dir));
     ASSIGN_OR_RETURN(std::string text, spec::Expand(Join(rewritten, " "), ctx));
-    cmd.argv = {"/bin/sh", "-c", text};
+    if (text.size() > kMaxShellArgBytes && !inv.script_path.empty()) {
+      std::ofstream f(inv.script_path);
+      f << text << "\n";
+      f.close();
+      if (!f) return InternalError("cannot write " + inv.script_path);
+      cmd.argv = {"/bin/sh", inv.script_path};
+    } else {
+      cmd.argv = {"/bin/sh", "-c", text};
+    }
   } else {
     auto words = CodeWords(spec, step, base_dir);
     std::vector<std::string> argv;

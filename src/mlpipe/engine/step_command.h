@@ -31,12 +31,19 @@ struct StepInvocation {
   std::string stdout_path;
   std::string stderr_path;
   std::string invocation_path;  // built-ins: where the invocation JSON is written
+  std::string script_path;      // shell steps too long for one argument: where the script is written
   std::string self_exe;         // built-ins: the mlpipe binary
 };
 
+// A shell command longer than this is run from a script file (`/bin/sh FILE`)
+// instead of `/bin/sh -c TEXT`: Linux caps one argument at 128 KiB
+// (MAX_ARG_STRLEN), which a join over 1,000 store paths exceeds.
+inline constexpr size_t kMaxShellArgBytes = 64 * 1024;
+
 // The Command to run. For a built-in, also writes the invocation JSON
 // ({"name", "inputs", "outputs", "params", "metrics_path"}) to
-// invocation_path. NotFound/InvalidArgument if a placeholder cannot be expanded.
+// invocation_path; for a long shell command, the script to script_path.
+// NotFound/InvalidArgument if a placeholder cannot be expanded.
 StatusOr<exec::Command> BuildStepCommand(const StepInvocation& inv);
 
 // The folder a step's relative code paths resolve against: the component

@@ -99,6 +99,7 @@ StatusOr<exec::JobLaunch> StepDelegate::Prepare(int job, int attempt) {
   inv.stdout_path = ws_.AttemptStdoutLog(run, step.name, attempt);
   inv.stderr_path = ws_.AttemptStderrLog(run, step.name, attempt);
   inv.invocation_path = fmt::format("{}/invocation-{}.json", step_dir, attempt);
+  inv.script_path = fmt::format("{}/command-{}.sh", step_dir, attempt);
   inv.self_exe = self_exe_;
   exec::JobLaunch launch;
   launch.kind = exec::JobLaunch::kRun;
