@@ -3,7 +3,7 @@
 
 Reads the training CSV (pandas), one-hot encodes the string columns, encodes the labels like mlpipe
 (binary: the positive class is 1; multiclass: sorted class labels), and trains XGBoost with the given
-parameters. Prints one JSON line of timings: load_s (read_csv), prep_s (encoding), fit_s (DMatrix +
+parameters, evaluating the training set after every round as mlpipe does for its curve. Prints one JSON line of timings: load_s (read_csv), prep_s (encoding), fit_s (DMatrix +
 xgb.train: the pure fit) and total_s (all of it, after the imports).
 Usage: xgb_python.py TRAIN_CSV TARGET TASK POSITIVE_CLASS PARAMS_JSON
 """
@@ -42,7 +42,10 @@ def main():
         params["num_class"] = len(labels)
     prepared = time.perf_counter()
     dtrain = xgb.DMatrix(x, label=y, nthread=p["nthread"])
-    booster = xgb.train(params, dtrain, num_boost_round=p["rounds"])
+    # mlpipe records the training curve (the train metric after every round): ask Python XGBoost for the
+    # same work, so the two sides differ only in overhead.
+    booster = xgb.train(params, dtrain, num_boost_round=p["rounds"], evals=[(dtrain, "train")],
+                        verbose_eval=False)
     booster.predict(dtrain.slice([0]))  # like mlpipe's WarmUp: the model is ready to serve
     done = time.perf_counter()
     print(json.dumps({"import_s": import_s, "load_s": loaded - start, "prep_s": prepared - loaded,
