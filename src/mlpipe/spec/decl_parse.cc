@@ -216,6 +216,14 @@ void ParseEnv(const MapEntry& entry, Diagnostics& diags, std::string_view where,
 void CheckTemplates(const std::vector<TemplateSite>& sites, const TemplateScope& scope,
                     const std::vector<OutputSpec>& outputs, bool check_outputs_written, Diagnostics& diags) {
   std::vector<std::string> written;  // outputs mentioned
+  // Sorted copies for lookups: a join step may bind 10,000 inputs and name each once.
+  auto sorted = [](const std::vector<std::string>& v) {
+    std::vector<std::string> out = v;
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  std::vector<std::string> sorted_params, sorted_inputs = sorted(scope.inputs), sorted_outputs = sorted(scope.outputs);
+  bool params_sorted = false;
   for (const auto& site : sites) {
     if (site.text.find('$') == std::string::npos) continue;  // no placeholder
     auto parsed = ParseTemplate(site.text);
@@ -227,21 +235,29 @@ void CheckTemplates(const std::vector<TemplateSite>& sites, const TemplateScope&
     for (const auto& part : parsed->parts) {
       if (part.kind != TemplatePart::Kind::kRef) continue;
       const std::vector<std::string>* names = nullptr;
+      const std::vector<std::string>* lookup = nullptr;
       switch (part.scope) {
         case RefScope::kParams:
           names = &scope.Params();
+          if (!params_sorted) {
+            sorted_params = sorted(*names);
+            params_sorted = true;
+          }
+          lookup = &sorted_params;
           break;
         case RefScope::kInputs:
           names = &scope.inputs;
+          lookup = &sorted_inputs;
           break;
         case RefScope::kOutputs:
           names = &scope.outputs;
+          lookup = &sorted_outputs;
           written.push_back(part.name);
           break;
         default:
           continue;
       }
-      if (std::find(names->begin(), names->end(), part.name) != names->end()) continue;
+      if (std::binary_search(lookup->begin(), lookup->end(), part.name)) continue;
       std::string kind;
       std::string hint;
       switch (part.scope) {
