@@ -267,6 +267,19 @@ class Parser {
     return false;
   }
 
+  // A field column j's type cannot parse: a missing value, a type error in a
+  // column whose type was forced, or else the end of the guessed type (the
+  // column is broken and re-read as categorical).
+  bool Unparsed(size_t j, std::string_view t, size_t line) {
+    if (na_->Contains(t)) {
+      cols_[j].AppendMissing();
+      return true;
+    }
+    if (state_[j].forced) return TypeError(j, t, line);
+    state_[j].broken = true;
+    return true;
+  }
+
   // Converts one field into column j; false on a (recorded) error.
   bool Store(size_t j, std::string_view t, size_t line) {
     ColState& st = state_[j];
@@ -286,27 +299,17 @@ class Parser {
           col.AppendMissing();
         } else if (ParseNumber(t, &d)) {
           col.AppendNumber(d);
-        } else if (na_->Contains(t)) {
-          col.AppendMissing();
-        } else if (st.forced) {
-          return TypeError(j, t, line);
         } else {
-          st.broken = true;
+          return Unparsed(j, t, line);
         }
         return true;
       }
-      case ColumnType::kDate: {
+      case ColumnType::kDate:
         if (auto d = ParseDate(t)) {
           col.AppendDay(*d);
-        } else if (na_->Contains(t)) {
-          col.AppendMissing();
-        } else if (st.forced) {
-          return TypeError(j, t, line);
-        } else {
-          st.broken = true;
+          return true;
         }
-        return true;
-      }
+        return Unparsed(j, t, line);
       case ColumnType::kCategorical:
         if (na_->Contains(t)) {
           col.AppendMissing();

@@ -36,6 +36,14 @@ std::vector<int> Predictions::PredictedClasses() const {
   return out;
 }
 
+Status CheckFeatures(const data::FeatureMatrix& x, size_t num_features) {
+  if (x.cols != num_features) {
+    return InvalidArgumentError(fmt::format("model expects {} features, got {}", num_features, x.cols));
+  }
+  if (x.values.size() != x.rows * x.cols) return InvalidArgumentError("feature matrix size is not rows*cols");
+  return OkStatus();
+}
+
 Status CheckLabels(const data::Labels& y, Task task) {
   if (task == Task::kRegression) {
     for (float v : y.y) {

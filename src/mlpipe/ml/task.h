@@ -43,4 +43,8 @@ struct Predictions {
 // (multiclass). InvalidArgument naming the first bad value otherwise.
 Status CheckLabels(const data::Labels& y, Task task);
 
+// A feature matrix a model with `num_features` inputs can predict on:
+// InvalidArgument for another column count or values that are not rows * cols.
+Status CheckFeatures(const data::FeatureMatrix& x, size_t num_features);
+
 }  // namespace mlpipe::ml

@@ -228,10 +228,7 @@ Status XgboostModel::PredictDense(const float* data, size_t rows, std::vector<fl
 }
 
 StatusOr<Predictions> XgboostModel::Predict(const data::FeatureMatrix& x) const {
-  if (x.cols != num_features_) {
-    return InvalidArgumentError(fmt::format("model expects {} features, got {}", num_features_, x.cols));
-  }
-  if (x.values.size() != x.rows * x.cols) return InvalidArgumentError("feature matrix size is not rows*cols");
+  RETURN_IF_ERROR(CheckFeatures(x, num_features_));
   Predictions p;
   p.rows = x.rows;
   p.num_classes = num_classes_;
