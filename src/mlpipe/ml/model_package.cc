@@ -126,7 +126,7 @@ Status SaveModelPackage(const std::string& dir, const ModelPackageContents& c) {
   return OkStatus();
 }
 
-StatusOr<std::shared_ptr<const LoadedModel>> LoadModelPackage(const std::string& dir) {
+StatusOr<std::shared_ptr<const LoadedModel>> LoadModelPackage(const std::string& dir, const LoadOptions& options) {
   const fs::path root(dir);
   std::error_code ec;
   if (!fs::is_directory(root, ec)) return NotFoundError(fmt::format("model package {} does not exist", dir));
@@ -154,7 +154,7 @@ StatusOr<std::shared_ptr<const LoadedModel>> LoadModelPackage(const std::string&
   }
   const std::string model_path = (root / m.model_file).string();
   if (m.predictor == "xgboost") {
-    auto x = XgboostModel::Load(model_path, m.task, k, nf);
+    auto x = XgboostModel::Load(model_path, m.task, k, nf, options.predict_threads);
     if (!x.ok()) return damaged(x.status());
     model->xgboost_ = std::move(x).value();
   } else {

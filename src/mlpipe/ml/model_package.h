@@ -86,6 +86,13 @@ struct RowPrediction {
   double value = 0;                  // regression: the prediction
 };
 
+struct LoadOptions {
+  // Threads of one prediction (XGBoost's nthread); 0 = all cores. The model
+  // server uses 1: its requests already run in parallel, and waking a thread
+  // pool for one row costs more than the row.
+  int predict_threads = 0;
+};
+
 // A loaded package. Immutable; every method is safe to call concurrently
 // (the server shares one instance across request threads).
 class LoadedModel {
@@ -109,7 +116,8 @@ class LoadedModel {
                                      data::ApplyReport* report = nullptr) const;
 
  private:
-  friend StatusOr<std::shared_ptr<const LoadedModel>> LoadModelPackage(const std::string& dir);
+  friend StatusOr<std::shared_ptr<const LoadedModel>> LoadModelPackage(const std::string& dir,
+                                                                      const LoadOptions& options);
   LoadedModel() = default;
   StatusOr<Predictions> PredictMatrix(const data::FeatureMatrix& x) const;
 
@@ -124,6 +132,7 @@ class LoadedModel {
 // Loads and warms a package. NotFound if `dir` or its manifest is missing;
 // DataLoss if a file is damaged or inconsistent (feature count, classes);
 // InvalidArgument for an unsupported format_version.
-StatusOr<std::shared_ptr<const LoadedModel>> LoadModelPackage(const std::string& dir);
+StatusOr<std::shared_ptr<const LoadedModel>> LoadModelPackage(const std::string& dir,
+                                                             const LoadOptions& options = {});
 
 }  // namespace mlpipe::ml

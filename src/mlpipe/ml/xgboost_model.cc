@@ -73,9 +73,31 @@ std::vector<std::pair<std::string, double>> ParseEval(const char* s) {
   return out;
 }
 
+// In-place prediction's config and array interface are JSON that XGBoost
+// parses on every call (about 400 instructions per byte): keep them to the
+// keys it requires, without spaces.
 const char* kPredictConfig =
-    R"({"type": 0, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false, )"
-    R"("missing": NaN, "cache_id": 0})";
+    R"({"type":0,"iteration_begin":0,"iteration_end":0,"strict_shape":false,"missing":NaN,"cache_id":0})";
+
+// The calling thread's proxy DMatrix for in-place prediction. Without one,
+// XGBoost builds a proxy and its context on every call: a quarter of a
+// single-row prediction. Null if XGBoost cannot make one (it then builds its
+// own per call).
+DMatrixHandle ThreadProxy() {
+  struct Proxy {
+    DMatrixHandle handle = nullptr;
+    Proxy() {
+      if (XGProxyDMatrixCreate(&handle) != 0) handle = nullptr;
+    }
+    ~Proxy() {
+      if (handle != nullptr) XGDMatrixFree(handle);
+    }
+    Proxy(const Proxy&) = delete;
+    Proxy& operator=(const Proxy&) = delete;
+  };
+  thread_local Proxy proxy;
+  return proxy.handle;
+}
 
 }  // namespace
 
@@ -179,7 +201,7 @@ StatusOr<std::unique_ptr<XgboostModel>> XgboostModel::Train(const data::FeatureM
 }
 
 StatusOr<std::unique_ptr<XgboostModel>> XgboostModel::Load(const std::string& path, Task task, size_t num_classes,
-                                                           size_t num_features) {
+                                                           size_t num_features, int nthread) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return NotFoundError(fmt::format("model file {} does not exist", path));
   BoosterHandle raw = nullptr;
@@ -194,6 +216,7 @@ StatusOr<std::unique_ptr<XgboostModel>> XgboostModel::Load(const std::string& pa
   if (nf != num_features) {
     return DataLossError(fmt::format("model {} has {} features, the package says {}", path, nf, num_features));
   }
+  if (nthread > 0) XGB_CHECK(XGBoosterSetParam(raw, "nthread", std::to_string(nthread).c_str()));
   RETURN_IF_ERROR(model->WarmUp());
   return model;
 }
@@ -211,12 +234,12 @@ Status XgboostModel::WarmUp() {
 Status XgboostModel::PredictDense(const float* data, size_t rows, std::vector<float>* raw) const {
   char iface[160];
   std::snprintf(iface, sizeof(iface),
-                R"({"data": [%zu, true], "shape": [%zu, %zu], "typestr": "<f4", "version": 3})",
+                R"({"data":[%zu,true],"shape":[%zu,%zu],"typestr":"<f4","version":3})",
                 reinterpret_cast<size_t>(data), rows, num_features_);
   const bst_ulong* shape = nullptr;
   bst_ulong dim = 0;
   const float* result = nullptr;
-  XGB_CHECK(XGBoosterPredictFromDense(booster_, iface, kPredictConfig, nullptr, &shape, &dim, &result));
+  XGB_CHECK(XGBoosterPredictFromDense(booster_, iface, kPredictConfig, ThreadProxy(), &shape, &dim, &result));
   size_t n = 1;
   for (bst_ulong i = 0; i < dim; ++i) n *= shape[i];
   const size_t per_row = task_ == Task::kMulticlass ? num_classes_ : 1;
@@ -250,12 +273,12 @@ StatusOr<Predictions> XgboostModel::Predict(const data::FeatureMatrix& x) const 
 Status XgboostModel::PredictRow(const float* row, float* out) const {
   char iface[160];
   std::snprintf(iface, sizeof(iface),
-                R"({"data": [%zu, true], "shape": [1, %zu], "typestr": "<f4", "version": 3})",
+                R"({"data":[%zu,true],"shape":[1,%zu],"typestr":"<f4","version":3})",
                 reinterpret_cast<size_t>(row), num_features_);
   const bst_ulong* shape = nullptr;
   bst_ulong dim = 0;
   const float* result = nullptr;
-  XGB_CHECK(XGBoosterPredictFromDense(booster_, iface, kPredictConfig, nullptr, &shape, &dim, &result));
+  XGB_CHECK(XGBoosterPredictFromDense(booster_, iface, kPredictConfig, ThreadProxy(), &shape, &dim, &result));
   if (task_ == Task::kBinary) {
     out[0] = 1.0f - result[0];
     out[1] = result[0];

@@ -74,9 +74,10 @@ class XgboostModel {
                                                        TrainSummary* summary = nullptr);
 
   // Loads a model saved by Save (".json" or ".ubj"). NotFound if the file is
-  // missing, DataLoss if XGBoost cannot parse it.
+  // missing, DataLoss if XGBoost cannot parse it. `nthread` > 0 caps the
+  // threads of each prediction (0 = XGBoost's default, all cores).
   static StatusOr<std::unique_ptr<XgboostModel>> Load(const std::string& path, Task task, size_t num_classes,
-                                                      size_t num_features);
+                                                      size_t num_features, int nthread = 0);
 
   // Writes the model; the format follows the extension (".json" or ".ubj").
   Status Save(const std::string& path) const;

@@ -1,7 +1,7 @@
 #include "mlpipe/serving/oip_codec.h"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
+#include <simdjson.h>
 
 #include "mlpipe/base/strings.h"
 
@@ -9,7 +9,10 @@ namespace mlpipe::serving {
 
 namespace {
 
-using json = nlohmann::json;
+// Request bodies are parsed with simdjson (the hot path: one parse per
+// request); a reused per-thread parser and padded buffer allocate nothing
+// once warm.
+namespace dom = simdjson::dom;
 
 enum class DType { kBool, kInt, kUint, kFloat, kBytes, kInvalid };
 
@@ -22,11 +25,11 @@ DType ParseDType(std::string_view d) {
   return DType::kInvalid;
 }
 
-void Flatten(const json& j, std::vector<const json*>* out) {
-  if (j.is_array()) {
-    for (const json& e : j) Flatten(e, out);
+void Flatten(dom::element e, std::vector<dom::element>* out) {
+  if (e.is_array()) {
+    for (dom::element c : dom::array(e)) Flatten(c, out);
   } else {
-    out->push_back(&j);
+    out->push_back(e);
   }
 }
 
@@ -38,72 +41,105 @@ Status UnknownInput(const ServedModel& model, std::string_view name) {
                                           hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
 }
 
-StatusOr<json> ParseBody(std::string_view body) {
-  json j = json::parse(body.begin(), body.end(), nullptr, false);
-  if (j.is_discarded()) return InvalidArgumentError("malformed JSON in the request body");
-  if (!j.is_object()) return InvalidArgumentError("the request body must be a JSON object");
-  return j;
+// Parses `body` with the calling thread's parser; the result lives until the
+// thread's next ParseBody.
+StatusOr<dom::object> ParseBody(std::string_view body) {
+  thread_local dom::parser parser;
+  thread_local std::string padded;
+  padded.reserve(body.size() + simdjson::SIMDJSON_PADDING);
+  padded.assign(body);
+  dom::element root;
+  if (parser.parse(padded.data(), padded.size(), false).get(root) != simdjson::SUCCESS) {
+    return InvalidArgumentError("malformed JSON in the request body");
+  }
+  dom::object obj;
+  if (root.get(obj) != simdjson::SUCCESS) return InvalidArgumentError("the request body must be a JSON object");
+  return obj;
 }
 
-std::string IdText(const json& j) {
-  if (j.is_string()) return j.get<std::string>();
-  if (j.is_null()) return "";
-  return j.dump();
+// The member `key` of `obj` into *out; false if there is none.
+bool Member(dom::object obj, std::string_view key, dom::element* out) {
+  return obj.at_key(key).get(*out) == simdjson::SUCCESS;
+}
+
+std::string Dump(dom::element e) { return simdjson::minify(e); }
+
+std::string IdText(dom::element e) {
+  if (e.is_string()) return std::string(std::string_view(e));
+  if (e.is_null()) return "";
+  return Dump(e);
+}
+
+bool IsInteger(dom::element e) { return e.is_int64() || e.is_uint64(); }
+
+// A number element (int64, uint64 or double) as a double.
+double NumberOf(dom::element e) {
+  if (e.is_int64()) return static_cast<double>(int64_t(e));
+  if (e.is_uint64()) return static_cast<double>(uint64_t(e));
+  return double(e);
 }
 
 // Converts one element of input `in` given with datatype `dt`.
-Status Element(const InputSpec& in, DType dt, const json& e, data::FieldValue* out) {
+Status Element(const InputSpec& in, DType dt, dom::element e, data::FieldValue* out) {
   if (e.is_null()) {
     *out = data::FieldValue();
     return OkStatus();
   }
   if (dt == DType::kBytes) {
-    if (!e.is_string()) return InvalidArgumentError(fmt::format("input '{}' is BYTES: elements must be strings", in.name));
-    *out = e.get<std::string>();
+    std::string_view s;
+    if (e.get(s) != simdjson::SUCCESS) {
+      return InvalidArgumentError(fmt::format("input '{}' is BYTES: elements must be strings", in.name));
+    }
+    *out = std::string(s);
     return OkStatus();
   }
   if (dt == DType::kBool) {
-    if (!e.is_boolean()) return InvalidArgumentError(fmt::format("input '{}' is BOOL: elements must be true/false", in.name));
-    *out = e.get<bool>() ? 1.0 : 0.0;
+    bool b = false;
+    if (e.get(b) != simdjson::SUCCESS) {
+      return InvalidArgumentError(fmt::format("input '{}' is BOOL: elements must be true/false", in.name));
+    }
+    *out = b ? 1.0 : 0.0;
     return OkStatus();
   }
-  if (!e.is_number() || ((dt == DType::kInt || dt == DType::kUint) && !e.is_number_integer())) {
-    return InvalidArgumentError(fmt::format("input '{}': element {} does not match its datatype", in.name, e.dump()));
+  if (!e.is_number() || ((dt == DType::kInt || dt == DType::kUint) && !IsInteger(e))) {
+    return InvalidArgumentError(fmt::format("input '{}': element {} does not match its datatype", in.name, Dump(e)));
   }
-  *out = e.get<double>();
+  *out = NumberOf(e);
   return OkStatus();
 }
 
 }  // namespace
 
 StatusOr<ParsedRequest> ParseInferRequest(std::string_view body, const ServedModel& model) {
-  ASSIGN_OR_RETURN(json j, ParseBody(body));
+  ASSIGN_OR_RETURN(dom::object j, ParseBody(body));
   ParsedRequest req;
-  if (auto it = j.find("id"); it != j.end()) req.id = IdText(*it);
-  auto inputs = j.find("inputs");
-  if (inputs == j.end() || !inputs->is_array() || inputs->empty()) {
+  dom::element e;
+  if (Member(j, "id", &e)) req.id = IdText(e);
+  dom::array inputs;
+  if (!Member(j, "inputs", &e) || e.get(inputs) != simdjson::SUCCESS || inputs.size() == 0) {
     return InvalidArgumentError("'inputs' must be a non-empty array (one input per feature column)");
   }
   const auto& specs = model.inputs();
   req.columns.assign(specs.size(), {});
   std::vector<bool> seen(specs.size(), false);
-  std::vector<const json*> flat;
+  thread_local std::vector<dom::element> flat;
   bool first = true;
-  for (const json& input : *inputs) {
-    if (!input.is_object()) return InvalidArgumentError("each input must be an object");
-    auto name_it = input.find("name");
-    if (name_it == input.end() || !name_it->is_string()) return InvalidArgumentError("an input has no 'name'");
-    const std::string& name = name_it->get_ref<const std::string&>();
+  for (dom::element item : inputs) {
+    dom::object input;
+    if (item.get(input) != simdjson::SUCCESS) return InvalidArgumentError("each input must be an object");
+    std::string_view name;
+    if (!Member(input, "name", &e) || e.get(name) != simdjson::SUCCESS) {
+      return InvalidArgumentError("an input has no 'name'");
+    }
     int idx = model.InputIndex(name);
     if (idx < 0) return UnknownInput(model, name);
     if (seen[idx]) return InvalidArgumentError(fmt::format("input '{}' is given twice", name));
     seen[idx] = true;
     const InputSpec& spec = specs[idx];
-    auto dt_it = input.find("datatype");
-    if (dt_it == input.end() || !dt_it->is_string()) {
+    std::string_view dts;
+    if (!Member(input, "datatype", &e) || e.get(dts) != simdjson::SUCCESS) {
       return InvalidArgumentError(fmt::format("input '{}' has no 'datatype'", name));
     }
-    const std::string& dts = dt_it->get_ref<const std::string&>();
     DType dt = ParseDType(dts);
     if (dt == DType::kInvalid) return InvalidArgumentError(fmt::format("input '{}': unknown datatype '{}'", name, dts));
     if ((spec.datatype == "BYTES") != (dt == DType::kBytes)) {
@@ -112,34 +148,36 @@ StatusOr<ParsedRequest> ParseInferRequest(std::string_view body, const ServedMod
                                               spec.datatype == "BYTES" ? "BYTES" : "FP64 (or another numeric type)",
                                               dts));
     }
-    auto shape_it = input.find("shape");
-    if (shape_it == input.end() || !shape_it->is_array() || shape_it->empty()) {
+    dom::element shape_el;
+    dom::array shape;
+    if (!Member(input, "shape", &shape_el) || shape_el.get(shape) != simdjson::SUCCESS || shape.size() == 0) {
       return InvalidArgumentError(fmt::format("input '{}' needs a 'shape' like [rows]", name));
     }
     int64_t product = 1;
-    for (const json& d : *shape_it) {
-      if (!d.is_number_integer() || d.get<int64_t>() < 0) {
+    int64_t rows = -1;
+    for (dom::element d : shape) {
+      int64_t v = 0;
+      if (d.get(v) != simdjson::SUCCESS || v < 0) {
         return InvalidArgumentError(fmt::format("input '{}': shape must hold non-negative integers", name));
       }
-      product *= d.get<int64_t>();
+      if (rows < 0) rows = v;
+      product *= v;
       if (product > static_cast<int64_t>(kMaxRowsPerRequest)) {
         return ResourceExhaustedError(fmt::format("input '{}': more than {} rows", name, kMaxRowsPerRequest));
       }
     }
-    const int64_t rows = (*shape_it)[0].get<int64_t>();
     if (product != rows) {
       return InvalidArgumentError(fmt::format("shape mismatch: input '{}' has shape {}; expected [rows] or [rows, 1]",
-                                              name, shape_it->dump()));
+                                              name, Dump(shape_el)));
     }
-    auto data_it = input.find("data");
-    if (data_it == input.end() || !data_it->is_array()) {
+    if (!Member(input, "data", &e) || !e.is_array()) {
       return InvalidArgumentError(fmt::format("input '{}' has no 'data' array", name));
     }
     flat.clear();
-    Flatten(*data_it, &flat);
+    Flatten(e, &flat);
     if (static_cast<int64_t>(flat.size()) != product) {
       return InvalidArgumentError(fmt::format("shape mismatch: input '{}' has shape {} ({} elements) but {} data elements",
-                                              name, shape_it->dump(), product, flat.size()));
+                                              name, Dump(shape_el), product, flat.size()));
     }
     if (first) {
       req.rows = static_cast<size_t>(rows);
@@ -150,7 +188,7 @@ StatusOr<ParsedRequest> ParseInferRequest(std::string_view body, const ServedMod
     }
     auto& col = req.columns[idx];
     col.resize(flat.size());
-    for (size_t r = 0; r < flat.size(); ++r) RETURN_IF_ERROR(Element(spec, dt, *flat[r], &col[r]));
+    for (size_t r = 0; r < flat.size(); ++r) RETURN_IF_ERROR(Element(spec, dt, flat[r], &col[r]));
   }
   for (size_t i = 0; i < specs.size(); ++i) {
     if (!seen[i]) return InvalidArgumentError(fmt::format("missing input '{}'", specs[i].name));
@@ -160,21 +198,25 @@ StatusOr<ParsedRequest> ParseInferRequest(std::string_view body, const ServedMod
 }
 
 StatusOr<ParsedRequest> ParsePredictRequest(std::string_view body, const ServedModel& model) {
-  ASSIGN_OR_RETURN(json j, ParseBody(body));
-  auto inst = j.find("instances");
-  if (inst == j.end() || !inst->is_array() || inst->empty()) {
+  ASSIGN_OR_RETURN(dom::object j, ParseBody(body));
+  dom::element e;
+  dom::array inst;
+  if (!Member(j, "instances", &e) || e.get(inst) != simdjson::SUCCESS || inst.size() == 0) {
     return InvalidArgumentError("'instances' must be a non-empty array of objects");
   }
-  if (inst->size() > kMaxRowsPerRequest) return ResourceExhaustedError(fmt::format("more than {} instances", kMaxRowsPerRequest));
+  if (inst.size() > kMaxRowsPerRequest) return ResourceExhaustedError(fmt::format("more than {} instances", kMaxRowsPerRequest));
   ParsedRequest req;
-  req.rows = inst->size();
+  req.rows = inst.size();
   const auto& specs = model.inputs();
   req.columns.assign(specs.size(), std::vector<data::FieldValue>(req.rows));
   const std::string& target = model.model().manifest().target;
-  for (size_t r = 0; r < req.rows; ++r) {
-    const json& row = (*inst)[r];
-    if (!row.is_object()) return InvalidArgumentError(fmt::format("instance {} is not an object", r));
-    for (const auto& [key, value] : row.items()) {
+  size_t r = 0;
+  for (dom::element item : inst) {
+    dom::object row;
+    if (item.get(row) != simdjson::SUCCESS) return InvalidArgumentError(fmt::format("instance {} is not an object", r));
+    for (dom::key_value_pair kv : row) {
+      const std::string_view key = kv.key;
+      const dom::element value = kv.value;
       int idx = model.InputIndex(key);
       if (idx < 0) {
         if (key == target) continue;
@@ -187,18 +229,19 @@ StatusOr<ParsedRequest> ParsePredictRequest(std::string_view body, const ServedM
         if (spec.type == data::ColumnType::kNumeric) {
           return InvalidArgumentError(fmt::format("instance {}: '{}' is numeric; got a string", r, key));
         }
-        out = value.get<std::string>();
+        out = std::string(std::string_view(value));
       } else if (value.is_number()) {
         if (spec.type == data::ColumnType::kDate) {
           return InvalidArgumentError(fmt::format("instance {}: '{}' is a date; give \"YYYY-MM-DD\"", r, key));
         }
-        out = value.get<double>();
-      } else if (value.is_boolean()) {
-        out = value.get<bool>() ? 1.0 : 0.0;
+        out = NumberOf(value);
+      } else if (value.is_bool()) {
+        out = bool(value) ? 1.0 : 0.0;
       } else {
         return InvalidArgumentError(fmt::format("instance {}: '{}' must be a number, a string or null", r, key));
       }
     }
+    ++r;
   }
   return req;
 }
@@ -230,14 +273,19 @@ void WriteInferResponse(const std::string& model_name, const ServedModel& model,
                         const std::vector<ml::RowPrediction>& predictions, std::string* out) {
   auto it = std::back_inserter(*out);
   const size_t n = predictions.size();
-  fmt::format_to(it, R"({{"model_name":{},"model_version":{},"id":{},"outputs":[)", JsonQuote(model_name),
-                 JsonQuote(model.version()), JsonQuote(id));
+  *out += R"({"model_name":)";
+  AppendJsonString(model_name, out);
+  *out += R"(,"model_version":)";
+  AppendJsonString(model.version(), out);
+  *out += R"(,"id":)";
+  AppendJsonString(id, out);
+  *out += R"(,"outputs":[)";
   if (model.is_classifier()) {
     const size_t k = model.json_labels().size();
     fmt::format_to(it, R"({{"name":"label","datatype":"BYTES","shape":[{}],"data":[)", n);
     for (size_t r = 0; r < n; ++r) {
       if (r > 0) out->push_back(',');
-      *out += JsonQuote(predictions[r].label);
+      AppendJsonString(predictions[r].label, out);
     }
     fmt::format_to(it, R"(]}},{{"name":"probabilities","datatype":"FP32","shape":[{},{}],"data":[)", n, k);
     bool first = true;

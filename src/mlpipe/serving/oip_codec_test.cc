@@ -1,5 +1,7 @@
 #include "mlpipe/serving/oip_codec.h"
 
+#include <cmath>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -93,6 +95,50 @@ TEST_F(OipCodecTest, EachMalformedRequestIsInvalidArgumentWithAClearMessage) {
             std::string::npos);
   EXPECT_NE(msg(R"({"inputs": [{"name": "x", "datatype": "FP99", "shape": [1], "data": [1]}]})").find("unknown datatype"),
             std::string::npos);
+}
+
+TEST_F(OipCodecTest, ShapesAndIntegerDatatypesTakeIntegersOnly) {
+  const std::string color = R"({"name": "color", "datatype": "BYTES", "shape": [1], "data": ["red"]})";
+  Status s = Error(R"({"inputs": [{"name": "x", "datatype": "FP64", "shape": [1.0], "data": [1]}, )" + color + "]}");
+  EXPECT_NE(s.message().find("non-negative integers"), std::string::npos) << s.ToString();
+  s = Error(R"({"inputs": [{"name": "x", "datatype": "INT64", "shape": [1], "data": [1.5]}, )" + color + "]}");
+  EXPECT_NE(s.message().find("element 1.5 does not match"), std::string::npos) << s.ToString();
+  auto req = ParseInferRequest(
+      R"({"id": 42, "inputs": [{"name": "x", "datatype": "UINT64", "shape": [2], "data": [18446744073709551615, 3]}, )"
+      R"({"name": "color", "datatype": "BYTES", "shape": [2], "data": ["red", "blue"]}]})",
+      model());
+  ASSERT_TRUE(req.ok()) << req.status().ToString();
+  EXPECT_EQ(req->id, "42");  // a non-string id is kept as its JSON text
+  EXPECT_DOUBLE_EQ(std::get<double>(req->columns[0][0]), 18446744073709551615.0);
+  EXPECT_DOUBLE_EQ(std::get<double>(req->columns[0][1]), 3.0);
+}
+
+TEST(JsonTextTest, AppendJsonStringWritesWhatAJsonLibraryReadsBack) {
+  for (std::string s : {std::string("plain"), std::string(""), std::string("quote \" and \\ back"),
+                        std::string("tab\tnew\nline"), std::string("caf\xc3\xa9"), std::string("bad \xff utf8"),
+                        std::string("nul\0in", 6)}) {
+    std::string out = "[";
+    AppendJsonString(s, &out);
+    out += "]";
+    auto j = nlohmann::json::parse(out);
+    if (s == "bad \xff utf8") {
+      EXPECT_EQ(j[0], "bad \xef\xbf\xbd utf8");  // invalid UTF-8 becomes U+FFFD
+    } else {
+      EXPECT_EQ(j[0], s);
+    }
+  }
+  std::string nums;
+  for (double v : {0.1, -2.5e300, 3.0, std::nan(""), 1.0 / 0.0}) {
+    nums += nums.empty() ? "[" : ",";
+    AppendJsonNumber(v, &nums);
+  }
+  nums += "]";
+  auto j = nlohmann::json::parse(nums);
+  EXPECT_EQ(j[0].get<double>(), 0.1);
+  EXPECT_EQ(j[1].get<double>(), -2.5e300);
+  EXPECT_EQ(j[2].get<double>(), 3.0);
+  EXPECT_TRUE(j[3].is_null());
+  EXPECT_TRUE(j[4].is_null());
 }
 
 TEST_F(OipCodecTest, TooManyRowsIsResourceExhausted) {

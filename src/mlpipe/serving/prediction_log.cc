@@ -1,5 +1,6 @@
 #include "mlpipe/serving/prediction_log.h"
 
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -7,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "mlpipe/serving/routing.h"
+#include "mlpipe/serving/served_model.h"
 
 namespace mlpipe::serving {
 
@@ -23,12 +25,6 @@ std::string Rfc3339(int64_t wall_ns) {
   std::tm tm = UtcTm(wall_ns);
   return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                      tm.tm_hour, tm.tm_min, tm.tm_sec, (wall_ns % 1'000'000'000) / 1000);
-}
-
-nlohmann::json FieldJson(const data::FieldValue& v) {
-  if (std::holds_alternative<double>(v)) return std::get<double>(v);
-  if (std::holds_alternative<std::string>(v)) return std::get<std::string>(v);
-  return nullptr;
 }
 
 }  // namespace
@@ -72,6 +68,7 @@ bool PredictionLog::Push(Item item) {
       return false;
     }
     queue_.push_back(std::move(item));
+    if (queue_.size() != options_.wake_batch) return true;
   }
   cv_.notify_one();
   return true;
@@ -80,45 +77,80 @@ bool PredictionLog::Push(Item item) {
 void PredictionLog::Flush() {
   if (!enabled()) return;
   std::unique_lock<std::mutex> lock(mu_);
+  flush_requested_ = true;
+  cv_.notify_one();
   idle_cv_.wait(lock, [&] { return queue_.empty() && !busy_; });
 }
 
 std::string PredictionLog::Serialize(const Item& item) const {
-  nlohmann::json j;
-  if (const auto* p = std::get_if<PredictionRecord>(&item)) {
-    size_t rows = p->predictions.size();
-    nlohmann::json features = nlohmann::json::array();
-    for (size_t r = 0; r < rows; ++r) {
-      nlohmann::json row = nlohmann::json::object();
-      for (size_t c = 0; c < p->input_names.size() && c < p->columns.size(); ++c) {
-        if (r < p->columns[c].size()) row[p->input_names[c]] = FieldJson(p->columns[c][r]);
-      }
-      features.push_back(std::move(row));
-    }
-    nlohmann::json preds = nlohmann::json::array();
-    for (const ml::RowPrediction& rp : p->predictions) {
-      if (p->classifier) {
-        preds.push_back({{"label", rp.label}, {"probabilities", rp.probabilities}});
-      } else {
-        preds.push_back(rp.value);
-      }
-    }
-    j = {{"id", p->id},
-         {"time", Rfc3339(p->time_ns)},
-         {"deployment", options_.deployment},
-         {"variant", p->variant},
-         {"version", p->version},
-         {"shadow", p->shadow},
-         {"latency_ms", p->latency_s * 1000},
-         {"features", std::move(features)},
-         {"predictions", std::move(preds)}};
-  } else {
-    const auto& f = std::get<FeedbackRecord>(item);
-    j = {{"id", f.id},       {"time", Rfc3339(f.time_ns)}, {"deployment", options_.deployment},
-         {"variant", f.variant}, {"version", f.version},   {"label", f.label},
-         {"rows", f.rows},   {"correct", f.correct}};
-  }
+  if (const auto* p = std::get_if<PredictionRecord>(&item)) return SerializePrediction(*p);
+  const auto& f = std::get<FeedbackRecord>(item);
+  nlohmann::json j = {{"id", f.id},       {"time", Rfc3339(f.time_ns)}, {"deployment", options_.deployment},
+                      {"variant", f.variant}, {"version", f.version},   {"label", f.label},
+                      {"rows", f.rows},   {"correct", f.correct}};
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+// Written straight to text, keys in the order a JSON object library would
+// sort them: this runs once per request, and building a JSON tree for it
+// cost more than the prediction itself.
+std::string PredictionLog::SerializePrediction(const PredictionRecord& p) const {
+  std::string out;
+  out.reserve(256 + 32 * p.input_names.size() * p.predictions.size());
+  out += "{\"deployment\":";
+  AppendJsonString(options_.deployment, &out);
+  out += ",\"features\":[";
+  for (size_t r = 0; r < p.predictions.size(); ++r) {
+    out += r == 0 ? "{" : ",{";
+    bool first = true;
+    for (size_t c = 0; c < p.input_names.size() && c < p.columns.size(); ++c) {
+      if (r >= p.columns[c].size()) continue;
+      if (!first) out.push_back(',');
+      first = false;
+      AppendJsonString(p.input_names[c], &out);
+      out.push_back(':');
+      const data::FieldValue& v = p.columns[c][r];
+      if (const double* d = std::get_if<double>(&v)) {
+        AppendJsonNumber(*d, &out);
+      } else if (const std::string* str = std::get_if<std::string>(&v)) {
+        AppendJsonString(*str, &out);
+      } else {
+        out += "null";
+      }
+    }
+    out.push_back('}');
+  }
+  out += "],\"id\":";
+  AppendJsonString(p.id, &out);
+  out += ",\"latency_ms\":";
+  AppendJsonNumber(p.latency_s * 1000, &out);
+  out += ",\"predictions\":[";
+  for (size_t r = 0; r < p.predictions.size(); ++r) {
+    if (r > 0) out.push_back(',');
+    const ml::RowPrediction& rp = p.predictions[r];
+    if (!p.classifier) {
+      AppendJsonNumber(rp.value, &out);
+      continue;
+    }
+    out += "{\"label\":";
+    AppendJsonString(rp.label, &out);
+    out += ",\"probabilities\":[";
+    for (size_t k = 0; k < rp.probabilities.size(); ++k) {
+      if (k > 0) out.push_back(',');
+      AppendJsonNumber(rp.probabilities[k], &out);
+    }
+    out += "]}";
+  }
+  out += "],\"shadow\":";
+  out += p.shadow ? "true" : "false";
+  out += ",\"time\":";
+  AppendJsonString(Rfc3339(p.time_ns), &out);
+  out += ",\"variant\":";
+  AppendJsonString(p.variant, &out);
+  out += ",\"version\":";
+  AppendJsonString(p.version, &out);
+  out += "}\n";
+  return out;
 }
 
 void PredictionLog::Loop() {
@@ -128,8 +160,14 @@ void PredictionLog::Loop() {
   std::FILE* files[2] = {nullptr, nullptr};
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
-    cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
-    if (queue_.empty() && stop_) break;
+    cv_.wait_for(lock, std::chrono::nanoseconds(options_.write_interval_ns),
+                 [&] { return stop_ || flush_requested_ || queue_.size() >= options_.wake_batch; });
+    flush_requested_ = false;
+    if (queue_.empty()) {
+      if (stop_) break;
+      idle_cv_.notify_all();
+      continue;
+    }
     std::deque<Item> batch;
     batch.swap(queue_);
     busy_ = true;

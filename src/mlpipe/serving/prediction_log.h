@@ -66,6 +66,11 @@ struct PredictionLogOptions {
   std::string deployment;       // written into each line
   size_t capacity = 10000;      // queued records before dropping; default 10,000
   double sample = 1.0;          // fraction of requests logged; default 1.0 (all)
+  // The writer wakes this often, or when `wake_batch` records are queued, or
+  // on Flush: not once per request (a thread switch per request cost more
+  // than writing the line). Default 50 ms and 256.
+  int64_t write_interval_ns = 50'000'000;
+  size_t wake_batch = 256;
 };
 
 class PredictionLog {
@@ -94,6 +99,7 @@ class PredictionLog {
   bool Push(Item item);
   void Loop();
   std::string Serialize(const Item& item) const;
+  std::string SerializePrediction(const PredictionRecord& p) const;
 
   const PredictionLogOptions options_;
   std::mutex mu_;
@@ -102,6 +108,7 @@ class PredictionLog {
   std::deque<Item> queue_;
   bool stop_ = false;
   bool busy_ = false;
+  bool flush_requested_ = false;
   std::atomic<uint64_t> written_{0}, dropped_{0}, write_errors_{0};
   std::thread thread_;
 };

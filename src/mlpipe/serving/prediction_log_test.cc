@@ -1,0 +1,112 @@
+#include "mlpipe/serving/prediction_log.h"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "mlpipe/serving/test_fixture.h"
+
+namespace mlpipe::serving {
+namespace {
+
+using namespace std::chrono_literals;
+
+PredictionRecord Record(const std::string& id) {
+  PredictionRecord r;
+  r.id = id;
+  r.time_ns = 1'700'000'000'000'000'000;
+  r.variant = "a";
+  r.version = "3";
+  r.latency_s = 0.00025;
+  r.input_names = {"x", "color", "when"};
+  r.columns = {{1.5}, {std::string("r\"ed")}, {data::FieldValue()}};
+  r.predictions.push_back({"yes", {0.25f, 0.75f}, 0});
+  return r;
+}
+
+// Polls until `pred` holds, up to 10 s (generous: sanitizers on a busy machine).
+template <typename Pred>
+bool Eventually(Pred pred) {
+  for (int i = 0; i < 1000; ++i) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return pred();
+}
+
+class PredictionLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = testing::TestDir(); }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  PredictionLogOptions Options() {
+    PredictionLogOptions o;
+    o.dir = dir_ + "/log";
+    o.deployment = "churn";
+    return o;
+  }
+  std::string dir_;
+};
+
+TEST_F(PredictionLogTest, WritesOneJsonLinePerRecordWithFeaturesAndPrediction) {
+  PredictionLog log(Options());
+  ASSERT_TRUE(log.Enqueue(Record("r1")));
+  log.Flush();
+  EXPECT_EQ(log.written(), 1u);
+  std::ifstream in(DailyLogPath(dir_ + "/log", "predictions", Record("r1").time_ns));
+  std::string line;
+  ASSERT_TRUE(std::getline(in, line));
+  auto j = nlohmann::json::parse(line);
+  EXPECT_EQ(j["id"], "r1");
+  EXPECT_EQ(j["deployment"], "churn");
+  EXPECT_EQ(j["variant"], "a");
+  EXPECT_EQ(j["version"], "3");
+  EXPECT_EQ(j["shadow"], false);
+  EXPECT_DOUBLE_EQ(j["latency_ms"].get<double>(), 0.25);
+  EXPECT_EQ(j["time"], "2023-11-14T22:13:20.000000Z");
+  EXPECT_EQ(j["features"][0]["x"], 1.5);
+  EXPECT_EQ(j["features"][0]["color"], "r\"ed");
+  EXPECT_TRUE(j["features"][0]["when"].is_null());
+  EXPECT_EQ(j["predictions"][0]["label"], "yes");
+  EXPECT_EQ(j["predictions"][0]["probabilities"][1].get<float>(), 0.75f);
+}
+
+TEST_F(PredictionLogTest, TheWriterWakesForABatchNotForEachRecord) {
+  PredictionLogOptions o = Options();
+  o.wake_batch = 3;
+  o.write_interval_ns = 3600'000'000'000;  // never, within the test
+  PredictionLog log(o);
+  log.Enqueue(Record("r1"));
+  log.Enqueue(Record("r2"));
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(log.written(), 0u) << "woke for a record before the batch was full";
+  log.Enqueue(Record("r3"));
+  EXPECT_TRUE(Eventually([&] { return log.written() == 3; })) << log.written();
+}
+
+TEST_F(PredictionLogTest, TheWriterWakesOnItsIntervalWithoutFlush) {
+  PredictionLogOptions o = Options();
+  o.write_interval_ns = 20'000'000;
+  PredictionLog log(o);
+  log.Enqueue(Record("r1"));
+  EXPECT_TRUE(Eventually([&] { return log.written() == 1; }));
+}
+
+TEST_F(PredictionLogTest, DestructionWritesWhatIsQueued) {
+  PredictionLogOptions o = Options();
+  o.write_interval_ns = 3600'000'000'000;
+  {
+    PredictionLog log(o);
+    for (int i = 0; i < 5; ++i) log.Enqueue(Record("r" + std::to_string(i)));
+  }
+  std::ifstream in(DailyLogPath(dir_ + "/log", "predictions", Record("r1").time_ns));
+  int lines = 0;
+  for (std::string line; std::getline(in, line);) ++lines;
+  EXPECT_EQ(lines, 5);
+}
+
+}  // namespace
+}  // namespace mlpipe::serving
