@@ -65,26 +65,55 @@ Status RunRecorder::StartRun(const std::string& spec_path, const nlohmann::json&
   return txn.Commit();
 }
 
+CacheHit RunRecorder::HitOf(metadata::CacheHit candidate) {
+  CacheHit hit;
+  hit.execution_id = candidate.execution.id;
+  hit.run_id = candidate.execution.run_id;
+  for (const auto& e : candidate.outputs) {
+    if (e.kind == metadata::EventKind::kOutput) hit.outputs[e.name] = e.ref;
+  }
+  return hit;
+}
+
 StatusOr<std::vector<CacheHit>> RunRecorder::LookupCache(const std::string& key, int limit) {
+  if (limit == 1) {
+    auto ahead = newest_hits_.find(key);
+    if (ahead != newest_hits_.end()) {
+      if (!ahead->second) return std::vector<CacheHit>{};
+      return std::vector<CacheHit>{*ahead->second};
+    }
+  }
   auto candidates = db_.CacheCandidates(key, limit);
   if (!candidates.ok()) {
     if (candidates.status().code() == StatusCode::kNotFound) return std::vector<CacheHit>{};
     return candidates.status();
   }
   std::vector<CacheHit> hits;
-  for (const auto& c : *candidates) {
-    CacheHit hit;
-    hit.execution_id = c.execution.id;
-    hit.run_id = c.execution.run_id;
-    for (const auto& e : c.outputs) {
-      if (e.kind == metadata::EventKind::kOutput) hit.outputs[e.name] = e.ref;
-    }
-    hits.push_back(std::move(hit));
-  }
+  for (auto& c : *candidates) hits.push_back(HitOf(std::move(c)));
   return hits;
 }
 
+Status RunRecorder::ReadAhead() {
+  read_ahead_ = true;
+  ASSIGN_OR_RETURN(metadata::RecentKeys recent, db_.RecentExecutionKeys(pipeline_, kReadAheadRuns));
+  last_keys_complete_ = recent.complete;
+  std::vector<std::string> keys;
+  for (auto& k : recent.keys) {
+    if (last_keys_.count(k.step) > 0) continue;  // newest first: the first one seen is the last
+    if (!k.cache_key.empty() && newest_hits_.emplace(k.cache_key, std::nullopt).second) keys.push_back(k.cache_key);
+    last_keys_.emplace(std::move(k.step), std::make_pair(k.id, std::move(k.cache_key)));
+  }
+  ASSIGN_OR_RETURN(auto hits, db_.NewestCacheHits(keys));
+  for (auto& [key, hit] : hits) newest_hits_[key] = HitOf(std::move(hit));
+  return OkStatus();
+}
+
 StatusOr<std::optional<std::pair<int64_t, std::string>>> RunRecorder::LastKey(const std::string& step) {
+  if (!read_ahead_) RETURN_IF_ERROR(ReadAhead());
+  if (auto it = last_keys_.find(step); it != last_keys_.end()) {
+    return std::optional<std::pair<int64_t, std::string>>(it->second);
+  }
+  if (last_keys_complete_) return std::optional<std::pair<int64_t, std::string>>();
   auto last = db_.LastExecutionKey(pipeline_, step);
   if (!last.ok()) {
     if (last.status().code() == StatusCode::kNotFound) return std::optional<std::pair<int64_t, std::string>>();
@@ -249,7 +278,10 @@ StatusOr<std::map<std::string, ArtifactVersion>> RunRecorder::FinishExecution(
   std::vector<metadata::Metric> rows;
   for (const auto& m : metrics) rows.push_back({run_id_, execution_id, m.name, m.value, m.step, now});
   RETURN_IF_ERROR(db_.RecordMetrics(rows));
-  if (!key.empty()) RETURN_IF_ERROR(db_.RecordCacheEntry(key, execution_id, now));
+  if (!key.empty()) {
+    RETURN_IF_ERROR(db_.RecordCacheEntry(key, execution_id, now));
+    newest_hits_.erase(key);  // read ahead before this entry existed
+  }
   RETURN_IF_ERROR(txn.Commit());
   uncommitted_finished_.insert(e.step);
   RETURN_IF_ERROR(FlushIfOld());

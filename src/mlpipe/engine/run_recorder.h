@@ -85,9 +85,13 @@ class RunRecorder {
   int64_t run_id() const { return run_id_; }
 
   // Succeeded executions under `key` (any run), newest first, at most `limit`.
+  // With limit 1, a key whose hit was read ahead (see LastKey) costs no query.
   StatusOr<std::vector<CacheHit>> LookupCache(const std::string& key, int limit);
   // The id and cache key of the last finished execution of `step` of this
-  // pipeline (nullopt if it never ran).
+  // pipeline (nullopt if it never ran). The first call reads ahead, in a few
+  // queries, the last keys of every step in the pipeline's recent runs and
+  // the newest cache hit of each of those keys: a rerun where little changed
+  // asks the database nothing per step.
   StatusOr<std::optional<std::pair<int64_t, std::string>>> LastKey(const std::string& step);
   // The key record of an execution (null if it has none), for explanations.
   StatusOr<nlohmann::json> KeyRecordOf(int64_t execution_id);
@@ -134,6 +138,8 @@ class RunRecorder {
   Status RecordInputs(int64_t execution_id, const std::map<std::string, ArtifactVersion>& inputs);
   StatusOr<ArtifactVersion> PutAndVersion(const std::string& name, const std::string& ref, const std::string& type,
                                           uint64_t size, bool is_dir, std::optional<int64_t> execution_id);
+  Status ReadAhead();
+  static CacheHit HitOf(metadata::CacheHit candidate);
 
   metadata::MetadataStore& db_;
   std::string pipeline_;
@@ -142,6 +148,14 @@ class RunRecorder {
   int64_t batch_started_ns_ = 0;
   std::set<std::string> uncommitted_finished_;  // steps that succeeded in the open batch
   std::map<std::string, int64_t> executions_;  // step -> execution id in this run
+  // Read ahead by the first LastKey (kReadAheadRuns recent runs).
+  static constexpr int kReadAheadRuns = 3;
+  bool read_ahead_ = false;
+  bool last_keys_complete_ = false;  // a step missing from last_keys_ never ran
+  std::map<std::string, std::pair<int64_t, std::string>> last_keys_;  // step -> (execution id, key)
+  // key -> its newest hit, or nullopt if it has none. A key this run records
+  // a cache entry for is dropped (FinishExecution), so later lookups see it.
+  std::map<std::string, std::optional<CacheHit>> newest_hits_;
 };
 
 }  // namespace mlpipe::engine

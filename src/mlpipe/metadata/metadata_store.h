@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -65,6 +66,10 @@ class MetadataStore {
   // (the key_record is read only when the key differs). NotFound likewise.
   virtual StatusOr<std::pair<int64_t, std::string>> LastExecutionKey(std::string_view pipeline,
                                                                      std::string_view step) = 0;
+  // The finished executions (succeeded, failed or cached) of the `runs` most
+  // recent runs of `pipeline`, newest first: a run reads every step's last
+  // key in one query instead of one LastExecutionKey per step.
+  virtual StatusOr<RecentKeys> RecentExecutionKeys(std::string_view pipeline, int runs) = 0;
 
   // ---- Artifacts and versions.
   // Records an artifact; a second put of the same ref keeps the first record.
@@ -110,6 +115,9 @@ class MetadataStore {
   virtual StatusOr<CacheHit> LookupCache(std::string_view key) = 0;
   // The same, up to `limit` hits, newest first.
   virtual StatusOr<std::vector<CacheHit>> CacheCandidates(std::string_view key, int limit) = 0;
+  // CacheCandidates(key, 1) for many keys in a few queries: key -> its
+  // newest hit; a key without one is absent.
+  virtual StatusOr<std::map<std::string, CacheHit>> NewestCacheHits(const std::vector<std::string>& keys) = 0;
 
   // ---- Garbage collection.
   // Every artifact ref still named by an event (of a remaining run, which

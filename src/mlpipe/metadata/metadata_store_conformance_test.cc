@@ -292,6 +292,77 @@ TEST_P(MetadataStoreConformanceTest, LookupCacheFindsNewestSucceededExecution) {
   EXPECT_EQ(store_->LookupCache("K")->execution.id, old_exec);
 }
 
+TEST_P(MetadataStoreConformanceTest, RecentExecutionKeysReadsTheNewestRunsOfOnePipeline) {
+  int64_t r1 = NewRun("p");
+  int64_t old_train = NewExecution(r1, "train", ExecutionStatus::kSucceeded, "T1");
+  int64_t prep = NewExecution(r1, "prep", ExecutionStatus::kSucceeded, "P1");
+  int64_t r2 = NewRun("p");
+  int64_t train = NewExecution(r2, "train", ExecutionStatus::kCached, "T2");
+  NewExecution(r2, "eval", ExecutionStatus::kRunning, "E2");  // not finished: left out
+  NewRun("other");
+  NewExecution(r2 + 1, "train", ExecutionStatus::kSucceeded, "X");
+  auto all = store_->RecentExecutionKeys("p", 5);
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  EXPECT_TRUE(all->complete);
+  ASSERT_EQ(all->keys.size(), 3u);
+  EXPECT_EQ(all->keys[0].id, train);  // newest first
+  EXPECT_EQ(all->keys[0].step, "train");
+  EXPECT_EQ(all->keys[0].cache_key, "T2");
+  EXPECT_EQ(all->keys[1].id, prep);
+  EXPECT_EQ(all->keys[2].id, old_train);
+  auto newest = store_->RecentExecutionKeys("p", 1);
+  ASSERT_TRUE(newest.ok());
+  EXPECT_FALSE(newest->complete);  // run r1 was not read
+  ASSERT_EQ(newest->keys.size(), 1u);
+  EXPECT_EQ(newest->keys[0].id, train);
+  auto none = store_->RecentExecutionKeys("nope", 3);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->complete);
+  EXPECT_TRUE(none->keys.empty());
+  EXPECT_FALSE(store_->RecentExecutionKeys("p", 0).ok());
+}
+
+TEST_P(MetadataStoreConformanceTest, NewestCacheHitsAnswersManyKeysLikeLookupCache) {
+  PutArtifact(Ref('a'));
+  PutArtifact(Ref('b'));
+  PutArtifact(Ref('c'));
+  int64_t r1 = NewRun();
+  int64_t k_old = NewExecution(r1, "a", ExecutionStatus::kSucceeded, "K");
+  AddEvent(k_old, Ref('a'), EventKind::kOutput, "out");
+  ASSERT_TRUE(store_->RecordCacheEntry("K", k_old, 1).ok());
+  int64_t l = NewExecution(r1, "b", ExecutionStatus::kSucceeded, "L");
+  AddEvent(l, Ref('a'), EventKind::kInput, "in");
+  AddEvent(l, Ref('c'), EventKind::kOutput, "out");
+  ASSERT_TRUE(store_->RecordCacheEntry("L", l, 1).ok());
+  int64_t r2 = NewRun();
+  int64_t k_new = NewExecution(r2, "a", ExecutionStatus::kSucceeded, "K");
+  AddEvent(k_new, Ref('b'), EventKind::kOutput, "out");
+  ASSERT_TRUE(store_->RecordCacheEntry("K", k_new, 2).ok());
+  // Many keys (more than one chunk), most without a hit.
+  std::vector<std::string> keys = {"K", "L", "none"};
+  for (int i = 0; i < 600; ++i) keys.push_back("missing-" + std::to_string(i));
+  auto hits = store_->NewestCacheHits(keys);
+  ASSERT_TRUE(hits.ok()) << hits.status().ToString();
+  ASSERT_EQ(hits->size(), 2u);
+  for (const std::string key : {"K", "L"}) {
+    auto one = store_->LookupCache(key);
+    ASSERT_TRUE(one.ok());
+    const CacheHit& many = hits->at(key);
+    EXPECT_EQ(many.execution.id, one->execution.id) << key;
+    ASSERT_EQ(many.outputs.size(), one->outputs.size()) << key;
+    for (size_t i = 0; i < many.outputs.size(); ++i) {
+      EXPECT_EQ(many.outputs[i].ref, one->outputs[i].ref);
+      EXPECT_EQ(many.outputs[i].name, one->outputs[i].name);
+      EXPECT_EQ(many.outputs[i].kind, EventKind::kOutput);
+    }
+  }
+  EXPECT_EQ(hits->at("K").execution.id, k_new);
+  EXPECT_EQ(hits->at("L").outputs.size(), 1u);  // the output only, not the input
+  auto empty = store_->NewestCacheHits({});
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->empty());
+}
+
 TEST_P(MetadataStoreConformanceTest, StepsWithoutOutputsAreCacheable) {
   int64_t run = NewRun();
   int64_t exec = NewExecution(run, "done", ExecutionStatus::kSucceeded, "K0");

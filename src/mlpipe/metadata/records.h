@@ -124,6 +124,20 @@ struct CacheHit {
   std::vector<Event> outputs;
 };
 
+// One finished execution's id, step and cache key (RecentExecutionKeys).
+struct ExecutionKey {
+  int64_t id = 0;
+  std::string step;
+  std::string cache_key;
+};
+
+struct RecentKeys {
+  std::vector<ExecutionKey> keys;  // newest first
+  // True if the pipeline has no older runs than those read: a step absent
+  // from `keys` never finished in any run.
+  bool complete = false;
+};
+
 // An artifact looked up by "sha256:...", "NAME:vN" or "NAME" (latest).
 struct ResolvedArtifact {
   Artifact artifact;

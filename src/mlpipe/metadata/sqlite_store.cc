@@ -1,6 +1,9 @@
 // SqliteStore: opening, transactions, runs and executions.
 #include "mlpipe/metadata/sqlite_store.h"
 
+#include <algorithm>
+#include <map>
+
 #include <fmt/format.h>
 #include <sqlite3.h>
 
@@ -14,6 +17,14 @@ constexpr const char* kRunColumns =
 constexpr const char* kExecutionColumns =
     "e.id, e.run_id, e.step, e.status, e.attempt, e.exit_code, e.started_ns, e.ended_ns, e.wall_ns, e.cpu_ns, "
     "e.peak_rss_bytes, e.cache_key, e.key_record, e.reason, e.stdout_log, e.stderr_log, e.reused_from";
+constexpr int kExecutionColumnCount = 17;
+
+// "?,?,?" for n parameters.
+std::string Marks(size_t n) {
+  std::string s;
+  for (size_t i = 0; i < n; ++i) s += i == 0 ? "?" : ",?";
+  return s;
+}
 
 StatusOr<Run> ReadRun(Statement& st) {
   Run r;
@@ -250,6 +261,81 @@ StatusOr<std::pair<int64_t, std::string>> SqliteStore::LastExecutionKey(std::str
   ASSIGN_OR_RETURN(bool row, st->Step());
   if (!row) return NotFoundError(fmt::format("no finished execution of {}.{}", pipeline, step));
   return std::make_pair(st->Int(0), st->Text(1));
+}
+
+StatusOr<RecentKeys> SqliteStore::RecentExecutionKeys(std::string_view pipeline, int runs) {
+  if (runs < 1) return InvalidArgumentError("runs must be >= 1");
+  RecentKeys out;
+  std::vector<int64_t> run_ids;
+  {
+    ASSIGN_OR_RETURN(Statement * st, db_->Prepare("SELECT id FROM runs WHERE pipeline=? ORDER BY id DESC LIMIT ?"));
+    st->Bind(1, pipeline).Bind(2, static_cast<int64_t>(runs) + 1);
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, st->Step());
+      if (!row) break;
+      run_ids.push_back(st->Int(0));
+    }
+  }
+  out.complete = run_ids.size() <= static_cast<size_t>(runs);
+  if (run_ids.empty()) return out;
+  // The oldest run read is the bound (runs_by_pipeline, then executions_by_run).
+  const int64_t oldest = run_ids[std::min(run_ids.size(), static_cast<size_t>(runs)) - 1];
+  ASSIGN_OR_RETURN(Statement * st,
+                   db_->Prepare("SELECT e.id, e.step, e.cache_key FROM executions e WHERE e.run_id IN "
+                                "(SELECT id FROM runs WHERE pipeline=? AND id>=?) "
+                                "AND e.status IN ('succeeded','failed','cached') ORDER BY e.id DESC"));
+  st->Bind(1, pipeline).Bind(2, oldest);
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    out.keys.push_back(ExecutionKey{st->Int(0), st->Text(1), st->Text(2)});
+  }
+  return out;
+}
+
+StatusOr<std::map<std::string, CacheHit>> SqliteStore::NewestCacheHits(const std::vector<std::string>& keys) {
+  // Chunks of kChunk keys: one query for the executions, one for their outputs.
+  constexpr size_t kChunk = 256;
+  std::map<std::string, CacheHit> out;
+  for (size_t begin = 0; begin < keys.size(); begin += kChunk) {
+    const size_t n = std::min(kChunk, keys.size() - begin);
+    std::map<int64_t, CacheHit*> by_execution;
+    {
+      ASSIGN_OR_RETURN(Statement * st,
+                       db_->Prepare(fmt::format("SELECT {}, c.cache_key FROM cache_entries c JOIN executions e ON "
+                                                "e.id = c.execution_id WHERE c.cache_key IN ({}) AND "
+                                                "e.status = 'succeeded' ORDER BY c.id DESC",
+                                                kExecutionColumns, Marks(n))));
+      for (size_t i = 0; i < n; ++i) st->Bind(static_cast<int>(i) + 1, keys[begin + i]);
+      while (true) {
+        ASSIGN_OR_RETURN(bool row, st->Step());
+        if (!row) break;
+        std::string key = st->Text(kExecutionColumnCount);
+        if (out.count(key) > 0) continue;  // an older entry of a key already seen
+        ASSIGN_OR_RETURN(Execution e, ReadExecution(*st));
+        CacheHit& hit = out[key];
+        hit.execution = std::move(e);
+        by_execution[hit.execution.id] = &hit;
+      }
+      st->Reset();
+    }
+    if (by_execution.empty()) continue;
+    ASSIGN_OR_RETURN(Statement * st,
+                     db_->Prepare(fmt::format("SELECT id, execution_id, ref, kind, name, version_ref FROM events "
+                                              "WHERE execution_id IN ({}) AND kind='output' ORDER BY id",
+                                              Marks(by_execution.size()))));
+    int i = 0;
+    for (const auto& [id, _] : by_execution) st->Bind(++i, id);
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, st->Step());
+      if (!row) break;
+      ASSIGN_OR_RETURN(EventKind kind, ParseEventKind(st->Text(3)));
+      by_execution[st->Int(1)]->outputs.push_back(
+          Event{st->Int(0), st->Int(1), st->Text(2), kind, st->Text(4), st->Text(5)});
+    }
+    st->Reset();
+  }
+  return out;
 }
 
 }  // namespace mlpipe::metadata

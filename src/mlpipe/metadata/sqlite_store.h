@@ -46,6 +46,7 @@ class SqliteStore : public MetadataStore {
   StatusOr<Execution> LastExecution(std::string_view pipeline, std::string_view step) override;
   StatusOr<std::pair<int64_t, std::string>> LastExecutionKey(std::string_view pipeline,
                                                              std::string_view step) override;
+  StatusOr<RecentKeys> RecentExecutionKeys(std::string_view pipeline, int runs) override;
 
   Status PutArtifact(const Artifact& artifact) override;
   StatusOr<Artifact> GetArtifact(std::string_view ref) override;
@@ -68,6 +69,7 @@ class SqliteStore : public MetadataStore {
   Status RecordCacheEntry(std::string_view key, int64_t execution_id, int64_t created_ns) override;
   StatusOr<CacheHit> LookupCache(std::string_view key) override;
   StatusOr<std::vector<CacheHit>> CacheCandidates(std::string_view key, int limit) override;
+  StatusOr<std::map<std::string, CacheHit>> NewestCacheHits(const std::vector<std::string>& keys) override;
 
   StatusOr<std::vector<std::string>> ReferencedRefs() override;
 

@@ -1,0 +1,113 @@
+#include "mlpipe/engine/run_recorder.h"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "mlpipe/metadata/sqlite_store.h"
+
+namespace mlpipe::engine {
+namespace {
+
+std::string Ref(char c) { return "sha256:" + std::string(64, c); }
+
+// RunRecorder over a real SQLite file.
+class RunRecorderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl =
+        (std::getenv("TMPDIR") ? std::string(std::getenv("TMPDIR")) : "/tmp") + "/mlpipe-recorder-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+    auto db = metadata::SqliteStore::Open(dir_ + "/metadata.db");
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(db).value();
+  }
+  void TearDown() override {
+    db_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  // One successful execution of `step` under `key` writing `ref` as "out".
+  int64_t Succeed(RunRecorder& rec, const std::string& step, const std::string& key, const std::string& ref) {
+    ExecutionStart start;
+    start.step = step;
+    start.key = key;
+    start.key_record = {{"step", step}};
+    auto id = rec.StartExecution(start);
+    EXPECT_TRUE(id.ok()) << id.status().ToString();
+    ExecutionEnd end;
+    end.status = "succeeded";
+    end.exit_code = 0;
+    auto versions = rec.FinishExecution(*id, key, end, {OutputIngested{"out", "dataset", ref, 1, false}}, {});
+    EXPECT_TRUE(versions.ok()) << versions.status().ToString();
+    return *id;
+  }
+
+  std::string dir_;
+  std::unique_ptr<metadata::SqliteStore> db_;
+};
+
+TEST_F(RunRecorderTest, ReadAheadAnswersLikeTheDatabaseAndSeesEntriesOfItsOwnRun) {
+  int64_t a1 = 0;
+  {
+    RunRecorder run1(*db_, "p");
+    ASSERT_TRUE(run1.StartRun("p.yaml", nlohmann::json::object(), nlohmann::json::object()).ok());
+    a1 = Succeed(run1, "a", "K", Ref('a'));
+    ASSERT_TRUE(run1.FinishRun("succeeded", "").ok());
+  }
+  RunRecorder run2(*db_, "p");
+  ASSERT_TRUE(run2.StartRun("p.yaml", nlohmann::json::object(), nlohmann::json::object()).ok());
+  auto last = run2.LastKey("a");
+  ASSERT_TRUE(last.ok()) << last.status().ToString();
+  ASSERT_TRUE(last->has_value());
+  EXPECT_EQ((*last)->first, a1);
+  EXPECT_EQ((*last)->second, "K");
+  auto never = run2.LastKey("b");
+  ASSERT_TRUE(never.ok());
+  EXPECT_FALSE(never->has_value());
+  auto hits = run2.LookupCache("K", 1);  // read ahead with the last keys
+  ASSERT_TRUE(hits.ok());
+  ASSERT_EQ(hits->size(), 1u);
+  EXPECT_EQ((*hits)[0].execution_id, a1);
+  EXPECT_EQ((*hits)[0].outputs.at("out"), Ref('a'));
+  EXPECT_TRUE(run2.LookupCache("other", 1)->empty());
+  // A step of this run records a new entry under K: later lookups see it, not
+  // the entry read ahead (the key does not name the step).
+  int64_t b2 = Succeed(run2, "b", "K", Ref('b'));
+  hits = run2.LookupCache("K", 1);
+  ASSERT_TRUE(hits.ok());
+  ASSERT_EQ(hits->size(), 1u);
+  EXPECT_EQ((*hits)[0].execution_id, b2);
+  EXPECT_EQ((*hits)[0].outputs.at("out"), Ref('b'));
+  auto both = run2.LookupCache("K", 8);
+  ASSERT_TRUE(both.ok());
+  EXPECT_EQ(both->size(), 2u);
+}
+
+TEST_F(RunRecorderTest, AStepMissingFromTheRecentRunsIsLookedUpFurtherBack) {
+  int64_t old = 0;
+  {
+    RunRecorder run(*db_, "p");
+    ASSERT_TRUE(run.StartRun("p.yaml", nlohmann::json::object(), nlohmann::json::object()).ok());
+    old = Succeed(run, "rare", "R", Ref('r'));
+    ASSERT_TRUE(run.FinishRun("succeeded", "").ok());
+  }
+  for (int i = 0; i < 4; ++i) {  // more runs than the read-ahead covers, without "rare"
+    RunRecorder run(*db_, "p");
+    ASSERT_TRUE(run.StartRun("p.yaml", nlohmann::json::object(), nlohmann::json::object()).ok());
+    Succeed(run, "often", "O", Ref('o'));
+    ASSERT_TRUE(run.FinishRun("succeeded", "").ok());
+  }
+  RunRecorder run(*db_, "p");
+  ASSERT_TRUE(run.StartRun("p.yaml", nlohmann::json::object(), nlohmann::json::object()).ok());
+  auto last = run.LastKey("rare");
+  ASSERT_TRUE(last.ok());
+  ASSERT_TRUE(last->has_value());
+  EXPECT_EQ((*last)->first, old);
+  EXPECT_FALSE(run.LastKey("never")->has_value());
+}
+
+}  // namespace
+}  // namespace mlpipe::engine
