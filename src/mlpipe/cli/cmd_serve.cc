@@ -34,6 +34,7 @@ struct ServeFlags {
   std::string max_body = "1MiB";
   double log_sample = 1.0;
   std::string log_dir;
+  int64_t feedback_window = 100000;
   std::string grace = "10s";
   std::string timeout = "5s";
 };
@@ -94,6 +95,7 @@ Status Serve(const ServeFlags& f) {
   o.poll_interval_ns = poll_ns;
   o.log_dir = log_dir;
   o.log_sample = f.log_sample;
+  o.feedback_window = static_cast<size_t>(f.feedback_window);
   ASSIGN_OR_RETURN(std::unique_ptr<serving::ModelServer> server, serving::ModelServer::Create(std::move(o)));
   bool any = false;
   for (const auto& st : server->manager().Statuses()) any = any || st.state == serving::ServableState::kAvailable;
@@ -136,6 +138,9 @@ void AddServeCommand(CLI::App& app, Action* action) {
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--log-dir", flags.log_dir,
                   "Prediction log folder (default .mlpipe/serving/DEPLOYMENT in the workspace)");
+  cmd->add_option("--feedback-window", flags.feedback_window,
+                  "Recent requests whose predictions are kept in memory for /v2/feedback (default 100000)")
+      ->check(CLI::Range(int64_t{1}, int64_t{100'000'000}));
   cmd->add_option("--grace", flags.grace, "On SIGTERM, wait this long for in-flight requests (default 10s)");
   cmd->add_option("--timeout", flags.timeout, "Read and write timeout per request (default 5s)");
   cmd->callback([action] { *action = [] { return Serve(flags); }; });

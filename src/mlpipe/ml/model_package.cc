@@ -200,9 +200,9 @@ std::vector<std::string> LoadedModel::Labels(const Predictions& p) const {
 
 StatusOr<RowPrediction> LoadedModel::PredictRow(const std::vector<std::pair<std::string, data::FieldValue>>& row,
                                                 data::ApplyReport* report) const {
-  std::vector<float> features;
-  RETURN_IF_ERROR(transform_->ApplyRowInto(row, &features, report));
-  const size_t outputs = xgboost_ ? xgboost_->num_outputs() : linear_->num_outputs();
+  thread_local std::vector<float> features;
+  RETURN_IF_ERROR(RowFeatures(row, &features, report));
+  const size_t outputs = num_outputs();
   float buf[64];
   std::vector<float> big;
   float* out = buf;
@@ -210,16 +210,37 @@ StatusOr<RowPrediction> LoadedModel::PredictRow(const std::vector<std::pair<std:
     big.resize(outputs);
     out = big.data();
   }
+  RETURN_IF_ERROR(PredictFeatures(features.data(), 1, out));
+  return PredictionOf(out);
+}
+
+Status LoadedModel::RowFeatures(const std::vector<std::pair<std::string, data::FieldValue>>& row,
+                                std::vector<float>* features, data::ApplyReport* report) const {
+  return transform_->ApplyRowInto(row, features, report);
+}
+
+size_t LoadedModel::num_features() const { return transform_->num_features(); }
+
+size_t LoadedModel::num_outputs() const { return xgboost_ ? xgboost_->num_outputs() : linear_->num_outputs(); }
+
+Status LoadedModel::PredictFeatures(const float* features, size_t rows, float* out) const {
+  const size_t nf = num_features();
+  const size_t no = num_outputs();
   if (xgboost_) {
-    RETURN_IF_ERROR(xgboost_->PredictRow(features.data(), out));
-  } else {
-    linear_->PredictRow(features.data(), out);
+    if (rows == 1) return xgboost_->PredictRow(features, out);
+    return xgboost_->PredictRows(features, rows, out);
   }
+  for (size_t r = 0; r < rows; ++r) linear_->PredictRow(features + r * nf, out + r * no);
+  return OkStatus();
+}
+
+RowPrediction LoadedModel::PredictionOf(const float* out) const {
   RowPrediction p;
   if (manifest_.task == Task::kRegression) {
     p.value = out[0];
     return p;
   }
+  const size_t outputs = num_outputs();
   p.probabilities.assign(out, out + outputs);
   size_t best = 0;
   for (size_t c = 1; c < outputs; ++c) {

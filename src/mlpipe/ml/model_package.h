@@ -115,6 +115,19 @@ class LoadedModel {
   StatusOr<RowPrediction> PredictRow(const std::vector<std::pair<std::string, data::FieldValue>>& row,
                                      data::ApplyReport* report = nullptr) const;
 
+  // PredictRow in three parts, so that a caller can predict the rows of many
+  // requests in one model call (the server's batcher):
+  // the features of one row, written to *features (num_features() floats);
+  Status RowFeatures(const std::vector<std::pair<std::string, data::FieldValue>>& row, std::vector<float>* features,
+                     data::ApplyReport* report = nullptr) const;
+  // the outputs of `rows` rows of features, num_outputs() floats per row
+  // (class probabilities, or the value);
+  Status PredictFeatures(const float* features, size_t rows, float* out) const;
+  // and the prediction of one row's outputs.
+  RowPrediction PredictionOf(const float* outputs) const;
+  size_t num_features() const;
+  size_t num_outputs() const;
+
  private:
   friend StatusOr<std::shared_ptr<const LoadedModel>> LoadModelPackage(const std::string& dir,
                                                                       const LoadOptions& options);

@@ -2,6 +2,7 @@
 
 #include <xgboost/c_api.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -268,6 +269,21 @@ StatusOr<Predictions> XgboostModel::Predict(const data::FeatureMatrix& x) const 
     p.values = std::move(raw);
   }
   return p;
+}
+
+Status XgboostModel::PredictRows(const float* rows, size_t n, float* out) const {
+  if (n == 0) return OkStatus();
+  thread_local std::vector<float> raw;
+  RETURN_IF_ERROR(PredictDense(rows, n, &raw));
+  if (task_ == Task::kBinary) {
+    for (size_t r = 0; r < n; ++r) {
+      out[2 * r] = 1.0f - raw[r];
+      out[2 * r + 1] = raw[r];
+    }
+  } else {
+    std::copy(raw.begin(), raw.end(), out);
+  }
+  return OkStatus();
 }
 
 Status XgboostModel::PredictRow(const float* row, float* out) const {

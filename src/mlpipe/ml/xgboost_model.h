@@ -89,6 +89,9 @@ class XgboostModel {
   // (NaN = missing); writes num_outputs() floats to `out` (class
   // probabilities, or the value). No allocation beyond XGBoost's own.
   Status PredictRow(const float* row, float* out) const;
+  // PredictRow for `n` rows at once (n * num_features() floats in, n *
+  // num_outputs() out) in one XGBoost call.
+  Status PredictRows(const float* rows, size_t n, float* out) const;
 
   Task task() const { return task_; }
   size_t num_features() const { return num_features_; }

@@ -248,6 +248,7 @@ StatusOr<ParsedRequest> ParsePredictRequest(std::string_view body, const ServedM
 
 StatusOr<std::vector<ml::RowPrediction>> PredictRows(const ServedModel& model, const ParsedRequest& request) {
   thread_local std::vector<std::pair<std::string, data::FieldValue>> row;
+  thread_local std::vector<float> one, features, outputs;
   const auto& specs = model.inputs();
   bool same = row.size() == specs.size();
   for (size_t c = 0; same && c < specs.size(); ++c) same = row[c].first == specs[c].name;
@@ -255,17 +256,23 @@ StatusOr<std::vector<ml::RowPrediction>> PredictRows(const ServedModel& model, c
     row.clear();
     for (const InputSpec& in : specs) row.emplace_back(in.name, data::FieldValue());
   }
-  std::vector<ml::RowPrediction> out;
-  out.reserve(request.rows);
+  const ml::LoadedModel& m = model.model();
+  const size_t nf = m.num_features();
+  const size_t no = m.num_outputs();
+  features.resize(request.rows * nf);
   for (size_t r = 0; r < request.rows; ++r) {
     for (size_t c = 0; c < specs.size(); ++c) row[c].second = request.columns[c][r];
-    auto p = model.model().PredictRow(row);
-    if (!p.ok()) {
-      return InvalidArgumentError(request.rows == 1 ? p.status().message()
-                                                    : fmt::format("row {}: {}", r, p.status().message()));
+    Status s = m.RowFeatures(row, &one);
+    if (!s.ok()) {
+      return InvalidArgumentError(request.rows == 1 ? s.message() : fmt::format("row {}: {}", r, s.message()));
     }
-    out.push_back(std::move(p).value());
+    std::copy(one.begin(), one.end(), features.begin() + static_cast<std::ptrdiff_t>(r * nf));
   }
+  outputs.resize(request.rows * no);
+  RETURN_IF_ERROR(model.batcher().Predict(features.data(), request.rows, outputs.data()));
+  std::vector<ml::RowPrediction> out;
+  out.reserve(request.rows);
+  for (size_t r = 0; r < request.rows; ++r) out.push_back(m.PredictionOf(outputs.data() + r * no));
   return out;
 }
 

@@ -56,6 +56,10 @@ std::shared_ptr<const ServedModel> ServedModel::Make(std::string version, std::s
                                                      std::shared_ptr<const ml::LoadedModel> model) {
   std::shared_ptr<ServedModel> s(new ServedModel());
   s->model_ = std::move(model);
+  const ml::LoadedModel* m = s->model_.get();
+  s->batcher_ = std::make_unique<PredictBatcher>(
+      m->num_features(), m->num_outputs(),
+      [m](const float* features, size_t rows, float* out) { return m->PredictFeatures(features, rows, out); });
   s->version_ = std::move(version);
   s->source_ = std::move(source);
   for (const data::InputColumn& in : s->model_->transform().inputs()) {

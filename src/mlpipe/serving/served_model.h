@@ -3,7 +3,8 @@
 // of its inputs and outputs, computed once at load time so the request path
 // does no per-request schema work.
 //
-// Immutable after Make; safe to share across request threads. Requests hold a
+// Immutable after Make (but for its batcher, which is thread-safe); safe to
+// share across request threads. Requests hold a
 // shared_ptr<const ServedModel> for their whole duration, so a hot swap never
 // frees a model under a running request: the old version dies when its last
 // request lets go.
@@ -18,6 +19,7 @@
 
 #include "mlpipe/data/table.h"
 #include "mlpipe/ml/model_package.h"
+#include "mlpipe/serving/predict_batcher.h"
 
 namespace mlpipe::serving {
 
@@ -52,6 +54,10 @@ class ServedModel {
   // the training target's statistics when the package has them).
   const std::vector<double>& value_buckets() const { return value_buckets_; }
 
+  // Predicts rows of features (model().RowFeatures), joining concurrent
+  // requests' rows into one model call.
+  PredictBatcher& batcher() const { return *batcher_; }
+
   // The OIP model metadata object for `name`.
   nlohmann::json MetadataJson(const std::string& name) const;
 
@@ -64,6 +70,7 @@ class ServedModel {
   std::vector<InputSpec> inputs_;
   std::vector<std::string> json_labels_;
   std::vector<double> value_buckets_;
+  std::unique_ptr<PredictBatcher> batcher_;
 };
 
 // JSON string literal for `s` (with quotes), invalid UTF-8 replaced.

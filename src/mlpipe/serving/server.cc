@@ -11,7 +11,8 @@
 
 namespace mlpipe::serving {
 
-ModelServer::ModelServer(ServerOptions options) : options_(std::move(options)) {}
+ModelServer::ModelServer(ServerOptions options)
+    : options_(std::move(options)), feedback_(options_.feedback_window) {}
 
 StatusOr<std::unique_ptr<ModelServer>> ModelServer::Create(ServerOptions options) {
   if (options.source == nullptr) return InvalidArgumentError("server: no model source");
@@ -20,6 +21,7 @@ StatusOr<std::unique_ptr<ModelServer>> ModelServer::Create(ServerOptions options
   if (options.max_body_bytes < 64) return InvalidArgumentError("--max-body must be at least 64 bytes");
   if (!(options.log_sample >= 0 && options.log_sample <= 1)) return InvalidArgumentError("--log-sample must be in [0, 1]");
   if (options.poll_interval_ns <= 0) return InvalidArgumentError("--poll must be positive");
+  if (options.feedback_window < 1) return InvalidArgumentError("--feedback-window must be at least 1");
   if (options.clock == nullptr) options.clock = &RealClock();
   std::unique_ptr<ModelServer> s(new ModelServer(std::move(options)));
   ServerOptions& o = s->options_;
@@ -211,6 +213,22 @@ void ModelServer::RenderExtraMetrics(std::string* out) const {
                    PromEscape(st.model_name), PromEscape(st.key), PromEscape(st.live_version),
                    ServableStateName(st.state), st.live_version.empty() ? 0 : 1);
   }
+  // Rows / calls is the mean batch the PredictBatcher formed from concurrent requests.
+  *out += "# HELP mlpipe_model_calls_total Model calls (one per batch of concurrent requests' rows).\n"
+          "# TYPE mlpipe_model_calls_total counter\n";
+  std::string rows_text;
+  auto rows_it = std::back_inserter(rows_text);
+  for (const auto& variant : options_.deployment.variants) {
+    auto model = manager_->Get(variant.name);
+    if (!model) continue;
+    fmt::format_to(it, "mlpipe_model_calls_total{{variant=\"{}\",version=\"{}\"}} {}\n", PromEscape(variant.name),
+                   PromEscape(model->version()), model->batcher().calls());
+    fmt::format_to(rows_it, "mlpipe_model_rows_total{{variant=\"{}\",version=\"{}\"}} {}\n",
+                   PromEscape(variant.name), PromEscape(model->version()), model->batcher().rows());
+  }
+  *out += "# HELP mlpipe_model_rows_total Rows predicted by model calls.\n"
+          "# TYPE mlpipe_model_rows_total counter\n";
+  *out += rows_text;
   *out += "# HELP mlpipe_prediction_log_records_total Prediction log records by result.\n"
           "# TYPE mlpipe_prediction_log_records_total counter\n";
   fmt::format_to(it, "mlpipe_prediction_log_records_total{{result=\"written\"}} {}\n", log_->written());

@@ -55,6 +55,7 @@ struct ServerOptions {
   double log_sample = 1.0;      // fraction of requests logged; default 1.0
   size_t log_queue = 10000;     // prediction log queue; default 10,000
   size_t shadow_queue = 1000;   // pending shadow copies before dropping; default 1,000
+  size_t feedback_window = 100000;  // recent requests kept for /v2/feedback; default 100,000
   // Where log lines go (loads, failures, shutdown). Default: stderr.
   std::function<void(const std::string&)> log;
 };
