@@ -1,5 +1,6 @@
 #include "mlpipe/engine/metrics_file.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -82,6 +83,22 @@ std::vector<MetricPoint> ReadMetricsOutput(const std::string& path) {
   json j = json::parse(*text, nullptr, false);
   if (!j.is_discarded() && j.is_object()) Flatten(j, "", &out);
   return out;
+}
+
+std::vector<MetricPoint> MergeReportedMetrics(std::vector<MetricPoint> from_outputs,
+                                              const std::vector<MetricPoint>& reported) {
+  auto same = [](const MetricPoint& out, const MetricPoint& rep) {
+    if (out.step || rep.step || out.value != rep.value) return false;
+    if (out.name == rep.name) return true;
+    const size_t n = rep.name.size();
+    return out.name.size() > n + 1 && out.name[out.name.size() - n - 1] == '.' &&
+           out.name.compare(out.name.size() - n, n, rep.name) == 0;
+  };
+  std::erase_if(from_outputs, [&](const MetricPoint& o) {
+    return std::any_of(reported.begin(), reported.end(), [&](const MetricPoint& r) { return same(o, r); });
+  });
+  from_outputs.insert(from_outputs.end(), reported.begin(), reported.end());
+  return from_outputs;
 }
 
 }  // namespace mlpipe::engine

@@ -29,4 +29,12 @@ StatusOr<std::vector<MetricPoint>> ReadMetricsFile(const std::string& path);
 // Reads a `metrics` output: a JSON object (a non-JSON file gives no metrics).
 std::vector<MetricPoint> ReadMetricsOutput(const std::string& path);
 
+// A step's metrics from its `metrics` outputs and from MLPIPE_METRICS. Both
+// often report the same final value, the output nested ("metrics.accuracy"
+// where MLPIPE_METRICS says "accuracy", as the evaluate built-in writes
+// them): such an output point is dropped for the reported one. Everything
+// else is kept, the output points first.
+std::vector<MetricPoint> MergeReportedMetrics(std::vector<MetricPoint> from_outputs,
+                                              const std::vector<MetricPoint>& reported);
+
 }  // namespace mlpipe::engine

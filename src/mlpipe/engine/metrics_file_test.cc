@@ -29,6 +29,22 @@ TEST(MetricsFileTest, RejectsGarbageWithLineNumber) {
   EXPECT_NE(m.status().message().find("line 2"), std::string::npos);
 }
 
+TEST(MetricsFileTest, AReportedValueReplacesItsNestedCopyFromAMetricsOutput) {
+  std::vector<MetricPoint> outputs = {{"metrics.accuracy", 0.9, std::nullopt},
+                                      {"metrics.roc_auc", 0.8, std::nullopt},
+                                      {"accuracy_of_baseline", 0.9, std::nullopt},  // not a '.'-suffix match
+                                      {"loss", 0.5, std::nullopt}};
+  std::vector<MetricPoint> reported = {{"accuracy", 0.9, std::nullopt},
+                                       {"roc_auc", 0.7, std::nullopt},  // another value: both kept
+                                       {"loss", 0.5, std::nullopt},
+                                       {"loss", 0.4, 3}};  // a curve point never merges
+  auto merged = MergeReportedMetrics(outputs, reported);
+  std::vector<std::string> names;
+  for (const auto& m : merged) names.push_back(m.name + (m.step ? "@" + std::to_string(*m.step) : ""));
+  EXPECT_EQ(names, (std::vector<std::string>{"metrics.roc_auc", "accuracy_of_baseline", "accuracy", "roc_auc",
+                                             "loss", "loss@3"}));
+}
+
 TEST(MetricsFileTest, MissingFileIsNoMetrics) {
   auto m = ReadMetricsFile("/nonexistent/metrics.jsonl");
   ASSERT_TRUE(m.ok());

@@ -130,13 +130,7 @@ Status StepDelegate::Collect(int job, int attempt, const exec::CommandResult& re
   }
   auto reported = ReadMetricsFile(st.metrics_path);
   if (!reported.ok()) return reported.status().WithContext("MLPIPE_METRICS");
-  for (const auto& m : *reported) {
-    // A metrics output and MLPIPE_METRICS may both report the same final value.
-    bool duplicate = !m.step && std::any_of(st.metrics.begin(), st.metrics.end(), [&](const MetricPoint& o) {
-      return !o.step && o.name == m.name && o.value == m.value;
-    });
-    if (!duplicate) st.metrics.push_back(m);
-  }
+  st.metrics = MergeReportedMetrics(std::move(st.metrics), *reported);
   std::error_code ec;
   fs::remove_all(st.work_dir, ec);
   return OkStatus();
