@@ -109,6 +109,17 @@ json RegisterExecution(const BcProject& p, int64_t run) {
 
 TEST(RegisterE2ETest, RunRegistersItsModelAndARerunIsIdempotent) {
   BcProject p("register");
+  // The plan says what the register: block will do, and does nothing.
+  auto dry = p.Mlpipe({"run", "pipeline.yaml", "--dry-run"});
+  ASSERT_EQ(dry.exit_code, 0) << dry.out << dry.err;
+  EXPECT_EQ(CountLines(dry.out, "register:bc  from train.model, alias champion, if evaluate.blessing says blessed"), 1)
+      << dry.out;
+  json plan = p.Json({"status", "pipeline.yaml", "--json"});
+  ASSERT_TRUE(plan.is_array());
+  EXPECT_EQ(plan.back()["step"], "register:bc") << plan.dump(2);
+  EXPECT_EQ(plan.back()["action"], "register");
+  EXPECT_TRUE(p.Json({"models", "list", "--json"}).empty());
+
   auto first = p.Mlpipe({"run", "pipeline.yaml"});
   ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
   EXPECT_EQ(CountLines(first.out, "registered bc v1 (alias champion)"), 1) << first.out;

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "mlpipe/cli/commands.h"
@@ -15,21 +16,41 @@
 namespace mlpipe::cli {
 namespace {
 
-void PrintPlan(const std::vector<engine::StepPlan>& plan, bool json) {
+// What a run's register: block would do, as plan entries named like the
+// executions a run records for them ("register:MODEL").
+std::vector<engine::StepPlan> RegistrationPlan(const spec::PipelineSpec& spec) {
+  std::vector<engine::StepPlan> out;
+  for (const spec::RegisterSpec& r : spec.registers) {
+    std::string reason = "from " + r.From();
+    if (!r.aliases.empty()) reason += ", alias " + fmt::format("{}", fmt::join(r.aliases, ", "));
+    if (!r.When().empty()) reason += ", if " + r.When() + " says blessed";
+    if (r.aliases.empty() && r.When().empty()) reason += " (a new version when the model's content is new)";
+    out.push_back({"register:" + r.model, "register", reason});
+  }
+  return out;
+}
+
+void PrintPlan(const std::vector<engine::StepPlan>& plan, const spec::PipelineSpec& spec, bool json) {
+  const std::vector<engine::StepPlan> registrations = RegistrationPlan(spec);
   if (json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& p : plan) out.push_back({{"step", p.step}, {"action", p.action}, {"reason", p.reason}});
+    for (const auto& p : registrations) out.push_back({{"step", p.step}, {"action", p.action}, {"reason", p.reason}});
     std::cout << out.dump(2) << "\n";
     return;
   }
   size_t width = 4;
   for (const auto& p : plan) width = std::max(width, p.step.size());
+  for (const auto& p : registrations) width = std::max(width, p.step.size());
   int runs = 0;
   for (const auto& p : plan) {
     std::cout << fmt::format("{:<{}}  {:<6}  {}\n", p.step, width, p.action, p.reason);
     runs += p.action == "run";
   }
   std::cout << fmt::format("{} of {} steps would run, {} cached\n", runs, plan.size(), plan.size() - runs);
+  if (registrations.empty()) return;
+  std::cout << "after a successful run:\n";
+  for (const auto& p : registrations) std::cout << fmt::format("{:<{}}  {}\n", p.step, width, p.reason);
 }
 
 }  // namespace
@@ -54,7 +75,7 @@ Status CmdRun(const RunArgs& args) {
   ASSIGN_OR_RETURN(auto ws, OpenWorkspace(true));
   if (args.dry_run) {
     ASSIGN_OR_RETURN(auto plan, engine::PlanPipeline(ws, pipeline, args.no_cache));
-    PrintPlan(plan, args.json);
+    PrintPlan(plan, pipeline.spec, args.json);
     return OkStatus();
   }
   engine::RunOptions options;
@@ -80,7 +101,7 @@ Status CmdStatus(const SpecArgs& args, bool json) {
   ASSIGN_OR_RETURN(auto pipeline, engine::LoadPipelineForRun(args.pipeline, args.params));
   ASSIGN_OR_RETURN(auto ws, OpenWorkspace(true));
   ASSIGN_OR_RETURN(auto plan, engine::PlanPipeline(ws, pipeline, false));
-  PrintPlan(plan, json);
+  PrintPlan(plan, pipeline.spec, json);
   return OkStatus();
 }
 
