@@ -19,7 +19,7 @@ StatusOr<ResolvedModel> PackagePathSource::Resolve(const ModelSpec& spec) {
   // same path is a new version.
   Sha256 h;
   for (const char* file : {ml::kManifestFile, "model.json"}) {
-    auto hex = Sha256FileHex((dir / file).string());
+    auto hex = FileHex((dir / file).string());
     if (!hex.ok()) {
       if (std::string(file) == "model.json") continue;  // manifest may name another model file
       return NotFoundError("model package " + spec.package_path + " has no readable " + file + ": " +
@@ -28,6 +28,28 @@ StatusOr<ResolvedModel> PackagePathSource::Resolve(const ModelSpec& spec) {
     h.Update(*hex);
   }
   return ResolvedModel{DigestHex(h.Finish()).substr(0, 12), spec.package_path};
+}
+
+StatusOr<std::string> PackagePathSource::FileHex(const std::string& path) {
+  auto st = fs_.Stat(path);
+  if (st.ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = known_.find(path);
+    if (it != known_.end() && it->second.stat.device == st->device && it->second.stat.inode == st->inode &&
+        it->second.stat.size == st->size && it->second.stat.mtime_ns == st->mtime_ns) {
+      return it->second.hex;
+    }
+  }
+  ASSIGN_OR_RETURN(std::string hex, Sha256FileHex(path));
+  std::lock_guard<std::mutex> lock(mu_);
+  ++hashes_;
+  if (st.ok()) known_[path] = Known{*st, hex};
+  return hex;
+}
+
+int PackagePathSource::hashes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return hashes_;
 }
 
 StatusOr<ResolvedModel> RegistrySource::Resolve(const ModelSpec& spec) {

@@ -19,6 +19,7 @@
 
 #include "mlpipe/base/status.h"
 #include "mlpipe/metadata/metadata_store.h"
+#include "mlpipe/store/file_system.h"
 #include "mlpipe/store/object_store.h"
 
 namespace mlpipe::serving {
@@ -45,10 +46,29 @@ class ModelSource {
   virtual StatusOr<ResolvedModel> Resolve(const ModelSpec& spec) = 0;
 };
 
-// Resolves spec.package_path (InvalidArgument if it is empty).
+// Resolves spec.package_path (InvalidArgument if it is empty). The version
+// is a digest of the package's manifest and model file; a file is re-hashed
+// only when its (device, inode, size, mtime_ns) changed, since the server
+// resolves every poll interval. Thread-safe.
 class PackagePathSource : public ModelSource {
  public:
+  // Stats go through `fs` (null: the real file system).
+  explicit PackagePathSource(store::FileSystem* fs = nullptr) : fs_(fs ? *fs : store::PosixFileSystem()) {}
   StatusOr<ResolvedModel> Resolve(const ModelSpec& spec) override;
+  // Files hashed so far (tests: a second Resolve of an unchanged package hashes nothing).
+  int hashes() const;
+
+ private:
+  StatusOr<std::string> FileHex(const std::string& path);
+
+  struct Known {
+    store::FileStat stat;
+    std::string hex;
+  };
+  store::FileSystem& fs_;
+  mutable std::mutex mu_;
+  std::map<std::string, Known> known_;  // path -> last stat and digest
+  int hashes_ = 0;
 };
 
 // Resolves spec.model_ref through the registry, spec.package_path like

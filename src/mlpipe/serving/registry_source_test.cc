@@ -88,5 +88,31 @@ TEST_F(RegistrySourceTest, ResolvesAliasesAndVersionsToMaterialisedPackages) {
   EXPECT_EQ(no_workspace.Resolve(alias).status().code(), StatusCode::kFailedPrecondition);
 }
 
+// The server resolves a package path every poll: an unchanged package is
+// not read again, a changed file is.
+TEST(PackagePathSourceTest, RehashesOnlyWhatChanged) {
+  std::string dir = testing::TestDir();
+  std::string pkg = testing::MakePackage(dir, "p", 5);
+  PackagePathSource source;
+  ModelSpec spec;
+  spec.package_path = pkg;
+  auto first = source.Resolve(spec);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  const int hashed = source.hashes();
+  EXPECT_EQ(hashed, 2);  // manifest and model file
+  auto again = source.Resolve(spec);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->version, first->version);
+  EXPECT_EQ(source.hashes(), hashed) << "an unchanged package was hashed again";
+  // A new model file (another inode, as a writer that renames into place makes).
+  std::string other = testing::MakePackage(dir, "q", 7);
+  std::filesystem::rename(other + "/model.json", pkg + "/model.json");
+  auto changed = source.Resolve(spec);
+  ASSERT_TRUE(changed.ok());
+  EXPECT_NE(changed->version, first->version);
+  EXPECT_EQ(source.hashes(), hashed + 1);
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace mlpipe::serving
