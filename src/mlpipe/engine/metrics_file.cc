@@ -87,18 +87,34 @@ std::vector<MetricPoint> ReadMetricsOutput(const std::string& path) {
 
 std::vector<MetricPoint> MergeReportedMetrics(std::vector<MetricPoint> from_outputs,
                                               const std::vector<MetricPoint>& reported) {
+  // `out` is `rep` itself or `rep` under one object ("metrics.accuracy").
   auto same = [](const MetricPoint& out, const MetricPoint& rep) {
     if (out.step || rep.step || out.value != rep.value) return false;
     if (out.name == rep.name) return true;
     const size_t n = rep.name.size();
-    return out.name.size() > n + 1 && out.name[out.name.size() - n - 1] == '.' &&
-           out.name.compare(out.name.size() - n, n, rep.name) == 0;
+    if (out.name.size() <= n + 1 || out.name[out.name.size() - n - 1] != '.' ||
+        out.name.compare(out.name.size() - n, n, rep.name) != 0) {
+      return false;
+    }
+    return out.name.find('.') == out.name.size() - n - 1;  // one object level, no deeper
   };
-  std::erase_if(from_outputs, [&](const MetricPoint& o) {
-    return std::any_of(reported.begin(), reported.end(), [&](const MetricPoint& r) { return same(o, r); });
-  });
-  from_outputs.insert(from_outputs.end(), reported.begin(), reported.end());
-  return from_outputs;
+  std::vector<bool> drop(from_outputs.size(), false);
+  for (const MetricPoint& r : reported) {
+    size_t matches = 0, at = 0;
+    for (size_t i = 0; i < from_outputs.size(); ++i) {
+      if (same(from_outputs[i], r)) {
+        ++matches;
+        at = i;
+      }
+    }
+    if (matches == 1) drop[at] = true;  // two candidates: ambiguous, keep both
+  }
+  std::vector<MetricPoint> out;
+  for (size_t i = 0; i < from_outputs.size(); ++i) {
+    if (!drop[i]) out.push_back(std::move(from_outputs[i]));
+  }
+  out.insert(out.end(), reported.begin(), reported.end());
+  return out;
 }
 
 }  // namespace mlpipe::engine

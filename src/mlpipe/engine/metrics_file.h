@@ -30,10 +30,11 @@ StatusOr<std::vector<MetricPoint>> ReadMetricsFile(const std::string& path);
 std::vector<MetricPoint> ReadMetricsOutput(const std::string& path);
 
 // A step's metrics from its `metrics` outputs and from MLPIPE_METRICS. Both
-// often report the same final value, the output nested ("metrics.accuracy"
-// where MLPIPE_METRICS says "accuracy", as the evaluate built-in writes
-// them): such an output point is dropped for the reported one. Everything
-// else is kept, the output points first.
+// often report the same final value, the output nested one object deep
+// ("metrics.accuracy" where MLPIPE_METRICS says "accuracy", as the evaluate
+// built-in writes them): when exactly one output point is such a copy of a
+// reported point, it is dropped for the reported one (two candidates are
+// ambiguous: both kept). Everything else is kept, the output points first.
 std::vector<MetricPoint> MergeReportedMetrics(std::vector<MetricPoint> from_outputs,
                                               const std::vector<MetricPoint>& reported);
 

@@ -31,18 +31,23 @@ TEST(MetricsFileTest, RejectsGarbageWithLineNumber) {
 
 TEST(MetricsFileTest, AReportedValueReplacesItsNestedCopyFromAMetricsOutput) {
   std::vector<MetricPoint> outputs = {{"metrics.accuracy", 0.9, std::nullopt},
+                                      {"baseline.metrics.accuracy", 0.9, std::nullopt},  // two levels: kept
                                       {"metrics.roc_auc", 0.8, std::nullopt},
-                                      {"accuracy_of_baseline", 0.9, std::nullopt},  // not a '.'-suffix match
-                                      {"loss", 0.5, std::nullopt}};
+                                      {"accuracy_of_baseline", 0.9, std::nullopt},  // not a '.'-suffix
+                                      {"train.loss", 0.5, std::nullopt},             // two candidates for
+                                      {"valid.loss", 0.5, std::nullopt},             // "loss": both kept
+                                      {"f1", 0.3, std::nullopt}};
   std::vector<MetricPoint> reported = {{"accuracy", 0.9, std::nullopt},
                                        {"roc_auc", 0.7, std::nullopt},  // another value: both kept
                                        {"loss", 0.5, std::nullopt},
-                                       {"loss", 0.4, 3}};  // a curve point never merges
+                                       {"f1", 0.3, std::nullopt},
+                                       {"f1", 0.2, 3}};  // a curve point never merges
   auto merged = MergeReportedMetrics(outputs, reported);
   std::vector<std::string> names;
   for (const auto& m : merged) names.push_back(m.name + (m.step ? "@" + std::to_string(*m.step) : ""));
-  EXPECT_EQ(names, (std::vector<std::string>{"metrics.roc_auc", "accuracy_of_baseline", "accuracy", "roc_auc",
-                                             "loss", "loss@3"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"baseline.metrics.accuracy", "metrics.roc_auc", "accuracy_of_baseline",
+                                             "train.loss", "valid.loss", "accuracy", "roc_auc", "loss", "f1",
+                                             "f1@3"}));
 }
 
 TEST(MetricsFileTest, MissingFileIsNoMetrics) {
