@@ -78,6 +78,14 @@ StatusOr<Execution> ReadExecution(Statement& st) {
   return e;
 }
 
+// Shared with sqlite_store_artifacts.cc: a row of SELECT kEventColumns.
+extern const char* const kEventColumns;
+const char* const kEventColumns = "id, execution_id, ref, kind, name, version_ref";
+StatusOr<Event> ReadEvent(Statement& st) {
+  ASSIGN_OR_RETURN(EventKind kind, ParseEventKind(st.Text(3)));
+  return Event{st.Int(0), st.Int(1), st.Text(2), kind, st.Text(4), st.Text(5)};
+}
+
 StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, SqliteStoreOptions options) {
   ASSIGN_OR_RETURN(auto db, SqliteDb::Open(path, options.busy_timeout_ms));
   // journal_mode=WAL is persistent in the file; setting it needs a moment of
@@ -325,17 +333,16 @@ StatusOr<std::map<std::string, CacheHit>> SqliteStore::NewestCacheHits(const std
     }
     if (by_execution.empty()) continue;
     ASSIGN_OR_RETURN(Statement * st,
-                     db_->Prepare(fmt::format("SELECT id, execution_id, ref, kind, name, version_ref FROM events "
-                                              "WHERE execution_id IN ({}) AND kind='output' ORDER BY id",
-                                              Marks(by_execution.size()))));
+                     db_->Prepare(fmt::format("SELECT {} FROM events WHERE execution_id IN ({}) AND kind='output' "
+                                              "ORDER BY id",
+                                              kEventColumns, Marks(by_execution.size()))));
     int i = 0;
     for (const auto& [id, _] : by_execution) st->Bind(++i, id);
     while (true) {
       ASSIGN_OR_RETURN(bool row, st->Step());
       if (!row) break;
-      ASSIGN_OR_RETURN(EventKind kind, ParseEventKind(st->Text(3)));
-      by_execution[st->Int(1)]->outputs.push_back(
-          Event{st->Int(0), st->Int(1), st->Text(2), kind, st->Text(4), st->Text(5)});
+      ASSIGN_OR_RETURN(Event ev, ReadEvent(*st));
+      by_execution[ev.execution_id]->outputs.push_back(std::move(ev));
     }
     st->Reset();
   }

@@ -9,6 +9,8 @@
 namespace mlpipe::metadata {
 
 StatusOr<Execution> ReadExecution(Statement& st);  // sqlite_store.cc
+extern const char* const kEventColumns;            // sqlite_store.cc
+StatusOr<Event> ReadEvent(Statement& st);          // sqlite_store.cc
 
 namespace {
 
@@ -138,15 +140,15 @@ Status SqliteStore::RecordEvents(const std::vector<Event>& events) {
 }
 
 StatusOr<std::vector<Event>> SqliteStore::EventsForExecution(int64_t execution_id) {
-  ASSIGN_OR_RETURN(Statement * st, db_->Prepare("SELECT id, execution_id, ref, kind, name, version_ref FROM events "
-                                                "WHERE execution_id=? ORDER BY id"));
+  ASSIGN_OR_RETURN(Statement * st,
+                   db_->Prepare(fmt::format("SELECT {} FROM events WHERE execution_id=? ORDER BY id", kEventColumns)));
   st->Bind(1, execution_id);
   std::vector<Event> out;
   while (true) {
     ASSIGN_OR_RETURN(bool row, st->Step());
     if (!row) break;
-    ASSIGN_OR_RETURN(EventKind kind, ParseEventKind(st->Text(3)));
-    out.push_back(Event{st->Int(0), st->Int(1), st->Text(2), kind, st->Text(4), st->Text(5)});
+    ASSIGN_OR_RETURN(Event e, ReadEvent(*st));
+    out.push_back(std::move(e));
   }
   return out;
 }

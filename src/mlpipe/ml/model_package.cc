@@ -226,10 +226,7 @@ size_t LoadedModel::num_outputs() const { return xgboost_ ? xgboost_->num_output
 Status LoadedModel::PredictFeatures(const float* features, size_t rows, float* out) const {
   const size_t nf = num_features();
   const size_t no = num_outputs();
-  if (xgboost_) {
-    if (rows == 1) return xgboost_->PredictRow(features, out);
-    return xgboost_->PredictRows(features, rows, out);
-  }
+  if (xgboost_) return xgboost_->PredictRows(features, rows, out);
   for (size_t r = 0; r < rows; ++r) linear_->PredictRow(features + r * nf, out + r * no);
   return OkStatus();
 }

@@ -232,22 +232,19 @@ Status XgboostModel::WarmUp() {
   return PredictRow(row.data(), out.data());
 }
 
-Status XgboostModel::PredictDense(const float* data, size_t rows, std::vector<float>* raw) const {
+Status XgboostModel::PredictRaw(const float* data, size_t rows, const float** result) const {
   char iface[160];
-  std::snprintf(iface, sizeof(iface),
-                R"({"data":[%zu,true],"shape":[%zu,%zu],"typestr":"<f4","version":3})",
+  std::snprintf(iface, sizeof(iface), R"({"data":[%zu,true],"shape":[%zu,%zu],"typestr":"<f4","version":3})",
                 reinterpret_cast<size_t>(data), rows, num_features_);
   const bst_ulong* shape = nullptr;
   bst_ulong dim = 0;
-  const float* result = nullptr;
-  XGB_CHECK(XGBoosterPredictFromDense(booster_, iface, kPredictConfig, ThreadProxy(), &shape, &dim, &result));
+  XGB_CHECK(XGBoosterPredictFromDense(booster_, iface, kPredictConfig, ThreadProxy(), &shape, &dim, result));
   size_t n = 1;
   for (bst_ulong i = 0; i < dim; ++i) n *= shape[i];
   const size_t per_row = task_ == Task::kMulticlass ? num_classes_ : 1;
   if (n != rows * per_row) {
     return InternalError(fmt::format("xgboost returned {} values for {} rows x {} outputs", n, rows, per_row));
   }
-  raw->assign(result, result + n);
   return OkStatus();
 }
 
@@ -256,52 +253,26 @@ StatusOr<Predictions> XgboostModel::Predict(const data::FeatureMatrix& x) const 
   Predictions p;
   p.rows = x.rows;
   p.num_classes = num_classes_;
-  if (x.rows == 0) return p;
-  std::vector<float> raw;
-  RETURN_IF_ERROR(PredictDense(x.values.data(), x.rows, &raw));
-  if (task_ == Task::kBinary) {
-    p.values.resize(x.rows * 2);
-    for (size_t r = 0; r < x.rows; ++r) {
-      p.values[2 * r] = 1.0f - raw[r];
-      p.values[2 * r + 1] = raw[r];
-    }
-  } else {
-    p.values = std::move(raw);
-  }
+  p.values.resize(x.rows * num_outputs());
+  RETURN_IF_ERROR(PredictRows(x.values.data(), x.rows, p.values.data()));
   return p;
 }
 
 Status XgboostModel::PredictRows(const float* rows, size_t n, float* out) const {
   if (n == 0) return OkStatus();
-  thread_local std::vector<float> raw;
-  RETURN_IF_ERROR(PredictDense(rows, n, &raw));
-  if (task_ == Task::kBinary) {
+  const float* raw = nullptr;  // XGBoost's per-thread buffer, valid until this thread's next call
+  RETURN_IF_ERROR(PredictRaw(rows, n, &raw));
+  if (task_ == Task::kBinary) {  // XGBoost gives P(class 1); the model answers both classes
     for (size_t r = 0; r < n; ++r) {
       out[2 * r] = 1.0f - raw[r];
       out[2 * r + 1] = raw[r];
     }
   } else {
-    std::copy(raw.begin(), raw.end(), out);
+    std::copy(raw, raw + n * num_outputs(), out);
   }
   return OkStatus();
 }
 
-Status XgboostModel::PredictRow(const float* row, float* out) const {
-  char iface[160];
-  std::snprintf(iface, sizeof(iface),
-                R"({"data":[%zu,true],"shape":[1,%zu],"typestr":"<f4","version":3})",
-                reinterpret_cast<size_t>(row), num_features_);
-  const bst_ulong* shape = nullptr;
-  bst_ulong dim = 0;
-  const float* result = nullptr;
-  XGB_CHECK(XGBoosterPredictFromDense(booster_, iface, kPredictConfig, ThreadProxy(), &shape, &dim, &result));
-  if (task_ == Task::kBinary) {
-    out[0] = 1.0f - result[0];
-    out[1] = result[0];
-  } else {
-    for (size_t i = 0; i < num_outputs(); ++i) out[i] = result[i];
-  }
-  return OkStatus();
-}
+Status XgboostModel::PredictRow(const float* row, float* out) const { return PredictRows(row, 1, out); }
 
 }  // namespace mlpipe::ml

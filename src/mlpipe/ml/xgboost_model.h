@@ -103,7 +103,9 @@ class XgboostModel {
   XgboostModel(void* booster, Task task, size_t num_classes, size_t num_features);
   // Runs one prediction so XGBoost configures itself before concurrent use.
   Status WarmUp();
-  Status PredictDense(const float* data, size_t rows, std::vector<float>* raw) const;
+  // XGBoost's in-place prediction of `rows` rows; *result points into its
+  // per-thread buffer (for kBinary: P(class 1) only).
+  Status PredictRaw(const float* data, size_t rows, const float** result) const;
 
   void* booster_;  // BoosterHandle, owned
   Task task_;

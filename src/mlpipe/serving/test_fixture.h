@@ -12,9 +12,8 @@
 #include <gtest/gtest.h>
 
 #include "mlpipe/data/csv.h"
-#include "mlpipe/data/schema.h"
-#include "mlpipe/data/stats.h"
 #include "mlpipe/ml/model_package.h"
+#include "mlpipe/serving/package_writer.h"
 
 namespace mlpipe::serving::testing {
 
@@ -54,34 +53,16 @@ inline std::string TestDir() {
 // packages give different predictions.
 inline std::string MakePackage(const std::string& dir, const std::string& name, int rounds = 10,
                                bool regression = false) {
-  data::Table table = TrainingTable();
   data::TransformOptions opt;
   opt.target = regression ? "value" : "label";
   opt.exclude = {"id", regression ? "label" : "value"};
   if (!regression) opt.positive_class = "yes";
-  auto tr = data::Transform::Fit(table, opt);
-  EXPECT_TRUE(tr.ok()) << tr.status().ToString();
-  auto x = tr->Apply(table);
-  auto y = tr->EncodeLabels(table);
   ml::XgboostParams p;
   p.rounds = rounds;
   p.nthread = 1;
-  const ml::Task task = regression ? ml::Task::kRegression : ml::Task::kBinary;
-  auto m = ml::XgboostModel::Train(*x, *y, task, p);
-  EXPECT_TRUE(m.ok()) << m.status().ToString();
-  data::Schema schema = data::InferSchema(table);
-  data::TableStats stats = data::ComputeStats(table);
-  ml::ModelPackageContents c;
-  c.task = task;
-  c.transform = &*tr;
-  c.xgboost = m->get();
-  c.schema = &schema;
-  c.stats = &stats;
-  c.created_by = "serving test";
-  std::string path = (fs::path(dir) / name).string();
-  Status s = ml::SaveModelPackage(path, c);
-  EXPECT_TRUE(s.ok()) << s.ToString();
-  return path;
+  auto path = WriteXgboostPackage(TrainingTable(), opt, p, (fs::path(dir) / name).string(), "serving test");
+  EXPECT_TRUE(path.ok()) << path.status().ToString();
+  return path.ok() ? *path : "";
 }
 
 // A copy of `good` whose model file is garbage: loading fails with DataLoss.
