@@ -56,19 +56,44 @@ bool PredictionLog::Sample() const {
   return options_.sample >= 1 || RandomDraw() < options_.sample;
 }
 
-bool PredictionLog::Enqueue(PredictionRecord record) { return Push(std::move(record)); }
-bool PredictionLog::Enqueue(FeedbackRecord record) { return Push(std::move(record)); }
+namespace {
+constexpr int64_t kDayNs = 86'400'000'000'000;
+int64_t DayOf(int64_t wall_ns) { return wall_ns >= 0 ? wall_ns / kDayNs : (wall_ns - kDayNs + 1) / kDayNs; }
+}  // namespace
 
-bool PredictionLog::Push(Item item) {
+bool PredictionLog::Enqueue(const PredictionRecord& record) {
   if (!enabled()) return false;
+  thread_local std::string line;  // reused: no allocation per request once warm
+  line.clear();
+  SerializePrediction(record, &line);
+  const bool queued = Push(kPredictions, record.time_ns, line);
+  if (line.capacity() > (1u << 20)) std::string().swap(line);  // after a big batch request
+  return queued;
+}
+
+bool PredictionLog::Enqueue(const FeedbackRecord& f) {
+  if (!enabled()) return false;
+  nlohmann::json j = {{"id", f.id},       {"time", Rfc3339(f.time_ns)}, {"deployment", options_.deployment},
+                      {"variant", f.variant}, {"version", f.version},   {"label", f.label},
+                      {"rows", f.rows},   {"correct", f.correct}};
+  return Push(kFeedback, f.time_ns, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+}
+
+bool PredictionLog::Push(Kind kind, int64_t time_ns, std::string_view line) {
+  const int64_t day = DayOf(time_ns);
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (queue_.size() >= options_.capacity || stop_) {
+    if (queued_ >= options_.capacity || stop_) {
       dropped_.fetch_add(1);
       return false;
     }
-    queue_.push_back(std::move(item));
-    if (queue_.size() != options_.wake_batch) return true;
+    if (chunks_.empty() || chunks_.back().kind != kind || chunks_.back().day != day) {
+      chunks_.push_back(Chunk{kind, day, {}, 0});
+    }
+    Chunk& c = chunks_.back();
+    c.text.append(line);
+    ++c.records;
+    if (++queued_ != options_.wake_batch) return true;
   }
   cv_.notify_one();
   return true;
@@ -79,24 +104,14 @@ void PredictionLog::Flush() {
   std::unique_lock<std::mutex> lock(mu_);
   flush_requested_ = true;
   cv_.notify_one();
-  idle_cv_.wait(lock, [&] { return queue_.empty() && !busy_; });
-}
-
-std::string PredictionLog::Serialize(const Item& item) const {
-  if (const auto* p = std::get_if<PredictionRecord>(&item)) return SerializePrediction(*p);
-  const auto& f = std::get<FeedbackRecord>(item);
-  nlohmann::json j = {{"id", f.id},       {"time", Rfc3339(f.time_ns)}, {"deployment", options_.deployment},
-                      {"variant", f.variant}, {"version", f.version},   {"label", f.label},
-                      {"rows", f.rows},   {"correct", f.correct}};
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  idle_cv_.wait(lock, [&] { return chunks_.empty() && !busy_; });
 }
 
 // Written straight to text, keys in the order a JSON object library would
 // sort them: this runs once per request, and building a JSON tree for it
 // cost more than the prediction itself.
-std::string PredictionLog::SerializePrediction(const PredictionRecord& p) const {
-  std::string out;
-  out.reserve(256 + 32 * p.input_names.size() * p.predictions.size());
+void PredictionLog::SerializePrediction(const PredictionRecord& p, std::string* out_ptr) const {
+  std::string& out = *out_ptr;
   out += "{\"deployment\":";
   AppendJsonString(options_.deployment, &out);
   out += ",\"features\":[";
@@ -150,48 +165,47 @@ std::string PredictionLog::SerializePrediction(const PredictionRecord& p) const 
   out += ",\"version\":";
   AppendJsonString(p.version, &out);
   out += "}\n";
-  return out;
 }
 
 void PredictionLog::Loop() {
   std::error_code ec;
   std::filesystem::create_directories(options_.dir, ec);
+  static constexpr const char* kKindNames[2] = {"predictions", "feedback"};
   std::string open_path[2];
   std::FILE* files[2] = {nullptr, nullptr};
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     cv_.wait_for(lock, std::chrono::nanoseconds(options_.write_interval_ns),
-                 [&] { return stop_ || flush_requested_ || queue_.size() >= options_.wake_batch; });
+                 [&] { return stop_ || flush_requested_ || queued_ >= options_.wake_batch; });
     flush_requested_ = false;
-    if (queue_.empty()) {
+    if (chunks_.empty()) {
       if (stop_) break;
       idle_cv_.notify_all();
       continue;
     }
-    std::deque<Item> batch;
-    batch.swap(queue_);
+    std::deque<Chunk> batch;
+    batch.swap(chunks_);
+    queued_ = 0;
     busy_ = true;
     lock.unlock();
-    for (const Item& item : batch) {
-      const bool is_pred = std::holds_alternative<PredictionRecord>(item);
-      const int64_t t = is_pred ? std::get<PredictionRecord>(item).time_ns : std::get<FeedbackRecord>(item).time_ns;
-      const int k = is_pred ? 0 : 1;
-      std::string path = DailyLogPath(options_.dir, is_pred ? "predictions" : "feedback", t);
+    for (const Chunk& c : batch) {
+      const int k = c.kind;
+      std::string path = DailyLogPath(options_.dir, kKindNames[k], c.day * kDayNs);
       if (path != open_path[k]) {
         if (files[k] != nullptr) std::fclose(files[k]);
         files[k] = std::fopen(path.c_str(), "ae");
         open_path[k] = files[k] != nullptr ? path : "";
       }
-      std::string line = Serialize(item);
-      if (files[k] != nullptr && std::fwrite(line.data(), 1, line.size(), files[k]) == line.size()) {
-        written_.fetch_add(1);
+      if (files[k] != nullptr && std::fwrite(c.text.data(), 1, c.text.size(), files[k]) == c.text.size()) {
+        written_.fetch_add(c.records);
       } else {
-        write_errors_.fetch_add(1);
+        write_errors_.fetch_add(c.records);
       }
     }
     for (std::FILE* f : files) {
       if (f != nullptr) std::fflush(f);
     }
+    batch.clear();
     lock.lock();
     busy_ = false;
     idle_cv_.notify_all();

@@ -10,8 +10,12 @@
 //    "predictions": [{"label", "probabilities"} | value ...]}
 // A feedback line: {"id", "time", "variant", "version", "label", "correct"}.
 //
-// The queue is bounded: when it is full a record is dropped and counted
-// (dropped()), never waited for.
+// Enqueue serializes the record on the caller's thread, before it returns,
+// and appends the line to an in-memory batch; the writer thread only writes
+// batches. (Queueing the records themselves cost a fifth of the server's
+// throughput: each one's feature columns were moved to, and freed on, the
+// writer thread.) The queue is bounded in records: when it is full a record
+// is dropped and counted (dropped()), never waited for.
 // Thread-safety: every method is thread-safe.
 #pragma once
 
@@ -20,9 +24,10 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <span>
 #include <string>
+#include <string_view>
 #include <thread>
-#include <variant>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -38,16 +43,18 @@ std::string ServingLogDir(const std::string& workspace_root, const std::string& 
 // <dir>/<kind>-YYYYMMDD.jsonl for the UTC day of wall_ns.
 std::string DailyLogPath(const std::string& dir, const std::string& kind, int64_t wall_ns);
 
+// A prediction to log. It borrows what it shows: Enqueue has written it to
+// text before it returns.
 struct PredictionRecord {
-  std::string id;
+  std::string_view id;
   int64_t time_ns = 0;  // wall clock
-  std::string variant;
-  std::string version;
+  std::string_view variant;
+  std::string_view version;
   bool shadow = false;
   double latency_s = 0;
-  std::vector<std::string> input_names;              // parallel to columns
-  std::vector<std::vector<data::FieldValue>> columns;  // [input][row]
-  std::vector<ml::RowPrediction> predictions;        // one per row
+  std::span<const std::string> input_names;                // parallel to columns
+  std::span<const std::vector<data::FieldValue>> columns;  // [input][row]
+  std::span<const ml::RowPrediction> predictions;          // one per row
   bool classifier = true;
 };
 
@@ -86,9 +93,10 @@ class PredictionLog {
   // Whether this request should be logged (a draw against `sample`); false
   // when disabled.
   bool Sample() const;
-  // Queues a record; false (and counted as dropped) when the queue is full.
-  bool Enqueue(PredictionRecord record);
-  bool Enqueue(FeedbackRecord record);
+  // Serializes and queues a record; false (and counted as dropped) when the
+  // queue is full.
+  bool Enqueue(const PredictionRecord& record);
+  bool Enqueue(const FeedbackRecord& record);
   // Blocks until everything queued so far is written (tests, shutdown).
   void Flush();
 
@@ -97,17 +105,24 @@ class PredictionLog {
   uint64_t write_errors() const { return write_errors_.load(); }
 
  private:
-  using Item = std::variant<PredictionRecord, FeedbackRecord>;
-  bool Push(Item item);
+  enum Kind { kPredictions = 0, kFeedback = 1 };
+  // Consecutive lines of one kind and one UTC day (one file).
+  struct Chunk {
+    Kind kind = kPredictions;
+    int64_t day = 0;  // days since the epoch
+    std::string text;
+    uint64_t records = 0;
+  };
+  bool Push(Kind kind, int64_t time_ns, std::string_view line);
   void Loop();
-  std::string Serialize(const Item& item) const;
-  std::string SerializePrediction(const PredictionRecord& p) const;
+  void SerializePrediction(const PredictionRecord& p, std::string* out) const;
 
   const PredictionLogOptions options_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::condition_variable idle_cv_;
-  std::deque<Item> queue_;
+  std::deque<Chunk> chunks_;
+  size_t queued_ = 0;  // records in chunks_
   bool stop_ = false;
   bool busy_ = false;
   bool flush_requested_ = false;

@@ -1,6 +1,7 @@
 #include "mlpipe/serving/prediction_log.h"
 
 #include <chrono>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -15,16 +16,23 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// What a record borrows; static so that records outlive the calls that make them.
+const std::vector<std::string> kNames = {"x", "color", "when"};
+const std::vector<std::vector<data::FieldValue>> kColumns = {{1.5}, {std::string("r\"ed")}, {data::FieldValue()}};
+const std::vector<ml::RowPrediction> kPredictions = {{"yes", {0.25f, 0.75f}, 0}};
+
 PredictionRecord Record(const std::string& id) {
+  static std::deque<std::string> ids;  // stable addresses
+  ids.push_back(id);
   PredictionRecord r;
-  r.id = id;
+  r.id = ids.back();
   r.time_ns = 1'700'000'000'000'000'000;
   r.variant = "a";
   r.version = "3";
   r.latency_s = 0.00025;
-  r.input_names = {"x", "color", "when"};
-  r.columns = {{1.5}, {std::string("r\"ed")}, {data::FieldValue()}};
-  r.predictions.push_back({"yes", {0.25f, 0.75f}, 0});
+  r.input_names = kNames;
+  r.columns = kColumns;
+  r.predictions = kPredictions;
   return r;
 }
 
@@ -106,6 +114,51 @@ TEST_F(PredictionLogTest, DestructionWritesWhatIsQueued) {
   int lines = 0;
   for (std::string line; std::getline(in, line);) ++lines;
   EXPECT_EQ(lines, 5);
+}
+
+TEST_F(PredictionLogTest, LinesGoToTheFileOfTheirKindAndUtcDayInOrder) {
+  PredictionLogOptions o = Options();
+  o.write_interval_ns = 3600'000'000'000;
+  PredictionLog log(o);
+  const int64_t day = 86'400'000'000'000;
+  PredictionRecord a = Record("a");
+  a.time_ns = 20000 * day + day - 1;  // the last nanosecond of a day
+  PredictionRecord b = Record("b");
+  b.time_ns = 20000 * day + day;  // the next day
+  FeedbackRecord f;
+  f.id = "a";
+  f.time_ns = a.time_ns;
+  f.label = "yes";
+  ASSERT_TRUE(log.Enqueue(a));
+  ASSERT_TRUE(log.Enqueue(f));
+  ASSERT_TRUE(log.Enqueue(b));
+  ASSERT_TRUE(log.Enqueue(a));
+  log.Flush();
+  EXPECT_EQ(log.written(), 4u);
+  auto ids = [&](const std::string& kind, int64_t t) {
+    std::vector<std::string> out;
+    std::ifstream in(DailyLogPath(dir_ + "/log", kind, t));
+    for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line)["id"]);
+    return out;
+  };
+  EXPECT_EQ(ids("predictions", a.time_ns), (std::vector<std::string>{"a", "a"}));
+  EXPECT_EQ(ids("predictions", b.time_ns), (std::vector<std::string>{"b"}));
+  EXPECT_EQ(ids("feedback", a.time_ns), (std::vector<std::string>{"a"}));
+}
+
+TEST_F(PredictionLogTest, AFullQueueDropsAndCountsRecords) {
+  PredictionLogOptions o = Options();
+  o.capacity = 2;
+  o.wake_batch = 100;
+  o.write_interval_ns = 3600'000'000'000;
+  PredictionLog log(o);
+  EXPECT_TRUE(log.Enqueue(Record("r1")));
+  EXPECT_TRUE(log.Enqueue(Record("r2")));
+  EXPECT_FALSE(log.Enqueue(Record("r3")));
+  EXPECT_EQ(log.dropped(), 1u);
+  log.Flush();
+  EXPECT_EQ(log.written(), 2u);
+  EXPECT_TRUE(log.Enqueue(Record("r4"))) << "room again once the writer took the batch";
 }
 
 }  // namespace

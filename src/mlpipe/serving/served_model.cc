@@ -67,6 +67,7 @@ std::shared_ptr<const ServedModel> ServedModel::Make(std::string version, std::s
     spec.name = in.name;
     spec.type = in.type;
     spec.datatype = in.type == data::ColumnType::kNumeric ? "FP64" : "BYTES";
+    s->input_names_.push_back(in.name);
     s->inputs_.push_back(std::move(spec));
   }
   for (const std::string& label : s->model_->manifest().class_labels) s->json_labels_.push_back(JsonQuote(label));

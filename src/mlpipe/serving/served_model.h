@@ -46,6 +46,8 @@ class ServedModel {
   const std::string& source() const { return source_; }
   bool is_classifier() const { return model_->task() != ml::Task::kRegression; }
   const std::vector<InputSpec>& inputs() const { return inputs_; }
+  // The inputs' names, in inputs() order.
+  const std::vector<std::string>& input_names() const { return input_names_; }
   // Index into inputs() of the input called `name`, or -1.
   int InputIndex(std::string_view name) const;
   // Class labels (classifiers) already escaped as JSON string literals.
@@ -68,6 +70,7 @@ class ServedModel {
   std::string version_;
   std::string source_;
   std::vector<InputSpec> inputs_;
+  std::vector<std::string> input_names_;
   std::vector<std::string> json_labels_;
   std::vector<double> value_buckets_;
   std::unique_ptr<PredictBatcher> batcher_;

@@ -161,20 +161,7 @@ void ModelServer::ShadowLoop() {
     const int64_t start = options_.clock->MonotonicNanos();
     auto preds = PredictRows(*job.model, job.request);
     metrics_.RecordShadow(options_.deployment.model, sv.name, preds.ok() ? "ok" : "error");
-    if (preds.ok() && log_->Sample()) {
-      PredictionRecord rec;
-      rec.id = job.request.id;
-      rec.time_ns = options_.clock->WallNanos();
-      rec.variant = sv.name;
-      rec.version = job.model->version();
-      rec.shadow = true;
-      rec.latency_s = static_cast<double>(options_.clock->MonotonicNanos() - start) / 1e9;
-      rec.classifier = job.model->is_classifier();
-      for (const InputSpec& in : job.model->inputs()) rec.input_names.push_back(in.name);
-      rec.columns = std::move(job.request.columns);
-      rec.predictions = std::move(preds).value();
-      log_->Enqueue(std::move(rec));
-    }
+    if (preds.ok()) LogPrediction(*job.model, sv.name, job.request, *preds, start, /*shadow=*/true);
     job.model.reset();
     lock.lock();
   }

@@ -104,6 +104,9 @@ class ModelServer {
   void Route(const httplib::Request& req, bool post, Reply* r);
   void Predict(const httplib::Request& req, const std::string& name, const std::string& version, bool v1,
                Reply* r);
+  // Logs one request's rows and predictions if the log samples it.
+  void LogPrediction(const ServedModel& model, const std::string& variant, const ParsedRequest& request,
+                     const std::vector<ml::RowPrediction>& predictions, int64_t start_ns, bool shadow);
   void ModelMetadata(const std::string& name, const std::string& version, bool ready_only, Reply* r);
   void Repository(const std::string& name, const std::string& action, Reply* r);
   void Feedback(const httplib::Request& req, Reply* r);

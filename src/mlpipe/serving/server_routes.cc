@@ -233,19 +233,24 @@ void ModelServer::Predict(const httplib::Request& req, const std::string& name, 
       metrics_.RecordShadow(model_label, options_.deployment.shadow->name, "dropped");
     }
   }
-  if (log_->Sample()) {
-    PredictionRecord rec;
-    rec.id = pr.id;
-    rec.time_ns = options_.clock->WallNanos();
-    rec.variant = r->variant;
-    rec.version = r->version;
-    rec.latency_s = static_cast<double>(options_.clock->MonotonicNanos() - start) / 1e9;
-    rec.classifier = model->is_classifier();
-    for (const InputSpec& in : model->inputs()) rec.input_names.push_back(in.name);
-    rec.columns = std::move(pr.columns);
-    rec.predictions = std::move(preds).value();
-    log_->Enqueue(std::move(rec));
-  }
+  LogPrediction(*model, r->variant, pr, *preds, start, /*shadow=*/false);
+}
+
+void ModelServer::LogPrediction(const ServedModel& model, const std::string& variant, const ParsedRequest& request,
+                                const std::vector<ml::RowPrediction>& predictions, int64_t start_ns, bool shadow) {
+  if (!log_->Sample()) return;
+  PredictionRecord rec;
+  rec.id = request.id;
+  rec.time_ns = options_.clock->WallNanos();
+  rec.variant = variant;
+  rec.version = model.version();
+  rec.shadow = shadow;
+  rec.latency_s = static_cast<double>(options_.clock->MonotonicNanos() - start_ns) / 1e9;
+  rec.classifier = model.is_classifier();
+  rec.input_names = model.input_names();
+  rec.columns = request.columns;
+  rec.predictions = predictions;
+  log_->Enqueue(rec);
 }
 
 void ModelServer::Repository(const std::string& name, const std::string& action, Reply* r) {
