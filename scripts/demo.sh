@@ -47,7 +47,7 @@ read -r NAME KIND STORED < <("$MLPIPE" artifacts show "$OUT" --json |
 echo
 echo "Demo workspace: $MLPIPE_HOME  (export MLPIPE_HOME=$MLPIPE_HOME to use the commands below)"
 if [[ $KIND == model ]]; then
-  echo "Model:    $NAME, a model package folder (manifest.json, model.json, transform.json, schema.json, stats.json)"
+  echo "Model:    $NAME, a model package folder (manifest.json, model.ubj, transform.json, schema.json, stats.json)"
 else
   echo "Output:   $NAME ($KIND)"
 fi

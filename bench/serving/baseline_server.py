@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Python baseline model server for the serving benchmark.
 
-Serves the SAME mlpipe model package as `mlpipe serve`: loads model.json with
+Serves the SAME mlpipe model package as `mlpipe serve`: loads the manifest's model file (model.ubj) with
 python3-xgboost and re-implements the package's fitted transform
 (transform.json: numeric imputation/standardisation, one-hot categories) in
 Python, then answers the same Open Inference Protocol request body

@@ -11,6 +11,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "mlpipe/data/csv.h"
+#include "mlpipe/ml/model_package.h"
 
 namespace mlpipe::ml {
 namespace {
@@ -110,11 +111,11 @@ TEST_F(BuiltinsTest, SameDataParamsAndSeedGiveAByteIdenticalPackage) {
     std::ifstream in(P(rel), std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(in), {});
   };
-  std::string manifest = read("model/manifest.json"), model = read("model/model.json");
+  std::string manifest = read("model/manifest.json"), model = read(std::string("model/") + ml::kXgboostModelFile);
   fs::remove_all(P("model"));
   TrainPipeline();
   EXPECT_EQ(read("model/manifest.json"), manifest);
-  EXPECT_EQ(read("model/model.json"), model);
+  EXPECT_EQ(read(std::string("model/") + ml::kXgboostModelFile), model);
 }
 
 TEST_F(BuiltinsTest, UnknownBuiltinSuggestsTheClosestName) {

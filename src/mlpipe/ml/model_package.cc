@@ -104,6 +104,7 @@ Status SaveModelPackage(const std::string& dir, const ModelPackageContents& c) {
   if (c.task != Task::kRegression) m.class_labels = c.transform->class_labels();
   if (c.task == Task::kBinary && m.class_labels.size() == 2) m.positive_class = m.class_labels[1];
   m.predictor = c.xgboost ? "xgboost" : "linear";
+  m.model_file = c.xgboost ? kXgboostModelFile : kLinearModelFile;
   m.created_by = c.created_by;
   m.training = c.training;
   if (c.xgboost) {

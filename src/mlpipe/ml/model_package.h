@@ -8,7 +8,9 @@
 //                    class_labels, positive_class, predictor: xgboost|linear,
 //                    model_file, transform_file, schema_file, stats_file,
 //                    created_by, training: {...free-form: params, metrics}}
-//   model.json      XGBoost JSON model, or the linear model's JSON
+//   model.ubj       XGBoost model in its UBJSON format (packages written
+//                   before 2026-11-26: model.json, its JSON format), or
+//   model.json      the linear model's JSON
 //   transform.json  the fitted data::Transform
 //   schema.json     data::Schema of the training data   (optional)
 //   stats.json      data::TableStats of the training data (optional)
@@ -34,6 +36,11 @@
 namespace mlpipe::ml {
 
 inline constexpr const char* kManifestFile = "manifest.json";
+// The model file a package is written with, by predictor. XGBoost's UBJSON
+// loads about 8x faster than its text JSON (1.8 vs 14 ms for 100 trees of
+// depth 6): a hot swap's load competes with requests for the CPU.
+inline constexpr const char* kXgboostModelFile = "model.ubj";
+inline constexpr const char* kLinearModelFile = "model.json";
 inline constexpr int kModelPackageFormatVersion = 1;
 
 struct FeatureInfo {
@@ -49,7 +56,7 @@ struct ModelManifest {
   std::vector<std::string> class_labels;
   std::string positive_class;  // binary: class_labels[1]; else ""
   std::string predictor;       // "xgboost" or "linear"
-  std::string model_file = "model.json";
+  std::string model_file = kLinearModelFile;  // kXgboostModelFile for XGBoost
   std::string transform_file = "transform.json";
   std::string schema_file;     // "" when absent
   std::string stats_file;      // "" when absent

@@ -95,6 +95,8 @@ TEST_F(ModelPackageTest, XgboostPackageRoundTripsAndPredictsLikeTheModel) {
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   const LoadedModel& m = **loaded;
   EXPECT_EQ(m.manifest().predictor, "xgboost");
+  EXPECT_EQ(m.manifest().model_file, kXgboostModelFile);
+  EXPECT_TRUE(fs::exists(fs::path(path) / kXgboostModelFile));
   EXPECT_EQ(m.manifest().task, Task::kBinary);
   EXPECT_EQ(m.manifest().target, "label");
   EXPECT_EQ(m.manifest().positive_class, "yes");
@@ -133,6 +135,7 @@ TEST_F(ModelPackageTest, LinearPackageRoundTrips) {
   auto loaded = LoadModelPackage(path);
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   EXPECT_EQ((*loaded)->manifest().predictor, "linear");
+  EXPECT_EQ((*loaded)->manifest().model_file, kLinearModelFile);
   EXPECT_EQ((*loaded)->schema(), nullptr);
   EXPECT_EQ((*loaded)->Predict(table_)->values, (*m)->Predict(x_)->values);
   EXPECT_GT(Accuracy(std::vector<int>(y_.y.begin(), y_.y.end()), (*loaded)->Predict(table_)->PredictedClasses()), 0.8);
@@ -175,7 +178,7 @@ TEST_F(ModelPackageTest, ErrorsAreClear) {
   EXPECT_NE(v2.status().message().find("format_version 2"), std::string::npos) << v2.status().message();
   // A damaged model file.
   fs::copy(path, dir_ / "broken", fs::copy_options::recursive);
-  std::ofstream(dir_ / "broken" / "model.json") << "{garbage";
+  std::ofstream(dir_ / "broken" / kXgboostModelFile) << "{garbage";
   EXPECT_EQ(LoadModelPackage((dir_ / "broken").string()).status().code(), StatusCode::kDataLoss);
   // A missing feature column in the table to predict.
   auto loaded = LoadModelPackage(path);

@@ -16,12 +16,14 @@ StatusOr<ResolvedModel> PackagePathSource::Resolve(const ModelSpec& spec) {
     return NotFoundError("model package folder " + spec.package_path + " does not exist");
   }
   // The version is the digest of manifest + model file: a new package at the
-  // same path is a new version.
+  // same path is a new version. (The manifest names the model file; both
+  // names a package is written with are hashed when present, so that the
+  // manifest is not parsed at every poll.)
   Sha256 h;
-  for (const char* file : {ml::kManifestFile, "model.json"}) {
+  for (const char* file : {ml::kManifestFile, ml::kXgboostModelFile, ml::kLinearModelFile}) {
     auto hex = FileHex((dir / file).string());
     if (!hex.ok()) {
-      if (std::string(file) == "model.json") continue;  // manifest may name another model file
+      if (file != ml::kManifestFile) continue;  // the model file may have either name
       return NotFoundError("model package " + spec.package_path + " has no readable " + file + ": " +
                            hex.status().message());
     }

@@ -106,7 +106,7 @@ TEST(PackagePathSourceTest, RehashesOnlyWhatChanged) {
   EXPECT_EQ(source.hashes(), hashed) << "an unchanged package was hashed again";
   // A new model file (another inode, as a writer that renames into place makes).
   std::string other = testing::MakePackage(dir, "q", 7);
-  std::filesystem::rename(other + "/model.json", pkg + "/model.json");
+  std::filesystem::rename(other + "/" + ml::kXgboostModelFile, pkg + "/" + ml::kXgboostModelFile);
   auto changed = source.Resolve(spec);
   ASSERT_TRUE(changed.ok());
   EXPECT_NE(changed->version, first->version);

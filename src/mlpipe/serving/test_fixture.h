@@ -69,7 +69,7 @@ inline std::string MakePackage(const std::string& dir, const std::string& name, 
 inline std::string MakeBrokenPackage(const std::string& good, const std::string& dir, const std::string& name) {
   fs::path out = fs::path(dir) / name;
   fs::copy(good, out, fs::copy_options::recursive);
-  std::ofstream(out / "model.json", std::ios::trunc) << "{garbage";
+  std::ofstream(out / ml::kXgboostModelFile, std::ios::trunc) << "{garbage";
   return out.string();
 }
 
