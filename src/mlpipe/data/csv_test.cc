@@ -150,7 +150,8 @@ TEST(CsvTest, WriteThenReadRoundTrips) {
       "n,c,d\n1.5,\"a, b\",2001-01-01\n,\" lead\",\n3,\"q\"\"uote\",2020-02-29\n4,\"NA\",2001-01-02\n");
   // "NA" quoted still reads as missing (NA matching is after unquoting).
   EXPECT_TRUE(t.column(1).IsMissing(3));
-  std::string dir = testing::TempDir();
+  const testing::TempDir tmp("data");
+  const std::string& dir = tmp.path();
   ASSERT_TRUE(WriteCsv(t, dir + "/out.csv").ok());
   auto back = ReadCsv(dir + "/out.csv");
   ASSERT_TRUE(back.ok()) << back.status().ToString();

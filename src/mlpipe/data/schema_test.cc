@@ -33,7 +33,8 @@ TEST(SchemaTest, JsonRoundTripOnRealData) {
   auto t = ReadCsv(testing::SharedData("chicago_ridership.csv"));
   ASSERT_TRUE(t.ok());
   Schema s = InferSchema(*t);
-  std::string path = testing::TempDir() + "/schema.json";
+  const testing::TempDir tmp("data");
+  std::string path = tmp.Sub("schema.json");
   ASSERT_TRUE(SaveSchema(s, path).ok());
   auto back = LoadSchema(path);
   ASSERT_TRUE(back.ok()) << back.status().ToString();

@@ -51,7 +51,8 @@ TEST(StatsTest, JsonRoundTrip) {
   auto t = ReadCsv(testing::SharedData("chicago_ridership.csv"));
   ASSERT_TRUE(t.ok());
   TableStats s = ComputeStats(*t);
-  std::string path = testing::TempDir() + "/stats.json";
+  const testing::TempDir tmp("data");
+  std::string path = tmp.Sub("stats.json");
   ASSERT_TRUE(SaveStats(s, path).ok());
   auto back = LoadStats(path);
   ASSERT_TRUE(back.ok()) << back.status().ToString();

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "mlpipe/base/testing/temp_dir.h"
+
 namespace mlpipe::data::testing {
 
 // $MLPIPE_SHARED_DATA, else /work/shared/data, else MLPIPE_SOURCE_DIR/../shared/data.
@@ -26,12 +28,6 @@ inline std::string SharedDataDir() {
 
 inline std::string SharedData(const std::string& file) { return SharedDataDir() + "/" + file; }
 
-// A fresh temporary directory (under $TMPDIR or /tmp); callers may leave it.
-inline std::string TempDir() {
-  const char* base = std::getenv("TMPDIR");
-  std::string tmpl = std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/mlpipe_data_XXXXXX";
-  char* made = mkdtemp(tmpl.data());
-  return made != nullptr ? std::string(made) : std::string("/tmp");
-}
+using TempDir = mlpipe::testing::TempDir;
 
 }  // namespace mlpipe::data::testing

@@ -202,7 +202,8 @@ TEST(TransformTest, JsonRoundTripGivesIdenticalOutput) {
   o.max_categories = 10;
   auto t = Transform::Fit(*train, o);
   ASSERT_TRUE(t.ok());
-  std::string path = testing::TempDir() + "/transform.json";
+  const testing::TempDir tmp("data");
+  std::string path = tmp.Sub("transform.json");
   ASSERT_TRUE(t->Save(path).ok());
   auto loaded = Transform::Load(path);
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();

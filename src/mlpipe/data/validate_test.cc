@@ -105,7 +105,8 @@ TEST(ValidateTest, IdenticalCategoricalDataHasNoDrift) {
   const std::string path = testing::SharedData("lending_club.csv");
   auto table = ReadCsv(path);
   ASSERT_TRUE(table.ok()) << table.status().ToString();
-  const std::string dir = testing::TempDir();
+  const testing::TempDir tmp("data");
+  const std::string& dir = tmp.path();
   ASSERT_TRUE(SaveStats(ComputeStats(*table), dir + "/stats.json").ok());
   ASSERT_TRUE(SaveSchema(InferSchema(*table), dir + "/schema.json").ok());
   auto stats = LoadStats(dir + "/stats.json");

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "mlpipe/base/testing/temp_dir.h"
 #include "mlpipe/metadata/sqlite_store.h"
 
 namespace mlpipe::engine {
@@ -16,18 +17,11 @@ std::string Ref(char c) { return "sha256:" + std::string(64, c); }
 class RunRecorderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl =
-        (std::getenv("TMPDIR") ? std::string(std::getenv("TMPDIR")) : "/tmp") + "/mlpipe-recorder-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-    auto db = metadata::SqliteStore::Open(dir_ + "/metadata.db");
+    auto db = metadata::SqliteStore::Open(tmp_.Sub("metadata.db"));
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     db_ = std::move(db).value();
   }
-  void TearDown() override {
-    db_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { db_.reset(); }
 
   // One successful execution of `step` under `key` writing `ref` as "out".
   int64_t Succeed(RunRecorder& rec, const std::string& step, const std::string& key, const std::string& ref) {
@@ -45,7 +39,7 @@ class RunRecorderTest : public ::testing::Test {
     return *id;
   }
 
-  std::string dir_;
+  mlpipe::testing::TempDir tmp_{"engine"};
   std::unique_ptr<metadata::SqliteStore> db_;
 };
 

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "mlpipe/base/testing/temp_dir.h"
 #include "mlpipe/exec/executor.h"
 #include "mlpipe/exec/interrupt.h"
 
@@ -70,15 +71,8 @@ class LocalRunnerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ClearInterrupt();
-    std::string tmpl = ::testing::TempDir() + "/local_runner_XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
   }
-  void TearDown() override {
-    ClearInterrupt();
-    std::string cmd = "rm -rf '" + dir_ + "'";
-    ASSERT_EQ(system(cmd.c_str()), 0);
-  }
+  void TearDown() override { ClearInterrupt(); }
   // Runs one command to completion.
   CommandResult RunOne(LocalRunner& runner, const Command& command) {
     EXPECT_TRUE(runner.Start(7, command).ok());
@@ -88,7 +82,8 @@ class LocalRunnerTest : public ::testing::Test {
     EXPECT_EQ((*waited)->first, 7);
     return (*waited)->second;
   }
-  std::string dir_;
+  mlpipe::testing::TempDir tmp_{"exec"};
+  const std::string dir_ = tmp_.path();
 };
 
 TEST_F(LocalRunnerTest, ReportsExitCodes) {

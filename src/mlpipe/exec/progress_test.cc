@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "mlpipe/base/strings.h"
+#include "mlpipe/base/testing/temp_dir.h"
 #include "mlpipe/exec/executor.h"
 #include "mlpipe/exec/fake_runner.h"
 
@@ -45,17 +46,11 @@ std::vector<std::string> Lines(const std::string& s) {
 
 class ProgressTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = ::testing::TempDir() + "/progress_XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { ASSERT_EQ(system(("rm -rf '" + dir_ + "'").c_str()), 0); }
-
   FakeClock clock_;
   std::ostringstream out_;
   JobGraph graph_ = ThreeSteps();
-  std::string dir_;
+  mlpipe::testing::TempDir tmp_{"exec"};
+  const std::string dir_ = tmp_.path();
 };
 
 TEST_F(ProgressTest, PlainModePrintsOneLinePerEvent) {

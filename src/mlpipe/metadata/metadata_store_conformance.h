@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "mlpipe/base/testing/temp_dir.h"
 #include "mlpipe/metadata/metadata_store.h"
 
 namespace mlpipe::metadata {
@@ -26,19 +27,11 @@ inline std::string Ref(char c) { return "sha256:" + std::string(64, c); }
 class MetadataStoreConformanceTest : public ::testing::TestWithParam<BackendFactory> {
  protected:
   void SetUp() override {
-    std::string tmpl =
-        (std::getenv("TMPDIR") ? std::string(std::getenv("TMPDIR")) : "/tmp") + "/mlpipe-md-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    scratch_ = tmpl;
-    auto s = GetParam().make(scratch_);
+    auto s = GetParam().make(scratch_.path());
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(*s);
   }
-  void TearDown() override {
-    store_.reset();
-    std::string cmd = "rm -rf '" + scratch_ + "'";
-    (void)std::system(cmd.c_str());
-  }
+  void TearDown() override { store_.reset(); }
 
   int64_t NewRun(const std::string& pipeline = "p") {
     metadata::Run r;
@@ -69,7 +62,7 @@ class MetadataStoreConformanceTest : public ::testing::TestWithParam<BackendFact
     ASSERT_TRUE(store_->RecordEvents({Event{0, exec, ref, kind, name, ""}}).ok());
   }
 
-  std::string scratch_;
+  mlpipe::testing::TempDir scratch_{"metadata"};
   std::unique_ptr<MetadataStore> store_;
 };
 

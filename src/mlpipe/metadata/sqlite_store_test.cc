@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include "mlpipe/base/testing/temp_dir.h"
 #include "mlpipe/metadata/migrations.h"
 
 namespace mlpipe::metadata {
@@ -18,17 +19,9 @@ namespace {
 
 class SqliteStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = (std::getenv("TMPDIR") ? std::string(std::getenv("TMPDIR")) : "/tmp") + "/mlpipe-sq-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-    path_ = dir_ + "/metadata.db";
-  }
-  void TearDown() override {
-    std::string cmd = "rm -rf '" + dir_ + "'";
-    (void)std::system(cmd.c_str());
-  }
-  std::string dir_, path_;
+  mlpipe::testing::TempDir tmp_{"metadata"};
+  const std::string dir_ = tmp_.path();
+  const std::string path_ = tmp_.Sub("metadata.db");
 };
 
 TEST_F(SqliteStoreTest, FreshDatabaseIsAtLatestSchemaInWalMode) {

@@ -11,27 +11,12 @@
 
 #include <gtest/gtest.h>
 
+#include "mlpipe/base/testing/temp_dir.h"
 #include "mlpipe/store/file_system.h"
 
 namespace mlpipe::store::testing {
 
-// A fresh folder under $TMPDIR, removed (even if read-only) at destruction.
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/mlpipe-store-test-XXXXXX";
-    char* p = ::mkdtemp(tmpl.data());
-    EXPECT_NE(p, nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() { (void)PosixFileSystem().RemoveAll(path_); }
-  const std::string& path() const { return path_; }
-  std::string Sub(const std::string& rel) const { return path_ + "/" + rel; }
-
- private:
-  std::string path_;
-};
+using TempDir = mlpipe::testing::TempDir;
 
 inline void WriteFile(const std::string& path, const std::string& content, mode_t mode = 0644) {
   ASSERT_TRUE(PosixFileSystem().MakeDirs(DirName(path)).ok());
