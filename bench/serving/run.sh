@@ -2,9 +2,9 @@
 # Serving benchmark: `mlpipe serve` vs a Python baseline server (python3-xgboost,
 # same package, same preprocessing, same request), side by side with wrk:
 # single-row requests over 1 and 8 connections, then a hot-swap run (100 model
-# swaps under load).
+# swaps under load, against the same load and driver without swaps).
 #   bench/serving/run.sh [BUILD_DIR]   (default build-serving-release; built if missing)
-# Env: DURATION (10s), DATA (/work/shared/data), SWAPS (100).
+# Env: DURATION (10s), DATA (/work/shared/data), SWAPS (100), SWAP_DURATION (20s, each of the two swap runs).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${1:-$ROOT/build-serving-release}
@@ -96,19 +96,30 @@ for conns in 1 8; do
 done
 
 echo "== hot swap: $SWAPS model swaps (symlink flip + POST .../load) under 8-connection load"
-BODY_FILE=$WORK/body.json INFER_PATH=/v2/models/current/infer \
-  wrk -t2 -c8 -d"${SWAP_DURATION:-30s}" -s "$HERE/single_row.lua" "$MLPIPE_URL" >"$WORK/swap.wrk" &
-WRK_PID=$!; PIDS+=($WRK_PID)
-sleep 1
-failed_loads=0
-for i in $(seq "$SWAPS"); do
-  if [ $((i % 2)) = 1 ]; then ln -sfn "$WORK/pkg_b" "$WORK/current"; else ln -sfn "$WORK/pkg_a" "$WORK/current"; fi
-  curl -sf -X POST -d '' "$MLPIPE_URL/v2/repository/models/current/load" >/dev/null || failed_loads=$((failed_loads + 1))
-  sleep 0.1
-done
-wait "$WRK_PID" || true
-r=$(grep '^RESULT' "$WORK/swap.wrk")
-loads=$(curl -sf "$MLPIPE_URL/v2/repository/index" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["loads"])')
-echo "swaps requested: $SWAPS, loads done: $loads (including the first), failed load calls: $failed_loads"
+# Two runs of the same length under the same driver (bench/serving/swap_driver.py, one process): first it
+# POSTs /load with the link unchanged (nothing to load: the no-swap baseline), then it flips the link
+# between two packages before each POST (a full load, warm-up and publish each time).
+swap_run() {  # flip|same -> "RESULT ... failed_loads=N"
+  BODY_FILE=$WORK/body.json INFER_PATH=/v2/models/current/infer \
+    wrk -t2 -c8 -d"${SWAP_DURATION:-20s}" -s "$HERE/single_row.lua" "$MLPIPE_URL" >"$WORK/swap.wrk" &
+  local wrk_pid=$!
+  PIDS+=($wrk_pid)
+  sleep 1
+  local d
+  d=$(/usr/bin/python3 "$HERE/swap_driver.py" "$MLPIPE_URL" "$WORK/current" "$WORK/pkg_a" "$WORK/pkg_b" "$SWAPS" "$1")
+  wait "$wrk_pid" || true
+  echo "$(grep '^RESULT' "$WORK/swap.wrk") $d"
+}
+loads_done() { curl -sf "$MLPIPE_URL/v2/repository/index" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["loads"])'; }
+loads0=$(loads_done)
+base=$(swap_run same)
+loads1=$(loads_done)
+r=$(swap_run flip)
+loads2=$(loads_done)
+echo "no swaps (same driver): req/s $(field "$base" rps), p50 $(field "$base" p50_ms) ms, p99 $(field "$base" p99_ms) ms," \
+  "loads $((loads1 - loads0))"
+echo "swaps requested: $SWAPS, loads done: $((loads2 - loads1)), failed load calls: $(field "$r" failed_loads)"
 echo "under swaps: req/s $(field "$r" rps), p50 $(field "$r" p50_ms) ms, p99 $(field "$r" p99_ms) ms," \
   "failed requests $(( $(field "$r" errors) + $(field "$r" non2xx) ))"
+awk -v a="$(field "$r" p99_ms)" -v b="$(field "$base" p99_ms)" \
+  'BEGIN { printf "p99 under swaps / p99 without: %.2fx\n", a / b }'
