@@ -1,10 +1,14 @@
 #include "mlpipe/engine/step_delegate.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 
 #include <fmt/format.h>
 
+#include "mlpipe/engine/job_graph_builder.h"
 #include "mlpipe/engine/metrics_file.h"
 #include "mlpipe/engine/step_command.h"
 
@@ -38,7 +42,39 @@ StepDelegate::StepDelegate(const spec::PipelineSpec& spec, const store::Workspac
       recorder_(recorder),
       decider_(decider),
       self_exe_(SelfExe()),
-      steps_(spec.steps.size()) {}
+      steps_(spec.steps.size()),
+      run_id_(recorder.run_id()),
+      dependents_(spec.steps.size()) {
+  const exec::JobGraph graph = BuildJobGraph(spec);
+  for (size_t j = 0; j < graph.jobs.size(); ++j) {
+    for (int dep : graph.jobs[j].deps) dependents_[dep].push_back(static_cast<int>(j));
+  }
+  prefetcher_ = std::make_unique<FolderPrefetcher>(
+      static_cast<int>(spec.steps.size()), [this](int job) { return MakeFolders(job); },
+      [this](int job) { return RemoveFolders(job); });
+}
+
+Status StepDelegate::MakeFolders(int job) const {
+  const std::string& name = spec_.steps[job].name;
+  const std::string step_dir = ws_.StepDir(run_id_, name);
+  std::error_code ec;
+  if (fs::exists(step_dir, ec)) return AlreadyExistsError(step_dir);
+  fs::create_directories(ws_.StepOutDir(run_id_, name), ec);
+  if (!ec) fs::create_directory(step_dir + "/work", ec);
+  if (ec) return InternalError("cannot create " + step_dir + ": " + ec.message());
+  for (const std::string& log : {ws_.AttemptStdoutLog(run_id_, name, 1), ws_.AttemptStderrLog(run_id_, name, 1)}) {
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return InternalError("cannot create " + log);
+    ::close(fd);
+  }
+  return OkStatus();
+}
+
+Status StepDelegate::RemoveFolders(int job) const {
+  std::error_code ec;
+  fs::remove_all(ws_.StepDir(run_id_, spec_.steps[job].name), ec);
+  return ec ? InternalError(ec.message()) : OkStatus();
+}
 
 StatusOr<exec::JobLaunch> StepDelegate::Prepare(int job, int attempt) {
   const spec::StepSpec& step = spec_.steps[job];
@@ -55,6 +91,7 @@ StatusOr<exec::JobLaunch> StepDelegate::Prepare(int job, int attempt) {
   start.inputs = st.decision.inputs;
 
   if (st.decision.cached) {
+    prefetcher_->Discard(job);
     ASSIGN_OR_RETURN(auto outputs, recorder_.RecordCached(start, *st.decision.hit));
     for (auto& [name, version] : outputs) available_[step.name + "." + name] = version;
     st.finished = true;
@@ -67,15 +104,20 @@ StatusOr<exec::JobLaunch> StepDelegate::Prepare(int job, int attempt) {
   if (DependsOnUncommitted(step)) RETURN_IF_ERROR(recorder_.Flush());
   ASSIGN_OR_RETURN(st.execution_id, recorder_.StartExecution(start));
 
+  // Its dependents will most likely run too: their folders are made while this step runs.
+  for (int d : dependents_[job]) prefetcher_->Request(d);
   int64_t run = recorder_.run_id();
   std::string step_dir = ws_.StepDir(run, step.name);
   std::string out_dir = ws_.StepOutDir(run, step.name);
-  RETURN_IF_ERROR(FreshDir(out_dir));
   st.work_dir = step_dir + "/work";
-  RETURN_IF_ERROR(FreshDir(st.work_dir));
   st.metrics_path = fmt::format("{}/metrics-{}.jsonl", step_dir, attempt);
-  std::error_code ec;
-  fs::remove(st.metrics_path, ec);
+  const bool made_ahead = attempt == 1 && prefetcher_->Take(job);  // a new, empty step folder
+  if (!made_ahead) {
+    RETURN_IF_ERROR(FreshDir(out_dir));
+    RETURN_IF_ERROR(FreshDir(st.work_dir));
+    std::error_code ec;
+    fs::remove(st.metrics_path, ec);
+  }
 
   StepInvocation inv;
   inv.spec = &spec_;
@@ -131,8 +173,7 @@ Status StepDelegate::Collect(int job, int attempt, const exec::CommandResult& re
   auto reported = ReadMetricsFile(st.metrics_path);
   if (!reported.ok()) return reported.status().WithContext("MLPIPE_METRICS");
   st.metrics = MergeReportedMetrics(std::move(st.metrics), *reported);
-  std::error_code ec;
-  fs::remove_all(st.work_dir, ec);
+  prefetcher_->RemoveLater(st.work_dir);  // off the critical path: the next step may wait for this one
   return OkStatus();
 }
 

@@ -5,8 +5,11 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "mlpipe/engine/folder_prefetcher.h"
 
 #include "mlpipe/engine/run_recorder.h"
 #include "mlpipe/engine/step_decider.h"
@@ -19,6 +22,7 @@ namespace mlpipe::engine {
 
 class StepDelegate : public exec::JobDelegate {
  public:
+  // The recorder's run must have started (its id names the step folders).
   StepDelegate(const spec::PipelineSpec& spec, const store::Workspace& ws, store::ObjectStore& objects,
                RunRecorder& recorder, StepDecider& decider);
 
@@ -28,6 +32,8 @@ class StepDelegate : public exec::JobDelegate {
   // the executor runs it on a worker thread. Finish records it all.
   bool HasCollect() const override { return true; }
   Status Collect(int job, int attempt, const exec::CommandResult& result) override;
+  // A step without outputs has nothing to hash or store: collected inline.
+  bool CollectOnWorker(int job) const override { return !spec_.steps[job].outputs.empty(); }
   Status Finish(int job, int attempt, const exec::CommandResult& result) override;
   void AttemptFailed(int job, int attempt, const exec::CommandResult& result, bool will_retry) override;
   // Group commit of the run's records (RunRecorder batches them).
@@ -57,6 +63,12 @@ class StepDelegate : public exec::JobDelegate {
     bool finished = false;
   };
 
+  // A step's first attempt runs in folders made ahead (FolderPrefetcher):
+  // a new step folder with out/, work/ and empty attempt-1 logs. Fails if
+  // the step folder exists (a resumed run keeps what it holds).
+  Status MakeFolders(int job) const;
+  Status RemoveFolders(int job) const;
+
   const spec::PipelineSpec& spec_;
   const store::Workspace& ws_;
   store::ObjectStore& objects_;
@@ -65,6 +77,9 @@ class StepDelegate : public exec::JobDelegate {
   std::string self_exe_;
   std::vector<StepState> steps_;
   std::map<std::string, ArtifactVersion> available_;  // "STEP.OUTPUT" -> version
+  const int64_t run_id_;
+  std::vector<std::vector<int>> dependents_;  // job -> the jobs that read from or run after it
+  std::unique_ptr<FolderPrefetcher> prefetcher_;  // last: its thread uses the members above
 };
 
 }  // namespace mlpipe::engine

@@ -209,7 +209,7 @@ class RunLoop {
       AttemptFailed(job, attempt, r.Describe());
       return;
     }
-    if (pool_ != nullptr) {
+    if (pool_ != nullptr && delegate_.CollectOnWorker(job)) {
       pool_->Submit(job, attempt, r);  // the job stays running until TakeCollected
       return;
     }

@@ -75,6 +75,10 @@ class JobDelegate {
   // slot while it collects: its process is gone.
   virtual bool HasCollect() const { return false; }
   virtual Status Collect(int job, int attempt, const CommandResult& result) { return OkStatus(); }
+  // False: job's Collect is too little work to hand to a worker (two thread
+  // switches cost more, and a dependent waits for them), so it runs on the
+  // executor's thread.
+  virtual bool CollectOnWorker(int job) const { return true; }
   // Called after a successful command (exit 0) and its Collect, on the
   // executor's thread; an error fails this attempt (retried if attempts
   // remain) with the status message as reason.

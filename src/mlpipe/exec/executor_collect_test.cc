@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -16,6 +17,12 @@
 namespace mlpipe::exec {
 namespace {
 
+JobLaunch TrueCommand() {
+  JobLaunch launch;
+  launch.command.argv = {"/bin/true"};
+  return launch;
+}
+
 JobGraph Independent(int n) {
   JobGraph g;
   for (int i = 0; i < n; ++i) g.jobs.push_back(JobSpec{.name = "j" + std::to_string(i)});
@@ -26,11 +33,7 @@ JobGraph Independent(int n) {
 // so a run only finishes quickly if collections overlap with each other.
 class OverlapDelegate : public JobDelegate {
  public:
-  StatusOr<JobLaunch> Prepare(int job, int attempt) override {
-    JobLaunch launch;
-    launch.command.argv = {"/bin/true"};
-    return launch;
-  }
+  StatusOr<JobLaunch> Prepare(int job, int attempt) override { return TrueCommand(); }
   bool HasCollect() const override { return true; }
   Status Collect(int job, int attempt, const CommandResult& result) override {
     std::unique_lock lock(mu_);
@@ -99,6 +102,38 @@ TEST(ExecutorCollectTest, CollectErrorFailsTheJobAndFinishIsNotCalled) {
   EXPECT_EQ(outcome->jobs[0].state, JobState::kSucceeded);
   EXPECT_EQ(delegate.finished, std::set<int>{0});
   EXPECT_EQ(delegate.failed, std::set<int>{1});
+}
+
+// Jobs whose delegate says their Collect is not worth a worker collect on the
+// executor's thread even when there are workers.
+class PerJobDelegate : public JobDelegate {
+ public:
+  StatusOr<JobLaunch> Prepare(int job, int attempt) override { return TrueCommand(); }
+  bool HasCollect() const override { return true; }
+  bool CollectOnWorker(int job) const override { return job % 2 == 0; }
+  Status Collect(int job, int attempt, const CommandResult& result) override {
+    std::lock_guard lock(mu_);
+    collect_thread[job] = std::this_thread::get_id();
+    return OkStatus();
+  }
+  Status Finish(int job, int attempt, const CommandResult& result) override { return OkStatus(); }
+  std::map<int, std::thread::id> collect_thread;
+
+ private:
+  std::mutex mu_;
+};
+
+TEST(ExecutorCollectTest, AJobWhoseCollectIsNotWorthAWorkerCollectsOnTheExecutorThread) {
+  PerJobDelegate delegate;
+  LocalRunner runner{LocalRunnerOptions{.watch_interrupts = false}};
+  Executor executor(ExecutorOptions{.parallelism = 2, .collect_threads = 2});
+  auto outcome = executor.Run(Independent(4), delegate, runner);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_TRUE(outcome->ok) << outcome->error;
+  ASSERT_EQ(delegate.collect_thread.size(), 4u);
+  for (int job = 0; job < 4; ++job) {
+    EXPECT_EQ(delegate.collect_thread[job] == std::this_thread::get_id(), job % 2 == 1) << "job " << job;
+  }
 }
 
 // Without worker threads Collect runs inline, right before Finish, and its
