@@ -1,6 +1,7 @@
 // End-to-end: caching, explanations and experiment records.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "tests/e2e/e2e_util.h"
@@ -27,6 +28,9 @@ TEST_F(CacheE2ETest, SecondRunIsFullyCached) {
   Run();
   auto s = Run();
   for (const char* step : {"generate", "count", "merge", "done"}) EXPECT_EQ(s[step], "cached") << step;
+  // Step folders are made ahead only for steps that run: a cached run makes none.
+  EXPECT_TRUE(std::filesystem::exists(p_.Path(".mlpipe/runs/1/generate")));
+  EXPECT_FALSE(std::filesystem::exists(p_.Path(".mlpipe/runs/2")));
 }
 
 TEST_F(CacheE2ETest, ParamChangeRerunsExactlyDownstreamAndSaysWhy) {
@@ -37,6 +41,9 @@ TEST_F(CacheE2ETest, ParamChangeRerunsExactlyDownstreamAndSaysWhy) {
   EXPECT_EQ(s["count"], "succeeded");
   EXPECT_EQ(s["merge"], "succeeded");
   EXPECT_EQ(s["done"], "cached");  // after: only; its own key did not change
+  // done's folder was made ahead while count and merge ran, and removed when it turned out cached.
+  EXPECT_TRUE(std::filesystem::exists(p_.Path(".mlpipe/runs/2/count/attempt-1.stdout.log")));
+  EXPECT_FALSE(std::filesystem::exists(p_.Path(".mlpipe/runs/2/done")));
   auto events = ParseEvents(out);
   EXPECT_TRUE(Contains(ReasonOf(events, "generate"), "param repeat 3 -> 5")) << out;
   EXPECT_TRUE(Contains(ReasonOf(events, "count"), "input text changed")) << out;

@@ -44,9 +44,11 @@ StepDelegate::StepDelegate(const spec::PipelineSpec& spec, const store::Workspac
       self_exe_(SelfExe()),
       steps_(spec.steps.size()),
       run_id_(recorder.run_id()),
-      dependents_(spec.steps.size()) {
+      dependents_(spec.steps.size()),
+      roots_(spec.steps.size()) {
   const exec::JobGraph graph = BuildJobGraph(spec);
   for (size_t j = 0; j < graph.jobs.size(); ++j) {
+    roots_[j] = graph.jobs[j].deps.empty();
     for (int dep : graph.jobs[j].deps) dependents_[dep].push_back(static_cast<int>(j));
   }
   prefetcher_ = std::make_unique<FolderPrefetcher>(
@@ -106,6 +108,13 @@ StatusOr<exec::JobLaunch> StepDelegate::Prepare(int job, int attempt) {
 
   // Its dependents will most likely run too: their folders are made while this step runs.
   for (int d : dependents_[job]) prefetcher_->Request(d);
+  // So will the next steps without upstream (in a fan-out, the executor prepares them one after another).
+  for (int next = job + 1, asked = 0; next < static_cast<int>(roots_.size()) && asked < kRootsAhead; ++next) {
+    if (roots_[next]) {
+      prefetcher_->Request(next);
+      ++asked;
+    }
+  }
   int64_t run = recorder_.run_id();
   std::string step_dir = ws_.StepDir(run, step.name);
   std::string out_dir = ws_.StepOutDir(run, step.name);

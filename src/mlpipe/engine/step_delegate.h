@@ -79,6 +79,8 @@ class StepDelegate : public exec::JobDelegate {
   std::map<std::string, ArtifactVersion> available_;  // "STEP.OUTPUT" -> version
   const int64_t run_id_;
   std::vector<std::vector<int>> dependents_;  // job -> the jobs that read from or run after it
+  std::vector<bool> roots_;                    // job -> it has no upstream
+  static constexpr int kRootsAhead = 2;
   std::unique_ptr<FolderPrefetcher> prefetcher_;  // last: its thread uses the members above
 };
 
