@@ -108,8 +108,8 @@ StatusOr<RunReport> RunPipeline(const store::Workspace& ws, const LoadedPipeline
   lock.SetHolderInfo(fmt::format("pid {}, run {}", getpid(), recorder.run_id()));
 
   StepDecider decider(spec, pipeline.params, *stores.hashes, *stores.objects, recorder, options.no_cache);
-  StepDelegate delegate(spec, ws, *stores.objects, recorder, decider);
   exec::JobGraph graph = BuildJobGraph(spec);
+  StepDelegate delegate(spec, graph, ws, *stores.objects, recorder, decider);
 
   RETURN_IF_ERROR(exec::InstallInterruptHandlers());
   exec::ClearInterrupt();

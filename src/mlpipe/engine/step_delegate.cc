@@ -8,7 +8,6 @@
 
 #include <fmt/format.h>
 
-#include "mlpipe/engine/job_graph_builder.h"
 #include "mlpipe/engine/metrics_file.h"
 #include "mlpipe/engine/step_command.h"
 
@@ -34,8 +33,8 @@ Status FreshDir(const std::string& path) {
 
 }  // namespace
 
-StepDelegate::StepDelegate(const spec::PipelineSpec& spec, const store::Workspace& ws, store::ObjectStore& objects,
-                           RunRecorder& recorder, StepDecider& decider)
+StepDelegate::StepDelegate(const spec::PipelineSpec& spec, const exec::JobGraph& graph, const store::Workspace& ws,
+                           store::ObjectStore& objects, RunRecorder& recorder, StepDecider& decider)
     : spec_(spec),
       ws_(ws),
       objects_(objects),
@@ -44,11 +43,9 @@ StepDelegate::StepDelegate(const spec::PipelineSpec& spec, const store::Workspac
       self_exe_(SelfExe()),
       steps_(spec.steps.size()),
       run_id_(recorder.run_id()),
-      dependents_(spec.steps.size()),
-      roots_(spec.steps.size()) {
-  const exec::JobGraph graph = BuildJobGraph(spec);
+      dependents_(spec.steps.size()) {
   for (size_t j = 0; j < graph.jobs.size(); ++j) {
-    roots_[j] = graph.jobs[j].deps.empty();
+    if (graph.jobs[j].deps.empty()) roots_.push_back(static_cast<int>(j));
     for (int dep : graph.jobs[j].deps) dependents_[dep].push_back(static_cast<int>(j));
   }
   prefetcher_ = std::make_unique<FolderPrefetcher>(
@@ -109,15 +106,10 @@ StatusOr<exec::JobLaunch> StepDelegate::Prepare(int job, int attempt) {
   // Its dependents will most likely run too: their folders are made while this step runs.
   for (int d : dependents_[job]) prefetcher_->Request(d);
   // So will the next steps without upstream (in a fan-out, the executor prepares them one after another).
-  for (int next = job + 1, asked = 0; next < static_cast<int>(roots_.size()) && asked < kRootsAhead; ++next) {
-    if (roots_[next]) {
-      prefetcher_->Request(next);
-      ++asked;
-    }
-  }
-  int64_t run = recorder_.run_id();
-  std::string step_dir = ws_.StepDir(run, step.name);
-  std::string out_dir = ws_.StepOutDir(run, step.name);
+  auto next = std::upper_bound(roots_.begin(), roots_.end(), job);
+  for (int i = 0; i < kRootsAhead && next != roots_.end(); ++i, ++next) prefetcher_->Request(*next);
+  std::string step_dir = ws_.StepDir(run_id_, step.name);
+  std::string out_dir = ws_.StepOutDir(run_id_, step.name);
   st.work_dir = step_dir + "/work";
   st.metrics_path = fmt::format("{}/metrics-{}.jsonl", step_dir, attempt);
   const bool made_ahead = attempt == 1 && prefetcher_->Take(job);  // a new, empty step folder
@@ -131,7 +123,7 @@ StatusOr<exec::JobLaunch> StepDelegate::Prepare(int job, int attempt) {
   StepInvocation inv;
   inv.spec = &spec_;
   inv.step = &step;
-  inv.run_id = run;
+  inv.run_id = run_id_;
   inv.attempt = attempt;
   inv.params = st.decision.params;
   for (const auto& [name, version] : st.decision.inputs) {
@@ -147,8 +139,8 @@ StatusOr<exec::JobLaunch> StepDelegate::Prepare(int job, int attempt) {
   inv.outputs = st.output_paths;
   inv.work_dir = st.work_dir;
   inv.metrics_path = st.metrics_path;
-  inv.stdout_path = ws_.AttemptStdoutLog(run, step.name, attempt);
-  inv.stderr_path = ws_.AttemptStderrLog(run, step.name, attempt);
+  inv.stdout_path = ws_.AttemptStdoutLog(run_id_, step.name, attempt);
+  inv.stderr_path = ws_.AttemptStderrLog(run_id_, step.name, attempt);
   inv.invocation_path = fmt::format("{}/invocation-{}.json", step_dir, attempt);
   inv.script_path = fmt::format("{}/command-{}.sh", step_dir, attempt);
   inv.self_exe = self_exe_;
@@ -197,8 +189,8 @@ Status StepDelegate::Finish(int job, int attempt, const exec::CommandResult& res
   end.cpu_ns = result.cpu_ns;
   end.max_rss_bytes = result.max_rss_bytes;
   end.reason = st.run_reason;
-  end.stdout_path = ws_.AttemptStdoutLog(recorder_.run_id(), step.name, attempt);
-  end.stderr_path = ws_.AttemptStderrLog(recorder_.run_id(), step.name, attempt);
+  end.stdout_path = ws_.AttemptStdoutLog(run_id_, step.name, attempt);
+  end.stderr_path = ws_.AttemptStderrLog(run_id_, step.name, attempt);
   ASSIGN_OR_RETURN(auto versions,
                    recorder_.FinishExecution(st.execution_id, st.decision.key, end, st.stored, st.metrics));
   for (auto& [name, version] : versions) available_[step.name + "." + name] = version;
@@ -217,8 +209,8 @@ void StepDelegate::AttemptFailed(int job, int attempt, const exec::CommandResult
   end.cpu_ns = result.cpu_ns;
   end.max_rss_bytes = result.max_rss_bytes;
   end.reason = result.Describe();
-  end.stdout_path = ws_.AttemptStdoutLog(recorder_.run_id(), spec_.steps[job].name, attempt);
-  end.stderr_path = ws_.AttemptStderrLog(recorder_.run_id(), spec_.steps[job].name, attempt);
+  end.stdout_path = ws_.AttemptStdoutLog(run_id_, spec_.steps[job].name, attempt);
+  end.stderr_path = ws_.AttemptStderrLog(run_id_, spec_.steps[job].name, attempt);
   (void)recorder_.EndExecution(st.execution_id, spec_.steps[job].name, end);
   if (!will_retry) st.finished = true;
 }

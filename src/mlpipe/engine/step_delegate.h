@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "mlpipe/engine/folder_prefetcher.h"
-
 #include "mlpipe/engine/run_recorder.h"
 #include "mlpipe/engine/step_decider.h"
 #include "mlpipe/exec/executor.h"
@@ -22,9 +21,10 @@ namespace mlpipe::engine {
 
 class StepDelegate : public exec::JobDelegate {
  public:
-  // The recorder's run must have started (its id names the step folders).
-  StepDelegate(const spec::PipelineSpec& spec, const store::Workspace& ws, store::ObjectStore& objects,
-               RunRecorder& recorder, StepDecider& decider);
+  // The recorder's run must have started (its id names the step folders);
+  // `graph` is the run's job graph (BuildJobGraph(spec)).
+  StepDelegate(const spec::PipelineSpec& spec, const exec::JobGraph& graph, const store::Workspace& ws,
+               store::ObjectStore& objects, RunRecorder& recorder, StepDecider& decider);
 
   StatusOr<exec::JobLaunch> Prepare(int job, int attempt) override;
   // Collect stores the outputs (hash, fsync, rename into the store) and reads
@@ -79,7 +79,7 @@ class StepDelegate : public exec::JobDelegate {
   std::map<std::string, ArtifactVersion> available_;  // "STEP.OUTPUT" -> version
   const int64_t run_id_;
   std::vector<std::vector<int>> dependents_;  // job -> the jobs that read from or run after it
-  std::vector<bool> roots_;                    // job -> it has no upstream
+  std::vector<int> roots_;                     // the jobs without upstream, ascending
   static constexpr int kRootsAhead = 2;
   std::unique_ptr<FolderPrefetcher> prefetcher_;  // last: its thread uses the members above
 };
