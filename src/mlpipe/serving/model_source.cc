@@ -8,6 +8,9 @@
 
 namespace mlpipe::serving {
 
+PackagePathSource::PackagePathSource(store::HashCacheOptions options)
+    : cache_(store::HashCache::Open("", options).value()) {}  // in memory: cannot fail
+
 StatusOr<ResolvedModel> PackagePathSource::Resolve(const ModelSpec& spec) {
   if (spec.package_path.empty()) return InvalidArgumentError("no package path given");
   std::error_code ec;
@@ -21,37 +24,16 @@ StatusOr<ResolvedModel> PackagePathSource::Resolve(const ModelSpec& spec) {
   // manifest is not parsed at every poll.)
   Sha256 h;
   for (const char* file : {ml::kManifestFile, ml::kXgboostModelFile, ml::kLinearModelFile}) {
-    auto hex = FileHex((dir / file).string());
-    if (!hex.ok()) {
+    auto digest = cache_->HashSource((dir / file).string());
+    if (!digest.ok()) {
       if (file != ml::kManifestFile) continue;  // the model file may have either name
       return NotFoundError("model package " + spec.package_path + " has no readable " + file + ": " +
-                           hex.status().message());
+                           digest.status().message());
     }
-    h.Update(*hex);
+    hashes_ += static_cast<int>(digest->files_rehashed);
+    h.Update(digest->ref.substr(digest->ref.find(':') + 1));  // the hex, as before
   }
   return ResolvedModel{DigestHex(h.Finish()).substr(0, 12), spec.package_path};
-}
-
-StatusOr<std::string> PackagePathSource::FileHex(const std::string& path) {
-  auto st = fs_.Stat(path);
-  if (st.ok()) {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = known_.find(path);
-    if (it != known_.end() && it->second.stat.device == st->device && it->second.stat.inode == st->inode &&
-        it->second.stat.size == st->size && it->second.stat.mtime_ns == st->mtime_ns) {
-      return it->second.hex;
-    }
-  }
-  ASSIGN_OR_RETURN(std::string hex, Sha256FileHex(path));
-  std::lock_guard<std::mutex> lock(mu_);
-  ++hashes_;
-  if (st.ok()) known_[path] = Known{*st, hex};
-  return hex;
-}
-
-int PackagePathSource::hashes() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return hashes_;
 }
 
 StatusOr<ResolvedModel> RegistrySource::Resolve(const ModelSpec& spec) {

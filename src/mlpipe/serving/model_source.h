@@ -13,13 +13,15 @@
 // only; implementations need not be thread-safe unless stated.
 #pragma once
 
+#include <atomic>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 
 #include "mlpipe/base/status.h"
 #include "mlpipe/metadata/metadata_store.h"
-#include "mlpipe/store/file_system.h"
+#include "mlpipe/store/hash_cache.h"
 #include "mlpipe/store/object_store.h"
 
 namespace mlpipe::serving {
@@ -47,28 +49,21 @@ class ModelSource {
 };
 
 // Resolves spec.package_path (InvalidArgument if it is empty). The version
-// is a digest of the package's manifest and model file; a file is re-hashed
-// only when its (device, inode, size, mtime_ns) changed, since the server
-// resolves every poll interval. Thread-safe.
+// is a digest of the package's manifest and model file; the server resolves
+// every poll interval, so files are hashed through a store::HashCache (in
+// memory): read again only when their (device, inode, size, mtime_ns)
+// changed, or while too recently modified to trust. Thread-safe.
 class PackagePathSource : public ModelSource {
  public:
-  // Stats go through `fs` (null: the real file system).
-  explicit PackagePathSource(store::FileSystem* fs = nullptr) : fs_(fs ? *fs : store::PosixFileSystem()) {}
+  // `options`: the HashCache's file system, clock and racy window.
+  explicit PackagePathSource(store::HashCacheOptions options = {});
   StatusOr<ResolvedModel> Resolve(const ModelSpec& spec) override;
   // Files hashed so far (tests: a second Resolve of an unchanged package hashes nothing).
-  int hashes() const;
+  int hashes() const { return hashes_.load(); }
 
  private:
-  StatusOr<std::string> FileHex(const std::string& path);
-
-  struct Known {
-    store::FileStat stat;
-    std::string hex;
-  };
-  store::FileSystem& fs_;
-  mutable std::mutex mu_;
-  std::map<std::string, Known> known_;  // path -> last stat and digest
-  int hashes_ = 0;
+  std::unique_ptr<store::HashCache> cache_;
+  std::atomic<int> hashes_{0};
 };
 
 // Resolves spec.model_ref through the registry, spec.package_path like

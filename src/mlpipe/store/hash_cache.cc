@@ -33,6 +33,7 @@ HashCache::HashCache(std::string path, HashCacheOptions options)
 
 StatusOr<std::unique_ptr<HashCache>> HashCache::Open(const std::string& path, HashCacheOptions options) {
   std::unique_ptr<HashCache> cache(new HashCache(path, options));
+  if (path.empty()) return cache;
   auto text = cache->fs_.ReadFileToString(path);
   if (text.ok()) {
     cache->Parse(*text);
@@ -63,7 +64,7 @@ Status HashCache::Flush() {
   std::string text;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!dirty_) return OkStatus();
+    if (!dirty_ || path_.empty()) return OkStatus();
     text.reserve(entries_.size() * 150);
     text.append(kHeader).append("\n");
     for (const auto& [p, e] : entries_) {

@@ -48,6 +48,7 @@ class HashCache {
  public:
   // Loads the cache file at `path` if it exists (a missing or unreadable file
   // gives an empty cache). Fails only on I/O errors other than NotFound.
+  // `path` "": a cache in memory only (nothing read, Flush writes nothing).
   static StatusOr<std::unique_ptr<HashCache>> Open(const std::string& path, HashCacheOptions options = {});
 
   // Digest of a source file or folder (a symlink at `path` itself is

@@ -44,6 +44,19 @@ TEST(HashCacheTest, UnchangedStatIsNotRehashed) {
   EXPECT_EQ(second->ref, first->ref);
 }
 
+TEST(HashCacheTest, AnEmptyPathIsACacheInMemoryOnly) {
+  TempDir dir;
+  WriteFile(dir.Sub("f"), "abc");
+  SetMtime(dir.Sub("f"), 1'600'000'000);
+  auto cache = OpenCache("");
+  ASSERT_TRUE(cache->HashSource(dir.Sub("f")).ok());
+  auto again = cache->HashSource(dir.Sub("f"));
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->rehashed) << "the entry is kept in memory";
+  EXPECT_TRUE(cache->Flush().ok());
+  EXPECT_EQ(cache->size(), 1u);
+}
+
 TEST(HashCacheTest, TouchWithoutContentChangeRehashesToSameDigest) {
   TempDir dir;
   WriteFile(dir.Sub("f"), "abc");
