@@ -11,6 +11,8 @@
 #include "mlpipe/cli/workspace.h"
 #include "mlpipe/engine/load.h"
 #include "mlpipe/engine/pipeline_run.h"
+#include "mlpipe/engine/run_reuse.h"
+#include "mlpipe/engine/run_stamp.h"
 #include "mlpipe/metadata/sqlite_store.h"
 
 namespace mlpipe::cli {
@@ -71,13 +73,6 @@ Status CmdRun(const RunArgs& args) {
     resumed.insert(resumed.end(), overrides.begin(), overrides.end());
     overrides = std::move(resumed);
   }
-  ASSIGN_OR_RETURN(auto pipeline, engine::LoadPipelineForRun(args.spec.pipeline, overrides));
-  ASSIGN_OR_RETURN(auto ws, OpenWorkspace(true));
-  if (args.dry_run) {
-    ASSIGN_OR_RETURN(auto plan, engine::PlanPipeline(ws, pipeline, args.no_cache));
-    PrintPlan(plan, pipeline.spec, args.json);
-    return OkStatus();
-  }
   engine::RunOptions options;
   options.parallelism = args.jobs;
   options.memory_budget = args.memory_budget;
@@ -88,6 +83,25 @@ Status CmdRun(const RunArgs& args) {
   options.out = &std::cout;
   options.err = &std::cerr;
   options.resumed_from = args.resume_run;
+  // A resumed run is stamped under its own overrides; it is never reused.
+  if (args.resume_run == 0) options.invocation = engine::InvocationKey(args.spec.pipeline, overrides);
+  if (!args.dry_run && !options.invocation.empty()) {
+    // Nothing changed since a run of this command: reuse it whole.
+    // (Without a workspace there is nothing to reuse, and a spec with
+    // errors must not create one.)
+    auto existing = OpenWorkspace(false);
+    if (existing.ok()) {
+      ASSIGN_OR_RETURN(auto reused, engine::TryReuseRun(*existing, options));
+      if (reused) return OkStatus();
+    }
+  }
+  ASSIGN_OR_RETURN(auto pipeline, engine::LoadPipelineForRun(args.spec.pipeline, overrides));
+  ASSIGN_OR_RETURN(auto ws, OpenWorkspace(true));
+  if (args.dry_run) {
+    ASSIGN_OR_RETURN(auto plan, engine::PlanPipeline(ws, pipeline, args.no_cache));
+    PrintPlan(plan, pipeline.spec, args.json);
+    return OkStatus();
+  }
   ASSIGN_OR_RETURN(auto report, engine::RunPipeline(ws, pipeline, options));
   if (report.outcome.interrupted) return CancelledError(fmt::format("run {} interrupted", report.run_id));
   if (!report.outcome.ok) {

@@ -39,7 +39,8 @@ json RunJson(const metadata::Run& run) {
           {"started", FormatTime(run.started_ns)},
           {"duration_s", run.ended_ns ? Seconds(run.ended_ns - run.started_ns) : 0.0},
           {"params", params.is_discarded() ? json::object() : params},
-          {"reason", run.exit_reason}};
+          {"reason", run.exit_reason},
+          {"reuses_run", run.reuses_run ? json(*run.reuses_run) : json()}};
 }
 
 std::string ParamText(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }

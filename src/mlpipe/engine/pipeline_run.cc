@@ -7,10 +7,13 @@
 
 #include <fmt/format.h>
 
+#include "mlpipe/base/clock.h"
 #include "mlpipe/base/strings.h"
 #include "mlpipe/engine/job_graph_builder.h"
 #include "mlpipe/engine/pipeline_lock.h"
+#include "mlpipe/engine/run_output.h"
 #include "mlpipe/engine/run_recorder.h"
+#include "mlpipe/engine/run_stamp.h"
 #include "mlpipe/engine/run_registrations.h"
 #include "mlpipe/engine/step_decider.h"
 #include "mlpipe/engine/step_delegate.h"
@@ -22,54 +25,6 @@
 
 namespace mlpipe::engine {
 namespace {
-
-// Wraps the progress printer: adds run-level events and the reasons steps
-// run (JSON: an "explain" event; otherwise listed after the summary with
-// --explain).
-class RunObserver : public exec::ExecObserver {
- public:
-  RunObserver(exec::ProgressPrinter& printer, const StepDelegate& delegate, const RunOptions& options,
-              const exec::JobGraph& graph)
-      : printer_(printer), delegate_(delegate), options_(options), graph_(graph) {}
-
-  void OnRunStarted(const exec::JobGraph& graph) override { printer_.OnRunStarted(graph); }
-  void OnEvent(const exec::JobEvent& event) override {
-    if (event.kind == exec::JobEvent::Kind::kStarted && event.attempt == 1) {
-      const std::string& why = delegate_.RunReason(event.job);
-      if (options_.progress == exec::ProgressMode::kJson) {
-        *options_.out << nlohmann::json{{"event", "explain"}, {"step", graph_.jobs[event.job].name},
-                                        {"action", "run"}, {"reason", why}}
-                             .dump()
-                      << "\n";
-      }
-      explained_.emplace_back(graph_.jobs[event.job].name, "run: " + why);
-    } else if (event.kind == exec::JobEvent::Kind::kCached) {
-      explained_.emplace_back(graph_.jobs[event.job].name, "cached: " + event.reason);
-    }
-    printer_.OnEvent(event);
-  }
-  void OnTick(int64_t now) override { printer_.OnTick(now); }
-  void OnRunFinished(const exec::RunOutcome& outcome) override {
-    printer_.OnRunFinished(outcome);
-    if (options_.explain && options_.progress != exec::ProgressMode::kJson && !explained_.empty()) {
-      *options_.out << "why:\n";
-      for (const auto& [step, why] : explained_) *options_.out << "  " << step << ": " << why << "\n";
-    }
-  }
-
- private:
-  exec::ProgressPrinter& printer_;
-  const StepDelegate& delegate_;
-  const RunOptions& options_;
-  const exec::JobGraph& graph_;
-  std::vector<std::pair<std::string, std::string>> explained_;
-};
-
-std::string HostName() {
-  char buf[256] = {};
-  if (gethostname(buf, sizeof(buf) - 1) != 0) return "localhost";
-  return buf;
-}
 
 struct Stores {
   std::unique_ptr<metadata::MetadataStore> db;
@@ -88,6 +43,27 @@ StatusOr<Stores> OpenStores(const store::Workspace& ws) {
 std::string RunStatusOf(const exec::RunOutcome& outcome) {
   if (outcome.interrupted) return "cancelled";
   return outcome.ok ? "succeeded" : "failed";
+}
+
+// Stamps a succeeded run (run_stamp.h says which runs qualify). A run without
+// a stamp only misses the fast path next time: failures are not errors.
+void StampRun(metadata::MetadataStore& db, const LoadedPipeline& pipeline, const StepDecider& decider,
+              const StepDelegate& delegate, int64_t run_id, const std::string& invocation) {
+  const spec::PipelineSpec& spec = pipeline.spec;
+  if (invocation.empty() || !spec.registers.empty()) return;
+  for (const spec::StepSpec& step : spec.steps) {
+    if (!step.cache) return;
+  }
+  RunStampData data;
+  data.invocation = invocation;
+  data.pipeline = spec.name;
+  data.run_id = run_id;
+  data.files = spec.read_files;
+  for (const auto& [path, ref] : decider.FilesRead()) data.files.emplace_back(path, ref);
+  data.outputs = delegate.OutputRefs();
+  data.steps = delegate.StampSteps();
+  auto stamp = EncodeRunStamp(data, RealClock().WallNanos());
+  if (stamp.ok()) (void)db.PutRunStamp(*stamp);
 }
 
 }  // namespace
@@ -117,16 +93,9 @@ StatusOr<RunReport> RunPipeline(const store::Workspace& ws, const LoadedPipeline
   exec::ProgressOptions popts;
   popts.mode = options.progress;
   exec::ProgressPrinter printer(*options.out, popts);
-  RunObserver observer(printer, delegate, options, graph);
-
-  if (options.progress == exec::ProgressMode::kJson) {
-    *options.out << nlohmann::json{{"event", "run_started"}, {"run", recorder.run_id()}, {"pipeline", spec.name}}
-                        .dump()
-                 << "\n";
-  } else {
-    *options.out << fmt::format("run {} of pipeline '{}' ({} steps)\n", recorder.run_id(), spec.name,
-                                spec.steps.size());
-  }
+  RunObserver observer(
+      printer, [&delegate](int job) { return delegate.RunReason(job); }, options, graph);
+  PrintRunStarted(options, recorder.run_id(), spec.name, spec.steps.size());
   exec::ExecutorOptions eopts;
   eopts.parallelism = options.parallelism > 0 ? options.parallelism
                                               : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -156,14 +125,9 @@ StatusOr<RunReport> RunPipeline(const store::Workspace& ws, const LoadedPipeline
   }
   std::string status = RunStatusOf(*outcome);
   RETURN_IF_ERROR(recorder.FinishRun(status, outcome->error));
+  if (status == "succeeded") StampRun(*stores.db, pipeline, decider, delegate, recorder.run_id(), options.invocation);
   (void)stores.hashes->Flush();
-  if (options.progress == exec::ProgressMode::kJson) {
-    *options.out << nlohmann::json{{"event", "run_finished"}, {"run", recorder.run_id()}, {"status", status}}.dump()
-                 << "\n";
-  } else {
-    *options.out << fmt::format("run {} {}\n", recorder.run_id(), status);
-  }
-  options.out->flush();
+  PrintRunFinished(options, recorder.run_id(), status);
   return RunReport{recorder.run_id(), std::move(*outcome)};
 }
 

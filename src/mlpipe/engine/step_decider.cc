@@ -69,6 +69,7 @@ StatusOr<StepDecision> StepDecider::Decide(const spec::StepSpec& step,
       if (!digest.ok()) return digest.status().WithContext(fmt::format("input {} ({})", b.name, b.source_path));
       d.inputs[b.name] = ArtifactVersion{digest->ref, spec_.name + "/" + b.source_path, 0, digest->size, digest->is_dir};
       d.input_paths[b.name] = abs;
+      files_read_[abs] = digest->ref;
       in.inputs[b.name] = InputFingerprint{digest->ref, b.source_path, ""};
     } else {
       std::string from = b.step + "." + b.output;
@@ -86,6 +87,7 @@ StatusOr<StepDecision> StepDecider::Decide(const spec::StepSpec& step,
     auto digest = hashes_.HashSource(abs);
     if (!digest.ok()) return digest.status().WithContext("code file " + code);
     in.code[code] = digest->ref;
+    files_read_[abs] = digest->ref;
   }
   d.record = BuildKeyRecord(in);
   d.key = CacheKeyOf(d.record);

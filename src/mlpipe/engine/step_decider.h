@@ -47,6 +47,10 @@ class StepDecider {
   // is not in `available`.
   StatusOr<StepDecision> Decide(const spec::StepSpec& step, const std::map<std::string, ArtifactVersion>& available);
 
+  // Every source and code file Decide hashed: absolute path -> digest (what a
+  // run stamp records, run_stamp.h).
+  const std::map<std::string, std::string>& FilesRead() const { return files_read_; }
+
  private:
   // The params an inline step's templates name (all of them for components).
   nlohmann::json UsedParams(const spec::StepSpec& step, const nlohmann::json& scope) const;
@@ -60,6 +64,7 @@ class StepDecider {
   store::ObjectStore& objects_;
   RunRecorder& recorder_;
   bool no_cache_;
+  std::map<std::string, std::string> files_read_;
 };
 
 }  // namespace mlpipe::engine

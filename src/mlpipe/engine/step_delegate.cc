@@ -250,4 +250,21 @@ void StepDelegate::RecordUnfinished(const exec::RunOutcome& outcome) {
   }
 }
 
+std::vector<StampedStep> StepDelegate::StampSteps() const {
+  std::vector<StampedStep> out;
+  out.reserve(steps_.size());
+  for (size_t i = 0; i < steps_.size(); ++i) {
+    const StepDecision& d = steps_[i].decision;
+    out.push_back({spec_.steps[i].name, d.cached && d.hit ? d.hit->run_id : run_id_});
+  }
+  return out;
+}
+
+std::vector<std::string> StepDelegate::OutputRefs() const {
+  std::vector<std::string> out;
+  out.reserve(available_.size());
+  for (const auto& [name, version] : available_) out.push_back(version.ref);
+  return out;
+}
+
 }  // namespace mlpipe::engine

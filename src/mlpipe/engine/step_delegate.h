@@ -11,6 +11,7 @@
 
 #include "mlpipe/engine/folder_prefetcher.h"
 #include "mlpipe/engine/run_recorder.h"
+#include "mlpipe/engine/run_stamp.h"
 #include "mlpipe/engine/step_decider.h"
 #include "mlpipe/exec/executor.h"
 #include "mlpipe/spec/pipeline.h"
@@ -49,6 +50,10 @@ class StepDelegate : public exec::JobDelegate {
   // Records the final state of steps that never finished (skipped,
   // cancelled, interrupted while running).
   void RecordUnfinished(const exec::RunOutcome& outcome);
+  // After a run where every step succeeded or was cached: each step with the
+  // run its result came from, in spec order, and every output's ref.
+  std::vector<StampedStep> StampSteps() const;
+  std::vector<std::string> OutputRefs() const;
 
  private:
   struct StepState {

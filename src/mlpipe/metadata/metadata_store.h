@@ -49,7 +49,28 @@ class MetadataStore {
   virtual StatusOr<std::vector<Run>> ListRuns(int limit, std::string_view pipeline = "") = 0;
   // Removes the run with its executions, events, params, metrics and cache
   // entries; artifacts and versions stay (versions lose their execution id).
+  // Runs that reused it whole are expanded first (ExpandReusedRuns).
   virtual Status DeleteRun(int64_t id) = 0;
+
+  // ---- Whole-run reuse: the nothing-changed fast path (engine/run_reuse.h).
+  // Records `run` (status, times, host, pid, exit reason; its id, pipeline,
+  // spec path and params are ignored) as reusing run `reused` whole: one row,
+  // with `reused`'s pipeline, spec path and params. Its executions (one
+  // `cached` execution per succeeded or cached execution of `reused`, with
+  // the same cache key, reused_from the execution that produced the outputs,
+  // reason "same key as run N", and the same input and output events) are
+  // written by ExpandReusedRuns. NotFound if `reused` is absent.
+  virtual StatusOr<int64_t> CreateReusedRun(const Run& run, int64_t reused) = 0;
+  // Writes out the executions of every run CreateReusedRun recorded and no
+  // call expanded yet; returns how many runs it expanded. Readers of
+  // executions, events and lineage see a reused run's records only after it
+  // (SqliteStore::Open calls it unless told not to).
+  virtual StatusOr<int> ExpandReusedRuns() = 0;
+  // Stores `stamp`, replacing the one with the same invocation.
+  // FailedPrecondition if its run is absent.
+  virtual Status PutRunStamp(const RunStamp& stamp) = 0;
+  // The stamp of `invocation`, nullopt if none (or its run was deleted).
+  virtual StatusOr<std::optional<RunStamp>> GetRunStamp(std::string_view invocation) = 0;
 
   // ---- Executions.
   virtual StatusOr<int64_t> CreateExecution(const Execution& execution) = 0;

@@ -168,6 +168,26 @@ CREATE TRIGGER model_aliases_del AFTER DELETE ON model_aliases
   BEGIN UPDATE registry_generation SET generation = generation + 1; END;
 )sql";
 
+// Whole-run reuse (the nothing-changed fast path, engine/run_reuse.h): a run
+// that reused an earlier run whole is one row whose executions are written out
+// later (expanded = 0 until then); run stamps say what a run read and wrote.
+constexpr std::string_view kV4 = R"sql(
+ALTER TABLE runs ADD COLUMN reuses_run INTEGER REFERENCES runs(id) ON DELETE SET NULL;
+ALTER TABLE runs ADD COLUMN expanded INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX runs_unexpanded ON runs(id) WHERE expanded = 0;
+CREATE INDEX runs_by_reuses_run ON runs(reuses_run) WHERE reuses_run IS NOT NULL;
+CREATE TABLE run_stamps (
+  invocation TEXT PRIMARY KEY,
+  pipeline TEXT NOT NULL,
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  files TEXT NOT NULL,
+  outputs TEXT NOT NULL,
+  steps TEXT NOT NULL,
+  created_ns INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE INDEX run_stamps_by_run ON run_stamps(run_id);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& SqliteMigrations() {
@@ -175,6 +195,7 @@ const std::vector<Migration>& SqliteMigrations() {
       {1, "runs, executions, artifacts, versions, events", kV1},
       {2, "params, metrics, cache entries", kV2},
       {3, "model registry: registered models, versions, aliases, alias history", kV3},
+      {4, "whole-run reuse: runs.reuses_run, runs.expanded, run stamps", kV4},
   };
   return *migrations;
 }

@@ -37,6 +37,22 @@ struct Run {
   std::string host;                // where the run's process lives, with pid: a
   int64_t pid = 0;                 // "running" run whose process is gone is dead
   std::string exit_reason;         // for people: "step train failed (exit 1)"
+  // Set for a run that reused an earlier run whole (CreateReusedRun): the
+  // run whose results it reused.
+  std::optional<int64_t> reuses_run;
+};
+
+// What a successful run read and wrote, keyed by the invocation that started
+// it, so that the same invocation with nothing changed can reuse the run whole
+// (engine/run_stamp.h encodes the texts; the store keeps them as given).
+struct RunStamp {
+  std::string invocation;  // hex SHA-256 naming the command (spec path, overrides, version)
+  std::string pipeline;
+  int64_t run_id = 0;      // the run it stamps (its deletion removes the stamp)
+  std::string files;       // the files read, with their digests
+  std::string outputs;     // the output refs that must still be in the store
+  std::string steps;       // the steps, in order, with the run each one's result came from
+  int64_t created_ns = 0;
 };
 
 struct Execution {

@@ -106,11 +106,29 @@ StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, int 
   std::unique_ptr<SqliteDb> db(new SqliteDb(raw));
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, busy_timeout_ms);
+  sqlite3_wal_hook(raw, &SqliteDb::WalHook, db.get());
   return db;
+}
+
+int SqliteDb::WalHook(void* self, sqlite3* db, const char* name, int frames) {
+  static_cast<SqliteDb*>(self)->wal_frames_ = frames;
+  // What SQLite's own hook (replaced by this one) does: wal_autocheckpoint.
+  if (frames >= kAutoCheckpointFrames) {
+    (void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  }
+  return SQLITE_OK;
 }
 
 SqliteDb::~SqliteDb() {
   cache_.clear();  // finalize statements before closing
+  if (wal_frames_ > kTruncateWalAbove) {
+    // The next process to open the database rebuilds the WAL's index by
+    // reading every frame, and a checkpoint after that copies them all again:
+    // a connection that left a large WAL empties it. Readers get a moment
+    // to finish; if one does not, the WAL stays for later.
+    sqlite3_busy_timeout(db_, 250);
+    (void)sqlite3_wal_checkpoint_v2(db_, "main", SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  }
   sqlite3_close(db_);
 }
 

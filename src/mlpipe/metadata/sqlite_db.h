@@ -81,7 +81,16 @@ class SqliteDb {
 
  private:
   explicit SqliteDb(sqlite3* db) : db_(db) {}
+  // sqlite3_wal_hook: remembers the WAL's size after each commit and
+  // checkpoints (passive) past kAutoCheckpointFrames, as SQLite's default does.
+  static int WalHook(void* self, sqlite3* db, const char* name, int frames);
+  static constexpr int kAutoCheckpointFrames = 1000;
+  // At close, a WAL of more frames (4 KiB pages) than this is checkpointed
+  // and truncated (see the destructor).
+  static constexpr int kTruncateWalAbove = 256;
+
   sqlite3* db_;
+  int wal_frames_ = 0;  // frames in the WAL after this connection's last commit
   std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
 };
 

@@ -13,7 +13,7 @@ namespace mlpipe::metadata {
 namespace {
 
 constexpr const char* kRunColumns =
-    "id, pipeline, spec_path, status, params_json, started_ns, ended_ns, host, pid, exit_reason";
+    "id, pipeline, spec_path, status, params_json, started_ns, ended_ns, host, pid, exit_reason, reuses_run";
 constexpr const char* kExecutionColumns =
     "e.id, e.run_id, e.step, e.status, e.attempt, e.exit_code, e.started_ns, e.ended_ns, e.wall_ns, e.cpu_ns, "
     "e.peak_rss_bytes, e.cache_key, e.key_record, e.reason, e.stdout_log, e.stderr_log, e.reused_from";
@@ -38,6 +38,7 @@ StatusOr<Run> ReadRun(Statement& st) {
   r.host = st.Text(7);
   r.pid = st.Int(8);
   r.exit_reason = st.Text(9);
+  r.reuses_run = st.OptInt(10);
   return r;
 }
 
@@ -96,15 +97,23 @@ StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path
   // through mmap: a run of a 1,000-step pipeline touches more pages than 2 MiB,
   // and re-read each from the file (4,600 preads in a no-op rerun).
   RETURN_IF_ERROR(db->Exec("PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824;"));
+  // Sorters and the scratch tables of INSERT ... SELECT stay in memory.
+  RETURN_IF_ERROR(db->Exec("PRAGMA temp_store=MEMORY;"));
   // Keep the WAL file between connections and do not checkpoint on close:
   // otherwise every short-lived `mlpipe` command recreates the WAL and pays a
   // checkpoint with two fsyncs when it exits (tens of ms). Checkpoints still
-  // happen as the WAL grows (SQLite's automatic checkpoint at 1000 pages).
+  // happen as the WAL grows (automatic at 1000 pages), and a connection that
+  // leaves more than 256 pages in it empties it at close (sqlite_db.h): each
+  // new process re-reads the whole WAL to rebuild its index.
   int persist_wal = 1;
   sqlite3_file_control(db->raw(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist_wal);
   sqlite3_db_config(db->raw(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
   RETURN_IF_ERROR(Migrate(*db, options.schema_version).WithContext("migrating " + path));
-  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(db)));
+  std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(db)));
+  if (options.expand_reused_runs && (options.schema_version < 0 || options.schema_version >= 4)) {
+    RETURN_IF_ERROR(store->ExpandReusedRuns().status().WithContext("expanding reused runs in " + path));
+  }
+  return store;
 }
 
 StatusOr<int> SqliteStore::schema_version() { return SchemaVersion(*db_); }
@@ -199,6 +208,8 @@ StatusOr<std::vector<Run>> SqliteStore::ListRuns(int limit, std::string_view pip
 
 Status SqliteStore::DeleteRun(int64_t id) {
   return InWriteTxn([&]() -> Status {
+    // A run reusing this one whole needs its executions before they go.
+    RETURN_IF_ERROR(ExpandReusedRuns().status());
     ASSIGN_OR_RETURN(Statement * st, db_->Prepare("DELETE FROM runs WHERE id=?"));
     RETURN_IF_ERROR(st->Bind(1, id).Run());
     if (db_->Changes() == 0) return NotFoundError(fmt::format("no run {}", id));

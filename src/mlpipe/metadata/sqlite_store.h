@@ -20,6 +20,11 @@ struct SqliteStoreOptions {
   // Migrate up to this schema version; -1 (default) = latest. Tests use it
   // to build an old database.
   int schema_version = -1;
+  // Expand runs recorded by CreateReusedRun at open (ExpandReusedRuns), so
+  // every reader sees their executions. Only the nothing-changed fast path
+  // (engine/run_reuse.h), which writes such runs and reads no executions,
+  // opens without.
+  bool expand_reused_runs = true;
 };
 
 class SqliteStore : public MetadataStore {
@@ -38,6 +43,11 @@ class SqliteStore : public MetadataStore {
   StatusOr<Run> GetRun(int64_t id) override;
   StatusOr<std::vector<Run>> ListRuns(int limit, std::string_view pipeline = "") override;
   Status DeleteRun(int64_t id) override;
+
+  StatusOr<int64_t> CreateReusedRun(const Run& run, int64_t reused) override;
+  StatusOr<int> ExpandReusedRuns() override;
+  Status PutRunStamp(const RunStamp& stamp) override;
+  StatusOr<std::optional<RunStamp>> GetRunStamp(std::string_view invocation) override;
 
   StatusOr<int64_t> CreateExecution(const Execution& execution) override;
   Status UpdateExecution(const Execution& execution) override;
@@ -109,6 +119,9 @@ class SqliteStore : public MetadataStore {
   // The alias's current version, nullopt if unset.
   StatusOr<std::optional<int64_t>> CurrentAlias(std::string_view name, std::string_view alias);
   Status RequireModel(std::string_view name);
+  // Writes the cached executions and events of reused run `run` (reusing
+  // `reused`, recorded at `at_ns`). Inside a write transaction.
+  Status ExpandReusedRun(int64_t run, int64_t reused, int64_t at_ns);
   // Writes the alias row (or deletes it for nullopt) and a history row.
   StatusOr<AliasChange> MoveAlias(std::string_view name, std::string_view alias, std::optional<int64_t> from,
                                   std::optional<int64_t> to, std::string_view reason, int64_t changed_ns);

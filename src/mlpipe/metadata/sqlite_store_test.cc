@@ -2,6 +2,7 @@
 // writers, and insert speed.
 #include "mlpipe/metadata/sqlite_store.h"
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -68,7 +69,7 @@ TEST_F(SqliteStoreTest, AVersionTwoDatabaseGainsTheRegistryAndKeepsItsArtifacts)
   }
   auto store = SqliteStore::Open(path_);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
-  EXPECT_EQ(*(*store)->schema_version(), 3);
+  EXPECT_EQ(*(*store)->schema_version(), LatestSchemaVersion());
   EXPECT_EQ(*(*store)->RegistryGeneration(), 0);
   ModelVersion v;
   v.name = "m";
@@ -216,6 +217,63 @@ TEST_F(SqliteStoreTest, ThousandStepsOfInsertsInOneTransactionAreFast) {
   EXPECT_LT(ms, 2000) << "1,000 steps of inserts took " << ms << " ms";
   std::printf("[ info ] 1,000 execution+event+metric inserts: %lld ms\n", static_cast<long long>(ms));
   EXPECT_EQ(store.ListExecutions(run)->size(), 1000u);
+}
+
+TEST_F(SqliteStoreTest, OpeningExpandsReusedRunsUnlessToldNot) {
+  int64_t reused = 0;
+  {
+    auto store = SqliteStore::Open(path_);
+    ASSERT_TRUE(store.ok());
+    metadata::Run r;
+    r.pipeline = "p";
+    int64_t source = *(*store)->CreateRun(r);
+    Execution e;
+    e.run_id = source;
+    e.step = "s";
+    e.status = ExecutionStatus::kSucceeded;
+    ASSERT_TRUE((*store)->CreateExecution(e).ok());
+    r.status = RunStatus::kSucceeded;
+    reused = *(*store)->CreateReusedRun(r, source);
+  }
+  {
+    auto fast = SqliteStore::Open(path_, {.expand_reused_runs = false});
+    ASSERT_TRUE(fast.ok());
+    EXPECT_TRUE((*fast)->ListExecutions(reused)->empty());
+  }
+  auto store = SqliteStore::Open(path_);
+  ASSERT_TRUE(store.ok());
+  auto execs = (*store)->ListExecutions(reused);
+  ASSERT_EQ(execs->size(), 1u);
+  EXPECT_EQ((*execs)[0].status, ExecutionStatus::kCached);
+}
+
+TEST_F(SqliteStoreTest, AConnectionThatLeftALargeWalEmptiesItAtClose) {
+  const std::string wal = path_ + "-wal";
+  auto wal_size = [&] {
+    struct stat st {};
+    return ::stat(wal.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_size) : int64_t{-1};
+  };
+  {
+    auto store = SqliteStore::Open(path_);
+    ASSERT_TRUE(store.ok());
+    metadata::Run r;
+    r.pipeline = "p";
+    ASSERT_TRUE((*store)->CreateRun(r).ok());
+  }
+  EXPECT_GT(wal_size(), 0) << "a small WAL is kept (no checkpoint at close)";
+  {
+    auto store = SqliteStore::Open(path_);
+    ASSERT_TRUE(store.ok());
+    Transaction txn(**store);
+    metadata::Run r;
+    r.pipeline = "p";
+    r.params_json = "\"" + std::string(3000, 'x') + "\"";  // about a page a run
+    for (int i = 0; i < 400; ++i) ASSERT_TRUE((*store)->CreateRun(r).ok());
+    ASSERT_TRUE(txn.Commit().ok());
+  }
+  EXPECT_EQ(wal_size(), 0) << "more than 256 pages: checkpointed and truncated at close";
+  auto store = SqliteStore::Open(path_);
+  EXPECT_EQ((*store)->ListRuns(0)->size(), 401u);
 }
 
 }  // namespace

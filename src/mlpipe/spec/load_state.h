@@ -33,6 +33,7 @@ struct LoadState {
   CodeFileDetector detector;
   std::unordered_map<std::string, bool> source_exists;  // source path as written -> exists
   std::unordered_map<std::string, std::shared_ptr<const ComponentSpec>> components;
+  std::vector<std::pair<std::string, std::string>> read_files = {};  // component files: (path, digest)
 };
 
 // Reads one entry of steps: into `step` and `extra`.

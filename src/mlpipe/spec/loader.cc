@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "mlpipe/base/sha256.h"
 #include "mlpipe/spec/load_state.h"
 
 namespace mlpipe::spec {
@@ -104,6 +105,7 @@ LoadResult LoadPipelineString(std::string_view text, const std::string& file_nam
     // report it rather than let it escape.
     diags.Error(SourceLocation{file_name, 0, 0}, fmt::format("internal error while reading the spec: {}", e.what()));
   }
+  spec.read_files = std::move(st.read_files);
   std::stable_sort(result.diagnostics.begin(), result.diagnostics.end(),
                    [&](const Diagnostic& a, const Diagnostic& b) {
                      bool a_main = a.loc.file == file_name;
@@ -131,8 +133,13 @@ LoadResult LoadPipelineFile(const std::string& path, const LoadOptions& options)
   }
   std::stringstream buffer;
   buffer << in.rdbuf();
+  const std::string text = buffer.str();
   fs::path parent = fs::path(path).parent_path();
-  return LoadPipelineString(buffer.str(), path, parent.empty() ? "." : parent.string(), options);
+  LoadResult result = LoadPipelineString(text, path, parent.empty() ? "." : parent.string(), options);
+  fs::path abs = fs::absolute(path, ec);
+  result.spec.read_files.insert(result.spec.read_files.begin(),
+                                {internal::NormalizePath(ec ? path : abs.string()), "sha256:" + Sha256Hex(text)});
+  return result;
 }
 
 }  // namespace mlpipe::spec

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -133,6 +134,10 @@ struct PipelineSpec {
   std::vector<ParamSpec> params;  // in spec order
   std::vector<StepSpec> steps;    // in spec order
   std::vector<RegisterSpec> registers;  // the register: block, in spec order
+  // Every file the loader read, as (absolute path, "sha256:<hex>" of the bytes
+  // parsed): the pipeline file first (LoadPipelineFile only), then component
+  // files. A run stamp records them (engine/run_stamp.h).
+  std::vector<std::pair<std::string, std::string>> read_files;
   const StepSpec* FindStep(const std::string& name) const;
   const ParamSpec* FindParam(const std::string& name) const;
 };

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "mlpipe/base/sha256.h"
 #include "mlpipe/base/strings.h"
 #include "mlpipe/spec/load_state.h"
 #include "mlpipe/spec/params.h"
@@ -177,6 +178,7 @@ std::shared_ptr<const ComponentSpec> LoadComponent(const MapEntry& uses, const s
   }
   std::stringstream buffer;
   buffer << in.rdbuf();
+  st.read_files.emplace_back(full, "sha256:" + Sha256Hex(buffer.view()));
   std::string shown = NormalizePath((fs::path(st.file).parent_path() / ref).generic_string());
   auto comp = ParseComponent(buffer.str(), shown, NormalizePath(fs::path(full).parent_path().string()), "",
                              st.options.check_files, st.detector, st.all);

@@ -1,0 +1,120 @@
+#include "mlpipe/engine/run_reuse.h"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "mlpipe/base/clock.h"
+#include "mlpipe/engine/pipeline_lock.h"
+#include "mlpipe/engine/run_output.h"
+#include "mlpipe/engine/run_stamp.h"
+#include "mlpipe/metadata/sqlite_store.h"
+#include "mlpipe/store/file_system.h"
+#include "mlpipe/store/hash_cache.h"
+#include "mlpipe/store/object_store.h"
+
+namespace mlpipe::engine {
+namespace {
+
+// True if every file still has the digest the stamp recorded.
+bool FilesUnchanged(const RunStampData& stamp, store::HashCache& hashes) {
+  for (const auto& [path, ref] : stamp.files) {
+    auto digest = hashes.HashSource(path);
+    if (!digest.ok() || digest->ref != ref) return false;
+  }
+  return true;
+}
+
+bool OutputsPresent(const RunStampData& stamp, store::ObjectStore& objects) {
+  for (const std::string& ref : stamp.outputs) {
+    if (!objects.Contains(ref)) return false;
+  }
+  return true;
+}
+
+// Prints the run as a full run with every step cached prints it.
+void PrintReusedRun(const RunOptions& options, const RunStampData& stamp, int64_t run_id, int64_t wall_ns) {
+  exec::JobGraph graph;
+  exec::RunOutcome outcome;
+  outcome.ok = true;
+  outcome.wall_ns = wall_ns;
+  for (const StampedStep& s : stamp.steps) {
+    graph.jobs.push_back(exec::JobSpec{s.step});
+    exec::JobOutcome jo;
+    jo.state = exec::JobState::kCached;
+    jo.attempts = 1;  // as the executor counts a step decided cached
+    jo.reason = fmt::format("same key as run {}", s.origin_run);
+    outcome.jobs.push_back(std::move(jo));
+  }
+  exec::ProgressOptions popts;
+  popts.mode = options.progress;
+  exec::ProgressPrinter printer(*options.out, popts);
+  RunObserver observer(printer, [](int) { return std::string(); }, options, graph);
+  PrintRunStarted(options, run_id, stamp.pipeline, stamp.steps.size());
+  observer.OnRunStarted(graph);
+  for (size_t i = 0; i < outcome.jobs.size(); ++i) {
+    exec::JobEvent event;
+    event.kind = exec::JobEvent::Kind::kCached;
+    event.job = static_cast<int>(i);
+    event.attempt = 1;
+    event.reason = outcome.jobs[i].reason;
+    observer.OnEvent(event);
+  }
+  observer.OnRunFinished(outcome);
+  PrintRunFinished(options, run_id, "succeeded");
+}
+
+}  // namespace
+
+StatusOr<std::optional<RunReport>> TryReuseRun(const store::Workspace& ws, const RunOptions& options) {
+  const std::optional<RunReport> none;
+  if (options.invocation.empty() || options.no_cache || options.resumed_from != 0) return none;
+  if (!store::PosixFileSystem().Exists(ws.MetadataDbPath())) return none;
+  Clock& clock = RealClock();
+  const int64_t started_mono = clock.MonotonicNanos();
+  metadata::SqliteStoreOptions db_options;
+  db_options.expand_reused_runs = false;  // this path reads no executions
+  ASSIGN_OR_RETURN(auto db, metadata::SqliteStore::Open(ws.MetadataDbPath(), db_options));
+  ASSIGN_OR_RETURN(auto stored, db->GetRunStamp(options.invocation));
+  if (!stored) return none;
+  auto stamp = DecodeRunStamp(*stored);
+  if (!stamp.ok()) return none;
+
+  PipelineLock lock;
+  RETURN_IF_ERROR(lock.Acquire(ws.LockPath("pipeline-" + stamp->pipeline), [&](const std::string& holder) {
+    *options.err << fmt::format("mlpipe: waiting for another run of pipeline '{}' to finish ({})\n",
+                                stamp->pipeline, holder);
+  }));
+  // A run that finished while we waited may have replaced the stamp.
+  ASSIGN_OR_RETURN(stored, db->GetRunStamp(options.invocation));
+  if (!stored) return none;
+  stamp = DecodeRunStamp(*stored);
+  if (!stamp.ok()) return none;
+
+  ASSIGN_OR_RETURN(auto hashes, store::HashCache::Open(ws.HashCachePath()));
+  const bool unchanged = FilesUnchanged(*stamp, *hashes);
+  (void)hashes->Flush();  // what was re-hashed serves the full run too
+  if (!unchanged) return none;
+  ASSIGN_OR_RETURN(auto objects, store::ObjectStore::Open(ws));
+  if (!OutputsPresent(*stamp, *objects)) return none;
+
+  metadata::Run run;
+  run.status = metadata::RunStatus::kSucceeded;
+  run.started_ns = clock.WallNanos();
+  run.ended_ns = run.started_ns;
+  run.host = HostName();
+  run.pid = getpid();
+  run.exit_reason = fmt::format("reused run {} whole: no file it read changed", stamp->run_id);
+  auto run_id = db->CreateReusedRun(run, stamp->run_id);
+  if (!run_id.ok()) {
+    if (run_id.status().code() == StatusCode::kNotFound) return none;  // deleted meanwhile
+    return run_id.status();
+  }
+  PrintReusedRun(options, *stamp, *run_id, clock.MonotonicNanos() - started_mono);
+  RunReport report;
+  report.run_id = *run_id;
+  report.outcome.ok = true;
+  return std::optional<RunReport>(std::move(report));
+}
+
+}  // namespace mlpipe::engine
