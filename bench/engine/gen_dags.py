@@ -2,8 +2,10 @@
 """Generates one DAG in four formats: mlpipe, ninja, make, Snakemake.
 
 Shapes:
-  chain  N no-op steps, each after the previous one.
-  fanout N steps each writing a small file, plus one join step reading all of them.
+  chain    N no-op steps, each after the previous one.
+  fanout   N steps each writing a small file, plus one join step reading all of them.
+  sources  the fan-out, each step also reading its own 10 MB source file
+           (data/sI.bin: a unique first line, the rest sparse).
 
 Usage: gen_dags.py SHAPE N OUTDIR
 Every format runs the same shell command per step, so the per-step cost that
@@ -73,10 +75,43 @@ def fanout(n, out):
     return ml, nj, mk, sm
 
 
+SOURCE_BYTES = 10 * 1000 * 1000
+
+
+def sources(n, out):
+    """The fan-out with a 10 MB source per step (written under out/data)."""
+    os.makedirs(os.path.join(out, "data"), exist_ok=True)
+    for i in range(n):
+        with open(os.path.join(out, "data", "s%d.bin" % i), "wb") as f:
+            f.write(b"source %d\n" % i)
+            f.truncate(SOURCE_BYTES)
+    ml = ["pipeline: sources%d" % n, "steps:"]
+    nj = ["rule w", "  command = head -c 9 $in > $out", "rule join", "  command = cat $in > $out", ""]
+    mk = [".PHONY: all", "all: join.txt", ""]
+    sm = ["rule all:", "    input: 'join.txt'", ""]
+    for i in range(n):
+        ml += ["  w%d:" % i, "    run: head -c 9 ${inputs.src} > ${outputs.out}", "    shell: true",
+               "    inputs: {src: data/s%d.bin}" % i, "    outputs: {out: dataset}"]
+        nj.append("build w%d.txt: w data/s%d.bin" % (i, i))
+        mk.append("w%d.txt: data/s%d.bin\n\t@head -c 9 $< > $@" % (i, i))
+        sm.append("rule w%d:\n    input: 'data/s%d.bin'\n    output: 'w%d.txt'\n    shell: 'head -c 9 {input} > {output}'"
+                  % (i, i, i))
+    ml += ["  join:", "    run: cat %s > ${outputs.out}" % " ".join("${inputs.in%d}" % i for i in range(n)),
+           "    shell: true", "    inputs:"]
+    ml += ["      in%d: w%d.out" % (i, i) for i in range(n)]
+    ml.append("    outputs: {out: dataset}")
+    files = " ".join("w%d.txt" % i for i in range(n))
+    nj.append("build join.txt: join %s" % files)
+    mk.append("join.txt: %s\n\t@cat $^ > $@" % files)
+    sm.append("rule join:\n    input: %s\n    output: 'join.txt'\n    shell: 'cat {input} > {output}'"
+              % ", ".join("'w%d.txt'" % i for i in range(n)))
+    return ml, nj, mk, sm
+
+
 def main():
     shape, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     os.makedirs(out, exist_ok=True)
-    ml, nj, mk, sm = (chain if shape == "chain" else fanout)(n, out)
+    ml, nj, mk, sm = {"chain": chain, "fanout": fanout, "sources": sources}[shape](n, out)
     write(os.path.join(out, "pipeline.yaml"), "\n".join(ml) + "\n")
     write(os.path.join(out, "build.ninja"), "\n".join(nj) + "\n")
     write(os.path.join(out, "Makefile"), "\n".join(mk) + "\n")

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <sstream>
+
 #include <fmt/format.h>
 
 #include "mlpipe/base/clock.h"
@@ -46,11 +48,15 @@ void PrintReusedRun(const RunOptions& options, const RunStampData& stamp, int64_
     jo.reason = fmt::format("same key as run {}", s.origin_run);
     outcome.jobs.push_back(std::move(jo));
   }
+  // Every line is known at once: written in one go, not flushed per event.
+  std::ostringstream text;
+  RunOptions buffered = options;
+  buffered.out = &text;
   exec::ProgressOptions popts;
   popts.mode = options.progress;
-  exec::ProgressPrinter printer(*options.out, popts);
-  RunObserver observer(printer, [](int) { return std::string(); }, options, graph);
-  PrintRunStarted(options, run_id, stamp.pipeline, stamp.steps.size());
+  exec::ProgressPrinter printer(text, popts);
+  RunObserver observer(printer, [](int) { return std::string(); }, buffered, graph);
+  PrintRunStarted(buffered, run_id, stamp.pipeline, stamp.steps.size());
   observer.OnRunStarted(graph);
   for (size_t i = 0; i < outcome.jobs.size(); ++i) {
     exec::JobEvent event;
@@ -61,7 +67,9 @@ void PrintReusedRun(const RunOptions& options, const RunStampData& stamp, int64_
     observer.OnEvent(event);
   }
   observer.OnRunFinished(outcome);
-  PrintRunFinished(options, run_id, "succeeded");
+  PrintRunFinished(buffered, run_id, "succeeded");
+  *options.out << text.view();
+  options.out->flush();
 }
 
 }  // namespace

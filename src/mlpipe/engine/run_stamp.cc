@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "mlpipe/base/sha256.h"
+#include <nlohmann/json.hpp>
 
 namespace mlpipe::engine {
 namespace {
@@ -37,16 +37,12 @@ StatusOr<std::pair<std::string_view, std::string_view>> SplitTab(std::string_vie
 std::string InvocationKey(const std::string& spec_path, const std::vector<std::string>& overrides) {
   std::error_code ec;
   std::filesystem::path abs = std::filesystem::absolute(spec_path, ec);
-  std::string text = "mlpipe run stamp 1";
-  text.push_back('\0');
-  text += MLPIPE_VERSION;
-  text.push_back('\0');
-  text += (ec ? std::filesystem::path(spec_path) : abs).lexically_normal().string();
-  for (const std::string& o : overrides) {
-    text.push_back('\0');
-    text += o;
-  }
-  return Sha256Hex(text);
+  nlohmann::json key = nlohmann::json::array(
+      {"mlpipe run", MLPIPE_VERSION, (ec ? std::filesystem::path(spec_path) : abs).lexically_normal().string()});
+  for (const std::string& o : overrides) key.push_back(o);
+  // Invalid UTF-8 (a path is bytes) is replaced rather than refused: such a
+  // key is still unique enough to find its own stamp again.
+  return key.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 StatusOr<metadata::RunStamp> EncodeRunStamp(const RunStampData& data, int64_t created_ns) {

@@ -36,8 +36,10 @@ struct RunStampData {
   std::vector<StampedStep> steps;                          // in spec order
 };
 
-// The hex SHA-256 naming `mlpipe run SPEC -p ...` for this engine version.
-// `spec_path` is made absolute and normal; overrides count in their order.
+// The text naming `mlpipe run SPEC -p ...` for this engine version: a JSON
+// array ["mlpipe run", version, absolute normal spec path, overrides...]
+// (overrides count in their order). Plain text rather than a digest, so the
+// fast path needs no hashing at all when nothing changed.
 std::string InvocationKey(const std::string& spec_path, const std::vector<std::string>& overrides);
 
 // The stored form: one entry per line, fields separated by tabs ("ref\tpath",

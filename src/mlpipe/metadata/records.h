@@ -46,7 +46,7 @@ struct Run {
 // it, so that the same invocation with nothing changed can reuse the run whole
 // (engine/run_stamp.h encodes the texts; the store keeps them as given).
 struct RunStamp {
-  std::string invocation;  // hex SHA-256 naming the command (spec path, overrides, version)
+  std::string invocation;  // names the command (version, spec path, overrides)
   std::string pipeline;
   int64_t run_id = 0;      // the run it stamps (its deletion removes the stamp)
   std::string files;       // the files read, with their digests
