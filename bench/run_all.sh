@@ -9,7 +9,7 @@ echo "## machine"
 echo "$(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/Mem:/{print $2}') GiB; $(date -u +%F)"
 echo
 echo "## engine (mlpipe vs ninja, make, Snakemake)"
-python3 "$HERE/engine/run_bench.py" "$MLPIPE"
+python3 "$HERE/engine/run_bench.py" "$MLPIPE" --sources
 for sub in hashing data ml serving; do
   if [[ -x "$HERE/$sub/run.sh" ]]; then
     echo

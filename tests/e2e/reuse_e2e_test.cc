@@ -122,6 +122,19 @@ TEST_F(ReuseE2ETest, AComponentFileIsPartOfWhatTheRunRead) {
   EXPECT_EQ(FinalStates(ParseEvents(third.out))["s"], "succeeded");
 }
 
+TEST_F(ReuseE2ETest, AScriptAppearingWhereTheCommandNamedNoFileTakesTheFullPath) {
+  Project p("reuse-absent");
+  // helper.py does not exist yet: a word of the command, not a code file.
+  p.Write("pipeline.yaml", "pipeline: absent\nsteps:\n  s:\n    run: [python3, -c, 'print(1)', helper.py]\n");
+  ASSERT_EQ(p.Mlpipe({"run", "pipeline.yaml"}).exit_code, 0);
+  ASSERT_EQ(p.Mlpipe({"run", "pipeline.yaml"}).exit_code, 0);
+  EXPECT_EQ(nlohmann::json::parse(p.Mlpipe({"runs", "show", "2", "--json"}).out)["reuses_run"], 1);
+  p.Write("helper.py", "print('now a script')\n");
+  auto third = p.Mlpipe({"run", "pipeline.yaml", "--json"});
+  ASSERT_EQ(third.exit_code, 0) << third.err;
+  EXPECT_EQ(FinalStates(ParseEvents(third.out))["s"], "succeeded") << third.out;
+}
+
 TEST_F(ReuseE2ETest, MissingOutputsNoCacheAndResumeTakeTheFullPath) {
   Run();
   // --no-cache reruns every step.

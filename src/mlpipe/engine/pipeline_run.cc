@@ -59,6 +59,7 @@ void StampRun(metadata::MetadataStore& db, const LoadedPipeline& pipeline, const
   data.pipeline = spec.name;
   data.run_id = run_id;
   data.files = spec.read_files;
+  data.absent = spec.absent_files;
   for (const auto& [path, ref] : decider.FilesRead()) data.files.emplace_back(path, ref);
   data.outputs = delegate.OutputRefs();
   data.steps = delegate.StampSteps();

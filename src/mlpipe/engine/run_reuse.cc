@@ -1,5 +1,6 @@
 #include "mlpipe/engine/run_reuse.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sstream>
@@ -23,6 +24,16 @@ bool FilesUnchanged(const RunStampData& stamp, store::HashCache& hashes) {
   for (const auto& [path, ref] : stamp.files) {
     auto digest = hashes.HashSource(path);
     if (!digest.ok() || digest->ref != ref) return false;
+  }
+  return true;
+}
+
+// True if no path the loader found was not a file has become one (it would
+// be detected as a script the step runs, a code file of its key).
+bool StillAbsent(const RunStampData& stamp) {
+  for (const std::string& path : stamp.absent) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) return false;
   }
   return true;
 }
@@ -100,7 +111,7 @@ StatusOr<std::optional<RunReport>> TryReuseRun(const store::Workspace& ws, const
   if (!stamp.ok()) return none;
 
   ASSIGN_OR_RETURN(auto hashes, store::HashCache::Open(ws.HashCachePath()));
-  const bool unchanged = FilesUnchanged(*stamp, *hashes);
+  const bool unchanged = FilesUnchanged(*stamp, *hashes) && StillAbsent(*stamp);
   (void)hashes->Flush();  // what was re-hashed serves the full run too
   if (!unchanged) return none;
   ASSIGN_OR_RETURN(auto objects, store::ObjectStore::Open(ws));

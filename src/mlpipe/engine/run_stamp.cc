@@ -59,6 +59,10 @@ StatusOr<metadata::RunStamp> EncodeRunStamp(const RunStampData& data, int64_t cr
     if (!Clean(ref)) return InvalidArgumentError("an output ref holds a tab or a newline");
     out.outputs += ref + "\n";
   }
+  for (const std::string& path : data.absent) {
+    if (!Clean(path)) return InvalidArgumentError("a path holds a tab or a newline: " + path);
+    out.absent += path + "\n";
+  }
   for (const StampedStep& s : data.steps) {
     if (!Clean(s.step)) return InvalidArgumentError("a step name holds a tab or a newline: " + s.step);
     out.steps += fmt::format("{}\t{}\n", s.origin_run, s.step);
@@ -78,6 +82,10 @@ StatusOr<RunStampData> DecodeRunStamp(const metadata::RunStamp& stamp) {
   }));
   RETURN_IF_ERROR(ForEachLine(stamp.outputs, "outputs", [&](std::string_view line) -> Status {
     d.outputs.emplace_back(line);
+    return OkStatus();
+  }));
+  RETURN_IF_ERROR(ForEachLine(stamp.absent, "absent", [&](std::string_view line) -> Status {
+    d.absent.emplace_back(line);
     return OkStatus();
   }));
   RETURN_IF_ERROR(ForEachLine(stamp.steps, "steps", [&](std::string_view line) -> Status {

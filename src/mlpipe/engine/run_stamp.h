@@ -5,9 +5,10 @@
 // A stamp is keyed by the invocation: the engine version, the pipeline file's
 // absolute path and the -p overrides as given. It lists every file the run
 // read with the digest it had then (the pipeline file and component files as
-// parsed, the sources and code files as hashed for the cache keys), every
-// output ref, and the steps in order with the run each step's result came
-// from. It is written only for a run that succeeded, registers no model and
+// parsed, the sources and code files as hashed for the cache keys), the paths
+// the loader found were not files (a script appearing there would change a
+// key), every output ref, and the steps in order with the run each step's
+// result came from. It is written only for a run that succeeded, registers no model and
 // has no `cache: false` step: for such a run, unchanged files mean unchanged
 // cache keys, so each step would be reused from the cache anyway.
 #pragma once
@@ -34,6 +35,7 @@ struct RunStampData {
   std::vector<std::pair<std::string, std::string>> files;  // (absolute path, "sha256:<hex>")
   std::vector<std::string> outputs;                        // refs
   std::vector<StampedStep> steps;                          // in spec order
+  std::vector<std::string> absent;  // absolute paths that were not regular files (spec::PipelineSpec::absent_files)
 };
 
 // The text naming `mlpipe run SPEC -p ...` for this engine version: a JSON
@@ -43,7 +45,7 @@ struct RunStampData {
 std::string InvocationKey(const std::string& spec_path, const std::vector<std::string>& overrides);
 
 // The stored form: one entry per line, fields separated by tabs ("ref\tpath",
-// "ref", "run\tstep"). InvalidArgument if a path or step name holds a tab or
+// "ref", "run\tstep", "path"). InvalidArgument if a path or step name holds a tab or
 // a newline (such a run gets no stamp).
 StatusOr<metadata::RunStamp> EncodeRunStamp(const RunStampData& data, int64_t created_ns);
 // DataLoss if the texts are not in the stored form.

@@ -13,6 +13,7 @@ RunStampData Sample() {
   d.files = {{"/w/pipeline.yaml", "sha256:11"}, {"/w/data dir/x y.csv", "sha256:22"}};
   d.outputs = {"sha256:33", "sha256:44"};
   d.steps = {{"prep", 7}, {"train", 3}};
+  d.absent = {"/w/notes.txt", "/w/3"};
   return d;
 }
 
@@ -28,6 +29,7 @@ TEST(RunStampTest, EncodesAndDecodesEveryField) {
   EXPECT_EQ(back->run_id, 7);
   EXPECT_EQ(back->files, Sample().files);
   EXPECT_EQ(back->outputs, Sample().outputs);
+  EXPECT_EQ(back->absent, Sample().absent);
   ASSERT_EQ(back->steps.size(), 2u);
   EXPECT_EQ(back->steps[1].step, "train");
   EXPECT_EQ(back->steps[1].origin_run, 3);

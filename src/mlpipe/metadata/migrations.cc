@@ -183,6 +183,7 @@ CREATE TABLE run_stamps (
   files TEXT NOT NULL,
   outputs TEXT NOT NULL,
   steps TEXT NOT NULL,
+  absent TEXT NOT NULL DEFAULT '',
   created_ns INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE INDEX run_stamps_by_run ON run_stamps(run_id);

@@ -52,6 +52,7 @@ struct RunStamp {
   std::string files;       // the files read, with their digests
   std::string outputs;     // the output refs that must still be in the store
   std::string steps;       // the steps, in order, with the run each one's result came from
+  std::string absent;      // paths that must still not be regular files
   int64_t created_ns = 0;
 };
 

@@ -123,13 +123,14 @@ TEST_P(MetadataStoreConformanceTest, DeletingTheReusedRunExpandsItsReusersFirst)
 TEST_P(MetadataStoreConformanceTest, StampsAreKeyedByInvocationReplacedAndGoWithTheirRun) {
   int64_t run = NewRun();
   EXPECT_FALSE(store_->GetRunStamp("inv")->has_value());
-  RunStamp s{"inv", "p", run, "sha256:1\t/a\n", "sha256:2\n", "1\ta\n", 9};
+  RunStamp s{"inv", "p", run, "sha256:1\t/a\n", "sha256:2\n", "1\ta\n", "/b\n", 9};
   ASSERT_TRUE(store_->PutRunStamp(s).ok());
   auto got = store_->GetRunStamp("inv");
   ASSERT_TRUE(got->has_value());
   EXPECT_EQ((*got)->files, s.files);
   EXPECT_EQ((*got)->outputs, s.outputs);
   EXPECT_EQ((*got)->steps, s.steps);
+  EXPECT_EQ((*got)->absent, s.absent);
   EXPECT_EQ((*got)->run_id, run);
   EXPECT_EQ((*got)->created_ns, 9);
   int64_t newer = NewRun();

@@ -100,19 +100,19 @@ Status SqliteStore::ExpandReusedRun(int64_t run, int64_t reused, int64_t at_ns) 
 Status SqliteStore::PutRunStamp(const RunStamp& stamp) {
   ASSIGN_OR_RETURN(Statement * st,
                    db_->Prepare("INSERT OR REPLACE INTO run_stamps(invocation, pipeline, run_id, files, outputs, "
-                                "steps, created_ns) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+                                "steps, absent, created_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
   st->Bind(1, stamp.invocation).Bind(2, stamp.pipeline).Bind(3, stamp.run_id).Bind(4, stamp.files);
-  st->Bind(5, stamp.outputs).Bind(6, stamp.steps).Bind(7, stamp.created_ns);
+  st->Bind(5, stamp.outputs).Bind(6, stamp.steps).Bind(7, stamp.absent).Bind(8, stamp.created_ns);
   return st->Run();
 }
 
 StatusOr<std::optional<RunStamp>> SqliteStore::GetRunStamp(std::string_view invocation) {
   ASSIGN_OR_RETURN(Statement * st, db_->Prepare("SELECT invocation, pipeline, run_id, files, outputs, steps, "
-                                                "created_ns FROM run_stamps WHERE invocation = ?"));
+                                                "absent, created_ns FROM run_stamps WHERE invocation = ?"));
   st->Bind(1, invocation);
   ASSIGN_OR_RETURN(bool row, st->Step());
   if (!row) return std::optional<RunStamp>();
-  RunStamp s{st->Text(0), st->Text(1), st->Int(2), st->Text(3), st->Text(4), st->Text(5), st->Int(6)};
+  RunStamp s{st->Text(0), st->Text(1), st->Int(2), st->Text(3), st->Text(4), st->Text(5), st->Text(6), st->Int(7)};
   st->Reset();
   return std::optional<RunStamp>(std::move(s));
 }

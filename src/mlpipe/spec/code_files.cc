@@ -33,6 +33,15 @@ bool CodeFileDetector::IsRegularFile(const std::string& full_path) {
   return regular;
 }
 
+std::vector<std::string> CodeFileDetector::AbsentPaths() const {
+  std::vector<std::string> out;
+  for (const auto& [path, regular] : cache_) {
+    if (!regular) out.push_back(path);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 const std::string& CodeFileDetector::DetectWord(const std::string& word, const std::string& base_dir) {
   auto& words = words_[base_dir];
   auto it = words.find(word);

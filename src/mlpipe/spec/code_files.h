@@ -26,6 +26,9 @@ class CodeFileDetector {
                                   const std::string& base_dir);
   // True if `full_path` is a regular file (cached).
   bool IsRegularFile(const std::string& full_path);
+  // Every path asked about that was not a regular file, sorted: had one
+  // been, it would be a code file (what a run stamp must watch for).
+  std::vector<std::string> AbsentPaths() const;
 
  private:
   // What Detect found for one word: its normalized path, or "" if it does

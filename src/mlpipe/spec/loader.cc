@@ -106,6 +106,7 @@ LoadResult LoadPipelineString(std::string_view text, const std::string& file_nam
     diags.Error(SourceLocation{file_name, 0, 0}, fmt::format("internal error while reading the spec: {}", e.what()));
   }
   spec.read_files = std::move(st.read_files);
+  spec.absent_files = st.detector.AbsentPaths();
   std::stable_sort(result.diagnostics.begin(), result.diagnostics.end(),
                    [&](const Diagnostic& a, const Diagnostic& b) {
                      bool a_main = a.loc.file == file_name;

@@ -138,6 +138,9 @@ struct PipelineSpec {
   // parsed): the pipeline file first (LoadPipelineFile only), then component
   // files. A run stamp records them (engine/run_stamp.h).
   std::vector<std::pair<std::string, std::string>> read_files;
+  // Absolute paths the loader looked at for scripts named in commands that
+  // were not regular files: one appearing would become a code file.
+  std::vector<std::string> absent_files;
   const StepSpec* FindStep(const std::string& name) const;
   const ParamSpec* FindParam(const std::string& name) const;
 };
