@@ -1,11 +1,16 @@
 // mlpipe: the command-line entry point. Flags are parsed here (CLI11); the
 // work is done by the Cmd* functions in commands.h.
-#include <cstdio>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <functional>
 #include <iostream>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 
+#include "mlpipe/cli/app_main.h"
 #include "mlpipe/cli/commands.h"
 #include "mlpipe/cli/exit_codes.h"
 
@@ -142,7 +147,11 @@ int Main(int argc, char** argv) {
   art_verify->callback([&] { action = [&] { return CmdArtifactsVerify(verify_json); }; });
 
   AddModelsCommands(app, &action);
-  AddServeCommand(app, &action);
+  // serve: a separate executable (serve_main.cc); listed here for --help.
+  auto* serve = app.add_subcommand("serve", "Serve registered models or a model package over HTTP "
+                                            "(mlpipe serve --help for its options)");
+  serve->allow_extras();
+  serve->prefix_command();
 
   // builtin (internal)
   std::string builtin_name, builtin_invocation;
@@ -152,21 +161,22 @@ int Main(int argc, char** argv) {
   builtin->add_option("--invocation", builtin_invocation)->required();
   builtin->callback([&] { action = [&] { return CmdBuiltin(builtin_name, builtin_invocation); }; });
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? kExitOk : kExitInvalid;
-  }
-  Status result = action ? action() : InvalidArgumentError("no command");
-  if (!result.ok() && !result.message().empty()) {
-    std::fflush(stdout);
-    std::cerr << "mlpipe: error: " << result.message() << "\n";
-  }
-  return ExitCodeFor(result);
+  return ParseAndRun(app, action, argc, argv);
+}
+
+// `mlpipe serve ...` becomes mlpipe-serve with the same arguments.
+int ExecServe(char** argv) {
+  const std::string server = SiblingExecutable("mlpipe-serve");
+  if (!server.empty()) execv(server.c_str(), argv);
+  std::cerr << "mlpipe: error: cannot start the model server " << (server.empty() ? "mlpipe-serve" : server)
+            << ": " << std::strerror(errno) << " (it is installed next to mlpipe)\n";
+  return kExitFailed;
 }
 
 }  // namespace
 }  // namespace mlpipe::cli
 
-int main(int argc, char** argv) { return mlpipe::cli::Main(argc, argv); }
+int main(int argc, char** argv) {
+  if (argc >= 2 && std::string_view(argv[1]) == "serve") return mlpipe::cli::ExecServe(argv);
+  return mlpipe::cli::Main(argc, argv);
+}
