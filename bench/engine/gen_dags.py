@@ -43,35 +43,31 @@ def chain(n, out):
     return ml, nj, mk, sm
 
 
-def fanout(n, out):
-    ml = ["pipeline: fanout%d" % n, "steps:"]
-    nj = ["rule w", "  command = echo $i > $out", "rule join", "  command = cat $in > $out", ""]
-    mk = [".PHONY: all", "all: join.txt", ""]
-    sm = ["rule all:", "    input: 'join.txt'", ""]
-    for i in range(n):
-        ml.append("  w%d:" % i)
-        ml.append("    run: echo %d > ${outputs.out}" % i)
-        ml.append("    shell: true")
-        ml.append("    outputs: {out: dataset}")
-        nj.append("build w%d.txt: w\n  i = %d" % (i, i))
-        mk.append("w%d.txt:\n\t@echo %d > $@" % (i, i))
-        sm.append("rule w%d:\n    output: 'w%d.txt'\n    shell: 'echo %d > {output}'" % (i, i, i))
-    ml.append("  join:")
-    ml.append("    run: cat ${inputs.files} > ${outputs.out}")
-    ml.append("    shell: true")
-    # The join reads every file; mlpipe binds them one input each.
-    ml.append("    inputs:")
-    for i in range(n):
-        ml.append("      in%d: w%d.out" % (i, i))
+def add_join(n, ml, nj, mk, sm):
+    """Appends the join step reading w0..w(n-1) to all four formats."""
+    # mlpipe binds the files one input each, and the command names every one.
+    ml += ["  join:", "    run: cat %s > ${outputs.out}" % " ".join("${inputs.in%d}" % i for i in range(n)),
+           "    shell: true", "    inputs:"]
+    ml += ["      in%d: w%d.out" % (i, i) for i in range(n)]
     ml.append("    outputs: {out: dataset}")
     files = " ".join("w%d.txt" % i for i in range(n))
     nj.append("build join.txt: join %s" % files)
     mk.append("join.txt: %s\n\t@cat $^ > $@" % files)
     sm.append("rule join:\n    input: %s\n    output: 'join.txt'\n    shell: 'cat {input} > {output}'"
               % ", ".join("'w%d.txt'" % i for i in range(n)))
-    # mlpipe: the join's command names every input.
-    ml = [l if "${inputs.files}" not in l else
-          l.replace("${inputs.files}", " ".join("${inputs.in%d}" % i for i in range(n))) for l in ml]
+
+
+def fanout(n, out):
+    ml = ["pipeline: fanout%d" % n, "steps:"]
+    nj = ["rule w", "  command = echo $i > $out", "rule join", "  command = cat $in > $out", ""]
+    mk = [".PHONY: all", "all: join.txt", ""]
+    sm = ["rule all:", "    input: 'join.txt'", ""]
+    for i in range(n):
+        ml += ["  w%d:" % i, "    run: echo %d > ${outputs.out}" % i, "    shell: true", "    outputs: {out: dataset}"]
+        nj.append("build w%d.txt: w\n  i = %d" % (i, i))
+        mk.append("w%d.txt:\n\t@echo %d > $@" % (i, i))
+        sm.append("rule w%d:\n    output: 'w%d.txt'\n    shell: 'echo %d > {output}'" % (i, i, i))
+    add_join(n, ml, nj, mk, sm)
     return ml, nj, mk, sm
 
 
@@ -96,15 +92,7 @@ def sources(n, out):
         mk.append("w%d.txt: data/s%d.bin\n\t@head -c 9 $< > $@" % (i, i))
         sm.append("rule w%d:\n    input: 'data/s%d.bin'\n    output: 'w%d.txt'\n    shell: 'head -c 9 {input} > {output}'"
                   % (i, i, i))
-    ml += ["  join:", "    run: cat %s > ${outputs.out}" % " ".join("${inputs.in%d}" % i for i in range(n)),
-           "    shell: true", "    inputs:"]
-    ml += ["      in%d: w%d.out" % (i, i) for i in range(n)]
-    ml.append("    outputs: {out: dataset}")
-    files = " ".join("w%d.txt" % i for i in range(n))
-    nj.append("build join.txt: join %s" % files)
-    mk.append("join.txt: %s\n\t@cat $^ > $@" % files)
-    sm.append("rule join:\n    input: %s\n    output: 'join.txt'\n    shell: 'cat {input} > {output}'"
-              % ", ".join("'w%d.txt'" % i for i in range(n)))
+    add_join(n, ml, nj, mk, sm)
     return ml, nj, mk, sm
 
 

@@ -1,7 +1,6 @@
 #include "mlpipe/cli/app_main.h"
 
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -23,13 +22,6 @@ int ParseAndRun(CLI::App& app, const Action& action, int argc, char** argv) {
     std::cerr << "mlpipe: error: " << result.message() << "\n";
   }
   return ExitCodeFor(result);
-}
-
-std::string SiblingExecutable(const std::string& name) {
-  std::error_code ec;
-  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) return "";
-  return (self.parent_path() / name).string();
 }
 
 }  // namespace mlpipe::cli

@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "mlpipe/base/self_exe.h"
 #include "mlpipe/cli/app_main.h"
 #include "mlpipe/cli/commands.h"
 #include "mlpipe/cli/exit_codes.h"

@@ -5,7 +5,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <ostream>
 #include <string>
+
+#include <fmt/format.h>
 
 namespace mlpipe::engine {
 
@@ -33,6 +36,16 @@ void PipelineLock::SetHolderInfo(const std::string& info) {
     ssize_t ignored = ::pwrite(fd_, info.data(), info.size(), 0);
     (void)ignored;
   }
+}
+
+StatusOr<bool> LockPipeline(PipelineLock& lock, const store::Workspace& ws, const std::string& pipeline,
+                            std::ostream& err) {
+  bool waited = false;
+  RETURN_IF_ERROR(lock.Acquire(ws.LockPath("pipeline-" + pipeline), [&](const std::string& holder) {
+    waited = true;
+    err << fmt::format("mlpipe: waiting for another run of pipeline '{}' to finish ({})\n", pipeline, holder);
+  }));
+  return waited;
 }
 
 }  // namespace mlpipe::engine

@@ -5,9 +5,11 @@
 #pragma once
 
 #include <functional>
+#include <iosfwd>
 #include <string>
 
 #include "mlpipe/base/status.h"
+#include "mlpipe/store/layout.h"
 
 namespace mlpipe::engine {
 
@@ -28,5 +30,11 @@ class PipelineLock {
  private:
   int fd_ = -1;
 };
+
+// Takes `lock` for runs of `pipeline` in `ws`; while another run holds it,
+// says so on `err` ("mlpipe: waiting for another run of pipeline 'P' to
+// finish (pid N, run M)"). Returns whether it had to wait.
+StatusOr<bool> LockPipeline(PipelineLock& lock, const store::Workspace& ws, const std::string& pipeline,
+                            std::ostream& err);
 
 }  // namespace mlpipe::engine

@@ -73,10 +73,7 @@ StatusOr<RunReport> RunPipeline(const store::Workspace& ws, const LoadedPipeline
                                 const RunOptions& options) {
   const spec::PipelineSpec& spec = pipeline.spec;
   PipelineLock lock;
-  RETURN_IF_ERROR(lock.Acquire(ws.LockPath("pipeline-" + spec.name), [&](const std::string& holder) {
-    *options.err << fmt::format("mlpipe: waiting for another run of pipeline '{}' to finish ({})\n", spec.name,
-                                holder);
-  }));
+  RETURN_IF_ERROR(LockPipeline(lock, ws, spec.name, *options.err).status());
   ASSIGN_OR_RETURN(Stores stores, OpenStores(ws));
   RunRecorder recorder(*stores.db, spec.name);
   nlohmann::json info = {{"host", HostName()}, {"pid", static_cast<int64_t>(getpid())}};

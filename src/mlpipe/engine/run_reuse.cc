@@ -96,18 +96,14 @@ StatusOr<std::optional<RunReport>> TryReuseRun(const store::Workspace& ws, const
   ASSIGN_OR_RETURN(auto db, metadata::SqliteStore::Open(ws.MetadataDbPath(), db_options));
   ASSIGN_OR_RETURN(auto stored, db->GetRunStamp(options.invocation));
   if (!stored) return none;
-  auto stamp = DecodeRunStamp(*stored);
-  if (!stamp.ok()) return none;
-
   PipelineLock lock;
-  RETURN_IF_ERROR(lock.Acquire(ws.LockPath("pipeline-" + stamp->pipeline), [&](const std::string& holder) {
-    *options.err << fmt::format("mlpipe: waiting for another run of pipeline '{}' to finish ({})\n",
-                                stamp->pipeline, holder);
-  }));
-  // A run that finished while we waited may have replaced the stamp.
-  ASSIGN_OR_RETURN(stored, db->GetRunStamp(options.invocation));
-  if (!stored) return none;
-  stamp = DecodeRunStamp(*stored);
+  ASSIGN_OR_RETURN(bool waited, LockPipeline(lock, ws, stored->pipeline, *options.err));
+  if (waited) {
+    // The run we waited for may have replaced the stamp.
+    ASSIGN_OR_RETURN(stored, db->GetRunStamp(options.invocation));
+    if (!stored) return none;
+  }
+  auto stamp = DecodeRunStamp(*stored);
   if (!stamp.ok()) return none;
 
   ASSIGN_OR_RETURN(auto hashes, store::HashCache::Open(ws.HashCachePath()));

@@ -62,12 +62,6 @@ std::string StepBaseDir(const spec::PipelineSpec& spec, const spec::StepSpec& st
   return spec.dir;
 }
 
-std::string SelfExe() {
-  std::error_code ec;
-  auto p = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string("mlpipe") : p.string();
-}
-
 namespace {
 
 // mlpipe's own environment, read once: steps inherit it (plus their own variables).

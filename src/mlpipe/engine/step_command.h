@@ -50,7 +50,4 @@ StatusOr<exec::Command> BuildStepCommand(const StepInvocation& inv);
 // file's folder for `uses: ./x.yaml` steps, else the pipeline's folder.
 std::string StepBaseDir(const spec::PipelineSpec& spec, const spec::StepSpec& step);
 
-// The path of the running mlpipe binary (/proc/self/exe).
-std::string SelfExe();
-
 }  // namespace mlpipe::engine

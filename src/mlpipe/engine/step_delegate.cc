@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "mlpipe/base/self_exe.h"
 #include "mlpipe/engine/metrics_file.h"
 #include "mlpipe/engine/step_command.h"
 
@@ -40,10 +41,11 @@ StepDelegate::StepDelegate(const spec::PipelineSpec& spec, const exec::JobGraph&
       objects_(objects),
       recorder_(recorder),
       decider_(decider),
-      self_exe_(SelfExe()),
+      self_exe_(SelfExecutable()),
       steps_(spec.steps.size()),
       run_id_(recorder.run_id()),
       dependents_(spec.steps.size()) {
+  if (self_exe_.empty()) self_exe_ = "mlpipe";  // /proc/self/exe unreadable: the one on PATH
   for (size_t j = 0; j < graph.jobs.size(); ++j) {
     if (graph.jobs[j].deps.empty()) roots_.push_back(static_cast<int>(j));
     for (int dep : graph.jobs[j].deps) dependents_[dep].push_back(static_cast<int>(j));
