@@ -92,7 +92,8 @@ std::vector<std::string> ExplainChange(const json& before, const json& now) {
       reasons.push_back(fmt::format("implementation changed ({} -> {})", a ? Short(*a) : "command",
                                     b ? Short(*b) : "command"));
     } else if (k == "engine_version") {
-      reasons.push_back(fmt::format("built-in changed (mlpipe {} -> {})", a ? Short(*a) : "?", b ? Short(*b) : "?"));
+      reasons.push_back(
+          fmt::format("built-in changed (mlpipe {} -> {})", a ? Short(*a) : "?", b ? Short(*b) : "?"));
     } else if (k == "component") {
       reasons.push_back("component file changed");
     } else if (k == "env") {
@@ -106,38 +107,42 @@ std::vector<std::string> ExplainChange(const json& before, const json& now) {
   // "command changed" may be reported twice (command and shell): keep one.
   reasons.erase(std::unique(reasons.begin(), reasons.end()), reasons.end());
 
-  DiffObjects(Field(before, "code"), Field(now, "code"), [&](const std::string& k, const json* a, const json* b) {
-    if (!a) {
-      reasons.push_back(fmt::format("script {} added", k));
-    } else if (!b) {
-      reasons.push_back(fmt::format("script {} removed", k));
-    } else {
-      reasons.push_back(fmt::format("script {} changed", k));
-    }
-  });
-  DiffObjects(Field(before, "params"), Field(now, "params"), [&](const std::string& k, const json* a, const json* b) {
-    reasons.push_back(fmt::format("param {} {} -> {}", k, a ? Short(*a) : "(unset)", b ? Short(*b) : "(unset)"));
-  });
-  DiffObjects(Field(before, "inputs"), Field(now, "inputs"), [&](const std::string& k, const json* a, const json* b) {
-    if (!a) {
-      reasons.push_back(fmt::format("input {} added", k));
-      return;
-    }
-    if (!b) {
-      reasons.push_back(fmt::format("input {} removed", k));
-      return;
-    }
-    if (a->value("ref", "") == b->value("ref", "")) return;  // only presentation changed
-    std::string from = b->value("from", "");
-    std::string va = a->value("version", "");
-    std::string vb = b->value("version", "");
-    if (!va.empty() || !vb.empty()) {
-      reasons.push_back(fmt::format("input {} changed ({} {} -> {})", k, from, va.empty() ? "?" : va,
-                                    vb.empty() ? "?" : vb));
-    } else {
-      reasons.push_back(fmt::format("input {} changed ({})", k, from));
-    }
-  });
+  DiffObjects(Field(before, "code"), Field(now, "code"),
+              [&](const std::string& k, const json* a, const json* b) {
+                if (!a) {
+                  reasons.push_back(fmt::format("script {} added", k));
+                } else if (!b) {
+                  reasons.push_back(fmt::format("script {} removed", k));
+                } else {
+                  reasons.push_back(fmt::format("script {} changed", k));
+                }
+              });
+  DiffObjects(
+      Field(before, "params"), Field(now, "params"), [&](const std::string& k, const json* a, const json* b) {
+        reasons.push_back(
+            fmt::format("param {} {} -> {}", k, a ? Short(*a) : "(unset)", b ? Short(*b) : "(unset)"));
+      });
+  DiffObjects(Field(before, "inputs"), Field(now, "inputs"),
+              [&](const std::string& k, const json* a, const json* b) {
+                if (!a) {
+                  reasons.push_back(fmt::format("input {} added", k));
+                  return;
+                }
+                if (!b) {
+                  reasons.push_back(fmt::format("input {} removed", k));
+                  return;
+                }
+                if (a->value("ref", "") == b->value("ref", "")) return;  // only presentation changed
+                std::string from = b->value("from", "");
+                std::string va = a->value("version", "");
+                std::string vb = b->value("version", "");
+                if (!va.empty() || !vb.empty()) {
+                  reasons.push_back(fmt::format("input {} changed ({} {} -> {})", k, from,
+                                                va.empty() ? "?" : va, vb.empty() ? "?" : vb));
+                } else {
+                  reasons.push_back(fmt::format("input {} changed ({})", k, from));
+                }
+              });
   return reasons;
 }
 

@@ -47,7 +47,8 @@ const std::string& CodeFileDetector::DetectWord(const std::string& word, const s
   auto it = words.find(word);
   if (it != words.end()) return it->second;
   std::string normal = NormalizePath(word);
-  if (normal.empty() || normal == "." || normal.rfind("..", 0) == 0 || !IsRegularFile(base_dir + "/" + normal)) {
+  if (normal.empty() || normal == "." || normal.rfind("..", 0) == 0 ||
+      !IsRegularFile(base_dir + "/" + normal)) {
     normal.clear();
   }
   return words.emplace(word, std::move(normal)).first->second;

@@ -1,8 +1,8 @@
 #include "mlpipe/spec/component.h"
 
-#include <filesystem>
-
 #include <fmt/format.h>
+
+#include <filesystem>
 
 #include "mlpipe/base/sha256.h"
 #include "mlpipe/base/strings.h"
@@ -10,8 +10,9 @@
 namespace mlpipe::spec::internal {
 namespace {
 
-const std::vector<std::string> kComponentKeys = {"component", "builtin", "description", "inputs", "outputs",
-                                                 "params", "run", "shell", "env", "workdir", "code"};
+const std::vector<std::string> kComponentKeys = {"component", "builtin", "description", "inputs",
+                                                 "outputs",   "params",  "run",         "shell",
+                                                 "env",       "workdir", "code"};
 
 std::vector<std::string> Names(const std::vector<OutputSpec>& ports) {
   std::vector<std::string> out;
@@ -33,7 +34,8 @@ std::shared_ptr<const ComponentSpec> ParseComponent(std::string_view text, const
   size_t before = diags.count();
   YamlDocument doc;
   if (auto error = ParseYaml(text, &doc)) {
-    diags.Error(SourceLocation{file, error->line, error->column}, fmt::format("YAML syntax error: {}", error->message),
+    diags.Error(SourceLocation{file, error->line, error->column},
+                fmt::format("YAML syntax error: {}", error->message),
                 "fix the YAML syntax of the component file");
     return c;
   }
@@ -65,8 +67,10 @@ std::shared_ptr<const ComponentSpec> ParseComponent(std::string_view text, const
   if (const MapEntry* e = FindEntry(entries, "description")) {
     if (auto d = GetText(*e, diags, "description")) c->description = *d;
   }
-  if (const MapEntry* e = FindEntry(entries, "inputs")) c->inputs = ParsePorts(*e, diags, "inputs of " + where);
-  if (const MapEntry* e = FindEntry(entries, "outputs")) c->outputs = ParsePorts(*e, diags, "outputs of " + where);
+  if (const MapEntry* e = FindEntry(entries, "inputs"))
+    c->inputs = ParsePorts(*e, diags, "inputs of " + where);
+  if (const MapEntry* e = FindEntry(entries, "outputs"))
+    c->outputs = ParsePorts(*e, diags, "outputs of " + where);
   if (const MapEntry* e = FindEntry(entries, "params")) c->params = ParseParamDecls(*e, diags, where);
   if (const MapEntry* e = FindEntry(entries, "shell")) {
     if (auto b = GetBool(*e, diags, "shell")) c->shell = *b;
@@ -98,7 +102,8 @@ std::shared_ptr<const ComponentSpec> ParseComponent(std::string_view text, const
       for (const auto& path : *list) {
         std::string full = NormalizePath(std::filesystem::path(path).is_absolute() ? path : dir + "/" + path);
         if (check_files && !detector.IsRegularFile(full)) {
-          diags.Error(e->loc, fmt::format("code file '{}' of {} does not exist (resolved to {})", path, where, full),
+          diags.Error(e->loc,
+                      fmt::format("code file '{}' of {} does not exist (resolved to {})", path, where, full),
                       "code: paths are relative to the component file's folder");
           continue;
         }

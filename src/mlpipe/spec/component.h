@@ -15,12 +15,12 @@
 namespace mlpipe::spec::internal {
 
 struct ComponentSpec {
-  std::string name;         // component: (or builtin: for built-ins)
+  std::string name;  // component: (or builtin: for built-ins)
   std::string description;
-  std::string file;         // path for messages
-  std::string dir;          // absolute folder of the file; "" for built-ins
-  std::string builtin;      // built-in name, "" for command components
-  std::vector<OutputSpec> inputs;   // declared inputs with types
+  std::string file;                // path for messages
+  std::string dir;                 // absolute folder of the file; "" for built-ins
+  std::string builtin;             // built-in name, "" for command components
+  std::vector<OutputSpec> inputs;  // declared inputs with types
   std::vector<OutputSpec> outputs;
   std::vector<ParamSpec> params;
   std::vector<std::string> command;

@@ -20,15 +20,15 @@ struct StepExtra {
   std::vector<TemplateSite> sites;     // step-level templates (inline run:, env:, workdir:)
   TemplateScope scope;                 // what those templates may refer to
   bool check_outputs_written = false;  // inline command steps
-  std::vector<Pos> after_locs;  // parallel to StepSpec::after
+  std::vector<Pos> after_locs;         // parallel to StepSpec::after
 };
 
 struct LoadState {
   const LoadOptions& options;
-  Diagnostics& diags;                  // the pipeline file's
-  std::vector<Diagnostic>* all;        // every file's diagnostics
-  std::string file;                    // pipeline file as given
-  std::string dir;                     // absolute pipeline folder
+  Diagnostics& diags;                    // the pipeline file's
+  std::vector<Diagnostic>* all;          // every file's diagnostics
+  std::string file;                      // pipeline file as given
+  std::string dir;                       // absolute pipeline folder
   std::vector<std::string> param_names;  // pipeline params
   CodeFileDetector detector;
   std::unordered_map<std::string, bool> source_exists;  // source path as written -> exists

@@ -1,13 +1,13 @@
 #include "mlpipe/spec/loader.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "mlpipe/base/sha256.h"
 #include "mlpipe/spec/load_state.h"
@@ -56,7 +56,8 @@ void ParseTop(const internal::YamlNode& root, internal::LoadState& st, PipelineS
     diags.Error(steps->loc,
                 steps->value->IsMap() || steps->value->IsNull()
                     ? std::string("steps: is empty")
-                    : fmt::format("steps: must be a map of step name: step, got {}", internal::NodeKindName(*steps->value)),
+                    : fmt::format("steps: must be a map of step name: step, got {}",
+                                  internal::NodeKindName(*steps->value)),
                 "write steps:\n    NAME:\n      run: COMMAND");
     return;
   }
@@ -103,7 +104,8 @@ LoadResult LoadPipelineString(std::string_view text, const std::string& file_nam
   } catch (const std::exception& e) {
     // nlohmann::json or the standard library threw somewhere unexpected:
     // report it rather than let it escape.
-    diags.Error(SourceLocation{file_name, 0, 0}, fmt::format("internal error while reading the spec: {}", e.what()));
+    diags.Error(SourceLocation{file_name, 0, 0},
+                fmt::format("internal error while reading the spec: {}", e.what()));
   }
   spec.read_files = std::move(st.read_files);
   spec.absent_files = st.detector.AbsentPaths();
@@ -126,10 +128,11 @@ LoadResult LoadPipelineFile(const std::string& path, const LoadOptions& options)
     LoadResult result;
     result.spec.file = path;
     int err = errno;
-    result.diagnostics.push_back(Diagnostic{SourceLocation{path, 0, 0},
-                                            fmt::format("cannot read pipeline file: {}",
-                                                        fs::is_directory(path, ec) ? "it is a folder" : std::strerror(err)),
-                                            "give the path of a pipeline YAML file"});
+    result.diagnostics.push_back(
+        Diagnostic{SourceLocation{path, 0, 0},
+                   fmt::format("cannot read pipeline file: {}",
+                               fs::is_directory(path, ec) ? "it is a folder" : std::strerror(err)),
+                   "give the path of a pipeline YAML file"});
     return result;
   }
   std::stringstream buffer;
@@ -138,8 +141,9 @@ LoadResult LoadPipelineFile(const std::string& path, const LoadOptions& options)
   fs::path parent = fs::path(path).parent_path();
   LoadResult result = LoadPipelineString(text, path, parent.empty() ? "." : parent.string(), options);
   fs::path abs = fs::absolute(path, ec);
-  result.spec.read_files.insert(result.spec.read_files.begin(),
-                                {internal::NormalizePath(ec ? path : abs.string()), "sha256:" + Sha256Hex(text)});
+  result.spec.read_files.insert(
+      result.spec.read_files.begin(),
+      {internal::NormalizePath(ec ? path : abs.string()), "sha256:" + Sha256Hex(text)});
   return result;
 }
 

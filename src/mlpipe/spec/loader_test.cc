@@ -1,9 +1,8 @@
 #include "mlpipe/spec/loader.h"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include <fmt/format.h>
 
 #include "mlpipe/base/sha256.h"
 #include "mlpipe/spec/graph_export.h"
@@ -74,15 +73,16 @@ TEST_F(LoaderTest, TextStatsExampleValidates) {
   EXPECT_EQ(generate.name, "generate");
   EXPECT_EQ(generate.loc.line, 7);
   EXPECT_EQ(generate.loc.column, 3);
-  EXPECT_THAT(generate.command, ElementsAre("python3", "scripts/generate.py", "--word", "${params.word}", "--repeat",
-                                            "${params.repeat}", "--out", "${outputs.text}"));
+  EXPECT_THAT(generate.command, ElementsAre("python3", "scripts/generate.py", "--word", "${params.word}",
+                                            "--repeat", "${params.repeat}", "--out", "${outputs.text}"));
   ASSERT_EQ(generate.outputs.size(), 1u);
   EXPECT_EQ(generate.outputs[0].type, "dataset");
   EXPECT_THAT(generate.code_files, ElementsAre("scripts/generate.py"));
 
   const StepSpec* count = spec.FindStep("count");
   ASSERT_NE(count, nullptr);
-  EXPECT_THAT(count->command, ElementsAre("python3", "scripts/count.py", "${inputs.text}", "${outputs.counts}"));
+  EXPECT_THAT(count->command,
+              ElementsAre("python3", "scripts/count.py", "${inputs.text}", "${outputs.counts}"));
   ASSERT_EQ(count->inputs.size(), 1u);
   EXPECT_EQ(count->inputs[0].kind, InputBinding::Kind::kStepOutput);
   EXPECT_EQ(count->inputs[0].step, "generate");
@@ -235,10 +235,12 @@ steps:
   EXPECT_EQ(split.params["seed"], 7);
   EXPECT_EQ(split.params["test_fraction"], 0.2);
 
-  auto bad = LoadPipelineString("pipeline: p\nsteps:\n  s:\n    uses: mlpipe/splt\n", "p.yaml", dir_.path(), options);
+  auto bad = LoadPipelineString("pipeline: p\nsteps:\n  s:\n    uses: mlpipe/splt\n", "p.yaml", dir_.path(),
+                                options);
   ASSERT_EQ(bad.diagnostics.size(), 1u);
-  EXPECT_EQ(bad.diagnostics[0].ToString(),
-            "p.yaml:4:11: error: unknown built-in component 'mlpipe/splt'\n  hint: did you mean 'mlpipe/split'?");
+  EXPECT_EQ(
+      bad.diagnostics[0].ToString(),
+      "p.yaml:4:11: error: unknown built-in component 'mlpipe/splt'\n  hint: did you mean 'mlpipe/split'?");
 }
 
 TEST_F(LoaderTest, MissingFileIsOneDiagnostic) {
@@ -251,8 +253,8 @@ TEST_F(LoaderTest, TenThousandStepChainValidates) {
   std::string yaml = "pipeline: chain\nparams:\n  n: 1\nsteps:\n";
   const int kSteps = 10000;
   for (int i = 0; i < kSteps; ++i) {
-    yaml += fmt::format("  s{}:\n    run: python3 scripts/count.py {} ${{outputs.out}} --n ${{params.n}}\n", i,
-                        i == 0 ? "data/extra.txt" : "${inputs.in}");
+    yaml += fmt::format("  s{}:\n    run: python3 scripts/count.py {} ${{outputs.out}} --n ${{params.n}}\n",
+                        i, i == 0 ? "data/extra.txt" : "${inputs.in}");
     if (i > 0) yaml += fmt::format("    inputs:\n      in: s{}.out\n", i - 1);
     yaml += "    outputs:\n      out: dataset\n";
   }

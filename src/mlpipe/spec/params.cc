@@ -1,10 +1,10 @@
 #include "mlpipe/spec/params.h"
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
-
-#include <fmt/format.h>
 
 #include "mlpipe/base/strings.h"
 #include "mlpipe/spec/placeholders.h"
@@ -49,8 +49,8 @@ std::optional<double> ParseFloat(std::string_view text) {
 std::optional<bool> ParseBool(std::string_view text, bool lenient) {
   std::string lower;
   for (char c : text) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  if (!lenient && text != "true" && text != "True" && text != "TRUE" && text != "false" &&
-      text != "False" && text != "FALSE") {
+  if (!lenient && text != "true" && text != "True" && text != "TRUE" && text != "false" && text != "False" &&
+      text != "FALSE") {
     return std::nullopt;
   }
   if (lower == "true" || lower == "yes" || lower == "1") return true;
@@ -174,15 +174,15 @@ StatusOr<nlohmann::json> ApplyParamOverrides(const PipelineSpec& spec,
       std::vector<std::string> names;
       for (const auto& p : spec.params) names.push_back(p.name);
       std::string guess = ClosestMatch(name, names);
-      std::string hint = !guess.empty() ? fmt::format("; did you mean '{}'?", guess)
+      std::string hint = !guess.empty()  ? fmt::format("; did you mean '{}'?", guess)
                          : names.empty() ? std::string("; the pipeline has no params")
                                          : fmt::format("; params are: {}", Join(names, ", "));
       return InvalidArgumentError(fmt::format("-p {}: unknown param '{}'{}", item, name, hint));
     }
     auto value = ParseParamText(param->type, text);
     if (!value.ok()) {
-      return InvalidArgumentError(fmt::format("-p {}: param '{}' is {}, got '{}'", item, name,
-                                              ParamTypeName(param->type), text));
+      return InvalidArgumentError(
+          fmt::format("-p {}: param '{}' is {}, got '{}'", item, name, ParamTypeName(param->type), text));
     }
     out[name] = std::move(value).value();
   }
@@ -197,10 +197,9 @@ StatusOr<nlohmann::json> ResolveStepParams(const StepSpec& step, const nlohmann:
   context.step_name = step.name;
   for (const auto& param : step.component_params) {
     auto type_error = [&](const nlohmann::json& got) {
-      return InvalidArgumentError(fmt::format("step '{}': param '{}' is {}, got {}", step.name, param.name,
-                                              ParamTypeName(param.type),
-                                              got.is_string() ? fmt::format("'{}'", got.get<std::string>())
-                                                              : got.dump()));
+      return InvalidArgumentError(
+          fmt::format("step '{}': param '{}' is {}, got {}", step.name, param.name, ParamTypeName(param.type),
+                      got.is_string() ? fmt::format("'{}'", got.get<std::string>()) : got.dump()));
     };
     auto it = step.params.find(param.name);
     if (it == step.params.end() || !it->is_string()) {

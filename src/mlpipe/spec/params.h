@@ -2,12 +2,11 @@
 // of one step. Pure functions, thread-safe.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "mlpipe/base/status.h"
 #include "mlpipe/spec/pipeline.h"

@@ -102,7 +102,9 @@ StepSpec ComponentStep() {
   ParamSpec tags{"tags", ParamType::kList, nlohmann::json::array(), "", {}};
   ParamSpec label{"label", ParamType::kString, "x", "", {}};
   step.component_params = {depth, eta, tags, label};
-  step.params = {{"depth", "${params.max_depth}"}, {"eta", 0.3}, {"tags", "${params.all}"},
+  step.params = {{"depth", "${params.max_depth}"},
+                 {"eta", 0.3},
+                 {"tags", "${params.all}"},
                  {"label", "run-${params.max_depth}-$$"}};
   return step;
 }

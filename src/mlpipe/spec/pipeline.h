@@ -7,11 +7,10 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace mlpipe::spec {
 
@@ -51,7 +50,7 @@ struct InputBinding {
 
 struct OutputSpec {
   std::string name;
-  std::string type;  // dataset, model, metrics, transform, report, ... ("" = untyped)
+  std::string type;       // dataset, model, metrics, transform, report, ... ("" = untyped)
   bool optional = false;  // a component output the step may leave unwritten
   SourceLocation loc;
 };
@@ -86,10 +85,10 @@ struct StepSpec {
   // built-ins), already merged with the component's defaults; values may be
   // strings holding placeholders such as "${params.depth}".
   nlohmann::json params = nlohmann::json::object();
-  std::vector<std::string> after;       // ordering-only dependencies
-  int retries = 0;                      // extra attempts after a failure
+  std::vector<std::string> after;            // ordering-only dependencies
+  int retries = 0;                           // extra attempts after a failure
   int64_t retry_backoff_ns = 1'000'000'000;  // first backoff; doubles each attempt
-  int64_t timeout_ns = 0;               // 0 = none
+  int64_t timeout_ns = 0;                    // 0 = none
   Resources resources;
   bool cache = true;
   // Code files the step depends on (relative to PipelineSpec::dir): declared
@@ -114,8 +113,8 @@ struct StepSpec {
 // model package written by `from` is registered as a version of `model`
 // (engine/run_registrations.h; docs/pipeline-spec.md#register).
 struct RegisterSpec {
-  std::string model;                 // registry model name
-  std::string from_step;             // STEP.OUTPUT, an output of type model
+  std::string model;      // registry model name
+  std::string from_step;  // STEP.OUTPUT, an output of type model
   std::string from_output;
   std::vector<std::string> aliases;  // moved to the new version (may be empty)
   std::string when_step;             // "" = always; else STEP.OUTPUT of type blessing:
@@ -129,10 +128,10 @@ struct RegisterSpec {
 struct PipelineSpec {
   std::string name;
   std::string description;
-  std::string file;  // path of the pipeline YAML as given
-  std::string dir;   // absolute folder of the pipeline file; sources resolve against it
-  std::vector<ParamSpec> params;  // in spec order
-  std::vector<StepSpec> steps;    // in spec order
+  std::string file;                     // path of the pipeline YAML as given
+  std::string dir;                      // absolute folder of the pipeline file; sources resolve against it
+  std::vector<ParamSpec> params;        // in spec order
+  std::vector<StepSpec> steps;          // in spec order
   std::vector<RegisterSpec> registers;  // the register: block, in spec order
   // Every file the loader read, as (absolute path, "sha256:<hex>" of the bytes
   // parsed): the pipeline file first (LoadPipelineFile only), then component

@@ -1,11 +1,11 @@
 // Reading one step of a pipeline (inline command, component file or
 // built-in) into a StepSpec.
+#include <fmt/format.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <system_error>
-
-#include <fmt/format.h>
 
 #include "mlpipe/base/sha256.h"
 #include "mlpipe/base/strings.h"
@@ -20,8 +20,8 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::vector<std::string> kStepKeys = {
-    "description", "run",     "uses", "shell",   "inputs",        "outputs", "params", "after",
-    "retries",     "retry_backoff", "timeout", "resources", "env", "workdir", "cache", "code"};
+    "description", "run",           "uses",    "shell",     "inputs", "outputs", "params", "after",
+    "retries",     "retry_backoff", "timeout", "resources", "env",    "workdir", "cache",  "code"};
 const std::vector<std::string> kResourceKeys = {"cpus", "memory"};
 
 std::vector<std::string> PortNames(const std::vector<OutputSpec>& ports) {
@@ -70,7 +70,8 @@ void ParseInputs(const MapEntry& entry, LoadState& st, const std::string& where,
       input.source_path = v;
       if (st.options.check_files && !SourceExists(input.source_path, st)) {
         std::string full = ResolvePath(input.source_path, st.dir);
-        st.diags.Error(e.loc, fmt::format("source '{}' of {} does not exist (resolved to {})", v, where, full),
+        st.diags.Error(e.loc,
+                       fmt::format("source '{}' of {} does not exist (resolved to {})", v, where, full),
                        "values with a '/' are files or folders relative to the pipeline file's folder; "
                        "STEP.OUTPUT names another step's output");
       }
@@ -79,7 +80,8 @@ void ParseInputs(const MapEntry& entry, LoadState& st, const std::string& where,
       if (dot == std::string::npos || !IsValidName(v.substr(0, dot)) || !IsValidName(v.substr(dot + 1))) {
         st.diags.Error(e.loc,
                        fmt::format("input '{}' of {} is '{}': neither a source path (containing '/') "
-                                   "nor STEP.OUTPUT", e.name, where, v),
+                                   "nor STEP.OUTPUT",
+                                   e.name, where, v),
                        fmt::format("write ./{} for a file next to the pipeline file, or STEP.OUTPUT", v));
         continue;
       }
@@ -97,7 +99,8 @@ void ParseCode(const MapEntry& entry, LoadState& st, const std::string& where, S
   for (const auto& path : *list) {
     std::string full = ResolvePath(path, st.dir);
     if (st.options.check_files && !st.detector.IsRegularFile(full)) {
-      st.diags.Error(entry.loc, fmt::format("code file '{}' of {} does not exist (resolved to {})", path, where, full),
+      st.diags.Error(entry.loc,
+                     fmt::format("code file '{}' of {} does not exist (resolved to {})", path, where, full),
                      "code: paths are relative to the pipeline file's folder");
       continue;
     }
@@ -107,15 +110,17 @@ void ParseCode(const MapEntry& entry, LoadState& st, const std::string& where, S
 
 void ParseResources(const MapEntry& entry, LoadState& st, const std::string& where, Resources* r) {
   if (!entry.value->IsMap()) {
-    st.diags.Error(entry.loc, fmt::format("resources of {} must be a map like {{cpus: 2, memory: 4GiB}}, got {}",
-                                          where, NodeKindName(*entry.value)));
+    st.diags.Error(entry.loc,
+                   fmt::format("resources of {} must be a map like {{cpus: 2, memory: 4GiB}}, got {}", where,
+                               NodeKindName(*entry.value)));
     return;
   }
   for (const auto& e : MapEntries(*entry.value, st.diags, &kResourceKeys, "resources of " + where)) {
     if (e.name == "cpus") {
       auto cpus = GetNumber(e, st.diags, "cpus");
       if (cpus && *cpus <= 0) {
-        st.diags.Error(e.loc, fmt::format("cpus of {} must be more than 0, got {}", where, e.value->Scalar()));
+        st.diags.Error(e.loc,
+                       fmt::format("cpus of {} must be more than 0, got {}", where, e.value->Scalar()));
       } else if (cpus) {
         r->cpus = *cpus;
       }
@@ -145,7 +150,8 @@ std::optional<int64_t> ParseDurationEntry(const MapEntry& e, LoadState& st, cons
   return *ns;
 }
 
-std::shared_ptr<const ComponentSpec> LoadComponent(const MapEntry& uses, const std::string& ref, LoadState& st) {
+std::shared_ptr<const ComponentSpec> LoadComponent(const MapEntry& uses, const std::string& ref,
+                                                   LoadState& st) {
   if (StartsWith(ref, "mlpipe/")) {
     std::string name = ref.substr(7);
     auto cached = st.components.find(ref);
@@ -162,7 +168,8 @@ std::shared_ptr<const ComponentSpec> LoadComponent(const MapEntry& uses, const s
       st.diags.Error(uses.loc, fmt::format("unknown built-in component '{}'", ref), hint);
       return nullptr;
     }
-    auto comp = ParseComponent(*text, "<built-in " + ref + ">", "", name, st.options.check_files, st.detector, st.all);
+    auto comp = ParseComponent(*text, "<built-in " + ref + ">", "", name, st.options.check_files, st.detector,
+                               st.all);
     st.components.emplace(ref, comp);
     return comp;
   }
@@ -172,8 +179,9 @@ std::shared_ptr<const ComponentSpec> LoadComponent(const MapEntry& uses, const s
   std::ifstream in(full, std::ios::binary);
   std::error_code ec;
   if (!in || fs::is_directory(full, ec)) {
-    st.diags.Error(uses.loc, fmt::format("component file '{}' not found (resolved to {})", ref, full),
-                   "uses: paths are relative to the pipeline file's folder; built-ins are written mlpipe/NAME");
+    st.diags.Error(
+        uses.loc, fmt::format("component file '{}' not found (resolved to {})", ref, full),
+        "uses: paths are relative to the pipeline file's folder; built-ins are written mlpipe/NAME");
     return nullptr;
   }
   std::stringstream buffer;
@@ -196,16 +204,17 @@ void BindComponentParams(const MapEntry* params_entry, const ComponentSpec& comp
   }
   if (params_entry != nullptr && !params_entry->value->IsNull()) {
     if (!params_entry->value->IsMap()) {
-      st.diags.Error(params_entry->loc, fmt::format("params of {} must be a map of name: value, got {}", where,
-                                                    NodeKindName(*params_entry->value)));
+      st.diags.Error(params_entry->loc, fmt::format("params of {} must be a map of name: value, got {}",
+                                                    where, NodeKindName(*params_entry->value)));
     } else {
       for (const auto& e : MapEntries(*params_entry->value, st.diags, nullptr, "params of " + where)) {
         auto it = std::find_if(comp.params.begin(), comp.params.end(),
                                [&](const ParamSpec& p) { return p.name == e.name; });
         if (it == comp.params.end()) {
-          st.diags.Error(e.key_loc, fmt::format("component '{}' has no param '{}'", comp.name, e.name),
-                         DidYouMean(e.name, names, names.empty() ? "it declares no params"
-                                                                 : "its params are: " + Join(names, ", ")));
+          st.diags.Error(
+              e.key_loc, fmt::format("component '{}' has no param '{}'", comp.name, e.name),
+              DidYouMean(e.name, names,
+                         names.empty() ? "it declares no params" : "its params are: " + Join(names, ", ")));
           continue;
         }
         auto value = GetValue(*e.value, e.loc, st.diags, fmt::format("param '{}' of {}", e.name, where));
@@ -213,21 +222,25 @@ void BindComponentParams(const MapEntry* params_entry, const ComponentSpec& comp
         if (value->is_string() && value->get_ref<const std::string&>().find('$') != std::string::npos) {
           auto parsed = ParseTemplate(value->get_ref<const std::string&>());
           if (!parsed.ok()) {
-            st.diags.Error(e.loc, fmt::format("{} in param '{}' of {}", parsed.status().message(), e.name, where),
+            st.diags.Error(e.loc,
+                           fmt::format("{} in param '{}' of {}", parsed.status().message(), e.name, where),
                            fmt::format("placeholders are {}", kPlaceholderForms));
             continue;
           }
           for (const auto& part : parsed->parts) {
             if (part.kind != TemplatePart::Kind::kRef) continue;
             if (part.scope == RefScope::kInputs || part.scope == RefScope::kOutputs) {
-              st.diags.Error(e.loc, fmt::format("{} cannot be used in a param binding of {}", part.text, where),
-                             "param bindings may use ${params.NAME} of the pipeline, ${run.id}, ${step.name}, "
-                             "${pipeline.dir}");
+              st.diags.Error(
+                  e.loc, fmt::format("{} cannot be used in a param binding of {}", part.text, where),
+                  "param bindings may use ${params.NAME} of the pipeline, ${run.id}, ${step.name}, "
+                  "${pipeline.dir}");
             } else if (part.scope == RefScope::kParams &&
-                       std::find(st.param_names.begin(), st.param_names.end(), part.name) == st.param_names.end()) {
-              st.diags.Error(e.loc, fmt::format("{} refers to unknown pipeline param '{}' in {}", part.text,
-                                                part.name, where),
-                             DidYouMean(part.name, st.param_names, "declare it under the pipeline's params:"));
+                       std::find(st.param_names.begin(), st.param_names.end(), part.name) ==
+                           st.param_names.end()) {
+              st.diags.Error(
+                  e.loc,
+                  fmt::format("{} refers to unknown pipeline param '{}' in {}", part.text, part.name, where),
+                  DidYouMean(part.name, st.param_names, "declare it under the pipeline's params:"));
             }
           }
           merged[e.name] = *value;
@@ -235,8 +248,9 @@ void BindComponentParams(const MapEntry* params_entry, const ComponentSpec& comp
         }
         auto coerced = CoerceParamValue(it->type, *value);
         if (!coerced.ok()) {
-          st.diags.Error(e.loc, fmt::format("param '{}' of {} is {} (component '{}'), got {}", e.name, where,
-                                            ParamTypeName(it->type), comp.name, NodeKindName(*e.value)),
+          st.diags.Error(e.loc,
+                         fmt::format("param '{}' of {} is {} (component '{}'), got {}", e.name, where,
+                                     ParamTypeName(it->type), comp.name, NodeKindName(*e.value)),
                          fmt::format("give a value of type {}", ParamTypeName(it->type)));
           continue;
         }
@@ -283,7 +297,8 @@ void BindComponent(const MapEntry& uses, const std::vector<MapEntry>& fields, Lo
     if (it == comp->inputs.end()) {
       st.diags.Error(input.loc, fmt::format("component '{}' has no input '{}'", comp->name, input.name),
                      DidYouMean(input.name, input_names,
-                                input_names.empty() ? "it declares no inputs" : "its inputs are: " + Join(input_names, ", ")));
+                                input_names.empty() ? "it declares no inputs"
+                                                    : "its inputs are: " + Join(input_names, ", ")));
       continue;
     }
     input.type = it->type;
@@ -293,8 +308,10 @@ void BindComponent(const MapEntry& uses, const std::vector<MapEntry>& fields, Lo
     bool bound = std::any_of(step->inputs.begin(), step->inputs.end(),
                              [&](const InputBinding& b) { return b.name == declared.name; });
     if (!bound && !declared.optional) {
-      st.diags.Error(uses.loc, fmt::format("{} does not bind input '{}' of component '{}'", where, declared.name, comp->name),
-                     fmt::format("add it under inputs: ({}: STEP.OUTPUT or a path)", declared.name));
+      st.diags.Error(
+          uses.loc,
+          fmt::format("{} does not bind input '{}' of component '{}'", where, declared.name, comp->name),
+          fmt::format("add it under inputs: ({}: STEP.OUTPUT or a path)", declared.name));
     }
   }
   BindComponentParams(FindEntry(fields, "params"), *comp, st, where, step);
@@ -316,8 +333,9 @@ void ParseStep(const MapEntry& entry, LoadState& st, StepSpec* step, StepExtra* 
                    "use letters, digits, '_' and '-' ('.' separates STEP.OUTPUT)");
   }
   if (!entry.value->IsMap()) {
-    st.diags.Error(entry.loc, fmt::format("{} must be a map (run:, inputs:, outputs:, ...), got {}", where,
-                                          NodeKindName(*entry.value)),
+    st.diags.Error(entry.loc,
+                   fmt::format("{} must be a map (run:, inputs:, outputs:, ...), got {}", where,
+                               NodeKindName(*entry.value)),
                    "indent the step's keys under its name");
     return;
   }
@@ -375,10 +393,13 @@ void ParseStep(const MapEntry& entry, LoadState& st, StepSpec* step, StepExtra* 
     BindComponent(*uses, fields, st, where, step, extra);
   } else {
     if (const MapEntry* p = FindEntry(fields, "params")) {
-      st.diags.Error(p->key_loc, fmt::format("params: of {} binds a component's params, but the step has no uses:", where),
-                     "use the pipeline's params in run: directly as ${params.NAME}");
+      st.diags.Error(
+          p->key_loc,
+          fmt::format("params: of {} binds a component's params, but the step has no uses:", where),
+          "use the pipeline's params in run: directly as ${params.NAME}");
     }
-    if (const MapEntry* o = FindEntry(fields, "outputs")) step->outputs = ParsePorts(*o, st.diags, "outputs of " + where);
+    if (const MapEntry* o = FindEntry(fields, "outputs"))
+      step->outputs = ParsePorts(*o, st.diags, "outputs of " + where);
     if (run != nullptr) ParseRun(*run, step->shell, st.diags, where, &step->command, &extra->sites);
     extra->scope.shared_params = &st.param_names;
     extra->scope.params_origin = "pipeline";

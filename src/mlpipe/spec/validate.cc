@@ -1,7 +1,7 @@
 // Cross-step checks of a parsed pipeline.
-#include <unordered_map>
-
 #include <fmt/format.h>
+
+#include <unordered_map>
 
 #include "mlpipe/base/strings.h"
 #include "mlpipe/spec/graph_export.h"
@@ -38,9 +38,10 @@ void CheckInputs(const PipelineSpec& spec, const std::unordered_map<std::string,
     if (in.kind != InputBinding::Kind::kStepOutput) continue;
     auto it = index.find(in.step);
     if (it == index.end()) {
-      diags.Error(in.loc,
-                  fmt::format("input '{}' of step '{}' refers to unknown step '{}'", in.name, step.name, in.step),
-                  hints.Hint(in.step, "STEP.OUTPUT must name a step under steps:"));
+      diags.Error(
+          in.loc,
+          fmt::format("input '{}' of step '{}' refers to unknown step '{}'", in.name, step.name, in.step),
+          hints.Hint(in.step, "STEP.OUTPUT must name a step under steps:"));
       continue;
     }
     const StepSpec& from = spec.steps[it->second];
@@ -103,7 +104,8 @@ void CheckCycles(const PipelineSpec& spec, Diagnostics& diags) {
         child.push_back(0);
       } else if (color[v] == 1) {
         std::vector<std::string> names;
-        for (size_t k = static_cast<size_t>(pos[v]); k < path.size(); ++k) names.push_back(spec.steps[path[k]].name);
+        for (size_t k = static_cast<size_t>(pos[v]); k < path.size(); ++k)
+          names.push_back(spec.steps[path[k]].name);
         names.push_back(spec.steps[v].name);
         diags.Error(spec.steps[v].loc, fmt::format("cycle: {}", Join(names, " -> ")),
                     "a step cannot depend on its own outputs, directly or through other steps; "

@@ -1,13 +1,13 @@
 #include "mlpipe/spec/yaml_tree.h"
 
+#include <fmt/format.h>
+#include <yaml.h>
+
 #include <algorithm>
 #include <cstring>
 #include <new>
 #include <unordered_map>
 #include <utility>
-
-#include <fmt/format.h>
-#include <yaml.h>
 
 namespace mlpipe::spec::internal {
 namespace {
@@ -78,7 +78,11 @@ class Positions {
   }
   void Step() {
     unsigned char c = static_cast<unsigned char>(text_[byte_]);
-    size_t width = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 1;
+    size_t width = c < 0x80             ? 1
+                   : (c & 0xE0) == 0xC0 ? 2
+                   : (c & 0xF0) == 0xE0 ? 3
+                   : (c & 0xF8) == 0xF0 ? 4
+                                        : 1;
     byte_ = std::min(byte_ + width, text_.size());
     ++char_index_;
     if (c == '\n') {
@@ -101,7 +105,9 @@ bool IsNullString(const char* s, size_t n) {
   return v.empty() || v == "~" || v == "null" || v == "Null" || v == "NULL";
 }
 
-std::string Text(const yaml_char_t* s) { return s == nullptr ? std::string() : reinterpret_cast<const char*>(s); }
+std::string Text(const yaml_char_t* s) {
+  return s == nullptr ? std::string() : reinterpret_cast<const char*>(s);
+}
 
 struct ParserGuard {
   yaml_parser_t parser;
@@ -135,7 +141,8 @@ const YamlNode& YamlDocument::EmptyNode() {
 
 YamlNode* YamlDocument::NewNode() {
   if (node_blocks_.empty() || nodes_in_last_block_ == node_blocks_.back().size) {
-    size_t size = node_blocks_.empty() ? kFirstNodeBlock : std::min(2 * node_blocks_.back().size, kMaxNodeBlock);
+    size_t size =
+        node_blocks_.empty() ? kFirstNodeBlock : std::min(2 * node_blocks_.back().size, kMaxNodeBlock);
     node_blocks_.push_back({std::make_unique<YamlNode[]>(size), size});
     nodes_in_last_block_ = 0;
   }
@@ -173,7 +180,8 @@ class YamlTreeBuilder {
     ParserGuard guard;
     if (!guard.ok) throw std::bad_alloc();
     static const unsigned char kEmpty[1] = {0};
-    const unsigned char* input = text_.empty() ? kEmpty : reinterpret_cast<const unsigned char*>(text_.data());
+    const unsigned char* input =
+        text_.empty() ? kEmpty : reinterpret_cast<const unsigned char*>(text_.data());
     yaml_parser_set_input_string(&guard.parser, input, text_.size());
     EventGuard ev;
     while (true) {
@@ -314,7 +322,8 @@ class YamlTreeBuilder {
       auto [line, column] = positions_.FromByte(parser.problem_offset);
       error.line = line;
       error.column = column;
-      error.message = parser.problem_value >= 0 ? fmt::format("{} (#x{:X})", problem, parser.problem_value) : problem;
+      error.message =
+          parser.problem_value >= 0 ? fmt::format("{} (#x{:X})", problem, parser.problem_value) : problem;
       return error;
     }
     auto [line, column] = positions_.FromMark(parser.problem_mark);

@@ -27,7 +27,8 @@ const YamlNode& Value(const YamlNode& map, std::string_view key) {
 
 TEST(YamlTreeTest, KindsAndScalarStyles) {
   YamlDocument doc = Parse(
-      "a: 1\nb:\nc: ~\nd: null\ne: \"null\"\nf: 'x'\ng: |\n  text\nh: !!str 5\ni: ! word\nj: [x, y]\nk: {z: 1}\n");
+      "a: 1\nb:\nc: ~\nd: null\ne: \"null\"\nf: 'x'\ng: |\n  text\nh: !!str 5\ni: ! word\nj: [x, y]\nk: {z: "
+      "1}\n");
   const YamlNode& root = doc.root();
   ASSERT_TRUE(root.IsMap());
   EXPECT_EQ(root.size(), 11u);
