@@ -22,7 +22,7 @@ json BuildKeyRecord(const KeyInputs& in) {
   }
   impl["env"] = step.env;
   impl["workdir"] = step.workdir;
-  if (!step.component_digest.empty()) impl["component"] = step.component_digest;
+  if (step.component && !step.component->digest.empty()) impl["component"] = step.component->digest;
   json outputs = json::object();
   for (const auto& o : step.outputs) outputs[o.name] = o.type;
   impl["outputs"] = outputs;

@@ -42,16 +42,17 @@ std::vector<std::string> CodeFileDetector::AbsentPaths() const {
   return out;
 }
 
-const std::string& CodeFileDetector::DetectWord(const std::string& word, const std::string& base_dir) {
-  auto& words = words_[base_dir];
-  auto it = words.find(word);
-  if (it != words.end()) return it->second;
-  std::string normal = NormalizePath(word);
-  if (normal.empty() || normal == "." || normal.rfind("..", 0) == 0 ||
-      !IsRegularFile(base_dir + "/" + normal)) {
-    normal.clear();
-  }
-  return words.emplace(word, std::move(normal)).first->second;
+std::string CodeFileDetector::DetectWord(const std::string& word, const std::string& base_dir) {
+  // A word without '/' other than "." and ".." is already normal: skip the
+  // std::filesystem round trip.
+  std::string normal =
+      word.find('/') == std::string::npos && word != "." && word != ".." ? word : NormalizePath(word);
+  if (normal.empty() || normal == "." || normal.rfind("..", 0) == 0) return {};
+  std::string full;
+  full.reserve(base_dir.size() + 1 + normal.size());
+  full.append(base_dir).append("/").append(normal);
+  if (!IsRegularFile(full)) return {};
+  return normal;
 }
 
 std::vector<std::string> CodeFileDetector::Detect(const std::vector<std::string>& command, bool shell,
@@ -70,9 +71,9 @@ std::vector<std::string> CodeFileDetector::Detect(const std::vector<std::string>
   std::vector<std::string> found;
   for (const auto& word : *words) {
     if (word.empty() || word[0] == '/' || word[0] == '-' || word.find('$') != std::string::npos) continue;
-    const std::string& normal = DetectWord(word, base_dir);
+    std::string normal = DetectWord(word, base_dir);
     if (normal.empty()) continue;
-    if (std::find(found.begin(), found.end(), normal) == found.end()) found.push_back(normal);
+    if (std::find(found.begin(), found.end(), normal) == found.end()) found.push_back(std::move(normal));
   }
   return found;
 }

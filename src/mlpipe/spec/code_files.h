@@ -32,12 +32,12 @@ class CodeFileDetector {
 
  private:
   // What Detect found for one word: its normalized path, or "" if it does
-  // not name a regular file.
-  const std::string& DetectWord(const std::string& word, const std::string& base_dir);
+  // not name a regular file. Not memoized per word: in a generated pipeline
+  // most words are unique, and a map of them cost more memory than the
+  // spec's steps (the stat itself is cached in cache_).
+  std::string DetectWord(const std::string& word, const std::string& base_dir);
 
   std::unordered_map<std::string, bool> cache_;
-  // base_dir -> word -> DetectWord result: steps usually repeat their words.
-  std::unordered_map<std::string, std::unordered_map<std::string, std::string>> words_;
 };
 
 }  // namespace mlpipe::spec::internal

@@ -30,6 +30,9 @@ struct ComponentSpec {
   std::vector<std::string> code_files;  // absolute, normalized
   std::string digest;                   // Sha256Hex of the text
   bool valid = false;                   // no diagnostics while parsing
+  // What each step using it keeps (StepSpec::component); null if parsing
+  // stopped early.
+  std::shared_ptr<const ComponentRef> ref;
 };
 
 // Parses a component. `builtin_name` non-empty: the text came from the

@@ -15,7 +15,9 @@
 
 namespace mlpipe::spec::internal {
 
-// What validation needs to know about a step beyond StepSpec.
+// What validation needs to know about a step beyond StepSpec. Lives only
+// while the step is parsed: its templates are checked at once, and only
+// after_locs is kept for the cross-step checks.
 struct StepExtra {
   std::vector<TemplateSite> sites;     // step-level templates (inline run:, env:, workdir:)
   TemplateScope scope;                 // what those templates may refer to
@@ -43,8 +45,13 @@ void ParseStep(const MapEntry& entry, LoadState& state, StepSpec* step, StepExtr
 // spec->registers, checking it against the already parsed steps.
 void ParseRegister(const MapEntry& entry, LoadState& state, PipelineSpec* spec);
 
+// Checks the step's own templates (placeholders, unwritten outputs) once it
+// is parsed.
+void CheckStepTemplates(const StepSpec& step, const StepExtra& extra, Diagnostics& diags);
+
 // Cross-step checks: unknown steps and outputs, input/output type
-// mismatches, placeholders, unwritten outputs, cycles.
-void ValidateGraph(const PipelineSpec& spec, const std::vector<StepExtra>& extras, Diagnostics& diags);
+// mismatches, cycles. after_locs[i] is step i's StepExtra::after_locs.
+void ValidateGraph(const PipelineSpec& spec, const std::vector<std::vector<Pos>>& after_locs,
+                   Diagnostics& diags);
 
 }  // namespace mlpipe::spec::internal

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
+#include <iterator>
 
 #include "mlpipe/base/sha256.h"
 #include "mlpipe/spec/load_state.h"
@@ -21,13 +21,19 @@ using internal::MapEntry;
 
 const std::vector<std::string> kTopKeys = {"pipeline", "description", "params", "steps", "register"};
 
-void ParseTop(const internal::YamlNode& root, internal::LoadState& st, PipelineSpec* spec) {
+// Reads the document into *spec. Fills *after_locs (one per step) and
+// returns true when the steps were read and the graph is to be validated;
+// that happens after the YAML tree is freed (the caller's job), so the tree
+// and the whole graph check never take memory at the same time.
+bool ParseTop(internal::YamlDocument& doc, internal::LoadState& st, PipelineSpec* spec,
+              std::vector<std::vector<internal::Pos>>* after_locs) {
+  const internal::YamlNode& root = doc.root();
   Diagnostics& diags = st.diags;
   if (!root.IsMap()) {
     diags.Error(diags.Loc(root).line == 0 ? SourceLocation{st.file, 1, 1} : diags.Loc(root),
                 fmt::format("a pipeline file must be a map, got {}", internal::NodeKindName(root)),
                 "start it with pipeline: NAME and steps:");
-    return;
+    return false;
   }
   auto entries = internal::MapEntries(root, diags, &kTopKeys, "the pipeline");
   if (const MapEntry* e = internal::FindEntry(entries, "pipeline")) {
@@ -50,7 +56,7 @@ void ParseTop(const internal::YamlNode& root, internal::LoadState& st, PipelineS
   const MapEntry* steps = internal::FindEntry(entries, "steps");
   if (steps == nullptr) {
     diags.Error(SourceLocation{st.file, 1, 1}, "missing steps:", "add steps: with at least one step");
-    return;
+    return false;
   }
   if (!steps->value->IsMap() || steps->value->size() == 0) {
     diags.Error(steps->loc,
@@ -59,31 +65,29 @@ void ParseTop(const internal::YamlNode& root, internal::LoadState& st, PipelineS
                     : fmt::format("steps: must be a map of step name: step, got {}",
                                   internal::NodeKindName(*steps->value)),
                 "write steps:\n    NAME:\n      run: COMMAND");
-    return;
+    return false;
   }
   auto step_entries = internal::MapEntries(*steps->value, diags, nullptr, "steps:");
-  spec->steps.resize(step_entries.size());
-  std::vector<internal::StepExtra> extras(step_entries.size());
+  // Reserved, then built one by one: a step's memory is touched only when it
+  // is read, by which time the tree's earlier steps are released.
+  spec->steps.reserve(step_entries.size());
+  after_locs->resize(step_entries.size());
   for (size_t i = 0; i < step_entries.size(); ++i) {
-    internal::ParseStep(step_entries[i], st, &spec->steps[i], &extras[i]);
+    internal::StepExtra extra;
+    internal::ParseStep(step_entries[i], st, &spec->steps.emplace_back(), &extra);
+    internal::CheckStepTemplates(spec->steps[i], extra, diags);
+    (*after_locs)[i] = std::move(extra.after_locs);
+    // Steps 0..i are read: their part of the tree can go.
+    if (i + 1 < step_entries.size()) doc.ReleaseNodes(step_entries[0].key, step_entries[i + 1].key);
   }
-  internal::ValidateGraph(*spec, extras, diags);
   if (const MapEntry* e = internal::FindEntry(entries, "register")) internal::ParseRegister(*e, st, spec);
+  return true;
 }
 
-}  // namespace
-
-std::string LoadResult::ErrorText() const {
-  std::string out;
-  for (const auto& d : diagnostics) {
-    out += d.ToString();
-    out.push_back('\n');
-  }
-  return out;
-}
-
-LoadResult LoadPipelineString(std::string_view text, const std::string& file_name, const std::string& dir,
-                              const LoadOptions& options) {
+// LoadPipelineString's body. With `owned` (the string `text` views), the
+// text is freed as soon as the YAML tree holds a copy of it.
+LoadResult LoadText(std::string_view text, std::string* owned, const std::string& file_name,
+                    const std::string& dir, const LoadOptions& options) {
   LoadResult result;
   PipelineSpec& spec = result.spec;
   spec.file = file_name;
@@ -92,15 +96,21 @@ LoadResult LoadPipelineString(std::string_view text, const std::string& file_nam
   spec.dir = internal::NormalizePath(ec ? dir : abs.string());
   Diagnostics diags(&result.diagnostics, file_name);
   internal::LoadState st{options, diags, &result.diagnostics, file_name, spec.dir, {}, {}, {}, {}};
-  internal::YamlDocument doc;
-  if (auto error = internal::ParseYaml(text, &doc)) {
-    diags.Error(SourceLocation{file_name, error->line, error->column},
-                fmt::format("YAML syntax error: {}", error->message),
-                "check indentation, colons and quotes around this place");
-    return result;
-  }
   try {
-    ParseTop(doc.root(), st, &spec);
+    std::vector<std::vector<internal::Pos>> after_locs;
+    bool validate_graph = false;
+    {
+      internal::YamlDocument doc;
+      if (auto error = internal::ParseYaml(text, &doc)) {
+        diags.Error(SourceLocation{file_name, error->line, error->column},
+                    fmt::format("YAML syntax error: {}", error->message),
+                    "check indentation, colons and quotes around this place");
+        return result;
+      }
+      if (owned != nullptr) std::string().swap(*owned);
+      validate_graph = ParseTop(doc, st, &spec, &after_locs);
+    }
+    if (validate_graph) internal::ValidateGraph(spec, after_locs, diags);
   } catch (const std::exception& e) {
     // nlohmann::json or the standard library threw somewhere unexpected:
     // report it rather than let it escape.
@@ -121,6 +131,22 @@ LoadResult LoadPipelineString(std::string_view text, const std::string& file_nam
   return result;
 }
 
+}  // namespace
+
+std::string LoadResult::ErrorText() const {
+  std::string out;
+  for (const auto& d : diagnostics) {
+    out += d.ToString();
+    out.push_back('\n');
+  }
+  return out;
+}
+
+LoadResult LoadPipelineString(std::string_view text, const std::string& file_name, const std::string& dir,
+                              const LoadOptions& options) {
+  return LoadText(text, nullptr, file_name, dir, options);
+}
+
 LoadResult LoadPipelineFile(const std::string& path, const LoadOptions& options) {
   std::ifstream in(path, std::ios::binary);
   std::error_code ec;
@@ -135,15 +161,26 @@ LoadResult LoadPipelineFile(const std::string& path, const LoadOptions& options)
                    "give the path of a pipeline YAML file"});
     return result;
   }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  const std::string text = buffer.str();
+  // One read into a string of the file's size: a stringstream would hold
+  // the text twice (its buffer, grown by doubling, and the copy).
+  std::string text;
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  in.seekg(0, std::ios::beg);
+  if (size >= 0) {
+    text.resize(static_cast<size_t>(size));
+    in.read(text.data(), size);
+    text.resize(static_cast<size_t>(in.gcount()));
+  } else {  // not seekable (a pipe): read to the end
+    in.clear();
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
   fs::path parent = fs::path(path).parent_path();
-  LoadResult result = LoadPipelineString(text, path, parent.empty() ? "." : parent.string(), options);
+  std::string digest = "sha256:" + Sha256Hex(text);
+  LoadResult result = LoadText(text, &text, path, parent.empty() ? "." : parent.string(), options);
   fs::path abs = fs::absolute(path, ec);
-  result.spec.read_files.insert(
-      result.spec.read_files.begin(),
-      {internal::NormalizePath(ec ? path : abs.string()), "sha256:" + Sha256Hex(text)});
+  result.spec.read_files.insert(result.spec.read_files.begin(),
+                                {internal::NormalizePath(ec ? path : abs.string()), std::move(digest)});
   return result;
 }
 

@@ -186,9 +186,10 @@ steps:
   ASSERT_TRUE(result.ok()) << result.ErrorText();
   const StepSpec& train = result.spec.steps[1];
   EXPECT_EQ(train.uses, "./components/train.yaml");
-  EXPECT_EQ(train.component_name, "train-model");
-  EXPECT_EQ(train.component_dir, dir_.path() + "/components");
-  EXPECT_EQ(train.component_digest, Sha256Hex(kTrainComponent));
+  ASSERT_NE(train.component, nullptr);
+  EXPECT_EQ(train.component->name, "train-model");
+  EXPECT_EQ(train.component->dir, dir_.path() + "/components");
+  EXPECT_EQ(train.component->digest, Sha256Hex(kTrainComponent));
   EXPECT_EQ(train.retries, 1);
   ASSERT_EQ(train.outputs.size(), 1u);
   EXPECT_EQ(train.outputs[0].type, "model");
@@ -231,7 +232,8 @@ steps:
   const StepSpec& split = result.spec.steps[0];
   EXPECT_EQ(split.builtin, "split");
   EXPECT_TRUE(split.command.empty());
-  EXPECT_FALSE(split.component_digest.empty());
+  ASSERT_NE(split.component, nullptr);
+  EXPECT_FALSE(split.component->digest.empty());
   EXPECT_EQ(split.params["seed"], 7);
   EXPECT_EQ(split.params["test_fraction"], 0.2);
 
@@ -241,6 +243,31 @@ steps:
   EXPECT_EQ(
       bad.diagnostics[0].ToString(),
       "p.yaml:4:11: error: unknown built-in component 'mlpipe/splt'\n  hint: did you mean 'mlpipe/split'?");
+}
+
+// The loader lets go of each step's part of the YAML tree once the step is
+// read: later steps, and an alias back into an early step, must not notice.
+TEST_F(LoaderTest, LongPipelineReadsEveryStepAndAliasesBackward) {
+  for (bool alias : {false, true}) {
+    std::string text = "pipeline: long\nsteps:\n";
+    const int n = 5000;
+    for (int i = 0; i < n; ++i) {
+      text += fmt::format("  s{}:\n    run: [echo, 'w{}']\n", i, i);
+      if (i == 0) text += "    env: &e {A: 'first'}\n";
+      if (i == n - 1) text += alias ? "    env: *e\n" : "    env: {A: last}\n";
+      if (i > 0) text += fmt::format("    after: [s{}]\n", i - 1);
+    }
+    auto result = LoadPipelineString(text, "long.yaml", dir_.path());
+    ASSERT_TRUE(result.ok()) << result.ErrorText();
+    ASSERT_EQ(result.spec.steps.size(), static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) {
+      const StepSpec& s = result.spec.steps[i];
+      ASSERT_EQ(s.name, fmt::format("s{}", i));
+      ASSERT_EQ(s.command, (std::vector<std::string>{"echo", fmt::format("w{}", i)}));
+      ASSERT_EQ(s.loc.line, 3 + 2 * i + (i > 0 ? i - 1 : 0) + (i > 0 ? 1 : 0)) << i;
+    }
+    EXPECT_EQ(result.spec.steps[n - 1].env.at("A"), alias ? "first" : "last");
+  }
 }
 
 TEST_F(LoaderTest, MissingFileIsOneDiagnostic) {

@@ -195,7 +195,8 @@ StatusOr<nlohmann::json> ResolveStepParams(const StepSpec& step, const nlohmann:
   ExpandContext context;
   context.params = pipeline_params;
   context.step_name = step.name;
-  for (const auto& param : step.component_params) {
+  static const std::vector<ParamSpec> kNone;
+  for (const auto& param : step.component ? step.component->params : kNone) {
     auto type_error = [&](const nlohmann::json& got) {
       return InvalidArgumentError(
           fmt::format("step '{}': param '{}' is {}, got {}", step.name, param.name, ParamTypeName(param.type),

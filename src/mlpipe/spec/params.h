@@ -52,7 +52,7 @@ StatusOr<nlohmann::json> ApplyParamOverrides(const PipelineSpec& spec,
 // params as given. Component and built-in steps: every component param, from
 // the step's bound value (StepSpec::params) with templates expanded against
 // `pipeline_params` (a value that is exactly "${params.X}" keeps X's type),
-// type-checked against StepSpec::component_params. InvalidArgument
+// type-checked against StepSpec::component->params. InvalidArgument
 // ("step 'train': param 'depth' is int, got 'abc'") or NotFound (a template
 // names a pipeline param that is not in `pipeline_params`) on error.
 StatusOr<nlohmann::json> ResolveStepParams(const StepSpec& step, const nlohmann::json& pipeline_params);

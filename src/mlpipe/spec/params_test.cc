@@ -101,7 +101,8 @@ StepSpec ComponentStep() {
   ParamSpec eta{"eta", ParamType::kFloat, 0.3, "", {}};
   ParamSpec tags{"tags", ParamType::kList, nlohmann::json::array(), "", {}};
   ParamSpec label{"label", ParamType::kString, "x", "", {}};
-  step.component_params = {depth, eta, tags, label};
+  step.component =
+      std::make_shared<const ComponentRef>(ComponentRef{"train", "", "", {depth, eta, tags, label}});
   step.params = {{"depth", "${params.max_depth}"},
                  {"eta", 0.3},
                  {"tags", "${params.all}"},

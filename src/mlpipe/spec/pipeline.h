@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -60,6 +61,23 @@ struct Resources {
   int64_t memory_bytes = 0;  // 0 = not limited / not accounted
 };
 
+// What a `uses:` step takes from its component. One per component file or
+// built-in, shared by every step that uses it.
+struct ComponentRef {
+  std::string name;  // the component's `component:` name
+  // The component file's own content digest (hex): part of the cache key, so
+  // editing a shared component invalidates it.
+  std::string digest;
+  // Absolute folder of the component file ("" for built-ins). Relative
+  // script paths in a component's `run:` were resolved against it when
+  // detecting code files.
+  std::string dir;
+  // The component's declared params, in its order, with their types and
+  // defaults. ResolveStepParams type-checks the step's bound values against
+  // these.
+  std::vector<ParamSpec> params;
+};
+
 struct StepSpec {
   std::string name;
   std::string description;
@@ -83,8 +101,9 @@ struct StepSpec {
   std::vector<OutputSpec> outputs;         // in spec order
   // Component params bound by this step (for `uses:` components and
   // built-ins), already merged with the component's defaults; values may be
-  // strings holding placeholders such as "${params.depth}".
-  nlohmann::json params = nlohmann::json::object();
+  // strings holding placeholders such as "${params.depth}". Null for inline
+  // steps (an empty object would cost an allocation per step).
+  nlohmann::json params;
   std::vector<std::string> after;            // ordering-only dependencies
   int retries = 0;                           // extra attempts after a failure
   int64_t retry_backoff_ns = 1'000'000'000;  // first backoff; doubles each attempt
@@ -94,19 +113,10 @@ struct StepSpec {
   // Code files the step depends on (relative to PipelineSpec::dir): declared
   // under `code:`, plus script files found among the command's arguments.
   std::vector<std::string> code_files;
-  // The component file's own content digest (hex), "" for inline steps:
-  // part of the cache key, so editing a shared component invalidates it.
-  std::string component_digest;
-  // For `uses:` steps (component file or built-in): the component's declared
-  // params, in its order, with their types and defaults. ResolveStepParams
-  // type-checks the step's bound values against these. Empty for inline steps.
-  std::vector<ParamSpec> component_params;
-  // The component's `component:` name ("" for inline steps).
-  std::string component_name;
-  // Absolute folder of the component file ("" for inline steps and
-  // built-ins). Relative script paths in a component's `run:` were resolved
-  // against it when detecting code files.
-  std::string component_dir;
+  // For `uses:` steps (component file or built-in): what the component
+  // gives; null for inline steps. Shared, not copied: a step costs memory
+  // in a 10,000-step pipeline.
+  std::shared_ptr<const ComponentRef> component;
 };
 
 // One entry of the pipeline's `register:` block: after a successful run, the

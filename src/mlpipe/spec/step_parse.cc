@@ -259,7 +259,6 @@ void BindComponentParams(const MapEntry* params_entry, const ComponentSpec& comp
     }
   }
   step->params = std::move(merged);
-  step->component_params = comp.params;
 }
 
 void BindComponent(const MapEntry& uses, const std::vector<MapEntry>& fields, LoadState& st,
@@ -275,9 +274,7 @@ void BindComponent(const MapEntry& uses, const std::vector<MapEntry>& fields, Lo
   }
   auto comp = LoadComponent(uses, *ref, st);
   if (!comp) return;
-  step->component_name = comp->name;
-  step->component_digest = comp->digest;
-  step->component_dir = comp->dir;
+  step->component = comp->ref;
   step->builtin = comp->builtin;
   step->command = comp->command;
   step->shell = comp->shell;

@@ -117,7 +117,12 @@ void CheckCycles(const PipelineSpec& spec, Diagnostics& diags) {
 
 }  // namespace
 
-void ValidateGraph(const PipelineSpec& spec, const std::vector<StepExtra>& extras, Diagnostics& diags) {
+void CheckStepTemplates(const StepSpec& step, const StepExtra& extra, Diagnostics& diags) {
+  CheckTemplates(extra.sites, extra.scope, step.outputs, extra.check_outputs_written, diags);
+}
+
+void ValidateGraph(const PipelineSpec& spec, const std::vector<std::vector<Pos>>& after_locs,
+                   Diagnostics& diags) {
   std::unordered_map<std::string, int> index;
   index.reserve(spec.steps.size());
   for (size_t i = 0; i < spec.steps.size(); ++i) index.emplace(spec.steps[i].name, static_cast<int>(i));
@@ -127,11 +132,10 @@ void ValidateGraph(const PipelineSpec& spec, const std::vector<StepExtra>& extra
     CheckInputs(spec, index, hints, step, diags);
     for (size_t j = 0; j < step.after.size(); ++j) {
       if (index.count(step.after[j]) != 0) continue;
-      SourceLocation loc = j < extras[i].after_locs.size() ? diags.Loc(extras[i].after_locs[j]) : step.loc;
+      SourceLocation loc = j < after_locs[i].size() ? diags.Loc(after_locs[i][j]) : step.loc;
       diags.Error(loc, fmt::format("after: of step '{}' names unknown step '{}'", step.name, step.after[j]),
                   hints.Hint(step.after[j], "after: lists names of other steps"));
     }
-    CheckTemplates(extras[i].sites, extras[i].scope, step.outputs, extras[i].check_outputs_written, diags);
   }
   CheckCycles(spec, diags);
 }

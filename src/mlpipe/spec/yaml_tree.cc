@@ -4,7 +4,9 @@
 #include <yaml.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
+#include <functional>
 #include <new>
 #include <unordered_map>
 #include <utility>
@@ -143,10 +145,41 @@ YamlNode* YamlDocument::NewNode() {
   if (node_blocks_.empty() || nodes_in_last_block_ == node_blocks_.back().size) {
     size_t size =
         node_blocks_.empty() ? kFirstNodeBlock : std::min(2 * node_blocks_.back().size, kMaxNodeBlock);
-    node_blocks_.push_back({std::make_unique<YamlNode[]>(size), size});
+    size_t first = node_blocks_.empty() ? 0 : node_blocks_.back().first + node_blocks_.back().size;
+    node_blocks_.push_back({std::make_unique<YamlNode[]>(size), size, first});
     nodes_in_last_block_ = 0;
   }
   return &node_blocks_.back().nodes[nodes_in_last_block_++];
+}
+
+size_t YamlDocument::IndexOf(const YamlNode* node) const {
+  std::less<const YamlNode*> before;
+  for (const NodeBlock& block : node_blocks_) {
+    const YamlNode* begin = block.nodes.get();
+    if (begin != nullptr && !before(node, begin) && before(node, begin + block.size)) {
+      return block.first + static_cast<size_t>(node - begin);
+    }
+  }
+  return SIZE_MAX;
+}
+
+size_t YamlDocument::LiveNodes() const {
+  size_t n = 0;
+  for (size_t i = 0; i < node_blocks_.size(); ++i) {
+    if (node_blocks_[i].nodes == nullptr) continue;
+    n += i + 1 == node_blocks_.size() ? nodes_in_last_block_ : node_blocks_[i].size;
+  }
+  return n;
+}
+
+void YamlDocument::ReleaseNodes(const YamlNode* from, const YamlNode* to) {
+  if (has_alias_) return;
+  const size_t lo = IndexOf(from);
+  const size_t hi = IndexOf(to);
+  if (lo == SIZE_MAX || hi == SIZE_MAX || lo >= hi) return;
+  for (NodeBlock& block : node_blocks_) {
+    if (block.nodes != nullptr && block.first >= lo && block.first + block.size <= hi) block.nodes.reset();
+  }
 }
 
 const char* YamlDocument::CopyText(const char* text, size_t size) {
@@ -198,6 +231,7 @@ class YamlTreeBuilder {
           Attach(Scalar(e));
           break;
         case YAML_ALIAS_EVENT: {
+          doc_->has_alias_ = true;
           auto it = anchors_.find(Text(e.data.alias.anchor));
           if (it == anchors_.end()) {
             auto [line, column] = positions_.FromMark(e.start_mark);
@@ -301,6 +335,9 @@ class YamlTreeBuilder {
 
   // Points every collection at its children, now that the arrays stay put.
   void Finish() {
+    // The arrays grew by doubling; trim them before they are pointed into.
+    doc_->items_.shrink_to_fit();
+    doc_->pairs_.shrink_to_fit();
     for (auto& block : doc_->node_blocks_) {
       size_t used = &block == &doc_->node_blocks_.back() ? doc_->nodes_in_last_block_ : block.size;
       for (size_t i = 0; i < used; ++i) {

@@ -100,6 +100,38 @@ TEST(YamlTreeTest, AliasIsTheAnchoredNode) {
   EXPECT_EQ(doc.root().pairs()[0].value, doc.root().pairs()[1].value);
 }
 
+std::string LongMap(int n, std::string_view tail) {
+  std::string text;
+  for (int i = 0; i < n; ++i) text += "k" + std::to_string(i) + ": v" + std::to_string(i) + "\n";
+  text += tail;
+  return text;
+}
+
+TEST(YamlTreeTest, ReleaseNodesFreesWholeBlocksInsideTheRange) {
+  YamlDocument doc = Parse(LongMap(20000, ""));
+  auto pairs = doc.root().pairs();
+  ASSERT_EQ(pairs.size(), 20000u);
+  const size_t all = doc.LiveNodes();
+  EXPECT_EQ(all, 40001u);                            // the map, 20,000 keys and values
+  doc.ReleaseNodes(pairs[19999].key, pairs[0].key);  // backwards: nothing
+  EXPECT_EQ(doc.LiveNodes(), all);
+  doc.ReleaseNodes(pairs[0].key, pairs[19999].key);
+  EXPECT_LT(doc.LiveNodes(), all / 4);
+  // The nodes after the range (and the blocks they share) are intact.
+  EXPECT_EQ(pairs[19999].key->Scalar(), "k19999");
+  EXPECT_EQ(pairs[19999].value->Scalar(), "v19999");
+  EXPECT_EQ(doc.root().size(), 20000u);
+}
+
+TEST(YamlTreeTest, ReleaseNodesKeepsEverythingInADocumentWithAnAlias) {
+  YamlDocument doc = Parse(LongMap(20000, "last: *a\n").insert(0, "first: &a {x: 1}\n"));
+  auto pairs = doc.root().pairs();
+  const size_t all = doc.LiveNodes();
+  doc.ReleaseNodes(pairs[0].key, pairs[pairs.size() - 1].key);
+  EXPECT_EQ(doc.LiveNodes(), all);
+  EXPECT_EQ(Value(*pairs[pairs.size() - 1].value, "x").Scalar(), "1");
+}
+
 TEST(YamlTreeTest, EmptyStreamIsNullWithoutPosition) {
   YamlDocument doc = Parse("# nothing here\n");
   EXPECT_TRUE(doc.root().IsNull());
