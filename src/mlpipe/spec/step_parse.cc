@@ -51,7 +51,9 @@ void ParseInputs(const MapEntry& entry, LoadState& st, const std::string& where,
                                           where, NodeKindName(*entry.value)));
     return;
   }
-  for (const auto& e : MapEntries(*entry.value, st.diags, nullptr, "inputs of " + where)) {
+  auto entries = MapEntries(*entry.value, st.diags, nullptr, "inputs of " + where);
+  step->inputs.reserve(step->inputs.size() + entries.size());  // a join may bind 10,000: no doubling slack
+  for (const auto& e : entries) {
     if (!IsValidName(e.name)) {
       st.diags.Error(e.key_loc, fmt::format("bad input name '{}' in {}", e.name, where),
                      "use letters, digits, '_' and '-'");
