@@ -1,7 +1,8 @@
 // mlpipe-serve: the model server's executable. `mlpipe serve ...` replaces
 // itself with it (execv, same pid, same arguments), so that the main mlpipe
-// binary does not load cpp-httplib, OpenSSL's TLS library and simdjson: they
-// cost every short command about 4 ms of start-up (docs/benchmarks.md).
+// binary does not load the serving code and simdjson (with cpp-httplib and
+// OpenSSL's TLS library, which the server used before its own HTTP
+// transport, they cost every short command about 4 ms: docs/benchmarks.md).
 #include <CLI/CLI.hpp>
 
 #include "mlpipe/cli/app_main.h"

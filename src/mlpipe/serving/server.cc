@@ -1,11 +1,10 @@
 #include "mlpipe/serving/server.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-
-#include <fmt/format.h>
-#include <httplib.h>
 
 #include "mlpipe/serving/http_status.h"
 
@@ -80,45 +79,19 @@ std::string ModelServer::NextRequestId() {
 
 Status ModelServer::Start() {
   if (started_) return FailedPreconditionError("server already started");
-  http_ = std::make_unique<httplib::Server>();
-  httplib::Server& h = *http_;
-  const int threads = options_.threads;
-  h.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
-  h.set_payload_max_length(options_.max_body_bytes);
-  h.set_read_timeout(options_.read_timeout_s, 0);
-  h.set_write_timeout(options_.write_timeout_s, 0);
-  h.set_keep_alive_timeout(options_.keep_alive_timeout_s);
-  h.set_keep_alive_max_count(1000000);
-  h.set_tcp_nodelay(true);
-  h.Get(".*", [this](const httplib::Request& req, httplib::Response& res) { Dispatch(req, res, false); });
-  h.Post(".*", [this](const httplib::Request& req, httplib::Response& res) { Dispatch(req, res, true); });
-  // Bodies httplib rejects itself (413 over the limit, 400 unparsable) and
-  // unrouted methods still answer {"error": ...}.
-  h.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    std::string msg = res.status == 413   ? "request body exceeds the size limit"
-                      : res.status == 404 ? "no such route"
-                      : res.status == 405 ? "method not allowed"
-                      : res.status == 400 ? "bad request (a POST needs a body, or Content-Length: 0)"
-                                          : fmt::format("HTTP error {}", res.status);
-    res.set_content(ErrorBody(msg), "application/json");
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-  if (options_.port == 0) {
-    port_ = h.bind_to_any_port(options_.host);
-  } else {
-    port_ = h.bind_to_port(options_.host, options_.port) ? options_.port : -1;
-  }
-  if (port_ <= 0) {
-    return UnavailableError(fmt::format("cannot listen on {}:{}", options_.host, options_.port));
-  }
+  HttpServerOptions ho;
+  ho.host = options_.host;
+  ho.port = options_.port;
+  ho.threads = options_.threads;
+  ho.max_body_bytes = options_.max_body_bytes;
+  ho.read_timeout_s = options_.read_timeout_s;
+  ho.write_timeout_s = options_.write_timeout_s;
+  ho.keep_alive_timeout_s = options_.keep_alive_timeout_s;
+  HttpHandler handler = [this](const HttpRequest& req, HttpResponse& res) { Dispatch(req, res); };
+  ASSIGN_OR_RETURN(http_, HttpServer::Bind(std::move(ho), std::move(handler)));
+  port_ = http_->port();
   started_ = true;
-  listen_thread_ = std::thread([this] {
-    http_->listen_after_bind();
-    std::lock_guard<std::mutex> lock(listen_mu_);
-    listen_done_ = true;
-    listen_cv_.notify_all();
-  });
+  http_->Start();
   shadow_thread_ = std::thread([this] { ShadowLoop(); });
   manager_->Start();
   return OkStatus();
@@ -128,15 +101,9 @@ bool ModelServer::Shutdown(int64_t grace_ns) {
   bool drained = true;
   if (started_) {
     started_ = false;
-    http_->stop();  // closes the listening socket; connections finish their request
-    std::unique_lock<std::mutex> lock(listen_mu_);
-    drained = listen_cv_.wait_for(lock, std::chrono::nanoseconds(grace_ns), [&] { return listen_done_; });
-    if (!drained) {
-      Log("serve: requests still running after the grace period");
-      listen_cv_.wait(lock, [&] { return listen_done_; });  // the pool must end before it is freed
-    }
-    lock.unlock();
-    listen_thread_.join();
+    // Stops accepting; in-flight requests finish; joins the HTTP threads.
+    drained = http_->Shutdown(grace_ns);
+    if (!drained) Log("serve: requests still running after the grace period");
     {
       std::lock_guard<std::mutex> l(shadow_mu_);
       shadow_stop_ = true;

@@ -25,16 +25,11 @@
 #include "mlpipe/base/status.h"
 #include "mlpipe/serving/deployment.h"
 #include "mlpipe/serving/feedback.h"
+#include "mlpipe/serving/http_server.h"
 #include "mlpipe/serving/metrics.h"
 #include "mlpipe/serving/model_manager.h"
 #include "mlpipe/serving/oip_codec.h"
 #include "mlpipe/serving/prediction_log.h"
-
-namespace httplib {
-class Server;
-struct Request;
-struct Response;
-}  // namespace httplib
 
 namespace mlpipe::serving {
 
@@ -100,16 +95,16 @@ class ModelServer {
     ParsedRequest request;
   };
 
-  void Dispatch(const httplib::Request& req, httplib::Response& res, bool post);
-  void Route(const httplib::Request& req, bool post, Reply* r);
-  void Predict(const httplib::Request& req, const std::string& name, const std::string& version, bool v1,
+  void Dispatch(const HttpRequest& req, HttpResponse& res);
+  void Route(const HttpRequest& req, bool post, Reply* r);
+  void Predict(const HttpRequest& req, const std::string& name, const std::string& version, bool v1,
                Reply* r);
   // Logs one request's rows and predictions if the log samples it.
   void LogPrediction(const ServedModel& model, const std::string& variant, const ParsedRequest& request,
                      const std::vector<ml::RowPrediction>& predictions, int64_t start_ns, bool shadow);
   void ModelMetadata(const std::string& name, const std::string& version, bool ready_only, Reply* r);
   void Repository(const std::string& name, const std::string& action, Reply* r);
-  void Feedback(const httplib::Request& req, Reply* r);
+  void Feedback(const HttpRequest& req, Reply* r);
   void DeploymentStats(const std::string& name, Reply* r);
   void RepositoryIndex(Reply* r);
   void RenderExtraMetrics(std::string* out) const;
@@ -126,15 +121,10 @@ class ModelServer {
   ServingMetrics metrics_;
   FeedbackStore feedback_;
   std::unique_ptr<PredictionLog> log_;
-  std::unique_ptr<httplib::Server> http_;
+  std::unique_ptr<HttpServer> http_;
   int port_ = 0;
   std::atomic<uint64_t> request_counter_{0};
   int64_t id_prefix_ = 0;
-
-  std::thread listen_thread_;
-  std::mutex listen_mu_;
-  std::condition_variable listen_cv_;
-  bool listen_done_ = false;
   bool started_ = false;
 
   std::mutex shadow_mu_;

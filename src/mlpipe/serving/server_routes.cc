@@ -1,7 +1,5 @@
 // ModelServer's routes: the path is split by hand (no regex per request) and
 // each route fills a Reply. See docs/http-api.md.
-#include <httplib.h>
-
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -38,16 +36,17 @@ std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_hand
 
 }  // namespace
 
-void ModelServer::Dispatch(const httplib::Request& req, httplib::Response& res, bool post) {
+void ModelServer::Dispatch(const HttpRequest& req, HttpResponse& res) {
   metrics_.RequestStarted();
   const int64_t start = options_.clock->MonotonicNanos();
   Reply r;
-  Route(req, post, &r);
+  Route(req, req.method == "POST", &r);
   res.status = r.code;
-  if (!r.variant.empty()) res.set_header("X-Mlpipe-Variant", r.variant);
-  if (!r.version.empty()) res.set_header("X-Mlpipe-Model-Version", r.version);
-  if (!r.request_id.empty()) res.set_header("X-Request-Id", r.request_id);
-  res.set_content(r.body, r.content_type);
+  if (!r.variant.empty()) res.headers.emplace_back("X-Mlpipe-Variant", r.variant);
+  if (!r.version.empty()) res.headers.emplace_back("X-Mlpipe-Model-Version", r.version);
+  if (!r.request_id.empty()) res.headers.emplace_back("X-Request-Id", r.request_id);
+  res.content_type = r.content_type;
+  res.body = std::move(r.body);
   if (r.model_route) {
     const double secs = static_cast<double>(options_.clock->MonotonicNanos() - start) / 1e9;
     metrics_.RecordRequest(r.code == 404 ? "" : options_.deployment.model, r.version, r.variant, r.code, secs);
@@ -55,7 +54,7 @@ void ModelServer::Dispatch(const httplib::Request& req, httplib::Response& res, 
   metrics_.RequestEnded();
 }
 
-void ModelServer::Route(const httplib::Request& req, bool post, Reply* r) {
+void ModelServer::Route(const HttpRequest& req, bool post, Reply* r) {
   std::string_view p[kMaxParts];
   const size_t n = SplitPath(req.path, p);
   auto error = [r](const Status& s) {
@@ -149,8 +148,8 @@ void ModelServer::ModelMetadata(const std::string& name, const std::string& vers
   r->body = Dump(model->MetadataJson(name));
 }
 
-void ModelServer::Predict(const httplib::Request& req, const std::string& name, const std::string& version, bool v1,
-                          Reply* r) {
+void ModelServer::Predict(const HttpRequest& req, const std::string& name, const std::string& version,
+                          bool v1, Reply* r) {
   r->model_route = true;
   auto fail = [r](const Status& s) {
     r->code = HttpStatusFor(s);
@@ -172,7 +171,7 @@ void ModelServer::Predict(const httplib::Request& req, const std::string& name, 
   } else {
     const std::string& sticky_header = options_.deployment.sticky_header;
     std::string key;
-    if (!sticky_header.empty()) key = req.get_header_value(sticky_header.c_str());
+    if (!sticky_header.empty()) key = req.header(sticky_header);
     chosen = RouteRequest(weights_, key);
     model = manager_->Get(variants[chosen].name);
     // A variant without a live version hands its share to the next live one.
@@ -191,7 +190,7 @@ void ModelServer::Predict(const httplib::Request& req, const std::string& name, 
   if (!parsed.ok()) return fail(parsed.status());
   ParsedRequest& pr = *parsed;
   if (pr.id.empty()) {
-    pr.id = req.get_header_value("X-Request-Id");
+    pr.id = req.header("X-Request-Id");
     if (pr.id.empty()) pr.id = NextRequestId();
   }
   r->request_id = pr.id;
@@ -293,7 +292,7 @@ void ModelServer::RepositoryIndex(Reply* r) {
   r->body = Dump(models);
 }
 
-void ModelServer::Feedback(const httplib::Request& req, Reply* r) {
+void ModelServer::Feedback(const HttpRequest& req, Reply* r) {
   json j = json::parse(req.body, nullptr, false);
   auto fail = [r](const Status& s) {
     r->code = HttpStatusFor(s);
