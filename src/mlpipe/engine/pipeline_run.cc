@@ -137,6 +137,7 @@ StatusOr<std::vector<StepPlan>> PlanPipeline(const store::Workspace& ws, const L
   StepDecider decider(spec, pipeline.params, *stores.hashes, *stores.objects, recorder, no_cache);
   std::map<std::string, ArtifactVersion> available;
   std::vector<StepPlan> plan;
+  plan.reserve(spec.steps.size());  // 10,000 steps: no doubling slack
   for (int i : spec::TopologicalOrder(spec)) {
     const spec::StepSpec& step = spec.steps[i];
     std::string blocked;

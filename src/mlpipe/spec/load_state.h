@@ -2,7 +2,9 @@
 // validator during one load.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -23,6 +25,21 @@ struct StepExtra {
   TemplateScope scope;                 // what those templates may refer to
   bool check_outputs_written = false;  // inline command steps
   std::vector<Pos> after_locs;         // parallel to StepSpec::after
+};
+
+// Every step's after: positions in one array, step i's at
+// pos[begin[i], begin[i + 1]): one allocation, not one per step.
+struct AfterPositions {
+  std::vector<Pos> pos;
+  std::vector<uint32_t> begin = {0};
+  void Add(const std::vector<Pos>& step) {
+    pos.insert(pos.end(), step.begin(), step.end());
+    begin.push_back(static_cast<uint32_t>(pos.size()));
+  }
+  std::span<const Pos> Of(size_t step) const {
+    if (step + 1 >= begin.size()) return {};
+    return {pos.data() + begin[step], begin[step + 1] - begin[step]};
+  }
 };
 
 struct LoadState {
@@ -50,8 +67,7 @@ void ParseRegister(const MapEntry& entry, LoadState& state, PipelineSpec* spec);
 void CheckStepTemplates(const StepSpec& step, const StepExtra& extra, Diagnostics& diags);
 
 // Cross-step checks: unknown steps and outputs, input/output type
-// mismatches, cycles. after_locs[i] is step i's StepExtra::after_locs.
-void ValidateGraph(const PipelineSpec& spec, const std::vector<std::vector<Pos>>& after_locs,
-                   Diagnostics& diags);
+// mismatches, cycles. after_locs.Of(i) is step i's StepExtra::after_locs.
+void ValidateGraph(const PipelineSpec& spec, const AfterPositions& after_locs, Diagnostics& diags);
 
 }  // namespace mlpipe::spec::internal

@@ -26,7 +26,7 @@ const std::vector<std::string> kTopKeys = {"pipeline", "description", "params", 
 // that happens after the YAML tree is freed (the caller's job), so the tree
 // and the whole graph check never take memory at the same time.
 bool ParseTop(internal::YamlDocument& doc, internal::LoadState& st, PipelineSpec* spec,
-              std::vector<std::vector<internal::Pos>>* after_locs) {
+              internal::AfterPositions* after_locs) {
   const internal::YamlNode& root = doc.root();
   Diagnostics& diags = st.diags;
   if (!root.IsMap()) {
@@ -71,12 +71,12 @@ bool ParseTop(internal::YamlDocument& doc, internal::LoadState& st, PipelineSpec
   // Reserved, then built one by one: a step's memory is touched only when it
   // is read, by which time the tree's earlier steps are released.
   spec->steps.reserve(step_entries.size());
-  after_locs->resize(step_entries.size());
+  after_locs->begin.reserve(step_entries.size() + 1);
   for (size_t i = 0; i < step_entries.size(); ++i) {
     internal::StepExtra extra;
     internal::ParseStep(step_entries[i], st, &spec->steps.emplace_back(), &extra);
     internal::CheckStepTemplates(spec->steps[i], extra, diags);
-    (*after_locs)[i] = std::move(extra.after_locs);
+    after_locs->Add(extra.after_locs);
     // Steps 0..i are read: their part of the tree can go.
     if (i + 1 < step_entries.size()) doc.ReleaseNodes(step_entries[0].key, step_entries[i + 1].key);
   }
@@ -97,7 +97,7 @@ LoadResult LoadText(std::string_view text, std::string* owned, const std::string
   Diagnostics diags(&result.diagnostics, file_name);
   internal::LoadState st{options, diags, &result.diagnostics, file_name, spec.dir, {}, {}, {}, {}};
   try {
-    std::vector<std::vector<internal::Pos>> after_locs;
+    internal::AfterPositions after_locs;
     bool validate_graph = false;
     {
       internal::YamlDocument doc;

@@ -121,8 +121,7 @@ void CheckStepTemplates(const StepSpec& step, const StepExtra& extra, Diagnostic
   CheckTemplates(extra.sites, extra.scope, step.outputs, extra.check_outputs_written, diags);
 }
 
-void ValidateGraph(const PipelineSpec& spec, const std::vector<std::vector<Pos>>& after_locs,
-                   Diagnostics& diags) {
+void ValidateGraph(const PipelineSpec& spec, const AfterPositions& after_locs, Diagnostics& diags) {
   std::unordered_map<std::string, int> index;
   index.reserve(spec.steps.size());
   for (size_t i = 0; i < spec.steps.size(); ++i) index.emplace(spec.steps[i].name, static_cast<int>(i));
@@ -132,7 +131,8 @@ void ValidateGraph(const PipelineSpec& spec, const std::vector<std::vector<Pos>>
     CheckInputs(spec, index, hints, step, diags);
     for (size_t j = 0; j < step.after.size(); ++j) {
       if (index.count(step.after[j]) != 0) continue;
-      SourceLocation loc = j < after_locs[i].size() ? diags.Loc(after_locs[i][j]) : step.loc;
+      std::span<const Pos> at = after_locs.Of(i);
+      SourceLocation loc = j < at.size() ? diags.Loc(at[j]) : step.loc;
       diags.Error(loc, fmt::format("after: of step '{}' names unknown step '{}'", step.name, step.after[j]),
                   hints.Hint(step.after[j], "after: lists names of other steps"));
     }
