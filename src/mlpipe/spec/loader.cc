@@ -72,13 +72,15 @@ bool ParseTop(internal::YamlDocument& doc, internal::LoadState& st, PipelineSpec
   // is read, by which time the tree's earlier steps are released.
   spec->steps.reserve(step_entries.size());
   after_locs->begin.reserve(step_entries.size() + 1);
+  // Taken once: the block holding step 0's first node may be the first to go.
+  const size_t first_node = doc.IndexOf(step_entries[0].key);
   for (size_t i = 0; i < step_entries.size(); ++i) {
     internal::StepExtra extra;
     internal::ParseStep(step_entries[i], st, &spec->steps.emplace_back(), &extra);
     internal::CheckStepTemplates(spec->steps[i], extra, diags);
     after_locs->Add(extra.after_locs);
     // Steps 0..i are read: their part of the tree can go.
-    if (i + 1 < step_entries.size()) doc.ReleaseNodes(step_entries[0].key, step_entries[i + 1].key);
+    if (i + 1 < step_entries.size()) doc.ReleaseNodes(first_node, doc.IndexOf(step_entries[i + 1].key));
   }
   if (const MapEntry* e = internal::FindEntry(entries, "register")) internal::ParseRegister(*e, st, spec);
   return true;

@@ -172,13 +172,10 @@ size_t YamlDocument::LiveNodes() const {
   return n;
 }
 
-void YamlDocument::ReleaseNodes(const YamlNode* from, const YamlNode* to) {
-  if (has_alias_) return;
-  const size_t lo = IndexOf(from);
-  const size_t hi = IndexOf(to);
-  if (lo == SIZE_MAX || hi == SIZE_MAX || lo >= hi) return;
+void YamlDocument::ReleaseNodes(size_t from, size_t to) {
+  if (has_alias_ || to == SIZE_MAX || from >= to) return;
   for (NodeBlock& block : node_blocks_) {
-    if (block.nodes != nullptr && block.first >= lo && block.first + block.size <= hi) block.nodes.reset();
+    if (block.nodes != nullptr && block.first >= from && block.first + block.size <= to) block.nodes.reset();
   }
 }
 

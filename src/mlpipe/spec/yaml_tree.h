@@ -86,14 +86,16 @@ class YamlDocument {
   // stream.
   const YamlNode& root() const { return root_ != nullptr ? *root_ : EmptyNode(); }
 
-  // Frees the storage of nodes in [from, to), document order (`from` and
-  // `to` in this document, `from` before `to`), as far as it holds no other
-  // node: whole blocks only. The loader reads a long `steps:` map step by
-  // step and lets go of each step's nodes once read, so the whole tree and
-  // the whole spec are never in memory together. The released nodes must not
-  // be used again. Does nothing in a document with an alias (`*name` may
-  // point back into a released node).
-  void ReleaseNodes(const YamlNode* from, const YamlNode* to);
+  // Document-order index of `node`; SIZE_MAX if its storage is released
+  // (or it is not in this document).
+  size_t IndexOf(const YamlNode* node) const;
+  // Frees the storage of the nodes with index in [from, to), as far as it
+  // holds no other node: whole blocks only. The loader reads a long `steps:`
+  // map step by step and lets go of each step's nodes once read, so the
+  // whole tree and the whole spec are never in memory together. The released
+  // nodes must not be used again. Does nothing in a document with an alias
+  // (`*name` may point back into a released node).
+  void ReleaseNodes(size_t from, size_t to);
   // Nodes whose storage is not released (all of them until ReleaseNodes).
   size_t LiveNodes() const;
 
@@ -108,8 +110,6 @@ class YamlDocument {
     size_t size;
     size_t first;  // document-order index of nodes[0]
   };
-  // Document-order index of `node`; SIZE_MAX if it is in no live block.
-  size_t IndexOf(const YamlNode* node) const;
   // Blocks grow (64, 128, ... nodes; 1, 2, ... KiB of text) so that small
   // documents stay small.
   std::vector<NodeBlock> node_blocks_;

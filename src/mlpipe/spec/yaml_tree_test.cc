@@ -112,10 +112,10 @@ TEST(YamlTreeTest, ReleaseNodesFreesWholeBlocksInsideTheRange) {
   auto pairs = doc.root().pairs();
   ASSERT_EQ(pairs.size(), 20000u);
   const size_t all = doc.LiveNodes();
-  EXPECT_EQ(all, 40001u);                            // the map, 20,000 keys and values
-  doc.ReleaseNodes(pairs[19999].key, pairs[0].key);  // backwards: nothing
+  EXPECT_EQ(all, 40001u);  // the map, 20,000 keys and values
+  doc.ReleaseNodes(doc.IndexOf(pairs[19999].key), doc.IndexOf(pairs[0].key));  // backwards: nothing
   EXPECT_EQ(doc.LiveNodes(), all);
-  doc.ReleaseNodes(pairs[0].key, pairs[19999].key);
+  doc.ReleaseNodes(doc.IndexOf(pairs[0].key), doc.IndexOf(pairs[19999].key));
   EXPECT_LT(doc.LiveNodes(), all / 4);
   // The nodes after the range (and the blocks they share) are intact.
   EXPECT_EQ(pairs[19999].key->Scalar(), "k19999");
@@ -123,11 +123,26 @@ TEST(YamlTreeTest, ReleaseNodesFreesWholeBlocksInsideTheRange) {
   EXPECT_EQ(doc.root().size(), 20000u);
 }
 
+// The loader releases [first step, next step) again after every step: the
+// start of the range may already be gone, the later releases still work.
+TEST(YamlTreeTest, ReleaseNodesGrowsARangeWhoseStartIsAlreadyReleased) {
+  YamlDocument doc = Parse(LongMap(20000, ""));
+  auto pairs = doc.root().pairs();
+  const size_t all = doc.LiveNodes();
+  doc.ReleaseNodes(0, doc.IndexOf(pairs[5000].key));  // frees the block that holds the root
+  const size_t after_first = doc.LiveNodes();
+  EXPECT_LT(after_first, all);
+  EXPECT_EQ(doc.IndexOf(&doc.root()), SIZE_MAX);
+  doc.ReleaseNodes(0, doc.IndexOf(pairs[19999].key));
+  EXPECT_LT(doc.LiveNodes(), after_first);
+  EXPECT_EQ(pairs[19999].value->Scalar(), "v19999");
+}
+
 TEST(YamlTreeTest, ReleaseNodesKeepsEverythingInADocumentWithAnAlias) {
   YamlDocument doc = Parse(LongMap(20000, "last: *a\n").insert(0, "first: &a {x: 1}\n"));
   auto pairs = doc.root().pairs();
   const size_t all = doc.LiveNodes();
-  doc.ReleaseNodes(pairs[0].key, pairs[pairs.size() - 1].key);
+  doc.ReleaseNodes(doc.IndexOf(pairs[0].key), doc.IndexOf(pairs[pairs.size() - 1].key));
   EXPECT_EQ(doc.LiveNodes(), all);
   EXPECT_EQ(Value(*pairs[pairs.size() - 1].value, "x").Scalar(), "1");
 }
