@@ -171,7 +171,7 @@ StatusOr<std::shared_ptr<const LoadedModel>> LoadModelPackage(const std::string&
     if (!s.ok()) return damaged(s.status());
     model->schema_ = std::move(s).value();
   }
-  if (!m.stats_file.empty()) {
+  if (options.stats && !m.stats_file.empty()) {
     auto s = data::LoadStats((root / m.stats_file).string());
     if (!s.ok()) return damaged(s.status());
     model->stats_ = std::move(s).value();

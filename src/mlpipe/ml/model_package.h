@@ -98,6 +98,10 @@ struct LoadOptions {
   // server uses 1: its requests already run in parallel, and waking a thread
   // pool for one row costs more than the row.
   int predict_threads = 0;
+  // Read stats.json (the training data's column statistics, the reference
+  // for drift checks). The model server does not: it needs only the
+  // schema, and the statistics are most of a package's JSON to parse.
+  bool stats = true;
 };
 
 // A loaded package. Immutable; every method is safe to call concurrently
@@ -107,6 +111,7 @@ class LoadedModel {
   const ModelManifest& manifest() const { return manifest_; }
   const data::Transform& transform() const { return *transform_; }
   const data::Schema* schema() const { return schema_ ? &*schema_ : nullptr; }
+  // Null when the package has none or it was loaded without (LoadOptions::stats).
   const data::TableStats* stats() const { return stats_ ? &*stats_ : nullptr; }
   Task task() const { return manifest_.task; }
 

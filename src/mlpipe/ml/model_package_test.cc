@@ -123,6 +123,20 @@ TEST_F(ModelPackageTest, XgboostPackageRoundTripsAndPredictsLikeTheModel) {
   }
 }
 
+TEST_F(ModelPackageTest, LoadingWithoutStatsSkipsOnlyTheStatistics) {
+  std::string path = SaveXgboost("pkg");
+  // A damaged stats.json shows whether the file is read at all.
+  { std::ofstream(fs::path(path) / "stats.json") << "{ not json"; }
+  EXPECT_EQ(LoadModelPackage(path).status().code(), StatusCode::kDataLoss);
+  auto loaded = LoadModelPackage(path, {.predict_threads = 1, .stats = false});
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ((*loaded)->stats(), nullptr);
+  ASSERT_NE((*loaded)->schema(), nullptr);
+  auto p = (*loaded)->Predict(table_);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->values, direct_.values);
+}
+
 TEST_F(ModelPackageTest, LinearPackageRoundTrips) {
   auto m = LinearModel::Train(x_, y_, Task::kBinary, {});
   ASSERT_TRUE(m.ok());

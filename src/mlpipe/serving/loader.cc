@@ -69,7 +69,7 @@ Status WarmUp(const ml::LoadedModel& model, int rows) {
 
 StatusOr<std::shared_ptr<const ml::LoadedModel>> PackageLoader::Load(const std::string& package_dir) {
   ASSIGN_OR_RETURN(std::shared_ptr<const ml::LoadedModel> model,
-                   ml::LoadModelPackage(package_dir, {.predict_threads = 1}));
+                   ml::LoadModelPackage(package_dir, {.predict_threads = 1, .stats = false}));
   RETURN_IF_ERROR(WarmUp(*model));
   return model;
 }

@@ -18,15 +18,18 @@ class Loader {
   virtual StatusOr<std::shared_ptr<const ml::LoadedModel>> Load(const std::string& package_dir) = 0;
 };
 
-// LoadModelPackage, then WarmUp. Thread-safe.
+// LoadModelPackage without the statistics (ml::LoadOptions::stats: they are
+// most of the JSON a load parses, and a hot swap's CPU is taken from the
+// requests being served), then WarmUp from the schema. Thread-safe.
 class PackageLoader : public Loader {
  public:
   StatusOr<std::shared_ptr<const ml::LoadedModel>> Load(const std::string& package_dir) override;
 };
 
 // Runs `rows` predictions on rows made from the package's reference
-// statistics (numeric: the quartiles and median; categorical: the most
-// frequent values; date: the median day), else from its schema, else an
+// statistics if loaded (numeric: the quartiles and median; categorical: the
+// most frequent values; date: the median day), else from its schema (numeric
+// and date: min to max in quarters; categorical: the domain), else an
 // all-missing row. Internal / InvalidArgument if a prediction fails or is not
 // finite: such a model must not serve.
 Status WarmUp(const ml::LoadedModel& model, int rows = 5);

@@ -196,5 +196,16 @@ TEST(WarmUpTest, WarmsARealPackageFromItsStatistics) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(WarmUpTest, WarmsARealPackageFromItsSchemaAsTheServerLoadsIt) {
+  std::string dir = TestDir();
+  const std::string pkg = MakePackage(dir, "p", 5);
+  auto m = PackageLoader().Load(pkg);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ((*m)->stats(), nullptr) << "the server's loader reads no statistics";
+  ASSERT_NE((*m)->schema(), nullptr);
+  EXPECT_TRUE(WarmUp(**m, 5).ok());
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace mlpipe::serving

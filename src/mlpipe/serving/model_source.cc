@@ -14,8 +14,12 @@ PackagePathSource::PackagePathSource(store::HashCacheOptions options)
 StatusOr<ResolvedModel> PackagePathSource::Resolve(const ModelSpec& spec) {
   if (spec.package_path.empty()) return InvalidArgumentError("no package path given");
   std::error_code ec;
-  const std::filesystem::path dir(spec.package_path);
-  if (!std::filesystem::is_directory(dir, ec)) {
+  // The real folder, links resolved once: it is what gets hashed and loaded,
+  // so the version always names the files loaded even if a link at the path
+  // moves in between, and a link flipped between two packages finds both in
+  // the hash cache instead of rehashing at every flip.
+  const std::filesystem::path dir = std::filesystem::canonical(spec.package_path, ec);
+  if (ec || !std::filesystem::is_directory(dir, ec)) {
     return NotFoundError("model package folder " + spec.package_path + " does not exist");
   }
   // The version is the digest of manifest + model file: a new package at the
@@ -33,7 +37,7 @@ StatusOr<ResolvedModel> PackagePathSource::Resolve(const ModelSpec& spec) {
     hashes_ += static_cast<int>(digest->files_rehashed);
     h.Update(digest->ref.substr(digest->ref.find(':') + 1));  // the hex, as before
   }
-  return ResolvedModel{DigestHex(h.Finish()).substr(0, 12), spec.package_path};
+  return ResolvedModel{DigestHex(h.Finish()).substr(0, 12), dir.string()};
 }
 
 StatusOr<ResolvedModel> RegistrySource::Resolve(const ModelSpec& spec) {

@@ -93,7 +93,10 @@ bool PredictionLog::Push(Kind kind, int64_t time_ns, std::string_view line) {
     Chunk& c = chunks_.back();
     c.text.append(line);
     ++c.records;
-    if (++queued_ != options_.wake_batch) return true;
+    // Wake the writer for the first record (it sleeps while the queue is
+    // empty) and for a full batch; in between it waits out its interval.
+    ++queued_;
+    if (queued_ != 1 && queued_ != options_.wake_batch) return true;
   }
   cv_.notify_one();
   return true;
@@ -175,6 +178,10 @@ void PredictionLog::Loop() {
   std::FILE* files[2] = {nullptr, nullptr};
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
+    // No timer while idle: an idle server does not wake 500 times a second.
+    cv_.wait(lock, [&] { return stop_ || flush_requested_ || queued_ > 0; });
+    wakeups_.fetch_add(1, std::memory_order_relaxed);
+    // Then let a batch gather.
     cv_.wait_for(lock, std::chrono::nanoseconds(options_.write_interval_ns),
                  [&] { return stop_ || flush_requested_ || queued_ >= options_.wake_batch; });
     flush_requested_ = false;

@@ -73,11 +73,12 @@ struct PredictionLogOptions {
   std::string deployment;       // written into each line
   size_t capacity = 10000;      // queued records before dropping; default 10,000
   double sample = 1.0;          // fraction of requests logged; default 1.0 (all)
-  // The writer wakes this often, or when `wake_batch` records are queued, or
-  // on Flush: not once per request (a thread switch per request cost more
-  // than writing the line), and not rarely either (a long batch delays the
-  // requests that share its core: 50 ms batches cost one-connection p99
-  // 2 ms). Default 2 ms and 256.
+  // The writer sleeps while nothing is queued. The first record queued wakes
+  // it; it then writes `write_interval_ns` later, or once `wake_batch`
+  // records are queued, or on Flush: not once per request (a thread switch
+  // per request cost more than writing the line), and not rarely either (a
+  // long batch delays the requests that share its core: 50 ms batches cost
+  // one-connection p99 2 ms). Default 2 ms and 256.
   int64_t write_interval_ns = 2'000'000;
   size_t wake_batch = 256;
 };
@@ -103,6 +104,8 @@ class PredictionLog {
   uint64_t written() const { return written_.load(); }
   uint64_t dropped() const { return dropped_.load(); }
   uint64_t write_errors() const { return write_errors_.load(); }
+  // Times the writer thread woke up (an idle log does not wake).
+  uint64_t writer_wakeups() const { return wakeups_.load(); }
 
  private:
   enum Kind { kPredictions = 0, kFeedback = 1 };
@@ -126,7 +129,7 @@ class PredictionLog {
   bool stop_ = false;
   bool busy_ = false;
   bool flush_requested_ = false;
-  std::atomic<uint64_t> written_{0}, dropped_{0}, write_errors_{0};
+  std::atomic<uint64_t> written_{0}, dropped_{0}, write_errors_{0}, wakeups_{0};
   std::thread thread_;
 };
 

@@ -103,6 +103,19 @@ TEST_F(PredictionLogTest, TheWriterWakesOnItsIntervalWithoutFlush) {
   EXPECT_TRUE(Eventually([&] { return log.written() == 1; }));
 }
 
+TEST_F(PredictionLogTest, AnIdleWriterSleepsUntilARecordIsQueued) {
+  PredictionLogOptions o = Options();
+  o.write_interval_ns = 1'000'000;  // 1 ms: 200 wakeups in the sleep below if it ticked
+  PredictionLog log(o);
+  std::this_thread::sleep_for(200ms);
+  EXPECT_LE(log.writer_wakeups(), 1u) << "the writer woke on a timer with nothing to write";
+  log.Enqueue(Record("r1"));
+  EXPECT_TRUE(Eventually([&] { return log.written() == 1; }));
+  const uint64_t after_one = log.writer_wakeups();
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(log.writer_wakeups(), after_one) << "the writer kept waking once the queue was empty";
+}
+
 TEST_F(PredictionLogTest, DestructionWritesWhatIsQueued) {
   PredictionLogOptions o = Options();
   o.write_interval_ns = 3600'000'000'000;

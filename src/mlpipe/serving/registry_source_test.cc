@@ -116,5 +116,31 @@ TEST(PackagePathSourceTest, RehashesOnlyWhatChanged) {
   std::filesystem::remove_all(dir);
 }
 
+// A link flipped between two packages (a blue/green deployment): each flip
+// resolves to the package the link names now, and nothing is hashed twice.
+TEST(PackagePathSourceTest, ALinkFlippedBetweenTwoPackagesResolvesToTheRealFolder) {
+  namespace fs = std::filesystem;
+  std::string dir = testing::TestDir();
+  const std::string a = fs::canonical(testing::MakePackage(dir, "a", 5)).string();
+  const std::string b = fs::canonical(testing::MakePackage(dir, "b", 7)).string();
+  const std::string link = dir + "/current";
+  PackagePathSource source(store::HashCacheOptions{.racy_window_ns = 0});
+  ModelSpec spec;
+  spec.package_path = link;
+  std::string version_a, version_b;
+  for (int flip = 0; flip < 4; ++flip) {
+    const std::string& target = flip % 2 == 0 ? a : b;
+    fs::remove(link);
+    fs::create_directory_symlink(target, link);
+    auto r = source.Resolve(spec);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->package_dir, target);
+    (flip % 2 == 0 ? version_a : version_b) = r->version;
+  }
+  EXPECT_NE(version_a, version_b);
+  EXPECT_EQ(source.hashes(), 4) << "manifest and model file of each package, once";
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace mlpipe::serving

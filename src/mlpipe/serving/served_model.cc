@@ -6,6 +6,9 @@
 
 #include <fmt/format.h>
 
+#include "mlpipe/data/schema.h"
+#include "mlpipe/data/stats.h"
+
 namespace mlpipe::serving {
 
 std::string JsonQuote(std::string_view s) {
@@ -35,13 +38,18 @@ void AppendJsonNumber(double v, std::string* out) {
 
 namespace {
 
+// Upper bounds of the prediction histogram: those of the training target's
+// histogram (equal-width bins from its min to its max, as data::ComputeStats
+// makes them), from the package's schema (the server loads no stats.json).
 std::vector<double> ValueBuckets(const ml::LoadedModel& m) {
   std::vector<double> b;
-  const data::TableStats* stats = m.stats();
-  const data::ColumnStats* target = stats ? stats->Find(m.manifest().target) : nullptr;
-  if (target != nullptr && target->type == data::ColumnType::kNumeric && target->count > 0) {
-    b = target->numeric.histogram.edges;
-    if (b.size() > 1) b.erase(b.begin());  // upper bounds only
+  const data::Schema* schema = m.schema();
+  const data::ColumnSchema* target = schema ? schema->Find(m.manifest().target) : nullptr;
+  if (target != nullptr && target->type == data::ColumnType::kNumeric && target->min && target->max) {
+    const size_t bins = std::max<size_t>(data::StatsOptions{}.histogram_bins, 1);
+    const double width = (*target->max - *target->min) / static_cast<double>(bins);
+    for (size_t i = 1; i < bins; ++i) b.push_back(*target->min + width * static_cast<double>(i));
+    b.push_back(*target->max);
   }
   b.erase(std::remove_if(b.begin(), b.end(), [](double v) { return !std::isfinite(v); }), b.end());
   std::sort(b.begin(), b.end());

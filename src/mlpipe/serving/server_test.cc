@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -208,6 +209,20 @@ TEST_F(ServerTest, RegressionModelsAnswerFp64Values) {
   EXPECT_NE(metrics.find("mlpipe_prediction_value_count{model=\"prices\",variant=\"default\",version=\"r1\"} 5"),
             std::string::npos)
       << metrics;
+  // The server reads no stats.json, yet the histogram keeps the training
+  // target's bins: its bounds are the upper edges of the target's histogram.
+  const data::ColumnStats* target = (*model)->stats()->Find((*model)->manifest().target);
+  ASSERT_NE(target, nullptr);
+  const std::vector<double>& edges = target->numeric.histogram.edges;
+  ASSERT_GT(edges.size(), 2u);
+  for (size_t i = 1; i < edges.size(); ++i) {
+    EXPECT_NE(metrics.find(fmt::format("mlpipe_prediction_value_bucket{{model=\"prices\",variant=\"default\","
+                                       "version=\"r1\",le=\"{}\"}}",
+                                       edges[i])),
+              std::string::npos)
+        << "bound " << edges[i] << "\n"
+        << metrics;
+  }
 }
 
 TEST_F(ServerTest, MalformedJsonIs400AndTheServerKeepsServing) {
