@@ -57,23 +57,18 @@ std::string CodeFileDetector::DetectWord(const std::string& word, const std::str
 
 std::vector<std::string> CodeFileDetector::Detect(const std::vector<std::string>& command, bool shell,
                                                   const std::string& base_dir) {
-  std::vector<std::string> split_words;
-  const std::vector<std::string>* words = &command;
-  if (shell) {
-    if (!command.empty()) {
-      auto split = SplitShellWords(command[0]);
-      if (split.ok()) {
-        for (auto& w : *split) split_words.push_back(std::move(w.text));
-      }
-    }
-    words = &split_words;
-  }
   std::vector<std::string> found;
-  for (const auto& word : *words) {
-    if (word.empty() || word[0] == '/' || word[0] == '-' || word.find('$') != std::string::npos) continue;
+  auto visit = [&](const std::string& word) {
+    if (word.empty() || word[0] == '/' || word[0] == '-' || word.find('$') != std::string::npos) return;
     std::string normal = DetectWord(word, base_dir);
-    if (normal.empty()) continue;
+    if (normal.empty()) return;
     if (std::find(found.begin(), found.end(), normal) == found.end()) found.push_back(std::move(normal));
+  };
+  if (!shell) {
+    for (const auto& word : command) visit(word);
+  } else if (!command.empty()) {
+    // Word by word; a command that does not split (an open quote) names no files.
+    if (!ForEachShellWord(command[0], [&](const ShellWord& w) { visit(w.text); }).ok()) found.clear();
   }
   return found;
 }

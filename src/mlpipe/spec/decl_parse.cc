@@ -216,71 +216,74 @@ void ParseEnv(const MapEntry& entry, Diagnostics& diags, std::string_view where,
 void CheckTemplates(const std::vector<TemplateSite>& sites, const TemplateScope& scope,
                     const std::vector<OutputSpec>& outputs, bool check_outputs_written, Diagnostics& diags) {
   std::vector<std::string> written;  // outputs mentioned
-  // Sorted copies for lookups: a join step may bind 10,000 inputs and name each once.
+  // Sorted views for lookups: a join step may bind 10,000 inputs and name each once.
   auto sorted = [](const std::vector<std::string>& v) {
-    std::vector<std::string> out = v;
+    std::vector<std::string_view> out(v.begin(), v.end());
     std::sort(out.begin(), out.end());
     return out;
   };
-  std::vector<std::string> sorted_params, sorted_inputs = sorted(scope.inputs), sorted_outputs = sorted(scope.outputs);
+  std::vector<std::string_view> sorted_params, sorted_inputs = sorted(scope.inputs),
+                                               sorted_outputs = sorted(scope.outputs);
   bool params_sorted = false;
+  auto check_ref = [&](const TemplatePart& part, const TemplateSite& site) {
+    if (part.kind != TemplatePart::Kind::kRef) return;
+    const std::vector<std::string>* names = nullptr;
+    const std::vector<std::string_view>* lookup = nullptr;
+    switch (part.scope) {
+      case RefScope::kParams:
+        names = &scope.Params();
+        if (!params_sorted) {
+          sorted_params = sorted(*names);
+          params_sorted = true;
+        }
+        lookup = &sorted_params;
+        break;
+      case RefScope::kInputs:
+        names = &scope.inputs;
+        lookup = &sorted_inputs;
+        break;
+      case RefScope::kOutputs:
+        names = &scope.outputs;
+        lookup = &sorted_outputs;
+        written.push_back(part.name);
+        break;
+      default:
+        return;
+    }
+    if (std::binary_search(lookup->begin(), lookup->end(), std::string_view(part.name))) return;
+    std::string kind;
+    std::string hint;
+    switch (part.scope) {
+      case RefScope::kParams:
+        kind = fmt::format("{} param", scope.params_origin);
+        hint = fmt::format("declare it under params:{}", names->empty() ? "" : "; params are: " + Join(*names, ", "));
+        break;
+      case RefScope::kInputs:
+        kind = "input";
+        hint = fmt::format("bind it under inputs:{}", names->empty() ? "" : "; inputs are: " + Join(*names, ", "));
+        break;
+      default:
+        kind = "output";
+        hint = fmt::format("declare it under outputs:{}", names->empty() ? "" : "; outputs are: " + Join(*names, ", "));
+        break;
+    }
+    diags.Error(site.loc, fmt::format("{} refers to unknown {} '{}' in {}", part.text, kind, part.name, scope.what),
+                DidYouMean(part.name, *names, hint) == hint
+                    ? hint
+                    : fmt::format("did you mean '${{{}.{}}}'?", ScopeName(part.scope), ClosestMatch(part.name, *names)));
+  };
   for (const auto& site : sites) {
     if (site.text.find('$') == std::string::npos) continue;  // no placeholder
-    auto parsed = ParseTemplate(site.text);
-    if (!parsed.ok()) {
+    // A syntax pass first, so that a malformed site reports only that; then
+    // the parts one by one (a join's command may hold 10,000 placeholders:
+    // no list of them all).
+    Status syntax = ForEachTemplatePart(site.text, [](TemplatePart&&) {});
+    if (!syntax.ok()) {
       std::string hint = fmt::format("placeholders are {}", kPlaceholderForms);
-      diags.Error(site.loc, fmt::format("{} in {}", parsed.status().message(), scope.what), hint);
+      diags.Error(site.loc, fmt::format("{} in {}", syntax.message(), scope.what), hint);
       continue;
     }
-    for (const auto& part : parsed->parts) {
-      if (part.kind != TemplatePart::Kind::kRef) continue;
-      const std::vector<std::string>* names = nullptr;
-      const std::vector<std::string>* lookup = nullptr;
-      switch (part.scope) {
-        case RefScope::kParams:
-          names = &scope.Params();
-          if (!params_sorted) {
-            sorted_params = sorted(*names);
-            params_sorted = true;
-          }
-          lookup = &sorted_params;
-          break;
-        case RefScope::kInputs:
-          names = &scope.inputs;
-          lookup = &sorted_inputs;
-          break;
-        case RefScope::kOutputs:
-          names = &scope.outputs;
-          lookup = &sorted_outputs;
-          written.push_back(part.name);
-          break;
-        default:
-          continue;
-      }
-      if (std::binary_search(lookup->begin(), lookup->end(), part.name)) continue;
-      std::string kind;
-      std::string hint;
-      switch (part.scope) {
-        case RefScope::kParams:
-          kind = fmt::format("{} param", scope.params_origin);
-          hint = fmt::format("declare it under params:{}", names->empty() ? "" : "; params are: " + Join(*names, ", "));
-          break;
-        case RefScope::kInputs:
-          kind = "input";
-          hint = fmt::format("bind it under inputs:{}", names->empty() ? "" : "; inputs are: " + Join(*names, ", "));
-          break;
-        default:
-          kind = "output";
-          hint = fmt::format("declare it under outputs:{}", names->empty() ? "" : "; outputs are: " + Join(*names, ", "));
-          break;
-      }
-      diags.Error(site.loc,
-                  fmt::format("{} refers to unknown {} '{}' in {}", part.text, kind, part.name, scope.what),
-                  DidYouMean(part.name, *names, hint) == hint
-                      ? hint
-                      : fmt::format("did you mean '${{{}.{}}}'?", ScopeName(part.scope),
-                                    ClosestMatch(part.name, *names)));
-    }
+    (void)ForEachTemplatePart(site.text, [&](TemplatePart&& part) { check_ref(part, site); });
   }
   if (!check_outputs_written) return;
   std::sort(written.begin(), written.end());

@@ -25,6 +25,10 @@ struct StepExtra {
   TemplateScope scope;                 // what those templates may refer to
   bool check_outputs_written = false;  // inline command steps
   std::vector<Pos> after_locs;         // parallel to StepSpec::after
+  // Inline command steps: DetectStepCodeFiles looks for scripts among the
+  // command's words, after the step's tree is released (a join's command
+  // may hold 10,000 words).
+  bool detect_code_files = false;
 };
 
 // Every step's after: positions in one array, step i's at
@@ -57,6 +61,10 @@ struct LoadState {
 
 // Reads one entry of steps: into `step` and `extra`.
 void ParseStep(const MapEntry& entry, LoadState& state, StepSpec* step, StepExtra* extra);
+
+// Adds the script files named among an inline step's command words to
+// step->code_files (after those declared under code:).
+void DetectStepCodeFiles(StepSpec* step, LoadState& state);
 
 // Reads the register: block (one mapping or a list of them) into
 // spec->registers, checking it against the already parsed steps.

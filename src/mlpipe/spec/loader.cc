@@ -74,13 +74,24 @@ bool ParseTop(internal::YamlDocument& doc, internal::LoadState& st, PipelineSpec
   after_locs->begin.reserve(step_entries.size() + 1);
   // Taken once: the block holding step 0's first node may be the first to go.
   const size_t first_node = doc.IndexOf(step_entries[0].key);
+  // The tree ends where the next top-level entry after steps: begins (nodes
+  // are numbered in document order).
+  size_t steps_end = doc.NodeCount();
+  const size_t last_key = doc.IndexOf(step_entries.back().key);
+  for (const MapEntry& e : entries) {
+    const size_t k = doc.IndexOf(e.key);
+    if (k != SIZE_MAX && k > last_key) steps_end = std::min(steps_end, k);
+  }
   for (size_t i = 0; i < step_entries.size(); ++i) {
     internal::StepExtra extra;
     internal::ParseStep(step_entries[i], st, &spec->steps.emplace_back(), &extra);
+    // Steps 0..i are read (extra holds copies): their part of the tree can go
+    // before step i's templates are checked, the last step's too.
+    doc.ReleaseNodes(first_node,
+                     i + 1 < step_entries.size() ? doc.IndexOf(step_entries[i + 1].key) : steps_end);
+    if (extra.detect_code_files) internal::DetectStepCodeFiles(&spec->steps[i], st);
     internal::CheckStepTemplates(spec->steps[i], extra, diags);
     after_locs->Add(extra.after_locs);
-    // Steps 0..i are read: their part of the tree can go.
-    if (i + 1 < step_entries.size()) doc.ReleaseNodes(first_node, doc.IndexOf(step_entries[i + 1].key));
   }
   if (const MapEntry* e = internal::FindEntry(entries, "register")) internal::ParseRegister(*e, st, spec);
   return true;

@@ -86,11 +86,7 @@ bool Template::HasRefs() const {
   return false;
 }
 
-StatusOr<Template> ParseTemplate(std::string_view text) {
-  Template t;
-  // At most a literal before each '$' and the '$' part itself, plus a tail:
-  // a join's command may hold 10,000 placeholders, so no doubling slack.
-  t.parts.reserve(2 * static_cast<size_t>(std::count(text.begin(), text.end(), '$')) + 1);
+Status ForEachTemplatePart(std::string_view text, const std::function<void(TemplatePart&&)>& visit) {
   std::string literal;
   size_t literal_start = 0;
   auto flush = [&] {
@@ -98,7 +94,7 @@ StatusOr<Template> ParseTemplate(std::string_view text) {
     TemplatePart part;
     part.text = std::move(literal);
     part.offset = literal_start;
-    t.parts.push_back(std::move(part));
+    visit(std::move(part));
     literal.clear();
   };
   size_t i = 0;
@@ -124,10 +120,19 @@ StatusOr<Template> ParseTemplate(std::string_view text) {
     TemplatePart part;
     part.offset = i;
     RETURN_IF_ERROR(ParseRef(text.substr(i + 2, close - i - 2), &part));
-    t.parts.push_back(std::move(part));
+    visit(std::move(part));
     i = close + 1;
   }
   flush();
+  return OkStatus();
+}
+
+StatusOr<Template> ParseTemplate(std::string_view text) {
+  Template t;
+  // At most a literal before each '$' and the '$' part itself, plus a tail:
+  // a join's command may hold 10,000 placeholders, so no doubling slack.
+  t.parts.reserve(2 * static_cast<size_t>(std::count(text.begin(), text.end(), '$')) + 1);
+  RETURN_IF_ERROR(ForEachTemplatePart(text, [&](TemplatePart&& part) { t.parts.push_back(std::move(part)); }));
   return t;
 }
 

@@ -14,6 +14,7 @@
 // pure function of its arguments and thread-safe.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -52,6 +53,11 @@ struct Template {
 // placeholder '${params.x' (missing '}')"), a malformed body ("malformed
 // placeholder '${x}'") or an unknown one ("unknown placeholder '${foo.bar}'").
 StatusOr<Template> ParseTemplate(std::string_view text);
+
+// ParseTemplate's parts one at a time, in order, without a Template holding
+// them all (a join's command may hold 10,000 placeholders). On an error the
+// parts before it have been visited.
+Status ForEachTemplatePart(std::string_view text, const std::function<void(TemplatePart&&)>& visit);
 
 // What a template may refer to when expanded.
 struct ExpandContext {

@@ -39,6 +39,23 @@ TEST(ParseTemplateTest, RejectsMalformedAndUnknownPlaceholders) {
   EXPECT_EQ(ParseTemplate("${params.a b}").status().message(), "malformed placeholder '${params.a b}'");
 }
 
+TEST(ForEachTemplatePartTest, VisitsThePartsParseTemplateReturns) {
+  const std::string text = "cp ${inputs.a} $$HOME/${params.x}-${run.id} ${outputs.b}";
+  auto t = ParseTemplate(text);
+  ASSERT_TRUE(t.ok());
+  std::vector<TemplatePart> seen;
+  ASSERT_TRUE(ForEachTemplatePart(text, [&](TemplatePart&& p) { seen.push_back(std::move(p)); }).ok());
+  ASSERT_EQ(seen.size(), t->parts.size());
+  for (size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].kind, t->parts[i].kind) << i;
+    EXPECT_EQ(seen[i].text, t->parts[i].text) << i;
+    EXPECT_EQ(seen[i].scope, t->parts[i].scope) << i;
+    EXPECT_EQ(seen[i].name, t->parts[i].name) << i;
+    EXPECT_EQ(seen[i].offset, t->parts[i].offset) << i;
+  }
+  EXPECT_EQ(ForEachTemplatePart("a ${inputs.x} ${nope", [](TemplatePart&&) {}).code(), StatusCode::kInvalidArgument);
+}
+
 TEST(ParseTemplateTest, LoneDollarIsLiteral) {
   auto t = ParseTemplate("cost $5 and $HOME");
   ASSERT_TRUE(t.ok());

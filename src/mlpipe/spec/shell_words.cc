@@ -11,14 +11,14 @@ bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 }  // namespace
 
-StatusOr<std::vector<ShellWord>> SplitShellWords(std::string_view text) {
-  std::vector<ShellWord> words;
-  ShellWord current;
+Status ForEachShellWord(std::string_view text, const std::function<void(const ShellWord&)>& visit) {
+  ShellWord current;  // reused: one buffer for all the words
   bool in_word = false;
   size_t i = 0;
   auto finish = [&] {
-    if (in_word) words.push_back(std::move(current));
-    current = ShellWord();
+    if (in_word) visit(current);
+    current.text.clear();
+    current.quoted = false;
     in_word = false;
   };
   while (i < text.size()) {
@@ -87,6 +87,12 @@ StatusOr<std::vector<ShellWord>> SplitShellWords(std::string_view text) {
     }
   }
   finish();
+  return OkStatus();
+}
+
+StatusOr<std::vector<ShellWord>> SplitShellWords(std::string_view text) {
+  std::vector<ShellWord> words;
+  RETURN_IF_ERROR(ForEachShellWord(text, [&](const ShellWord& w) { words.push_back(w); }));
   return words;
 }
 

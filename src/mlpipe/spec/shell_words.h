@@ -10,6 +10,7 @@
 // and are expanded afterwards, one word each. Pure function, thread-safe.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,11 @@ struct ShellWord {
 // ("unterminated double quote starting at character 12") or a trailing
 // backslash.
 StatusOr<std::vector<ShellWord>> SplitShellWords(std::string_view text);
+
+// SplitShellWords' words one at a time, without a list of them all (a join's
+// command may hold 10,000). The word passed is valid only during the call.
+// On an error the words before it have been visited.
+Status ForEachShellWord(std::string_view text, const std::function<void(const ShellWord&)>& visit);
 
 // True for an unquoted word that a shell would treat as an operator
 // ("|", ">", "&&", ";", "2>"...): a sign the author expected a shell.

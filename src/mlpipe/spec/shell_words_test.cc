@@ -16,6 +16,25 @@ std::vector<std::string> Words(std::string_view text) {
   return out;
 }
 
+// The streaming form sees SplitShellWords' words, in order, each in the one
+// reused buffer; an error comes after the words before it.
+TEST(ForEachShellWordTest, VisitsTheWordsSplitShellWordsReturns) {
+  const std::string text = R"(cat "a b" 'c'd \e   ${inputs.x} > out)";
+  auto split = SplitShellWords(text);
+  ASSERT_TRUE(split.ok());
+  std::vector<std::pair<std::string, bool>> seen;
+  ASSERT_TRUE(ForEachShellWord(text, [&](const ShellWord& w) { seen.emplace_back(w.text, w.quoted); }).ok());
+  ASSERT_EQ(seen.size(), split->size());
+  for (size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].first, (*split)[i].text) << i;
+    EXPECT_EQ(seen[i].second, (*split)[i].quoted) << i;
+  }
+  std::vector<std::string> before_error;
+  Status s = ForEachShellWord("a b 'open", [&](const ShellWord& w) { before_error.push_back(w.text); });
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(before_error, (std::vector<std::string>{"a", "b"}));
+}
+
 TEST(SplitShellWordsTest, SplitsOnWhitespace) {
   EXPECT_THAT(Words("  python3   a.py\t--x 1\n"), ::testing::ElementsAre("python3", "a.py", "--x", "1"));
   EXPECT_TRUE(Words("").empty());

@@ -402,19 +402,25 @@ void ParseStep(const MapEntry& entry, LoadState& st, StepSpec* step, StepExtra* 
     if (run != nullptr) ParseRun(*run, step->shell, st.diags, where, &step->command, &extra->sites);
     extra->scope.shared_params = &st.param_names;
     extra->scope.params_origin = "pipeline";
+    extra->scope.outputs.reserve(step->outputs.size());
     for (const auto& out : step->outputs) extra->scope.outputs.push_back(out.name);
+    extra->scope.inputs.reserve(step->inputs.size());
     for (const auto& in : step->inputs) extra->scope.inputs.push_back(in.name);
     extra->check_outputs_written = run != nullptr;
-    for (auto& code : st.detector.Detect(step->command, step->shell, st.dir)) {
-      if (std::find(step->code_files.begin(), step->code_files.end(), code) == step->code_files.end()) {
-        step->code_files.push_back(std::move(code));
-      }
-    }
+    extra->detect_code_files = true;
   }
   if (const MapEntry* e = FindEntry(fields, "env")) {
     std::map<std::string, std::string> env;
     ParseEnv(*e, st.diags, where, &env, &extra->sites);
     for (auto& [k, v] : env) step->env[k] = std::move(v);  // step env overrides the component's
+  }
+}
+
+void DetectStepCodeFiles(StepSpec* step, LoadState& st) {
+  for (auto& code : st.detector.Detect(step->command, step->shell, st.dir)) {
+    if (std::find(step->code_files.begin(), step->code_files.end(), code) == step->code_files.end()) {
+      step->code_files.push_back(std::move(code));
+    }
   }
 }
 

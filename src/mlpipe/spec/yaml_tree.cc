@@ -163,6 +163,10 @@ size_t YamlDocument::IndexOf(const YamlNode* node) const {
   return SIZE_MAX;
 }
 
+size_t YamlDocument::NodeCount() const {
+  return node_blocks_.empty() ? 0 : node_blocks_.back().first + nodes_in_last_block_;
+}
+
 size_t YamlDocument::LiveNodes() const {
   size_t n = 0;
   for (size_t i = 0; i < node_blocks_.size(); ++i) {
@@ -175,7 +179,9 @@ size_t YamlDocument::LiveNodes() const {
 void YamlDocument::ReleaseNodes(size_t from, size_t to) {
   if (has_alias_ || to == SIZE_MAX || from >= to) return;
   for (NodeBlock& block : node_blocks_) {
-    if (block.nodes != nullptr && block.first >= from && block.first + block.size <= to) block.nodes.reset();
+    // The last block counts only its used nodes: no node is added after parsing.
+    const size_t used = &block == &node_blocks_.back() ? nodes_in_last_block_ : block.size;
+    if (block.nodes != nullptr && block.first >= from && block.first + used <= to) block.nodes.reset();
   }
 }
 

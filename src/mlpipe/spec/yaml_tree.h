@@ -96,6 +96,8 @@ class YamlDocument {
   // nodes must not be used again. Does nothing in a document with an alias
   // (`*name` may point back into a released node).
   void ReleaseNodes(size_t from, size_t to);
+  // Nodes in the document, released or not: one past the last index.
+  size_t NodeCount() const;
   // Nodes whose storage is not released (all of them until ReleaseNodes).
   size_t LiveNodes() const;
 

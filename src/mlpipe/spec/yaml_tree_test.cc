@@ -138,6 +138,19 @@ TEST(YamlTreeTest, ReleaseNodesGrowsARangeWhoseStartIsAlreadyReleased) {
   EXPECT_EQ(pairs[19999].value->Scalar(), "v19999");
 }
 
+// The loader releases the last step up to NodeCount(): the last block,
+// partly used, goes too.
+TEST(YamlTreeTest, ReleaseNodesUpToNodeCountFreesTheLastBlock) {
+  YamlDocument doc = Parse(LongMap(20000, ""));
+  auto pairs = doc.root().pairs();
+  EXPECT_EQ(doc.NodeCount(), 40001u);
+  doc.ReleaseNodes(1, doc.NodeCount());
+  EXPECT_EQ(doc.IndexOf(pairs[19999].value), SIZE_MAX) << "the last block was kept";
+  EXPECT_EQ(doc.NodeCount(), 40001u);  // indexes stay as they were
+  EXPECT_LT(doc.LiveNodes(), 200u);    // only the first block, with the root
+  EXPECT_EQ(doc.IndexOf(&doc.root()), 0u);
+}
+
 TEST(YamlTreeTest, ReleaseNodesKeepsEverythingInADocumentWithAnAlias) {
   YamlDocument doc = Parse(LongMap(20000, "last: *a\n").insert(0, "first: &a {x: 1}\n"));
   auto pairs = doc.root().pairs();
