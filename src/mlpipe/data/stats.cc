@@ -6,6 +6,15 @@
 
 namespace mlpipe::data {
 
+std::vector<double> EqualWidthEdges(double min, double max, size_t bins) {
+  bins = std::max<size_t>(bins, 1);
+  std::vector<double> edges(bins + 1);
+  const double width = (max - min) / static_cast<double>(bins);
+  for (size_t i = 0; i <= bins; ++i) edges[i] = min + width * static_cast<double>(i);
+  edges[bins] = max;
+  return edges;
+}
+
 size_t Histogram::BinOf(double v) const {
   if (counts.empty()) return 0;
   // upper_bound over interior edges: bin i covers [edges[i], edges[i+1]).
@@ -70,13 +79,9 @@ void FillNumeric(std::vector<double> v, const StatsOptions& o, NumericStats* s) 
   s->min = v.front();
   s->max = v.back();
   for (size_t i = 0; i < kQuantileProbs.size(); ++i) s->quantiles[i] = SortedQuantile(v, kQuantileProbs[i]);
-  size_t bins = std::max<size_t>(o.histogram_bins, 1);
   Histogram& h = s->histogram;
-  h.edges.resize(bins + 1);
-  h.counts.assign(bins, 0);
-  double width = (s->max - s->min) / static_cast<double>(bins);
-  for (size_t i = 0; i <= bins; ++i) h.edges[i] = s->min + width * static_cast<double>(i);
-  h.edges[bins] = s->max;
+  h.edges = EqualWidthEdges(s->min, s->max, o.histogram_bins);
+  h.counts.assign(h.edges.size() - 1, 0);
   for (double x : v) ++h.counts[h.BinOf(x)];
   // CDF sketch.
   Cdf& cdf = s->cdf;

@@ -37,6 +37,11 @@ struct Histogram {
   size_t BinOf(double v) const;
 };
 
+// The bins + 1 edges of `bins` (at least 1) equal-width bins from min to max,
+// the last exactly max: ComputeStats' histograms, and the model server's
+// prediction histogram rebuilt from a schema's min and max.
+std::vector<double> EqualWidthEdges(double min, double max, size_t bins);
+
 // An approximation of the cumulative distribution, for the KS statistic.
 // discrete (at most kMaxCdfPoints distinct values): every distinct value with
 // the exact fraction of values <= it (a step function). Otherwise the 101

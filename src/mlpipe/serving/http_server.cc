@@ -184,8 +184,7 @@ class SocketStream {
   size_t read_some(const MutableBuffers& buffers) {
     error_code ec;
     const size_t n = read_some(buffers, ec);
-    if (ec) throw boost::system::system_error(ec);
-    return n;
+    return OrThrow(n, ec);
   }
 
   // One sendmsg of the whole buffer sequence: the status line, the fields
@@ -222,11 +221,16 @@ class SocketStream {
   size_t write_some(const ConstBuffers& buffers) {
     error_code ec;
     const size_t n = write_some(buffers, ec);
+    return OrThrow(n, ec);
+  }
+
+ private:
+  // The throwing forms Beast's stream concepts also ask for.
+  static size_t OrThrow(size_t n, const error_code& ec) {
     if (ec) throw boost::system::system_error(ec);
     return n;
   }
 
- private:
   // setsockopt only when the wanted timeout differs from the socket's: with
   // equal keep-alive and read timeouts (the default) never after the first,
   // and otherwise only for a request that needs more than one recv.

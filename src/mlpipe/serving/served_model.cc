@@ -46,10 +46,8 @@ std::vector<double> ValueBuckets(const ml::LoadedModel& m) {
   const data::Schema* schema = m.schema();
   const data::ColumnSchema* target = schema ? schema->Find(m.manifest().target) : nullptr;
   if (target != nullptr && target->type == data::ColumnType::kNumeric && target->min && target->max) {
-    const size_t bins = std::max<size_t>(data::StatsOptions{}.histogram_bins, 1);
-    const double width = (*target->max - *target->min) / static_cast<double>(bins);
-    for (size_t i = 1; i < bins; ++i) b.push_back(*target->min + width * static_cast<double>(i));
-    b.push_back(*target->max);
+    b = data::EqualWidthEdges(*target->min, *target->max, data::StatsOptions{}.histogram_bins);
+    b.erase(b.begin());  // upper bounds only
   }
   b.erase(std::remove_if(b.begin(), b.end(), [](double v) { return !std::isfinite(v); }), b.end());
   std::sort(b.begin(), b.end());

@@ -225,44 +225,48 @@ void CheckTemplates(const std::vector<TemplateSite>& sites, const TemplateScope&
   std::vector<std::string_view> sorted_params, sorted_inputs = sorted(scope.inputs),
                                                sorted_outputs = sorted(scope.outputs);
   bool params_sorted = false;
-  auto check_ref = [&](const TemplatePart& part, const TemplateSite& site) {
-    if (part.kind != TemplatePart::Kind::kRef) return;
-    const std::vector<std::string>* names = nullptr;
+  // Whether a part names something declared (literals and run/step/pipeline
+  // placeholders always do); records the outputs mentioned.
+  auto known = [&](const TemplatePart& part) {
+    if (part.kind != TemplatePart::Kind::kRef) return true;
     const std::vector<std::string_view>* lookup = nullptr;
     switch (part.scope) {
       case RefScope::kParams:
-        names = &scope.Params();
         if (!params_sorted) {
-          sorted_params = sorted(*names);
+          sorted_params = sorted(scope.Params());
           params_sorted = true;
         }
         lookup = &sorted_params;
         break;
       case RefScope::kInputs:
-        names = &scope.inputs;
         lookup = &sorted_inputs;
         break;
       case RefScope::kOutputs:
-        names = &scope.outputs;
         lookup = &sorted_outputs;
         written.push_back(part.name);
         break;
       default:
-        return;
+        return true;
     }
-    if (std::binary_search(lookup->begin(), lookup->end(), std::string_view(part.name))) return;
+    return std::binary_search(lookup->begin(), lookup->end(), std::string_view(part.name));
+  };
+  auto report_unknown = [&](const TemplatePart& part, const TemplateSite& site) {
+    const std::vector<std::string>* names = nullptr;
     std::string kind;
     std::string hint;
     switch (part.scope) {
       case RefScope::kParams:
+        names = &scope.Params();
         kind = fmt::format("{} param", scope.params_origin);
         hint = fmt::format("declare it under params:{}", names->empty() ? "" : "; params are: " + Join(*names, ", "));
         break;
       case RefScope::kInputs:
+        names = &scope.inputs;
         kind = "input";
         hint = fmt::format("bind it under inputs:{}", names->empty() ? "" : "; inputs are: " + Join(*names, ", "));
         break;
       default:
+        names = &scope.outputs;
         kind = "output";
         hint = fmt::format("declare it under outputs:{}", names->empty() ? "" : "; outputs are: " + Join(*names, ", "));
         break;
@@ -274,16 +278,21 @@ void CheckTemplates(const std::vector<TemplateSite>& sites, const TemplateScope&
   };
   for (const auto& site : sites) {
     if (site.text.find('$') == std::string::npos) continue;  // no placeholder
-    // A syntax pass first, so that a malformed site reports only that; then
-    // the parts one by one (a join's command may hold 10,000 placeholders:
-    // no list of them all).
-    Status syntax = ForEachTemplatePart(site.text, [](TemplatePart&&) {});
+    // Part by part (a join's command may hold 10,000 placeholders: no list of
+    // them all), keeping only the unknown ones: a malformed site reports only
+    // its syntax error.
+    const size_t written_before = written.size();
+    std::vector<TemplatePart> unknown;
+    Status syntax = ForEachTemplatePart(site.text, [&](TemplatePart&& part) {
+      if (!known(part)) unknown.push_back(std::move(part));
+    });
     if (!syntax.ok()) {
+      written.resize(written_before);
       std::string hint = fmt::format("placeholders are {}", kPlaceholderForms);
       diags.Error(site.loc, fmt::format("{} in {}", syntax.message(), scope.what), hint);
       continue;
     }
-    (void)ForEachTemplatePart(site.text, [&](TemplatePart&& part) { check_ref(part, site); });
+    for (const TemplatePart& part : unknown) report_unknown(part, site);
   }
   if (!check_outputs_written) return;
   std::sort(written.begin(), written.end());

@@ -169,10 +169,7 @@ size_t YamlDocument::NodeCount() const {
 
 size_t YamlDocument::LiveNodes() const {
   size_t n = 0;
-  for (size_t i = 0; i < node_blocks_.size(); ++i) {
-    if (node_blocks_[i].nodes == nullptr) continue;
-    n += i + 1 == node_blocks_.size() ? nodes_in_last_block_ : node_blocks_[i].size;
-  }
+  for (const NodeBlock& block : node_blocks_) n += block.nodes != nullptr ? UsedNodes(block) : 0;
   return n;
 }
 
@@ -180,8 +177,7 @@ void YamlDocument::ReleaseNodes(size_t from, size_t to) {
   if (has_alias_ || to == SIZE_MAX || from >= to) return;
   for (NodeBlock& block : node_blocks_) {
     // The last block counts only its used nodes: no node is added after parsing.
-    const size_t used = &block == &node_blocks_.back() ? nodes_in_last_block_ : block.size;
-    if (block.nodes != nullptr && block.first >= from && block.first + used <= to) block.nodes.reset();
+    if (block.nodes != nullptr && block.first >= from && block.first + UsedNodes(block) <= to) block.nodes.reset();
   }
 }
 
@@ -342,7 +338,7 @@ class YamlTreeBuilder {
     doc_->items_.shrink_to_fit();
     doc_->pairs_.shrink_to_fit();
     for (auto& block : doc_->node_blocks_) {
-      size_t used = &block == &doc_->node_blocks_.back() ? doc_->nodes_in_last_block_ : block.size;
+      const size_t used = doc_->UsedNodes(block);
       for (size_t i = 0; i < used; ++i) {
         YamlNode& node = block.nodes[i];
         if (node.kind_ == YamlNode::Kind::kSequence) {

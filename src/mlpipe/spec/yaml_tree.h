@@ -112,6 +112,10 @@ class YamlDocument {
     size_t size;
     size_t first;  // document-order index of nodes[0]
   };
+  // Nodes handed out from `block`: all of them but in the last block.
+  size_t UsedNodes(const NodeBlock& block) const {
+    return &block == &node_blocks_.back() ? nodes_in_last_block_ : block.size;
+  }
   // Blocks grow (64, 128, ... nodes; 1, 2, ... KiB of text) so that small
   // documents stay small.
   std::vector<NodeBlock> node_blocks_;
