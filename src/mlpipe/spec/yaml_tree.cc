@@ -132,9 +132,10 @@ struct EventGuard {
 
 constexpr size_t kFirstNodeBlock = 64;
 constexpr size_t kMaxNodeBlock = 4096;
-constexpr size_t kMaxTextBlock = 64 * 1024;
 
 }  // namespace
+
+static_assert(sizeof(YamlNode) == 32, "a 10,000-step spec has about 100,000 nodes");
 
 const YamlNode& YamlDocument::EmptyNode() {
   static const YamlNode kEmpty;
@@ -146,7 +147,10 @@ YamlNode* YamlDocument::NewNode() {
     size_t size =
         node_blocks_.empty() ? kFirstNodeBlock : std::min(2 * node_blocks_.back().size, kMaxNodeBlock);
     size_t first = node_blocks_.empty() ? 0 : node_blocks_.back().first + node_blocks_.back().size;
-    node_blocks_.push_back({std::make_unique<YamlNode[]>(size), size, first});
+    NodeBlock& block = node_blocks_.emplace_back();
+    block.nodes = std::make_unique<YamlNode[]>(size);
+    block.size = size;
+    block.first = first;
     nodes_in_last_block_ = 0;
   }
   return &node_blocks_.back().nodes[nodes_in_last_block_++];
@@ -173,34 +177,27 @@ size_t YamlDocument::LiveNodes() const {
   return n;
 }
 
+size_t YamlDocument::LiveBytes() const {
+  size_t n = 0;
+  for (const NodeBlock& block : node_blocks_) {
+    // A released block's text and children count too, should they be left.
+    n += (block.nodes != nullptr ? block.size * sizeof(YamlNode) : 0) + block.text.capacity() +
+         block.items.capacity() * sizeof(const YamlNode*) + block.pairs.capacity() * sizeof(YamlNode::Pair);
+  }
+  return n;
+}
+
 void YamlDocument::ReleaseNodes(size_t from, size_t to) {
   if (has_alias_ || to == SIZE_MAX || from >= to) return;
   for (NodeBlock& block : node_blocks_) {
     // The last block counts only its used nodes: no node is added after parsing.
-    if (block.nodes != nullptr && block.first >= from && block.first + UsedNodes(block) <= to) block.nodes.reset();
+    if (block.nodes != nullptr && block.first >= from && block.first + UsedNodes(block) <= to) {
+      block.nodes.reset();
+      std::vector<char>().swap(block.text);
+      std::vector<const YamlNode*>().swap(block.items);
+      std::vector<YamlNode::Pair>().swap(block.pairs);
+    }
   }
-}
-
-const char* YamlDocument::CopyText(const char* text, size_t size) {
-  if (size == 0) return "";
-  if (size > kMaxTextBlock / 4) {
-    // Big scalars get a block of their own; text_free_ stays in the current one.
-    char* out = text_blocks_.emplace_back(std::make_unique_for_overwrite<char[]>(size)).get();
-    std::memcpy(out, text, size);
-    return out;
-  }
-  if (size > text_left_) {
-    size_t block = std::max(next_text_block_, size);
-    next_text_block_ = std::min(2 * next_text_block_, kMaxTextBlock);
-    text_blocks_.push_back(std::make_unique_for_overwrite<char[]>(block));
-    text_free_ = text_blocks_.back().get();
-    text_left_ = block;
-  }
-  char* out = text_free_;
-  std::memcpy(out, text, size);
-  text_free_ += size;
-  text_left_ -= size;
-  return out;
 }
 
 // Builds a YamlDocument from libyaml events. One per parse.
@@ -246,7 +243,7 @@ class YamlTreeBuilder {
           YamlNode* node = NewNode(e.start_mark);
           node->kind_ = map ? YamlNode::Kind::kMap : YamlNode::Kind::kSequence;
           RegisterAnchor(map ? e.data.mapping_start.anchor : e.data.sequence_start.anchor, node);
-          open_.push_back({node, scratch_.size()});
+          open_.push_back({node, doc_->node_blocks_.size() - 1, scratch_.size()});
           break;
         }
         case YAML_SEQUENCE_END_EVENT:
@@ -262,6 +259,7 @@ class YamlTreeBuilder {
  private:
   struct Open {
     YamlNode* node;
+    size_t block;  // index of the node's block
     size_t first;  // index of its first child in scratch_
   };
 
@@ -288,8 +286,11 @@ class YamlTreeBuilder {
       }
     } else {
       node->kind_ = YamlNode::Kind::kScalar;
-      node->text_ = doc_->CopyText(value, e.data.scalar.length);
-      node->text_size_ = static_cast<uint32_t>(e.data.scalar.length);
+      // Into the node's block (the last one), so that it goes with the node.
+      std::vector<char>& text = doc_->node_blocks_.back().text;
+      node->first_ = static_cast<uint32_t>(text.size());
+      text.insert(text.end(), value, value + e.data.scalar.length);
+      node->size_ = static_cast<uint32_t>(e.data.scalar.length);
       node->quoted_ = tag == nullptr ? !plain_style : std::strcmp(tag, "!") == 0;
     }
     RegisterAnchor(e.data.scalar.anchor, node);
@@ -317,34 +318,39 @@ class YamlTreeBuilder {
     YamlNode* node = open.node;
     size_t n = scratch_.size() - open.first;
     if (node->kind_ == YamlNode::Kind::kSequence) {
-      node->first_ = static_cast<uint32_t>(doc_->items_.size());
-      node->count_ = static_cast<uint32_t>(n);
-      doc_->items_.insert(doc_->items_.end(), scratch_.begin() + static_cast<std::ptrdiff_t>(open.first),
-                          scratch_.end());
+      std::vector<const YamlNode*>& items = doc_->node_blocks_[open.block].items;
+      node->first_ = static_cast<uint32_t>(items.size());
+      node->size_ = static_cast<uint32_t>(n);
+      items.insert(items.end(), scratch_.begin() + static_cast<std::ptrdiff_t>(open.first), scratch_.end());
     } else {
-      node->first_ = static_cast<uint32_t>(doc_->pairs_.size());
-      node->count_ = static_cast<uint32_t>(n / 2);
+      std::vector<YamlNode::Pair>& pairs = doc_->node_blocks_[open.block].pairs;
+      node->first_ = static_cast<uint32_t>(pairs.size());
+      node->size_ = static_cast<uint32_t>(n / 2);
       for (size_t i = open.first; i + 1 < scratch_.size(); i += 2) {
-        doc_->pairs_.push_back({scratch_[i], scratch_[i + 1]});
+        pairs.push_back({scratch_[i], scratch_[i + 1]});
       }
     }
     scratch_.resize(open.first);
     return node;
   }
 
-  // Points every collection at its children, now that the arrays stay put.
+  // Points every scalar at its text and every collection at its children,
+  // now that the arrays stay put.
   void Finish() {
-    // The arrays grew by doubling; trim them before they are pointed into.
-    doc_->items_.shrink_to_fit();
-    doc_->pairs_.shrink_to_fit();
     for (auto& block : doc_->node_blocks_) {
+      // The arrays grew by doubling; trim them before they are pointed into.
+      block.text.shrink_to_fit();
+      block.items.shrink_to_fit();
+      block.pairs.shrink_to_fit();
       const size_t used = doc_->UsedNodes(block);
       for (size_t i = 0; i < used; ++i) {
         YamlNode& node = block.nodes[i];
-        if (node.kind_ == YamlNode::Kind::kSequence) {
-          node.children_ = doc_->items_.data() + node.first_;
+        if (node.kind_ == YamlNode::Kind::kScalar) {
+          if (node.size_ > 0) node.data_ = block.text.data() + node.first_;
+        } else if (node.kind_ == YamlNode::Kind::kSequence) {
+          node.data_ = block.items.data() + node.first_;
         } else if (node.kind_ == YamlNode::Kind::kMap) {
-          node.children_ = doc_->pairs_.data() + node.first_;
+          node.data_ = block.pairs.data() + node.first_;
         }
       }
     }

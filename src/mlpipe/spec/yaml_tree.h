@@ -39,21 +39,24 @@ class YamlNode {
   bool IsPlainScalar() const { return kind_ == Kind::kScalar && !quoted_; }
   // The text of a scalar (escapes resolved), owned by the document; "" for
   // other kinds.
-  std::string_view Scalar() const { return {text_, text_size_}; }
+  std::string_view Scalar() const {
+    return kind_ == Kind::kScalar && size_ > 0 ? std::string_view(static_cast<const char*>(data_), size_)
+                                               : std::string_view();
+  }
   // 1-based; 0 when the node has no position (the empty document's root).
   int line() const { return line_; }
   int column() const { return column_; }
   // Items of a sequence, or key/value pairs of a map; empty otherwise.
   std::span<const YamlNode* const> items() const {
     if (kind_ != Kind::kSequence) return {};
-    return {static_cast<const YamlNode* const*>(children_), count_};
+    return {static_cast<const YamlNode* const*>(data_), size_};
   }
   std::span<const Pair> pairs() const {
     if (kind_ != Kind::kMap) return {};
-    return {static_cast<const Pair*>(children_), count_};
+    return {static_cast<const Pair*>(data_), size_};
   }
   // Number of items or pairs; 0 for scalars and null.
-  size_t size() const { return kind_ == Kind::kMap || kind_ == Kind::kSequence ? count_ : 0; }
+  size_t size() const { return kind_ == Kind::kMap || kind_ == Kind::kSequence ? size_ : 0; }
 
  private:
   friend class YamlTreeBuilder;
@@ -61,13 +64,13 @@ class YamlNode {
   bool quoted_ = false;
   int line_ = 0;
   int column_ = 0;
-  uint32_t text_size_ = 0;
-  const char* text_ = "";
-  // Sequences: YamlNode* [count_]; maps: Pair[count_]. While building: unset,
-  // first_ is the offset into the document's flat arrays.
-  const void* children_ = nullptr;
+  // Scalars: size_ bytes of text at data_; sequences: size_ YamlNode* at
+  // data_; maps: size_ Pairs at data_. While building, data_ is unset and
+  // first_ is the offset into the node's block: its text, items or pairs.
+  // (32 bytes a node: a 10,000-step spec has about 100,000.)
+  uint32_t size_ = 0;
   uint32_t first_ = 0;
-  uint32_t count_ = 0;
+  const void* data_ = nullptr;
 };
 
 // Owns every node and scalar text of one parsed document (in a few big
@@ -90,42 +93,47 @@ class YamlDocument {
   // (or it is not in this document).
   size_t IndexOf(const YamlNode* node) const;
   // Frees the storage of the nodes with index in [from, to), as far as it
-  // holds no other node: whole blocks only. The loader reads a long `steps:`
-  // map step by step and lets go of each step's nodes once read, so the
-  // whole tree and the whole spec are never in memory together. The released
-  // nodes must not be used again. Does nothing in a document with an alias
-  // (`*name` may point back into a released node).
+  // holds no other node: whole blocks only, each with its nodes' scalar text
+  // and the items and pairs of its collections. The loader reads a long
+  // `steps:` map step by step and lets go of each step's nodes once read, so
+  // the whole tree and the whole spec are never in memory together. The
+  // released nodes, their text and their children lists must not be used
+  // again (nodes outside the range stay valid). Does nothing in a document
+  // with an alias (`*name` may point back into a released node).
   void ReleaseNodes(size_t from, size_t to);
   // Nodes in the document, released or not: one past the last index.
   size_t NodeCount() const;
   // Nodes whose storage is not released (all of them until ReleaseNodes).
   size_t LiveNodes() const;
+  // Bytes held by the blocks: nodes (of the live ones), scalar text, items
+  // and pairs.
+  size_t LiveBytes() const;
 
  private:
   friend class YamlTreeBuilder;
   static const YamlNode& EmptyNode();
   YamlNode* NewNode();
-  const char* CopyText(const char* text, size_t size);
 
+  // A run of nodes in document order with everything they own, so that
+  // releasing it frees all of that: a node's scalar text lives in its own
+  // block, and so do the children lists of a collection (the children
+  // themselves may sit in later blocks). While building, nodes hold offsets
+  // into these vectors; YamlTreeBuilder::Finish turns them into pointers.
   struct NodeBlock {
     std::unique_ptr<YamlNode[]> nodes;  // null once released
     size_t size;
     size_t first;  // document-order index of nodes[0]
+    std::vector<char> text;
+    std::vector<const YamlNode*> items;  // children of its sequences, each contiguous
+    std::vector<YamlNode::Pair> pairs;   // pairs of its maps, each contiguous
   };
   // Nodes handed out from `block`: all of them but in the last block.
   size_t UsedNodes(const NodeBlock& block) const {
     return &block == &node_blocks_.back() ? nodes_in_last_block_ : block.size;
   }
-  // Blocks grow (64, 128, ... nodes; 1, 2, ... KiB of text) so that small
-  // documents stay small.
+  // Blocks grow (64, 128, ... nodes) so that small documents stay small.
   std::vector<NodeBlock> node_blocks_;
   size_t nodes_in_last_block_ = 0;
-  std::vector<std::unique_ptr<char[]>> text_blocks_;
-  size_t next_text_block_ = 1024;
-  char* text_free_ = nullptr;
-  size_t text_left_ = 0;
-  std::vector<const YamlNode*> items_;  // children of all sequences, each contiguous
-  std::vector<YamlNode::Pair> pairs_;   // pairs of all maps, each contiguous
   const YamlNode* root_ = nullptr;
   bool has_alias_ = false;
 };

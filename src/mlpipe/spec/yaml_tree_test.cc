@@ -2,6 +2,7 @@
 // conventions, which the spec diagnostics were written against) and errors.
 #include "mlpipe/spec/yaml_tree.h"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -127,15 +128,40 @@ TEST(YamlTreeTest, ReleaseNodesFreesWholeBlocksInsideTheRange) {
 // start of the range may already be gone, the later releases still work.
 TEST(YamlTreeTest, ReleaseNodesGrowsARangeWhoseStartIsAlreadyReleased) {
   YamlDocument doc = Parse(LongMap(20000, ""));
-  auto pairs = doc.root().pairs();
+  // The root's pairs go with the root's block: take what is used later first.
+  const YamlNode::Pair last = doc.root().pairs()[19999];
+  const size_t first_end = doc.IndexOf(doc.root().pairs()[5000].key);
   const size_t all = doc.LiveNodes();
-  doc.ReleaseNodes(0, doc.IndexOf(pairs[5000].key));  // frees the block that holds the root
+  doc.ReleaseNodes(0, first_end);  // frees the block that holds the root
   const size_t after_first = doc.LiveNodes();
   EXPECT_LT(after_first, all);
   EXPECT_EQ(doc.IndexOf(&doc.root()), SIZE_MAX);
-  doc.ReleaseNodes(0, doc.IndexOf(pairs[19999].key));
+  doc.ReleaseNodes(0, doc.IndexOf(last.key));
   EXPECT_LT(doc.LiveNodes(), after_first);
-  EXPECT_EQ(pairs[19999].value->Scalar(), "v19999");
+  EXPECT_EQ(last.value->Scalar(), "v19999");
+}
+
+// A released block takes its scalars' text and its collections' children
+// lists with it, not only its nodes.
+TEST(YamlTreeTest, ReleaseNodesFreesTheTextAndChildrenOfTheReleasedNodes) {
+  std::string text = "root: [a]\nsteps:\n";
+  const std::string long_value(200, 'x');
+  for (int i = 0; i < 5000; ++i) text += fmt::format("  s{}: {{run: {}, after: [a, b]}}\n", i, long_value);
+  YamlDocument doc = Parse(text);
+  const YamlNode& steps = Value(doc.root(), "steps");
+  const YamlNode::Pair last = steps.pairs()[4999];
+  const size_t before = doc.LiveBytes();
+  // Text alone is 5,000 x 200 bytes; nodes, 5,000 x 7.
+  EXPECT_GT(before, 5000u * 200 + 5000u * 7 * sizeof(YamlNode));
+  doc.ReleaseNodes(doc.IndexOf(steps.pairs()[0].key), doc.IndexOf(last.key));
+  // Kept: the first block (the root's) and the last step's. Less than half
+  // the text alone, so the released blocks' text went with them.
+  EXPECT_LT(doc.LiveBytes(), 5000u * 200 / 2);
+  // What is left is whole: the last step, and the map that lists the steps.
+  EXPECT_EQ(Value(*last.value, "run").Scalar(), long_value);
+  EXPECT_EQ(Value(*last.value, "after").items()[1]->Scalar(), "b");
+  EXPECT_EQ(Value(doc.root(), "root").items()[0]->Scalar(), "a");
+  EXPECT_EQ(steps.size(), 5000u);
 }
 
 // The loader releases the last step up to NodeCount(): the last block,
