@@ -20,7 +20,7 @@ Status CmdValidate(const SpecArgs& args, bool json) {
   if (json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& d : result.diagnostics) {
-      out.push_back({{"file", d.loc.file},
+      out.push_back({{"file", d.loc.file.str()},
                      {"line", d.loc.line},
                      {"column", d.loc.column},
                      {"message", d.message},

@@ -13,8 +13,8 @@ using nlohmann::json;
 json BuildKeyRecord(const KeyInputs& in) {
   const spec::StepSpec& step = *in.step;
   json impl = json::object();
-  if (!step.builtin.empty()) {
-    impl["builtin"] = step.builtin;
+  if (!step.builtin().empty()) {
+    impl["builtin"] = step.builtin();
     impl["engine_version"] = in.engine_version;
   } else {
     impl["command"] = step.command;

@@ -27,7 +27,7 @@ exec::JobGraph BuildJobGraph(const spec::PipelineSpec& spec) {
       }
     };
     for (const auto& in : step.inputs) {
-      if (in.kind == spec::InputBinding::Kind::kStepOutput) add_dep(in.step);
+      if (in.kind == spec::InputBinding::Kind::kStepOutput) add_dep(std::string(in.step()));
     }
     for (const auto& a : step.after) add_dep(a);
     job.slots = std::max(1, static_cast<int>(std::ceil(step.resources.cpus)));

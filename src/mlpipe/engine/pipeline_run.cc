@@ -142,8 +142,8 @@ StatusOr<std::vector<StepPlan>> PlanPipeline(const store::Workspace& ws, const L
     const spec::StepSpec& step = spec.steps[i];
     std::string blocked;
     for (const auto& in : step.inputs) {
-      if (in.kind == spec::InputBinding::Kind::kStepOutput && !available.count(in.step + "." + in.output)) {
-        blocked = in.step;
+      if (in.kind == spec::InputBinding::Kind::kStepOutput && !available.count(in.value)) {
+        blocked = in.step();
         break;
       }
     }

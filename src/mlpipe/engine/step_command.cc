@@ -56,9 +56,8 @@ std::set<std::string> CodeWords(const spec::PipelineSpec& spec, const spec::Step
 }  // namespace
 
 std::string StepBaseDir(const spec::PipelineSpec& spec, const spec::StepSpec& step) {
-  if (!step.uses.empty() && step.builtin.empty()) {
-    return (fs::path(spec.dir) / step.uses).lexically_normal().parent_path().string();
-  }
+  // A component file's folder (a built-in has none).
+  if (step.component != nullptr && !step.component->dir.empty()) return step.component->dir;
   return spec.dir;
 }
 
@@ -93,8 +92,8 @@ StatusOr<exec::Command> BuildStepCommand(const StepInvocation& inv) {
   std::string base_dir = StepBaseDir(spec, step);
 
   exec::Command cmd;
-  if (!step.builtin.empty()) {
-    nlohmann::json invocation = {{"name", step.builtin},
+  if (!step.builtin().empty()) {
+    nlohmann::json invocation = {{"name", step.builtin()},
                                  {"inputs", inv.inputs},
                                  {"outputs", inv.outputs},
                                  {"params", inv.params},
@@ -103,7 +102,7 @@ StatusOr<exec::Command> BuildStepCommand(const StepInvocation& inv) {
     f << invocation.dump(2) << "\n";
     f.close();
     if (!f) return InternalError("cannot write " + inv.invocation_path);
-    cmd.argv = {inv.self_exe, "builtin", step.builtin, "--invocation", inv.invocation_path};
+    cmd.argv = {inv.self_exe, "builtin", step.builtin(), "--invocation", inv.invocation_path};
   } else if (step.shell) {
     auto words = CodeWords(spec, step, base_dir);
     std::vector<std::string> rewritten;

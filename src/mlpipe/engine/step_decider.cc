@@ -25,7 +25,7 @@ StepDecider::StepDecider(const spec::PipelineSpec& spec, const json& pipeline_pa
       no_cache_(no_cache) {}
 
 json StepDecider::UsedParams(const spec::StepSpec& step, const json& scope) const {
-  if (!step.uses.empty()) return scope;  // a component's whole param scope
+  if (step.component != nullptr) return scope;  // a component's whole param scope
   std::set<std::string> names;
   auto collect = [&](const std::string& text) {
     auto t = spec::ParseTemplate(text);
@@ -64,15 +64,15 @@ StatusOr<StepDecision> StepDecider::Decide(const spec::StepSpec& step,
   in.engine_version = EngineVersion();
   for (const auto& b : step.inputs) {
     if (b.kind == spec::InputBinding::Kind::kSource) {
-      std::string abs = (fs::path(spec_.dir) / b.source_path).lexically_normal().string();
+      std::string abs = (fs::path(spec_.dir) / b.value).lexically_normal().string();
       auto digest = hashes_.HashSource(abs);
-      if (!digest.ok()) return digest.status().WithContext(fmt::format("input {} ({})", b.name, b.source_path));
-      d.inputs[b.name] = ArtifactVersion{digest->ref, spec_.name + "/" + b.source_path, 0, digest->size, digest->is_dir};
+      if (!digest.ok()) return digest.status().WithContext(fmt::format("input {} ({})", b.name, b.value));
+      d.inputs[b.name] = ArtifactVersion{digest->ref, spec_.name + "/" + b.value, 0, digest->size, digest->is_dir};
       d.input_paths[b.name] = abs;
       files_read_[abs] = digest->ref;
-      in.inputs[b.name] = InputFingerprint{digest->ref, b.source_path, ""};
+      in.inputs[b.name] = InputFingerprint{digest->ref, b.value, ""};
     } else {
-      std::string from = b.step + "." + b.output;
+      std::string from = b.value;
       auto it = available.find(from);
       if (it == available.end()) {
         if (b.optional) continue;  // an optional output its producer did not write

@@ -219,7 +219,7 @@ void StepDelegate::AttemptFailed(int job, int attempt, const exec::CommandResult
 
 bool StepDelegate::DependsOnUncommitted(const spec::StepSpec& step) const {
   for (const auto& in : step.inputs) {
-    if (in.kind == spec::InputBinding::Kind::kStepOutput && recorder_.FinishedUncommitted(in.step)) return true;
+    if (in.kind == spec::InputBinding::Kind::kStepOutput && recorder_.FinishedUncommitted(std::string(in.step()))) return true;
   }
   return std::any_of(step.after.begin(), step.after.end(),
                      [&](const std::string& s) { return recorder_.FinishedUncommitted(s); });

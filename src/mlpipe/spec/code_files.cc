@@ -33,10 +33,13 @@ bool CodeFileDetector::IsRegularFile(const std::string& full_path) {
   return regular;
 }
 
-std::vector<std::string> CodeFileDetector::AbsentPaths() const {
+std::vector<std::string> CodeFileDetector::TakeAbsentPaths() {
   std::vector<std::string> out;
-  for (const auto& [path, regular] : cache_) {
-    if (!regular) out.push_back(path);
+  out.reserve(static_cast<size_t>(
+      std::count_if(cache_.begin(), cache_.end(), [](const auto& e) { return !e.second; })));
+  while (!cache_.empty()) {
+    auto node = cache_.extract(cache_.begin());
+    if (!node.mapped()) out.push_back(std::move(node.key()));
   }
   std::sort(out.begin(), out.end());
   return out;

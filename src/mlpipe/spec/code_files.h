@@ -27,8 +27,10 @@ class CodeFileDetector {
   // True if `full_path` is a regular file (cached).
   bool IsRegularFile(const std::string& full_path);
   // Every path asked about that was not a regular file, sorted: had one
-  // been, it would be a code file (what a run stamp must watch for).
-  std::vector<std::string> AbsentPaths() const;
+  // been, it would be a code file (what a run stamp must watch for). Empties
+  // the cache as it goes (a generated pipeline asks about tens of thousands
+  // of paths), so call it once, when done.
+  std::vector<std::string> TakeAbsentPaths();
 
  private:
   // What Detect found for one word: its normalized path, or "" if it does

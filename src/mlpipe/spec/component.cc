@@ -127,7 +127,8 @@ std::shared_ptr<const ComponentSpec> ParseComponent(std::string_view text, const
   scope.params_origin = "component";
   CheckTemplates(sites, scope, c->outputs, /*check_outputs_written=*/builtin_name.empty(), diags);
   c->valid = diags.count() == before;
-  c->ref = std::make_shared<const ComponentRef>(ComponentRef{c->name, c->digest, c->dir, c->params});
+  c->ref =
+      std::make_shared<const ComponentRef>(ComponentRef{c->name, c->digest, c->dir, c->params, c->builtin});
   return c;
 }
 

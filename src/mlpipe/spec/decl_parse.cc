@@ -208,7 +208,7 @@ void ParseEnv(const MapEntry& entry, Diagnostics& diags, std::string_view where,
     }
     auto text = GetText(e, diags, fmt::format("env {}", e.name));
     if (!text) continue;
-    (*env)[e.name] = *text;
+    (*env)[std::string(e.name)] = *text;
     sites->push_back({*text, e.loc, TemplateSite::Where::kEnv});
   }
 }

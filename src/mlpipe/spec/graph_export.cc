@@ -1,12 +1,12 @@
 #include "mlpipe/spec/graph_export.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <functional>
 #include <map>
 #include <queue>
 #include <unordered_map>
-
-#include <fmt/format.h>
 
 namespace mlpipe::spec {
 namespace {
@@ -45,7 +45,7 @@ std::map<std::string, int> CollectSources(const PipelineSpec& spec, std::vector<
   for (const auto& step : spec.steps) {
     for (const auto& in : step.inputs) {
       if (in.kind != InputBinding::Kind::kSource) continue;
-      if (ids.emplace(in.source_path, static_cast<int>(ordered->size())).second) ordered->push_back(in.source_path);
+      if (ids.emplace(in.value, static_cast<int>(ordered->size())).second) ordered->push_back(in.value);
     }
   }
   return ids;
@@ -63,7 +63,7 @@ std::vector<std::vector<int>> StepDependencies(const PipelineSpec& spec) {
       if (it != index.end()) deps[i].push_back(it->second);
     };
     for (const auto& in : step.inputs) {
-      if (in.kind == InputBinding::Kind::kStepOutput) add(in.step);
+      if (in.kind == InputBinding::Kind::kStepOutput) add(std::string(in.step()));
     }
     for (const auto& name : step.after) add(name);
     std::sort(deps[i].begin(), deps[i].end());
@@ -104,7 +104,7 @@ std::string ToDot(const PipelineSpec& spec) {
   auto source_ids = CollectSources(spec, &sources);
   for (const auto& step : spec.steps) {
     std::string label = step.name;
-    if (!step.builtin.empty()) label += "\\n(mlpipe/" + step.builtin + ")";
+    if (!step.builtin().empty()) label += "\\n(mlpipe/" + step.builtin() + ")";
     out += fmt::format("  {} [label={}];\n", DotQuote("step:" + step.name), DotQuote(label));
   }
   for (const auto& s : sources) {
@@ -114,9 +114,10 @@ std::string ToDot(const PipelineSpec& spec) {
     std::string to = DotQuote("step:" + step.name);
     for (const auto& in : step.inputs) {
       if (in.kind == InputBinding::Kind::kSource) {
-        out += fmt::format("  {} -> {} [label={}];\n", DotQuote("source:" + in.source_path), to, DotQuote(in.name));
+        out += fmt::format("  {} -> {} [label={}];\n", DotQuote("source:" + in.value), to, DotQuote(in.name));
       } else {
-        out += fmt::format("  {} -> {} [label={}];\n", DotQuote("step:" + in.step), to, DotQuote(in.output));
+        out += fmt::format("  {} -> {} [label={}];\n", DotQuote(fmt::format("step:{}", in.step())), to,
+                           DotQuote(std::string(in.output())));
       }
     }
     for (const auto& a : step.after) {
@@ -142,9 +143,9 @@ std::string ToMermaid(const PipelineSpec& spec) {
     const StepSpec& step = spec.steps[i];
     for (const auto& in : step.inputs) {
       if (in.kind == InputBinding::Kind::kSource) {
-        out += fmt::format("  src{} -->|{}| s{}\n", source_ids[in.source_path], MermaidText(in.name), i);
-      } else if (auto it = index.find(in.step); it != index.end()) {
-        out += fmt::format("  s{} -->|{}| s{}\n", it->second, MermaidText(in.output), i);
+        out += fmt::format("  src{} -->|{}| s{}\n", source_ids[in.value], MermaidText(in.name), i);
+      } else if (auto it = index.find(std::string(in.step())); it != index.end()) {
+        out += fmt::format("  s{} -->|{}| s{}\n", it->second, MermaidText(std::string(in.output())), i);
       }
     }
     for (const auto& a : step.after) {

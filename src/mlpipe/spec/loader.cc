@@ -67,28 +67,35 @@ bool ParseTop(internal::YamlDocument& doc, internal::LoadState& st, PipelineSpec
                 "write steps:\n    NAME:\n      run: COMMAND");
     return false;
   }
-  auto step_entries = internal::MapEntries(*steps->value, diags, nullptr, "steps:");
+  // One entry at a time: the map of steps (its pairs) outlives the loop, the
+  // steps' own nodes do not.
+  const auto step_pairs = steps->value->pairs();
+  const std::vector<uint32_t> step_indexes =
+      internal::MapEntryIndexes(*steps->value, diags, nullptr, "steps:");
+  if (step_indexes.empty()) return false;  // every key was reported
   // Reserved, then built one by one: a step's memory is touched only when it
   // is read, by which time the tree's earlier steps are released.
-  spec->steps.reserve(step_entries.size());
-  after_locs->begin.reserve(step_entries.size() + 1);
+  spec->steps.reserve(step_indexes.size());
+  after_locs->begin.reserve(step_indexes.size() + 1);
   // Taken once: the block holding step 0's first node may be the first to go.
-  const size_t first_node = doc.IndexOf(step_entries[0].key);
+  const size_t first_node = doc.IndexOf(step_pairs[step_indexes[0]].key);
   // The tree ends where the next top-level entry after steps: begins (nodes
   // are numbered in document order).
   size_t steps_end = doc.NodeCount();
-  const size_t last_key = doc.IndexOf(step_entries.back().key);
+  const size_t last_key = doc.IndexOf(step_pairs.back().key);
   for (const MapEntry& e : entries) {
     const size_t k = doc.IndexOf(e.key);
     if (k != SIZE_MAX && k > last_key) steps_end = std::min(steps_end, k);
   }
-  for (size_t i = 0; i < step_entries.size(); ++i) {
+  for (size_t i = 0; i < step_indexes.size(); ++i) {
     internal::StepExtra extra;
-    internal::ParseStep(step_entries[i], st, &spec->steps.emplace_back(), &extra);
+    internal::ParseStep(internal::MakeMapEntry(step_pairs[step_indexes[i]]), st, &spec->steps.emplace_back(),
+                        &extra);
     // Steps 0..i are read (extra holds copies): their part of the tree can go
     // before step i's templates are checked, the last step's too.
-    doc.ReleaseNodes(first_node,
-                     i + 1 < step_entries.size() ? doc.IndexOf(step_entries[i + 1].key) : steps_end);
+    doc.ReleaseNodes(first_node, i + 1 < step_indexes.size()
+                                     ? doc.IndexOf(step_pairs[step_indexes[i + 1]].key)
+                                     : steps_end);
     if (extra.detect_code_files) internal::DetectStepCodeFiles(&spec->steps[i], st);
     internal::CheckStepTemplates(spec->steps[i], extra, diags);
     after_locs->Add(extra.after_locs);
@@ -131,7 +138,7 @@ LoadResult LoadText(std::string_view text, std::string* owned, const std::string
                 fmt::format("internal error while reading the spec: {}", e.what()));
   }
   spec.read_files = std::move(st.read_files);
-  spec.absent_files = st.detector.AbsentPaths();
+  spec.absent_files = st.detector.TakeAbsentPaths();
   std::stable_sort(result.diagnostics.begin(), result.diagnostics.end(),
                    [&](const Diagnostic& a, const Diagnostic& b) {
                      bool a_main = a.loc.file == file_name;

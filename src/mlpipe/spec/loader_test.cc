@@ -85,13 +85,13 @@ TEST_F(LoaderTest, TextStatsExampleValidates) {
               ElementsAre("python3", "scripts/count.py", "${inputs.text}", "${outputs.counts}"));
   ASSERT_EQ(count->inputs.size(), 1u);
   EXPECT_EQ(count->inputs[0].kind, InputBinding::Kind::kStepOutput);
-  EXPECT_EQ(count->inputs[0].step, "generate");
-  EXPECT_EQ(count->inputs[0].output, "text");
+  EXPECT_EQ(count->inputs[0].step(), "generate");
+  EXPECT_EQ(count->inputs[0].output(), "text");
 
   const StepSpec* merge = spec.FindStep("merge");
   ASSERT_NE(merge, nullptr);
   EXPECT_EQ(merge->inputs[0].kind, InputBinding::Kind::kSource);
-  EXPECT_EQ(merge->inputs[0].source_path, "data/extra.txt");
+  EXPECT_EQ(merge->inputs[0].source_path(), "data/extra.txt");
   EXPECT_EQ(merge->retries, 2);
   EXPECT_EQ(merge->timeout_ns, 300'000'000'000);
 
@@ -185,7 +185,6 @@ steps:
                                    "p.yaml", dir_.path());
   ASSERT_TRUE(result.ok()) << result.ErrorText();
   const StepSpec& train = result.spec.steps[1];
-  EXPECT_EQ(train.uses, "./components/train.yaml");
   ASSERT_NE(train.component, nullptr);
   EXPECT_EQ(train.component->name, "train-model");
   EXPECT_EQ(train.component->dir, dir_.path() + "/components");
@@ -230,7 +229,7 @@ steps:
                                    "p.yaml", dir_.path(), options);
   ASSERT_TRUE(result.ok()) << result.ErrorText();
   const StepSpec& split = result.spec.steps[0];
-  EXPECT_EQ(split.builtin, "split");
+  EXPECT_EQ(split.builtin(), "split");
   EXPECT_TRUE(split.command.empty());
   ASSERT_NE(split.component, nullptr);
   EXPECT_FALSE(split.component->digest.empty());
@@ -288,7 +287,7 @@ TEST_F(LoaderTest, TenThousandStepChainValidates) {
   auto result = LoadPipelineString(yaml, "chain.yaml", dir_.path());
   ASSERT_TRUE(result.ok()) << result.ErrorText().substr(0, 2000);
   ASSERT_EQ(result.spec.steps.size(), static_cast<size_t>(kSteps));
-  EXPECT_EQ(result.spec.steps.back().inputs[0].step, "s9998");
+  EXPECT_EQ(result.spec.steps.back().inputs[0].step(), "s9998");
   auto order = TopologicalOrder(result.spec);
   ASSERT_EQ(order.size(), static_cast<size_t>(kSteps));
   EXPECT_EQ(order.front(), 0);

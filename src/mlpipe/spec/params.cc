@@ -190,7 +190,7 @@ StatusOr<nlohmann::json> ApplyParamOverrides(const PipelineSpec& spec,
 }
 
 StatusOr<nlohmann::json> ResolveStepParams(const StepSpec& step, const nlohmann::json& pipeline_params) {
-  if (step.uses.empty()) return pipeline_params;
+  if (step.component == nullptr) return pipeline_params;
   nlohmann::json out = nlohmann::json::object();
   ExpandContext context;
   context.params = pipeline_params;

@@ -96,13 +96,12 @@ TEST(ParseParamTextTest, IntRejectsFractions) {
 StepSpec ComponentStep() {
   StepSpec step;
   step.name = "train";
-  step.uses = "./components/train.yaml";
   ParamSpec depth{"depth", ParamType::kInt, 6, "", {}};
   ParamSpec eta{"eta", ParamType::kFloat, 0.3, "", {}};
   ParamSpec tags{"tags", ParamType::kList, nlohmann::json::array(), "", {}};
   ParamSpec label{"label", ParamType::kString, "x", "", {}};
   step.component =
-      std::make_shared<const ComponentRef>(ComponentRef{"train", "", "", {depth, eta, tags, label}});
+      std::make_shared<const ComponentRef>(ComponentRef{"train", "", "", {depth, eta, tags, label}, ""});
   step.params = {{"depth", "${params.max_depth}"},
                  {"eta", 0.3},
                  {"tags", "${params.all}"},

@@ -5,19 +5,46 @@
 // resolves placeholders per step at run time (spec/placeholders.h).
 #pragma once
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace mlpipe::spec {
 
+// A string interned for the life of the process: the same text always gets
+// the same 4-byte id. For the few distinct values that a spec repeats in
+// every step (its file name in each of a step's locations, artifact types):
+// a 10,000-step spec holds tens of thousands of them. Converts to and from
+// std::string; thread-safe; equality compares ids.
+class InternedString {
+ public:
+  InternedString() = default;             // ""
+  InternedString(std::string_view text);  // NOLINT: stands in for a string
+  InternedString(const std::string& text) : InternedString(std::string_view(text)) {}  // NOLINT
+  InternedString(const char* text) : InternedString(std::string_view(text)) {}         // NOLINT
+  const std::string& str() const;
+  operator const std::string&() const { return str(); }  // NOLINT
+  bool empty() const { return id_ == 0; }
+  friend bool operator==(InternedString a, InternedString b) { return a.id_ == b.id_; }
+  friend bool operator<(InternedString a, InternedString b) { return a.id_ != b.id_ && a.str() < b.str(); }
+
+ private:
+  uint32_t id_ = 0;  // index into the process's table of strings; 0 is ""
+};
+
+// nlohmann::json takes an InternedString as its text.
+inline void to_json(nlohmann::json& j, const InternedString& s) { j = s.str(); }
+
 // 1-based line and column of a YAML node; file is the path as given.
 struct SourceLocation {
-  std::string file;
+  InternedString file;
   int line = 0;
   int column = 0;
   std::string ToString() const;  // "file:line:column"
@@ -38,20 +65,35 @@ struct ParamSpec {
 // pipeline file's folder; any value containing '/') or another step's output
 // written "STEP.OUTPUT".
 struct InputBinding {
-  enum class Kind { kSource, kStepOutput };
+  enum class Kind : uint8_t { kSource, kStepOutput };
   std::string name;
+  // The value as written: a source path relative to PipelineSpec::dir
+  // (kSource) or "STEP.OUTPUT" (kStepOutput). One string for both, read
+  // through the accessors below: a join binds 10,000 inputs.
+  std::string value;
+  InternedString type;  // declared input type (from the component), "" if untyped
   Kind kind = Kind::kSource;
-  std::string source_path;  // kSource: as written in the spec (relative to PipelineSpec::dir)
-  std::string step;         // kStepOutput
-  std::string output;       // kStepOutput
-  std::string type;         // declared input type (from the component), "" if untyped
-  bool optional = false;    // the component declares it optional: a missing optional upstream output drops it
+  bool optional = false;  // the component declares it optional: a missing optional upstream output drops it
   SourceLocation loc;
+
+  // kSource: the path as written; "" otherwise.
+  std::string_view source_path() const {
+    return kind == Kind::kSource ? std::string_view(value) : std::string_view();
+  }
+  // kStepOutput: STEP and OUTPUT of "STEP.OUTPUT" (step names hold no '.'); "" otherwise.
+  std::string_view step() const {
+    return kind == Kind::kStepOutput ? std::string_view(value).substr(0, value.find('.'))
+                                     : std::string_view();
+  }
+  std::string_view output() const {
+    const size_t dot = kind == Kind::kStepOutput ? value.find('.') : std::string::npos;
+    return dot == std::string::npos ? std::string_view() : std::string_view(value).substr(dot + 1);
+  }
 };
 
 struct OutputSpec {
   std::string name;
-  std::string type;       // dataset, model, metrics, transform, report, ... ("" = untyped)
+  InternedString type;    // dataset, model, metrics, transform, report, ... ("" = untyped)
   bool optional = false;  // a component output the step may leave unwritten
   SourceLocation loc;
 };
@@ -76,25 +118,19 @@ struct ComponentRef {
   // defaults. ResolveStepParams type-checks the step's bound values against
   // these.
   std::vector<ParamSpec> params;
+  // Non-empty for a built-in component ("train", "split", ...).
+  std::string builtin;
 };
 
 struct StepSpec {
   std::string name;
   std::string description;
-  SourceLocation loc;
-  // Where the implementation came from: "" inline, a component file path
-  // ("./components/x.yaml" as written), or a built-in name ("mlpipe/train").
-  std::string uses;
-  // Non-empty for a built-in component ("train", "split", ...); then
-  // `command` is empty and the engine runs the built-in instead.
-  std::string builtin;
   // The command as argv templates. A string `run:` is split as a shell would
   // split words (quotes, backslashes) but never run through a shell, so a
   // placeholder that expands to "a b;c" stays one argument. An argv element
   // that is exactly "${params.LIST}" expands to one argument per element.
+  // With `shell`, one element run as `/bin/sh -c <command[0]>`.
   std::vector<std::string> command;
-  // true: command has one element, run as `/bin/sh -c <command[0]>`.
-  bool shell = false;
   std::map<std::string, std::string> env;  // values are templates
   std::string workdir;                     // template; "" = a fresh empty folder per execution
   std::vector<InputBinding> inputs;        // in spec order
@@ -105,18 +141,24 @@ struct StepSpec {
   // steps (an empty object would cost an allocation per step).
   nlohmann::json params;
   std::vector<std::string> after;            // ordering-only dependencies
-  int retries = 0;                           // extra attempts after a failure
   int64_t retry_backoff_ns = 1'000'000'000;  // first backoff; doubles each attempt
   int64_t timeout_ns = 0;                    // 0 = none
   Resources resources;
-  bool cache = true;
   // Code files the step depends on (relative to PipelineSpec::dir): declared
   // under `code:`, plus script files found among the command's arguments.
   std::vector<std::string> code_files;
-  // For `uses:` steps (component file or built-in): what the component
+  // For `uses:` steps (a component file or a built-in): what the component
   // gives; null for inline steps. Shared, not copied: a step costs memory
   // in a 10,000-step pipeline.
   std::shared_ptr<const ComponentRef> component;
+  // The built-in this step runs ("train", "split", ...; then `command` is
+  // empty and the engine runs the built-in instead), or "".
+  const std::string& builtin() const;
+  SourceLocation loc;
+  int retries = 0;     // extra attempts after a failure
+  bool shell = false;  // run command[0] through /bin/sh -c
+  bool cache = true;
+  // (The small fields last, together: a 10,000-step spec holds 10,000 of these.)
 };
 
 // One entry of the pipeline's `register:` block: after a successful run, the
@@ -164,3 +206,11 @@ struct Diagnostic {
 };
 
 }  // namespace mlpipe::spec
+
+// Formats an InternedString as its text.
+template <>
+struct fmt::formatter<mlpipe::spec::InternedString> : fmt::formatter<std::string_view> {
+  auto format(const mlpipe::spec::InternedString& s, fmt::format_context& ctx) const {
+    return fmt::formatter<std::string_view>::format(s.str(), ctx);
+  }
+};

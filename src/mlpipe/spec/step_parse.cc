@@ -51,9 +51,13 @@ void ParseInputs(const MapEntry& entry, LoadState& st, const std::string& where,
                                           where, NodeKindName(*entry.value)));
     return;
   }
-  auto entries = MapEntries(*entry.value, st.diags, nullptr, "inputs of " + where);
-  step->inputs.reserve(step->inputs.size() + entries.size());  // a join may bind 10,000: no doubling slack
-  for (const auto& e : entries) {
+  // A join may bind 10,000: one entry at a time, and no doubling slack.
+  const auto pairs = entry.value->pairs();
+  const std::vector<uint32_t> indexes =
+      MapEntryIndexes(*entry.value, st.diags, nullptr, "inputs of " + where);
+  step->inputs.reserve(step->inputs.size() + indexes.size());
+  for (uint32_t index : indexes) {
+    const MapEntry e = MakeMapEntry(pairs[index]);
     if (!IsValidName(e.name)) {
       st.diags.Error(e.key_loc, fmt::format("bad input name '{}' in {}", e.name, where),
                      "use letters, digits, '_' and '-'");
@@ -69,9 +73,9 @@ void ParseInputs(const MapEntry& entry, LoadState& st, const std::string& where,
     std::string_view v = e.value->Scalar();
     if (v.find('/') != std::string::npos) {
       input.kind = InputBinding::Kind::kSource;
-      input.source_path = v;
-      if (st.options.check_files && !SourceExists(input.source_path, st)) {
-        std::string full = ResolvePath(input.source_path, st.dir);
+      input.value = v;
+      if (st.options.check_files && !SourceExists(input.value, st)) {
+        std::string full = ResolvePath(input.value, st.dir);
         st.diags.Error(e.loc,
                        fmt::format("source '{}' of {} does not exist (resolved to {})", v, where, full),
                        "values with a '/' are files or folders relative to the pipeline file's folder; "
@@ -88,8 +92,7 @@ void ParseInputs(const MapEntry& entry, LoadState& st, const std::string& where,
         continue;
       }
       input.kind = InputBinding::Kind::kStepOutput;
-      input.step = v.substr(0, dot);
-      input.output = v.substr(dot + 1);
+      input.value = v;
     }
     step->inputs.push_back(std::move(input));
   }
@@ -267,7 +270,6 @@ void BindComponent(const MapEntry& uses, const std::vector<MapEntry>& fields, Lo
                    const std::string& where, StepSpec* step, StepExtra* extra) {
   auto ref = GetText(uses, st.diags, "uses");
   if (!ref) return;
-  step->uses = *ref;
   for (const char* key : {"outputs", "shell"}) {
     if (const MapEntry* e = FindEntry(fields, key)) {
       st.diags.Error(e->key_loc, fmt::format("{} uses a component, so it cannot set {}:", where, key),
@@ -277,7 +279,6 @@ void BindComponent(const MapEntry& uses, const std::vector<MapEntry>& fields, Lo
   auto comp = LoadComponent(uses, *ref, st);
   if (!comp) return;
   step->component = comp->ref;
-  step->builtin = comp->builtin;
   step->command = comp->command;
   step->shell = comp->shell;
   step->env = comp->env;

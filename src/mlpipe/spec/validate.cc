@@ -36,29 +36,29 @@ void CheckInputs(const PipelineSpec& spec, const std::unordered_map<std::string,
                  StepNameHints& hints, const StepSpec& step, Diagnostics& diags) {
   for (const auto& in : step.inputs) {
     if (in.kind != InputBinding::Kind::kStepOutput) continue;
-    auto it = index.find(in.step);
+    auto it = index.find(std::string(in.step()));
     if (it == index.end()) {
       diags.Error(
           in.loc,
-          fmt::format("input '{}' of step '{}' refers to unknown step '{}'", in.name, step.name, in.step),
-          hints.Hint(in.step, "STEP.OUTPUT must name a step under steps:"));
+          fmt::format("input '{}' of step '{}' refers to unknown step '{}'", in.name, step.name, in.step()),
+          hints.Hint(std::string(in.step()), "STEP.OUTPUT must name a step under steps:"));
       continue;
     }
     const StepSpec& from = spec.steps[it->second];
     const OutputSpec* out = nullptr;
     for (const auto& o : from.outputs) {
-      if (o.name == in.output) out = &o;
+      if (o.name == in.output()) out = &o;
     }
     if (out == nullptr) {
       std::vector<std::string> out_names;
       for (const auto& o : from.outputs) out_names.push_back(o.name);
-      std::string guess = ClosestMatch(in.output, out_names);
+      std::string guess = ClosestMatch(in.output(), out_names);
       std::string hint = !guess.empty()      ? fmt::format("did you mean '{}.{}'?", from.name, guess)
                          : out_names.empty() ? fmt::format("step '{}' declares no outputs", from.name)
                                              : fmt::format("its outputs are: {}", Join(out_names, ", "));
       diags.Error(in.loc,
                   fmt::format("input '{}' of step '{}': step '{}' has no output '{}'", in.name, step.name,
-                              from.name, in.output),
+                              from.name, in.output()),
                   hint);
       continue;
     }

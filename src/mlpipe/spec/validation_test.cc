@@ -107,6 +107,49 @@ TEST_F(ValidationTest, DuplicateStepNamePointsAtSecondAndNamesFirstLine) {
                        "  hint: YAML keeps only one of them; rename or remove one");
 }
 
+// Maps of more than 16 keys find duplicates by sorting their keys: the same
+// reports, each duplicate naming the first occurrence, a key thrice twice.
+TEST_F(ValidationTest, DuplicatesInABigMapNameTheFirstOccurrence) {
+  std::string yaml = "pipeline: p\nsteps:\n";
+  for (int i = 0; i < 20; ++i)
+    yaml += "  s" + std::to_string(i) + ":\n    run: echo " + std::to_string(i) + "\n";
+  yaml += "  s3:\n    run: echo again\n";   // line 43
+  yaml += "  s19:\n    run: echo again\n";  // line 45
+  yaml += "  s3:\n    run: echo thrice\n";  // line 47
+  yaml += "  join:\n    run: cat ${inputs.a} ${inputs.b}\n    inputs:\n";
+  for (int i = 0; i < 18; ++i) yaml += "      in" + std::to_string(i) + ": s" + std::to_string(i) + ".x\n";
+  auto errors = Errors(yaml);
+  std::vector<std::string> dups;
+  for (const auto& e : errors) {
+    if (e.find("duplicate") != std::string::npos) dups.push_back(e.substr(0, e.find('\n')));
+  }
+  EXPECT_THAT(dups,
+              ElementsAre("p.yaml:43:3: error: duplicate key 's3' in steps: (first defined at line 9)",
+                          "p.yaml:45:3: error: duplicate key 's19' in steps: (first defined at line 41)",
+                          "p.yaml:47:3: error: duplicate key 's3' in steps: (first defined at line 9)"));
+}
+
+TEST_F(ValidationTest, DuplicateInputOfABigJoin) {
+  std::string yaml =
+      "pipeline: p\nsteps:\n  a:\n    run: echo 1 > ${outputs.x}\n    shell: true\n"
+      "    outputs: {x: dataset}\n  join:\n    run: cat ${inputs.in0}\n    inputs:\n";
+  for (int i = 0; i < 30; ++i) yaml += "      in" + std::to_string(i) + ": a.x\n";  // lines 10-39
+  yaml += "      in7: a.x\n";                                                       // line 40
+  auto result = LoadPipelineString(yaml, "p.yaml", dir_.path());
+  ASSERT_EQ(result.diagnostics.size(), 1u) << result.ErrorText();
+  EXPECT_THAT(
+      result.diagnostics[0].ToString(),
+      HasSubstr(
+          "p.yaml:40:7: error: duplicate key 'in7' in inputs of step 'join' (first defined at line 17)"));
+  // The first 30 are bound, each to a.x, in spec order.
+  ASSERT_EQ(result.spec.steps.size(), 2u);
+  const auto& inputs = result.spec.steps[1].inputs;
+  ASSERT_EQ(inputs.size(), 30u);
+  EXPECT_EQ(inputs[29].name, "in29");
+  EXPECT_EQ(inputs[29].step(), "a");
+  EXPECT_EQ(inputs[29].output(), "x");
+}
+
 TEST_F(ValidationTest, DuplicateKeyInsideAStep) {
   auto errors = Errors("pipeline: p\nsteps:\n  a:\n    run: echo 1\n    run: echo 2\n");
   ASSERT_EQ(errors.size(), 1u);

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -22,52 +21,82 @@ std::string DidYouMean(std::string_view word, const std::vector<std::string>& ca
   return fmt::format("did you mean '{}'?", guess);
 }
 
+MapEntry MakeMapEntry(const YamlNode::Pair& pair) {
+  MapEntry entry;
+  entry.key = pair.key;
+  entry.value = pair.value;
+  entry.name = pair.key->Scalar();
+  entry.key_loc = Diagnostics::At(*entry.key);
+  entry.loc =
+      entry.value->line() == 0 || entry.value->IsNull() ? entry.key_loc : Diagnostics::At(*entry.value);
+  return entry;
+}
+
+std::vector<uint32_t> MapEntryIndexes(const YamlNode& map, Diagnostics& diags,
+                                      const std::vector<std::string>* allowed, std::string_view where) {
+  std::vector<uint32_t> kept;
+  if (!map.IsMap()) return kept;
+  const auto pairs = map.pairs();
+  auto is_allowed = [&](std::string_view name) {
+    return allowed == nullptr || std::find(allowed->begin(), allowed->end(), name) != allowed->end();
+  };
+  // For each allowed scalar key, the first pair with the same key. Small maps
+  // (a step's fields) search the kept pairs; big ones (steps:, a join's
+  // inputs) sort their keys once.
+  constexpr size_t kSortAbove = 16;
+  std::vector<uint32_t> first_of;
+  if (pairs.size() > kSortAbove) {
+    std::vector<std::pair<std::string_view, uint32_t>> keys;
+    keys.reserve(pairs.size());
+    for (uint32_t i = 0; i < pairs.size(); ++i) {
+      if (pairs[i].key->IsScalar() && is_allowed(pairs[i].key->Scalar()))
+        keys.emplace_back(pairs[i].key->Scalar(), i);
+    }
+    std::sort(keys.begin(), keys.end());
+    first_of.assign(pairs.size(), 0);
+    for (size_t k = 0; k < keys.size(); ++k) {
+      first_of[keys[k].second] =
+          k > 0 && keys[k - 1].first == keys[k].first ? first_of[keys[k - 1].second] : keys[k].second;
+    }
+  }
+  kept.reserve(pairs.size());
+  for (uint32_t i = 0; i < pairs.size(); ++i) {
+    const YamlNode& key = *pairs[i].key;
+    if (!key.IsScalar()) {
+      diags.Error(key, fmt::format("keys in {} must be plain names, got {}", where, NodeKindName(key)));
+      continue;
+    }
+    const std::string_view name = key.Scalar();
+    if (!is_allowed(name)) {
+      diags.Error(key, fmt::format("unknown key '{}' in {}", name, where),
+                  DidYouMean(name, *allowed, fmt::format("allowed keys: {}", Join(*allowed, ", "))));
+      continue;
+    }
+    const YamlNode* first = nullptr;
+    if (!first_of.empty()) {
+      if (first_of[i] != i) first = pairs[first_of[i]].key;
+    } else {
+      for (uint32_t k : kept) {
+        if (pairs[k].key->Scalar() == name) first = pairs[k].key;
+      }
+    }
+    if (first != nullptr) {
+      diags.Error(
+          key, fmt::format("duplicate key '{}' in {} (first defined at line {})", name, where, first->line()),
+          "YAML keeps only one of them; rename or remove one");
+      continue;
+    }
+    kept.push_back(i);
+  }
+  return kept;
+}
+
 std::vector<MapEntry> MapEntries(const YamlNode& map, Diagnostics& diags,
                                  const std::vector<std::string>* allowed, std::string_view where) {
   std::vector<MapEntry> entries;
-  if (!map.IsMap()) return entries;
-  entries.reserve(map.size());
-  // Small maps (a step's fields) search `entries`; big ones (steps:) hash.
-  constexpr size_t kHashAbove = 16;
-  std::unordered_map<std::string_view, size_t> seen;
-  if (map.size() > kHashAbove) seen.reserve(map.size());
-  for (const YamlNode::Pair& pair : map.pairs()) {
-    MapEntry entry;
-    entry.key = pair.key;
-    entry.value = pair.value;
-    entry.key_loc = Diagnostics::At(*entry.key);
-    entry.loc = entry.value->line() == 0 || entry.value->IsNull() ? entry.key_loc : Diagnostics::At(*entry.value);
-    if (!entry.key->IsScalar()) {
-      diags.Error(entry.key_loc, fmt::format("keys in {} must be plain names, got {}", where,
-                                             NodeKindName(*entry.key)));
-      continue;
-    }
-    entry.name = entry.key->Scalar();
-    const MapEntry* first = nullptr;
-    if (map.size() > kHashAbove) {
-      // Keys point into the document's nodes, which outlive this call.
-      auto it = seen.find(entry.key->Scalar());
-      if (it != seen.end()) first = &entries[it->second];
-    } else {
-      first = FindEntry(entries, entry.name);
-    }
-    if (first != nullptr) {
-      diags.Error(entry.key_loc,
-                  fmt::format("duplicate key '{}' in {} (first defined at line {})", entry.name, where,
-                              first->key_loc.line),
-                  "YAML keeps only one of them; rename or remove one");
-      continue;
-    }
-    if (allowed != nullptr &&
-        std::find(allowed->begin(), allowed->end(), entry.name) == allowed->end()) {
-      diags.Error(entry.key_loc, fmt::format("unknown key '{}' in {}", entry.name, where),
-                  DidYouMean(entry.name, *allowed,
-                             fmt::format("allowed keys: {}", Join(*allowed, ", "))));
-      continue;
-    }
-    if (map.size() > kHashAbove) seen.emplace(entry.key->Scalar(), entries.size());
-    entries.push_back(std::move(entry));
-  }
+  const std::vector<uint32_t> kept = MapEntryIndexes(map, diags, allowed, where);
+  entries.reserve(kept.size());
+  for (uint32_t i : kept) entries.push_back(MakeMapEntry(map.pairs()[i]));
   return entries;
 }
 

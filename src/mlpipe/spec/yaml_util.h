@@ -3,12 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "mlpipe/spec/pipeline.h"
 #include "mlpipe/spec/yaml_tree.h"
@@ -16,8 +15,7 @@
 namespace mlpipe::spec::internal {
 
 // A 1-based line and column in the file a Diagnostics collects for (line 0:
-// no position). Cheaper to pass around than SourceLocation, which copies the
-// file name.
+// no position).
 struct Pos {
   int line = 0;
   int column = 0;
@@ -26,9 +24,9 @@ struct Pos {
 // Collects diagnostics for one YAML file. Not thread-safe.
 class Diagnostics {
  public:
-  Diagnostics(std::vector<Diagnostic>* out, std::string file) : out_(out), file_(std::move(file)) {}
+  Diagnostics(std::vector<Diagnostic>* out, InternedString file) : out_(out), file_(file) {}
 
-  const std::string& file() const { return file_; }
+  const std::string& file() const { return file_.str(); }
   // 1-based location of `node` in this file; line 0 if the node has no mark.
   static Pos At(const YamlNode& node) { return Pos{node.line(), node.column()}; }
   SourceLocation Loc(Pos pos) const { return SourceLocation{file_, pos.line, pos.column}; }
@@ -44,17 +42,28 @@ class Diagnostics {
 
  private:
   std::vector<Diagnostic>* out_;
-  std::string file_;
+  InternedString file_;
 };
 
 // One key of a YAML map.
 struct MapEntry {
-  std::string name;
+  // The key's text, owned by the YamlDocument: valid while the key node is
+  // (the loader releases a step's nodes once the step is read).
+  std::string_view name;
   const YamlNode* key = nullptr;    // never null; owned by the YamlDocument
   const YamlNode* value = nullptr;  // never null
   Pos key_loc;
   Pos loc;  // of the value, or of the key when the value is empty
 };
+
+// The entry of one pair of a map (its key must be a scalar).
+MapEntry MakeMapEntry(const YamlNode::Pair& pair);
+
+// Indexes into map.pairs() of the entries MapEntries returns, with the same
+// reports: for maps of thousands of keys (steps:, a join's inputs), read one
+// entry at a time with MakeMapEntry instead of holding them all.
+std::vector<uint32_t> MapEntryIndexes(const YamlNode& map, Diagnostics& diags,
+                                      const std::vector<std::string>* allowed, std::string_view where);
 
 // The entries of a map in document order, first occurrence of each key only.
 // Reports non-scalar keys and duplicate keys (at the second occurrence,
@@ -85,8 +94,8 @@ std::optional<std::vector<std::string>> GetTextList(const MapEntry& entry, Diagn
 // A typed value: plain scalars by InferScalarValue, quoted scalars as
 // strings, a sequence of scalars as a list. nullopt for maps, nested lists
 // and empty values (with a diagnostic).
-std::optional<nlohmann::json> GetValue(const YamlNode& node, Pos loc,
-                                       Diagnostics& diags, std::string_view what);
+std::optional<nlohmann::json> GetValue(const YamlNode& node, Pos loc, Diagnostics& diags,
+                                       std::string_view what);
 
 // A name usable for steps, params, inputs and outputs: letters, digits, '_'
 // and '-', not starting with '-'.
