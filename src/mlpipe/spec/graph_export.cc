@@ -1,12 +1,12 @@
 #include "mlpipe/spec/graph_export.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <functional>
 #include <map>
 #include <queue>
 #include <unordered_map>
+
+#include <fmt/format.h>
 
 namespace mlpipe::spec {
 namespace {

@@ -56,16 +56,11 @@ std::string Diagnostic::ToString() const {
 
 const char* ParamTypeName(ParamType type) {
   switch (type) {
-    case ParamType::kInt:
-      return "int";
-    case ParamType::kFloat:
-      return "float";
-    case ParamType::kString:
-      return "string";
-    case ParamType::kBool:
-      return "bool";
-    case ParamType::kList:
-      return "list";
+    case ParamType::kInt: return "int";
+    case ParamType::kFloat: return "float";
+    case ParamType::kString: return "string";
+    case ParamType::kBool: return "bool";
+    case ParamType::kList: return "list";
   }
   return "?";
 }

@@ -33,6 +33,10 @@ class InternedString {
   operator const std::string&() const { return str(); }  // NOLINT
   bool empty() const { return id_ == 0; }
   friend bool operator==(InternedString a, InternedString b) { return a.id_ == b.id_; }
+  // Against text (`type == "metrics"`, a file name): compares the text, and
+  // leaves the table alone.
+  friend bool operator==(InternedString a, const char* text) { return a.str() == text; }
+  friend bool operator==(InternedString a, const std::string& text) { return a.str() == text; }
   friend bool operator<(InternedString a, InternedString b) { return a.id_ != b.id_ && a.str() < b.str(); }
 
  private:

@@ -3,11 +3,12 @@
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "mlpipe/spec/pipeline.h"
 #include "mlpipe/spec/yaml_tree.h"
@@ -94,8 +95,8 @@ std::optional<std::vector<std::string>> GetTextList(const MapEntry& entry, Diagn
 // A typed value: plain scalars by InferScalarValue, quoted scalars as
 // strings, a sequence of scalars as a list. nullopt for maps, nested lists
 // and empty values (with a diagnostic).
-std::optional<nlohmann::json> GetValue(const YamlNode& node, Pos loc, Diagnostics& diags,
-                                       std::string_view what);
+std::optional<nlohmann::json> GetValue(const YamlNode& node, Pos loc,
+                                       Diagnostics& diags, std::string_view what);
 
 // A name usable for steps, params, inputs and outputs: letters, digits, '_'
 // and '-', not starting with '-'.
