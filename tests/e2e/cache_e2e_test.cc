@@ -28,8 +28,8 @@ TEST_F(CacheE2ETest, SecondRunIsFullyCached) {
   Run();
   auto s = Run();
   for (const char* step : {"generate", "count", "merge", "done"}) EXPECT_EQ(s[step], "cached") << step;
-  // Step folders are made ahead only for steps that run: a cached run makes none.
-  EXPECT_TRUE(std::filesystem::exists(p_.Path(".mlpipe/runs/1/generate")));
+  // Folders are made only for runs that run steps: a cached run makes none.
+  EXPECT_TRUE(std::filesystem::exists(p_.Path(".mlpipe/runs/1/metrics.d/count.1.jsonl")));
   EXPECT_FALSE(std::filesystem::exists(p_.Path(".mlpipe/runs/2")));
 }
 
@@ -41,9 +41,14 @@ TEST_F(CacheE2ETest, ParamChangeRerunsExactlyDownstreamAndSaysWhy) {
   EXPECT_EQ(s["count"], "succeeded");
   EXPECT_EQ(s["merge"], "succeeded");
   EXPECT_EQ(s["done"], "cached");  // after: only; its own key did not change
-  // done's folder was made ahead while count and merge ran, and removed when it turned out cached.
+  // count printed a line and reported metrics; merge ran and printed nothing, so it
+  // has no step folder (made only for a log, a kept working folder or a built-in's invocation).
   EXPECT_TRUE(std::filesystem::exists(p_.Path(".mlpipe/runs/2/count/attempt-1.stdout.log")));
+  EXPECT_FALSE(std::filesystem::exists(p_.Path(".mlpipe/runs/2/count/attempt-1.stderr.log")));
+  EXPECT_TRUE(std::filesystem::exists(p_.Path(".mlpipe/runs/2/metrics.d/count.1.jsonl")));
+  EXPECT_FALSE(std::filesystem::exists(p_.Path(".mlpipe/runs/2/merge")));
   EXPECT_FALSE(std::filesystem::exists(p_.Path(".mlpipe/runs/2/done")));
+  EXPECT_FALSE(std::filesystem::exists(p_.Path(".mlpipe/runs/2/work.d")));  // emptied and removed at the end
   auto events = ParseEvents(out);
   EXPECT_TRUE(Contains(ReasonOf(events, "generate"), "param repeat 3 -> 5")) << out;
   EXPECT_TRUE(Contains(ReasonOf(events, "count"), "input text changed")) << out;

@@ -241,8 +241,8 @@ Status CmdRunsLogs(int64_t run_id, const std::string& step, bool stderr_only, in
   int a = attempt > 0 ? attempt : std::max(1, found->attempt);
   auto dump = [&](const std::string& label, const std::string& path) {
     std::ifstream f(path);
-    if (!f) {
-      std::cout << fmt::format("== {} (none: {}) ==\n", label, path);
+    if (!f) {  // a log file is made only when its stream writes (exec/log_capture.h)
+      std::cout << fmt::format("== {} (empty: the step wrote nothing to it) ==\n", label);
       return;
     }
     std::cout << fmt::format("== {} ({}) ==\n", label, path) << f.rdbuf();

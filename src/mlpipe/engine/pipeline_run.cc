@@ -83,7 +83,11 @@ StatusOr<RunReport> RunPipeline(const store::Workspace& ws, const LoadedPipeline
 
   StepDecider decider(spec, pipeline.params, *stores.hashes, *stores.objects, recorder, options.no_cache);
   exec::JobGraph graph = BuildJobGraph(spec);
-  StepDelegate delegate(spec, graph, ws, *stores.objects, recorder, decider);
+  StepDelegate delegate(spec, ws, *stores.objects, recorder, decider);
+  if (Status made = delegate.Start(); !made.ok()) {
+    (void)recorder.FinishRun("failed", made.message());
+    return made;
+  }
 
   RETURN_IF_ERROR(exec::InstallInterruptHandlers());
   exec::ClearInterrupt();

@@ -4,8 +4,8 @@
 // A run takes a per-pipeline lock (a second run of the same pipeline waits,
 // saying so; runs of different pipelines share the workspace freely),
 // records a run, executes the job graph through exec::Executor with a
-// JobDelegate that decides caching (StepDecider), runs each step in a fresh
-// folder with its outputs under runs/<run>/<step>/out/, ingests outputs into
+// JobDelegate that decides caching (StepDecider), runs each step in an empty
+// working folder with its outputs staged under runs/<run>/out.d/ (RunFolders), ingests outputs into
 // the object store, and records executions, versions, lineage events,
 // metrics and cache entries.
 #pragma once

@@ -77,6 +77,15 @@ const std::map<std::string, std::string>& InheritedEnv() {
   return *env;
 }
 
+// The step folder holds only what a step needs written there (RunFolders):
+// it is made by the first file that goes in it.
+Status MakeParentDir(const std::string& path) {
+  std::error_code ec;
+  fs::create_directories(fs::path(path).parent_path(), ec);
+  if (ec) return InternalError("cannot create the folder of " + path + ": " + ec.message());
+  return OkStatus();
+}
+
 }  // namespace
 
 StatusOr<exec::Command> BuildStepCommand(const StepInvocation& inv) {
@@ -98,6 +107,7 @@ StatusOr<exec::Command> BuildStepCommand(const StepInvocation& inv) {
                                  {"outputs", inv.outputs},
                                  {"params", inv.params},
                                  {"metrics_path", inv.metrics_path}};
+    RETURN_IF_ERROR(MakeParentDir(inv.invocation_path));
     std::ofstream f(inv.invocation_path);
     f << invocation.dump(2) << "\n";
     f.close();
@@ -109,6 +119,7 @@ StatusOr<exec::Command> BuildStepCommand(const StepInvocation& inv) {
     for (const auto& w : Split(step.command.at(0), ' ')) rewritten.push_back(AbsolutizeWord(w, words, base_dir));
     ASSIGN_OR_RETURN(std::string text, spec::Expand(Join(rewritten, " "), ctx));
     if (text.size() > kMaxShellArgBytes && !inv.script_path.empty()) {
+      RETURN_IF_ERROR(MakeParentDir(inv.script_path));
       std::ofstream f(inv.script_path);
       f << text << "\n";
       f.close();

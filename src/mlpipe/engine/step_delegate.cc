@@ -15,27 +15,8 @@
 namespace mlpipe::engine {
 namespace fs = std::filesystem;
 
-namespace {
-
-// Removes `path` (even read-only leftovers) and creates it empty.
-Status FreshDir(const std::string& path) {
-  std::error_code ec;
-  if (fs::exists(path, ec)) {
-    for (auto& e : fs::recursive_directory_iterator(path, ec)) {
-      fs::permissions(e.path(), fs::perms::owner_all, fs::perm_options::add, ec);
-    }
-    fs::remove_all(path, ec);
-    if (ec) return InternalError("cannot clear " + path + ": " + ec.message());
-  }
-  fs::create_directories(path, ec);
-  if (ec) return InternalError("cannot create " + path + ": " + ec.message());
-  return OkStatus();
-}
-
-}  // namespace
-
-StepDelegate::StepDelegate(const spec::PipelineSpec& spec, const exec::JobGraph& graph, const store::Workspace& ws,
-                           store::ObjectStore& objects, RunRecorder& recorder, StepDecider& decider)
+StepDelegate::StepDelegate(const spec::PipelineSpec& spec, const store::Workspace& ws, store::ObjectStore& objects,
+                           RunRecorder& recorder, StepDecider& decider)
     : spec_(spec),
       ws_(ws),
       objects_(objects),
@@ -43,39 +24,12 @@ StepDelegate::StepDelegate(const spec::PipelineSpec& spec, const exec::JobGraph&
       decider_(decider),
       self_exe_(SelfExecutable()),
       steps_(spec.steps.size()),
-      run_id_(recorder.run_id()),
-      dependents_(spec.steps.size()) {
+      run_id_(recorder.run_id()) {
   if (self_exe_.empty()) self_exe_ = "mlpipe";  // /proc/self/exe unreadable: the one on PATH
-  for (size_t j = 0; j < graph.jobs.size(); ++j) {
-    if (graph.jobs[j].deps.empty()) roots_.push_back(static_cast<int>(j));
-    for (int dep : graph.jobs[j].deps) dependents_[dep].push_back(static_cast<int>(j));
-  }
-  prefetcher_ = std::make_unique<FolderPrefetcher>(
-      static_cast<int>(spec.steps.size()), [this](int job) { return MakeFolders(job); },
-      [this](int job) { return RemoveFolders(job); });
+  folders_ = std::make_unique<RunFolders>(ws, run_id_);
 }
 
-Status StepDelegate::MakeFolders(int job) const {
-  const std::string& name = spec_.steps[job].name;
-  const std::string step_dir = ws_.StepDir(run_id_, name);
-  std::error_code ec;
-  if (fs::exists(step_dir, ec)) return AlreadyExistsError(step_dir);
-  fs::create_directories(ws_.StepOutDir(run_id_, name), ec);
-  if (!ec) fs::create_directory(step_dir + "/work", ec);
-  if (ec) return InternalError("cannot create " + step_dir + ": " + ec.message());
-  for (const std::string& log : {ws_.AttemptStdoutLog(run_id_, name, 1), ws_.AttemptStderrLog(run_id_, name, 1)}) {
-    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return InternalError("cannot create " + log);
-    ::close(fd);
-  }
-  return OkStatus();
-}
-
-Status StepDelegate::RemoveFolders(int job) const {
-  std::error_code ec;
-  fs::remove_all(ws_.StepDir(run_id_, spec_.steps[job].name), ec);
-  return ec ? InternalError(ec.message()) : OkStatus();
-}
+Status StepDelegate::Start() { return folders_->Make(); }
 
 StatusOr<exec::JobLaunch> StepDelegate::Prepare(int job, int attempt) {
   const spec::StepSpec& step = spec_.steps[job];
@@ -92,7 +46,6 @@ StatusOr<exec::JobLaunch> StepDelegate::Prepare(int job, int attempt) {
   start.inputs = st.decision.inputs;
 
   if (st.decision.cached) {
-    prefetcher_->Discard(job);
     ASSIGN_OR_RETURN(auto outputs, recorder_.RecordCached(start, *st.decision.hit));
     for (auto& [name, version] : outputs) available_[step.name + "." + name] = version;
     st.finished = true;
@@ -105,21 +58,15 @@ StatusOr<exec::JobLaunch> StepDelegate::Prepare(int job, int attempt) {
   if (DependsOnUncommitted(step)) RETURN_IF_ERROR(recorder_.Flush());
   ASSIGN_OR_RETURN(st.execution_id, recorder_.StartExecution(start));
 
-  // Its dependents will most likely run too: their folders are made while this step runs.
-  for (int d : dependents_[job]) prefetcher_->Request(d);
-  // So will the next steps without upstream (in a fan-out, the executor prepares them one after another).
-  auto next = std::upper_bound(roots_.begin(), roots_.end(), job);
-  for (int i = 0; i < kRootsAhead && next != roots_.end(); ++i, ++next) prefetcher_->Request(*next);
-  std::string step_dir = ws_.StepDir(run_id_, step.name);
-  std::string out_dir = ws_.StepOutDir(run_id_, step.name);
-  st.work_dir = step_dir + "/work";
-  st.metrics_path = fmt::format("{}/metrics-{}.jsonl", step_dir, attempt);
-  const bool made_ahead = attempt == 1 && prefetcher_->Take(job);  // a new, empty step folder
-  if (!made_ahead) {
-    RETURN_IF_ERROR(FreshDir(out_dir));
-    RETURN_IF_ERROR(FreshDir(st.work_dir));
-    std::error_code ec;
-    fs::remove(st.metrics_path, ec);
+  st.metrics_path = ws_.MetricsFilePath(run_id_, step.name, attempt);
+  st.output_paths.clear();
+  for (const auto& o : step.outputs) st.output_paths[o.name] = ws_.StagedOutputPath(run_id_, step.name, o.name);
+  if (attempt > 1 || !folders_->fresh()) {  // what an earlier attempt (or process) left
+    RETURN_IF_ERROR(ClearPaths(st.output_paths, st.metrics_path));
+  }
+  st.work_dir.clear();
+  if (step.workdir.empty()) {
+    ASSIGN_OR_RETURN(st.work_dir, folders_->TakeWorkDir());
   }
 
   StepInvocation inv;
@@ -136,15 +83,13 @@ StatusOr<exec::JobLaunch> StepDelegate::Prepare(int job, int attempt) {
       ASSIGN_OR_RETURN(inv.inputs[name], objects_.Materialize(version.ref));
     }
   }
-  st.output_paths.clear();
-  for (const auto& o : step.outputs) st.output_paths[o.name] = out_dir + "/" + o.name;
   inv.outputs = st.output_paths;
   inv.work_dir = st.work_dir;
   inv.metrics_path = st.metrics_path;
   inv.stdout_path = ws_.AttemptStdoutLog(run_id_, step.name, attempt);
   inv.stderr_path = ws_.AttemptStderrLog(run_id_, step.name, attempt);
-  inv.invocation_path = fmt::format("{}/invocation-{}.json", step_dir, attempt);
-  inv.script_path = fmt::format("{}/command-{}.sh", step_dir, attempt);
+  inv.invocation_path = ws_.InvocationPath(run_id_, step.name, attempt);
+  inv.script_path = ws_.ScriptPath(run_id_, step.name, attempt);
   inv.self_exe = self_exe_;
   exec::JobLaunch launch;
   launch.kind = exec::JobLaunch::kRun;
@@ -176,7 +121,7 @@ Status StepDelegate::Collect(int job, int attempt, const exec::CommandResult& re
   auto reported = ReadMetricsFile(st.metrics_path);
   if (!reported.ok()) return reported.status().WithContext("MLPIPE_METRICS");
   st.metrics = MergeReportedMetrics(std::move(st.metrics), *reported);
-  prefetcher_->RemoveLater(st.work_dir);  // off the critical path: the next step may wait for this one
+  GiveBackWorkDir(st, /*keep_as=*/"");
   return OkStatus();
 }
 
@@ -202,6 +147,7 @@ Status StepDelegate::Finish(int job, int attempt, const exec::CommandResult& res
 
 void StepDelegate::AttemptFailed(int job, int attempt, const exec::CommandResult& result, bool will_retry) {
   StepState& st = steps_[job];
+  GiveBackWorkDir(st, ws_.KeptWorkDir(run_id_, spec_.steps[job].name, attempt));
   if (st.execution_id == 0) return;
   ExecutionEnd end;
   end.status = will_retry ? "running" : "failed";
@@ -215,6 +161,26 @@ void StepDelegate::AttemptFailed(int job, int attempt, const exec::CommandResult
   end.stderr_path = ws_.AttemptStderrLog(run_id_, spec_.steps[job].name, attempt);
   (void)recorder_.EndExecution(st.execution_id, spec_.steps[job].name, end);
   if (!will_retry) st.finished = true;
+}
+
+Status StepDelegate::ClearPaths(const std::map<std::string, std::string>& outputs, const std::string& metrics) {
+  std::error_code ec;
+  for (const auto& [name, path] : outputs) {
+    if (!fs::exists(fs::symlink_status(path, ec))) continue;
+    for (auto& e : fs::recursive_directory_iterator(path, ec)) {  // read-only leftovers too
+      fs::permissions(e.path(), fs::perms::owner_all, fs::perm_options::add, ec);
+    }
+    fs::remove_all(path, ec);
+    if (ec) return InternalError(fmt::format("cannot clear {}: {}", path, ec.message()));
+  }
+  fs::remove(metrics, ec);
+  return OkStatus();
+}
+
+void StepDelegate::GiveBackWorkDir(StepState& st, const std::string& keep_as) {
+  if (st.work_dir.empty()) return;
+  folders_->GiveBackWorkDir(std::move(st.work_dir), keep_as);
+  st.work_dir.clear();
 }
 
 bool StepDelegate::DependsOnUncommitted(const spec::StepSpec& step) const {

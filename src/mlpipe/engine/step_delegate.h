@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "mlpipe/engine/folder_prefetcher.h"
+#include "mlpipe/engine/run_folders.h"
 #include "mlpipe/engine/run_recorder.h"
 #include "mlpipe/engine/run_stamp.h"
 #include "mlpipe/engine/step_decider.h"
@@ -22,11 +22,12 @@ namespace mlpipe::engine {
 
 class StepDelegate : public exec::JobDelegate {
  public:
-  // The recorder's run must have started (its id names the step folders);
-  // `graph` is the run's job graph (BuildJobGraph(spec)).
-  StepDelegate(const spec::PipelineSpec& spec, const exec::JobGraph& graph, const store::Workspace& ws,
-               store::ObjectStore& objects, RunRecorder& recorder, StepDecider& decider);
+  // The recorder's run must have started (its id names the run's folders).
+  StepDelegate(const spec::PipelineSpec& spec, const store::Workspace& ws, store::ObjectStore& objects,
+               RunRecorder& recorder, StepDecider& decider);
 
+  // Makes the run's fixed folders (RunFolders); call before the executor runs.
+  Status Start();
   StatusOr<exec::JobLaunch> Prepare(int job, int attempt) override;
   // Collect stores the outputs (hash, fsync, rename into the store) and reads
   // the reported metrics; it touches only the step's own files and state, so
@@ -61,18 +62,17 @@ class StepDelegate : public exec::JobDelegate {
     int64_t execution_id = 0;
     std::string run_reason;
     std::map<std::string, std::string> output_paths;
-    std::string work_dir;
+    std::string work_dir;  // taken from folders_ ("" when the step names its own)
     std::string metrics_path;
     std::vector<OutputIngested> stored;  // by Collect
     std::vector<MetricPoint> metrics;    // by Collect
     bool finished = false;
   };
 
-  // A step's first attempt runs in folders made ahead (FolderPrefetcher):
-  // a new step folder with out/, work/ and empty attempt-1 logs. Fails if
-  // the step folder exists (a resumed run keeps what it holds).
-  Status MakeFolders(int job) const;
-  Status RemoveFolders(int job) const;
+  // Removes what an earlier attempt left at the staged output paths and the metrics file.
+  static Status ClearPaths(const std::map<std::string, std::string>& outputs, const std::string& metrics);
+  // Gives the step's working folder back to the pool (RunFolders), if it took one.
+  void GiveBackWorkDir(StepState& st, const std::string& keep_as);
 
   const spec::PipelineSpec& spec_;
   const store::Workspace& ws_;
@@ -83,10 +83,7 @@ class StepDelegate : public exec::JobDelegate {
   std::vector<StepState> steps_;
   std::map<std::string, ArtifactVersion> available_;  // "STEP.OUTPUT" -> version
   const int64_t run_id_;
-  std::vector<std::vector<int>> dependents_;  // job -> the jobs that read from or run after it
-  std::vector<int> roots_;                     // the jobs without upstream, ascending
-  static constexpr int kRootsAhead = 2;
-  std::unique_ptr<FolderPrefetcher> prefetcher_;  // last: its thread uses the members above
+  std::unique_ptr<RunFolders> folders_;  // last: its thread must stop before the members above go
 };
 
 }  // namespace mlpipe::engine

@@ -112,8 +112,24 @@ Status LocalRunner::Start(int job, const Command& command) {
   proc.job = job;
   proc.start_ns = clock_->MonotonicNanos();
   proc.timeout_ns = command.timeout_ns;
+  if (!command.stdout_path.empty()) {
+    ASSIGN_OR_RETURN(LogCapture out, LogCapture::Open(command.stdout_path));
+    proc.out = std::make_shared<LogCapture>(std::move(out));
+  }
+  if (!command.stderr_path.empty()) {
+    if (command.stderr_path == command.stdout_path) {
+      proc.err = proc.out;
+    } else {
+      ASSIGN_OR_RETURN(LogCapture err, LogCapture::Open(command.stderr_path));
+      proc.err = std::make_shared<LogCapture>(std::move(err));
+    }
+  }
   std::string error;
-  proc.pid = SpawnProcessGroup(command, &error);
+  proc.pid = SpawnProcessGroup(command, proc.out ? proc.out->write_fd() : -1, proc.err ? proc.err->write_fd() : -1,
+                               &error);
+  for (LogCapture* c : {proc.out.get(), proc.err.get()}) {
+    if (c != nullptr) c->CloseWriteEnd();
+  }
   if (proc.pid < 0) {
     CommandResult result;
     result.exit_code = 127;  // what a shell reports for a program it cannot run
@@ -140,6 +156,13 @@ void LocalRunner::Finish(const Proc& proc) {
     r = wait4(proc.pid, &status, 0, &usage);
   } while (r < 0 && errno == EINTR);
   if (proc.pidfd >= 0) close(proc.pidfd);
+  // The leader is gone and what it wrote is in the pipes: copy the rest.
+  std::string log_error;
+  for (LogCapture* c : {proc.out.get(), proc.err.get()}) {
+    if (c == nullptr) continue;
+    c->Finish();
+    if (log_error.empty()) log_error = c->error();
+  }
 
   CommandResult result;
   result.timed_out = proc.timed_out;
@@ -154,6 +177,7 @@ void LocalRunner::Finish(const Proc& proc) {
     result.cpu_ns = TimevalNanos(usage.ru_utime) + TimevalNanos(usage.ru_stime);
     result.max_rss_bytes = static_cast<int64_t>(usage.ru_maxrss) * 1024;
   }
+  if (result.error.empty() && !log_error.empty()) result.error = log_error;
   done_.emplace_back(proc.job, std::move(result));
 }
 
@@ -208,6 +232,15 @@ bool LocalRunner::PollUntil(int64_t wake_ns, bool with_interrupt) {
     }
   }
   if (need_sigchld && SigchldFd() >= 0) fds.push_back({SigchldFd(), POLLIN, 0});
+  const size_t logs_begin = fds.size();
+  std::vector<LogCapture*> logs;
+  for (const Proc& p : procs_) {
+    for (LogCapture* c : {p.out.get(), p.err.get()}) {
+      if (c == nullptr || c->read_fd() < 0 || (c == p.err.get() && p.err == p.out)) continue;
+      fds.push_back({c->read_fd(), POLLIN, 0});
+      logs.push_back(c);
+    }
+  }
   if (with_interrupt && InterruptFd() >= 0) fds.push_back({InterruptFd(), POLLIN, 0});
   const size_t wake_index = fds.size();
   if (wake_fd_ >= 0) fds.push_back({wake_fd_, POLLIN, 0});
@@ -219,6 +252,9 @@ bool LocalRunner::PollUntil(int64_t wake_ns, bool with_interrupt) {
   }
   int rc = poll(fds.data(), fds.size(), timeout_ms);
   if (rc > 0 && need_sigchld) DrainSigchld();
+  for (size_t i = 0; rc > 0 && i < logs.size(); ++i) {
+    if (fds[logs_begin + i].revents != 0) logs[i]->Drain();
+  }
   if (rc > 0 && wake_fd_ >= 0 && (fds[wake_index].revents & POLLIN)) {
     uint64_t count = 0;
     ssize_t n = read(wake_fd_, &count, sizeof(count));

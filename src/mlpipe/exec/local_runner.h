@@ -2,11 +2,13 @@
 //
 // Each command is spawned with posix_spawn into its own process group (so a
 // timeout or an interrupt kills the whole tree, grandchildren included), with
-// stdin from /dev/null, stdout/stderr to the command's files and the given
-// cwd and environment. Wait() blocks in a single poll() over one pidfd per
-// process (or a SIGCHLD self-pipe where pidfds are unavailable) plus the
-// interrupt fd (interrupt.h), with the nearest timeout or deadline as the poll
-// timeout; wait4 gives CPU time and peak RSS.
+// stdin from /dev/null, stdout/stderr into pipes copied to the command's log
+// files (LogCapture: a file is made only when its stream writes a byte) and
+// the given cwd and environment. Wait() blocks in a single poll() over one
+// pidfd per process (or a SIGCHLD self-pipe where pidfds are unavailable), the
+// log pipes and the interrupt fd (interrupt.h), with the nearest timeout or
+// deadline as the poll timeout; wait4 gives CPU time and peak RSS. What a
+// command printed is in its log files by the time Wait reports its result.
 //
 // A step owns its process group: when the step's main process exits, anything
 // it left running in its group is killed (SIGKILL) before the result is
@@ -19,10 +21,12 @@
 #include <sys/types.h>
 
 #include <deque>
+#include <memory>
 #include <vector>
 
 #include "mlpipe/base/clock.h"
 #include "mlpipe/exec/command_runner.h"
+#include "mlpipe/exec/log_capture.h"
 
 namespace mlpipe::exec {
 
@@ -70,6 +74,8 @@ class LocalRunner : public CommandRunner {
     bool timed_out = false;
     bool cancelled = false;
     bool killed = false;  // SIGKILL sent
+    // stdout and stderr (one capture for both when they share a file).
+    std::shared_ptr<LogCapture> out, err;
   };
 
   // Moves every exited process to done_. Returns how many.
@@ -78,7 +84,8 @@ class LocalRunner : public CommandRunner {
   void Finish(const Proc& proc);
   // Sends timeout signals that are due; returns the next time one will be.
   int64_t HandleTimeouts(int64_t now_ns);
-  // Blocks in poll() on the children (and the interrupt fd) until `wake_ns`.
+  // Blocks in poll() on the children, their log pipes (copied to the log
+  // files when readable) and the interrupt fd until `wake_ns`.
   // Returns true if Wake() ended it.
   bool PollUntil(int64_t wake_ns, bool with_interrupt);
 

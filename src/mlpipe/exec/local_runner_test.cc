@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -161,9 +162,62 @@ TEST_F(LocalRunnerTest, MissingWorkingDirectoryOrOutputDirGivesClearError) {
   Command c = Sh("true");
   c.cwd = dir_ + "/nope";
   EXPECT_THAT(RunOne(runner, c).Describe(), HasSubstr("working directory '" + dir_ + "/nope'"));
-  Command d = Sh("true");
-  d.stdout_path = dir_ + "/nope/out.txt";
-  EXPECT_THAT(RunOne(runner, d).Describe(), HasSubstr("cannot open stdout file"));
+  // A log file whose folder cannot be made: the step's bytes have nowhere to go.
+  std::ofstream(dir_ + "/plain-file") << "x";
+  Command d = Sh("echo hi");
+  d.stdout_path = dir_ + "/plain-file/out.txt";
+  CommandResult r = RunOne(runner, d);
+  EXPECT_FALSE(r.ok());
+  EXPECT_THAT(r.Describe(), HasSubstr("cannot write log file '" + dir_ + "/plain-file/out.txt'"));
+}
+
+TEST_F(LocalRunnerTest, LogFileAndItsFolderAreMadeOnlyWhenTheStreamWrites) {
+  LocalRunner runner;
+  Command c = Sh("echo only-stderr >&2");
+  c.stdout_path = dir_ + "/step/attempt-1.stdout.log";
+  c.stderr_path = dir_ + "/step/attempt-1.stderr.log";
+  EXPECT_TRUE(RunOne(runner, c).ok());
+  EXPECT_EQ(ReadFile(c.stderr_path), "only-stderr\n");
+  EXPECT_FALSE(std::filesystem::exists(c.stdout_path));  // a silent stream leaves no file
+
+  Command silent = Sh("true");
+  silent.stdout_path = dir_ + "/quiet/out.log";
+  silent.stderr_path = dir_ + "/quiet/err.log";
+  EXPECT_TRUE(RunOne(runner, silent).ok());
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/quiet"));
+}
+
+TEST_F(LocalRunnerTest, CapturesMoreThanAPipeHoldsWhileTheCommandRuns) {
+  LocalRunner runner;
+  // 3 MB on stdout and 1 MB on stderr: far beyond a pipe's 64 KiB, so the
+  // runner must copy while the command runs or the command would block.
+  Command c = Sh("head -c 3000000 /dev/zero | tr '\\0' o; head -c 1000000 /dev/zero | tr '\\0' e >&2");
+  c.stdout_path = dir_ + "/out.txt";
+  c.stderr_path = dir_ + "/err.txt";
+  CommandResult r = RunOne(runner, c);
+  EXPECT_TRUE(r.ok()) << r.Describe();
+  std::string out = ReadFile(c.stdout_path), err = ReadFile(c.stderr_path);
+  EXPECT_EQ(out.size(), 3000000u);
+  EXPECT_EQ(err.size(), 1000000u);
+  EXPECT_EQ(out.find_first_not_of('o'), std::string::npos);
+  EXPECT_EQ(err.find_first_not_of('e'), std::string::npos);
+}
+
+TEST_F(LocalRunnerTest, ABackgroundProcessHoldingTheLogPipeDoesNotDelayTheResult) {
+  LocalRunnerOptions options;
+  options.kill_group_on_exit = false;  // the sleeper outlives the step and keeps stdout open
+  LocalRunner runner(options);
+  Command c = Sh("sleep 5 & echo $! > " + dir_ + "/sleeper.pid; echo started");
+  c.stdout_path = dir_ + "/out.txt";
+  c.stderr_path = dir_ + "/err.txt";  // not the test's own stderr, which ctest reads to its end
+  int64_t t0 = RealClock().MonotonicNanos();
+  CommandResult r = RunOne(runner, c);
+  EXPECT_TRUE(r.ok()) << r.Describe();
+  EXPECT_LT(RealClock().MonotonicNanos() - t0, 3 * kSec);
+  EXPECT_EQ(ReadFile(c.stdout_path), "started\n");
+  pid_t sleeper = static_cast<pid_t>(std::stol("0" + ReadFile(dir_ + "/sleeper.pid")));
+  EXPECT_GT(sleeper, 0);
+  if (sleeper > 0) kill(sleeper, SIGKILL);
 }
 
 TEST_F(LocalRunnerTest, RejectsEmptyCommandAndDuplicateJob) {

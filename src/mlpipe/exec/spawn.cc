@@ -20,14 +20,6 @@ extern char** environ;
 namespace mlpipe::exec {
 namespace {
 
-// Closes the fd when it goes out of scope.
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) close(fd);
-  }
-};
-
 std::vector<char*> CStrings(const std::vector<std::string>& strings) {
   std::vector<char*> out;
   out.reserve(strings.size() + 1);
@@ -60,15 +52,9 @@ std::string Resolve(const std::string& program, const Command& command) {
   return "";
 }
 
-int OpenOutput(const std::string& path, const char* what, std::string* error) {
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) *error = fmt::format("cannot open {} file '{}': {}", what, path, strerror(errno));
-  return fd;
-}
-
 }  // namespace
 
-pid_t SpawnProcessGroup(const Command& command, std::string* error) {
+pid_t SpawnProcessGroup(const Command& command, int stdout_fd, int stderr_fd, std::string* error) {
   const std::string& program = command.argv.at(0);
   if (!command.cwd.empty()) {
     struct stat st {};
@@ -89,29 +75,12 @@ pid_t SpawnProcessGroup(const Command& command, std::string* error) {
     return -1;
   }
 
-  Fd out, err;
-  if (!command.stdout_path.empty()) {
-    out.fd = OpenOutput(command.stdout_path, "stdout", error);
-    if (out.fd < 0) return -1;
-  }
-  if (!command.stderr_path.empty()) {
-    if (command.stderr_path == command.stdout_path) {
-      err.fd = dup(out.fd);
-    } else {
-      err.fd = OpenOutput(command.stderr_path, "stderr", error);
-    }
-    if (err.fd < 0) {
-      if (error->empty()) *error = fmt::format("dup: {}", strerror(errno));
-      return -1;
-    }
-  }
-
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   // dup2 onto 1/2 clears FD_CLOEXEC on the copies; the originals close at exec.
-  if (out.fd >= 0) posix_spawn_file_actions_adddup2(&actions, out.fd, 1);
-  if (err.fd >= 0) posix_spawn_file_actions_adddup2(&actions, err.fd, 2);
+  if (stdout_fd >= 0) posix_spawn_file_actions_adddup2(&actions, stdout_fd, 1);
+  if (stderr_fd >= 0) posix_spawn_file_actions_adddup2(&actions, stderr_fd, 2);
   if (!command.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, command.cwd.c_str());
 
   posix_spawnattr_t attr;

@@ -10,13 +10,14 @@
 namespace mlpipe::exec {
 
 // Starts `command` as the leader of a new process group: stdin from /dev/null,
-// stdout/stderr to the command's files (created or truncated, mode 0644),
+// stdout/stderr to `stdout_fd` / `stderr_fd` (-1: the caller's; the runner
+// passes the write ends of its LogCapture pipes; the same fd may be both),
 // chdir to its cwd, its environment (or the caller's when empty), default
 // dispositions for the signals the parent handles and an empty signal mask.
 // argv[0] without a '/' is searched in the PATH of the command's environment
 // (the caller's PATH when the environment has none).
 // Returns the pid, or a message for people such as
 // "cannot run 'nosuch': No such file or directory" (in `*error`) and -1.
-pid_t SpawnProcessGroup(const Command& command, std::string* error);
+pid_t SpawnProcessGroup(const Command& command, int stdout_fd, int stderr_fd, std::string* error);
 
 }  // namespace mlpipe::exec

@@ -113,8 +113,26 @@ std::string Workspace::RunDir(int64_t run_id) const { return fmt::format("{}/{}"
 std::string Workspace::StepDir(int64_t run_id, std::string_view step) const {
   return fmt::format("{}/{}", RunDir(run_id), SafeComponent(step));
 }
-std::string Workspace::StepOutDir(int64_t run_id, std::string_view step) const {
-  return StepDir(run_id, step) + "/out";
+std::string Workspace::RunOutputsDir(int64_t run_id) const { return RunDir(run_id) + "/out.d"; }
+std::string Workspace::RunWorkDir(int64_t run_id) const { return RunDir(run_id) + "/work.d"; }
+std::string Workspace::RunMetricsDir(int64_t run_id) const { return RunDir(run_id) + "/metrics.d"; }
+std::string Workspace::StagedOutputPath(int64_t run_id, std::string_view step, std::string_view output) const {
+  return fmt::format("{}/{}.{}", RunOutputsDir(run_id), SafeComponent(step), SafeComponent(output));
+}
+std::string Workspace::PooledWorkDir(int64_t run_id, int n) const {
+  return fmt::format("{}/{}", RunWorkDir(run_id), n);
+}
+std::string Workspace::MetricsFilePath(int64_t run_id, std::string_view step, int attempt) const {
+  return fmt::format("{}/{}.{}.jsonl", RunMetricsDir(run_id), SafeComponent(step), attempt);
+}
+std::string Workspace::KeptWorkDir(int64_t run_id, std::string_view step, int attempt) const {
+  return fmt::format("{}/work-{}", StepDir(run_id, step), attempt);
+}
+std::string Workspace::InvocationPath(int64_t run_id, std::string_view step, int attempt) const {
+  return fmt::format("{}/invocation-{}.json", StepDir(run_id, step), attempt);
+}
+std::string Workspace::ScriptPath(int64_t run_id, std::string_view step, int attempt) const {
+  return fmt::format("{}/command-{}.sh", StepDir(run_id, step), attempt);
 }
 std::string Workspace::AttemptStdoutLog(int64_t run_id, std::string_view step, int attempt) const {
   return fmt::format("{}/attempt-{}.stdout.log", StepDir(run_id, step), attempt);

@@ -7,7 +7,11 @@
 //     trees/<64 hex>/                     materialised folders (hardlinks)
 //     tmp/                                temp files; swept at store open
 //     metadata.db                         SQLite metadata (WAL mode)
-//     runs/<run id>/<step>/               attempt-N.stdout.log, attempt-N.stderr.log, out/
+//     runs/<run id>/out.d/<step>.<output> outputs staged while their step runs
+//     runs/<run id>/work.d/<n>/           working folders, reused when left empty
+//     runs/<run id>/metrics.d/<step>.<N>.jsonl   what attempt N wrote to $MLPIPE_METRICS
+//     runs/<run id>/<step>/               made when needed: attempt-N.{stdout,stderr}.log
+//                                         (when the stream wrote), invocation-N.json, ...
 //     hash-cache                          source hash cache
 //     locks/                              lock files
 //
@@ -67,7 +71,20 @@ class Workspace {
   std::string RunsDir() const;                          // .mlpipe/runs
   std::string RunDir(int64_t run_id) const;             // runs/<id>
   std::string StepDir(int64_t run_id, std::string_view step) const;  // runs/<id>/<step>
-  std::string StepOutDir(int64_t run_id, std::string_view step) const;  // .../out
+  // Fixed folders of a run (their names have a '.', so no step name matches).
+  std::string RunOutputsDir(int64_t run_id) const;  // runs/<id>/out.d
+  std::string RunWorkDir(int64_t run_id) const;     // runs/<id>/work.d
+  std::string RunMetricsDir(int64_t run_id) const;  // runs/<id>/metrics.d
+  // Where a step writes an output while it runs: out.d/<step>.<output>.
+  std::string StagedOutputPath(int64_t run_id, std::string_view step, std::string_view output) const;
+  // A pooled working folder: work.d/<n>.
+  std::string PooledWorkDir(int64_t run_id, int n) const;
+  // $MLPIPE_METRICS of an attempt: metrics.d/<step>.<attempt>.jsonl.
+  std::string MetricsFilePath(int64_t run_id, std::string_view step, int attempt) const;
+  // A failed attempt's working folder, kept when it was left non-empty.
+  std::string KeptWorkDir(int64_t run_id, std::string_view step, int attempt) const;  // <step>/work-<N>
+  std::string InvocationPath(int64_t run_id, std::string_view step, int attempt) const;  // <step>/invocation-<N>.json
+  std::string ScriptPath(int64_t run_id, std::string_view step, int attempt) const;      // <step>/command-<N>.sh
   std::string AttemptStdoutLog(int64_t run_id, std::string_view step, int attempt) const;
   std::string AttemptStderrLog(int64_t run_id, std::string_view step, int attempt) const;
   std::string HashCachePath() const;                    // .mlpipe/hash-cache

@@ -58,7 +58,12 @@ TEST(LayoutTest, PathsFollowTheDocumentedLayout) {
   EXPECT_EQ(ws.MetadataDbPath(), "/p/.mlpipe/metadata.db");
   EXPECT_EQ(ws.AttemptStdoutLog(7, "train", 2), "/p/.mlpipe/runs/7/train/attempt-2.stdout.log");
   EXPECT_EQ(ws.AttemptStderrLog(7, "train", 1), "/p/.mlpipe/runs/7/train/attempt-1.stderr.log");
-  EXPECT_EQ(ws.StepOutDir(7, "train"), "/p/.mlpipe/runs/7/train/out");
+  EXPECT_EQ(ws.StagedOutputPath(7, "train", "model"), "/p/.mlpipe/runs/7/out.d/train.model");
+  EXPECT_EQ(ws.PooledWorkDir(7, 3), "/p/.mlpipe/runs/7/work.d/3");
+  EXPECT_EQ(ws.MetricsFilePath(7, "train", 2), "/p/.mlpipe/runs/7/metrics.d/train.2.jsonl");
+  EXPECT_EQ(ws.KeptWorkDir(7, "train", 2), "/p/.mlpipe/runs/7/train/work-2");
+  EXPECT_EQ(ws.InvocationPath(7, "train", 1), "/p/.mlpipe/runs/7/train/invocation-1.json");
+  EXPECT_EQ(ws.ScriptPath(7, "train", 1), "/p/.mlpipe/runs/7/train/command-1.sh");
   EXPECT_EQ(ws.StepDir(7, "../x"), "/p/.mlpipe/runs/7/.._x");
   EXPECT_EQ(ws.HashCachePath(), "/p/.mlpipe/hash-cache");
 }
