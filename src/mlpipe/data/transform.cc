@@ -12,7 +12,7 @@
 namespace mlpipe::data {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kNoValue = std::numeric_limits<double>::quiet_NaN();
 constexpr const char* kDateParts[4] = {"year", "month", "day_of_week", "day_of_year"};
 
 void DateFeatures(int32_t day, double out[4]) {
@@ -24,7 +24,7 @@ void DateFeatures(int32_t day, double out[4]) {
 }
 
 double Median(std::vector<double> v) {
-  if (v.empty()) return kNaN;
+  if (v.empty()) return kNoValue;
   size_t mid = v.size() / 2;
   std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid), v.end());
   double hi = v[mid];
@@ -42,7 +42,7 @@ void FitNumeric(const std::vector<double>& values, const TransformOptions& o, do
   for (double v : values) {
     if (!std::isnan(v)) present.push_back(v);
   }
-  *fill = kNaN;
+  *fill = kNoValue;
   if (o.numeric_impute != NumericImpute::kNone) {
     if (present.empty()) {
       *fill = 0;
@@ -175,7 +175,7 @@ StatusOr<Transform> Transform::Fit(const Table& train, const TransformOptions& o
         s.scale.resize(4);
         std::vector<std::vector<double>> parts(4, std::vector<double>(col.size()));
         for (size_t r = 0; r < col.size(); ++r) {
-          double f[4] = {kNaN, kNaN, kNaN, kNaN};
+          double f[4] = {kNoValue, kNoValue, kNoValue, kNoValue};
           if (!col.IsMissing(r)) DateFeatures(col.day(r), f);
           for (int k = 0; k < 4; ++k) parts[k][r] = f[k];
         }

@@ -13,6 +13,7 @@
 #include "mlpipe/exec/executor.h"
 #include "mlpipe/exec/fake_runner.h"
 #include "mlpipe/exec/local_runner.h"
+#include "mlpipe/exec/test_util.h"
 
 namespace mlpipe::exec {
 namespace {
@@ -21,12 +22,6 @@ JobLaunch TrueCommand() {
   JobLaunch launch;
   launch.command.argv = {"/bin/true"};
   return launch;
-}
-
-JobGraph Independent(int n) {
-  JobGraph g;
-  for (int i = 0; i < n; ++i) g.jobs.push_back(JobSpec{.name = "j" + std::to_string(i)});
-  return g;
 }
 
 // Collect blocks (up to 10 s) until another job's Collect is in progress too,

@@ -8,20 +8,13 @@
 #include <set>
 
 #include "mlpipe/exec/fake_runner.h"
+#include "mlpipe/exec/test_util.h"
 
 namespace mlpipe::exec {
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-constexpr int64_t kSec = 1'000'000'000;
-
-JobGraph Graph(std::vector<std::pair<std::string, std::vector<int>>> jobs) {
-  JobGraph g;
-  for (auto& [name, deps] : jobs) g.jobs.push_back(JobSpec{.name = name, .deps = deps});
-  return g;
-}
 
 // A delegate with scripted decisions that records what it was asked.
 class TestDelegate : public JobDelegate {

@@ -1,4 +1,5 @@
 #include "mlpipe/exec/job_graph.h"
+#include "mlpipe/exec/test_util.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -7,12 +8,6 @@ namespace mlpipe::exec {
 namespace {
 
 using ::testing::HasSubstr;
-
-JobGraph Graph(std::vector<std::pair<std::string, std::vector<int>>> jobs) {
-  JobGraph g;
-  for (auto& [name, deps] : jobs) g.jobs.push_back(JobSpec{.name = name, .deps = deps});
-  return g;
-}
 
 TEST(JobGraphTest, AcceptsDiamond) {
   EXPECT_TRUE(ValidateJobGraph(Graph({{"a", {}}, {"b", {0}}, {"c", {0}}, {"d", {1, 2}}})).ok());

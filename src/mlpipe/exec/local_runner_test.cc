@@ -18,14 +18,12 @@
 #include "mlpipe/base/testing/temp_dir.h"
 #include "mlpipe/exec/executor.h"
 #include "mlpipe/exec/interrupt.h"
+#include "mlpipe/exec/test_util.h"
 
 namespace mlpipe::exec {
 namespace {
 
 using ::testing::HasSubstr;
-
-constexpr int64_t kMs = 1'000'000;
-constexpr int64_t kSec = 1'000'000'000;
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
@@ -351,12 +349,6 @@ class CommandDelegate : public JobDelegate {
  private:
   std::vector<Command> commands_;
 };
-
-JobGraph Independent(int n) {
-  JobGraph g;
-  for (int i = 0; i < n; ++i) g.jobs.push_back(JobSpec{.name = "s" + std::to_string(i)});
-  return g;
-}
 
 int64_t TimeFourSleeps(int parallelism) {
   LocalRunner runner;

@@ -1,4 +1,5 @@
 #include "mlpipe/exec/plan.h"
+#include "mlpipe/exec/test_util.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -8,12 +9,6 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
-
-JobGraph Graph(std::vector<std::pair<std::string, std::vector<int>>> jobs) {
-  JobGraph g;
-  for (auto& [name, deps] : jobs) g.jobs.push_back(JobSpec{.name = name, .deps = deps});
-  return g;
-}
 
 // a -> b -> d, a -> c -> d, e independent.
 JobGraph Diamond() { return Graph({{"a", {}}, {"b", {0}}, {"c", {0}}, {"d", {1, 2}}, {"e", {}}}); }

@@ -12,6 +12,7 @@
 #include "mlpipe/base/testing/temp_dir.h"
 #include "mlpipe/exec/executor.h"
 #include "mlpipe/exec/fake_runner.h"
+#include "mlpipe/exec/test_util.h"
 
 namespace mlpipe::exec {
 namespace {
@@ -19,8 +20,6 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-constexpr int64_t kSec = 1'000'000'000;
 
 JobGraph ThreeSteps() {
   JobGraph g;

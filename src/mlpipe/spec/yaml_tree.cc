@@ -12,7 +12,8 @@
 #include <utility>
 
 namespace mlpipe::spec::internal {
-namespace {
+// Named, not anonymous: YamlTreeBuilder (a friend declared in the header) holds a Positions.
+namespace yaml_tree_detail {
 
 // Turns libyaml marks (0-based line and column counted in characters, with
 // '\r', NEL, LS and PS also breaking lines) into the 1-based line and
@@ -133,7 +134,8 @@ struct EventGuard {
 constexpr size_t kFirstNodeBlock = 64;
 constexpr size_t kMaxNodeBlock = 4096;
 
-}  // namespace
+}  // namespace yaml_tree_detail
+using namespace yaml_tree_detail;
 
 static_assert(sizeof(YamlNode) == 32, "a 10,000-step spec has about 100,000 nodes");
 
