@@ -1,6 +1,9 @@
 // End-to-end: running pipelines with the real binary and real processes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "mlpipe/base/strings.h"
 #include "tests/e2e/e2e_util.h"
 #include "tests/e2e/events.h"
 
@@ -167,6 +170,40 @@ TEST(RunE2ETest, GraphExportsDotAndMermaid) {
   auto mm = p.Mlpipe({"graph", "pipeline.yaml", "--format", "mermaid"});
   ASSERT_EQ(mm.exit_code, 0) << mm.err;
   EXPECT_TRUE(Contains(mm.out, "flowchart")) << mm.out;
+}
+
+TEST(RunE2ETest, StepsSeeTheirVariablesOnTopOfMlpipesEnvironment) {
+  Project p("env");
+  p.Write("pipeline.yaml", R"y(pipeline: envs
+params:
+  word: hello
+steps:
+  show:
+    run: sh -c "env > ${outputs.vars}; env"
+    env:
+      GREETING: hi ${params.word}
+      MLPIPE_E2E_OVERRIDDEN: by-step
+    outputs:
+      vars: dataset
+)y");
+  auto r = p.Mlpipe({"run", "pipeline.yaml"}, {{"MLPIPE_E2E_INHERITED", "from-parent"}, {"MLPIPE_E2E_OVERRIDDEN", "parent"}});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const std::string log = p.Read(".mlpipe/runs/1/show/attempt-1.stdout.log");
+  auto lines = Split(log, '\n');
+  auto count = [&](const std::string& prefix) {
+    return std::count_if(lines.begin(), lines.end(), [&](const std::string& l) { return l.rfind(prefix, 0) == 0; });
+  };
+  EXPECT_EQ(count("GREETING=hi hello"), 1) << log;
+  EXPECT_EQ(count("MLPIPE_E2E_INHERITED=from-parent"), 1) << log;
+  EXPECT_EQ(count("MLPIPE_E2E_OVERRIDDEN="), 1) << log;  // once: the step's value replaces the inherited one
+  EXPECT_EQ(count("MLPIPE_E2E_OVERRIDDEN=by-step"), 1) << log;
+  EXPECT_EQ(count("MLPIPE_STEP=show"), 1) << log;
+  EXPECT_EQ(count("MLPIPE_RUN_ID=1"), 1) << log;
+  EXPECT_EQ(count("MLPIPE_ATTEMPT=1"), 1) << log;
+  EXPECT_EQ(count("MLPIPE_OUTPUT_VARS=" + p.Path(".mlpipe/runs/1/out.d/show.vars")), 1) << log;
+  EXPECT_EQ(count("MLPIPE_METRICS=" + p.Path(".mlpipe/runs/1/metrics.d/show.1.jsonl")), 1) << log;
+  EXPECT_EQ(count("OMP_NUM_THREADS="), 1) << log;
+  EXPECT_EQ(count("PATH="), 1) << log;
 }
 
 }  // namespace

@@ -136,7 +136,10 @@ StatusOr<exec::Command> BuildStepCommand(const StepInvocation& inv) {
     ASSIGN_OR_RETURN(cmd.argv, spec::ExpandArgv(argv, ctx));
   }
 
-  std::map<std::string, std::string> env = InheritedEnv();
+  // The step's own variables; the inherited ones are merged in below, without
+  // copying mlpipe's whole environment into a map for every step.
+  const std::map<std::string, std::string>& inherited = InheritedEnv();
+  std::map<std::string, std::string> env;
   env["MLPIPE_RUN_ID"] = ctx.run_id;
   env["MLPIPE_STEP"] = step.name;
   env["MLPIPE_PIPELINE"] = spec.name;
@@ -145,7 +148,7 @@ StatusOr<exec::Command> BuildStepCommand(const StepInvocation& inv) {
   env["MLPIPE_ATTEMPT"] = std::to_string(inv.attempt);
   // Libraries that start a thread per core (OpenMP, BLAS, XGBoost) get the
   // step's share of the machine, so parallel steps do not oversubscribe it.
-  if (!env.count("OMP_NUM_THREADS")) {
+  if (!inherited.count("OMP_NUM_THREADS")) {
     env["OMP_NUM_THREADS"] = std::to_string(std::max(1, static_cast<int>(std::ceil(step.resources.cpus))));
   }
   for (const auto& [name, path] : inv.inputs) env[EnvName("MLPIPE_INPUT_", name)] = path;
@@ -153,8 +156,15 @@ StatusOr<exec::Command> BuildStepCommand(const StepInvocation& inv) {
   for (const auto& [k, v] : step.env) {
     ASSIGN_OR_RETURN(env[k], spec::Expand(v, ctx));
   }
-  cmd.env.reserve(env.size());
-  for (const auto& [k, v] : env) cmd.env.push_back(k + "=" + v);
+  // Both maps are sorted: merge them, the step's value winning, in key order.
+  cmd.env.reserve(inherited.size() + env.size());
+  auto own = env.begin();
+  for (const auto& [k, v] : inherited) {
+    for (; own != env.end() && own->first < k; ++own) cmd.env.push_back(own->first + "=" + own->second);
+    if (own != env.end() && own->first == k) continue;  // the step's own value comes next
+    cmd.env.push_back(k + "=" + v);
+  }
+  for (; own != env.end(); ++own) cmd.env.push_back(own->first + "=" + own->second);
 
   if (!step.workdir.empty()) {
     ASSIGN_OR_RETURN(std::string wd, spec::Expand(step.workdir, ctx));
