@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 
 #include "mlpipe/base/strings.h"
 #include "tests/e2e/e2e_util.h"
@@ -37,6 +38,20 @@ TEST(RunE2ETest, TextstatsExampleRunsEndToEnd) {
     }
   }
   EXPECT_TRUE(found_words) << show.out;
+}
+
+TEST(RunE2ETest, RunsLogsShowsWhatAStepPrintedAndSaysWhenItPrintedNothing) {
+  Project p("logs");
+  p.CopyFromRepo("examples/textstats", ".");
+  ASSERT_EQ(p.Mlpipe({"run", "pipeline.yaml"}).exit_code, 0);
+  auto count = p.Mlpipe({"runs", "logs", "1", "count"});
+  ASSERT_EQ(count.exit_code, 0) << count.err;
+  EXPECT_TRUE(Contains(count.out, "counted 6 words")) << count.out;
+  EXPECT_TRUE(Contains(count.out, "== stderr (empty: the step wrote nothing to it) ==")) << count.out;
+  auto done = p.Mlpipe({"runs", "logs", "1", "done"});  // `true` prints nothing at all
+  ASSERT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_TRUE(Contains(done.out, "== stdout (empty: the step wrote nothing to it) ==")) << done.out;
+  EXPECT_FALSE(std::filesystem::exists(p.Path(".mlpipe/runs/1/done")));
 }
 
 std::string SleepPipeline() {
