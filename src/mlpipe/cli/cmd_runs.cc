@@ -1,5 +1,4 @@
 // mlpipe runs list | show | compare | logs | delete.
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -13,6 +12,7 @@
 #include "mlpipe/cli/commands.h"
 #include "mlpipe/cli/format.h"
 #include "mlpipe/cli/workspace.h"
+#include "mlpipe/store/file_system.h"
 
 namespace mlpipe::cli {
 namespace {
@@ -261,12 +261,7 @@ Status CmdRunsDelete(const std::vector<int64_t>& run_ids) {
       return FailedPreconditionError(fmt::format("run {} is still running (pid {})", id, run.pid));
     }
     RETURN_IF_ERROR(s.db->DeleteRun(id));
-    std::error_code ec;
-    std::filesystem::path dir = s.ws.RunDir(id);
-    for (auto& e : std::filesystem::recursive_directory_iterator(dir, ec)) {
-      std::filesystem::permissions(e.path(), std::filesystem::perms::owner_all, std::filesystem::perm_options::add, ec);
-    }
-    std::filesystem::remove_all(dir, ec);
+    (void)store::PosixFileSystem().RemoveAll(s.ws.RunDir(id));  // its records are gone: a leftover file is harmless
     std::cout << fmt::format("deleted run {}; `mlpipe artifacts gc` frees the objects only it needed\n", id);
   }
   return OkStatus();

@@ -1,55 +1,9 @@
 #include "mlpipe/engine/run_folders.h"
 
-#include <dirent.h>
-#include <fmt/format.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-
 namespace mlpipe::engine {
-namespace fs = std::filesystem;
 
-namespace {
-
-// True if `dir` holds nothing (false also when it cannot be read).
-bool IsEmptyDir(const std::string& dir) {
-  DIR* d = opendir(dir.c_str());
-  if (d == nullptr) return false;
-  bool empty = true;
-  while (dirent* e = readdir(d)) {
-    if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) {
-      empty = false;
-      break;
-    }
-  }
-  closedir(d);
-  return empty;
-}
-
-// Removes `path` recursively, read-only leftovers included.
-void RemoveTree(const std::string& path) {
-  std::error_code ec;
-  for (auto& e : fs::recursive_directory_iterator(path, ec)) {
-    fs::permissions(e.path(), fs::perms::owner_all, fs::perm_options::add, ec);
-  }
-  fs::remove_all(path, ec);
-}
-
-Status MakeDir(const std::string& path, bool* existed) {
-  if (mkdir(path.c_str(), 0777) == 0) return OkStatus();
-  if (errno == EEXIST) {
-    if (existed != nullptr) *existed = true;
-    return OkStatus();
-  }
-  return InternalError(fmt::format("cannot create {}: {}", path, strerror(errno)));
-}
-
-}  // namespace
-
-RunFolders::RunFolders(const store::Workspace& ws, int64_t run_id) : ws_(ws), run_id_(run_id) {}
+RunFolders::RunFolders(const store::Workspace& ws, int64_t run_id, store::FileSystem& fs)
+    : ws_(ws), fs_(fs), run_id_(run_id) {}
 
 RunFolders::~RunFolders() {
   {
@@ -58,25 +12,26 @@ RunFolders::~RunFolders() {
   }
   removal_cv_.notify_all();
   if (remover_.joinable()) remover_.join();
-  for (const std::string& path : removals_) RemoveTree(path);
   // Pooled folders are empty; a taken one never given back (an interrupted
-  // step) goes too if it is empty. rmdir leaves anything that is not.
-  for (int n = 0; n < next_; ++n) rmdir(ws_.PooledWorkDir(run_id_, n).c_str());
+  // step) goes too if it is empty. RemoveDir leaves anything that is not.
+  for (int n = 0; n < next_; ++n) (void)fs_.RemoveDir(ws_.PooledWorkDir(run_id_, n));
   for (const std::string& d : {ws_.RunWorkDir(run_id_), ws_.RunOutputsDir(run_id_), ws_.RunMetricsDir(run_id_)}) {
-    rmdir(d.c_str());
+    (void)fs_.RemoveDir(d);
   }
 }
 
 Status RunFolders::Make() {
-  std::error_code ec;
-  fs::create_directories(ws_.RunDir(run_id_), ec);
-  if (ec) return InternalError(fmt::format("cannot create {}: {}", ws_.RunDir(run_id_), ec.message()));
-  bool existed = false;
-  RETURN_IF_ERROR(MakeDir(ws_.RunOutputsDir(run_id_), &existed));
-  fresh_ = !existed;
-  RETURN_IF_ERROR(MakeDir(ws_.RunWorkDir(run_id_), nullptr));
-  RETURN_IF_ERROR(MakeDir(ws_.RunMetricsDir(run_id_), nullptr));
-  return OkStatus();
+  RETURN_IF_ERROR(fs_.MakeDirs(ws_.RunDir(run_id_)));
+  Status made = fs_.MakeDir(ws_.RunOutputsDir(run_id_));
+  fresh_ = made.ok();
+  if (!made.ok() && made.code() != StatusCode::kAlreadyExists) return made;
+  RETURN_IF_ERROR(fs_.MakeDirs(ws_.RunWorkDir(run_id_)));
+  return fs_.MakeDirs(ws_.RunMetricsDir(run_id_));
+}
+
+bool RunFolders::IsEmpty(const std::string& dir) {
+  auto entries = fs_.ReadDir(dir);
+  return entries.ok() && entries->empty();
 }
 
 StatusOr<std::string> RunFolders::TakeWorkDir() {
@@ -91,27 +46,24 @@ StatusOr<std::string> RunFolders::TakeWorkDir() {
     n = next_++;
   }
   std::string dir = ws_.PooledWorkDir(run_id_, n);
-  if (mkdir(dir.c_str(), 0777) != 0) {
-    if (errno != EEXIST) return InternalError(fmt::format("cannot create {}: {}", dir, strerror(errno)));
-    if (!IsEmptyDir(dir)) {  // left by an earlier process under the same run id
-      RemoveTree(dir);
-      if (mkdir(dir.c_str(), 0777) != 0) return InternalError(fmt::format("cannot create {}: {}", dir, strerror(errno)));
-    }
+  Status made = fs_.MakeDir(dir);
+  if (made.code() == StatusCode::kAlreadyExists && !IsEmpty(dir)) {  // left by an earlier process under the same run id
+    RETURN_IF_ERROR(fs_.RemoveAll(dir));
+    made = fs_.MakeDir(dir);
   }
+  if (!made.ok() && made.code() != StatusCode::kAlreadyExists) return made;
   return dir;
 }
 
 void RunFolders::GiveBackWorkDir(std::string dir, const std::string& keep_as) {
-  if (IsEmptyDir(dir)) {
+  if (IsEmpty(dir)) {
     std::lock_guard<std::mutex> lock(mu_);
     free_.push_back(std::move(dir));
     return;
   }
-  if (!keep_as.empty()) {
-    std::error_code ec;
-    fs::create_directories(fs::path(keep_as).parent_path(), ec);
-    RemoveTree(keep_as);
-    if (rename(dir.c_str(), keep_as.c_str()) == 0) return;
+  if (!keep_as.empty() && fs_.MakeDirs(store::DirName(keep_as)).ok() && fs_.RemoveAll(keep_as).ok() &&
+      fs_.Rename(dir, keep_as).ok()) {
+    return;
   }
   RemoveLater(std::move(dir));
 }
@@ -133,7 +85,7 @@ void RunFolders::RemoverLoop() {
     std::string path = std::move(removals_.front());
     removals_.pop_front();
     lock.unlock();
-    RemoveTree(path);
+    (void)fs_.RemoveAll(path);
     lock.lock();
   }
 }

@@ -17,8 +17,9 @@
 // when the step succeeded (the next step may be waiting), and kept, renamed to
 // runs/<run>/<step>/work-<N>, when it failed, for the user to look at.
 //
-// Thread-safety: TakeWorkDir and GiveBackWorkDir may be called from any
-// thread (StepDelegate::Collect runs on worker threads).
+// Every file operation goes through a store::FileSystem. Thread-safety:
+// TakeWorkDir and GiveBackWorkDir may be called from any thread
+// (StepDelegate::Collect runs on worker threads).
 #pragma once
 
 #include <condition_variable>
@@ -30,13 +31,14 @@
 #include <vector>
 
 #include "mlpipe/base/status.h"
+#include "mlpipe/store/file_system.h"
 #include "mlpipe/store/layout.h"
 
 namespace mlpipe::engine {
 
 class RunFolders {
  public:
-  RunFolders(const store::Workspace& ws, int64_t run_id);
+  RunFolders(const store::Workspace& ws, int64_t run_id, store::FileSystem& fs = store::PosixFileSystem());
   // Waits for pending removals, then removes the pooled working folders and
   // whichever fixed folder is left empty.
   ~RunFolders();
@@ -51,6 +53,10 @@ class RunFolders {
 
   // An empty working folder: a pooled one, or a new work.d/<n>.
   StatusOr<std::string> TakeWorkDir();
+  // Removes what an earlier attempt (or process) left at a staged output or
+  // metrics path, read-only leftovers included. OK if there is nothing.
+  Status ClearStaged(const std::string& path) { return fs_.RemoveAll(path); }
+
   // Gives `dir` back. Left empty, it goes back to the pool; otherwise it is
   // renamed to `keep_as` (a failed attempt's folder, kept) or, when `keep_as`
   // is "", removed on the background thread.
@@ -60,10 +66,13 @@ class RunFolders {
   int made() const;
 
  private:
+  // True if `dir` holds nothing (false also when it cannot be read).
+  bool IsEmpty(const std::string& dir);
   void RemoveLater(std::string path);
   void RemoverLoop();
 
   const store::Workspace& ws_;
+  store::FileSystem& fs_;
   const int64_t run_id_;
   bool fresh_ = true;
   mutable std::mutex mu_;

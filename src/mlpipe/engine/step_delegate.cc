@@ -1,8 +1,5 @@
 #include "mlpipe/engine/step_delegate.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <filesystem>
 
@@ -62,7 +59,8 @@ StatusOr<exec::JobLaunch> StepDelegate::Prepare(int job, int attempt) {
   st.output_paths.clear();
   for (const auto& o : step.outputs) st.output_paths[o.name] = ws_.StagedOutputPath(run_id_, step.name, o.name);
   if (attempt > 1 || !folders_->fresh()) {  // what an earlier attempt (or process) left
-    RETURN_IF_ERROR(ClearPaths(st.output_paths, st.metrics_path));
+    for (const auto& [name, path] : st.output_paths) RETURN_IF_ERROR(folders_->ClearStaged(path));
+    RETURN_IF_ERROR(folders_->ClearStaged(st.metrics_path));
   }
   st.work_dir.clear();
   if (step.workdir.empty()) {
@@ -161,20 +159,6 @@ void StepDelegate::AttemptFailed(int job, int attempt, const exec::CommandResult
   end.stderr_path = ws_.AttemptStderrLog(run_id_, spec_.steps[job].name, attempt);
   (void)recorder_.EndExecution(st.execution_id, spec_.steps[job].name, end);
   if (!will_retry) st.finished = true;
-}
-
-Status StepDelegate::ClearPaths(const std::map<std::string, std::string>& outputs, const std::string& metrics) {
-  std::error_code ec;
-  for (const auto& [name, path] : outputs) {
-    if (!fs::exists(fs::symlink_status(path, ec))) continue;
-    for (auto& e : fs::recursive_directory_iterator(path, ec)) {  // read-only leftovers too
-      fs::permissions(e.path(), fs::perms::owner_all, fs::perm_options::add, ec);
-    }
-    fs::remove_all(path, ec);
-    if (ec) return InternalError(fmt::format("cannot clear {}: {}", path, ec.message()));
-  }
-  fs::remove(metrics, ec);
-  return OkStatus();
 }
 
 void StepDelegate::GiveBackWorkDir(StepState& st, const std::string& keep_as) {

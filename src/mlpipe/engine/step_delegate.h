@@ -69,8 +69,6 @@ class StepDelegate : public exec::JobDelegate {
     bool finished = false;
   };
 
-  // Removes what an earlier attempt left at the staged output paths and the metrics file.
-  static Status ClearPaths(const std::map<std::string, std::string>& outputs, const std::string& metrics);
   // Gives the step's working folder back to the pool (RunFolders), if it took one.
   void GiveBackWorkDir(StepState& st, const std::string& keep_as);
 

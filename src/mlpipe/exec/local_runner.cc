@@ -112,24 +112,23 @@ Status LocalRunner::Start(int job, const Command& command) {
   proc.job = job;
   proc.start_ns = clock_->MonotonicNanos();
   proc.timeout_ns = command.timeout_ns;
+  // One capture per log file: stdout and stderr into the same file share one.
+  int out_fd = -1, err_fd = -1;
   if (!command.stdout_path.empty()) {
     ASSIGN_OR_RETURN(LogCapture out, LogCapture::Open(command.stdout_path));
-    proc.out = std::make_shared<LogCapture>(std::move(out));
+    proc.logs.push_back(std::move(out));
+    out_fd = proc.logs.back().write_fd();
   }
-  if (!command.stderr_path.empty()) {
-    if (command.stderr_path == command.stdout_path) {
-      proc.err = proc.out;
-    } else {
-      ASSIGN_OR_RETURN(LogCapture err, LogCapture::Open(command.stderr_path));
-      proc.err = std::make_shared<LogCapture>(std::move(err));
-    }
+  if (!command.stderr_path.empty() && command.stderr_path == command.stdout_path) {
+    err_fd = out_fd;
+  } else if (!command.stderr_path.empty()) {
+    ASSIGN_OR_RETURN(LogCapture err, LogCapture::Open(command.stderr_path));
+    proc.logs.push_back(std::move(err));
+    err_fd = proc.logs.back().write_fd();
   }
   std::string error;
-  proc.pid = SpawnProcessGroup(command, proc.out ? proc.out->write_fd() : -1, proc.err ? proc.err->write_fd() : -1,
-                               &error);
-  for (LogCapture* c : {proc.out.get(), proc.err.get()}) {
-    if (c != nullptr) c->CloseWriteEnd();
-  }
+  proc.pid = SpawnProcessGroup(command, out_fd, err_fd, &error);
+  for (LogCapture& log : proc.logs) log.CloseWriteEnd();
   if (proc.pid < 0) {
     CommandResult result;
     result.exit_code = 127;  // what a shell reports for a program it cannot run
@@ -141,11 +140,11 @@ Status LocalRunner::Start(int job, const Command& command) {
     proc.pidfd = PidfdOpen(proc.pid);
     if (proc.pidfd < 0) SigchldFd();  // HasExited polling in Wait covers a child that already exited
   }
-  procs_.push_back(proc);
+  procs_.push_back(std::move(proc));
   return OkStatus();
 }
 
-void LocalRunner::Finish(const Proc& proc) {
+void LocalRunner::Finish(Proc& proc) {
   // The leader is a zombie, so its pid still names our group: kill leftovers
   // first, then reap.
   if (options_.kill_group_on_exit || proc.timed_out || proc.cancelled) killpg(proc.pid, SIGKILL);
@@ -158,10 +157,9 @@ void LocalRunner::Finish(const Proc& proc) {
   if (proc.pidfd >= 0) close(proc.pidfd);
   // The leader is gone and what it wrote is in the pipes: copy the rest.
   std::string log_error;
-  for (LogCapture* c : {proc.out.get(), proc.err.get()}) {
-    if (c == nullptr) continue;
-    c->Finish();
-    if (log_error.empty()) log_error = c->error();
+  for (LogCapture& log : proc.logs) {
+    log.Finish();
+    if (log_error.empty()) log_error = log.error();
   }
 
   CommandResult result;
@@ -185,7 +183,7 @@ int LocalRunner::CollectExited() {
   int n = 0;
   for (size_t i = 0; i < procs_.size();) {
     if (HasExited(procs_[i].pid)) {
-      Proc proc = procs_[i];
+      Proc proc = std::move(procs_[i]);
       procs_.erase(procs_.begin() + static_cast<ptrdiff_t>(i));
       Finish(proc);
       ++n;
@@ -234,11 +232,11 @@ bool LocalRunner::PollUntil(int64_t wake_ns, bool with_interrupt) {
   if (need_sigchld && SigchldFd() >= 0) fds.push_back({SigchldFd(), POLLIN, 0});
   const size_t logs_begin = fds.size();
   std::vector<LogCapture*> logs;
-  for (const Proc& p : procs_) {
-    for (LogCapture* c : {p.out.get(), p.err.get()}) {
-      if (c == nullptr || c->read_fd() < 0 || (c == p.err.get() && p.err == p.out)) continue;
-      fds.push_back({c->read_fd(), POLLIN, 0});
-      logs.push_back(c);
+  for (Proc& p : procs_) {
+    for (LogCapture& log : p.logs) {
+      if (log.read_fd() < 0) continue;  // at end-of-file already
+      fds.push_back({log.read_fd(), POLLIN, 0});
+      logs.push_back(&log);
     }
   }
   if (with_interrupt && InterruptFd() >= 0) fds.push_back({InterruptFd(), POLLIN, 0});
@@ -301,7 +299,7 @@ void LocalRunner::AbortAll() {
     if (procs_.empty()) break;
     if (clock_->MonotonicNanos() >= kill_at) {
       for (Proc& p : procs_) killpg(p.pid, SIGKILL);
-      for (const Proc& p : procs_) Finish(p);  // blocking reap; SIGKILL cannot be ignored
+      for (Proc& p : procs_) Finish(p);  // blocking reap; SIGKILL cannot be ignored
       procs_.clear();
       break;
     }

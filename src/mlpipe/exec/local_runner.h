@@ -21,7 +21,6 @@
 #include <sys/types.h>
 
 #include <deque>
-#include <memory>
 #include <vector>
 
 #include "mlpipe/base/clock.h"
@@ -74,14 +73,14 @@ class LocalRunner : public CommandRunner {
     bool timed_out = false;
     bool cancelled = false;
     bool killed = false;  // SIGKILL sent
-    // stdout and stderr (one capture for both when they share a file).
-    std::shared_ptr<LogCapture> out, err;
+    // One per log file: stdout's, stderr's, or one for both when they share a file.
+    std::vector<LogCapture> logs;
   };
 
   // Moves every exited process to done_. Returns how many.
   int CollectExited();
   // Reaps `proc` (blocking) and appends its result to done_.
-  void Finish(const Proc& proc);
+  void Finish(Proc& proc);
   // Sends timeout signals that are due; returns the next time one will be.
   int64_t HandleTimeouts(int64_t now_ns);
   // Blocks in poll() on the children, their log pipes (copied to the log
