@@ -12,6 +12,7 @@
 
 #include "mlpipe/data/csv.h"
 #include "mlpipe/ml/model_package.h"
+#include "mlpipe/ml/test_data.h"
 
 namespace mlpipe::ml {
 namespace {
@@ -21,11 +22,7 @@ namespace fs = std::filesystem;
 class BuiltinsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("mlpipe_builtins_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = testing::FreshTestDir("mlpipe_builtins_test_");
     // 600 rows: customer_id, age, plan (categorical), signup (date), churn yes/no.
     std::mt19937 rng(3);
     std::normal_distribution<double> normal(0, 1);

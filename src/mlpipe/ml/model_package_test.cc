@@ -10,6 +10,7 @@
 
 #include "mlpipe/data/csv.h"
 #include "mlpipe/ml/metrics.h"
+#include "mlpipe/ml/test_data.h"
 
 namespace mlpipe::ml {
 namespace {
@@ -34,11 +35,7 @@ std::string MakeCsv() {
 class ModelPackageTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("mlpipe_pkg_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = testing::FreshTestDir("mlpipe_pkg_test_");
     auto t = data::ReadCsvString(MakeCsv());
     ASSERT_TRUE(t.ok()) << t.status().ToString();
     table_ = std::move(t).value();

@@ -1,13 +1,36 @@
-// Synthetic FeatureMatrix / Labels generators for the ml tests (test-only).
+// Synthetic FeatureMatrix / Labels generators and a per-test folder for the ml tests (test-only).
 #pragma once
 
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
 #include <random>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "mlpipe/data/feature_matrix.h"
 
 namespace mlpipe::ml::testing {
+
+// A new empty folder for the running test: <tmp>/<prefix><pid>_<test name>.
+inline std::filesystem::path FreshTestDir(const std::string& prefix) {
+  std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                              (prefix + std::to_string(::getpid()) + "_" +
+                               ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+// A fixture with dir_, a fresh folder per test, removed after it.
+class TestDirFixture : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = FreshTestDir("mlpipe_ml_test_"); }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+};
 
 struct Dataset {
   data::FeatureMatrix x;

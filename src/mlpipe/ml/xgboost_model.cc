@@ -1,5 +1,7 @@
 #include "mlpipe/ml/xgboost_model.h"
 
+#include "mlpipe/ml/booster_pool.h"
+
 #include <xgboost/c_api.h>
 
 #include <algorithm>
@@ -106,7 +108,12 @@ XgboostModel::XgboostModel(void* booster, Task task, size_t num_classes, size_t 
     : booster_(booster), task_(task), num_classes_(num_classes), num_features_(num_features) {}
 
 XgboostModel::~XgboostModel() {
-  if (booster_) XGBoosterFree(booster_);
+  if (booster_ == nullptr) return;
+  if (pooled_) {
+    BoosterPool::Global().Give(booster_);
+  } else {
+    XGBoosterFree(booster_);
+  }
 }
 
 StatusOr<std::unique_ptr<XgboostModel>> XgboostModel::Train(const data::FeatureMatrix& x, const data::Labels& y,
@@ -205,8 +212,12 @@ StatusOr<std::unique_ptr<XgboostModel>> XgboostModel::Load(const std::string& pa
                                                            size_t num_features, int nthread) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return NotFoundError(fmt::format("model file {} does not exist", path));
-  BoosterHandle raw = nullptr;
-  XGB_CHECK(XGBoosterCreate(nullptr, 0, &raw));
+  // A handle a freed loaded model gave back (BoosterPool: keeps XGBoost's
+  // per-thread entries from piling up over model swaps), else a new one. Until
+  // the load has fully succeeded, the model frees the handle, so a failed
+  // load never goes back to the pool.
+  BoosterHandle raw = BoosterPool::Global().Take();
+  if (raw == nullptr) XGB_CHECK(XGBoosterCreate(nullptr, 0, &raw));
   std::unique_ptr<XgboostModel> model(
       new XgboostModel(raw, task, task == Task::kRegression ? 0 : num_classes, num_features));
   if (XGBoosterLoadModel(raw, path.c_str()) != 0) {
@@ -217,8 +228,10 @@ StatusOr<std::unique_ptr<XgboostModel>> XgboostModel::Load(const std::string& pa
   if (nf != num_features) {
     return DataLossError(fmt::format("model {} has {} features, the package says {}", path, nf, num_features));
   }
-  if (nthread > 0) XGB_CHECK(XGBoosterSetParam(raw, "nthread", std::to_string(nthread).c_str()));
+  // Always set: a reused handle keeps the parameters set on it before (0 = all cores).
+  XGB_CHECK(XGBoosterSetParam(raw, "nthread", std::to_string(std::max(nthread, 0)).c_str()));
   RETURN_IF_ERROR(model->WarmUp());
+  model->pooled_ = true;
   return model;
 }
 

@@ -75,7 +75,9 @@ class XgboostModel {
 
   // Loads a model saved by Save (".json" or ".ubj"). NotFound if the file is
   // missing, DataLoss if XGBoost cannot parse it. `nthread` > 0 caps the
-  // threads of each prediction (0 = XGBoost's default, all cores).
+  // threads of each prediction (0 = XGBoost's default, all cores). Loads
+  // into a booster handle a freed loaded model gave back when there is one
+  // (booster_pool.h), and gives its own back when it is freed.
   static StatusOr<std::unique_ptr<XgboostModel>> Load(const std::string& path, Task task, size_t num_classes,
                                                       size_t num_features, int nthread = 0);
 
@@ -108,6 +110,9 @@ class XgboostModel {
   Status PredictRaw(const float* data, size_t rows, const float** result) const;
 
   void* booster_;  // BoosterHandle, owned
+  // Given back to BoosterPool::Global() when freed (a fully loaded model);
+  // otherwise freed.
+  bool pooled_ = false;
   Task task_;
   size_t num_classes_;
   size_t num_features_;

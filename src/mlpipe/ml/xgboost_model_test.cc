@@ -28,17 +28,7 @@ XgboostParams SmallParams() {
 
 std::vector<int> ToInt(const std::vector<float>& y) { return std::vector<int>(y.begin(), y.end()); }
 
-class XgboostModelTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("mlpipe_xgb_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
-};
+class XgboostModelTest : public testing::TestDirFixture {};
 
 TEST_F(XgboostModelTest, BinaryModelLearnsASeparableRule) {
   auto train = MakeDataset(2000, 5, 2, 1), test = MakeDataset(500, 5, 2, 2);
