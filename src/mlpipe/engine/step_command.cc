@@ -9,6 +9,8 @@
 #include <fstream>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "mlpipe/base/strings.h"
 #include "mlpipe/spec/placeholders.h"
 
@@ -151,8 +153,23 @@ StatusOr<exec::Command> BuildStepCommand(const StepInvocation& inv) {
   if (!inherited.count("OMP_NUM_THREADS")) {
     env["OMP_NUM_THREADS"] = std::to_string(std::max(1, static_cast<int>(std::ceil(step.resources.cpus))));
   }
-  for (const auto& [name, path] : inv.inputs) env[EnvName("MLPIPE_INPUT_", name)] = path;
-  for (const auto& [name, path] : inv.outputs) env[EnvName("MLPIPE_OUTPUT_", name)] = path;
+  // One variable per input and output path, unless together they would take
+  // more than kMaxPathVariableBytes: the kernel caps a program's arguments
+  // plus environment (ARG_MAX, 2 MiB by default), and a join over thousands
+  // of store paths has every path in its command line already.
+  size_t path_bytes = 0;
+  for (const auto* paths : {&inv.inputs, &inv.outputs}) {
+    for (const auto& [name, path] : *paths) path_bytes += name.size() + path.size() + 16;  // + "MLPIPE_OUTPUT_=", NUL
+  }
+  if (path_bytes <= kMaxPathVariableBytes) {
+    for (const auto& [name, path] : inv.inputs) env[EnvName("MLPIPE_INPUT_", name)] = path;
+    for (const auto& [name, path] : inv.outputs) env[EnvName("MLPIPE_OUTPUT_", name)] = path;
+  } else {
+    env["MLPIPE_PATH_VARIABLES"] = fmt::format(
+        "omitted: {} input and {} output paths would take {} KiB of environment (more than {} KiB); "
+        "use ${{inputs.NAME}} and ${{outputs.NAME}} in the command",
+        inv.inputs.size(), inv.outputs.size(), (path_bytes + 1023) / 1024, kMaxPathVariableBytes / 1024);
+  }
   for (const auto& [k, v] : step.env) {
     ASSIGN_OR_RETURN(env[k], spec::Expand(v, ctx));
   }

@@ -3,7 +3,9 @@
 // folder), and the environment every step gets:
 //   MLPIPE_RUN_ID, MLPIPE_STEP, MLPIPE_PIPELINE, MLPIPE_PIPELINE_DIR,
 //   MLPIPE_METRICS (a file to append metrics to), MLPIPE_ATTEMPT,
-//   MLPIPE_INPUT_<NAME> and MLPIPE_OUTPUT_<NAME> (NAME upper-cased, '-' -> '_'),
+//   MLPIPE_INPUT_<NAME> and MLPIPE_OUTPUT_<NAME> (NAME upper-cased, '-' -> '_';
+//   left out, and MLPIPE_PATH_VARIABLES set to say why, when together they
+//   exceed kMaxPathVariableBytes),
 // plus the step's own `env:` (expanded), on top of mlpipe's own environment.
 #pragma once
 
@@ -39,6 +41,13 @@ struct StepInvocation {
 // instead of `/bin/sh -c TEXT`: Linux caps one argument at 128 KiB
 // (MAX_ARG_STRLEN), which a join over 1,000 store paths exceeds.
 inline constexpr size_t kMaxShellArgBytes = 64 * 1024;
+
+// The most bytes of environment the MLPIPE_INPUT_/MLPIPE_OUTPUT_ variables
+// may take; past it none is set. Linux caps a program's arguments plus
+// environment at ARG_MAX (a quarter of the stack limit: 2 MiB by default),
+// and a join over 10,000 store paths (about 1.2 MB of arguments) would not
+// start with another 1.3 MB of the same paths in its environment.
+inline constexpr size_t kMaxPathVariableBytes = 256 * 1024;
 
 // The Command to run. For a built-in, also writes the invocation JSON
 // ({"name", "inputs", "outputs", "params", "metrics_path"}) to
