@@ -5,7 +5,8 @@ For each shape (chain, fanout) and N, it generates the same DAG for every
 tool (gen_dags.py), then measures in one run, one tool after the other:
   full  - wall time of a clean run of the whole DAG at -j2
   noop  - wall time of a run where nothing changed (median of NOOP_RUNS)
-and, for mlpipe, `validate` time (parse + validate + plan), the engine's
+the CPU of the full run (the tool's own, and its commands'), and, for
+mlpipe, `validate` time (parse + validate + plan), the engine's
 peak RSS, and the deferred cost of its no-op runs: such a run is recorded as
 one row reusing the earlier run, whose cached executions the next command
 that opens the store writes out ("expand": `mlpipe runs list` after one no-op
@@ -24,21 +25,49 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def timed(cmd, cwd, env=None):
-    """Runs cmd, returns (seconds, peak RSS KiB of the tool process tree)."""
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_of_zombie(pid):
+    """CPU seconds (user + system, all threads) of an exited, not yet reaped process, without its children."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+    except OSError:
+        return float("nan")
+
+
+def timed(cmd, cwd, env=None, cpu=None):
+    """Runs cmd, returns (seconds, peak RSS KiB of the tool process tree).
+
+    With cpu (a list), appends (the tool's own CPU seconds, its commands' CPU
+    seconds): the tool is read from /proc while it is a zombie, before it is
+    reaped; its commands are the rest of what wait4 reports for the tree."""
+    # stderr goes to a file: a pipe read only after the exit would block a tool that prints more than the
+    # pipe holds (Snakemake prints a line per job even with --quiet).
+    errf = tempfile.TemporaryFile()
     t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=errf)
+    own = None
+    if cpu is not None:
+        os.waitid(os.P_PID, p.pid, os.WEXITED | os.WNOWAIT)
+        own = own_cpu_of_zombie(p.pid)
     _, status, ru = os.wait4(p.pid, 0)
     dt = time.perf_counter() - t0
-    err = p.stderr.read().decode(errors="replace")
-    p.stderr.close()
+    errf.seek(0)
+    err = errf.read().decode(errors="replace")
+    errf.close()
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError("%s failed in %s:\n%s" % (" ".join(cmd), cwd, err[-2000:]))
+    if cpu is not None:
+        cpu.append((own, ru.ru_utime + ru.ru_stime - own))
     return dt, ru.ru_maxrss
 
 
@@ -56,7 +85,9 @@ def tools(mlpipe):
                              dict(os.environ, MLPIPE_HOME=os.path.join(d, ".mlpipe"))),
         "ninja": lambda d: (["ninja", "-j", "2"], None),
         "make": lambda d: (["make", "-j", "2", "-s"], None),
-        "snakemake": lambda d: (["snakemake", "--cores", "2", "--quiet"], None),
+        # Through snakemake_deep.py: plain `snakemake` hits Python's recursion limit on a chain of 1,000.
+        "snakemake": lambda d: (["/usr/bin/python3", os.path.join(HERE, "snakemake_deep.py"), "--cores", "2",
+                                 "--quiet"], None),
     }
 
 
@@ -71,6 +102,7 @@ def main():
     mlpipe = os.path.abspath(args.mlpipe)
     rows = []
     expand_rows = []
+    cpu_rows = []
     cases = [(shape, int(x)) for shape in ("chain", "fanout") for x in args.sizes.split(",")]
     if args.sources:
         cases.append(("sources", 1000))
@@ -91,7 +123,9 @@ def main():
             if os.path.isdir(os.path.join(base, "data")):
                 os.symlink(os.path.join(base, "data"), os.path.join(d, "data"))
             cmd, env = mk(d)
-            full, rss = timed(cmd, d, env)
+            cpu = []
+            full, rss = timed(cmd, d, env, cpu)
+            cpu_rows.append((shape, n, name, full, cpu[0][0], cpu[0][1]))
             noop = median([timed(cmd, d, env)[0] for _ in range(NOOP_RUNS)])
             res[name] = (full, noop, rss)
             if name == "mlpipe":
@@ -118,6 +152,13 @@ def main():
     print("|---|---|---|---|")
     for shape, n, expand, noop in expand_rows:
         print("| %s | %d | %.1f ms | %.1f ms |" % (shape, n, 1000 * noop, 1000 * expand))
+    print()
+    cores = os.cpu_count()
+    print("| shape | N | tool | own CPU per step | its commands' CPU per step | CPU used / (%d cores x wall) |" % cores)
+    print("|---|---|---|---|---|---|")
+    for shape, n, name, full, own, cmds in cpu_rows:
+        print("| %s | %d | %s | %.3f ms | %.3f ms | %.0f%% |" % (
+            shape, n, name, 1000 * own / n, 1000 * cmds / n, 100 * (own + cmds) / (cores * full)))
     print()
     print("| shape | N | mlpipe validate (parse + validate + plan), best of 3 |")
     print("|---|---|---|")

@@ -97,6 +97,17 @@ for conns in 1 8; do
     'BEGIN { printf "ratio mlpipe/python at %s connection(s): %.1fx\n", c, a / b }'
 done
 
+# The floor at one connection: the same wrk, one connection, against mlpipe's /v2/health/live (no model, no
+# body: what the HTTP transport and loopback TCP cost per round trip). Single-row inference at one connection
+# cannot be more than this many times the Python server's, whatever the model path costs.
+HEALTH_BODY_FILE=$WORK/empty.json
+: >"$HEALTH_BODY_FILE"
+r=$(BODY_FILE=$HEALTH_BODY_FILE INFER_PATH=/v2/health/live WRK_METHOD=GET \
+  wrk -t1 -c1 -d"$DURATION" -s "$HERE/single_row.lua" "$MLPIPE_URL" | grep '^RESULT')
+echo "floor: mlpipe GET /v2/health/live at 1 connection: $(field "$r" rps) req/s, p50 $(field "$r" p50_ms) ms"
+awk -v a="$(field "$r" rps)" -v b="${RPS[python1]}" -v i="${RPS[mlpipe1]}" 'BEGIN {
+  printf "floor: an empty answer at 1 connection is %.1fx the Python server'"'"'s inference; mlpipe'"'"'s inference reaches %.0f%% of that floor\n", a / b, 100 * i / a }'
+
 echo "== hot swap: $SWAP_ROUNDS rounds of $SWAPS model swaps (symlink flip + POST .../load) under 8-connection load"
 # Two runs of the same length under the same driver (bench/serving/swap_driver.py, one process): first it
 # POSTs /load with the link unchanged (nothing to load: the no-swap baseline), then it flips the link

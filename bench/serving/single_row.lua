@@ -1,9 +1,11 @@
 -- wrk script: one single-row OIP infer request, body read from $BODY_FILE
--- (written by run.sh from a row of the dataset). Prints one parseable line:
+-- (written by run.sh from a row of the dataset); WRK_METHOD=GET sends a GET
+-- with no body to INFER_PATH instead (run.sh's transport floor). Prints one parseable line:
 --   RESULT requests=N rps=R p50_ms=A p99_ms=B errors=E non2xx=F
 local f = assert(io.open(os.getenv("BODY_FILE") or "body.json", "r"))
-wrk.method = "POST"
+wrk.method = os.getenv("WRK_METHOD") or "POST"
 wrk.body = f:read("*a")
+if wrk.method == "GET" then wrk.body = nil end
 f:close()
 wrk.headers["Content-Type"] = "application/json"
 wrk.path = os.getenv("INFER_PATH") or "/v2/models/model/infer"
