@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Serving benchmark: `mlpipe serve` vs a Python baseline server (python3-xgboost,
 # same package, same preprocessing, same request), side by side with wrk:
-# single-row requests over 1 and 8 connections, then a hot-swap run (100 model
-# swaps under load, against the same load and driver without swaps).
+# single-row requests over 1 and 8 connections, the one-connection floor (an
+# empty answer from mlpipe, and from floor_server.cc, which does nothing), then
+# a hot-swap run (100 model swaps under load, against the same load and driver
+# without swaps).
 #   bench/serving/run.sh [BUILD_DIR]   (default build-serving-release; built if missing)
 # Env: DURATION (10s), DATA (/work/shared/data), SWAPS (100), SWAP_DURATION (20s, each of the two swap runs),
 #      SWAP_ROUNDS (3 pairs of swap runs; the median ratio is reported).
@@ -97,16 +99,28 @@ for conns in 1 8; do
     'BEGIN { printf "ratio mlpipe/python at %s connection(s): %.1fx\n", c, a / b }'
 done
 
-# The floor at one connection: the same wrk, one connection, against mlpipe's /v2/health/live (no model, no
-# body: what the HTTP transport and loopback TCP cost per round trip). Single-row inference at one connection
-# cannot be more than this many times the Python server's, whatever the model path costs.
+# The floor at one connection: the same wrk, one connection, against (1) mlpipe's GET /v2/health/live (no
+# model, no body: what mlpipe's HTTP transport and loopback TCP cost per round trip) and (2) floor_server.cc,
+# which only reads and writes a constant answer (what loopback TCP and wrk cost). Single-row inference at one
+# connection cannot be more than this many times the Python server's, whatever the server does.
 HEALTH_BODY_FILE=$WORK/empty.json
 : >"$HEALTH_BODY_FILE"
-r=$(BODY_FILE=$HEALTH_BODY_FILE INFER_PATH=/v2/health/live WRK_METHOD=GET \
-  wrk -t1 -c1 -d"$DURATION" -s "$HERE/single_row.lua" "$MLPIPE_URL" | grep '^RESULT')
+health_wrk() { BODY_FILE=$HEALTH_BODY_FILE INFER_PATH=/v2/health/live WRK_METHOD=GET \
+  wrk -t1 -c1 -d"$DURATION" -s "$HERE/single_row.lua" "$1" | grep '^RESULT'; }
+r=$(health_wrk "$MLPIPE_URL")
 echo "floor: mlpipe GET /v2/health/live at 1 connection: $(field "$r" rps) req/s, p50 $(field "$r" p50_ms) ms"
 awk -v a="$(field "$r" rps)" -v b="${RPS[python1]}" -v i="${RPS[mlpipe1]}" 'BEGIN {
   printf "floor: an empty answer at 1 connection is %.1fx the Python server'"'"'s inference; mlpipe'"'"'s inference reaches %.0f%% of that floor\n", a / b, 100 * i / a }'
+if c++ -O2 -o "$WORK/floor_server" "$HERE/floor_server.cc"; then
+  FLOOR_PORT=$(free_port)
+  "$WORK/floor_server" "$FLOOR_PORT" >"$WORK/floor.out" 2>&1 &
+  PIDS+=($!)
+  wait_listening "$WORK/floor.out"
+  r=$(health_wrk "http://127.0.0.1:$FLOOR_PORT")
+  echo "floor: floor_server.cc (read, write a constant) at 1 connection: $(field "$r" rps) req/s, p50 $(field "$r" p50_ms) ms"
+  awk -v a="$(field "$r" rps)" -v b="${RPS[python1]}" 'BEGIN {
+    printf "floor: a server that does nothing at 1 connection is %.1fx the Python server'"'"'s inference\n", a / b }'
+fi
 
 echo "== hot swap: $SWAP_ROUNDS rounds of $SWAPS model swaps (symlink flip + POST .../load) under 8-connection load"
 # Two runs of the same length under the same driver (bench/serving/swap_driver.py, one process): first it
