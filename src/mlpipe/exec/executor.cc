@@ -133,12 +133,15 @@ class RunLoop {
   }
 
   // Starts ready jobs in index order while capacity allows. Cached jobs can
-  // make more jobs ready at once, so it repeats until nothing changes.
+  // make more jobs ready at once, so it repeats until nothing changes. Every
+  // job takes a slot, so with none free it looks at nothing: a fan-out of
+  // 10,000 keeps thousands ready for most of the run, and scanning them all
+  // after every finished job made the run quadratic.
   void StartWhatFits() {
     bool unlocked = true;
     while (unlocked && !plan_.stopping()) {
       unlocked = false;
-      for (int job : plan_.Ready()) {
+      for (int job = plan_.NextReady(-1); job >= 0 && free_slots_ > 0; job = plan_.NextReady(job)) {
         if (plan_.stopping()) return;
         if (TryStart(job)) unlocked = true;
       }

@@ -30,6 +30,7 @@ Plan::Plan(const JobGraph& graph, bool keep_going)
 
 std::optional<int64_t> Plan::NextRetryAt() const {
   std::optional<int64_t> next;
+  if (waiting_retry_count_ == 0) return next;
   for (const JobInfo& info : jobs_) {
     if (info.state == JobState::kWaitingRetry && (!next || info.retry_at_ns < *next)) next = info.retry_at_ns;
   }
@@ -41,6 +42,8 @@ void Plan::SetState(int job, JobState state, std::string reason, int64_t retry_a
   assert(!IsFinal(info.state));
   if (info.state == JobState::kReady) ready_.erase(job);
   if (info.state == JobState::kRunning) --running_count_;
+  if (info.state == JobState::kWaitingRetry) --waiting_retry_count_;
+  if (state == JobState::kWaitingRetry) ++waiting_retry_count_;
   info.state = state;
   info.reason = reason;
   info.retry_at_ns = retry_at_ns;
@@ -124,7 +127,7 @@ void Plan::Cancelled(int job, std::string reason) {
 }
 
 void Plan::PromoteDueRetries(int64_t now_ns) {
-  for (size_t i = 0; i < jobs_.size(); ++i) {
+  for (size_t i = 0; i < jobs_.size() && waiting_retry_count_ > 0; ++i) {
     if (jobs_[i].state == JobState::kWaitingRetry && jobs_[i].retry_at_ns <= now_ns) {
       SetState(static_cast<int>(i), JobState::kReady, "");
     }

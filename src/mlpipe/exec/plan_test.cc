@@ -131,6 +131,49 @@ TEST(PlanTest, RetryWaitsForBackoffThenBecomesReady) {
   EXPECT_EQ(plan.attempts(0), 3);
 }
 
+TEST(PlanTest, RetriesOfSeveralJobsArePromotedEachAtItsTime) {
+  JobGraph g = Graph({{"a", {}}, {"b", {}}, {"c", {}}});
+  g.jobs[0].max_attempts = g.jobs[2].max_attempts = 2;
+  g.jobs[0].backoff_ns = 500;
+  g.jobs[2].backoff_ns = 100;
+  Plan plan(g, /*keep_going=*/true);
+  EXPECT_FALSE(plan.NextRetryAt().has_value());
+  for (int j : {0, 1, 2}) plan.StartAttempt(j);
+  EXPECT_TRUE(plan.AttemptFailed(0, 1000, "exit 1"));  // retry at 1500
+  EXPECT_TRUE(plan.AttemptFailed(2, 1000, "exit 1"));  // retry at 1100
+  EXPECT_EQ(plan.NextRetryAt(), 1100);
+  plan.PromoteDueRetries(1200);
+  EXPECT_EQ(plan.state(2), JobState::kReady);
+  EXPECT_EQ(plan.state(0), JobState::kWaitingRetry);
+  EXPECT_EQ(plan.NextRetryAt(), 1500);
+  plan.PromoteDueRetries(1500);
+  EXPECT_EQ(plan.state(0), JobState::kReady);
+  EXPECT_FALSE(plan.NextRetryAt().has_value());
+  plan.Succeeded(1);
+  EXPECT_THAT(plan.Ready(), ElementsAre(0, 2));
+}
+
+TEST(PlanTest, NextReadyWalksTheReadyJobsInIndexOrder) {
+  JobGraph g = Diamond();  // a, e ready; b, c after a; d after b and c
+  Plan plan(g, false);
+  EXPECT_EQ(plan.NextReady(-1), 0);
+  EXPECT_EQ(plan.NextReady(0), 4);
+  EXPECT_EQ(plan.NextReady(4), -1);
+  plan.StartAttempt(0);
+  plan.Succeeded(0);
+  std::vector<int> walked;
+  for (int j = plan.NextReady(-1); j >= 0; j = plan.NextReady(j)) walked.push_back(j);
+  EXPECT_THAT(walked, ElementsAre(1, 2, 4));
+  // Starting a job while walking does not lose the ones after it.
+  walked.clear();
+  for (int j = plan.NextReady(-1); j >= 0; j = plan.NextReady(j)) {
+    walked.push_back(j);
+    plan.StartAttempt(j);
+  }
+  EXPECT_THAT(walked, ElementsAre(1, 2, 4));
+  EXPECT_EQ(plan.NextReady(-1), -1);
+}
+
 TEST(PlanTest, NoRetryOnceStopping) {
   JobGraph g = Graph({{"a", {}}, {"b", {}}});
   g.jobs[1].max_attempts = 5;
