@@ -26,8 +26,8 @@ size_t CountEnvWithPrefix(const std::vector<std::string>& env, const std::string
   return n;
 }
 
-// A join step `cat ${inputs.in0} ... > ${outputs.out}` (argv form) over `n` inputs whose paths are `path_len`
-// characters long, like store paths.
+// A join step `cat ${inputs.in0} ${inputs.in1} ...` (argv form, one output) over `n` inputs whose paths
+// are `path_len` characters long, like store paths.
 struct JoinStep {
   spec::PipelineSpec spec;
   spec::StepSpec step;
