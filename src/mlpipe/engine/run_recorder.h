@@ -148,6 +148,7 @@ class RunRecorder {
   int64_t batch_started_ns_ = 0;
   std::set<std::string> uncommitted_finished_;  // steps that succeeded in the open batch
   std::map<std::string, int64_t> executions_;  // step -> execution id in this run
+  std::map<int64_t, std::string> step_of_;     // execution id -> step, the other way
   // Read ahead by the first LastKey (kReadAheadRuns recent runs).
   static constexpr int kReadAheadRuns = 3;
   bool read_ahead_ = false;

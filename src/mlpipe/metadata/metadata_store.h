@@ -76,6 +76,12 @@ class MetadataStore {
   virtual StatusOr<int64_t> CreateExecution(const Execution& execution) = 0;
   // Overwrites every field of execution `execution.id`. NotFound if absent.
   virtual Status UpdateExecution(const Execution& execution) = 0;
+  // Sets the result fields of execution `id` (status, attempt, exit code,
+  // end time, wall and CPU time, peak RSS, log paths) and leaves the others
+  // (run, step, start, key, key record, reason, reused_from) as they are:
+  // what a step's end writes, without reading the row or touching the
+  // indexed columns. NotFound if absent.
+  virtual Status SetExecutionResult(int64_t id, const ExecutionResult& result) = 0;
   virtual StatusOr<Execution> GetExecution(int64_t id) = 0;
   // In creation order.
   virtual StatusOr<std::vector<Execution>> ListExecutions(int64_t run_id) = 0;

@@ -107,6 +107,61 @@ TEST_P(MetadataStoreConformanceTest, ExecutionRoundTripsEveryField) {
   EXPECT_EQ(store_->GetExecution(12345).status().code(), StatusCode::kNotFound);
 }
 
+TEST_P(MetadataStoreConformanceTest, ExecutionResultSetsTheResultAndKeepsTheRest) {
+  int64_t run = NewRun("p");
+  int64_t prev = NewExecution(run, "train");
+  Execution e;
+  e.run_id = run;
+  e.step = "train";
+  e.status = ExecutionStatus::kRunning;
+  e.attempt = 1;
+  e.started_ns = 100;
+  e.cache_key = "sha256:key";
+  e.key_record = R"({"params":{"a":1}})";
+  e.reason = "params changed: a";
+  e.reused_from = prev;
+  auto id = store_->CreateExecution(e);
+  ASSERT_TRUE(id.ok());
+  ExecutionResult r;
+  r.status = ExecutionStatus::kSucceeded;
+  r.attempt = 2;
+  r.exit_code = 0;
+  r.ended_ns = 900;
+  r.wall_ns = 800;
+  r.cpu_ns = 700;
+  r.peak_rss_bytes = 4096;
+  r.stdout_log = "/x/attempt-2.stdout.log";
+  r.stderr_log = "/x/attempt-2.stderr.log";
+  ASSERT_TRUE(store_->SetExecutionResult(*id, r).ok());
+  auto got = store_->GetExecution(*id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->status, ExecutionStatus::kSucceeded);
+  EXPECT_EQ(got->attempt, 2);
+  EXPECT_EQ(got->exit_code, 0);
+  EXPECT_EQ(got->ended_ns, 900);
+  EXPECT_EQ(got->wall_ns, 800);
+  EXPECT_EQ(got->cpu_ns, 700);
+  EXPECT_EQ(got->peak_rss_bytes, 4096);
+  EXPECT_EQ(got->stdout_log, r.stdout_log);
+  EXPECT_EQ(got->stderr_log, r.stderr_log);
+  // The rest of the row is as it was.
+  EXPECT_EQ(got->run_id, run);
+  EXPECT_EQ(got->step, "train");
+  EXPECT_EQ(got->started_ns, 100);
+  EXPECT_EQ(got->cache_key, "sha256:key");
+  EXPECT_EQ(got->key_record, e.key_record);
+  EXPECT_EQ(got->reason, "params changed: a");
+  EXPECT_EQ(got->reused_from, prev);
+  // Still found by step (the index on step is intact).
+  auto last = store_->LastExecution("p", "train");
+  ASSERT_TRUE(last.ok()) << last.status().ToString();
+  EXPECT_EQ(last->id, *id);
+  r.exit_code.reset();
+  ASSERT_TRUE(store_->SetExecutionResult(*id, r).ok());
+  EXPECT_FALSE(store_->GetExecution(*id)->exit_code.has_value());
+  EXPECT_EQ(store_->SetExecutionResult(12345, r).code(), StatusCode::kNotFound);
+}
+
 TEST_P(MetadataStoreConformanceTest, ExecutionOfUnknownRunIsRejected) {
   Execution e;
   e.run_id = 4242;

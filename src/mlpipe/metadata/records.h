@@ -76,6 +76,19 @@ struct Execution {
   std::optional<int64_t> reused_from;  // for kCached: the execution whose outputs were reused
 };
 
+// What a finished attempt sets on its execution (MetadataStore::SetExecutionResult).
+struct ExecutionResult {
+  ExecutionStatus status = ExecutionStatus::kSucceeded;
+  int attempt = 0;
+  std::optional<int> exit_code;
+  int64_t ended_ns = 0;
+  int64_t wall_ns = 0;
+  int64_t cpu_ns = 0;
+  int64_t peak_rss_bytes = 0;
+  std::string stdout_log;
+  std::string stderr_log;
+};
+
 struct Artifact {
   std::string ref;      // "sha256:<hex>", primary key
   std::string type;     // dataset, model, metrics, ...

@@ -239,6 +239,18 @@ Status SqliteStore::UpdateExecution(const Execution& e) {
   return OkStatus();
 }
 
+Status SqliteStore::SetExecutionResult(int64_t id, const ExecutionResult& r) {
+  ASSIGN_OR_RETURN(Statement * st,
+                   db_->Prepare("UPDATE executions SET status=?, attempt=?, exit_code=?, ended_ns=?, wall_ns=?, "
+                                "cpu_ns=?, peak_rss_bytes=?, stdout_log=?, stderr_log=? WHERE id=?"));
+  st->Bind(1, ToString(r.status)).Bind(2, static_cast<int64_t>(r.attempt)).Bind(3, r.exit_code);
+  st->Bind(4, r.ended_ns).Bind(5, r.wall_ns).Bind(6, r.cpu_ns).Bind(7, r.peak_rss_bytes);
+  st->Bind(8, r.stdout_log).Bind(9, r.stderr_log).Bind(10, id);
+  RETURN_IF_ERROR(st->Run());
+  if (db_->Changes() == 0) return NotFoundError(fmt::format("no execution {}", id));
+  return OkStatus();
+}
+
 StatusOr<std::vector<Execution>> SqliteStore::QueryExecutions(const std::string& sql_suffix,
                                                               const std::function<void(Statement&)>& bind,
                                                               int limit) {

@@ -51,6 +51,7 @@ class SqliteStore : public MetadataStore {
 
   StatusOr<int64_t> CreateExecution(const Execution& execution) override;
   Status UpdateExecution(const Execution& execution) override;
+  Status SetExecutionResult(int64_t id, const ExecutionResult& result) override;
   StatusOr<Execution> GetExecution(int64_t id) override;
   StatusOr<std::vector<Execution>> ListExecutions(int64_t run_id) override;
   StatusOr<Execution> LastExecution(std::string_view pipeline, std::string_view step) override;
