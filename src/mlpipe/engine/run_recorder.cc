@@ -191,7 +191,6 @@ StatusOr<std::map<std::string, ArtifactVersion>> RunRecorder::RecordCached(
   e.reused_from = hit.execution_id;
   ASSIGN_OR_RETURN(int64_t id, db_.CreateExecution(e));
   executions_[start.step] = id;
-  step_of_[id] = start.step;
   RETURN_IF_ERROR(RecordInputs(id, start.inputs));
   std::map<std::string, ArtifactVersion> versions;
   std::vector<metadata::Event> events;
@@ -239,24 +238,16 @@ StatusOr<int64_t> RunRecorder::StartExecution(const ExecutionStart& start) {
   RETURN_IF_ERROR(RecordInputs(id, start.inputs));
   RETURN_IF_ERROR(txn.Commit());
   executions_[start.step] = id;
-  step_of_[id] = start.step;
   RETURN_IF_ERROR(FlushIfOld());
   return id;
 }
 
 StatusOr<std::map<std::string, ArtifactVersion>> RunRecorder::FinishExecution(
-    int64_t execution_id, const std::string& key, const ExecutionEnd& end, const std::vector<OutputIngested>& outputs,
-    const std::vector<MetricPoint>& metrics) {
+    int64_t execution_id, const std::string& step, const std::string& key, const ExecutionEnd& end,
+    const std::vector<OutputIngested>& outputs, const std::vector<MetricPoint>& metrics) {
   RETURN_IF_ERROR(EnsureBatch());
   metadata::Transaction txn(db_);
   RETURN_IF_ERROR(txn.status());
-  std::string step;
-  if (auto it = step_of_.find(execution_id); it != step_of_.end()) {
-    step = it->second;
-  } else {
-    ASSIGN_OR_RETURN(auto e, db_.GetExecution(execution_id));
-    step = e.step;
-  }
   int64_t now = Now();
   metadata::ExecutionResult result;
   result.status = ExecutionStatus::kSucceeded;

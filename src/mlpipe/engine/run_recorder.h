@@ -108,9 +108,10 @@ class RunRecorder {
   // A retry (attempt > 1) updates the step's execution.
   StatusOr<int64_t> StartExecution(const ExecutionStart& start);
   // A step that succeeded: its outputs, versions, output events, metrics and
-  // cache entry, and its final status, in one transaction.
-  StatusOr<std::map<std::string, ArtifactVersion>> FinishExecution(int64_t execution_id, const std::string& key,
-                                                                   const ExecutionEnd& end,
+  // cache entry, and its final status, in one transaction. `step` names the
+  // outputs' versions (PIPELINE.STEP.OUTPUT).
+  StatusOr<std::map<std::string, ArtifactVersion>> FinishExecution(int64_t execution_id, const std::string& step,
+                                                                   const std::string& key, const ExecutionEnd& end,
                                                                    const std::vector<OutputIngested>& outputs,
                                                                    const std::vector<MetricPoint>& metrics);
   // A failed attempt or a step that ended without running (skipped,
@@ -148,7 +149,6 @@ class RunRecorder {
   int64_t batch_started_ns_ = 0;
   std::set<std::string> uncommitted_finished_;  // steps that succeeded in the open batch
   std::map<std::string, int64_t> executions_;  // step -> execution id in this run
-  std::map<int64_t, std::string> step_of_;     // execution id -> step, the other way
   // Read ahead by the first LastKey (kReadAheadRuns recent runs).
   static constexpr int kReadAheadRuns = 3;
   bool read_ahead_ = false;

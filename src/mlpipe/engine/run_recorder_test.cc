@@ -34,7 +34,7 @@ class RunRecorderTest : public ::testing::Test {
     ExecutionEnd end;
     end.status = "succeeded";
     end.exit_code = 0;
-    auto versions = rec.FinishExecution(*id, key, end, {OutputIngested{"out", "dataset", ref, 1, false}}, {});
+    auto versions = rec.FinishExecution(*id, step, key, end, {OutputIngested{"out", "dataset", ref, 1, false}}, {});
     EXPECT_TRUE(versions.ok()) << versions.status().ToString();
     return *id;
   }

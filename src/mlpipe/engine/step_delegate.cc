@@ -137,7 +137,7 @@ Status StepDelegate::Finish(int job, int attempt, const exec::CommandResult& res
   end.stdout_path = ws_.AttemptStdoutLog(run_id_, step.name, attempt);
   end.stderr_path = ws_.AttemptStderrLog(run_id_, step.name, attempt);
   ASSIGN_OR_RETURN(auto versions,
-                   recorder_.FinishExecution(st.execution_id, st.decision.key, end, st.stored, st.metrics));
+                   recorder_.FinishExecution(st.execution_id, step.name, st.decision.key, end, st.stored, st.metrics));
   for (auto& [name, version] : versions) available_[step.name + "." + name] = version;
   st.finished = true;
   return OkStatus();

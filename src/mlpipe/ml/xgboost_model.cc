@@ -1,7 +1,5 @@
 #include "mlpipe/ml/xgboost_model.h"
 
-#include "mlpipe/ml/booster_pool.h"
-
 #include <xgboost/c_api.h>
 
 #include <algorithm>
@@ -12,6 +10,8 @@
 #include <limits>
 
 #include <fmt/format.h>
+
+#include "mlpipe/ml/booster_pool.h"
 
 namespace mlpipe::ml {
 namespace {
