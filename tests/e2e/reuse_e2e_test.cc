@@ -59,7 +59,7 @@ TEST_F(ReuseE2ETest, ASecondRunReusesTheFirstWholeAndReadsLikeACachedRun) {
     EXPECT_FALSE(s["reused_from"].is_null()) << s.dump();
   }
   EXPECT_EQ(shown["steps"][2]["outputs"]["merged"], "textstats.merge.merged:v1");
-  EXPECT_EQ(shown["steps"][2]["inputs"]["extra"], "textstats/data/extra.txt:v1");
+  EXPECT_EQ(shown["steps"][2]["inputs"]["extra"], "textstats.source.data/extra.txt:v1");
   EXPECT_EQ(shown["params"]["word"], "hello");
   EXPECT_FALSE(std::filesystem::exists(p_.Path(".mlpipe/runs/2")));
   // A third run reuses the first too, and the lineage is the first run's.

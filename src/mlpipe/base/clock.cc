@@ -21,6 +21,16 @@ class RealClockImpl : public Clock {
 
 }  // namespace
 
+std::string FormatWallTime(int64_t wall_ns) {
+  if (wall_ns <= 0) return "";
+  time_t secs = static_cast<time_t>(wall_ns / 1'000'000'000);
+  struct tm tm {};
+  localtime_r(&secs, &tm);
+  char buf[32];
+  strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
+  return buf;
+}
+
 Clock& RealClock() {
   static RealClockImpl clock;
   return clock;

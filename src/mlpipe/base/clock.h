@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <string>
 
 namespace mlpipe {
 
@@ -17,6 +18,9 @@ class Clock {
   // Blocks for `nanos` (a fake clock advances instead).
   virtual void SleepFor(int64_t nanos) = 0;
 };
+
+// "2026-12-06 16:13:30", in local time; "" for 0 or less. For people.
+std::string FormatWallTime(int64_t wall_ns);
 
 // The process's real clock (CLOCK_MONOTONIC, CLOCK_REALTIME). Thread-safe.
 Clock& RealClock();

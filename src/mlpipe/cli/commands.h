@@ -26,8 +26,8 @@ void AddModelsCommands(CLI::App& app, Action* action);  // cmd_models.cc: mlpipe
 void AddServeCommand(CLI::App& app, Action* action);    // cmd_serve.cc: mlpipe serve ...
 
 struct SpecArgs {
-  std::string pipeline;                 // path of the pipeline YAML
-  std::vector<std::string> params;      // -p NAME=VALUE
+  std::string pipeline;             // path of the pipeline YAML
+  std::vector<std::string> params;  // -p NAME=VALUE
 };
 
 Status CmdValidate(const SpecArgs& args, bool json);
@@ -35,7 +35,7 @@ Status CmdGraph(const SpecArgs& args, const std::string& format);
 
 struct RunArgs {
   SpecArgs spec;
-  int jobs = 0;               // -j; 0 = number of cores
+  int jobs = 0;  // -j; 0 = number of cores
   bool no_cache = false;
   bool explain = false;
   bool keep_going = false;
@@ -73,7 +73,22 @@ struct GcArgs {
   bool json = false;
 };
 Status CmdArtifactsGc(const GcArgs& args);
-Status CmdArtifactsVerify(bool json);
+struct VerifyArgs {
+  bool json = false;
+  bool repair = false;  // quarantine damaged objects and drop the cache entries that reuse them
+};
+Status CmdArtifactsVerify(const VerifyArgs& args);
+
+struct CheckoutArgs {
+  int64_t run = 0;
+  std::string to;  // "" = the pipeline's own folder
+  bool force = false;
+  bool dry_run = false;
+  bool json = false;
+};
+// Restores the sources a run read. Exit 1 when a source cannot be restored
+// (nothing is then restored), 2 for an unknown run.
+Status CmdCheckout(const CheckoutArgs& args);
 
 // Internal: runs a built-in component in this process (the engine spawns
 // `mlpipe builtin NAME --invocation FILE`).

@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <ctime>
 
+#include "mlpipe/base/clock.h"
+
 namespace mlpipe::cli {
 
 std::string FormatTable(const std::vector<std::vector<std::string>>& rows) {
@@ -28,15 +30,7 @@ std::string FormatTable(const std::vector<std::vector<std::string>>& rows) {
   return out;
 }
 
-std::string FormatTime(int64_t wall_ns) {
-  if (wall_ns <= 0) return "";
-  time_t secs = static_cast<time_t>(wall_ns / 1'000'000'000);
-  struct tm tm {};
-  localtime_r(&secs, &tm);
-  char buf[32];
-  strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
-  return buf;
-}
+std::string FormatTime(int64_t wall_ns) { return FormatWallTime(wall_ns); }
 
 bool ProcessAlive(int64_t pid) {
   if (pid <= 0) return false;

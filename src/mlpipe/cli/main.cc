@@ -2,13 +2,12 @@
 // work is done by the Cmd* functions in commands.h.
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cstring>
 #include <functional>
 #include <iostream>
 #include <string_view>
-
-#include <CLI/CLI.hpp>
 
 #include "mlpipe/base/self_exe.h"
 #include "mlpipe/cli/app_main.h"
@@ -51,7 +50,8 @@ int Main(int argc, char** argv) {
   run->add_flag("-k,--keep-going", run_args.keep_going, "After a failure, keep running independent steps");
   run->add_flag("-n,--dry-run", run_args.dry_run, "Show what would run and why; run nothing");
   run->add_flag("--json", run_args.json, "Stream one JSON object per event on stdout");
-  run->add_option("--resume", run_args.resume_run, "Continue run RUN (its params) instead of starting a new one");
+  run->add_option("--resume", run_args.resume_run,
+                  "Continue run RUN (its params) instead of starting a new one");
   run->add_option("--memory", run_args.memory_budget, "Memory budget in bytes for steps' declared memory");
   run->callback([&] { action = [&] { return CmdRun(run_args); }; });
 
@@ -101,9 +101,11 @@ int Main(int argc, char** argv) {
   runs_logs->add_option("step", logs_step, "Step name")->required();
   runs_logs->add_flag("--stderr", logs_stderr, "Only stderr");
   runs_logs->add_option("--attempt", logs_attempt, "Attempt number (default: the last)");
-  runs_logs->callback([&] { action = [&] { return CmdRunsLogs(logs_run, logs_step, logs_stderr, logs_attempt); }; });
+  runs_logs->callback(
+      [&] { action = [&] { return CmdRunsLogs(logs_run, logs_step, logs_stderr, logs_attempt); }; });
   std::vector<int64_t> delete_runs;
-  auto* runs_delete = runs->add_subcommand("delete", "Forget runs (their unique artifacts go at the next gc)");
+  auto* runs_delete =
+      runs->add_subcommand("delete", "Forget runs (their unique artifacts go at the next gc)");
   runs_delete->add_option("runs", delete_runs, "Run ids")->required();
   runs_delete->callback([&] { action = [&] { return CmdRunsDelete(delete_runs); }; });
 
@@ -142,15 +144,30 @@ int Main(int argc, char** argv) {
                      "Keep the newest N versions of every named output even without a run (default 3)");
   art_gc->add_flag("--json", gc_args.json, "Output as JSON");
   art_gc->callback([&] { action = [&] { return CmdArtifactsGc(gc_args); }; });
-  bool verify_json = false;
-  auto* art_verify = artifacts->add_subcommand("verify", "Re-hash the store; exit 1 if anything is damaged");
-  art_verify->add_flag("--json", verify_json, "Output as JSON");
-  art_verify->callback([&] { action = [&] { return CmdArtifactsVerify(verify_json); }; });
+  VerifyArgs verify_args;
+  auto* art_verify = artifacts->add_subcommand(
+      "verify",
+      "Re-hash the store, check what metadata names is in it; exit 1 if anything is damaged or missing");
+  art_verify->add_flag("--repair", verify_args.repair,
+                       "Quarantine damaged objects and drop the cache entries that would reuse them");
+  art_verify->add_flag("--json", verify_args.json, "Output as JSON");
+  art_verify->callback([&] { action = [&] { return CmdArtifactsVerify(verify_args); }; });
+
+  // checkout
+  CheckoutArgs checkout_args;
+  auto* checkout = app.add_subcommand("checkout", "Restore the sources a run read, from the object store");
+  checkout->add_option("run", checkout_args.run, "Run id")->required();
+  checkout->add_option("--to", checkout_args.to, "Restore under this folder instead of the pipeline's own");
+  checkout->add_flag("-f,--force", checkout_args.force, "Overwrite files whose content is stored nowhere");
+  checkout->add_flag("-n,--dry-run", checkout_args.dry_run, "Say what would be restored; change nothing");
+  checkout->add_flag("--json", checkout_args.json, "Output as JSON");
+  checkout->callback([&] { action = [&] { return CmdCheckout(checkout_args); }; });
 
   AddModelsCommands(app, &action);
   // serve: a separate executable (serve_main.cc); listed here for --help.
-  auto* serve = app.add_subcommand("serve", "Serve registered models or a model package over HTTP "
-                                            "(mlpipe serve --help for its options)");
+  auto* serve = app.add_subcommand("serve",
+                                   "Serve registered models or a model package over HTTP "
+                                   "(mlpipe serve --help for its options)");
   serve->allow_extras();
   serve->prefix_command();
 

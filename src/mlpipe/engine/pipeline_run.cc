@@ -1,11 +1,10 @@
 #include "mlpipe/engine/pipeline_run.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <ostream>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "mlpipe/base/clock.h"
 #include "mlpipe/base/strings.h"
@@ -13,8 +12,8 @@
 #include "mlpipe/engine/pipeline_lock.h"
 #include "mlpipe/engine/run_output.h"
 #include "mlpipe/engine/run_recorder.h"
-#include "mlpipe/engine/run_stamp.h"
 #include "mlpipe/engine/run_registrations.h"
+#include "mlpipe/engine/run_stamp.h"
 #include "mlpipe/engine/step_decider.h"
 #include "mlpipe/engine/step_delegate.h"
 #include "mlpipe/exec/executor.h"
@@ -22,6 +21,7 @@
 #include "mlpipe/exec/local_runner.h"
 #include "mlpipe/metadata/sqlite_store.h"
 #include "mlpipe/spec/graph_export.h"
+#include "mlpipe/store/source_ingester.h"
 
 namespace mlpipe::engine {
 namespace {
@@ -38,6 +38,28 @@ StatusOr<Stores> OpenStores(const store::Workspace& ws) {
   ASSIGN_OR_RETURN(s.objects, store::ObjectStore::Open(ws));
   ASSIGN_OR_RETURN(s.hashes, store::HashCache::Open(ws.HashCachePath()));
   return s;
+}
+
+// The sources: block as the store takes it.
+store::SourceIngestOptions SourceIngestOptionsFor(const spec::PipelineSpec& spec,
+                                                  std::function<void(const std::string&)> warn) {
+  store::SourceIngestOptions o;
+  o.store = spec.sources.store;
+  o.max_size = static_cast<uint64_t>(spec.sources.max_size);
+  switch (spec.sources.link) {
+    case spec::SourceLink::kAuto:
+    case spec::SourceLink::kReflink:
+      o.mode = store::PutMode::kReflink;
+      break;
+    case spec::SourceLink::kHardlink:
+      o.mode = store::PutMode::kLink;
+      break;
+    case spec::SourceLink::kCopy:
+      o.mode = store::PutMode::kCopy;
+      break;
+  }
+  o.warn = std::move(warn);
+  return o;
 }
 
 std::string RunStatusOf(const exec::RunOutcome& outcome) {
@@ -62,6 +84,8 @@ void StampRun(metadata::MetadataStore& db, const LoadedPipeline& pipeline, const
   data.absent = spec.absent_files;
   for (const auto& [path, ref] : decider.FilesRead()) data.files.emplace_back(path, ref);
   data.outputs = delegate.OutputRefs();
+  // Stored sources too: a no-op rerun must leave them restorable.
+  data.sources.assign(decider.StoredSources().begin(), decider.StoredSources().end());
   data.steps = delegate.StampSteps();
   auto stamp = EncodeRunStamp(data, RealClock().WallNanos());
   if (stamp.ok()) (void)db.PutRunStamp(*stamp);
@@ -78,10 +102,24 @@ StatusOr<RunReport> RunPipeline(const store::Workspace& ws, const LoadedPipeline
   RunRecorder recorder(*stores.db, spec.name);
   nlohmann::json info = {{"host", HostName()}, {"pid", static_cast<int64_t>(getpid())}};
   if (options.resumed_from) info["resumed_from"] = options.resumed_from;
-  RETURN_IF_ERROR(recorder.StartRun(spec.file, pipeline.params, info));
+  // Absolute, so `mlpipe checkout` finds the pipeline's folder from anywhere.
+  const std::string spec_path = store::JoinPath(spec.dir, store::BaseName(spec.file));
+  RETURN_IF_ERROR(recorder.StartRun(spec_path, pipeline.params, info));
   lock.SetHolderInfo(fmt::format("pid {}, run {}", getpid(), recorder.run_id()));
 
-  StepDecider decider(spec, pipeline.params, *stores.hashes, *stores.objects, recorder, options.no_cache);
+  store::SourceIngester sources(*stores.hashes, *stores.objects,
+                                SourceIngestOptionsFor(spec, [&options](const std::string& message) {
+                                  *options.err << "mlpipe: warning: " << message << "\n";
+                                }));
+  if (!spec.sources.store) {
+    *options.err << fmt::format(
+        "mlpipe: warning: the sources of pipeline '{}' are not stored (sources: {{store: false}} at {}): a "
+        "run "
+        "that read a version of them cannot be restored once they change\n",
+        spec.name, spec.sources.loc.ToString());
+  }
+  StepDecider decider(spec, pipeline.params, *stores.hashes, sources, *stores.objects, recorder,
+                      options.no_cache);
   exec::JobGraph graph = BuildJobGraph(spec);
   StepDelegate delegate(spec, ws, *stores.objects, recorder, decider);
   if (Status made = delegate.Start(); !made.ok()) {
@@ -99,8 +137,9 @@ StatusOr<RunReport> RunPipeline(const store::Workspace& ws, const LoadedPipeline
       printer, [&delegate](int job) { return delegate.RunReason(job); }, options, graph);
   PrintRunStarted(options, recorder.run_id(), spec.name, spec.steps.size());
   exec::ExecutorOptions eopts;
-  eopts.parallelism = options.parallelism > 0 ? options.parallelism
-                                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  eopts.parallelism = options.parallelism > 0
+                          ? options.parallelism
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   eopts.memory_budget_bytes = options.memory_budget;
   eopts.keep_going = options.keep_going;
   // Storing outputs waits on fsync, not on the CPU: more workers than slots
@@ -127,7 +166,8 @@ StatusOr<RunReport> RunPipeline(const store::Workspace& ws, const LoadedPipeline
   }
   std::string status = RunStatusOf(*outcome);
   RETURN_IF_ERROR(recorder.FinishRun(status, outcome->error));
-  if (status == "succeeded") StampRun(*stores.db, pipeline, decider, delegate, recorder.run_id(), options.invocation);
+  if (status == "succeeded")
+    StampRun(*stores.db, pipeline, decider, delegate, recorder.run_id(), options.invocation);
   (void)stores.hashes->Flush();
   PrintRunFinished(options, recorder.run_id(), status);
   return RunReport{recorder.run_id(), std::move(*outcome)};
@@ -138,7 +178,10 @@ StatusOr<std::vector<StepPlan>> PlanPipeline(const store::Workspace& ws, const L
   const spec::PipelineSpec& spec = pipeline.spec;
   ASSIGN_OR_RETURN(Stores stores, OpenStores(ws));
   RunRecorder recorder(*stores.db, spec.name);
-  StepDecider decider(spec, pipeline.params, *stores.hashes, *stores.objects, recorder, no_cache);
+  store::SourceIngestOptions hash_only;
+  hash_only.store = false;  // plans read, never write
+  store::SourceIngester sources(*stores.hashes, *stores.objects, hash_only);
+  StepDecider decider(spec, pipeline.params, *stores.hashes, sources, *stores.objects, recorder, no_cache);
   std::map<std::string, ArtifactVersion> available;
   std::vector<StepPlan> plan;
   plan.reserve(spec.steps.size());  // 10,000 steps: no doubling slack
@@ -157,7 +200,8 @@ StatusOr<std::vector<StepPlan>> PlanPipeline(const store::Workspace& ws, const L
     }
     ASSIGN_OR_RETURN(StepDecision d, decider.Decide(step, available));
     if (d.cached) {
-      for (const auto& [name, ref] : d.hit->outputs) available[step.name + "." + name] = ArtifactVersion{ref, "", 0};
+      for (const auto& [name, ref] : d.hit->outputs)
+        available[step.name + "." + name] = ArtifactVersion{ref, "", 0};
     }
     plan.push_back({step.name, d.cached ? "cached" : "run", d.reason});
   }

@@ -60,7 +60,8 @@ Status RunRecorder::StartRun(const std::string& spec_path, const nlohmann::json&
   RETURN_IF_ERROR(txn.status());
   ASSIGN_OR_RETURN(run_id_, db_.CreateRun(run));
   std::vector<metadata::Param> rows;
-  for (const auto& [name, value] : params.items()) rows.push_back({run_id_, std::nullopt, name, value.dump()});
+  for (const auto& [name, value] : params.items())
+    rows.push_back({run_id_, std::nullopt, name, value.dump()});
   RETURN_IF_ERROR(db_.RecordParams(rows));
   return txn.Commit();
 }
@@ -100,7 +101,8 @@ Status RunRecorder::ReadAhead() {
   std::vector<std::string> keys;
   for (auto& k : recent.keys) {
     if (last_keys_.count(k.step) > 0) continue;  // newest first: the first one seen is the last
-    if (!k.cache_key.empty() && newest_hits_.emplace(k.cache_key, std::nullopt).second) keys.push_back(k.cache_key);
+    if (!k.cache_key.empty() && newest_hits_.emplace(k.cache_key, std::nullopt).second)
+      keys.push_back(k.cache_key);
     last_keys_.emplace(std::move(k.step), std::make_pair(k.id, std::move(k.cache_key)));
   }
   ASSIGN_OR_RETURN(auto hits, db_.NewestCacheHits(keys));
@@ -116,7 +118,8 @@ StatusOr<std::optional<std::pair<int64_t, std::string>>> RunRecorder::LastKey(co
   if (last_keys_complete_) return std::optional<std::pair<int64_t, std::string>>();
   auto last = db_.LastExecutionKey(pipeline_, step);
   if (!last.ok()) {
-    if (last.status().code() == StatusCode::kNotFound) return std::optional<std::pair<int64_t, std::string>>();
+    if (last.status().code() == StatusCode::kNotFound)
+      return std::optional<std::pair<int64_t, std::string>>();
     return last.status();
   }
   return std::optional<std::pair<int64_t, std::string>>(std::move(*last));
@@ -160,8 +163,9 @@ Status RunRecorder::RecordInputs(int64_t execution_id, const std::map<std::strin
   for (const auto& [name, in] : inputs) {
     ArtifactVersion v = in;
     if (v.version == 0) {
-      // A source: give it a version under "PIPELINE/PATH" ("textstats/data/x.csv").
+      // A source: give it a version under PIPELINE.source.PATH.
       ASSIGN_OR_RETURN(v, PutAndVersion(in.name, in.ref, "source", in.size, in.is_dir, std::nullopt));
+      if (!in.not_stored.empty()) RETURN_IF_ERROR(NoteNotStored(in.ref, in.not_stored));
     }
     metadata::Event e;
     e.execution_id = execution_id;
@@ -174,8 +178,14 @@ Status RunRecorder::RecordInputs(int64_t execution_id, const std::map<std::strin
   return db_.RecordEvents(events);
 }
 
-StatusOr<std::map<std::string, ArtifactVersion>> RunRecorder::RecordCached(
-    const ExecutionStart& start, const CacheHit& hit) {
+Status RunRecorder::NoteNotStored(const std::string& ref, const std::string& why) {
+  ASSIGN_OR_RETURN(auto last, db_.LastObjectRemoval(ref));
+  if (last && last->reason == "not-stored" && last->detail == why) return OkStatus();
+  return db_.RecordObjectRemoval({ref, "not-stored", why, Now()});
+}
+
+StatusOr<std::map<std::string, ArtifactVersion>> RunRecorder::RecordCached(const ExecutionStart& start,
+                                                                           const CacheHit& hit) {
   RETURN_IF_ERROR(EnsureBatch());
   int64_t now = Now();
   metadata::Execution e;

@@ -16,12 +16,11 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "mlpipe/base/status.h"
 #include "mlpipe/engine/metrics_file.h"
@@ -31,11 +30,12 @@ namespace mlpipe::engine {
 
 // An artifact version as the engine passes it between steps.
 struct ArtifactVersion {
-  std::string ref;    // sha256:<hex>
-  std::string name;   // PIPELINE.STEP.OUTPUT, or PIPELINE/PATH for a source
+  std::string ref;   // sha256:<hex>
+  std::string name;  // PIPELINE.STEP.OUTPUT, or PIPELINE.source.PATH for a source
   int64_t version = 0;
-  uint64_t size = 0;    // sources: content size (to record the artifact)
-  bool is_dir = false;  // sources: a folder
+  uint64_t size = 0;            // sources: content size (to record the artifact)
+  bool is_dir = false;          // sources: a folder
+  std::string not_stored = {};  // sources: why the content is not in the store ("" = stored)
   std::string Label() const { return version ? name + ":v" + std::to_string(version) : name; }
 };
 
@@ -83,6 +83,8 @@ class RunRecorder {
   // Creates the run record (status running, this host and pid).
   Status StartRun(const std::string& spec_path, const nlohmann::json& params, const nlohmann::json& run_info);
   int64_t run_id() const { return run_id_; }
+  // The store it writes to (for records outside a run's own: quarantines).
+  metadata::MetadataStore& db() { return db_; }
 
   // Succeeded executions under `key` (any run), newest first, at most `limit`.
   // With limit 1, a key whose hit was read ahead (see LastKey) costs no query.
@@ -96,12 +98,14 @@ class RunRecorder {
   // The key record of an execution (null if it has none), for explanations.
   StatusOr<nlohmann::json> KeyRecordOf(int64_t execution_id);
   // The version (name, number) of a ref under a name, assigning one if new.
-  StatusOr<ArtifactVersion> VersionOf(const std::string& name, const std::string& ref, const std::string& type,
-                                      uint64_t size, bool is_dir, int64_t execution_id);
+  StatusOr<ArtifactVersion> VersionOf(const std::string& name, const std::string& ref,
+                                      const std::string& type, uint64_t size, bool is_dir,
+                                      int64_t execution_id);
 
   // A step satisfied from the cache: an execution with status cached whose
   // outputs are the hit's. Batched. Returns the output versions by name.
-  StatusOr<std::map<std::string, ArtifactVersion>> RecordCached(const ExecutionStart& start, const CacheHit& hit);
+  StatusOr<std::map<std::string, ArtifactVersion>> RecordCached(const ExecutionStart& start,
+                                                                const CacheHit& hit);
 
   // A step about to run: creates (first attempt) or updates its execution.
   // Batched like every record (see Flush). Returns the execution id.
@@ -110,10 +114,9 @@ class RunRecorder {
   // A step that succeeded: its outputs, versions, output events, metrics and
   // cache entry, and its final status, in one transaction. `step` names the
   // outputs' versions (PIPELINE.STEP.OUTPUT).
-  StatusOr<std::map<std::string, ArtifactVersion>> FinishExecution(int64_t execution_id, const std::string& step,
-                                                                   const std::string& key, const ExecutionEnd& end,
-                                                                   const std::vector<OutputIngested>& outputs,
-                                                                   const std::vector<MetricPoint>& metrics);
+  StatusOr<std::map<std::string, ArtifactVersion>> FinishExecution(
+      int64_t execution_id, const std::string& step, const std::string& key, const ExecutionEnd& end,
+      const std::vector<OutputIngested>& outputs, const std::vector<MetricPoint>& metrics);
   // A failed attempt or a step that ended without running (skipped,
   // cancelled: execution_id 0 creates the record).
   Status EndExecution(int64_t execution_id, const std::string& step, const ExecutionEnd& end);
@@ -135,10 +138,13 @@ class RunRecorder {
   Status EnsureBatch();
   // Flush() if the batch is older than kMaxBatchAgeNs.
   Status FlushIfOld();
+  // Records that a source's content was not stored (once per reason).
+  Status NoteNotStored(const std::string& ref, const std::string& why);
   // Puts the input artifacts and records the input events of an execution.
   Status RecordInputs(int64_t execution_id, const std::map<std::string, ArtifactVersion>& inputs);
-  StatusOr<ArtifactVersion> PutAndVersion(const std::string& name, const std::string& ref, const std::string& type,
-                                          uint64_t size, bool is_dir, std::optional<int64_t> execution_id);
+  StatusOr<ArtifactVersion> PutAndVersion(const std::string& name, const std::string& ref,
+                                          const std::string& type, uint64_t size, bool is_dir,
+                                          std::optional<int64_t> execution_id);
   Status ReadAhead();
   static CacheHit HitOf(metadata::CacheHit candidate);
 
@@ -148,7 +154,7 @@ class RunRecorder {
   bool in_batch_ = false;
   int64_t batch_started_ns_ = 0;
   std::set<std::string> uncommitted_finished_;  // steps that succeeded in the open batch
-  std::map<std::string, int64_t> executions_;  // step -> execution id in this run
+  std::map<std::string, int64_t> executions_;   // step -> execution id in this run
   // Read ahead by the first LastKey (kReadAheadRuns recent runs).
   static constexpr int kReadAheadRuns = 3;
   bool read_ahead_ = false;

@@ -1,13 +1,13 @@
 #include "mlpipe/engine/run_reuse.h"
 
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <sstream>
 
-#include <fmt/format.h>
-
 #include "mlpipe/base/clock.h"
+#include "mlpipe/engine/object_integrity.h"
 #include "mlpipe/engine/pipeline_lock.h"
 #include "mlpipe/engine/run_output.h"
 #include "mlpipe/engine/run_stamp.h"
@@ -38,8 +38,19 @@ bool StillAbsent(const RunStampData& stamp) {
   return true;
 }
 
-bool OutputsPresent(const RunStampData& stamp, store::ObjectStore& objects) {
+// True if every output is in the store and intact (a changed one is found
+// by its stamp and re-hashed: the full run then says what happened to it),
+// and every stored source still is (the files themselves were checked by
+// digest; a damaged copy of one is replaced by the next full run's ingest).
+bool OutputsPresent(const RunStampData& stamp, store::ObjectStore& objects, metadata::MetadataStore& db) {
   for (const std::string& ref : stamp.outputs) {
+    store::CheckResult check = objects.Check(ref);
+    if (check.integrity == store::Integrity::kDamaged) {
+      (void)RecordQuarantined(db, ref, check.detail, RealClock().WallNanos());
+    }
+    if (!check.ok()) return false;
+  }
+  for (const std::string& ref : stamp.sources) {
     if (!objects.Contains(ref)) return false;
   }
   return true;
@@ -66,7 +77,8 @@ void PrintReusedRun(const RunOptions& options, const RunStampData& stamp, int64_
   exec::ProgressOptions popts;
   popts.mode = options.progress;
   exec::ProgressPrinter printer(text, popts);
-  RunObserver observer(printer, [](int) { return std::string(); }, buffered, graph);
+  RunObserver observer(
+      printer, [](int) { return std::string(); }, buffered, graph);
   PrintRunStarted(buffered, run_id, stamp.pipeline, stamp.steps.size());
   observer.OnRunStarted(graph);
   for (size_t i = 0; i < outcome.jobs.size(); ++i) {
@@ -111,7 +123,7 @@ StatusOr<std::optional<RunReport>> TryReuseRun(const store::Workspace& ws, const
   (void)hashes->Flush();  // what was re-hashed serves the full run too
   if (!unchanged) return none;
   ASSIGN_OR_RETURN(auto objects, store::ObjectStore::Open(ws));
-  if (!OutputsPresent(*stamp, *objects)) return none;
+  if (!OutputsPresent(*stamp, *objects, *db)) return none;
 
   metadata::Run run;
   run.status = metadata::RunStatus::kSucceeded;

@@ -34,8 +34,12 @@ struct RunStampData {
   int64_t run_id = 0;
   std::vector<std::pair<std::string, std::string>> files;  // (absolute path, "sha256:<hex>")
   std::vector<std::string> outputs;                        // refs
-  std::vector<StampedStep> steps;                          // in spec order
-  std::vector<std::string> absent;  // absolute paths that were not regular files (spec::PipelineSpec::absent_files)
+  // Refs of the sources the run stored: they must still be in the store (the
+  // files themselves are checked by digest, under `files`).
+  std::vector<std::string> sources;
+  std::vector<StampedStep> steps;  // in spec order
+  std::vector<std::string>
+      absent;  // absolute paths that were not regular files (spec::PipelineSpec::absent_files)
 };
 
 // The text naming `mlpipe run SPEC -p ...` for this engine version: a JSON
@@ -45,7 +49,8 @@ struct RunStampData {
 std::string InvocationKey(const std::string& spec_path, const std::vector<std::string>& overrides);
 
 // The stored form: one entry per line, fields separated by tabs ("ref\tpath",
-// "ref", "run\tstep", "path"). InvalidArgument if a path or step name holds a tab or
+// "ref" for an output and "source\tref" for a source in the outputs text,
+// "run\tstep", "path"). InvalidArgument if a path or step name holds a tab or
 // a newline (such a run gets no stamp).
 StatusOr<metadata::RunStamp> EncodeRunStamp(const RunStampData& data, int64_t created_ns);
 // DataLoss if the texts are not in the stored form.

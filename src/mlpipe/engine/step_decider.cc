@@ -1,11 +1,14 @@
 #include "mlpipe/engine/step_decider.h"
 
+#include <fmt/format.h>
+
 #include <filesystem>
 #include <set>
 
-#include <fmt/format.h>
-
+#include "mlpipe/base/clock.h"
 #include "mlpipe/base/strings.h"
+#include "mlpipe/engine/object_integrity.h"
+#include "mlpipe/engine/source_artifact.h"
 #include "mlpipe/spec/params.h"
 #include "mlpipe/spec/placeholders.h"
 
@@ -15,11 +18,13 @@ using nlohmann::json;
 
 const char* EngineVersion() { return MLPIPE_VERSION; }
 
-StepDecider::StepDecider(const spec::PipelineSpec& spec, const json& pipeline_params, store::HashCache& hashes,
+StepDecider::StepDecider(const spec::PipelineSpec& spec, const json& pipeline_params,
+                         store::HashCache& hashes, store::SourceIngester& sources,
                          store::ObjectStore& objects, RunRecorder& recorder, bool no_cache)
     : spec_(spec),
       pipeline_params_(pipeline_params),
       hashes_(hashes),
+      sources_(sources),
       objects_(objects),
       recorder_(recorder),
       no_cache_(no_cache) {}
@@ -46,12 +51,35 @@ json StepDecider::UsedParams(const spec::StepSpec& step, const json& scope) cons
   return used;
 }
 
-bool StepDecider::HasAllOutputs(const spec::StepSpec& step, const CacheHit& hit) const {
+std::string StepDecider::MissingOutput(const spec::StepSpec& step, const CacheHit& hit) {
   for (const auto& out : step.outputs) {
     auto it = hit.outputs.find(out.name);
-    if (it == hit.outputs.end() || !objects_.Contains(it->second)) return false;
+    if (it == hit.outputs.end()) {
+      if (out.optional) continue;
+      return fmt::format("run {} did not write output {}", hit.run_id, out.name);
+    }
+    store::CheckResult check = objects_.Check(it->second);
+    if (check.ok()) continue;
+    if (check.integrity == store::Integrity::kDamaged) {
+      auto note = RecordQuarantined(recorder_.db(), it->second, check.detail, RealClock().WallNanos());
+      return fmt::format("output {} {} ({})", out.name, check.detail,
+                         note.ok() && !note->empty() ? "quarantined; " + *note : "quarantined");
+    }
+    return fmt::format("output {} ({}) was {}", out.name, it->second.substr(0, 19),
+                       WhyAbsent(recorder_.db(), objects_, it->second));
   }
-  return true;
+  return "";
+}
+
+std::string StepDecider::RemovedOutputOf(int64_t execution_id) {
+  auto events = recorder_.db().EventsForExecution(execution_id);
+  if (!events.ok()) return "";
+  for (const auto& ev : *events) {
+    if (ev.kind != metadata::EventKind::kOutput || objects_.Contains(ev.ref)) continue;
+    return fmt::format("output {} ({}) was {}", ev.name, ev.ref.substr(0, 19),
+                       WhyAbsent(recorder_.db(), objects_, ev.ref));
+  }
+  return "";
 }
 
 StatusOr<StepDecision> StepDecider::Decide(const spec::StepSpec& step,
@@ -65,12 +93,19 @@ StatusOr<StepDecision> StepDecider::Decide(const spec::StepSpec& step,
   for (const auto& b : step.inputs) {
     if (b.kind == spec::InputBinding::Kind::kSource) {
       std::string abs = (fs::path(spec_.dir) / b.value).lexically_normal().string();
-      auto digest = hashes_.HashSource(abs);
-      if (!digest.ok()) return digest.status().WithContext(fmt::format("input {} ({})", b.name, b.value));
-      d.inputs[b.name] = ArtifactVersion{digest->ref, spec_.name + "/" + b.value, 0, digest->size, digest->is_dir};
+      auto source = sources_.Ingest(abs);
+      if (!source.ok()) return source.status().WithContext(fmt::format("input {} ({})", b.name, b.value));
+      const store::SourceDigest& digest = source->digest;
+      d.inputs[b.name] = ArtifactVersion{digest.ref,
+                                         SourceArtifactName(spec_.name, b.value),
+                                         0,
+                                         digest.size,
+                                         digest.is_dir,
+                                         source->not_stored_reason};
       d.input_paths[b.name] = abs;
-      files_read_[abs] = digest->ref;
-      in.inputs[b.name] = InputFingerprint{digest->ref, b.value, ""};
+      files_read_[abs] = digest.ref;
+      if (source->stored) stored_sources_.insert(digest.ref);
+      in.inputs[b.name] = InputFingerprint{digest.ref, b.value, ""};
     } else {
       std::string from = b.value;
       auto it = available.find(from);
@@ -111,10 +146,15 @@ StatusOr<StepDecision> StepDecider::Decide(const spec::StepSpec& step,
   // Usually the newest execution under this key is complete: ask for one
   // first, and for older ones only if its outputs are gone.
   std::vector<CacheHit> hits;
+  std::string missing;  // why the newest hit cannot be reused
   for (int limit : {1, kMaxCacheCandidates}) {
     ASSIGN_OR_RETURN(hits, recorder_.LookupCache(d.key, limit));
     for (const auto& hit : hits) {
-      if (!HasAllOutputs(step, hit)) continue;
+      std::string why = MissingOutput(step, hit);
+      if (!why.empty()) {
+        if (missing.empty()) missing = std::move(why);
+        continue;
+      }
       d.cached = true;
       d.hit = hit;
       d.reason = fmt::format("same key as run {}", hit.run_id);
@@ -123,14 +163,19 @@ StatusOr<StepDecision> StepDecider::Decide(const spec::StepSpec& step,
     }
     if (hits.size() < static_cast<size_t>(limit)) break;  // there are no more
   }
-  if (!hits.empty()) {
-    d.reason = "outputs were garbage-collected";
+  if (!missing.empty()) {
+    d.reason = missing;
     return d;
   }
   if (!last) {
     d.reason = "new step (never ran)";
   } else if (changes.empty()) {
     d.reason = "no successful execution with this key";
+    // Its cache entry may have been dropped because an output was damaged
+    // (artifacts verify --repair): say so rather than nothing.
+    if (last->second == d.key) {
+      if (auto gone = RemovedOutputOf(last->first); !gone.empty()) d.reason = gone;
+    }
   } else {
     d.reason = Join(changes, "; ");
   }

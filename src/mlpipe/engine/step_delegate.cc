@@ -1,9 +1,9 @@
 #include "mlpipe/engine/step_delegate.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <filesystem>
-
-#include <fmt/format.h>
 
 #include "mlpipe/base/self_exe.h"
 #include "mlpipe/engine/metrics_file.h"
@@ -12,8 +12,8 @@
 namespace mlpipe::engine {
 namespace fs = std::filesystem;
 
-StepDelegate::StepDelegate(const spec::PipelineSpec& spec, const store::Workspace& ws, store::ObjectStore& objects,
-                           RunRecorder& recorder, StepDecider& decider)
+StepDelegate::StepDelegate(const spec::PipelineSpec& spec, const store::Workspace& ws,
+                           store::ObjectStore& objects, RunRecorder& recorder, StepDecider& decider)
     : spec_(spec),
       ws_(ws),
       objects_(objects),
@@ -57,7 +57,8 @@ StatusOr<exec::JobLaunch> StepDelegate::Prepare(int job, int attempt) {
 
   st.metrics_path = ws_.MetricsFilePath(run_id_, step.name, attempt);
   st.output_paths.clear();
-  for (const auto& o : step.outputs) st.output_paths[o.name] = ws_.StagedOutputPath(run_id_, step.name, o.name);
+  for (const auto& o : step.outputs)
+    st.output_paths[o.name] = ws_.StagedOutputPath(run_id_, step.name, o.name);
   if (attempt > 1 || !folders_->fresh()) {  // what an earlier attempt (or process) left
     for (const auto& [name, path] : st.output_paths) RETURN_IF_ERROR(folders_->ClearStaged(path));
     RETURN_IF_ERROR(folders_->ClearStaged(st.metrics_path));
@@ -106,13 +107,19 @@ Status StepDelegate::Collect(int job, int attempt, const exec::CommandResult& re
     std::error_code ec;
     if (!fs::exists(fs::symlink_status(path, ec))) {
       if (o.optional) continue;
-      return FailedPreconditionError(fmt::format("step did not write its output '{}' (expected at {})", o.name, path));
+      return FailedPreconditionError(
+          fmt::format("step did not write its output '{}' (expected at {})", o.name, path));
     }
     if (o.type == "metrics" && fs::is_regular_file(path, ec)) {
       auto points = ReadMetricsOutput(path);
       st.metrics.insert(st.metrics.end(), points.begin(), points.end());
     }
-    auto stored = objects_.Put(path, store::PutMode::kMove);
+    store::PutOptions put;
+    put.mode = store::PutMode::kMove;
+    // --no-cache distrusts what is stored: an existing copy of this content
+    // is re-hashed, and replaced if damaged.
+    put.rehash_existing = decider_.no_cache();
+    auto stored = objects_.Put(path, put);
     if (!stored.ok()) return stored.status().WithContext("storing output '" + o.name + "'");
     st.stored.push_back({o.name, o.type, stored->ref, stored->size, stored->is_dir});
   }
@@ -136,8 +143,8 @@ Status StepDelegate::Finish(int job, int attempt, const exec::CommandResult& res
   end.reason = st.run_reason;
   end.stdout_path = ws_.AttemptStdoutLog(run_id_, step.name, attempt);
   end.stderr_path = ws_.AttemptStderrLog(run_id_, step.name, attempt);
-  ASSIGN_OR_RETURN(auto versions,
-                   recorder_.FinishExecution(st.execution_id, step.name, st.decision.key, end, st.stored, st.metrics));
+  ASSIGN_OR_RETURN(auto versions, recorder_.FinishExecution(st.execution_id, step.name, st.decision.key, end,
+                                                            st.stored, st.metrics));
   for (auto& [name, version] : versions) available_[step.name + "." + name] = version;
   st.finished = true;
   return OkStatus();
@@ -169,7 +176,9 @@ void StepDelegate::GiveBackWorkDir(StepState& st, const std::string& keep_as) {
 
 bool StepDelegate::DependsOnUncommitted(const spec::StepSpec& step) const {
   for (const auto& in : step.inputs) {
-    if (in.kind == spec::InputBinding::Kind::kStepOutput && recorder_.FinishedUncommitted(std::string(in.step()))) return true;
+    if (in.kind == spec::InputBinding::Kind::kStepOutput &&
+        recorder_.FinishedUncommitted(std::string(in.step())))
+      return true;
   }
   return std::any_of(step.after.begin(), step.after.end(),
                      [&](const std::string& s) { return recorder_.FinishedUncommitted(s); });

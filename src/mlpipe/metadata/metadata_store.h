@@ -106,7 +106,8 @@ class MetadataStore {
   // already has a version under this name, else the next number (1, 2, ...).
   // Never two versions for the same content. The artifact must have been put.
   virtual StatusOr<ArtifactVersion> AssignVersion(std::string_view name, std::string_view ref,
-                                                  std::optional<int64_t> execution_id, int64_t created_ns) = 0;
+                                                  std::optional<int64_t> execution_id,
+                                                  int64_t created_ns) = 0;
   // "sha256:<hex>", "NAME:vN" or "NAME" (its latest version).
   virtual StatusOr<ResolvedArtifact> ResolveArtifact(std::string_view text) = 0;
   // Sorted by name, then version. `name_prefix` "" means all.
@@ -152,6 +153,20 @@ class MetadataStore {
   // model version; sorted, unique.
   virtual StatusOr<std::vector<std::string>> ReferencedRefs() = 0;
 
+  // ---- Objects the store no longer has (artifacts verify, gc, quarantine).
+  // Records that `removal.ref` left the object store (or, "not-stored", never
+  // entered it). InvalidArgument for another reason.
+  virtual Status RecordObjectRemoval(const ObjectRemoval& removal) = 0;
+  // The newest removal recorded for `ref`; nullopt if none.
+  virtual StatusOr<std::optional<ObjectRemoval>> LastObjectRemoval(std::string_view ref) = 0;
+  // Every ref with a removal recorded; sorted, unique.
+  virtual StatusOr<std::vector<std::string>> RemovedRefs() = 0;
+  // Forgets the cache entries of the executions that wrote `ref` (an output
+  // event) and the run stamps that list it, so that no run reuses it again;
+  // returns those executions' ids, ascending. The executions and their
+  // events stay: the record of what ran is kept.
+  virtual StatusOr<std::vector<int64_t>> DropCacheEntriesFor(std::string_view ref) = 0;
+
   // ---- Model registry (docs/model-registry.md).
   // Model names: 1-128 of [A-Za-z0-9._-]. Alias names: the same, starting
   // with a letter, never "latest" (reserved: the newest version) nor "vN".
@@ -163,7 +178,8 @@ class MetadataStore {
   // version of this name, returns that version unchanged (never a duplicate)
   // and sets *created to false. A non-empty `description` replaces the
   // model's description.
-  virtual StatusOr<ModelVersion> RegisterModelVersion(const ModelVersion& version, std::string_view description,
+  virtual StatusOr<ModelVersion> RegisterModelVersion(const ModelVersion& version,
+                                                      std::string_view description,
                                                       bool* created = nullptr) = 0;
   // Sorted by name.
   virtual StatusOr<std::vector<RegisteredModel>> ListRegisteredModels() = 0;
@@ -183,8 +199,8 @@ class MetadataStore {
   virtual StatusOr<AliasChange> SetAlias(std::string_view name, std::string_view alias, int64_t version,
                                          std::string_view reason, int64_t changed_ns) = 0;
   // Removes the alias, recording a change to null. NotFound if absent.
-  virtual StatusOr<AliasChange> DeleteAlias(std::string_view name, std::string_view alias, std::string_view reason,
-                                            int64_t changed_ns) = 0;
+  virtual StatusOr<AliasChange> DeleteAlias(std::string_view name, std::string_view alias,
+                                            std::string_view reason, int64_t changed_ns) = 0;
   // Undoes the alias's last move: points it back at the version it had
   // before (recreating it if the last move deleted it), recorded with reason
   // "rollback" (so a second rollback undoes the first). FailedPrecondition
@@ -194,7 +210,8 @@ class MetadataStore {
                                               int64_t changed_ns) = 0;
   // Moves of the model's aliases (only `alias` if non-empty), newest first.
   // NotFound if the model is absent.
-  virtual StatusOr<std::vector<AliasChange>> AliasHistory(std::string_view name, std::string_view alias = "") = 0;
+  virtual StatusOr<std::vector<AliasChange>> AliasHistory(std::string_view name,
+                                                          std::string_view alias = "") = 0;
   // A number that grows whenever any registered model, version or alias
   // changes (in any process). One indexed row: cheap enough to poll every
   // second; re-resolve only when it moved.

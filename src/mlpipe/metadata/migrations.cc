@@ -189,6 +189,27 @@ CREATE TABLE run_stamps (
 CREATE INDEX run_stamps_by_run ON run_stamps(run_id);
 )sql";
 
+// Sources become stored artifacts named PIPELINE.source.PATH (they were
+// versioned as PIPELINE/PATH, without their content); objects that left the
+// store, or sources that never entered it, are recorded with why (gc,
+// quarantine, not stored), so a reader tells a removed object from a lost one.
+constexpr std::string_view kV5 = R"sql(
+UPDATE artifact_versions
+  SET name = substr(name, 1, instr(name, '/') - 1) || '.source.' || substr(name, instr(name, '/') + 1)
+  WHERE instr(name, '/') > 0 AND instr(substr(name, 1, instr(name, '/') - 1), '.') = 0;
+CREATE TABLE object_removals (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  ref TEXT NOT NULL,
+  reason TEXT NOT NULL CHECK (reason IN ('gc', 'quarantined', 'not-stored')),
+  detail TEXT NOT NULL DEFAULT '',
+  removed_ns INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX object_removals_by_ref ON object_removals(ref, id);
+INSERT INTO object_removals(ref, reason, detail, removed_ns)
+  SELECT DISTINCT ref, 'not-stored', 'read before sources were stored', 0 FROM artifact_versions
+  WHERE instr(name, '.source.') > 0;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& SqliteMigrations() {
@@ -197,6 +218,7 @@ const std::vector<Migration>& SqliteMigrations() {
       {2, "params, metrics, cache entries", kV2},
       {3, "model registry: registered models, versions, aliases, alias history", kV3},
       {4, "whole-run reuse: runs.reuses_run, runs.expanded, run stamps", kV4},
+      {5, "sources named PIPELINE.source.PATH; object removals (gc, quarantine)", kV5},
   };
   return *migrations;
 }
@@ -228,9 +250,10 @@ Status Migrate(SqliteDb& db, int target) {
       }
       if (current >= m.version) return OkStatus();
       RETURN_IF_ERROR(db.Exec(m.sql).WithContext(fmt::format("migration v{}", m.version)));
-      ASSIGN_OR_RETURN(Statement * st,
-                       db.Prepare("INSERT INTO schema_version(version, description, applied_ns) VALUES (?, ?, "
-                                  "CAST((julianday('now') - 2440587.5) * 86400000000000 AS INTEGER))"));
+      ASSIGN_OR_RETURN(
+          Statement * st,
+          db.Prepare("INSERT INTO schema_version(version, description, applied_ns) VALUES (?, ?, "
+                     "CAST((julianday('now') - 2440587.5) * 86400000000000 AS INTEGER))"));
       return st->Bind(1, static_cast<int64_t>(m.version)).Bind(2, m.description).Run();
     };
     Status s = body();
@@ -243,9 +266,9 @@ Status Migrate(SqliteDb& db, int target) {
   // A database newer than us, with nothing left to apply, must still be refused.
   ASSIGN_OR_RETURN(int final_version, SchemaVersion(db));
   if (final_version > LatestSchemaVersion()) {
-    return FailedPreconditionError(fmt::format(
-        "metadata database has schema v{}, newer than this mlpipe knows (v{}); upgrade mlpipe", final_version,
-        LatestSchemaVersion()));
+    return FailedPreconditionError(
+        fmt::format("metadata database has schema v{}, newer than this mlpipe knows (v{}); upgrade mlpipe",
+                    final_version, LatestSchemaVersion()));
   }
   return OkStatus();
 }

@@ -28,15 +28,15 @@ StatusOr<EventKind> ParseEventKind(std::string_view s);
 
 struct Run {
   int64_t id = 0;
-  std::string pipeline;            // pipeline name
-  std::string spec_path;           // the YAML file it came from
+  std::string pipeline;   // pipeline name
+  std::string spec_path;  // the YAML file it came from
   RunStatus status = RunStatus::kRunning;
   std::string params_json = "{}";  // resolved parameters, a JSON object
   int64_t started_ns = 0;
   int64_t ended_ns = 0;
-  std::string host;                // where the run's process lives, with pid: a
-  int64_t pid = 0;                 // "running" run whose process is gone is dead
-  std::string exit_reason;         // for people: "step train failed (exit 1)"
+  std::string host;         // where the run's process lives, with pid: a
+  int64_t pid = 0;          // "running" run whose process is gone is dead
+  std::string exit_reason;  // for people: "step train failed (exit 1)"
   // Set for a run that reused an earlier run whole (CreateReusedRun): the
   // run whose results it reused.
   std::optional<int64_t> reuses_run;
@@ -48,11 +48,11 @@ struct Run {
 struct RunStamp {
   std::string invocation;  // names the command (version, spec path, overrides)
   std::string pipeline;
-  int64_t run_id = 0;      // the run it stamps (its deletion removes the stamp)
-  std::string files;       // the files read, with their digests
-  std::string outputs;     // the output refs that must still be in the store
-  std::string steps;       // the steps, in order, with the run each one's result came from
-  std::string absent;      // paths that must still not be regular files
+  int64_t run_id = 0;   // the run it stamps (its deletion removes the stamp)
+  std::string files;    // the files read, with their digests
+  std::string outputs;  // the output refs that must still be in the store
+  std::string steps;    // the steps, in order, with the run each one's result came from
+  std::string absent;   // paths that must still not be regular files
   int64_t created_ns = 0;
 };
 
@@ -61,17 +61,17 @@ struct Execution {
   int64_t run_id = 0;
   std::string step;
   ExecutionStatus status = ExecutionStatus::kPending;
-  int attempt = 0;                   // 1-based once started
+  int attempt = 0;  // 1-based once started
   std::optional<int> exit_code;
   int64_t started_ns = 0;
   int64_t ended_ns = 0;
   int64_t wall_ns = 0;
   int64_t cpu_ns = 0;
   int64_t peak_rss_bytes = 0;
-  std::string cache_key;             // "sha256:..." or "" (not cacheable)
-  std::string key_record;            // canonical JSON the key was hashed from
-  std::string reason;                // why it ran / was reused / was skipped
-  std::string stdout_log;            // paths of the last attempt's logs
+  std::string cache_key;   // "sha256:..." or "" (not cacheable)
+  std::string key_record;  // canonical JSON the key was hashed from
+  std::string reason;      // why it ran / was reused / was skipped
+  std::string stdout_log;  // paths of the last attempt's logs
   std::string stderr_log;
   std::optional<int64_t> reused_from;  // for kCached: the execution whose outputs were reused
 };
@@ -90,8 +90,8 @@ struct ExecutionResult {
 };
 
 struct Artifact {
-  std::string ref;      // "sha256:<hex>", primary key
-  std::string type;     // dataset, model, metrics, ...
+  std::string ref;   // "sha256:<hex>", primary key
+  std::string type;  // dataset, model, metrics, ...
   uint64_t size = 0;
   bool is_dir = false;
   int64_t created_ns = 0;
@@ -146,6 +146,19 @@ struct Metric {
   double value = 0;
   std::optional<int64_t> step;  // iteration, for curves
   int64_t recorded_ns = 0;
+};
+
+// An object that left the object store (or a source that never entered it):
+// why, when, and a note for people.
+// Metadata may still name it (an old version, a run's input); this is how a
+// reader tells "removed on purpose" from "lost".
+struct ObjectRemoval {
+  std::string ref;
+  // "gc" (garbage-collected), "quarantined" (damaged), or "not-stored" (a
+  // source hashed but never stored: sources: {store: false}, max_size)
+  std::string reason;
+  std::string detail;  // "content hashes to sha256:...; 2 cache entries dropped"
+  int64_t removed_ns = 0;
 };
 
 // A reusable earlier execution and the outputs it recorded.

@@ -32,7 +32,8 @@ class SqliteStore : public MetadataStore {
   // Opens or creates the database at `path` (":memory:" for a private one)
   // and migrates it. FailedPrecondition if the file's schema is newer than
   // this program; DataLoss if it is not a database.
-  static StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path, SqliteStoreOptions options = {});
+  static StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path,
+                                                     SqliteStoreOptions options = {});
 
   Status Begin() override;
   Status Commit() override;
@@ -84,6 +85,11 @@ class SqliteStore : public MetadataStore {
 
   StatusOr<std::vector<std::string>> ReferencedRefs() override;
 
+  Status RecordObjectRemoval(const ObjectRemoval& removal) override;
+  StatusOr<std::optional<ObjectRemoval>> LastObjectRemoval(std::string_view ref) override;
+  StatusOr<std::vector<std::string>> RemovedRefs() override;
+  StatusOr<std::vector<int64_t>> DropCacheEntriesFor(std::string_view ref) override;
+
   StatusOr<ModelVersion> RegisterModelVersion(const ModelVersion& version, std::string_view description,
                                               bool* created = nullptr) override;
   StatusOr<std::vector<RegisteredModel>> ListRegisteredModels() override;
@@ -94,8 +100,10 @@ class SqliteStore : public MetadataStore {
                                  std::string_view reason, int64_t changed_ns) override;
   StatusOr<AliasChange> DeleteAlias(std::string_view name, std::string_view alias, std::string_view reason,
                                     int64_t changed_ns) override;
-  StatusOr<AliasChange> RollbackAlias(std::string_view name, std::string_view alias, int64_t changed_ns) override;
-  StatusOr<std::vector<AliasChange>> AliasHistory(std::string_view name, std::string_view alias = "") override;
+  StatusOr<AliasChange> RollbackAlias(std::string_view name, std::string_view alias,
+                                      int64_t changed_ns) override;
+  StatusOr<std::vector<AliasChange>> AliasHistory(std::string_view name,
+                                                  std::string_view alias = "") override;
   StatusOr<int64_t> RegistryGeneration() override;
 
   // The schema version of the open database.
@@ -107,6 +115,8 @@ class SqliteStore : public MetadataStore {
   // Runs `fn` inside a write transaction: joins the caller's if one is open,
   // else BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error).
   Status InWriteTxn(const std::function<Status()>& fn);
+  // Steps `st` to the end, collecting its first column as text.
+  static StatusOr<std::vector<std::string>> FirstColumnTexts(Statement& st);
   StatusOr<std::vector<Execution>> QueryExecutions(const std::string& sql_suffix,
                                                    const std::function<void(Statement&)>& bind,
                                                    int limit = 0);
@@ -128,7 +138,7 @@ class SqliteStore : public MetadataStore {
                                   std::optional<int64_t> to, std::string_view reason, int64_t changed_ns);
 
   std::unique_ptr<SqliteDb> db_;
-  int txn_depth_ = 0;      // nesting of Begin calls
+  int txn_depth_ = 0;         // nesting of Begin calls
   bool txn_aborted_ = false;  // a nested Rollback happened; the outer Commit must fail
 };
 

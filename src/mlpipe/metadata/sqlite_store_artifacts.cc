@@ -270,11 +270,15 @@ StatusOr<CacheHit> SqliteStore::LookupCache(std::string_view key) {
 StatusOr<std::vector<std::string>> SqliteStore::ReferencedRefs() {
   ASSIGN_OR_RETURN(Statement * st, db_->Prepare("SELECT ref FROM events UNION SELECT ref FROM artifact_versions "
                                                 "UNION SELECT ref FROM model_versions ORDER BY 1"));
+  return FirstColumnTexts(*st);
+}
+
+StatusOr<std::vector<std::string>> SqliteStore::FirstColumnTexts(Statement& st) {
   std::vector<std::string> out;
   while (true) {
-    ASSIGN_OR_RETURN(bool row, st->Step());
+    ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) break;
-    out.push_back(st->Text(0));
+    out.push_back(st.Text(0));
   }
   return out;
 }

@@ -2,6 +2,7 @@
 // writers, and insert speed.
 #include "mlpipe/metadata/sqlite_store.h"
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,8 +10,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "mlpipe/base/testing/temp_dir.h"
 #include "mlpipe/metadata/migrations.h"
@@ -77,6 +76,29 @@ TEST_F(SqliteStoreTest, AVersionTwoDatabaseGainsTheRegistryAndKeepsItsArtifacts)
   auto registered = (*store)->RegisterModelVersion(v, "");
   ASSERT_TRUE(registered.ok()) << registered.status().ToString();
   EXPECT_EQ(registered->version, 1);
+}
+
+TEST_F(SqliteStoreTest, AVersionFourDatabaseNamesItsSourcesAsSourcesAndRecordsThemNotStored) {
+  const std::string source = "sha256:" + std::string(64, 's');
+  const std::string output = "sha256:" + std::string(64, 'o');
+  {
+    auto old = SqliteStore::Open(path_, {.schema_version = 4});
+    ASSERT_TRUE(old.ok());
+    ASSERT_TRUE((*old)->PutArtifact({source, "source", 1, false, 1}).ok());
+    ASSERT_TRUE((*old)->PutArtifact({output, "dataset", 1, false, 1}).ok());
+    ASSERT_TRUE((*old)->AssignVersion("textstats/data/extra.txt", source, std::nullopt, 1).ok());
+    ASSERT_TRUE((*old)->AssignVersion("textstats.merge.merged", output, std::nullopt, 1).ok());
+  }
+  auto store = SqliteStore::Open(path_);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto renamed = (*store)->ResolveArtifact("textstats.source.data/extra.txt:v1");
+  ASSERT_TRUE(renamed.ok()) << renamed.status().ToString();
+  EXPECT_EQ(renamed->artifact.ref, source);
+  EXPECT_TRUE((*store)->ResolveArtifact("textstats.merge.merged:v1").ok()) << "outputs keep their names";
+  auto removal = (*store)->LastObjectRemoval(source);
+  ASSERT_TRUE(removal.ok() && removal->has_value());
+  EXPECT_EQ((*removal)->reason, "not-stored");
+  EXPECT_FALSE((*store)->LastObjectRemoval(output)->has_value());
 }
 
 TEST_F(SqliteStoreTest, AnotherConnectionSeesAliasMovesThroughTheGeneration) {
@@ -159,7 +181,8 @@ TEST_F(SqliteStoreTest, TwoConnectionsRacingToAssignVersionsNeverDuplicate) {
   {
     auto store = SqliteStore::Open(path_);
     for (char c = 'a'; c <= 'z'; ++c) {
-      ASSERT_TRUE((*store)->PutArtifact({"sha256:" + std::string(64, c == 'z' ? '0' : c), "", 0, false, 0}).ok());
+      ASSERT_TRUE(
+          (*store)->PutArtifact({"sha256:" + std::string(64, c == 'z' ? '0' : c), "", 0, false, 0}).ok());
     }
   }
   std::vector<Status> results(2);
@@ -208,12 +231,14 @@ TEST_F(SqliteStoreTest, ThousandStepsOfInsertsInOneTransactionAreFast) {
       e.cache_key = "sha256:" + std::to_string(i);
       auto id = store.CreateExecution(e);
       ASSERT_TRUE(id.ok());
-      ASSERT_TRUE(store.RecordEvents({{0, *id, "sha256:" + std::string(64, 'a'), EventKind::kOutput, "o", ""}}).ok());
+      ASSERT_TRUE(
+          store.RecordEvents({{0, *id, "sha256:" + std::string(64, 'a'), EventKind::kOutput, "o", ""}}).ok());
       ASSERT_TRUE(store.RecordMetrics({{run, *id, "seconds", 1.5, std::nullopt, 0}}).ok());
     }
     ASSERT_TRUE(txn.Commit().ok());
   }
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
   EXPECT_LT(ms, 2000) << "1,000 steps of inserts took " << ms << " ms";
   std::printf("[ info ] 1,000 execution+event+metric inserts: %lld ms\n", static_cast<long long>(ms));
   EXPECT_EQ(store.ListExecutions(run)->size(), 1000u);

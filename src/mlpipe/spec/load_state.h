@@ -70,6 +70,10 @@ void DetectStepCodeFiles(StepSpec* step, LoadState& state);
 // spec->registers, checking it against the already parsed steps.
 void ParseRegister(const MapEntry& entry, LoadState& state, PipelineSpec* spec);
 
+// Reads the sources: block (a map of store, link, max_size) into
+// spec->sources.
+void ParseSources(const MapEntry& entry, LoadState& state, PipelineSpec* spec);
+
 // Checks the step's own templates (placeholders, unwritten outputs) once it
 // is parsed.
 void CheckStepTemplates(const StepSpec& step, const StepExtra& extra, Diagnostics& diags);

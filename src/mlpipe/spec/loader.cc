@@ -19,7 +19,8 @@ namespace fs = std::filesystem;
 using internal::Diagnostics;
 using internal::MapEntry;
 
-const std::vector<std::string> kTopKeys = {"pipeline", "description", "params", "steps", "register"};
+const std::vector<std::string> kTopKeys = {"pipeline", "description", "params",
+                                           "steps",    "register",    "sources"};
 
 // Reads the document into *spec. Fills *after_locs (one per step) and
 // returns true when the steps were read and the graph is to be validated;
@@ -101,6 +102,7 @@ bool ParseTop(internal::YamlDocument& doc, internal::LoadState& st, PipelineSpec
     after_locs->Add(extra.after_locs);
   }
   if (const MapEntry* e = internal::FindEntry(entries, "register")) internal::ParseRegister(*e, st, spec);
+  if (const MapEntry* e = internal::FindEntry(entries, "sources")) internal::ParseSources(*e, st, spec);
   return true;
 }
 

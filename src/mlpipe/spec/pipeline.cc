@@ -54,13 +54,32 @@ std::string Diagnostic::ToString() const {
   return out;
 }
 
+const char* SourceLinkName(SourceLink link) {
+  switch (link) {
+    case SourceLink::kAuto:
+      return "auto";
+    case SourceLink::kReflink:
+      return "reflink";
+    case SourceLink::kHardlink:
+      return "hardlink";
+    case SourceLink::kCopy:
+      return "copy";
+  }
+  return "auto";
+}
+
 const char* ParamTypeName(ParamType type) {
   switch (type) {
-    case ParamType::kInt: return "int";
-    case ParamType::kFloat: return "float";
-    case ParamType::kString: return "string";
-    case ParamType::kBool: return "bool";
-    case ParamType::kList: return "list";
+    case ParamType::kInt:
+      return "int";
+    case ParamType::kFloat:
+      return "float";
+    case ParamType::kString:
+      return "string";
+    case ParamType::kBool:
+      return "bool";
+    case ParamType::kList:
+      return "list";
   }
   return "?";
 }

@@ -181,6 +181,28 @@ struct RegisterSpec {
   std::string When() const { return when_step.empty() ? "" : when_step + "." + when_output; }
 };
 
+// How the pipeline's sources (the files and folders its steps read from the
+// project) are versioned: the `sources:` block (docs/pipeline-spec.md#sources).
+// A stored source is a content-addressed artifact like a step output, named
+// PIPELINE.source.PATH, so any run's inputs can be restored later.
+enum class SourceLink : uint8_t {
+  kAuto,      // a reflink (copy-on-write clone) where the filesystem can, else a copy
+  kReflink,   // a reflink; a copy where the filesystem cannot clone
+  kHardlink,  // a hardlink (the source file becomes read-only, shared with the store); a copy across
+              // filesystems
+  kCopy,      // always a copy, hashed while it is copied
+};
+const char* SourceLinkName(SourceLink link);  // "auto", "reflink", "hardlink", "copy"
+
+struct SourcesSpec {
+  bool store = true;  // false: sources are hashed for cache keys but not stored
+  SourceLink link = SourceLink::kAuto;
+  // A source (a folder: its files together) larger than this is hashed but
+  // not stored, with a warning.
+  int64_t max_size = int64_t{10} << 30;
+  SourceLocation loc;  // of the `sources:` key; line 0 when the block is absent
+};
+
 struct PipelineSpec {
   std::string name;
   std::string description;
@@ -189,6 +211,7 @@ struct PipelineSpec {
   std::vector<ParamSpec> params;        // in spec order
   std::vector<StepSpec> steps;          // in spec order
   std::vector<RegisterSpec> registers;  // the register: block, in spec order
+  SourcesSpec sources;                  // the sources: block (defaults when absent)
   // Every file the loader read, as (absolute path, "sha256:<hex>" of the bytes
   // parsed): the pipeline file first (LoadPipelineFile only), then component
   // files. A run stamp records them (engine/run_stamp.h).

@@ -47,19 +47,23 @@ steps:
 params:
   depth: {type: int, defualt: 3}
 )");
-  EXPECT_THAT(errors, ElementsAre(
-      "p.yaml:2:1: error: unknown key 'descripton' in the pipeline\n  hint: did you mean 'description'?",
-      "p.yaml:6:5: error: unknown key 'retires' in step 'a'\n  hint: did you mean 'retries'?",
-      "p.yaml:8:17: error: unknown key 'cpu' in resources of step 'a'\n  hint: did you mean 'cpus'?",
-      "p.yaml:10:3: error: param 'depth' has no default\n  hint: add default: VALUE (every param needs a default in this version)",
-      "p.yaml:10:22: error: unknown key 'defualt' in param 'depth'\n  hint: did you mean 'default'?"));
+  EXPECT_THAT(
+      errors,
+      ElementsAre(
+          "p.yaml:2:1: error: unknown key 'descripton' in the pipeline\n  hint: did you mean 'description'?",
+          "p.yaml:6:5: error: unknown key 'retires' in step 'a'\n  hint: did you mean 'retries'?",
+          "p.yaml:8:17: error: unknown key 'cpu' in resources of step 'a'\n  hint: did you mean 'cpus'?",
+          "p.yaml:10:3: error: param 'depth' has no default\n  hint: add default: VALUE (every param needs a "
+          "default in this version)",
+          "p.yaml:10:22: error: unknown key 'defualt' in param 'depth'\n  hint: did you mean 'default'?"));
 }
 
 TEST_F(ValidationTest, UnknownKeyWithoutCloseMatchListsAllowedKeys) {
   auto errors = Errors("pipeline: p\nzzz: 1\nsteps:\n  a:\n    run: echo\n");
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0], "p.yaml:2:1: error: unknown key 'zzz' in the pipeline\n"
-                       "  hint: allowed keys: pipeline, description, params, steps, register");
+  EXPECT_EQ(errors[0],
+            "p.yaml:2:1: error: unknown key 'zzz' in the pipeline\n"
+            "  hint: allowed keys: pipeline, description, params, steps, register, sources");
 }
 
 TEST_F(ValidationTest, MissingAndMistypedFields) {
@@ -73,16 +77,17 @@ steps:
     cache: maybe
   b: echo hi
 )");
-  EXPECT_THAT(errors, ElementsAre(
-      "p.yaml:1:1: error: missing pipeline: name\n  hint: add pipeline: NAME at the top",
-      "p.yaml:5:14: error: retries of step 'a' must be an integer, got 'many'",
-      "p.yaml:6:14: error: timeout of step 'a': bad duration '5 minutes'\n"
-      "  hint: write a duration like 500ms, 30s, 5m, 2h, or a number of seconds",
-      "p.yaml:7:25: error: memory of step 'a': bad size '4 gigs'\n"
-      "  hint: write a size like 512MiB, 4GiB, 2G (= 2*10^9) or a number of bytes",
-      "p.yaml:8:12: error: cache must be true or false, got 'maybe'",
-      "p.yaml:9:6: error: step 'b' must be a map (run:, inputs:, outputs:, ...), got 'echo hi'\n"
-      "  hint: indent the step's keys under its name"));
+  EXPECT_THAT(
+      errors,
+      ElementsAre("p.yaml:1:1: error: missing pipeline: name\n  hint: add pipeline: NAME at the top",
+                  "p.yaml:5:14: error: retries of step 'a' must be an integer, got 'many'",
+                  "p.yaml:6:14: error: timeout of step 'a': bad duration '5 minutes'\n"
+                  "  hint: write a duration like 500ms, 30s, 5m, 2h, or a number of seconds",
+                  "p.yaml:7:25: error: memory of step 'a': bad size '4 gigs'\n"
+                  "  hint: write a size like 512MiB, 4GiB, 2G (= 2*10^9) or a number of bytes",
+                  "p.yaml:8:12: error: cache must be true or false, got 'maybe'",
+                  "p.yaml:9:6: error: step 'b' must be a map (run:, inputs:, outputs:, ...), got 'echo hi'\n"
+                  "  hint: indent the step's keys under its name"));
 }
 
 TEST_F(ValidationTest, StepsMustBeAMap) {
@@ -92,19 +97,21 @@ TEST_F(ValidationTest, StepsMustBeAMap) {
 }
 
 TEST_F(ValidationTest, StepWithoutRunOrUsesAndWithBoth) {
-  auto errors = Errors("pipeline: p\nsteps:\n  a:\n    description: x\n  b:\n    run: echo\n    uses: ./c.yaml\n");
-  EXPECT_THAT(errors, ElementsAre(
-      "p.yaml:3:3: error: step 'a' has no run: or uses:\n"
-      "  hint: add run: COMMAND, or uses: ./components/NAME.yaml or mlpipe/NAME",
-      "p.yaml:7:5: error: step 'b' has both run: and uses:\n"
-      "  hint: a step runs either its own command (run:) or a component (uses:)"));
+  auto errors =
+      Errors("pipeline: p\nsteps:\n  a:\n    description: x\n  b:\n    run: echo\n    uses: ./c.yaml\n");
+  EXPECT_THAT(errors,
+              ElementsAre("p.yaml:3:3: error: step 'a' has no run: or uses:\n"
+                          "  hint: add run: COMMAND, or uses: ./components/NAME.yaml or mlpipe/NAME",
+                          "p.yaml:7:5: error: step 'b' has both run: and uses:\n"
+                          "  hint: a step runs either its own command (run:) or a component (uses:)"));
 }
 
 TEST_F(ValidationTest, DuplicateStepNamePointsAtSecondAndNamesFirstLine) {
   auto errors = Errors("pipeline: p\nsteps:\n  a:\n    run: echo 1\n  a:\n    run: echo 2\n");
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0], "p.yaml:5:3: error: duplicate key 'a' in steps: (first defined at line 3)\n"
-                       "  hint: YAML keeps only one of them; rename or remove one");
+  EXPECT_EQ(errors[0],
+            "p.yaml:5:3: error: duplicate key 'a' in steps: (first defined at line 3)\n"
+            "  hint: YAML keeps only one of them; rename or remove one");
 }
 
 // Maps of more than 16 keys find duplicates by sorting their keys: the same
@@ -153,7 +160,8 @@ TEST_F(ValidationTest, DuplicateInputOfABigJoin) {
 TEST_F(ValidationTest, DuplicateKeyInsideAStep) {
   auto errors = Errors("pipeline: p\nsteps:\n  a:\n    run: echo 1\n    run: echo 2\n");
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_THAT(errors[0], HasSubstr("p.yaml:5:5: error: duplicate key 'run' in step 'a' (first defined at line 4)"));
+  EXPECT_THAT(errors[0],
+              HasSubstr("p.yaml:5:5: error: duplicate key 'run' in step 'a' (first defined at line 4)"));
 }
 
 TEST_F(ValidationTest, UnknownStepsInInputsAndAfter) {
@@ -167,12 +175,14 @@ steps:
     inputs: {text: genrate.text}
     after: [generat, zzz]
 )");
-  EXPECT_THAT(errors, ElementsAre(
-      "p.yaml:8:20: error: input 'text' of step 'count' refers to unknown step 'genrate'\n"
-      "  hint: did you mean 'generate'?",
-      "p.yaml:9:13: error: after: of step 'count' names unknown step 'generat'\n  hint: did you mean 'generate'?",
-      "p.yaml:9:22: error: after: of step 'count' names unknown step 'zzz'\n"
-      "  hint: after: lists names of other steps"));
+  EXPECT_THAT(
+      errors,
+      ElementsAre("p.yaml:8:20: error: input 'text' of step 'count' refers to unknown step 'genrate'\n"
+                  "  hint: did you mean 'generate'?",
+                  "p.yaml:9:13: error: after: of step 'count' names unknown step 'generat'\n  hint: did you "
+                  "mean 'generate'?",
+                  "p.yaml:9:22: error: after: of step 'count' names unknown step 'zzz'\n"
+                  "  hint: after: lists names of other steps"));
 }
 
 TEST_F(ValidationTest, RepeatedUnknownStepGetsTheSameHintEverywhere) {
@@ -189,10 +199,12 @@ steps:
     inputs: {t: genrate.text}
     after: [genrate]
 )");
-  EXPECT_THAT(errors, ElementsAre(
-      "p.yaml:8:17: error: input 't' of step 'a' refers to unknown step 'genrate'\n  hint: did you mean 'generate'?",
-      "p.yaml:11:17: error: input 't' of step 'b' refers to unknown step 'genrate'\n  hint: did you mean 'generate'?",
-      "p.yaml:12:13: error: after: of step 'b' names unknown step 'genrate'\n  hint: did you mean 'generate'?"));
+  EXPECT_THAT(errors, ElementsAre("p.yaml:8:17: error: input 't' of step 'a' refers to unknown step "
+                                  "'genrate'\n  hint: did you mean 'generate'?",
+                                  "p.yaml:11:17: error: input 't' of step 'b' refers to unknown step "
+                                  "'genrate'\n  hint: did you mean 'generate'?",
+                                  "p.yaml:12:13: error: after: of step 'b' names unknown step 'genrate'\n  "
+                                  "hint: did you mean 'generate'?"));
 }
 
 TEST_F(ValidationTest, ColumnsAfterNonAsciiTextCountBytes) {
@@ -212,13 +224,14 @@ steps:
     run: echo ${inputs.text} ${inputs.x}
     inputs: {text: generate.txt}
 )");
-  EXPECT_THAT(errors, ElementsAre(
-      "p.yaml:4:10: error: ${outputs.x} refers to unknown output 'x' in step 'generate'\n"
-      "  hint: declare it under outputs:; outputs are: text",
-      "p.yaml:7:10: error: ${inputs.x} refers to unknown input 'x' in step 'count'\n"
-      "  hint: bind it under inputs:; inputs are: text",
-      "p.yaml:8:20: error: input 'text' of step 'count': step 'generate' has no output 'txt'\n"
-      "  hint: did you mean 'generate.text'?"));
+  EXPECT_THAT(
+      errors,
+      ElementsAre("p.yaml:4:10: error: ${outputs.x} refers to unknown output 'x' in step 'generate'\n"
+                  "  hint: declare it under outputs:; outputs are: text",
+                  "p.yaml:7:10: error: ${inputs.x} refers to unknown input 'x' in step 'count'\n"
+                  "  hint: bind it under inputs:; inputs are: text",
+                  "p.yaml:8:20: error: input 'text' of step 'count': step 'generate' has no output 'txt'\n"
+                  "  hint: did you mean 'generate.text'?"));
 }
 
 TEST_F(ValidationTest, UnknownParamsAndPlaceholders) {
@@ -228,17 +241,20 @@ steps:
   a:
     run: [echo, "${params.wrd}", "${params.nope}", "${foo.bar}", "${params.word"]
 )");
-  EXPECT_THAT(errors, ElementsAre(
-      "p.yaml:5:17: error: ${params.wrd} refers to unknown pipeline param 'wrd' in step 'a'\n"
-      "  hint: did you mean '${params.word}'?",
-      "p.yaml:5:34: error: ${params.nope} refers to unknown pipeline param 'nope' in step 'a'\n"
-      "  hint: declare it under params:; params are: word",
-      "p.yaml:5:52: error: unknown placeholder '${foo.bar}' in step 'a'\n"
-      "  hint: placeholders are ${params.NAME}, ${inputs.NAME}, ${outputs.NAME}, ${run.id}, ${step.name}, "
-      "${pipeline.dir}; $$ for a literal $",
-      "p.yaml:5:66: error: unterminated placeholder '${params.word' (missing '}') in step 'a'\n"
-      "  hint: placeholders are ${params.NAME}, ${inputs.NAME}, ${outputs.NAME}, ${run.id}, ${step.name}, "
-      "${pipeline.dir}; $$ for a literal $"));
+  EXPECT_THAT(
+      errors,
+      ElementsAre("p.yaml:5:17: error: ${params.wrd} refers to unknown pipeline param 'wrd' in step 'a'\n"
+                  "  hint: did you mean '${params.word}'?",
+                  "p.yaml:5:34: error: ${params.nope} refers to unknown pipeline param 'nope' in step 'a'\n"
+                  "  hint: declare it under params:; params are: word",
+                  "p.yaml:5:52: error: unknown placeholder '${foo.bar}' in step 'a'\n"
+                  "  hint: placeholders are ${params.NAME}, ${inputs.NAME}, ${outputs.NAME}, ${run.id}, "
+                  "${step.name}, "
+                  "${pipeline.dir}; $$ for a literal $",
+                  "p.yaml:5:66: error: unterminated placeholder '${params.word' (missing '}') in step 'a'\n"
+                  "  hint: placeholders are ${params.NAME}, ${inputs.NAME}, ${outputs.NAME}, ${run.id}, "
+                  "${step.name}, "
+                  "${pipeline.dir}; $$ for a literal $"));
 }
 
 TEST_F(ValidationTest, CyclesArePrinted) {
@@ -260,11 +276,14 @@ steps:
     run: echo
     after: [d]
 )");
-  EXPECT_THAT(errors, ElementsAre(
-      "p.yaml:3:3: error: cycle: a -> b -> c -> a\n  hint: a step cannot depend on its own outputs, directly or "
-      "through other steps; remove one of these inputs or after: entries",
-      "p.yaml:15:3: error: cycle: d -> d\n  hint: a step cannot depend on its own outputs, directly or "
-      "through other steps; remove one of these inputs or after: entries"));
+  EXPECT_THAT(
+      errors,
+      ElementsAre(
+          "p.yaml:3:3: error: cycle: a -> b -> c -> a\n  hint: a step cannot depend on its own outputs, "
+          "directly or "
+          "through other steps; remove one of these inputs or after: entries",
+          "p.yaml:15:3: error: cycle: d -> d\n  hint: a step cannot depend on its own outputs, directly or "
+          "through other steps; remove one of these inputs or after: entries"));
 }
 
 TEST_F(ValidationTest, OutputsNobodyWrites) {
@@ -276,9 +295,10 @@ steps:
     outputs: {written: dataset, by_env: dataset, forgotten: model}
 )");
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0], "p.yaml:6:50: error: output 'forgotten' of step 'a' is never written: neither run: nor env: "
-                       "mentions ${outputs.forgotten}\n  hint: pass ${outputs.forgotten} in run: or env: so the "
-                       "command knows where to write it");
+  EXPECT_EQ(errors[0],
+            "p.yaml:6:50: error: output 'forgotten' of step 'a' is never written: neither run: nor env: "
+            "mentions ${outputs.forgotten}\n  hint: pass ${outputs.forgotten} in run: or env: so the "
+            "command knows where to write it");
 }
 
 TEST_F(ValidationTest, OutputTypeMustMatchComponentInputType) {
@@ -297,8 +317,9 @@ steps:
     inputs: {model: prep.data}
 )");
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0], "p.yaml:8:21: error: input 'model' of step 'eval' expects type model, but prep.data is of "
-                       "type dataset\n  hint: bind an output of type model");
+  EXPECT_EQ(errors[0],
+            "p.yaml:8:21: error: input 'model' of step 'eval' expects type model, but prep.data is of "
+            "type dataset\n  hint: bind an output of type model");
 }
 
 TEST_F(ValidationTest, ParamDefaultMustMatchItsType) {
@@ -311,12 +332,14 @@ steps:
   a:
     run: echo
 )");
-  EXPECT_THAT(errors, ElementsAre(
-      "p.yaml:3:31: error: default of param 'depth' does not match its type int: got 'abc'\n"
-      "  hint: give a default of type int, or change type:",
-      "p.yaml:4:32: error: default of param 'rate' does not match its type float: got a list\n"
-      "  hint: give a default of type float, or change type:",
-      "p.yaml:5:16: error: unknown type 'integr' for param 'kind'\n  hint: types are int, float, string, bool, list"));
+  EXPECT_THAT(
+      errors,
+      ElementsAre("p.yaml:3:31: error: default of param 'depth' does not match its type int: got 'abc'\n"
+                  "  hint: give a default of type int, or change type:",
+                  "p.yaml:4:32: error: default of param 'rate' does not match its type float: got a list\n"
+                  "  hint: give a default of type float, or change type:",
+                  "p.yaml:5:16: error: unknown type 'integr' for param 'kind'\n  hint: types are int, float, "
+                  "string, bool, list"));
 }
 
 TEST_F(ValidationTest, StepBoundComponentParamOfWrongType) {
@@ -331,11 +354,13 @@ steps:
     uses: ./components/train.yaml
     params: {depth: deep, dpth: 3, eta: "${params.nope}"}
 )");
-  EXPECT_THAT(errors, ElementsAre(
-      "p.yaml:5:21: error: param 'depth' of step 'train' is int (component 'train-model'), got 'deep'\n"
-      "  hint: give a value of type int",
-      "p.yaml:5:27: error: component 'train-model' has no param 'dpth'\n  hint: did you mean 'depth'?",
-      "p.yaml:5:36: error: component 'train-model' has no param 'eta'\n  hint: its params are: depth"));
+  EXPECT_THAT(
+      errors,
+      ElementsAre(
+          "p.yaml:5:21: error: param 'depth' of step 'train' is int (component 'train-model'), got 'deep'\n"
+          "  hint: give a value of type int",
+          "p.yaml:5:27: error: component 'train-model' has no param 'dpth'\n  hint: did you mean 'depth'?",
+          "p.yaml:5:36: error: component 'train-model' has no param 'eta'\n  hint: its params are: depth"));
 }
 
 TEST_F(ValidationTest, ComponentFileErrorsNameTheComponentFile) {
@@ -344,13 +369,16 @@ outputs: {model: model, unused: report}
 run: echo ${params.missing} ${outputs.model}
 retries: 3
 )");
-  auto errors = Errors("pipeline: p\nsteps:\n  a:\n    uses: ./components/bad.yaml\n    run: echo\n"
-                       "  b:\n    uses: components/none.yaml\n");
-  EXPECT_THAT(errors, ElementsAre(
-      "p.yaml:4:5: error: step 'a' has both run: and uses:\n"
-      "  hint: a step runs either its own command (run:) or a component (uses:)",
-      // Step a has run: and uses: together, so bad.yaml is not loaded.
-      ::testing::StartsWith("p.yaml:7:11: error: component file 'components/none.yaml' not found (resolved to ")));
+  auto errors = Errors(
+      "pipeline: p\nsteps:\n  a:\n    uses: ./components/bad.yaml\n    run: echo\n"
+      "  b:\n    uses: components/none.yaml\n");
+  EXPECT_THAT(
+      errors,
+      ElementsAre("p.yaml:4:5: error: step 'a' has both run: and uses:\n"
+                  "  hint: a step runs either its own command (run:) or a component (uses:)",
+                  // Step a has run: and uses: together, so bad.yaml is not loaded.
+                  ::testing::StartsWith(
+                      "p.yaml:7:11: error: component file 'components/none.yaml' not found (resolved to ")));
 }
 
 TEST_F(ValidationTest, ComponentFileProblemsAreReportedInThatFile) {
@@ -360,14 +388,17 @@ run: echo ${params.missing} ${outputs.model}
 retries: 3
 )");
   auto errors = Errors("pipeline: p\nsteps:\n  a:\n    uses: ./components/bad.yaml\n");
-  EXPECT_THAT(errors, ElementsAre(
-      "components/bad.yaml:2:25: error: output 'unused' of component 'bad' is never written: neither run: nor env: "
-      "mentions ${outputs.unused}\n  hint: pass ${outputs.unused} in run: or env: so the command knows where to "
-      "write it",
-      "components/bad.yaml:3:6: error: ${params.missing} refers to unknown component param 'missing' in component "
-      "'bad'\n  hint: declare it under params:",
-      "components/bad.yaml:4:1: error: unknown key 'retries' in the component\n"
-      "  hint: allowed keys: component, builtin, description, inputs, outputs, params, run, shell, env, workdir, code"));
+  EXPECT_THAT(errors, ElementsAre("components/bad.yaml:2:25: error: output 'unused' of component 'bad' is "
+                                  "never written: neither run: nor env: "
+                                  "mentions ${outputs.unused}\n  hint: pass ${outputs.unused} in run: or "
+                                  "env: so the command knows where to "
+                                  "write it",
+                                  "components/bad.yaml:3:6: error: ${params.missing} refers to unknown "
+                                  "component param 'missing' in component "
+                                  "'bad'\n  hint: declare it under params:",
+                                  "components/bad.yaml:4:1: error: unknown key 'retries' in the component\n"
+                                  "  hint: allowed keys: component, builtin, description, inputs, outputs, "
+                                  "params, run, shell, env, workdir, code"));
 }
 
 TEST_F(ValidationTest, MissingSourceShowsResolvedPath) {
@@ -378,9 +409,11 @@ steps:
     inputs: {x: data/in.txt, y: data/missing.csv}
 )");
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0], "p.yaml:5:33: error: source 'data/missing.csv' of step 'a' does not exist (resolved to " +
-                           dir_.path() + "/data/missing.csv)\n  hint: values with a '/' are files or folders "
-                           "relative to the pipeline file's folder; STEP.OUTPUT names another step's output");
+  EXPECT_EQ(errors[0],
+            "p.yaml:5:33: error: source 'data/missing.csv' of step 'a' does not exist (resolved to " +
+                dir_.path() +
+                "/data/missing.csv)\n  hint: values with a '/' are files or folders "
+                "relative to the pipeline file's folder; STEP.OUTPUT names another step's output");
 }
 
 TEST_F(ValidationTest, UnterminatedQuoteAndShellOperatorInRun) {
@@ -391,11 +424,14 @@ steps:
   b:
     run: cat x | sort
 )");
-  EXPECT_THAT(errors, ElementsAre(
-      "p.yaml:4:10: error: run: of step 'a': unterminated single quote starting at character 6\n"
-      "  hint: close the quote, or write run: as a list of arguments",
-      "p.yaml:6:10: error: run: of step 'b' contains the shell operator '|', but it is not run by a shell\n"
-      "  hint: add shell: true to run it with /bin/sh -c, or quote the word to pass it literally"));
+  EXPECT_THAT(
+      errors,
+      ElementsAre(
+          "p.yaml:4:10: error: run: of step 'a': unterminated single quote starting at character 6\n"
+          "  hint: close the quote, or write run: as a list of arguments",
+          "p.yaml:6:10: error: run: of step 'b' contains the shell operator '|', but it is not run by a "
+          "shell\n"
+          "  hint: add shell: true to run it with /bin/sh -c, or quote the word to pass it literally"));
 }
 
 TEST_F(ValidationTest, ReportsEveryErrorInOnePass) {

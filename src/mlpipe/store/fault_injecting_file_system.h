@@ -66,6 +66,12 @@ class FaultInjectingFileSystem : public FileSystem {
   Status MakeDir(const std::string& path) override { return base_.MakeDir(path); }
   Status RemoveDir(const std::string& path) override { return base_.RemoveDir(path); }
   Status Chmod(const std::string& path, uint32_t mode) override { return base_.Chmod(path, mode); }
+  Status SetMtime(const std::string& path, int64_t mtime_ns) override {
+    return base_.SetMtime(path, mtime_ns);
+  }
+  StatusOr<bool> CloneFile(const std::string& from, const std::string& to) override {
+    return base_.CloneFile(from, to);
+  }
   StatusOr<FileStat> Stat(const std::string& path) override { return base_.Stat(path); }
   StatusOr<std::vector<DirEntry>> ReadDir(const std::string& path) override { return base_.ReadDir(path); }
 

@@ -2,6 +2,9 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,8 +12,6 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-
-#include <fmt/format.h>
 
 namespace mlpipe::store {
 namespace {
@@ -136,6 +137,40 @@ class Posix : public FileSystem {
   Status Chmod(const std::string& path, uint32_t mode) override {
     if (::chmod(path.c_str(), mode) != 0) return ErrnoError("chmod " + path, errno);
     return OkStatus();
+  }
+  Status SetMtime(const std::string& path, int64_t mtime_ns) override {
+    struct timespec times[2];
+    times[0].tv_sec = 0;
+    times[0].tv_nsec = UTIME_OMIT;
+    times[1].tv_sec = static_cast<time_t>(mtime_ns / 1'000'000'000);
+    times[1].tv_nsec = static_cast<long>(mtime_ns % 1'000'000'000);
+    if (::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
+      return ErrnoError("set mtime of " + path, errno);
+    }
+    return OkStatus();
+  }
+  StatusOr<bool> CloneFile(const std::string& from, const std::string& to) override {
+    int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+    if (in < 0) return ErrnoError("open " + from, errno);
+    int out = ::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (out < 0) {
+      int e = errno;
+      ::close(in);
+      return ErrnoError("create " + to, e);
+    }
+    int r = ::ioctl(out, FICLONE, in);
+    int e = errno;
+    ::close(in);
+    if (r == 0 && ::close(out) == 0) return true;
+    if (r == 0)
+      e = errno;
+    else
+      ::close(out);
+    ::unlink(to.c_str());
+    // No reflinks here (ext4, tmpfs), or across filesystems: the caller copies.
+    if (e == EOPNOTSUPP || e == ENOTTY || e == EXDEV || e == EINVAL || e == ENOSYS || e == EPERM)
+      return false;
+    return ErrnoError("clone " + from + " -> " + to, e);
   }
   StatusOr<FileStat> Stat(const std::string& path) override {
     struct stat st;

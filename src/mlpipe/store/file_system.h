@@ -86,6 +86,14 @@ class FileSystem {
   virtual Status MakeDir(const std::string& path) = 0;
   virtual Status RemoveDir(const std::string& path) = 0;
   virtual Status Chmod(const std::string& path, uint32_t mode) = 0;
+  // Sets the modification time (ns since the epoch) of `path`, not following
+  // a symlink; the access time is left as it is.
+  virtual Status SetMtime(const std::string& path, int64_t mtime_ns) = 0;
+  // Creates `to` (which must not exist; mode 0644) as a copy-on-write clone
+  // of the regular file `from` (ioctl FICLONE: btrfs, XFS with reflink,
+  // bcachefs), O(1) in its size. false, with no `to` left, where the
+  // filesystem cannot clone or the two are on different filesystems.
+  virtual StatusOr<bool> CloneFile(const std::string& from, const std::string& to) = 0;
   // lstat(2).
   virtual StatusOr<FileStat> Stat(const std::string& path) = 0;
   // Entries of a directory, sorted by name (byte order).

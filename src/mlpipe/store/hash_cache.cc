@@ -1,11 +1,10 @@
 #include "mlpipe/store/hash_cache.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "mlpipe/base/sha256.h"
 #include "mlpipe/base/strings.h"
@@ -68,8 +67,8 @@ Status HashCache::Flush() {
     text.reserve(entries_.size() * 150);
     text.append(kHeader).append("\n");
     for (const auto& [p, e] : entries_) {
-      fmt::format_to(std::back_inserter(text), "{}\t{}\t{}\t{}\t{}\t{}\n", e.device, e.inode, e.size, e.mtime_ns,
-                     e.ref, p);
+      fmt::format_to(std::back_inserter(text), "{}\t{}\t{}\t{}\t{}\t{}\n", e.device, e.inode, e.size,
+                     e.mtime_ns, e.ref, p);
     }
     dirty_ = false;
   }
@@ -86,23 +85,27 @@ size_t HashCache::size() const {
   return entries_.size();
 }
 
-StatusOr<std::string> HashCache::FileDigest(const std::string& abs, const FileStat& st, bool* rehashed) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = entries_.find(abs);
-    if (it != entries_.end()) {
-      const Entry& e = it->second;
-      if (e.device == st.device && e.inode == st.inode && e.size == st.size && e.mtime_ns == st.mtime_ns) {
-        *rehashed = false;
-        return e.ref;
-      }
-    }
-  }
-  int64_t now = clock_.WallNanos();
-  ASSIGN_OR_RETURN(std::string ref, HashFile(fs_, abs));
-  *rehashed = true;
+std::optional<HashCache::CachedFile> HashCache::Cached(const std::string& abs) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(abs);
+  if (it == entries_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<std::string> HashCache::Lookup(const std::string& abs, const FileStat& st) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(abs);
+  if (it == entries_.end()) return std::nullopt;
+  const Entry& e = it->second;
+  if (e.device == st.device && e.inode == st.inode && e.size == st.size && e.mtime_ns == st.mtime_ns)
+    return e.ref;
+  return std::nullopt;
+}
+
+void HashCache::Record(const std::string& abs, const FileStat& st, const std::string& ref,
+                       int64_t read_started_ns) {
   bool can_cache = abs.find_first_of("\t\n") == std::string::npos;
-  bool trusted = st.mtime_ns + options_.racy_window_ns <= now;
+  bool trusted = st.mtime_ns + options_.racy_window_ns <= read_started_ns;
   std::lock_guard<std::mutex> lock(mu_);
   if (can_cache && trusted) {
     entries_[abs] = Entry{st.device, st.inode, st.size, st.mtime_ns, ref};
@@ -110,6 +113,17 @@ StatusOr<std::string> HashCache::FileDigest(const std::string& abs, const FileSt
   } else if (entries_.erase(abs) > 0) {
     dirty_ = true;
   }
+}
+
+StatusOr<std::string> HashCache::FileDigest(const std::string& abs, const FileStat& st, bool* rehashed) {
+  if (auto ref = Lookup(abs, st)) {
+    *rehashed = false;
+    return *ref;
+  }
+  const int64_t now = clock_.WallNanos();
+  ASSIGN_OR_RETURN(std::string ref, HashFile(fs_, abs));
+  *rehashed = true;
+  Record(abs, st, ref, now);
   return ref;
 }
 

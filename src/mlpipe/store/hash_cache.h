@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -26,11 +27,11 @@
 namespace mlpipe::store {
 
 struct SourceDigest {
-  std::string ref;             // "sha256:<hex>" (a folder: of its manifest)
-  uint64_t size = 0;           // total bytes
+  std::string ref;    // "sha256:<hex>" (a folder: of its manifest)
+  uint64_t size = 0;  // total bytes
   bool is_dir = false;
-  uint64_t file_count = 0;     // 1 for a file
-  bool rehashed = false;       // true if any file's content was read this call
+  uint64_t file_count = 0;  // 1 for a file
+  bool rehashed = false;    // true if any file's content was read this call
   uint64_t files_rehashed = 0;
 };
 
@@ -56,6 +57,27 @@ class HashCache {
   // NotFound if `path` does not exist.
   StatusOr<SourceDigest> HashSource(const std::string& path);
 
+  // What the cache says of the file at absolute path `abs`, whatever its stat
+  // now; nullopt if nothing.
+  struct CachedFile {
+    uint64_t device = 0;
+    uint64_t inode = 0;
+    uint64_t size = 0;
+    int64_t mtime_ns = 0;
+    std::string ref;
+  };
+  std::optional<CachedFile> Cached(const std::string& abs) const;
+  // The cached digest of the regular file at absolute path `abs` if its
+  // entry matches `st` (device, inode, size, mtime), else nullopt.
+  std::optional<std::string> Lookup(const std::string& abs, const FileStat& st) const;
+  // Notes that the file at absolute path `abs`, with stat `st` before it was
+  // read, hashed to `ref` (the object store hashed it while storing it);
+  // `read_started_ns` is when the read began (wall clock). Racy entries (see
+  // above) are not kept.
+  void Record(const std::string& abs, const FileStat& st, const std::string& ref, int64_t read_started_ns);
+  // The clock's wall time, for Record's read_started_ns.
+  int64_t Now() const { return clock_.WallNanos(); }
+
   // Writes the cache if anything changed since the last Flush.
   Status Flush();
 
@@ -63,13 +85,7 @@ class HashCache {
   size_t size() const;
 
  private:
-  struct Entry {
-    uint64_t device = 0;
-    uint64_t inode = 0;
-    uint64_t size = 0;
-    int64_t mtime_ns = 0;
-    std::string ref;
-  };
+  using Entry = CachedFile;
 
   HashCache(std::string path, HashCacheOptions options);
   // Digest of one regular file at absolute path `abs` with stat `st`.

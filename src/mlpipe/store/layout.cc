@@ -1,10 +1,9 @@
 #include "mlpipe/store/layout.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstdlib>
-
-#include <fmt/format.h>
 
 namespace mlpipe::store {
 namespace {
@@ -51,7 +50,8 @@ StatusOr<std::string> RefToHex(std::string_view ref) {
 
 bool IsValidRef(std::string_view ref) { return RefToHex(ref).ok(); }
 
-StatusOr<Workspace> Workspace::Open(const std::string& start_dir, const std::optional<std::string>& mlpipe_home) {
+StatusOr<Workspace> Workspace::Open(const std::string& start_dir,
+                                    const std::optional<std::string>& mlpipe_home) {
   FileSystem& fs = PosixFileSystem();
   if (mlpipe_home) {
     auto st = fs.Stat(*mlpipe_home);
@@ -67,7 +67,8 @@ StatusOr<Workspace> Workspace::Open(const std::string& start_dir, const std::opt
     if (dir == "/" || dir.empty()) break;
     dir = DirName(dir);
   }
-  return NotFoundError("no .mlpipe workspace in " + start_dir + " or any parent (set MLPIPE_HOME or run there)");
+  return NotFoundError("no .mlpipe workspace in " + start_dir +
+                       " or any parent (set MLPIPE_HOME or run there)");
 }
 
 StatusOr<Workspace> Workspace::Open(const std::string& start_dir) { return Open(start_dir, HomeFromEnv()); }
@@ -85,8 +86,8 @@ StatusOr<Workspace> Workspace::OpenOrCreate(const std::string& start_dir,
     root = JoinPath(abs, std::string(kWorkspaceDirName));
   }
   Workspace ws(root);
-  for (const std::string& d : {ws.ObjectsDir(), ws.ManifestsDir(), ws.TreesDir(), ws.TmpDir(), ws.RunsDir(),
-                               ws.LocksDir()}) {
+  for (const std::string& d :
+       {ws.ObjectsDir(), ws.ManifestsDir(), ws.TreesDir(), ws.TmpDir(), ws.RunsDir(), ws.LocksDir()}) {
     RETURN_IF_ERROR(fs.MakeDirs(d));
   }
   return ws;
@@ -107,6 +108,10 @@ std::string Workspace::ManifestPath(std::string_view hex) const {
 std::string Workspace::TreesDir() const { return root_ + "/trees"; }
 std::string Workspace::TreePath(std::string_view hex) const { return fmt::format("{}/{}", TreesDir(), hex); }
 std::string Workspace::TmpDir() const { return root_ + "/tmp"; }
+std::string Workspace::QuarantineDir() const { return root_ + "/quarantine"; }
+std::string Workspace::QuarantinePath(std::string_view hex, int64_t ns) const {
+  return fmt::format("{}/{}.{}", QuarantineDir(), hex, ns);
+}
 std::string Workspace::MetadataDbPath() const { return root_ + "/metadata.db"; }
 std::string Workspace::RunsDir() const { return root_ + "/runs"; }
 std::string Workspace::RunDir(int64_t run_id) const { return fmt::format("{}/{}", RunsDir(), run_id); }
@@ -116,7 +121,8 @@ std::string Workspace::StepDir(int64_t run_id, std::string_view step) const {
 std::string Workspace::RunOutputsDir(int64_t run_id) const { return RunDir(run_id) + "/out.d"; }
 std::string Workspace::RunWorkDir(int64_t run_id) const { return RunDir(run_id) + "/work.d"; }
 std::string Workspace::RunMetricsDir(int64_t run_id) const { return RunDir(run_id) + "/metrics.d"; }
-std::string Workspace::StagedOutputPath(int64_t run_id, std::string_view step, std::string_view output) const {
+std::string Workspace::StagedOutputPath(int64_t run_id, std::string_view step,
+                                        std::string_view output) const {
   return fmt::format("{}/{}.{}", RunOutputsDir(run_id), SafeComponent(step), SafeComponent(output));
 }
 std::string Workspace::PooledWorkDir(int64_t run_id, int n) const {

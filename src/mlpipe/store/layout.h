@@ -6,6 +6,8 @@
 //     manifests/sha256/<2 hex>/<62 hex>   folder manifests (a folder's id)
 //     trees/<64 hex>/                     materialised folders (hardlinks)
 //     tmp/                                temp files; swept at store open
+//     quarantine/<64 hex>.<ns>            a damaged object moved out of the store,
+//     quarantine/<64 hex>.<ns>.json       and its note (what was found, when)
 //     metadata.db                         SQLite metadata (WAL mode)
 //     runs/<run id>/out.d/<step>.<output> outputs staged while their step runs
 //     runs/<run id>/work.d/<n>/           working folders, reused when left empty
@@ -42,7 +44,8 @@ class Workspace {
  public:
   // Finds an existing workspace. `mlpipe_home` overrides the search (pass
   // std::nullopt to ignore the environment); NotFound if there is none.
-  static StatusOr<Workspace> Open(const std::string& start_dir, const std::optional<std::string>& mlpipe_home);
+  static StatusOr<Workspace> Open(const std::string& start_dir,
+                                  const std::optional<std::string>& mlpipe_home);
   // Same, with mlpipe_home taken from the MLPIPE_HOME environment variable.
   static StatusOr<Workspace> Open(const std::string& start_dir);
   // Finds or creates: if none is found, creates `<start_dir>/.mlpipe` (or the
@@ -60,16 +63,19 @@ class Workspace {
   // The folder that holds `.mlpipe` (the project root).
   std::string ProjectDir() const { return DirName(root_); }
 
-  std::string ObjectsDir() const;                       // .mlpipe/objects/sha256
-  std::string BlobPath(std::string_view hex) const;     // objects/sha256/ab/cdef...
-  std::string ManifestsDir() const;                     // .mlpipe/manifests/sha256
-  std::string ManifestPath(std::string_view hex) const; // manifests/sha256/ab/cdef...
-  std::string TreesDir() const;                         // .mlpipe/trees
-  std::string TreePath(std::string_view hex) const;     // trees/<64 hex>
-  std::string TmpDir() const;                           // .mlpipe/tmp
-  std::string MetadataDbPath() const;                   // .mlpipe/metadata.db
-  std::string RunsDir() const;                          // .mlpipe/runs
-  std::string RunDir(int64_t run_id) const;             // runs/<id>
+  std::string ObjectsDir() const;                        // .mlpipe/objects/sha256
+  std::string BlobPath(std::string_view hex) const;      // objects/sha256/ab/cdef...
+  std::string ManifestsDir() const;                      // .mlpipe/manifests/sha256
+  std::string ManifestPath(std::string_view hex) const;  // manifests/sha256/ab/cdef...
+  std::string TreesDir() const;                          // .mlpipe/trees
+  std::string TreePath(std::string_view hex) const;      // trees/<64 hex>
+  std::string TmpDir() const;                            // .mlpipe/tmp
+  std::string QuarantineDir() const;                     // .mlpipe/quarantine
+  // quarantine/<hex>.<ns>: where a damaged object goes; its note is this path + ".json".
+  std::string QuarantinePath(std::string_view hex, int64_t ns) const;
+  std::string MetadataDbPath() const;                                // .mlpipe/metadata.db
+  std::string RunsDir() const;                                       // .mlpipe/runs
+  std::string RunDir(int64_t run_id) const;                          // runs/<id>
   std::string StepDir(int64_t run_id, std::string_view step) const;  // runs/<id>/<step>
   // Fixed folders of a run (their names have a '.', so no step name matches).
   std::string RunOutputsDir(int64_t run_id) const;  // runs/<id>/out.d
@@ -83,13 +89,14 @@ class Workspace {
   std::string MetricsFilePath(int64_t run_id, std::string_view step, int attempt) const;
   // A failed attempt's working folder, kept when it was left non-empty.
   std::string KeptWorkDir(int64_t run_id, std::string_view step, int attempt) const;  // <step>/work-<N>
-  std::string InvocationPath(int64_t run_id, std::string_view step, int attempt) const;  // <step>/invocation-<N>.json
-  std::string ScriptPath(int64_t run_id, std::string_view step, int attempt) const;      // <step>/command-<N>.sh
+  std::string InvocationPath(int64_t run_id, std::string_view step,
+                             int attempt) const;  // <step>/invocation-<N>.json
+  std::string ScriptPath(int64_t run_id, std::string_view step, int attempt) const;  // <step>/command-<N>.sh
   std::string AttemptStdoutLog(int64_t run_id, std::string_view step, int attempt) const;
   std::string AttemptStderrLog(int64_t run_id, std::string_view step, int attempt) const;
-  std::string HashCachePath() const;                    // .mlpipe/hash-cache
-  std::string LocksDir() const;                         // .mlpipe/locks
-  std::string LockPath(std::string_view name) const;    // locks/<name>.lock
+  std::string HashCachePath() const;                  // .mlpipe/hash-cache
+  std::string LocksDir() const;                       // .mlpipe/locks
+  std::string LockPath(std::string_view name) const;  // locks/<name>.lock
 
  private:
   std::string root_;

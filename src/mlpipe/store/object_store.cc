@@ -1,12 +1,11 @@
 #include "mlpipe/store/object_store.h"
 
+#include <fmt/format.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "mlpipe/base/sha256.h"
 #include "mlpipe/base/strings.h"
@@ -35,7 +34,10 @@ bool DefaultProcessAlive(int64_t pid) {
 }  // namespace
 
 ObjectStore::ObjectStore(Workspace ws, ObjectStoreOptions options)
-    : ws_(std::move(ws)), options_(std::move(options)), fs_(options_.fs ? *options_.fs : PosixFileSystem()) {
+    : ws_(std::move(ws)),
+      options_(std::move(options)),
+      fs_(options_.fs ? *options_.fs : PosixFileSystem()),
+      clock_(options_.clock ? *options_.clock : RealClock()) {
   if (!options_.process_alive) options_.process_alive = DefaultProcessAlive;
 }
 
@@ -70,10 +72,16 @@ Status ObjectStore::CleanTemp() {
 }
 
 StatusOr<StoredObject> ObjectStore::Put(const std::string& path, PutMode mode) {
+  PutOptions options;
+  options.mode = mode;
+  return Put(path, options);
+}
+
+StatusOr<StoredObject> ObjectStore::Put(const std::string& path, const PutOptions& options) {
   ASSIGN_OR_RETURN(FileStat st, fs_.Stat(path));
-  if (st.is_dir) return PutFolder(path, mode);
+  if (st.is_dir) return PutFolder(path, options);
   if (!st.is_regular) return InvalidArgumentError(path + ": only regular files and folders can be stored");
-  return PutFile(path, st, mode);
+  return PutFile(path, st, options);
 }
 
 Status ObjectStore::EnsureParent(const std::string& final_path) {
@@ -83,27 +91,55 @@ Status ObjectStore::EnsureParent(const std::string& final_path) {
   return fs_.SyncDir(DirName(dir));
 }
 
-StatusOr<StoredObject> ObjectStore::PutFile(const std::string& path, const FileStat& st, PutMode mode) {
-  // Hash first: content already stored costs one read and no write.
-  ASSIGN_OR_RETURN(std::string ref, HashFile(fs_, path));
+StatusOr<StoredObject> ObjectStore::PutFile(const std::string& path, const FileStat& st,
+                                            const PutOptions& options) {
+  std::optional<std::string> known;
+  if (options.known_digest) known = options.known_digest(path, st);
+  if (known && !IsValidRef(*known)) known.reset();
+  // A known digest whose object is stored and intact costs no read at all;
+  // nor does a hardlinked source that is its object (one inode), unchanged
+  // since it was hashed.
+  if (known) {
+    auto blob = fs_.Stat(ws_.BlobPath(known->substr(kRefPrefix.size())));
+    if (blob.ok() && blob->device == st.device && blob->inode == st.inode && !options.rehash_existing) {
+      return StoredObject{*known, st.size, false, 1, 0};
+    }
+  }
+  if (known && CheckBlob(known->substr(kRefPrefix.size()), st.size, options.rehash_existing).ok()) {
+    return StoredObject{*known, st.size, false, 1, 0};
+  }
+  if (options.mode == PutMode::kReflink) {
+    ASSIGN_OR_RETURN(auto cloned, CloneIn(path, st, known, options));
+    if (cloned) return *cloned;
+    // No reflinks on this filesystem: copy.
+  }
+  if (options.mode == PutMode::kCopy || options.mode == PutMode::kReflink) return CopyIn(path, st, options);
+  // Link or move: hash first, so content already stored costs one read and
+  // no write.
+  std::string ref;
+  if (known) {
+    ref = *known;
+  } else {
+    ASSIGN_OR_RETURN(ref, HashFile(fs_, path));
+    if (options.on_hashed) options.on_hashed(path, st, ref);
+  }
   std::string hex = ref.substr(kRefPrefix.size());
   StoredObject obj{ref, st.size, false, 1, 0};
-  if (fs_.Exists(ws_.BlobPath(hex))) return obj;
-  if (mode != PutMode::kCopy) {
-    Status s = LinkOrMoveIn(path, hex, st.mode, mode);
-    if (s.ok()) {
-      obj.new_objects = 1;
-      return obj;
-    }
-    if (s.code() == StatusCode::kResourceExhausted) return s;
-    // Different filesystem, link limit, ...: copy instead.
+  if (!known && CheckBlob(hex, st.size, options.rehash_existing).ok()) return obj;
+  Status s = LinkOrMoveIn(path, hex, st.mode, options.mode);
+  if (s.ok()) {
+    obj.new_objects = 1;
+    return obj;
   }
-  ASSIGN_OR_RETURN(StoredObject copied, CopyIn(path, st.size));
+  if (s.code() == StatusCode::kResourceExhausted) return s;
+  // Different filesystem, link limit, ...: copy instead.
+  ASSIGN_OR_RETURN(StoredObject copied, CopyIn(path, st, options));
   if (copied.ref != ref) return FailedPreconditionError(path + " changed while it was being stored");
   return copied;
 }
 
-Status ObjectStore::LinkOrMoveIn(const std::string& src, const std::string& hex, uint32_t mode, PutMode put_mode) {
+Status ObjectStore::LinkOrMoveIn(const std::string& src, const std::string& hex, uint32_t mode,
+                                 PutMode put_mode) {
   std::string final_path = ws_.BlobPath(hex);
   RETURN_IF_ERROR(EnsureParent(final_path));
   {
@@ -112,8 +148,13 @@ Status ObjectStore::LinkOrMoveIn(const std::string& src, const std::string& hex,
     RETURN_IF_ERROR(f->Sync());
   }
   RETURN_IF_ERROR(fs_.Chmod(src, kBlobMode));
+  // A moved file becomes the store's own: stamped. A hardlinked one stays the
+  // caller's file too, and keeps its mtime.
+  if (put_mode == PutMode::kMove) RETURN_IF_ERROR(fs_.SetMtime(src, kObjectStampNs));
   Status s;
   if (put_mode == PutMode::kMove) {
+    // rename replaces a damaged object CheckBlob just quarantined, or one a
+    // concurrent Put of the same content wrote: both are fine.
     s = fs_.Rename(src, final_path);
     if (!s.ok()) s = fs_.Link(src, final_path);
   } else {
@@ -127,7 +168,23 @@ Status ObjectStore::LinkOrMoveIn(const std::string& src, const std::string& hex,
   return fs_.SyncDir(DirName(final_path));
 }
 
-StatusOr<StoredObject> ObjectStore::CopyIn(const std::string& src, uint64_t size) {
+Status ObjectStore::PublishTemp(const std::string& tmp_path, const std::string& hex) {
+  std::string final_path = ws_.BlobPath(hex);
+  Status s = fs_.Chmod(tmp_path, kBlobMode);
+  if (s.ok()) s = fs_.SetMtime(tmp_path, kObjectStampNs);
+  if (s.ok()) s = EnsureParent(final_path);
+  // Over whatever is there: nothing (the usual case), a damaged copy that
+  // CheckBlob could not move away, or a concurrent writer's identical copy.
+  if (s.ok()) s = fs_.Rename(tmp_path, final_path);
+  if (!s.ok()) {
+    (void)fs_.Unlink(tmp_path);
+    return s;
+  }
+  return fs_.SyncDir(DirName(final_path));
+}
+
+StatusOr<StoredObject> ObjectStore::CopyIn(const std::string& src, const FileStat& st,
+                                           const PutOptions& options) {
   ASSIGN_OR_RETURN(auto in, fs_.OpenForRead(src));
   ASSIGN_OR_RETURN(TempFile tmp, fs_.CreateTempFile(ws_.TmpDir(), TempPrefix("blob")));
   auto fail = [&](const Status& s) -> Status {
@@ -140,7 +197,7 @@ StatusOr<StoredObject> ObjectStore::CopyIn(const std::string& src, uint64_t size
   char* buf = buf_owner.get();
   uint64_t total = 0;
   while (true) {
-    auto n = in->Read(buf, size_t{1} << 20);
+    auto n = in->Read(buf, kBufferSize);
     if (!n.ok()) return fail(n.status());
     if (*n == 0) break;
     h.Update(buf, *n);
@@ -149,26 +206,76 @@ StatusOr<StoredObject> ObjectStore::CopyIn(const std::string& src, uint64_t size
     total += *n;
   }
   std::string ref = DigestRef(h.Finish());
+  if (total != st.size) return fail(FailedPreconditionError(src + " changed while it was being stored"));
+  if (options.on_hashed) options.on_hashed(src, st, ref);
   std::string hex = ref.substr(kRefPrefix.size());
-  std::string final_path = ws_.BlobPath(hex);
   StoredObject obj{ref, total, false, 1, 0};
-  (void)size;
-  if (fs_.Exists(final_path)) {
+  if (CheckBlob(hex, total, options.rehash_existing).ok()) {
     (void)fail(OkStatus());
     return obj;
   }
   Status s = tmp.file->Sync();
   if (s.ok()) s = tmp.file->Close();
-  if (s.ok()) s = fs_.Chmod(tmp.path, kBlobMode);
-  if (s.ok()) s = EnsureParent(final_path);
-  if (s.ok()) s = fs_.Rename(tmp.path, final_path);
   if (!s.ok()) return fail(s);
-  RETURN_IF_ERROR(fs_.SyncDir(DirName(final_path)));
+  RETURN_IF_ERROR(PublishTemp(tmp.path, hex));
   obj.new_objects = 1;
   return obj;
 }
 
-StatusOr<StoredObject> ObjectStore::PutFolder(const std::string& path, PutMode mode) {
+StatusOr<std::optional<StoredObject>> ObjectStore::CloneIn(const std::string& src, const FileStat& st,
+                                                           const std::optional<std::string>& known,
+                                                           const PutOptions& options) {
+  ASSIGN_OR_RETURN(std::string dir, fs_.CreateTempDir(ws_.TmpDir(), TempPrefix("clone")));
+  const std::string tmp = JoinPath(dir, "blob");
+  auto cleanup = [&] {
+    (void)fs_.Unlink(tmp);
+    (void)fs_.RemoveDir(dir);
+  };
+  auto cloned = fs_.CloneFile(src, tmp);
+  if (!cloned.ok() || !*cloned) {
+    cleanup();
+    if (!cloned.ok()) return cloned.status();
+    return std::optional<StoredObject>();
+  }
+  // The clone cannot change under us: hash it, not the source.
+  std::string ref;
+  if (known) {
+    ref = *known;
+  } else {
+    auto hashed = HashFile(fs_, tmp);
+    if (!hashed.ok()) {
+      cleanup();
+      return hashed.status();
+    }
+    ref = *hashed;
+    if (options.on_hashed) options.on_hashed(src, st, ref);
+  }
+  auto clone_st = fs_.Stat(tmp);
+  if (!clone_st.ok() || clone_st->size != st.size) {
+    cleanup();
+    return FailedPreconditionError(src + " changed while it was being stored");
+  }
+  std::string hex = ref.substr(kRefPrefix.size());
+  StoredObject obj{ref, st.size, false, 1, 0};
+  if (CheckBlob(hex, st.size, options.rehash_existing).ok()) {
+    cleanup();
+    return std::optional<StoredObject>(obj);
+  }
+  // A clone shares the source's data blocks, which are already durable or
+  // will be with the source's; its own metadata is made durable here.
+  Status s;
+  {
+    auto f = fs_.OpenForRead(tmp);
+    s = f.ok() ? (*f)->Sync() : f.status();
+  }
+  if (s.ok()) s = PublishTemp(tmp, hex);
+  cleanup();
+  RETURN_IF_ERROR(s);
+  obj.new_objects = 1;
+  return std::optional<StoredObject>(obj);
+}
+
+StatusOr<StoredObject> ObjectStore::PutFolder(const std::string& path, const PutOptions& options) {
   ASSIGN_OR_RETURN(auto walk, WalkFolder(fs_, path));
   Manifest m;
   uint64_t new_objects = 0;
@@ -178,7 +285,7 @@ StatusOr<StoredObject> ObjectStore::PutFolder(const std::string& path, PutMode m
     if (w.stat.is_dir) {
       e.is_dir = true;
     } else {
-      ASSIGN_OR_RETURN(StoredObject blob, PutFile(JoinPath(path, w.rel_path), w.stat, mode));
+      ASSIGN_OR_RETURN(StoredObject blob, PutFile(JoinPath(path, w.rel_path), w.stat, options));
       e.size = blob.size;
       e.digest = blob.ref;
       e.executable = (w.stat.mode & 0100) != 0;
@@ -197,12 +304,18 @@ StatusOr<StoredObject> ObjectStore::PutFolder(const std::string& path, PutMode m
 Status ObjectStore::WriteManifest(const std::string& text, const std::string& hex, bool* created) {
   std::string final_path = ws_.ManifestPath(hex);
   *created = false;
-  if (fs_.Exists(final_path)) return OkStatus();
+  if (auto st = fs_.Stat(final_path); st.ok()) {
+    if (st->mtime_ns == kObjectStampNs && st->size == text.size()) return OkStatus();
+    auto old = fs_.ReadFileToString(final_path);
+    if (old.ok() && *old == text) return OkStatus();
+    RETURN_IF_ERROR(Quarantine(std::string(kRefPrefix) + hex, "its manifest changed on disk"));
+  }
   ASSIGN_OR_RETURN(TempFile tmp, fs_.CreateTempFile(ws_.TmpDir(), TempPrefix("manifest")));
   Status s = tmp.file->Append(text.data(), text.size());
   if (s.ok()) s = tmp.file->Sync();
   if (s.ok()) s = tmp.file->Close();
   if (s.ok()) s = fs_.Chmod(tmp.path, kBlobMode);
+  if (s.ok()) s = fs_.SetMtime(tmp.path, kObjectStampNs);
   if (s.ok()) s = EnsureParent(final_path);
   if (s.ok()) s = fs_.Rename(tmp.path, final_path);
   if (!s.ok()) {

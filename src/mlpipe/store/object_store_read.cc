@@ -1,9 +1,9 @@
 // ObjectStore: reading, materialising, verifying and removing objects.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <set>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "mlpipe/base/sha256.h"
 #include "mlpipe/store/object_store.h"
@@ -53,30 +53,6 @@ StatusOr<std::string> ObjectStore::Materialize(std::string_view ref) {
   ASSIGN_OR_RETURN(Manifest m, ReadManifest(ref));
   RETURN_IF_ERROR(BuildTree(m, hex));
   return tree;
-}
-
-Status ObjectStore::CopyBlobTo(const std::string& blob, const std::string& dest, uint32_t mode) {
-  ASSIGN_OR_RETURN(auto in, fs_.OpenForRead(blob));
-  ASSIGN_OR_RETURN(TempFile tmp, fs_.CreateTempFile(DirName(dest), ".copy."));
-  auto buf_owner = std::make_unique_for_overwrite<char[]>(1 << 20);
-  char* buf = buf_owner.get();
-  Status s;
-  while (s.ok()) {
-    auto n = in->Read(buf, size_t{1} << 20);
-    if (!n.ok()) {
-      s = n.status();
-    } else if (*n == 0) {
-      break;
-    } else {
-      s = tmp.file->Append(buf, *n);
-    }
-  }
-  if (s.ok()) s = tmp.file->Sync();
-  if (s.ok()) s = tmp.file->Close();
-  if (s.ok()) s = fs_.Chmod(tmp.path, mode);
-  if (s.ok()) s = fs_.Rename(tmp.path, dest);
-  if (!s.ok()) (void)fs_.Unlink(tmp.path);
-  return s;
 }
 
 Status ObjectStore::BuildTree(const Manifest& m, const std::string& hex) {
@@ -142,7 +118,8 @@ void ObjectStore::VerifyFolder(const std::string& hex, VerifyReport& report) {
     return;
   }
   if (Sha256Hex(*text) != hex) {
-    report.problems.push_back({ref, path, ProblemKind::kDamaged, "manifest hashes to sha256:" + Sha256Hex(*text)});
+    report.problems.push_back(
+        {ref, path, ProblemKind::kDamaged, "manifest hashes to sha256:" + Sha256Hex(*text)});
     return;
   }
   auto m = ParseManifest(*text);
@@ -154,7 +131,8 @@ void ObjectStore::VerifyFolder(const std::string& hex, VerifyReport& report) {
     if (e.is_dir) continue;
     std::string blob = ws_.BlobPath(e.digest.substr(kRefPrefix.size()));
     if (!fs_.Exists(blob)) {
-      report.problems.push_back({ref, blob, ProblemKind::kMissing, fmt::format("file {} ({}) is missing", e.path, e.digest)});
+      report.problems.push_back(
+          {ref, blob, ProblemKind::kMissing, fmt::format("file {} ({}) is missing", e.path, e.digest)});
     }
   }
 }

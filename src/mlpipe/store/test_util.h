@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 
@@ -13,6 +14,8 @@
 
 #include "mlpipe/base/testing/temp_dir.h"
 #include "mlpipe/store/file_system.h"
+#include "mlpipe/store/layout.h"
+#include "mlpipe/store/object_store.h"
 
 namespace mlpipe::store::testing {
 
@@ -38,5 +41,24 @@ inline mode_t ModeOf(const std::string& path) {
   if (::lstat(path.c_str(), &st) != 0) return 0;
   return st.st_mode & 07777;
 }
+
+// A fixture with a fresh workspace (dir_/.mlpipe) and its object store.
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto ws = Workspace::OpenOrCreate(dir_.path(), dir_.Sub(".mlpipe"));
+    ASSERT_TRUE(ws.ok()) << ws.status().ToString();
+    ws_ = std::make_unique<Workspace>(*ws);
+    auto store = ObjectStore::Open(*ws_);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(*store);
+  }
+  // Where the blob of a file ref lives.
+  std::string Blob(const std::string& ref) const { return ws_->BlobPath(ref.substr(kRefPrefix.size())); }
+
+  TempDir dir_;
+  std::unique_ptr<Workspace> ws_;
+  std::unique_ptr<ObjectStore> store_;
+};
 
 }  // namespace mlpipe::store::testing
