@@ -48,7 +48,7 @@ Json Notebook(const std::vector<Cell>& cells) {
   return nb;
 }
 
-Json ShowArtifact(const Project& p, const std::string& ref) {
+Json ArtifactRecord(const Project& p, const std::string& ref) {
   auto r = p.Mlpipe({"artifacts", "show", ref, "--json"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   return r.exit_code == 0 ? Json::parse(r.out) : Json::object();
@@ -112,7 +112,7 @@ TEST(NotebookE2ETest, InjectsParamsAndPathsStoresTheReportsAndCachesOnCellSource
   auto first = p.Mlpipe({"run", "pipeline.yaml", "--json", "-p", "scale=5"});
   ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
   EXPECT_EQ(FinalStates(ParseEvents(first.out))["analyse"], "succeeded");
-  Json summary = Json::parse(ReadFile(ShowArtifact(p, "nb.analyse.summary")["path"]));
+  Json summary = Json::parse(ReadFile(ArtifactRecord(p, "nb.analyse.summary")["path"]));
   EXPECT_EQ(summary["total"], 30.0);  // 5 * (1 + 2 + 3)
   EXPECT_EQ(summary["label_length"], std::string("it's \"quoted\"").size());
   auto show = p.Mlpipe({"runs", "show", "1", "--json"});
@@ -126,7 +126,7 @@ TEST(NotebookE2ETest, InjectsParamsAndPathsStoresTheReportsAndCachesOnCellSource
 
   // The executed notebook: the injected cell right after the parameters cell,
   // with the values as Python literals and the input and output as paths.
-  Json executed_ref = ShowArtifact(p, "nb.analyse.notebook");
+  Json executed_ref = ArtifactRecord(p, "nb.analyse.notebook");
   EXPECT_EQ(executed_ref["type"], "report");
   Json executed = Json::parse(ReadFile(executed_ref["path"]));
   ASSERT_EQ(executed["cells"].size(), 4u);
@@ -140,7 +140,7 @@ TEST(NotebookE2ETest, InjectsParamsAndPathsStoresTheReportsAndCachesOnCellSource
       << source;
   EXPECT_EQ(Printed(executed["cells"][3]), "scale 5 label 'it\\'s \"quoted\"' rows 3\n");
   // ... and its HTML rendering, made offline by nbconvert.
-  Json html_ref = ShowArtifact(p, "nb.analyse.html");
+  Json html_ref = ArtifactRecord(p, "nb.analyse.html");
   EXPECT_EQ(html_ref["type"], "report");
   std::string html = ReadFile(html_ref["path"]);
   EXPECT_NE(html.find("<html"), std::string::npos);
@@ -306,7 +306,7 @@ TEST(NotebookE2ETest, TheExampleRunsAndIsCachedTheSecondTime) {
   auto states = FinalStates(ParseEvents(first.out));
   EXPECT_EQ(states["split"], "succeeded");
   EXPECT_EQ(states["summarise"], "succeeded");
-  Json summary = Json::parse(ReadFile(ShowArtifact(p, "notebook.summarise.summary")["path"]));
+  Json summary = Json::parse(ReadFile(ArtifactRecord(p, "notebook.summarise.summary")["path"]));
   EXPECT_EQ(summary["rows"], 105);  // the stratified 70 % training split of 150 rows
   EXPECT_EQ(summary["features"], 4);
   EXPECT_EQ(summary["class_share"]["setosa"], 0.333);
