@@ -55,26 +55,48 @@ std::string MissingNotebookHint(const std::string& written, const std::string& f
   return fmt::format("{}; notebooks there: {}", fallback, Join(candidates, ", "));
 }
 
-// The first line of a code cell, at the top level, that assigns one of
-// `names` (`name = ...`, `name: type = ...`): (cell index, name).
-std::optional<std::pair<size_t, std::string>> FirstAssignment(const NotebookFile& nb,
-                                                              const std::vector<InjectedName>& names) {
+bool IsWordChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+// Whether `text` holds `word` as a whole word.
+bool HasWord(std::string_view text, std::string_view word) {
+  for (size_t at = text.find(word); at != std::string_view::npos; at = text.find(word, at + 1)) {
+    bool starts = at == 0 || !IsWordChar(text[at - 1]);
+    bool ends = at + word.size() == text.size() || !IsWordChar(text[at + word.size()]);
+    if (starts && ends) return true;
+  }
+  return false;
+}
+
+// The right-hand side of a top-level assignment to `name` on `line`
+// (`name = ...`, `name: type = ...`), or nullopt if the line is not one.
+std::optional<std::string_view> AssignedValue(std::string_view line, std::string_view name) {
+  if (line.substr(0, name.size()) != name || (line.size() > name.size() && IsWordChar(line[name.size()]))) {
+    return std::nullopt;
+  }
+  std::string_view rest = Trim(line.substr(name.size()));
+  if (!rest.empty() && rest[0] == ':') {  // annotated
+    const size_t eq = rest.find('=');
+    rest = eq == std::string_view::npos ? std::string_view() : rest.substr(eq);
+  }
+  if (rest.empty() || rest[0] != '=' || (rest.size() > 1 && rest[1] == '=')) return std::nullopt;
+  return rest.substr(1);
+}
+
+// An injected name that the notebook sets before it uses it, the way a
+// parameters cell sets defaults (`n = 10`, not `data = load(data)`): the
+// first code line mentioning it assigns it a value that does not mention it.
+// (cell index, name), or nullopt.
+std::optional<std::pair<size_t, std::string>> DefaultSetBeforeUse(const NotebookFile& nb,
+                                                                  const std::vector<InjectedName>& names) {
+  std::vector<bool> seen(names.size(), false);
   for (size_t i = 0; i < nb.cells.size(); ++i) {
     if (nb.cells[i].type != "code") continue;
     for (const std::string& line : Split(nb.cells[i].source, '\n')) {
-      size_t end = 0;
-      while (end < line.size() && (std::isalnum(static_cast<unsigned char>(line[end])) || line[end] == '_'))
-        ++end;
-      if (end == 0) continue;
-      std::string_view rest = Trim(std::string_view(line).substr(end));
-      if (!rest.empty() && rest[0] == ':') {  // annotated: `name: type = value`
-        const size_t eq = rest.find('=');
-        rest = eq == std::string_view::npos ? std::string_view() : rest.substr(eq);
-      }
-      if (rest.empty() || rest[0] != '=' || (rest.size() > 1 && rest[1] == '=')) continue;
-      const std::string name = line.substr(0, end);
-      for (const InjectedName& n : names) {
-        if (n.name == name) return std::make_pair(i, name);
+      for (size_t k = 0; k < names.size(); ++k) {
+        if (seen[k] || !HasWord(line, names[k].name)) continue;
+        seen[k] = true;
+        auto value = AssignedValue(line, names[k].name);
+        if (value && !HasWord(*value, names[k].name)) return std::make_pair(i, names[k].name);
       }
     }
   }
@@ -200,7 +222,7 @@ nlohmann::json BindNotebook(const MapEntry& uses, const std::vector<MapEntry>& f
     return nullptr;
   }
   if (nb->parameters_cell < 0) {
-    if (auto assigned = FirstAssignment(*nb, names)) {
+    if (auto assigned = DefaultSetBeforeUse(*nb, names)) {
       st.diags.Error(
           entry->loc,
           fmt::format("notebook '{}' of {} has no cell tagged 'parameters', and its cell {} sets '{}', "

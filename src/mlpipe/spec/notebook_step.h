@@ -28,8 +28,9 @@ void RejectNotebookKeys(const std::vector<MapEntry>& fields, LoadState& st, cons
 //    its folder), and is a Python notebook of nbformat 4 or later;
 //  - every injected name (params, inputs, the step's own outputs) is a Python
 //    identifier and names one thing only;
-//  - a notebook without a `parameters` cell does not assign an injected name
-//    (the injected cell goes first then, and would be overwritten).
+//  - a notebook without a `parameters` cell does not set an injected name
+//    before using it, as defaults are set (the injected cell goes first
+//    then, and its value would be overwritten).
 // Adds the notebook to the step's code files and returns the built-in's
 // config: {"notebook": absolute path, "path": the path as written,
 // "cell_timeout": seconds (when set), "step_timeout": seconds (the step's

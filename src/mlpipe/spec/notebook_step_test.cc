@@ -171,11 +171,18 @@ TEST_F(NotebookStepTest, WithoutAParametersCellTheInjectedValuesMustNotBeOverwri
               HasSubstr("has no cell tagged 'parameters', and its cell 2 sets 'n', which the step injects"));
   EXPECT_THAT(error, HasSubstr("tag the cell that sets the defaults 'parameters'"));
 
-  // Injecting names the notebook never assigns is fine: the cell goes first.
+  // Injecting names the notebook never sets, or uses before it sets them, is
+  // fine: the injected cell goes first.
+  dir_.Write("notebooks/uses.ipynb",
+             Notebook(/*parameters_tag=*/false, "rows = load(rows)\nn2 = n * 2\n").dump());
   LoadResult r = Load(R"(  a:
     uses: mlpipe/notebook
     notebook: notebooks/untagged.ipynb
     params: {beta: 5}
+  b:
+    uses: mlpipe/notebook
+    notebook: notebooks/uses.ipynb
+    params: {rows: 5, n: 1}
 )");
   EXPECT_TRUE(r.ok()) << r.ErrorText();
 }

@@ -453,7 +453,7 @@ void ParseStep(const MapEntry& entry, LoadState& st, StepSpec* step, StepExtra* 
   if (uses != nullptr && run == nullptr) {
     BindComponent(*uses, fields, st, where, step, extra);
   } else {
-    RejectNotebookKeys(fields, st, where);
+    if (uses == nullptr) RejectNotebookKeys(fields, st, where);
     if (const MapEntry* p = FindEntry(fields, "params")) {
       st.diags.Error(
           p->key_loc,

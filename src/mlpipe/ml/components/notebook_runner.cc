@@ -4,11 +4,15 @@
 namespace mlpipe::ml::components {
 
 const char* const kNotebookRunnerPy = R"PY(
+import sys
+
+if sys.path and sys.path[0] == "":  # `python3 -c` imports from the working folder first: not here
+    del sys.path[0]
+
 import json
 import math
 import os
 import re
-import sys
 import time
 
 STARTED = time.monotonic()  # about when the step's clock started
