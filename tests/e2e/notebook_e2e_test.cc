@@ -77,9 +77,10 @@ std::string Printed(const Json& cell) {
 }
 
 // A notebook that sums column x of its input `data` times `scale` into its
-// output `summary`, and prints what it was given.
+// output `summary`, and prints what it was given. Its kernel, a project's
+// environment, is not installed here: python3 runs it.
 Json SumNotebook() {
-  return Notebook({
+  Json nb = Notebook({
       {"markdown", "# Sum of x"},
       {"code", "scale = 1\nlabel = 'default'\ndata = None\nsummary = None\n", {"parameters"}},
       {"code",
@@ -88,6 +89,8 @@ Json SumNotebook() {
        "print('scale', repr(scale), 'label', repr(label), 'rows', len(rows))\n"
        "json.dump({'total': scale * sum(rows), 'label_length': len(label)}, open(summary, 'w'))\n"},
   });
+  nb["metadata"]["kernelspec"]["name"] = "project-env-py3";
+  return nb;
 }
 
 constexpr const char* kSumPipeline = R"(pipeline: nb
@@ -148,6 +151,8 @@ TEST(NotebookE2ETest, InjectsParamsAndPathsStoresTheReportsAndCachesOnCellSource
   // What the cells printed is in the step's log.
   auto logs = p.Mlpipe({"runs", "logs", "1", "analyse"});
   EXPECT_TRUE(Contains(logs.out, "rows 3")) << logs.out;
+  EXPECT_TRUE(Contains(logs.out, "kernel 'project-env-py3' is not installed: running it with python3"))
+      << logs.out;
 
   // Same notebook, same values: cached.
   auto again = p.Mlpipe({"run", "pipeline.yaml", "--json", "-p", "scale=5"});

@@ -212,7 +212,10 @@ nlohmann::json BindNotebook(const MapEntry& uses, const std::vector<MapEntry>& f
                    "give a Jupyter notebook (.ipynb) saved by Jupyter, VS Code or nbformat");
     return nullptr;
   }
-  if (!nb->language.empty() && nb->language != "python") {
+  std::string language = nb->language;
+  std::transform(language.begin(), language.end(), language.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (!language.empty() && language != "python") {
     st.diags.Error(
         entry->loc,
         fmt::format("notebook '{}' of {} is written in {} (kernel '{}'); mlpipe/notebook runs Python "
