@@ -1,6 +1,6 @@
 // mlpipe builtin NAME --invocation FILE: the process the engine spawns for a
 // built-in component step. Reads the invocation JSON the engine wrote
-// (inputs, outputs, params, metrics_path) and runs the component in this
+// (inputs, outputs, params, metrics_path, config) and runs the component in this
 // process, so built-ins get the same isolation, timeouts, retries and
 // process-group handling as any command.
 #include <fstream>
@@ -28,6 +28,7 @@ Status CmdBuiltin(const std::string& name, const std::string& invocation_path) {
     inv.outputs = j.value("outputs", std::map<std::string, std::string>{});
     inv.params = j.value("params", nlohmann::json::object());
     inv.metrics_path = j.value("metrics_path", "");
+    inv.config = j.value("config", nlohmann::json());
   } catch (const nlohmann::json::exception& e) {
     return InvalidArgumentError(std::string("invocation: ") + e.what());
   }

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "mlpipe/base/sha256.h"
+#include "mlpipe/spec/notebook_file.h"
 
 namespace mlpipe::engine {
 
@@ -109,12 +110,13 @@ std::vector<std::string> ExplainChange(const json& before, const json& now) {
 
   DiffObjects(Field(before, "code"), Field(now, "code"),
               [&](const std::string& k, const json* a, const json* b) {
+                const char* what = spec::IsNotebookPath(k) ? "notebook" : "script";
                 if (!a) {
-                  reasons.push_back(fmt::format("script {} added", k));
+                  reasons.push_back(fmt::format("{} {} added", what, k));
                 } else if (!b) {
-                  reasons.push_back(fmt::format("script {} removed", k));
+                  reasons.push_back(fmt::format("{} {} removed", what, k));
                 } else {
-                  reasons.push_back(fmt::format("script {} changed", k));
+                  reasons.push_back(fmt::format("{} {} changed", what, k));
                 }
               });
   DiffObjects(

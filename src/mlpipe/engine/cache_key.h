@@ -3,14 +3,15 @@
 // A step's key record is a canonical JSON document of everything that can
 // change its outputs: the implementation (command templates, shell flag,
 // built-in name and version, env templates, workdir, component file digest,
-// declared outputs), the content of its code files, the params it uses, and
+// declared outputs), the content of its code files (of a notebook: its cells'
+// sources and its kernel, spec/notebook_file.h), the params it uses, and
 // the digests of its inputs. The cache key is the SHA-256 of the record with
 // the presentation-only fields ("version", "from") left out, so the same
 // content always gives the same key, whichever run produced it.
 //
 // ExplainChange diffs two records and says, for people, why a step must run
 // again: "param word hello -> bye", "input text changed (v3 -> v4)",
-// "script scripts/count.py changed".
+// "script scripts/count.py changed", "notebook notebooks/eda.ipynb changed".
 #pragma once
 
 #include <map>
@@ -34,7 +35,7 @@ struct KeyInputs {
   const spec::StepSpec* step = nullptr;
   nlohmann::json params = nlohmann::json::object();  // name -> value, only the params the step uses
   std::map<std::string, InputFingerprint> inputs;     // input name -> fingerprint
-  std::map<std::string, std::string> code;            // code file (as in the spec) -> hex digest
+  std::map<std::string, std::string> code;            // code file (as in the spec) -> "sha256:<hex>"
   std::string engine_version;                         // bumps built-in keys when the built-ins change
 };
 

@@ -109,6 +109,9 @@ StatusOr<exec::Command> BuildStepCommand(const StepInvocation& inv) {
                                  {"outputs", inv.outputs},
                                  {"params", inv.params},
                                  {"metrics_path", inv.metrics_path}};
+    if (step.component != nullptr && !step.component->builtin_config.is_null()) {
+      invocation["config"] = step.component->builtin_config;
+    }
     RETURN_IF_ERROR(MakeParentDir(inv.invocation_path));
     std::ofstream f(inv.invocation_path);
     f << invocation.dump(2) << "\n";

@@ -50,7 +50,8 @@ inline constexpr size_t kMaxShellArgBytes = 64 * 1024;
 inline constexpr size_t kMaxPathVariableBytes = 256 * 1024;
 
 // The Command to run. For a built-in, also writes the invocation JSON
-// ({"name", "inputs", "outputs", "params", "metrics_path"}) to
+// ({"name", "inputs", "outputs", "params", "metrics_path", and "config" when
+// the step gives its built-in settings: spec::ComponentRef::builtin_config}) to
 // invocation_path; for a long shell command, the script to script_path.
 // NotFound/InvalidArgument if a placeholder cannot be expanded.
 StatusOr<exec::Command> BuildStepCommand(const StepInvocation& inv);

@@ -9,6 +9,7 @@
 #include "mlpipe/base/strings.h"
 #include "mlpipe/engine/object_integrity.h"
 #include "mlpipe/engine/source_artifact.h"
+#include "mlpipe/spec/notebook_file.h"
 #include "mlpipe/spec/params.h"
 #include "mlpipe/spec/placeholders.h"
 
@@ -122,7 +123,14 @@ StatusOr<StepDecision> StepDecider::Decide(const spec::StepSpec& step,
     auto digest = hashes_.HashSource(abs);
     if (!digest.ok()) return digest.status().WithContext("code file " + code);
     in.code[code] = digest->ref;
-    files_read_[abs] = digest->ref;
+    files_read_[abs] = digest->ref;  // the run stamp watches the bytes
+    if (spec::IsNotebookPath(code)) {
+      // A notebook is keyed by its cells' sources and its kernel, not by the
+      // outputs its last run in Jupyter saved; a file that does not parse as
+      // one keeps its byte digest.
+      auto cells = spec::NotebookFileCodeDigest(abs);
+      if (cells.ok()) in.code[code] = *cells;
+    }
   }
   d.record = BuildKeyRecord(in);
   d.key = CacheKeyOf(d.record);

@@ -19,6 +19,7 @@ struct Builtin {
 
 const Builtin kBuiltins[] = {
     {"evaluate", &components::kEvaluateYaml, &components::RunEvaluate},
+    {"notebook", &components::kNotebookYaml, &components::RunNotebook},
     {"predict", &components::kPredictYaml, &components::RunPredict},
     {"schema", &components::kSchemaYaml, &components::RunSchema},
     {"split", &components::kSplitYaml, &components::RunSplit},

@@ -1,8 +1,9 @@
 // The built-in components the pipeline engine runs by name (`uses:
 // mlpipe/NAME`): stats, schema, validate, split, transform, train, evaluate,
-// predict. Each is declared in the component-file format (typed inputs,
-// outputs and params with defaults; `builtin: NAME` instead of `run:`) and
-// implemented natively in ml/components/.
+// predict, notebook. Each is declared in the component-file format (typed
+// inputs, outputs and params with defaults; `builtin: NAME` instead of
+// `run:`) and implemented in ml/components/ (natively; notebook through a
+// Python program with nbclient).
 //
 // The engine runs each built-in in its own process (`mlpipe builtin NAME
 // ...`), so RunBuiltin may use memory freely; it never throws and reports
@@ -37,6 +38,10 @@ struct BuiltinInvocation {
   // A file to append JSON lines {"name", "value", "step"?} to (the
   // MLPIPE_METRICS protocol); "" = do not record metrics.
   std::string metrics_path;
+  // Settings the step gives the built-in beside params (spec::ComponentRef::
+  // builtin_config; notebook: {"notebook", "path", "cell_timeout", "step_timeout"}); null if
+  // none.
+  nlohmann::json config;
   // Progress and summaries for people; may be null.
   std::ostream* log = nullptr;
 };

@@ -84,8 +84,8 @@ class BuiltinsTest : public ::testing::Test {
 
 TEST_F(BuiltinsTest, EveryBuiltinDeclaresItselfInComponentYaml) {
   std::vector<std::string> names = BuiltinNames();
-  EXPECT_EQ(names, (std::vector<std::string>{"evaluate", "predict", "schema", "split", "stats", "train", "transform",
-                                             "validate"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"evaluate", "notebook", "predict", "schema", "split", "stats",
+                                             "train", "transform", "validate"}));
   for (const std::string& name : names) {
     auto yaml = BuiltinComponentYaml(name);
     ASSERT_TRUE(yaml.has_value()) << name;

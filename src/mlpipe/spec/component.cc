@@ -13,6 +13,14 @@ namespace {
 const std::vector<std::string> kComponentKeys = {"component", "builtin", "description", "inputs",
                                                  "outputs",   "params",  "run",         "shell",
                                                  "env",       "workdir", "code"};
+// A built-in's description may also say which of its ports and params its
+// steps define (component files cannot: their command names each one).
+const std::vector<std::string> kBuiltinKeys = [] {
+  std::vector<std::string> keys = kComponentKeys;
+  keys.push_back("step_defined");
+  return keys;
+}();
+const std::vector<std::string> kStepDefinedParts = {"params", "inputs", "outputs"};
 
 std::vector<std::string> Names(const std::vector<OutputSpec>& ports) {
   std::vector<std::string> out;
@@ -45,7 +53,8 @@ std::shared_ptr<const ComponentSpec> ParseComponent(std::string_view text, const
                 "start it with component: NAME");
     return c;
   }
-  auto entries = MapEntries(root, diags, &kComponentKeys, "the component");
+  auto entries =
+      MapEntries(root, diags, builtin_name.empty() ? &kComponentKeys : &kBuiltinKeys, "the component");
   std::string where = "the component";
   const MapEntry* name_entry = FindEntry(entries, "component");
   const MapEntry* builtin_entry = FindEntry(entries, "builtin");
@@ -72,6 +81,22 @@ std::shared_ptr<const ComponentSpec> ParseComponent(std::string_view text, const
   if (const MapEntry* e = FindEntry(entries, "outputs"))
     c->outputs = ParsePorts(*e, diags, "outputs of " + where);
   if (const MapEntry* e = FindEntry(entries, "params")) c->params = ParseParamDecls(*e, diags, where);
+  if (const MapEntry* e = FindEntry(entries, "step_defined")) {
+    if (auto parts = GetTextList(*e, diags, "step_defined")) {
+      for (const auto& part : *parts) {
+        if (part == "params") {
+          c->step_defined_params = true;
+        } else if (part == "inputs") {
+          c->step_defined_inputs = true;
+        } else if (part == "outputs") {
+          c->step_defined_outputs = true;
+        } else {
+          diags.Error(e->loc, fmt::format("step_defined: names '{}'", part),
+                      DidYouMean(part, kStepDefinedParts, "it lists params, inputs and outputs"));
+        }
+      }
+    }
+  }
   if (const MapEntry* e = FindEntry(entries, "shell")) {
     if (auto b = GetBool(*e, diags, "shell")) c->shell = *b;
   }

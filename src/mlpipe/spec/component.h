@@ -23,6 +23,13 @@ struct ComponentSpec {
   std::vector<OutputSpec> inputs;  // declared inputs with types
   std::vector<OutputSpec> outputs;
   std::vector<ParamSpec> params;
+  // Built-ins only (`step_defined: [params, inputs, outputs]`): a step using
+  // it may bind params and inputs the component does not declare, and declare
+  // outputs of its own beside the component's (mlpipe/notebook passes them
+  // all to the notebook).
+  bool step_defined_params = false;
+  bool step_defined_inputs = false;
+  bool step_defined_outputs = false;
   std::vector<std::string> command;
   bool shell = false;
   std::map<std::string, std::string> env;

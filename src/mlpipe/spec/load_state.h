@@ -57,6 +57,7 @@ struct LoadState {
   std::unordered_map<std::string, bool> source_exists;  // source path as written -> exists
   std::unordered_map<std::string, std::shared_ptr<const ComponentSpec>> components;
   std::vector<std::pair<std::string, std::string>> read_files = {};  // component files: (path, digest)
+  const std::vector<ParamSpec>* pipeline_params = nullptr;           // with their types; set before steps
 };
 
 // Reads one entry of steps: into `step` and `extra`.

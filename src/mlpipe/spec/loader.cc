@@ -54,6 +54,7 @@ bool ParseTop(internal::YamlDocument& doc, internal::LoadState& st, PipelineSpec
     spec->params = internal::ParseParamDecls(*e, diags, "the pipeline");
     for (const auto& p : spec->params) st.param_names.push_back(p.name);
   }
+  st.pipeline_params = &spec->params;
   const MapEntry* steps = internal::FindEntry(entries, "steps");
   if (steps == nullptr) {
     diags.Error(SourceLocation{st.file, 1, 1}, "missing steps:", "add steps: with at least one step");

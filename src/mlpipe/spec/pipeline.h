@@ -124,6 +124,12 @@ struct ComponentRef {
   std::vector<ParamSpec> params;
   // Non-empty for a built-in component ("train", "split", ...).
   std::string builtin;
+  // Settings a step gives its built-in beside params, passed in the
+  // invocation as "config" (mlpipe/notebook: the notebook's path and cell
+  // timeout); null for most. A step with settings has a ComponentRef of its
+  // own. Not part of the cache key: what changes results is keyed elsewhere
+  // (the notebook is a code file of the step).
+  nlohmann::json builtin_config = nullptr;
 };
 
 struct StepSpec {

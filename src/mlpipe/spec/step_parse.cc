@@ -10,6 +10,7 @@
 #include "mlpipe/base/sha256.h"
 #include "mlpipe/base/strings.h"
 #include "mlpipe/spec/load_state.h"
+#include "mlpipe/spec/notebook_step.h"
 #include "mlpipe/spec/params.h"
 #include "mlpipe/spec/placeholders.h"
 #include "mlpipe/spec/units.h"
@@ -20,8 +21,9 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::vector<std::string> kStepKeys = {
-    "description", "run",           "uses",    "shell",     "inputs", "outputs", "params", "after",
-    "retries",     "retry_backoff", "timeout", "resources", "env",    "workdir", "cache",  "code"};
+    "description", "run",     "uses",    "shell",         "inputs",   "outputs",
+    "params",      "after",   "retries", "retry_backoff", "timeout",  "resources",
+    "env",         "workdir", "cache",   "code",          "notebook", "cell_timeout"};
 const std::vector<std::string> kResourceKeys = {"cpus", "memory"};
 
 std::vector<std::string> PortNames(const std::vector<OutputSpec>& ports) {
@@ -199,8 +201,24 @@ std::shared_ptr<const ComponentSpec> LoadComponent(const MapEntry& uses, const s
   return comp;
 }
 
+// A param the step binds that its component does not declare (the component
+// has step_defined: [params]): typed by its value, or by the pipeline param a
+// value of exactly "${params.X}" names.
+ParamSpec StepDefinedParam(const MapEntry& e, const nlohmann::json& value, const LoadState& st) {
+  ParamSpec param{std::string(e.name), InferParamType(value), value, "", st.diags.Loc(e.key_loc)};
+  if (!value.is_string() || st.pipeline_params == nullptr) return param;
+  auto parsed = ParseTemplate(value.get_ref<const std::string&>());
+  if (!parsed.ok() || !parsed->IsSingleRef() || parsed->parts[0].scope != RefScope::kParams) return param;
+  for (const ParamSpec& p : *st.pipeline_params) {
+    if (p.name == parsed->parts[0].name) param.type = p.type;
+  }
+  return param;
+}
+
+// Binds the step's params: into step->params, merged with the component's
+// defaults; those the component does not declare also into *step_defined.
 void BindComponentParams(const MapEntry* params_entry, const ComponentSpec& comp, LoadState& st,
-                         const std::string& where, StepSpec* step) {
+                         const std::string& where, StepSpec* step, std::vector<ParamSpec>* step_defined) {
   nlohmann::json merged = nlohmann::json::object();
   std::vector<std::string> names;
   for (const auto& p : comp.params) {
@@ -215,7 +233,12 @@ void BindComponentParams(const MapEntry* params_entry, const ComponentSpec& comp
       for (const auto& e : MapEntries(*params_entry->value, st.diags, nullptr, "params of " + where)) {
         auto it = std::find_if(comp.params.begin(), comp.params.end(),
                                [&](const ParamSpec& p) { return p.name == e.name; });
-        if (it == comp.params.end()) {
+        if (it == comp.params.end() && comp.step_defined_params && !IsValidName(e.name)) {
+          st.diags.Error(e.key_loc, fmt::format("bad param name '{}' in {}", e.name, where),
+                         "use letters, digits and '_'");
+          continue;
+        }
+        if (it == comp.params.end() && !comp.step_defined_params) {
           st.diags.Error(
               e.key_loc, fmt::format("component '{}' has no param '{}'", comp.name, e.name),
               DidYouMean(e.name, names,
@@ -248,6 +271,12 @@ void BindComponentParams(const MapEntry* params_entry, const ComponentSpec& comp
                   DidYouMean(part.name, st.param_names, "declare it under the pipeline's params:"));
             }
           }
+          if (it == comp.params.end()) step_defined->push_back(StepDefinedParam(e, *value, st));
+          merged[e.name] = *value;
+          continue;
+        }
+        if (it == comp.params.end()) {
+          step_defined->push_back(StepDefinedParam(e, *value, st));
           merged[e.name] = *value;
           continue;
         }
@@ -270,13 +299,15 @@ void BindComponent(const MapEntry& uses, const std::vector<MapEntry>& fields, Lo
                    const std::string& where, StepSpec* step, StepExtra* extra) {
   auto ref = GetText(uses, st.diags, "uses");
   if (!ref) return;
-  for (const char* key : {"outputs", "shell"}) {
-    if (const MapEntry* e = FindEntry(fields, key)) {
-      st.diags.Error(e->key_loc, fmt::format("{} uses a component, so it cannot set {}:", where, key),
-                     fmt::format("{}: belongs in the component", key));
-    }
-  }
   auto comp = LoadComponent(uses, *ref, st);
+  for (const char* key : {"outputs", "shell"}) {
+    const MapEntry* e = FindEntry(fields, key);
+    if (e == nullptr || (comp && comp->step_defined_outputs && std::string_view(key) == "outputs")) continue;
+    st.diags.Error(e->key_loc, fmt::format("{} uses a component, so it cannot set {}:", where, key),
+                   fmt::format("{}: belongs in the component", key));
+  }
+  const bool runs_notebook = comp && comp->builtin == kNotebookBuiltin;
+  if (!runs_notebook) RejectNotebookKeys(fields, st, where);
   if (!comp) return;
   step->component = comp->ref;
   step->command = comp->command;
@@ -284,6 +315,20 @@ void BindComponent(const MapEntry& uses, const std::vector<MapEntry>& fields, Lo
   step->env = comp->env;
   if (step->workdir.empty()) step->workdir = comp->workdir;
   step->outputs = comp->outputs;
+  if (const MapEntry* e = FindEntry(fields, "outputs"); e != nullptr && comp->step_defined_outputs) {
+    std::vector<std::string> declared = PortNames(comp->outputs);
+    for (auto& out : ParsePorts(*e, st.diags, "outputs of " + where)) {
+      if (std::find(declared.begin(), declared.end(), out.name) != declared.end()) {
+        st.diags.Error(
+            out.loc,
+            fmt::format("output '{}' of {} is already an output of component '{}'", out.name, where,
+                        comp->name),
+            fmt::format("give it another name; the component's outputs are: {}", Join(declared, ", ")));
+        continue;
+      }
+      step->outputs.push_back(std::move(out));
+    }
+  }
   for (const auto& code : comp->code_files) {
     std::string rel = RelativeToDirOrAbsolute(code, st.dir);
     if (std::find(step->code_files.begin(), step->code_files.end(), rel) == step->code_files.end()) {
@@ -294,6 +339,7 @@ void BindComponent(const MapEntry& uses, const std::vector<MapEntry>& fields, Lo
   for (auto& input : step->inputs) {
     auto it = std::find_if(comp->inputs.begin(), comp->inputs.end(),
                            [&](const OutputSpec& p) { return p.name == input.name; });
+    if (it == comp->inputs.end() && comp->step_defined_inputs) continue;
     if (it == comp->inputs.end()) {
       st.diags.Error(input.loc, fmt::format("component '{}' has no input '{}'", comp->name, input.name),
                      DidYouMean(input.name, input_names,
@@ -314,10 +360,25 @@ void BindComponent(const MapEntry& uses, const std::vector<MapEntry>& fields, Lo
           fmt::format("add it under inputs: ({}: STEP.OUTPUT or a path)", declared.name));
     }
   }
-  BindComponentParams(FindEntry(fields, "params"), *comp, st, where, step);
-  for (const auto& p : comp->params) extra->scope.params.push_back(p.name);
+  std::vector<ParamSpec> step_defined;
+  BindComponentParams(FindEntry(fields, "params"), *comp, st, where, step, &step_defined);
+  nlohmann::json config =
+      runs_notebook ? BindNotebook(uses, fields, *comp, step_defined, st, where, step) : nullptr;
+  if (!step_defined.empty() || !config.is_null()) {  // a component of the step's own
+    auto own = std::make_shared<ComponentRef>(*comp->ref);
+    own->params.insert(own->params.end(), step_defined.begin(), step_defined.end());
+    own->builtin_config = std::move(config);
+    step->component = std::move(own);
+  }
+  for (const auto& p : step->component->params) extra->scope.params.push_back(p.name);
   extra->scope.inputs = input_names;
-  extra->scope.outputs = PortNames(comp->outputs);
+  if (comp->step_defined_inputs) {
+    for (const auto& in : step->inputs) {
+      if (std::find(input_names.begin(), input_names.end(), in.name) == input_names.end())
+        extra->scope.inputs.push_back(in.name);
+    }
+  }
+  extra->scope.outputs = PortNames(step->outputs);
   extra->scope.params_origin = "component";
 }
 
@@ -392,6 +453,7 @@ void ParseStep(const MapEntry& entry, LoadState& st, StepSpec* step, StepExtra* 
   if (uses != nullptr && run == nullptr) {
     BindComponent(*uses, fields, st, where, step, extra);
   } else {
+    if (uses == nullptr) RejectNotebookKeys(fields, st, where);
     if (const MapEntry* p = FindEntry(fields, "params")) {
       st.diags.Error(
           p->key_loc,

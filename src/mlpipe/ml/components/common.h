@@ -70,6 +70,7 @@ Status RunTransform(const BuiltinInvocation& inv);
 Status RunTrain(const BuiltinInvocation& inv);
 Status RunEvaluate(const BuiltinInvocation& inv);
 Status RunPredict(const BuiltinInvocation& inv);
+Status RunNotebook(const BuiltinInvocation& inv);
 
 extern const char* const kStatsYaml;
 extern const char* const kSchemaYaml;
@@ -79,5 +80,6 @@ extern const char* const kTransformYaml;
 extern const char* const kTrainYaml;
 extern const char* const kEvaluateYaml;
 extern const char* const kPredictYaml;
+extern const char* const kNotebookYaml;
 
 }  // namespace mlpipe::ml::components
