@@ -6,12 +6,13 @@
 # elsewhere), side by side with `openssl dgst` (hash only) and `cp` + fsync (a
 # plain durable copy) on the same file. Best of 3, fresh workspace each run,
 # the file in the page cache. Also the second run (nothing changed: no read).
-# Usage: bench/sources/run.sh BUILD_DIR [SIZE_MIB]
+# Usage: [SOURCES_BENCH_DIR=DIR] bench/sources/run.sh BUILD_DIR [SIZE_MIB]
 set -euo pipefail
 BUILD=$(readlink -f "$1")
 MIB=${2:-1024}
 MLPIPE="$BUILD/src/mlpipe/cli/mlpipe"
-OUT=$(cd "$(dirname "$0")/.." && pwd)/out/sources
+# SOURCES_BENCH_DIR puts the files elsewhere: on a filesystem with reflinks (XFS, btrfs), `auto` clones.
+OUT=${SOURCES_BENCH_DIR:-$(cd "$(dirname "$0")/.." && pwd)/out/sources}
 rm -rf "$OUT"; mkdir -p "$OUT/data"
 head -c $((MIB * 1024 * 1024)) /dev/urandom > "$OUT/data/big.bin"
 cat "$OUT/data/big.bin" > /dev/null
