@@ -1,20 +1,20 @@
 #include "mlpipe/engine/pipeline_run.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <ostream>
 #include <thread>
 
-#include <fmt/format.h>
-
 #include "mlpipe/base/clock.h"
 #include "mlpipe/base/strings.h"
 #include "mlpipe/engine/job_graph_builder.h"
+#include "mlpipe/engine/model_inputs.h"
 #include "mlpipe/engine/pipeline_lock.h"
 #include "mlpipe/engine/run_output.h"
 #include "mlpipe/engine/run_recorder.h"
-#include "mlpipe/engine/run_stamp.h"
 #include "mlpipe/engine/run_registrations.h"
+#include "mlpipe/engine/run_stamp.h"
 #include "mlpipe/engine/step_decider.h"
 #include "mlpipe/engine/step_delegate.h"
 #include "mlpipe/exec/executor.h"
@@ -50,7 +50,7 @@ std::string RunStatusOf(const exec::RunOutcome& outcome) {
 void StampRun(metadata::MetadataStore& db, const LoadedPipeline& pipeline, const StepDecider& decider,
               const StepDelegate& delegate, int64_t run_id, const std::string& invocation) {
   const spec::PipelineSpec& spec = pipeline.spec;
-  if (invocation.empty() || !spec.registers.empty()) return;
+  if (invocation.empty() || !spec.registers.empty() || ReadsRegisteredModels(spec)) return;
   for (const spec::StepSpec& step : spec.steps) {
     if (!step.cache) return;
   }

@@ -1,11 +1,12 @@
 #include "mlpipe/engine/step_decider.h"
 
+#include <fmt/format.h>
+
 #include <filesystem>
 #include <set>
 
-#include <fmt/format.h>
-
 #include "mlpipe/base/strings.h"
+#include "mlpipe/engine/model_inputs.h"
 #include "mlpipe/spec/params.h"
 #include "mlpipe/spec/placeholders.h"
 
@@ -71,6 +72,10 @@ StatusOr<StepDecision> StepDecider::Decide(const spec::StepSpec& step,
       d.input_paths[b.name] = abs;
       files_read_[abs] = digest->ref;
       in.inputs[b.name] = InputFingerprint{digest->ref, b.value, ""};
+    } else if (b.kind == spec::InputBinding::Kind::kModel) {
+      ASSIGN_OR_RETURN(ModelInput model, ResolveModelInput(recorder_.db(), objects_, b));  // model_inputs.h
+      d.inputs[b.name] = model.version;
+      in.inputs[b.name] = model.fingerprint;
     } else {
       std::string from = b.value;
       auto it = available.find(from);
