@@ -10,6 +10,7 @@ want=(
   libcpp-httplib-dev libboost-dev libsimdjson-dev libxgboost-dev xgboost libeigen3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 sqlite3 curl procps
+  python3-sklearn python3-pandas
 )
 if [[ "${1:-build}" == bench ]]; then
   want+=(python3-xgboost python3-pandas python3-sklearn snakemake make wrk hyperfine)
