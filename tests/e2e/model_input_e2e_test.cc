@@ -40,7 +40,7 @@ steps:
     inputs: {pinned: "scorer:v1"}
 )";
 
-std::string TestCsv() {
+std::string JudgeTestCsv() {
   std::string csv = "x,color,label\n";
   for (int i = 0; i < 40; ++i) {
     const double x = (i % 9) / 2.0 - 2;
@@ -54,7 +54,7 @@ class ModelInputE2ETest : public ::testing::Test {
  protected:
   ModelInputE2ETest() : p_("modelinput") {
     WriteShiftPackage(p_, "candidate", 0.0, 1);
-    p_.Write("data/test.csv", TestCsv());
+    p_.Write("data/test.csv", JudgeTestCsv());
     p_.Write("publish.yaml", kPublish);
     p_.Write("judge.yaml", kJudge);
   }

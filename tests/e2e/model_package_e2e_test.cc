@@ -201,7 +201,7 @@ TEST(CommandPackageE2ETest, ServedOverHttpRecoversFromAKilledWorkerAndHotSwaps) 
 
 // ---- A pipeline writes a package; evaluate scores it; register: registers it.
 
-const char* kPipeline = R"(pipeline: own
+const char* kOwnPackagePipeline = R"(pipeline: own
 steps:
   package:
     description: our own training step copies a package folder (a real one would fit a model)
@@ -221,7 +221,7 @@ register:
 )";
 
 // Rows of x, color and the label the shift-0 worker's rule gives (with a few flipped).
-std::string TestCsv() {
+std::string ShiftRuleTestCsv() {
   std::string csv = "id,x,color,label\n";
   for (int i = 0; i < 60; ++i) {
     const double x = (i % 13) / 3.0 - 2;
@@ -235,8 +235,8 @@ std::string TestCsv() {
 TEST(CommandPackageE2ETest, APipelineWritesEvaluatesAndRegistersItsOwnPackage) {
   Project p("cmdregister");
   WriteShiftPackage(p, "pkg", 0.0, 1);
-  p.Write("data/test.csv", TestCsv());
-  p.Write("pipeline.yaml", kPipeline);
+  p.Write("data/test.csv", ShiftRuleTestCsv());
+  p.Write("pipeline.yaml", kOwnPackagePipeline);
   auto run = p.Mlpipe({"run", "pipeline.yaml"});
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   EXPECT_TRUE(Contains(run.out, "registered own v1 (alias champion)")) << run.out;
@@ -248,7 +248,7 @@ TEST(CommandPackageE2ETest, APipelineWritesEvaluatesAndRegistersItsOwnPackage) {
 
   // A folder without manifest.json is not a model package: registering it says what to add.
   p.Write("notpkg/weights.bin", "0101");
-  std::string no_manifest = kPipeline;
+  std::string no_manifest = kOwnPackagePipeline;
   no_manifest.replace(no_manifest.find("src: pkg/"), 9, "src: notpkg/");
   no_manifest.replace(no_manifest.find("  evaluate:"),
                       no_manifest.find("register:") - no_manifest.find("  evaluate:"), "");
@@ -264,7 +264,7 @@ TEST(CommandPackageE2ETest, APipelineWritesEvaluatesAndRegistersItsOwnPackage) {
   EXPECT_TRUE(Contains(cli.err, R"("predictor": {"command": ["python3", "predict.py"]})")) << cli.err;
 
   // What validate can check: register: from must be an output declared of type model.
-  std::string untyped = kPipeline;
+  std::string untyped = kOwnPackagePipeline;
   const std::string typed = "outputs: {model: model}";
   untyped.replace(untyped.find(typed), typed.size(), "outputs: {model: folder}");
   p.Write("untyped.yaml", untyped);

@@ -8,7 +8,7 @@
 namespace mlpipe::ml {
 namespace {
 
-const std::vector<std::string> kClasses = {"no", "yes"};
+const std::vector<std::string> kNoYes = {"no", "yes"};
 
 TEST(LineProtocolTest, RequestIsOneColumnMajorJsonLine) {
   std::vector<std::string> names = {R"("x")", R"("color")"};
@@ -50,11 +50,12 @@ TEST(LineProtocolTest, Handshake) {
   EXPECT_FALSE(ParseHandshake("{not json").ok());
 }
 
-AnswerShape Binary(int64_t id, size_t rows) { return AnswerShape{id, rows, Task::kBinary, &kClasses}; }
+AnswerShape BinaryAnswer(int64_t id, size_t rows) { return AnswerShape{id, rows, Task::kBinary, &kNoYes}; }
 
 TEST(LineProtocolTest, ProbabilitiesAnswer) {
   float out[4] = {};
-  ASSERT_TRUE(ParseAnswer(R"({"probabilities": [[0.25, 0.75], [1, 0]], "id": 3})", Binary(3, 2), out).ok());
+  ASSERT_TRUE(
+      ParseAnswer(R"({"probabilities": [[0.25, 0.75], [1, 0]], "id": 3})", BinaryAnswer(3, 2), out).ok());
   EXPECT_EQ(out[0], 0.25f);
   EXPECT_EQ(out[1], 0.75f);
   EXPECT_EQ(out[2], 1.0f);
@@ -63,7 +64,7 @@ TEST(LineProtocolTest, ProbabilitiesAnswer) {
 
 TEST(LineProtocolTest, LabelsAnswerIsOneHot) {
   float out[6] = {};
-  ASSERT_TRUE(ParseAnswer(R"({"id": 1, "predictions": ["yes", "no", "yes"]})", Binary(1, 3), out).ok());
+  ASSERT_TRUE(ParseAnswer(R"({"id": 1, "predictions": ["yes", "no", "yes"]})", BinaryAnswer(1, 3), out).ok());
   EXPECT_EQ(std::vector<float>(out, out + 6), (std::vector<float>{0, 1, 1, 0, 0, 1}));
   // A number names the class of the same text.
   const std::vector<std::string> digits = {"0", "1"};
@@ -71,7 +72,7 @@ TEST(LineProtocolTest, LabelsAnswerIsOneHot) {
       ParseAnswer(R"({"id": 1, "predictions": [1, 0, 1]})", AnswerShape{1, 3, Task::kBinary, &digits}, out)
           .ok());
   EXPECT_EQ(out[1], 1.0f);
-  Status unknown = ParseAnswer(R"({"id": 1, "predictions": ["maybe"]})", Binary(1, 1), out);
+  Status unknown = ParseAnswer(R"({"id": 1, "predictions": ["maybe"]})", BinaryAnswer(1, 1), out);
   EXPECT_EQ(unknown.code(), StatusCode::kInternal);
   EXPECT_NE(unknown.message().find("not one of the class_labels (no, yes)"), std::string::npos)
       << unknown.ToString();
@@ -88,23 +89,24 @@ TEST(LineProtocolTest, RegressionAnswer) {
 
 TEST(LineProtocolTest, WorkerErrorsAndBrokenAnswers) {
   float out[4] = {};
-  Status e = ParseAnswer(R"({"id": 2, "error": "model exploded"})", Binary(2, 1), out);
+  Status e = ParseAnswer(R"({"id": 2, "error": "model exploded"})", BinaryAnswer(2, 1), out);
   EXPECT_EQ(e.code(), StatusCode::kInternal);
   EXPECT_NE(e.message().find("model exploded"), std::string::npos);
-  Status bad_input = ParseAnswer(R"({"id": 2, "error": "x < 0", "invalid_input": true})", Binary(2, 1), out);
+  Status bad_input =
+      ParseAnswer(R"({"id": 2, "error": "x < 0", "invalid_input": true})", BinaryAnswer(2, 1), out);
   EXPECT_EQ(bad_input.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(bad_input.message(), "x < 0");
   // The stream is broken: the worker is not trusted again.
-  EXPECT_EQ(ParseAnswer("{broken", Binary(2, 1), out).code(), StatusCode::kDataLoss);
-  EXPECT_EQ(ParseAnswer(R"({"id": 1, "probabilities": [[0.5, 0.5]]})", Binary(2, 1), out).code(),
+  EXPECT_EQ(ParseAnswer("{broken", BinaryAnswer(2, 1), out).code(), StatusCode::kDataLoss);
+  EXPECT_EQ(ParseAnswer(R"({"id": 1, "probabilities": [[0.5, 0.5]]})", BinaryAnswer(2, 1), out).code(),
             StatusCode::kDataLoss);
   // The answer is whole but wrong.
-  Status rows = ParseAnswer(R"({"id": 2, "probabilities": [[0.5, 0.5]]})", Binary(2, 2), out);
+  Status rows = ParseAnswer(R"({"id": 2, "probabilities": [[0.5, 0.5]]})", BinaryAnswer(2, 2), out);
   EXPECT_EQ(rows.code(), StatusCode::kInternal);
   EXPECT_NE(rows.message().find("1 probability rows for 2 rows"), std::string::npos) << rows.ToString();
-  Status classes = ParseAnswer(R"({"id": 2, "probabilities": [[0.2, 0.3, 0.5]]})", Binary(2, 1), out);
+  Status classes = ParseAnswer(R"({"id": 2, "probabilities": [[0.2, 0.3, 0.5]]})", BinaryAnswer(2, 1), out);
   EXPECT_NE(classes.message().find("one per class: no, yes"), std::string::npos) << classes.ToString();
-  EXPECT_NE(ParseAnswer(R"({"id": 2})", Binary(2, 1), out).message().find("no \"probabilities\""),
+  EXPECT_NE(ParseAnswer(R"({"id": 2})", BinaryAnswer(2, 1), out).message().find("no \"probabilities\""),
             std::string::npos);
 }
 

@@ -7,20 +7,20 @@ namespace {
 
 using json = nlohmann::json;
 
-json Command() {
+json CommandManifestJson() {
   return json::parse(R"({"task": "binary", "target": "label",
     "features": [{"name": "x", "type": "numeric"}, {"name": "color", "type": "categorical"}],
     "class_labels": ["no", "yes"], "predictor": {"command": ["python3", "predict.py"]}})");
 }
 
-std::string ErrorOf(const json& j) {
+std::string ManifestErrorOf(const json& j) {
   auto m = ModelManifest::FromJson(j);
   EXPECT_FALSE(m.ok());
   return m.ok() ? "" : m.status().message();
 }
 
 TEST(ModelManifestTest, ACommandManifestNeedsLittle) {
-  auto m = ModelManifest::FromJson(Command());
+  auto m = ModelManifest::FromJson(CommandManifestJson());
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   EXPECT_TRUE(m->is_command());
   EXPECT_EQ(m->predictor, kCommandPredictor);
@@ -36,7 +36,7 @@ TEST(ModelManifestTest, ACommandManifestNeedsLittle) {
 }
 
 TEST(ModelManifestTest, CommandOptions) {
-  json j = Command();
+  json j = CommandManifestJson();
   j["predictor"] =
       json::parse(R"({"command": ["./run.sh"], "workers": 4, "timeout": 2.5, "startup_timeout": 120,
                                    "max_batch_rows": 100, "env": {"OMP_NUM_THREADS": "1"}})");
@@ -50,39 +50,42 @@ TEST(ModelManifestTest, CommandOptions) {
 }
 
 TEST(ModelManifestTest, ErrorsSayWhatToWrite) {
-  json j = Command();
+  json j = CommandManifestJson();
   j["predictor"] = json::parse(R"({"command": "python3 predict.py"})");
-  EXPECT_NE(ErrorOf(j).find(R"(like ["python3", "predict.py"])"), std::string::npos) << ErrorOf(j);
+  EXPECT_NE(ManifestErrorOf(j).find(R"(like ["python3", "predict.py"])"), std::string::npos)
+      << ManifestErrorOf(j);
   j["predictor"] = json::parse(R"({"command": ["python3"], "wokers": 2})");
-  EXPECT_NE(ErrorOf(j).find("unknown key predictor.wokers"), std::string::npos) << ErrorOf(j);
+  EXPECT_NE(ManifestErrorOf(j).find("unknown key predictor.wokers"), std::string::npos) << ManifestErrorOf(j);
   j["predictor"] = json::parse(R"({"command": ["python3"], "workers": 0})");
-  EXPECT_NE(ErrorOf(j).find("predictor.workers must be a whole number from 1 to 64"), std::string::npos);
-  j["predictor"] = "sklearn";
-  EXPECT_NE(ErrorOf(j).find("unknown predictor 'sklearn'"), std::string::npos) << ErrorOf(j);
-  j = Command();
-  j.erase("predictor");
-  EXPECT_NE(ErrorOf(j).find("'predictor' is missing"), std::string::npos);
-  j = Command();
-  j["class_labels"] = {"a", "b", "c"};
-  EXPECT_NE(ErrorOf(j).find("exactly 2 class_labels"), std::string::npos);
-  j = Command();
-  j["positive_class"] = "no";
-  EXPECT_NE(ErrorOf(j).find("positive_class 'no' must be the second of class_labels"), std::string::npos);
-  j = Command();
-  j["features"][0]["type"] = "float";
-  EXPECT_NE(ErrorOf(j).find("feature 'x' has type 'float': it must be numeric, categorical or date"),
+  EXPECT_NE(ManifestErrorOf(j).find("predictor.workers must be a whole number from 1 to 64"),
             std::string::npos);
-  j = Command();
+  j["predictor"] = "sklearn";
+  EXPECT_NE(ManifestErrorOf(j).find("unknown predictor 'sklearn'"), std::string::npos) << ManifestErrorOf(j);
+  j = CommandManifestJson();
+  j.erase("predictor");
+  EXPECT_NE(ManifestErrorOf(j).find("'predictor' is missing"), std::string::npos);
+  j = CommandManifestJson();
+  j["class_labels"] = {"a", "b", "c"};
+  EXPECT_NE(ManifestErrorOf(j).find("exactly 2 class_labels"), std::string::npos);
+  j = CommandManifestJson();
+  j["positive_class"] = "no";
+  EXPECT_NE(ManifestErrorOf(j).find("positive_class 'no' must be the second of class_labels"),
+            std::string::npos);
+  j = CommandManifestJson();
+  j["features"][0]["type"] = "float";
+  EXPECT_NE(ManifestErrorOf(j).find("feature 'x' has type 'float': it must be numeric, categorical or date"),
+            std::string::npos);
+  j = CommandManifestJson();
   j["task"] = "regression";
-  EXPECT_NE(ErrorOf(j).find("a regression model has no class_labels"), std::string::npos);
-  j = Command();
+  EXPECT_NE(ManifestErrorOf(j).find("a regression model has no class_labels"), std::string::npos);
+  j = CommandManifestJson();
   j["format_version"] = 2;
-  EXPECT_NE(ErrorOf(j).find("format_version 2 is not supported"), std::string::npos);
-  EXPECT_NE(ErrorOf(json::array()).find("must hold a JSON object"), std::string::npos);
+  EXPECT_NE(ManifestErrorOf(j).find("format_version 2 is not supported"), std::string::npos);
+  EXPECT_NE(ManifestErrorOf(json::array()).find("must hold a JSON object"), std::string::npos);
 }
 
 TEST(ModelManifestTest, BuiltInManifestsKeepTheirFormat) {
-  json j = Command();
+  json j = CommandManifestJson();
   j["predictor"] = "xgboost";
   j["model_file"] = "model.ubj";
   j["transform_file"] = "transform.json";
@@ -93,7 +96,7 @@ TEST(ModelManifestTest, BuiltInManifestsKeepTheirFormat) {
   EXPECT_EQ(m->ToJson()["predictor"], "xgboost");
   EXPECT_EQ(m->ToJson()["model_file"], "model.ubj");
   j.erase("model_file");
-  EXPECT_NE(ErrorOf(j).find("'model_file'"), std::string::npos);
+  EXPECT_NE(ManifestErrorOf(j).find("'model_file'"), std::string::npos);
 }
 
 }  // namespace
