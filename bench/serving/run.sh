@@ -4,7 +4,9 @@
 # single-row requests over 1 and 8 connections, the one-connection floor (an
 # empty answer from mlpipe, and from floor_server.cc, which does nothing), then
 # a hot-swap run (100 model swaps under load, against the same load and driver
-# without swaps).
+# without swaps), then what a command predictor's worker adds per batch of 100
+# rows over its model's own time (predictor_bench.cc). bench/serving/ab.sh
+# compares two mlpipe binaries (a branch against main) on the same load.
 #   bench/serving/run.sh [BUILD_DIR]   (default build-serving-release; built if missing)
 # Env: DURATION (10s), DATA (/work/shared/data), SWAPS (100), SWAP_DURATION (20s, each of the two swap runs),
 #      SWAP_ROUNDS (3 pairs of swap runs; the median ratio is reported).
@@ -21,12 +23,13 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-if [ ! -x "$BUILD/src/mlpipe/cli/mlpipe" ] || [ ! -x "$BUILD/src/mlpipe/serving/mlpipe_serving_make_package" ]; then
-  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMLPIPE_TESTS=OFF >/dev/null
-  cmake --build "$BUILD" --target mlpipe mlpipe_serving_make_package -j2 >/dev/null
-fi
 MLPIPE=$BUILD/src/mlpipe/cli/mlpipe
 MAKE_PACKAGE=$BUILD/src/mlpipe/serving/mlpipe_serving_make_package
+PREDICTOR_BENCH=$BUILD/bench/serving/mlpipe_predictor_bench
+if [ ! -x "$MLPIPE" ] || [ ! -x "$MAKE_PACKAGE" ] || [ ! -x "$PREDICTOR_BENCH" ]; then
+  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMLPIPE_TESTS=OFF -DMLPIPE_BENCH=ON >/dev/null
+  cmake --build "$BUILD" --target mlpipe mlpipe_serving_make_package mlpipe_predictor_bench -j2 >/dev/null
+fi
 
 echo "== model: lending_club.csv (22 columns, 9 categorical), XGBoost 100 rounds depth 6"
 "$MAKE_PACKAGE" "$DATA/lending_club.csv" Class "$WORK/pkg_a" 100 6 >/dev/null
@@ -34,23 +37,10 @@ echo "== model: lending_club.csv (22 columns, 9 categorical), XGBoost 100 rounds
 ln -sfn "$WORK/pkg_a" "$WORK/current"
 
 # One request body: the first data row as a single-row OIP request.
-/usr/bin/python3 - "$DATA/lending_club.csv" "$WORK/pkg_a" >"$WORK/body.json" <<'PY'
-import csv, json, sys
-rows = csv.DictReader(open(sys.argv[1]))
-row = next(rows)
-t = json.load(open(sys.argv[2] + "/transform.json"))
-inputs = []
-for c in t["columns"]:
-    v = row[c["name"]]
-    if c["type"] == "numeric":
-        inputs.append({"name": c["name"], "datatype": "FP64", "shape": [1], "data": [float(v)] if v != "" else [None]})
-    else:
-        inputs.append({"name": c["name"], "datatype": "BYTES", "shape": [1], "data": [v]})
-print(json.dumps({"inputs": inputs}))
-PY
+/usr/bin/python3 "$HERE/make_body.py" "$DATA/lending_club.csv" "$WORK/pkg_a" >"$WORK/body.json"
 
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-wait_listening() { for _ in $(seq 300); do grep -q "listening on" "$1" 2>/dev/null && return 0; sleep 0.1; done; cat "$1"; return 1; }
+# shellcheck source=bench/serving/lib.sh
+source "$HERE/lib.sh"
 
 "$MLPIPE" serve --package "$WORK/current" --port 0 --threads 16 --poll 100ms --log-dir "$WORK/log" \
   >"$WORK/mlpipe.out" 2>"$WORK/mlpipe.err" &
@@ -79,7 +69,6 @@ run_wrk() {  # URL CONNECTIONS THREADS -> RESULT line
   BODY_FILE=$WORK/body.json INFER_PATH=/v2/models/current/infer \
     wrk -t"$3" -c"$2" -d"$DURATION" -s "$HERE/single_row.lua" "$1" | grep '^RESULT'
 }
-field() { sed -n "s/.*$2=\([^ ]*\).*/\1/p" <<<"$1"; }
 
 echo "== machine: $(nproc) cores, $(sed -n 's/model name\s*: //p' /proc/cpuinfo | head -1)"
 printf '%-10s %-12s %12s %10s %10s %8s\n' server connections "req/s" "p50 ms" "p99 ms" errors
@@ -159,3 +148,13 @@ done
 printf '%s\n' "${RATIOS[@]}" | sort -n | awk '{ v[NR] = $1 } END {
   m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
   printf "p99 under swaps / p99 without, median of %d rounds: %.2fx (min %.2fx, max %.2fx)\n", NR, m, v[1], v[NR] }'
+
+echo "== a command predictor's worker: per batch of 100 lending_club rows, over the model's own time (3 runs)"
+# The worker's model is trivial (a logistic function of the numeric columns), timed by the worker itself; the
+# round trip is timed here (Prepare: the rows as JSON text; Run: the request line, the worker, the answer).
+for run in 1 2 3; do
+  r=$("$PREDICTOR_BENCH" "$DATA/lending_club.csv" Class 100 "${PREDICTOR_CALLS:-2000}" | grep '^RESULT')
+  echo "run $run: round trip mean $(field "$r" mean_us) us (p50 $(field "$r" p50_us)), model $(field "$r" model_us) us," \
+    "overhead $(field "$r" overhead_us) us; in the worker: json.loads $(field "$r" loads_us) us," \
+    "json.dumps $(field "$r" dumps_us) us"
+done

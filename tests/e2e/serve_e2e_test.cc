@@ -4,26 +4,26 @@
 // runs as a real process and must answer exactly what the batch `predict`
 // step wrote; a second run with other params moves the alias and the server
 // hot-swaps under continuous load without a failed request.
+#include <gtest/gtest.h>
+#include <httplib.h>
 #include <signal.h>
 
 #include <atomic>
-#include <cstdlib>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <gtest/gtest.h>
-#include <httplib.h>
-#include <nlohmann/json.hpp>
-
 #include "mlpipe/data/test_data.h"
 #include "tests/e2e/e2e_util.h"
 #include "tests/e2e/events.h"
+#include "tests/e2e/serve_util.h"
 
 namespace mlpipe::e2e {
 namespace {
@@ -278,58 +278,17 @@ int64_t RssKiB(int pid) {
   return -1;
 }
 
-// A running `mlpipe serve`; SIGTERM at the end of the test asserts exit 0.
-class Server {
+// A running `mlpipe serve --model MODEL`; SIGTERM at the end of the test asserts exit 0.
+class Server : public ServeProcess {
  public:
   Server(const BcProject& p, const std::string& model, std::vector<std::string> extra = {})
-      : out_(p.Path(".serve.out")), err_(p.Path(".serve.err")) {
-#if defined(__SANITIZE_ADDRESS__)
-    // ASan keeps freed memory in a quarantine (256 MB by default): RSS then
-    // grows with every request, which is not what the RSS check measures.
-    // (The child inherits the environment.)
-    const char* asan = std::getenv("ASAN_OPTIONS");
-    std::string options = asan != nullptr && *asan != '\0' ? std::string(asan) + ":" : std::string();
-    setenv("ASAN_OPTIONS", (options + "quarantine_size_mb=0:thread_local_quarantine_size_kb=0").c_str(), 1);
-#endif
-    std::vector<std::string> args = {"serve", "--model", model, "--port", "0", "--poll", "200ms", "--threads", "8"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    pid_ = p.StartMlpipe(args, out_, err_);
-    auto deadline = Clock::now() + std::chrono::seconds(60);
-    while (Clock::now() < deadline && port_ == 0 && ProcessAlive(pid_)) {
-      std::ifstream f(out_);
-      std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-      auto at = text.find("listening on http://127.0.0.1:");
-      if (at != std::string::npos && text.find('\n', at) != std::string::npos) {
-        port_ = std::stoi(text.substr(at + std::string("listening on http://127.0.0.1:").size()));
-      } else {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      }
-    }
-  }
-  ~Server() {
-    if (pid_ > 0 && ProcessAlive(pid_)) {
-      kill(pid_, SIGKILL);
-      WaitFor(pid_);
-    }
-  }
-  int port() const { return port_; }
-  int pid() const { return pid_; }
-  std::string Err() const {
-    std::ifstream f(err_);
-    return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  }
-  // SIGTERM, then the exit code.
-  int Stop() {
-    kill(pid_, SIGTERM);
-    int code = WaitFor(pid_);
-    pid_ = 0;
-    return code;
-  }
+      : ServeProcess(p, WithModel(model, std::move(extra))) {}
 
  private:
-  std::string out_, err_;
-  int pid_ = 0;
-  int port_ = 0;
+  static std::vector<std::string> WithModel(const std::string& model, std::vector<std::string> extra) {
+    extra.insert(extra.begin(), {"--model", model, "--poll", "200ms", "--threads", "8"});
+    return extra;
+  }
 };
 
 // The test rows as an OIP v2 infer request (one FP64 input per feature).

@@ -31,6 +31,7 @@ json BuildKeyRecord(const KeyInputs& in) {
   json inputs = json::object();
   for (const auto& [name, fp] : in.inputs) {
     inputs[name] = {{"ref", fp.ref}, {"from", fp.from}, {"version", fp.version}};
+    if (!fp.kind.empty()) inputs[name]["kind"] = fp.kind;
   }
   json code = json::object();
   for (const auto& [path, digest] : in.code) code[path] = digest;
@@ -45,6 +46,7 @@ std::string CacheKeyOf(const json& record) {
     for (auto& [name, fp] : stripped["inputs"].items()) {
       fp.erase("from");
       fp.erase("version");
+      fp.erase("kind");
     }
   }
   return "sha256:" + Sha256Hex(stripped.dump());
@@ -138,6 +140,13 @@ std::vector<std::string> ExplainChange(const json& before, const json& now) {
                 std::string from = b->value("from", "");
                 std::string va = a->value("version", "");
                 std::string vb = b->value("version", "");
+                if (b->value("kind", "") == "model") {  // a registered model: its alias moved, or another ref
+                  std::string was = a->value("from", "");
+                  reasons.push_back(was == from
+                                        ? fmt::format("input {}: {} moved {} -> {}", k, from, va, vb)
+                                        : fmt::format("input {}: {} ({}) -> {} ({})", k, was, va, from, vb));
+                  return;
+                }
                 if (!va.empty() || !vb.empty()) {
                   reasons.push_back(fmt::format("input {} changed ({} {} -> {})", k, from,
                                                 va.empty() ? "?" : va, vb.empty() ? "?" : vb));

@@ -6,12 +6,13 @@
 // declared outputs), the content of its code files (of a notebook: its cells'
 // sources and its kernel, spec/notebook_file.h), the params it uses, and
 // the digests of its inputs. The cache key is the SHA-256 of the record with
-// the presentation-only fields ("version", "from") left out, so the same
+// the presentation-only fields ("version", "from", "kind") left out, so the same
 // content always gives the same key, whichever run produced it.
 //
 // ExplainChange diffs two records and says, for people, why a step must run
 // again: "param word hello -> bye", "input text changed (v3 -> v4)",
-// "script scripts/count.py changed", "notebook notebooks/eda.ipynb changed".
+// "input baseline: churn@champion moved v2 -> v3", "script scripts/count.py
+// changed", "notebook notebooks/eda.ipynb changed".
 #pragma once
 
 #include <map>
@@ -27,8 +28,9 @@ namespace mlpipe::engine {
 // Where one input's content came from, for the record and explanations.
 struct InputFingerprint {
   std::string ref;      // "sha256:<hex>"
-  std::string from;     // "generate.text" or the source path as written
-  std::string version;  // "v3" for a step output, "" for a source
+  std::string from;     // "generate.text", the source path or the model reference as written
+  std::string version;  // "v3" for a step output or a registered model's version, "" for a source
+  std::string kind = {};  // "model" for a registered model, "" otherwise
 };
 
 struct KeyInputs {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
 #include "mlpipe/metadata/model_names.h"
 #include "mlpipe/metadata/model_source.h"
 #include "mlpipe/ml/model_package.h"
@@ -32,10 +34,15 @@ StatusOr<RegisterResult> RegisterModel(metadata::MetadataStore& db, store::Objec
                     request.artifact, v.ref));
   }
   ASSIGN_OR_RETURN(std::string path, objects.Materialize(v.ref));
-  auto loaded = ml::LoadModelPackage(path);
-  if (!loaded.ok()) {
-    return InvalidArgumentError(fmt::format("{} is not a model package (a `train` output): {}", request.artifact,
-                                            loaded.status().message()));
+  std::error_code ec;
+  if (!std::filesystem::exists(std::filesystem::path(path) / ml::kManifestFile, ec)) {
+    return InvalidArgumentError(fmt::format("{} has no {}, so it is not a model package: {}",
+                                            request.artifact, ml::kManifestFile, ml::MissingManifestHint()));
+  }
+  Status usable = ml::CheckModelPackage(path);
+  if (!usable.ok()) {
+    return InvalidArgumentError(
+        fmt::format("{} is not a usable model package: {}", request.artifact, usable.message()));
   }
   RegisterResult result;
   metadata::Transaction txn(db);

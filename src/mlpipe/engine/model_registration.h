@@ -42,12 +42,15 @@ struct RegisterResult {
 };
 
 // Checks the names, resolves the artifact (metadata::DescribeModelSource),
-// checks it is still in the store and loads as a model package, then
+// checks it is still in the store and is a model package (a manifest.json;
+// a built-in predictor's files load: ml::CheckModelPackage; a command's code
+// is not run), then
 // registers it and moves the aliases in one metadata transaction.
 // RegisterModelVersion is idempotent: content already registered under the
 // name gives its existing version (created = false), never a new one.
 // Errors: InvalidArgument for a bad name or an artifact that is not a model
-// package; NotFound for an unknown artifact or one garbage-collected.
+// package (a folder without manifest.json: the message says what to add);
+// NotFound for an unknown artifact or one garbage-collected.
 StatusOr<RegisterResult> RegisterModel(metadata::MetadataStore& db, store::ObjectStore& objects,
                                        const RegisterRequest& request, int64_t now_ns);
 

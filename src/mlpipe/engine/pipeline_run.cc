@@ -9,6 +9,7 @@
 #include "mlpipe/base/clock.h"
 #include "mlpipe/base/strings.h"
 #include "mlpipe/engine/job_graph_builder.h"
+#include "mlpipe/engine/model_inputs.h"
 #include "mlpipe/engine/pipeline_lock.h"
 #include "mlpipe/engine/run_output.h"
 #include "mlpipe/engine/run_recorder.h"
@@ -72,7 +73,7 @@ std::string RunStatusOf(const exec::RunOutcome& outcome) {
 void StampRun(metadata::MetadataStore& db, const LoadedPipeline& pipeline, const StepDecider& decider,
               const StepDelegate& delegate, int64_t run_id, const std::string& invocation) {
   const spec::PipelineSpec& spec = pipeline.spec;
-  if (invocation.empty() || !spec.registers.empty()) return;
+  if (invocation.empty() || !spec.registers.empty() || ReadsRegisteredModels(spec)) return;
   for (const spec::StepSpec& step : spec.steps) {
     if (!step.cache) return;
   }

@@ -83,7 +83,8 @@ class RunRecorder {
   // Creates the run record (status running, this host and pid).
   Status StartRun(const std::string& spec_path, const nlohmann::json& params, const nlohmann::json& run_info);
   int64_t run_id() const { return run_id_; }
-  // The store it writes to (for records outside a run's own: quarantines).
+  // The store it records into (reads see the batch not yet committed; also
+  // for records outside a run's own, such as quarantines).
   metadata::MetadataStore& db() { return db_; }
 
   // Succeeded executions under `key` (any run), newest first, at most `limit`.

@@ -8,7 +8,8 @@
 // parsed, the sources and code files as hashed for the cache keys), the paths
 // the loader found were not files (a script appearing there would change a
 // key), every output ref, and the steps in order with the run each step's
-// result came from. It is written only for a run that succeeded, registers no model and
+// result came from. It is written only for a run that succeeded, registers no model,
+// reads no registered model (an alias may move while every file stays) and
 // has no `cache: false` step: for such a run, unchanged files mean unchanged
 // cache keys, so each step would be reused from the cache anyway.
 #pragma once

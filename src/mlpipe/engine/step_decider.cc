@@ -7,6 +7,7 @@
 
 #include "mlpipe/base/clock.h"
 #include "mlpipe/base/strings.h"
+#include "mlpipe/engine/model_inputs.h"
 #include "mlpipe/engine/object_integrity.h"
 #include "mlpipe/engine/source_artifact.h"
 #include "mlpipe/spec/notebook_file.h"
@@ -107,6 +108,10 @@ StatusOr<StepDecision> StepDecider::Decide(const spec::StepSpec& step,
       files_read_[abs] = digest.ref;
       if (source->stored) stored_sources_.insert(digest.ref);
       in.inputs[b.name] = InputFingerprint{digest.ref, b.value, ""};
+    } else if (b.kind == spec::InputBinding::Kind::kModel) {
+      ASSIGN_OR_RETURN(ModelInput model, ResolveModelInput(recorder_.db(), objects_, b));  // model_inputs.h
+      d.inputs[b.name] = model.version;
+      in.inputs[b.name] = model.fingerprint;
     } else {
       std::string from = b.value;
       auto it = available.find(from);

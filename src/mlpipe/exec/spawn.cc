@@ -54,7 +54,8 @@ std::string Resolve(const std::string& program, const Command& command) {
 
 }  // namespace
 
-pid_t SpawnProcessGroup(const Command& command, int stdout_fd, int stderr_fd, std::string* error) {
+pid_t SpawnProcessGroup(const Command& command, int stdout_fd, int stderr_fd, std::string* error,
+                        int stdin_fd) {
   const std::string& program = command.argv.at(0);
   if (!command.cwd.empty()) {
     struct stat st {};
@@ -77,8 +78,12 @@ pid_t SpawnProcessGroup(const Command& command, int stdout_fd, int stderr_fd, st
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  // dup2 onto 1/2 clears FD_CLOEXEC on the copies; the originals close at exec.
+  if (stdin_fd >= 0) {
+    posix_spawn_file_actions_adddup2(&actions, stdin_fd, 0);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  }
+  // dup2 onto 0/1/2 clears FD_CLOEXEC on the copies; the originals close at exec.
   if (stdout_fd >= 0) posix_spawn_file_actions_adddup2(&actions, stdout_fd, 1);
   if (stderr_fd >= 0) posix_spawn_file_actions_adddup2(&actions, stderr_fd, 2);
   if (!command.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, command.cwd.c_str());

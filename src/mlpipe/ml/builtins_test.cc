@@ -1,18 +1,20 @@
 #include "mlpipe/ml/builtins.h"
 
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <set>
 #include <sstream>
 
-#include <fmt/format.h>
-#include <gtest/gtest.h>
-#include <yaml-cpp/yaml.h>
-
 #include "mlpipe/data/csv.h"
 #include "mlpipe/ml/model_package.h"
 #include "mlpipe/ml/test_data.h"
+#include "mlpipe/ml/test_worker.h"
 
 namespace mlpipe::ml {
 namespace {
@@ -181,6 +183,56 @@ TEST_F(BuiltinsTest, TrainEvaluatePredictEndToEnd) {
   EXPECT_EQ(pred->ColumnNames(), (std::vector<std::string>{"customer_id", "prediction", "prob_no", "prob_yes"}));
   auto test = data::ReadCsv(P("test.csv"));
   EXPECT_EQ(pred->num_rows(), test->num_rows());
+}
+
+// A package that brings its own predictor (a Python worker computing the
+// rule the data was made with) is scored by `evaluate` and `predict` like the
+// built-ins, and the two are compared on the same test rows.
+TEST_F(BuiltinsTest, EvaluateAndPredictScoreACommandPackage) {
+  TrainPipeline();
+  testing::WriteTestWorker(dir_ / "rule");
+  std::ofstream(P("rule/manifest.json")) << R"({"task": "binary", "target": "churn",
+    "features": [{"name": "age", "type": "numeric"}, {"name": "plan", "type": "categorical"},
+                 {"name": "signup", "type": "date"}],
+    "class_labels": ["no", "yes"],
+    "predictor": {"command": ["python3", "worker.py", "churn"], "max_batch_rows": 50}})";
+  Status e = Run("evaluate", {{"model", P("rule")}, {"test", P("test.csv")}, {"baseline", P("model")}},
+                 {{"metrics", P("metrics.json")}, {"blessing", P("blessing.json")}});
+  ASSERT_TRUE(e.ok()) << e.ToString();
+  auto metrics = ReadJson("metrics.json");
+  const double rule_auc = metrics["metrics"]["roc_auc"].get<double>();
+  const double xgb_auc = metrics["baseline"]["metrics"]["roc_auc"].get<double>();
+  EXPECT_GT(rule_auc, 0.8);  // the rule that made the labels, up to their noise
+  EXPECT_GT(xgb_auc, 0.7);
+  auto blessing = ReadJson("blessing.json");
+  EXPECT_EQ(blessing["candidate"].get<double>(), rule_auc);
+  EXPECT_EQ(blessing["baseline"].get<double>(), xgb_auc);
+  bool recorded = false;
+  for (const auto& m : Metrics("evaluate")) recorded |= m["name"] == "baseline_roc_auc";
+  EXPECT_TRUE(recorded);
+
+  Status p =
+      Run("predict", {{"model", P("rule")}, {"data", P("test.csv")}}, {{"predictions", P("pred.csv")}});
+  ASSERT_TRUE(p.ok()) << p.ToString();
+  auto pred = data::ReadCsv(P("pred.csv"));
+  auto test = data::ReadCsv(P("test.csv"));
+  ASSERT_TRUE(pred.ok() && test.ok());
+  EXPECT_EQ(pred->ColumnNames(),
+            (std::vector<std::string>{"customer_id", "prediction", "prob_no", "prob_yes"}));
+  ASSERT_EQ(pred->num_rows(), test->num_rows());
+  for (size_t r = 0; r < test->num_rows(); ++r) {
+    const double z =
+        (test->Find("age")->number(r) - 40) / 12 + (test->Find("plan")->str(r) == "basic" ? 0.8 : -0.4);
+    EXPECT_NEAR(pred->Find("prob_yes")->number(r), 1 / (1 + std::exp(-z)), 1e-6) << r;
+  }
+
+  // A baseline of another task cannot be compared.
+  std::ofstream(P("rule/manifest.json")) << R"({"task": "regression", "target": "age",
+    "features": [{"name": "plan", "type": "categorical"}], "predictor": {"command": ["python3", "worker.py"]}})";
+  Status mismatch = Run("evaluate", {{"model", P("model")}, {"test", P("test.csv")}, {"baseline", P("rule")}},
+                        {{"metrics", P("m2.json")}, {"blessing", P("b2.json")}});
+  EXPECT_EQ(mismatch.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(mismatch.message().find("is a regression model"), std::string::npos) << mismatch.ToString();
 }
 
 TEST_F(BuiltinsTest, MissingTargetColumnNamesTheColumns) {

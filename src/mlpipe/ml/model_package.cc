@@ -1,9 +1,15 @@
 #include "mlpipe/ml/model_package.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
-#include <fmt/format.h>
+#include "mlpipe/base/strings.h"
+#include "mlpipe/data/number.h"
+#include "mlpipe/ml/builtin_predictor.h"
+#include "mlpipe/ml/command_predictor.h"
 
 namespace mlpipe::ml {
 namespace {
@@ -31,60 +37,6 @@ StatusOr<nlohmann::json> ReadJson(const fs::path& path) {
 
 }  // namespace
 
-nlohmann::json ModelManifest::ToJson() const {
-  nlohmann::json features_json = nlohmann::json::array();
-  for (const FeatureInfo& f : features) features_json.push_back({{"name", f.name}, {"type", f.type}});
-  return {{"format_version", format_version}, {"task", TaskName(task)},   {"target", target},
-          {"features", features_json},        {"class_labels", class_labels}, {"positive_class", positive_class},
-          {"predictor", predictor},           {"model_file", model_file},     {"transform_file", transform_file},
-          {"schema_file", schema_file},       {"stats_file", stats_file},     {"created_by", created_by},
-          {"training", training}};
-}
-
-StatusOr<ModelManifest> ModelManifest::FromJson(const nlohmann::json& j) {
-  ModelManifest m;
-  const char* key = "format_version";
-  try {
-    m.format_version = j.at(key).get<int>();
-    if (m.format_version != kModelPackageFormatVersion) {
-      return InvalidArgumentError(fmt::format("model package format_version {} is not supported (expected {})",
-                                              m.format_version, kModelPackageFormatVersion));
-    }
-    key = "task";
-    auto task = ParseTask(j.at(key).get<std::string>());
-    if (!task) return InvalidArgumentError("manifest: 'task' must be binary, multiclass or regression");
-    m.task = *task;
-    key = "target";
-    m.target = j.at(key).get<std::string>();
-    key = "features";
-    for (const auto& f : j.at(key)) m.features.push_back({f.at("name").get<std::string>(), f.at("type").get<std::string>()});
-    key = "class_labels";
-    m.class_labels = j.at(key).get<std::vector<std::string>>();
-    key = "positive_class";
-    m.positive_class = j.value(key, "");
-    key = "predictor";
-    m.predictor = j.at(key).get<std::string>();
-    key = "model_file";
-    m.model_file = j.at(key).get<std::string>();
-    key = "transform_file";
-    m.transform_file = j.at(key).get<std::string>();
-    key = "schema_file";
-    m.schema_file = j.value(key, "");
-    key = "stats_file";
-    m.stats_file = j.value(key, "");
-    key = "created_by";
-    m.created_by = j.value(key, "");
-    key = "training";
-    m.training = j.value(key, nlohmann::json::object());
-  } catch (const nlohmann::json::exception& e) {
-    return InvalidArgumentError(fmt::format("manifest: bad or missing '{}': {}", key, e.what()));
-  }
-  if (m.predictor != "xgboost" && m.predictor != "linear") {
-    return InvalidArgumentError(fmt::format("manifest: unknown predictor '{}'", m.predictor));
-  }
-  return m;
-}
-
 Status SaveModelPackage(const std::string& dir, const ModelPackageContents& c) {
   if (c.transform == nullptr) return InvalidArgumentError("model package needs a transform");
   if ((c.xgboost == nullptr) == (c.linear == nullptr)) {
@@ -103,7 +55,7 @@ Status SaveModelPackage(const std::string& dir, const ModelPackageContents& c) {
   for (const data::InputColumn& in : c.transform->inputs()) m.features.push_back({in.name, data::ColumnTypeName(in.type)});
   if (c.task != Task::kRegression) m.class_labels = c.transform->class_labels();
   if (c.task == Task::kBinary && m.class_labels.size() == 2) m.positive_class = m.class_labels[1];
-  m.predictor = c.xgboost ? "xgboost" : "linear";
+  m.predictor = c.xgboost ? kXgboostPredictor : kLinearPredictor;
   m.model_file = c.xgboost ? kXgboostModelFile : kLinearModelFile;
   m.created_by = c.created_by;
   m.training = c.training;
@@ -127,45 +79,84 @@ Status SaveModelPackage(const std::string& dir, const ModelPackageContents& c) {
   return OkStatus();
 }
 
-StatusOr<std::shared_ptr<const LoadedModel>> LoadModelPackage(const std::string& dir, const LoadOptions& options) {
+StatusOr<ModelManifest> ReadModelManifest(const std::string& dir) {
   const fs::path root(dir);
   std::error_code ec;
   if (!fs::is_directory(root, ec)) return NotFoundError(fmt::format("model package {} does not exist", dir));
-  ASSIGN_OR_RETURN(nlohmann::json mj, ReadJson(root / kManifestFile));
-  if (mj.is_object() && mj.contains("format_version") && mj["format_version"].is_number_integer() &&
-      mj["format_version"].get<int>() != kModelPackageFormatVersion) {
-    return InvalidArgumentError(fmt::format("{}: model package format_version {} is not supported (expected {})",
-                                            dir, mj["format_version"].get<int>(), kModelPackageFormatVersion));
+  if (!fs::exists(root / kManifestFile, ec)) {
+    return NotFoundError(fmt::format("{} has no {}, so it is not a model package: {}", dir, kManifestFile,
+                                     MissingManifestHint()));
   }
+  ASSIGN_OR_RETURN(nlohmann::json mj, ReadJson(root / kManifestFile));
   auto manifest = ModelManifest::FromJson(mj);
-  if (!manifest.ok()) return DataLossError(fmt::format("{}/{}: {}", dir, kManifestFile, manifest.status().message()));
-  std::shared_ptr<LoadedModel> model(new LoadedModel());
-  model->manifest_ = std::move(manifest).value();
-  const ModelManifest& m = model->manifest_;
+  if (!manifest.ok()) {
+    if (mj.is_object() && mj.contains("format_version") &&
+        mj["format_version"] != kModelPackageFormatVersion) {
+      return InvalidArgumentError(fmt::format("{}: {}", dir, manifest.status().message()));
+    }
+    return DataLossError(fmt::format("{}/{}: {}", dir, kManifestFile, manifest.status().message()));
+  }
+  return manifest;
+}
+
+namespace {
+
+// A built-in predictor with its inputs and transform.
+struct BuiltinParts {
+  std::vector<data::InputColumn> inputs;
+  std::unique_ptr<Predictor> predictor;
+  const data::Transform* transform = nullptr;  // owned by predictor
+};
+
+StatusOr<BuiltinParts> LoadBuiltin(const fs::path& root, const ModelManifest& m, const LoadOptions& options) {
+  const std::string dir = root.string();
   auto damaged = [&](const Status& s) {
     return s.code() == StatusCode::kNotFound ? s : DataLossError(fmt::format("{}: {}", dir, s.message()));
   };
   auto transform = data::Transform::Load((root / m.transform_file).string());
   if (!transform.ok()) return damaged(transform.status());
-  model->transform_ = std::make_unique<data::Transform>(std::move(transform).value());
-  const size_t nf = model->transform_->num_features();
+  auto tr = std::make_unique<data::Transform>(std::move(transform).value());
+  const size_t nf = tr->num_features();
   const size_t k = m.task == Task::kRegression ? 0 : m.class_labels.size();
-  if (m.task != Task::kRegression && m.class_labels != model->transform_->class_labels()) {
+  if (m.task != Task::kRegression && m.class_labels != tr->class_labels()) {
     return DataLossError(fmt::format("{}: manifest class_labels differ from the transform's", dir));
   }
   const std::string model_path = (root / m.model_file).string();
-  if (m.predictor == "xgboost") {
+  std::unique_ptr<XgboostModel> xgboost;
+  std::unique_ptr<LinearModel> linear;
+  if (m.predictor == kXgboostPredictor) {
     auto x = XgboostModel::Load(model_path, m.task, k, nf, options.predict_threads);
     if (!x.ok()) return damaged(x.status());
-    model->xgboost_ = std::move(x).value();
+    xgboost = std::move(x).value();
   } else {
     auto l = LinearModel::Load(model_path);
     if (!l.ok()) return damaged(l.status());
     if ((*l)->num_features() != nf || (*l)->task() != m.task || (*l)->num_classes() != k) {
       return DataLossError(fmt::format("{}: linear model does not fit the manifest and transform", dir));
     }
-    model->linear_ = std::move(l).value();
+    linear = std::move(l).value();
   }
+  BuiltinParts parts;
+  parts.inputs = tr->inputs();
+  auto predictor = std::make_unique<BuiltinPredictor>(std::move(tr), std::move(xgboost), std::move(linear));
+  parts.transform = &predictor->transform();
+  parts.predictor = std::move(predictor);
+  return parts;
+}
+
+}  // namespace
+
+StatusOr<std::shared_ptr<const LoadedModel>> LoadModelPackage(const std::string& dir,
+                                                              const LoadOptions& options) {
+  const fs::path root(dir);
+  ASSIGN_OR_RETURN(ModelManifest manifest, ReadModelManifest(dir));
+  std::shared_ptr<LoadedModel> model(new LoadedModel());
+  model->manifest_ = std::move(manifest);
+  const ModelManifest& m = model->manifest_;
+  auto damaged = [&](const Status& s) {
+    return s.code() == StatusCode::kNotFound ? s : DataLossError(fmt::format("{}: {}", dir, s.message()));
+  };
+  // Optional files first: a command's workers start last, when nothing else can fail.
   if (!m.schema_file.empty()) {
     auto s = data::LoadSchema((root / m.schema_file).string());
     if (!s.ok()) return damaged(s.status());
@@ -176,16 +167,34 @@ StatusOr<std::shared_ptr<const LoadedModel>> LoadModelPackage(const std::string&
     if (!s.ok()) return damaged(s.status());
     model->stats_ = std::move(s).value();
   }
+  if (m.is_command()) {
+    for (const FeatureInfo& f : m.features) {
+      model->inputs_.push_back({f.name, data::ParseColumnType(f.type).value()});  // checked by FromJson
+    }
+    CommandPredictorOptions co;
+    co.launcher = options.launcher;
+    co.log = options.log;
+    ASSIGN_OR_RETURN(model->predictor_, CommandPredictor::Start(dir, m, co));
+  } else {
+    ASSIGN_OR_RETURN(BuiltinParts parts, LoadBuiltin(root, m, options));
+    model->inputs_ = std::move(parts.inputs);
+    model->predictor_ = std::move(parts.predictor);
+    model->transform_ = parts.transform;
+  }
   return std::shared_ptr<const LoadedModel>(std::move(model));
 }
 
-StatusOr<Predictions> LoadedModel::PredictMatrix(const data::FeatureMatrix& x) const {
-  return xgboost_ ? xgboost_->Predict(x) : linear_->Predict(x);
+Status CheckModelPackage(const std::string& dir) {
+  ASSIGN_OR_RETURN(ModelManifest manifest, ReadModelManifest(dir));
+  if (manifest.is_command()) return OkStatus();  // its files are the command's business
+  LoadOptions options;
+  options.predict_threads = 1;
+  options.stats = false;
+  return LoadModelPackage(dir, options).status();
 }
 
-StatusOr<Predictions> LoadedModel::Predict(const data::Table& table, data::ApplyReport* report) const {
-  ASSIGN_OR_RETURN(data::FeatureMatrix x, transform_->Apply(table, report));
-  return PredictMatrix(x);
+StatusOr<Predictions> LoadedModel::Predict(const data::Table& table) const {
+  return predictor_->PredictTable(table, inputs_);
 }
 
 std::vector<std::string> LoadedModel::Labels(const Predictions& p) const {
@@ -199,37 +208,55 @@ std::vector<std::string> LoadedModel::Labels(const Predictions& p) const {
   return out;
 }
 
-StatusOr<RowPrediction> LoadedModel::PredictRow(const std::vector<std::pair<std::string, data::FieldValue>>& row,
-                                                data::ApplyReport* report) const {
-  thread_local std::vector<float> features;
-  RETURN_IF_ERROR(RowFeatures(row, &features, report));
-  const size_t outputs = num_outputs();
-  float buf[64];
-  std::vector<float> big;
-  float* out = buf;
-  if (outputs > 64) {
-    big.resize(outputs);
-    out = big.data();
+StatusOr<data::Labels> LoadedModel::EncodeTargets(const data::Table& table) const {
+  const std::string& target = manifest_.target;
+  const data::Column* col = table.Find(target);
+  if (col == nullptr) return InvalidArgumentError(fmt::format("target column '{}' is missing", target));
+  data::Labels labels;
+  labels.y.reserve(col->size());
+  const bool classification = manifest_.task != Task::kRegression;
+  if (classification) labels.class_labels = manifest_.class_labels;
+  for (size_t r = 0; r < col->size(); ++r) {
+    if (col->IsMissing(r)) {
+      return InvalidArgumentError(fmt::format("target '{}' row {}: missing value", target, r + 1));
+    }
+    std::string text =
+        col->type() == data::ColumnType::kCategorical ? std::string(col->str(r)) : col->ValueToString(r);
+    if (!classification) {
+      double v = 0;
+      if (col->type() == data::ColumnType::kNumeric) {
+        v = col->number(r);
+      } else if (!data::ParseNumber(text, &v)) {
+        return InvalidArgumentError(
+            fmt::format("target '{}' row {}: '{}' is not a number", target, r + 1, text));
+      }
+      labels.y.push_back(static_cast<float>(v));
+      continue;
+    }
+    auto it = std::find(labels.class_labels.begin(), labels.class_labels.end(), text);
+    if (it == labels.class_labels.end()) {
+      return InvalidArgumentError(
+          fmt::format("target '{}' row {}: class '{}' is not one of the model's classes ({})", target, r + 1,
+                      text, Join(labels.class_labels, ", ")));
+    }
+    labels.y.push_back(static_cast<float>(it - labels.class_labels.begin()));
   }
-  RETURN_IF_ERROR(PredictFeatures(features.data(), 1, out));
-  return PredictionOf(out);
+  return labels;
 }
 
-Status LoadedModel::RowFeatures(const std::vector<std::pair<std::string, data::FieldValue>>& row,
-                                std::vector<float>* features, data::ApplyReport* report) const {
-  return transform_->ApplyRowInto(row, features, report);
-}
-
-size_t LoadedModel::num_features() const { return transform_->num_features(); }
-
-size_t LoadedModel::num_outputs() const { return xgboost_ ? xgboost_->num_outputs() : linear_->num_outputs(); }
-
-Status LoadedModel::PredictFeatures(const float* features, size_t rows, float* out) const {
-  const size_t nf = num_features();
-  const size_t no = num_outputs();
-  if (xgboost_) return xgboost_->PredictRows(features, rows, out);
-  for (size_t r = 0; r < rows; ++r) linear_->PredictRow(features + r * nf, out + r * no);
-  return OkStatus();
+StatusOr<RowPrediction> LoadedModel::PredictRow(
+    const std::vector<std::pair<std::string, data::FieldValue>>& row) const {
+  InputColumns columns(inputs_.size(), std::vector<data::FieldValue>(1));
+  for (const auto& [name, value] : row) {
+    for (size_t i = 0; i < inputs_.size(); ++i) {
+      if (inputs_[i].name == name) columns[i][0] = value;
+    }
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<PreparedRows> prepared, predictor_->Prepare(columns, 1));
+  std::vector<float> out(num_outputs());
+  const PreparedRows* part = prepared.get();
+  RETURN_IF_ERROR(predictor_->Run(std::span<const PreparedRows* const>(&part, 1), out.data()));
+  return PredictionOf(out.data());
 }
 
 RowPrediction LoadedModel::PredictionOf(const float* out) const {

@@ -44,7 +44,9 @@ data::FieldValue WarmValue(const data::InputColumn& in, const data::TableStats* 
 }  // namespace
 
 Status WarmUp(const ml::LoadedModel& model, int rows) {
-  const auto& inputs = model.transform().inputs();
+  const auto& inputs = model.inputs();
+  if (model.manifest().is_command() && model.stats() == nullptr && model.schema() == nullptr)
+    return OkStatus();
   for (int i = 0; i < rows; ++i) {
     Row row;
     row.reserve(inputs.size());
@@ -68,8 +70,12 @@ Status WarmUp(const ml::LoadedModel& model, int rows) {
 }
 
 StatusOr<std::shared_ptr<const ml::LoadedModel>> PackageLoader::Load(const std::string& package_dir) {
-  ASSIGN_OR_RETURN(std::shared_ptr<const ml::LoadedModel> model,
-                   ml::LoadModelPackage(package_dir, {.predict_threads = 1, .stats = false}));
+  ml::LoadOptions options;
+  options.predict_threads = 1;
+  options.stats = false;
+  options.log = log_;
+  options.launcher = launcher_;
+  ASSIGN_OR_RETURN(std::shared_ptr<const ml::LoadedModel> model, ml::LoadModelPackage(package_dir, options));
   RETURN_IF_ERROR(WarmUp(*model));
   return model;
 }

@@ -1,9 +1,13 @@
 #include "mlpipe/serving/model_manager.h"
 
-#include <atomic>
-
 #include <gtest/gtest.h>
+#include <signal.h>
 
+#include <atomic>
+#include <mutex>
+
+#include "mlpipe/ml/test_worker.h"
+#include "mlpipe/serving/oip_codec.h"
 #include "mlpipe/serving/test_fixture.h"
 
 namespace mlpipe::serving {
@@ -205,6 +209,71 @@ TEST(WarmUpTest, WarmsARealPackageFromItsSchemaAsTheServerLoadsIt) {
   ASSERT_NE((*m)->schema(), nullptr);
   EXPECT_TRUE(WarmUp(**m, 5).ok());
   std::filesystem::remove_all(dir);
+}
+
+// A package that brings its own predictor: a version whose workers do not
+// start never replaces the live one; one that starts does, and the replaced
+// version's workers end when it is released.
+TEST(CommandPackageManagerTest, AVersionWhoseWorkersFailToStartNeverReplacesTheLiveOne) {
+  namespace fs = std::filesystem;
+  const fs::path dir = TestDir();
+  auto package = [&](const std::string& name, const std::string& mode) {
+    ml::testing::WriteTestWorker(dir / name);
+    std::ofstream(dir / name / ml::kManifestFile)
+        << R"({"task": "binary", "target": "y", "features": [{"name": "x", "type": "numeric"}],
+               "class_labels": ["no", "yes"], "predictor": {"command": ["python3", "worker.py", ")"
+        << mode << R"("]}})";
+    return (dir / name).string();
+  };
+  const std::string good = package("good", "ok");
+  const std::string broken = package("broken", "fail_start");
+  const std::string labels = package("labels", "labels");
+  FakeModelSource source;
+  ml::testing::FaultyLauncher launcher;
+  std::vector<std::string> log;
+  std::mutex log_mu;
+  PackageLoader loader(
+      [&](const std::string& line) {
+        std::lock_guard<std::mutex> lock(log_mu);
+        log.push_back(line);
+      },
+      &launcher);
+  ManagerOptions o;
+  o.source = &source;
+  o.loader = &loader;
+  ModelManager m(o);
+  ModelSpec spec;
+  spec.model_ref = "m@champion";
+  m.AddServable("champion", "m", spec);
+  source.Set(spec.ToString(), {"1", good});
+  m.ReconcileOnce();
+  auto v1 = m.Get("champion");
+  ASSERT_NE(v1, nullptr);
+  EXPECT_EQ(v1->MetadataJson("m")["platform"], "mlpipe_command");
+  ParsedRequest req;
+  req.rows = 1;
+  req.columns = {{2.0}};
+  auto p = PredictRows(*v1, req);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ((*p)[0].label, "yes");
+
+  source.Set(spec.ToString(), {"2", broken});
+  m.ReconcileOnce();
+  EXPECT_EQ(m.Get("champion")->version(), "1");
+  auto status = m.Statuses()[0];
+  EXPECT_EQ(status.failed_version, "2");
+  EXPECT_NE(status.last_error.find("cannot load model.pkl"), std::string::npos) << status.last_error;
+
+  source.Set(spec.ToString(), {"3", labels});
+  m.ReconcileOnce();
+  EXPECT_EQ(m.Get("champion")->version(), "3");
+  const std::vector<pid_t> started = launcher.pids();  // good, broken, labels: one worker each
+  ASSERT_EQ(started.size(), 3u);
+  EXPECT_EQ(::kill(started[0], 0), 0) << "v1 is still held by this test";
+  v1.reset();
+  EXPECT_NE(::kill(started[0], 0), 0) << "the released version's worker still runs";
+  EXPECT_EQ(::kill(started[2], 0), 0);
+  fs::remove_all(dir);
 }
 
 }  // namespace

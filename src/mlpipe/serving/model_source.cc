@@ -3,7 +3,6 @@
 #include <filesystem>
 #include <system_error>
 
-#include "mlpipe/base/sha256.h"
 #include "mlpipe/ml/model_package.h"
 
 namespace mlpipe::serving {
@@ -22,22 +21,16 @@ StatusOr<ResolvedModel> PackagePathSource::Resolve(const ModelSpec& spec) {
   if (ec || !std::filesystem::is_directory(dir, ec)) {
     return NotFoundError("model package folder " + spec.package_path + " does not exist");
   }
-  // The version is the digest of manifest + model file: a new package at the
-  // same path is a new version. (The manifest names the model file; both
-  // names a package is written with are hashed when present, so that the
-  // manifest is not parsed at every poll.)
-  Sha256 h;
-  for (const char* file : {ml::kManifestFile, ml::kXgboostModelFile, ml::kLinearModelFile}) {
-    auto digest = cache_->HashSource((dir / file).string());
-    if (!digest.ok()) {
-      if (file != ml::kManifestFile) continue;  // the model file may have either name
-      return NotFoundError("model package " + spec.package_path + " has no readable " + file + ": " +
-                           digest.status().message());
-    }
-    hashes_ += static_cast<int>(digest->files_rehashed);
-    h.Update(digest->ref.substr(digest->ref.find(':') + 1));  // the hex, as before
+  // The version is the digest of the whole folder (as the object store
+  // would name it): any changed file (the model, the transform, a command
+  // package's code) makes a new version. Nothing is parsed at a poll.
+  if (!std::filesystem::exists(dir / ml::kManifestFile, ec)) {
+    return NotFoundError("model package " + spec.package_path + " has no " + ml::kManifestFile);
   }
-  return ResolvedModel{DigestHex(h.Finish()).substr(0, 12), dir.string()};
+  auto digest = cache_->HashSource(dir.string());
+  if (!digest.ok()) return digest.status().WithContext("model package " + spec.package_path);
+  hashes_ += static_cast<int>(digest->files_rehashed);
+  return ResolvedModel{digest->ref.substr(digest->ref.find(':') + 1, 12), dir.string()};
 }
 
 StatusOr<ResolvedModel> RegistrySource::Resolve(const ModelSpec& spec) {

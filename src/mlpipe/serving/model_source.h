@@ -2,8 +2,8 @@
 // Source). The manager asks it on every poll; a changed answer is a hot swap.
 //
 //   PackagePathSource  a fixed model package folder (`mlpipe serve --package`);
-//                      its version label is a short digest of the manifest and
-//                      model file, so replacing the folder's content swaps.
+//                      its version label is a short digest of the folder's
+//                      content, so replacing any of its files swaps.
 //   RegistrySource     the model registry: "NAME@ALIAS" / "NAME:vN" resolved
 //                      in the metadata store and materialised from the object
 //                      store.
@@ -49,7 +49,7 @@ class ModelSource {
 };
 
 // Resolves spec.package_path (InvalidArgument if it is empty). The version
-// is a digest of the package's manifest and model file; the server resolves
+// is the digest of the package folder (the object store's scheme); the server resolves
 // every poll interval, so files are hashed through a store::HashCache (in
 // memory): read again only when their (device, inode, size, mtime_ns)
 // changed, or while too recently modified to trust. Thread-safe.

@@ -4,6 +4,7 @@
 #include <simdjson.h>
 
 #include "mlpipe/base/strings.h"
+#include "mlpipe/ml/json_object.h"
 
 namespace mlpipe::serving {
 
@@ -41,20 +42,19 @@ Status UnknownInput(const ServedModel& model, std::string_view name) {
                                           hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
 }
 
-// Parses `body` with the calling thread's parser; the result lives until the
-// thread's next ParseBody.
+// `body` as a JSON object (ml::ParseJsonObject: it lives until this thread's
+// next parse).
 StatusOr<dom::object> ParseBody(std::string_view body) {
-  thread_local dom::parser parser;
-  thread_local std::string padded;
-  padded.reserve(body.size() + simdjson::SIMDJSON_PADDING);
-  padded.assign(body);
-  dom::element root;
-  if (parser.parse(padded.data(), padded.size(), false).get(root) != simdjson::SUCCESS) {
-    return InvalidArgumentError("malformed JSON in the request body");
-  }
   dom::object obj;
-  if (root.get(obj) != simdjson::SUCCESS) return InvalidArgumentError("the request body must be a JSON object");
-  return obj;
+  switch (ml::ParseJsonObject(body, &obj)) {
+    case ml::JsonObjectParse::kObject:
+      return obj;
+    case ml::JsonObjectParse::kNotAnObject:
+      return InvalidArgumentError("the request body must be a JSON object");
+    case ml::JsonObjectParse::kMalformed:
+      break;
+  }
+  return InvalidArgumentError("malformed JSON in the request body");
 }
 
 // The member `key` of `obj` into *out; false if there is none.
@@ -247,29 +247,13 @@ StatusOr<ParsedRequest> ParsePredictRequest(std::string_view body, const ServedM
 }
 
 StatusOr<std::vector<ml::RowPrediction>> PredictRows(const ServedModel& model, const ParsedRequest& request) {
-  thread_local std::vector<std::pair<std::string, data::FieldValue>> row;
-  thread_local std::vector<float> one, features, outputs;
-  const auto& specs = model.inputs();
-  bool same = row.size() == specs.size();
-  for (size_t c = 0; same && c < specs.size(); ++c) same = row[c].first == specs[c].name;
-  if (!same) {
-    row.clear();
-    for (const InputSpec& in : specs) row.emplace_back(in.name, data::FieldValue());
-  }
   const ml::LoadedModel& m = model.model();
-  const size_t nf = m.num_features();
+  ASSIGN_OR_RETURN(std::unique_ptr<ml::PreparedRows> prepared,
+                   m.predictor().Prepare(request.columns, request.rows));
+  thread_local std::vector<float> outputs;
   const size_t no = m.num_outputs();
-  features.resize(request.rows * nf);
-  for (size_t r = 0; r < request.rows; ++r) {
-    for (size_t c = 0; c < specs.size(); ++c) row[c].second = request.columns[c][r];
-    Status s = m.RowFeatures(row, &one);
-    if (!s.ok()) {
-      return InvalidArgumentError(request.rows == 1 ? s.message() : fmt::format("row {}: {}", r, s.message()));
-    }
-    std::copy(one.begin(), one.end(), features.begin() + static_cast<std::ptrdiff_t>(r * nf));
-  }
   outputs.resize(request.rows * no);
-  RETURN_IF_ERROR(model.batcher().Predict(features.data(), request.rows, outputs.data()));
+  RETURN_IF_ERROR(model.batcher().Predict(*prepared, outputs.data()));
   std::vector<ml::RowPrediction> out;
   out.reserve(request.rows);
   for (size_t r = 0; r < request.rows; ++r) out.push_back(m.PredictionOf(outputs.data() + r * no));

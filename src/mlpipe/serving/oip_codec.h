@@ -45,8 +45,10 @@ inline constexpr size_t kMaxRowsPerRequest = 100000;
 StatusOr<ParsedRequest> ParseInferRequest(std::string_view body, const ServedModel& model);
 StatusOr<ParsedRequest> ParsePredictRequest(std::string_view body, const ServedModel& model);
 
-// Predicts every row (the model's single-row path, a reused per-thread row
-// buffer). InvalidArgument if a value cannot be converted.
+// Predicts every row: the model's predictor prepares them on this thread,
+// its batcher predicts them (possibly with other requests' rows).
+// InvalidArgument if a value cannot be converted; the predictor's errors
+// (a command's worker died: Unavailable; timed out: DeadlineExceeded).
 StatusOr<std::vector<ml::RowPrediction>> PredictRows(const ServedModel& model, const ParsedRequest& request);
 
 // Appends the response JSON to *out.

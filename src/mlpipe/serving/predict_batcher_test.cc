@@ -17,36 +17,80 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A fake model: 2 features in, 1 output out (their sum); records the rows of
-// each call and can hold the first call until released.
-struct SumModel {
-  std::atomic<int> calls{0};
-  std::atomic<size_t> max_rows{0};
+// A fake predictor: 2 numeric inputs, 1 output (their sum); records the
+// rows of each call, can hold the first call until released, and lets
+// `concurrent` calls run at once.
+class SumPredictor : public ml::Predictor {
+ public:
+  explicit SumPredictor(size_t max_rows = 1024, int concurrent = 1)
+      : max_rows_(max_rows), concurrent_(concurrent) {}
+  mutable std::atomic<int> calls{0};
+  mutable std::atomic<int> running{0};
+  mutable std::atomic<int> max_running{0};
+  mutable std::atomic<size_t> max_rows{0};
   std::atomic<bool> hold_first{false};
+  std::atomic<bool> hold_all{false};
   std::atomic<bool> released{false};
   bool fail = false;
-  Status operator()(const float* in, size_t rows, float* out) {
-    if (calls.fetch_add(1) == 0) {
-      while (hold_first && !released) std::this_thread::sleep_for(1ms);
+
+  size_t num_outputs() const override { return 1; }
+  size_t max_batch_rows() const override { return max_rows_; }
+  int max_concurrent_runs() const override { return concurrent_; }
+  StatusOr<std::unique_ptr<ml::PreparedRows>> Prepare(const ml::InputColumns& columns,
+                                                      size_t rows) const override {
+    auto p = std::make_unique<Rows>(rows);
+    for (size_t r = 0; r < rows; ++r) {
+      p->values.push_back(static_cast<float>(std::get<double>(columns[0][r])));
+      p->values.push_back(static_cast<float>(std::get<double>(columns[1][r])));
     }
-    size_t seen = max_rows.load();
-    while (rows > seen && !max_rows.compare_exchange_weak(seen, rows)) {
+    return std::unique_ptr<ml::PreparedRows>(std::move(p));
+  }
+  Status Run(std::span<const ml::PreparedRows* const> parts, float* out) const override {
+    const int now = ++running;
+    for (int seen = max_running.load(); now > seen && !max_running.compare_exchange_weak(seen, now);) {
     }
+    if (calls.fetch_add(1) == 0 || hold_all) {
+      while ((hold_first || hold_all) && !released) std::this_thread::sleep_for(1ms);
+    }
+    size_t rows = 0;
+    for (const ml::PreparedRows* p : parts) {
+      for (size_t r = 0; r < p->rows(); ++r) {
+        const auto& v = static_cast<const Rows&>(*p).values;
+        out[rows++] = v[2 * r] + v[2 * r + 1];
+      }
+    }
+    for (size_t seen = max_rows.load(); rows > seen && !max_rows.compare_exchange_weak(seen, rows);) {
+    }
+    --running;
     if (fail) return InternalError("model broke");
-    for (size_t r = 0; r < rows; ++r) out[r] = in[2 * r] + in[2 * r + 1];
     return OkStatus();
   }
+
+ private:
+  struct Rows : ml::PreparedRows {
+    explicit Rows(size_t n) : PreparedRows(n) {}
+    std::vector<float> values;
+  };
+  size_t max_rows_;
+  int concurrent_;
 };
 
-PredictBatcher MakeBatcher(SumModel& m, size_t max_rows = 1024) {
-  return PredictBatcher(2, 1, [&m](const float* in, size_t rows, float* out) { return m(in, rows, out); }, max_rows);
+// `n` rows of (a, b) as a predictor's input.
+std::unique_ptr<ml::PreparedRows> Rows(const SumPredictor& m,
+                                       const std::vector<std::pair<double, double>>& rows) {
+  ml::InputColumns cols(2);
+  for (const auto& [a, b] : rows) {
+    cols[0].emplace_back(a);
+    cols[1].emplace_back(b);
+  }
+  return m.Prepare(cols, rows.size()).value();
 }
 
 TEST(PredictBatcherTest, ALoneCallerPredictsAtOnce) {
-  SumModel m;
-  PredictBatcher b = MakeBatcher(m);
-  float in[4] = {1, 2, 3, 4}, out[2] = {0, 0};
-  ASSERT_TRUE(b.Predict(in, 2, out).ok());
+  SumPredictor m;
+  PredictBatcher b(m);
+  float out[2] = {0, 0};
+  ASSERT_TRUE(b.Predict(*Rows(m, {{1, 2}, {3, 4}}), out).ok());
   EXPECT_EQ(out[0], 3);
   EXPECT_EQ(out[1], 7);
   EXPECT_EQ(b.calls(), 1u);
@@ -56,19 +100,20 @@ TEST(PredictBatcherTest, ALoneCallerPredictsAtOnce) {
 // While one call runs, the callers that arrive are predicted together in the
 // next call, each getting its own rows' answers.
 TEST(PredictBatcherTest, CallersArrivingDuringACallShareTheNextOne) {
-  SumModel m;
+  SumPredictor m;
   m.hold_first = true;
-  PredictBatcher b = MakeBatcher(m);
-  float first_in[2] = {0, 1}, first_out[1] = {0};
-  std::thread first([&] { EXPECT_TRUE(b.Predict(first_in, 1, first_out).ok()); });
+  PredictBatcher b(m);
+  float first_out[1] = {0};
+  auto first_in = Rows(m, {{0, 1}});
+  std::thread first([&] { EXPECT_TRUE(b.Predict(*first_in, first_out).ok()); });
   while (m.calls == 0) std::this_thread::sleep_for(1ms);
   constexpr int kCallers = 8;
   std::vector<std::thread> callers;
-  std::vector<float> in(2 * kCallers), out(kCallers, -1);
+  std::vector<std::unique_ptr<ml::PreparedRows>> in;
+  std::vector<float> out(kCallers, -1);
+  for (int i = 0; i < kCallers; ++i) in.push_back(Rows(m, {{static_cast<double>(i), 100}}));
   for (int i = 0; i < kCallers; ++i) {
-    in[2 * i] = static_cast<float>(i);
-    in[2 * i + 1] = 100;
-    callers.emplace_back([&, i] { EXPECT_TRUE(b.Predict(&in[2 * i], 1, &out[i]).ok()); });
+    callers.emplace_back([&, i] { EXPECT_TRUE(b.Predict(*in[i], &out[i]).ok()); });
   }
   std::this_thread::sleep_for(300ms);  // let them queue behind the held call
   m.released = true;
@@ -82,15 +127,18 @@ TEST(PredictBatcherTest, CallersArrivingDuringACallShareTheNextOne) {
 }
 
 TEST(PredictBatcherTest, ABatchHoldsAtMostMaxRowsButAtLeastOneCaller) {
-  SumModel m;
+  SumPredictor m(2);
   m.hold_first = true;
-  PredictBatcher b = MakeBatcher(m, 2);
-  float big_in[6] = {1, 1, 1, 1, 1, 1}, big_out[3];
-  std::thread first([&] { EXPECT_TRUE(b.Predict(big_in, 3, big_out).ok()); });  // more than max: alone
+  PredictBatcher b(m);
+  float big_out[3];
+  auto big_in = Rows(m, {{1, 1}, {1, 1}, {1, 1}});
+  std::thread first([&] { EXPECT_TRUE(b.Predict(*big_in, big_out).ok()); });  // more than max: alone
   while (m.calls == 0) std::this_thread::sleep_for(1ms);
   std::vector<std::thread> callers;
-  std::vector<float> in(10, 1), out(5);
-  for (int i = 0; i < 5; ++i) callers.emplace_back([&, i] { EXPECT_TRUE(b.Predict(&in[2 * i], 1, &out[i]).ok()); });
+  std::vector<std::unique_ptr<ml::PreparedRows>> in;
+  std::vector<float> out(5);
+  for (int i = 0; i < 5; ++i) in.push_back(Rows(m, {{1, 1}}));
+  for (int i = 0; i < 5; ++i) callers.emplace_back([&, i] { EXPECT_TRUE(b.Predict(*in[i], &out[i]).ok()); });
   std::this_thread::sleep_for(200ms);
   m.released = true;
   first.join();
@@ -101,20 +149,44 @@ TEST(PredictBatcherTest, ABatchHoldsAtMostMaxRowsButAtLeastOneCaller) {
 }
 
 TEST(PredictBatcherTest, AFailedCallFailsEveryCallerInIt) {
-  SumModel m;
+  SumPredictor m;
   m.fail = true;
-  PredictBatcher b = MakeBatcher(m);
-  float in[2] = {1, 2}, out[1];
-  Status s = b.Predict(in, 1, out);
+  PredictBatcher b(m);
+  float out[1];
+  Status s = b.Predict(*Rows(m, {{1, 2}}), out);
   EXPECT_EQ(s.code(), StatusCode::kInternal);
   EXPECT_EQ(s.message(), "model broke");
+}
+
+// A predictor that runs N calls at once (a pool of N workers) gets up to N
+// concurrent calls from the batcher, never more.
+TEST(PredictBatcherTest, RunsAsManyCallsAtOnceAsThePredictorAllows) {
+  SumPredictor m(1024, 2);
+  m.hold_all = true;
+  PredictBatcher b(m);
+  constexpr int kCallers = 6;
+  std::vector<std::unique_ptr<ml::PreparedRows>> in;
+  std::vector<float> out(kCallers, -1);
+  for (int i = 0; i < kCallers; ++i) in.push_back(Rows(m, {{static_cast<double>(i), 1}}));
+  std::vector<std::thread> callers;
+  for (int i = 0; i < kCallers; ++i)
+    callers.emplace_back([&, i] { EXPECT_TRUE(b.Predict(*in[i], &out[i]).ok()); });
+  while (m.running < 2) std::this_thread::sleep_for(1ms);
+  std::this_thread::sleep_for(100ms);  // a third call would start now if it could
+  EXPECT_EQ(m.running.load(), 2);
+  m.released = true;
+  for (auto& t : callers) t.join();
+  EXPECT_EQ(m.max_running.load(), 2);
+  for (int i = 0; i < kCallers; ++i) EXPECT_EQ(out[i], i + 1) << i;
 }
 
 // The real path: XGBoost, many threads, each answer equal to the model's own
 // single-row prediction.
 TEST(PredictBatcherTest, ConcurrentRequestsGetTheModelsOwnAnswers) {
   std::string dir = testing::TestDir();
-  auto loaded = ml::LoadModelPackage(testing::MakePackage(dir, "p", 20), {.predict_threads = 1});
+  ml::LoadOptions options;
+  options.predict_threads = 1;
+  auto loaded = ml::LoadModelPackage(testing::MakePackage(dir, "p", 20), options);
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   auto model = ServedModel::Make("1", "p", *loaded);
   data::Table table = testing::TrainingTable();

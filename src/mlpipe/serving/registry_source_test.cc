@@ -88,6 +88,12 @@ TEST_F(RegistrySourceTest, ResolvesAliasesAndVersionsToMaterialisedPackages) {
   EXPECT_EQ(no_workspace.Resolve(alias).status().code(), StatusCode::kFailedPrecondition);
 }
 
+int FilesIn(const std::string& dir) {
+  int n = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) n += e.is_regular_file();
+  return n;
+}
+
 // The server resolves a package path every poll: an unchanged package is
 // not read again, a changed file is.
 TEST(PackagePathSourceTest, RehashesOnlyWhatChanged) {
@@ -101,7 +107,7 @@ TEST(PackagePathSourceTest, RehashesOnlyWhatChanged) {
   auto first = source.Resolve(spec);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   const int hashed = source.hashes();
-  EXPECT_EQ(hashed, 2);  // manifest and model file
+  EXPECT_EQ(hashed, FilesIn(pkg));  // every file of the package, once
   auto again = source.Resolve(spec);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->version, first->version);
@@ -113,6 +119,16 @@ TEST(PackagePathSourceTest, RehashesOnlyWhatChanged) {
   ASSERT_TRUE(changed.ok());
   EXPECT_NE(changed->version, first->version);
   EXPECT_EQ(source.hashes(), hashed + 1);
+  // Any file of the package counts, not only the model: the transform too.
+  {
+    std::ifstream in(pkg + "/transform.json");
+    std::ofstream out(dir + "/transform.json.new");
+    out << in.rdbuf() << "\n";
+  }
+  std::filesystem::rename(dir + "/transform.json.new", pkg + "/transform.json");
+  auto transform_changed = source.Resolve(spec);
+  ASSERT_TRUE(transform_changed.ok());
+  EXPECT_NE(transform_changed->version, changed->version);
   std::filesystem::remove_all(dir);
 }
 
@@ -138,7 +154,7 @@ TEST(PackagePathSourceTest, ALinkFlippedBetweenTwoPackagesResolvesToTheRealFolde
     (flip % 2 == 0 ? version_a : version_b) = r->version;
   }
   EXPECT_NE(version_a, version_b);
-  EXPECT_EQ(source.hashes(), 4) << "manifest and model file of each package, once";
+  EXPECT_EQ(source.hashes(), FilesIn(a) + FilesIn(b)) << "each package's files, once";
   fs::remove_all(dir);
 }
 

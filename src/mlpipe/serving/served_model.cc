@@ -11,31 +11,6 @@
 
 namespace mlpipe::serving {
 
-std::string JsonQuote(std::string_view s) {
-  return nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-void AppendJsonString(std::string_view s, std::string* out) {
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {  // escapes, control or non-ASCII: the full path
-      *out += JsonQuote(s);
-      return;
-    }
-  }
-  out->push_back('"');
-  out->append(s);
-  out->push_back('"');
-}
-
-void AppendJsonNumber(double v, std::string* out) {
-  if (!std::isfinite(v)) {
-    *out += "null";
-    return;
-  }
-  fmt::format_to(std::back_inserter(*out), "{}", v);
-}
-
 namespace {
 
 // Upper bounds of the prediction histogram: those of the training target's
@@ -63,12 +38,10 @@ std::shared_ptr<const ServedModel> ServedModel::Make(std::string version, std::s
   std::shared_ptr<ServedModel> s(new ServedModel());
   s->model_ = std::move(model);
   const ml::LoadedModel* m = s->model_.get();
-  s->batcher_ = std::make_unique<PredictBatcher>(
-      m->num_features(), m->num_outputs(),
-      [m](const float* features, size_t rows, float* out) { return m->PredictFeatures(features, rows, out); });
+  s->batcher_ = std::make_unique<PredictBatcher>(m->predictor());
   s->version_ = std::move(version);
   s->source_ = std::move(source);
-  for (const data::InputColumn& in : s->model_->transform().inputs()) {
+  for (const data::InputColumn& in : m->inputs()) {
     InputSpec spec;
     spec.name = in.name;
     spec.type = in.type;

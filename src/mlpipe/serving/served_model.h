@@ -11,12 +11,12 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "mlpipe/base/json_text.h"
 #include "mlpipe/data/table.h"
 #include "mlpipe/ml/model_package.h"
 #include "mlpipe/serving/predict_batcher.h"
@@ -56,7 +56,7 @@ class ServedModel {
   // the training target's statistics when the package has them).
   const std::vector<double>& value_buckets() const { return value_buckets_; }
 
-  // Predicts rows of features (model().RowFeatures), joining concurrent
+  // Predicts rows prepared by model().predictor(), joining concurrent
   // requests' rows into one model call.
   PredictBatcher& batcher() const { return *batcher_; }
 
@@ -75,13 +75,5 @@ class ServedModel {
   std::vector<double> value_buckets_;
   std::unique_ptr<PredictBatcher> batcher_;
 };
-
-// JSON string literal for `s` (with quotes), invalid UTF-8 replaced.
-std::string JsonQuote(std::string_view s);
-// Appends JsonQuote(s) to *out; plain printable ASCII without a copy.
-void AppendJsonString(std::string_view s, std::string* out);
-// Appends a JSON number: the shortest text that reads back as `v`; null if
-// `v` is not finite (JSON has no NaN or infinity).
-void AppendJsonNumber(double v, std::string* out);
 
 }  // namespace mlpipe::serving

@@ -30,6 +30,12 @@ StatusOr<std::unique_ptr<ModelServer>> ModelServer::Create(ServerOptions options
   ManagerOptions mo;
   mo.source = o.source;
   mo.loader = o.loader;
+  if (mo.loader == nullptr) {
+    // Command packages' workers log through the server's log (a copy: a
+    // model may outlive the server while a request still holds it).
+    s->own_loader_ = std::make_unique<PackageLoader>(o.log);
+    mo.loader = s->own_loader_.get();
+  }
   mo.clock = o.clock;
   mo.poll_interval_ns = o.poll_interval_ns;
   ModelServer* self = s.get();

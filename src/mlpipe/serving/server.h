@@ -51,7 +51,8 @@ struct ServerOptions {
   size_t log_queue = 10000;     // prediction log queue; default 10,000
   size_t shadow_queue = 1000;   // pending shadow copies before dropping; default 1,000
   size_t feedback_window = 100000;  // recent requests kept for /v2/feedback; default 100,000
-  // Where log lines go (loads, failures, shutdown). Default: stderr.
+  // Where log lines go (loads, failures, shutdown, command workers' stderr).
+  // Default: stderr.
   std::function<void(const std::string&)> log;
 };
 
@@ -117,6 +118,7 @@ class ModelServer {
 
   ServerOptions options_;
   std::vector<double> weights_;
+  std::unique_ptr<Loader> own_loader_;  // when options_.loader is null
   std::unique_ptr<ModelManager> manager_;
   ServingMetrics metrics_;
   FeedbackStore feedback_;

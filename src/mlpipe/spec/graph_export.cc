@@ -39,12 +39,14 @@ std::string MermaidText(const std::string& s) {
   return out;
 }
 
-// Sources in order of first use, each with an id.
+// Sources and registered models (the inputs from outside the pipeline) in
+// order of first use, each with an id. A model reference holds no '/', a
+// source path does: the two never share a text.
 std::map<std::string, int> CollectSources(const PipelineSpec& spec, std::vector<std::string>* ordered) {
   std::map<std::string, int> ids;
   for (const auto& step : spec.steps) {
     for (const auto& in : step.inputs) {
-      if (in.kind != InputBinding::Kind::kSource) continue;
+      if (in.kind == InputBinding::Kind::kStepOutput) continue;
       if (ids.emplace(in.value, static_cast<int>(ordered->size())).second) ordered->push_back(in.value);
     }
   }
@@ -108,13 +110,17 @@ std::string ToDot(const PipelineSpec& spec) {
     out += fmt::format("  {} [label={}];\n", DotQuote("step:" + step.name), DotQuote(label));
   }
   for (const auto& s : sources) {
-    out += fmt::format("  {} [label={}, shape=note];\n", DotQuote("source:" + s), DotQuote(s));
+    const bool model = s.find('/') == std::string::npos;
+    out += fmt::format("  {} [label={}, shape={}];\n", DotQuote((model ? "model:" : "source:") + s),
+                       DotQuote(model ? "model " + s : s), model ? "cylinder" : "note");
   }
   for (const auto& step : spec.steps) {
     std::string to = DotQuote("step:" + step.name);
     for (const auto& in : step.inputs) {
       if (in.kind == InputBinding::Kind::kSource) {
         out += fmt::format("  {} -> {} [label={}];\n", DotQuote("source:" + in.value), to, DotQuote(in.name));
+      } else if (in.kind == InputBinding::Kind::kModel) {
+        out += fmt::format("  {} -> {} [label={}];\n", DotQuote("model:" + in.value), to, DotQuote(in.name));
       } else {
         out += fmt::format("  {} -> {} [label={}];\n", DotQuote(fmt::format("step:{}", in.step())), to,
                            DotQuote(std::string(in.output())));
@@ -137,12 +143,16 @@ std::string ToMermaid(const PipelineSpec& spec) {
     out += fmt::format("  s{}[\"{}\"]\n", i, MermaidText(spec.steps[i].name));
   }
   for (size_t i = 0; i < sources.size(); ++i) {
-    out += fmt::format("  src{}[(\"{}\")]\n", i, MermaidText(sources[i]));
+    if (sources[i].find('/') == std::string::npos) {  // a registered model
+      out += fmt::format("  src{}[[\"model {}\"]]\n", i, MermaidText(sources[i]));
+    } else {
+      out += fmt::format("  src{}[(\"{}\")]\n", i, MermaidText(sources[i]));
+    }
   }
   for (size_t i = 0; i < spec.steps.size(); ++i) {
     const StepSpec& step = spec.steps[i];
     for (const auto& in : step.inputs) {
-      if (in.kind == InputBinding::Kind::kSource) {
+      if (in.kind != InputBinding::Kind::kStepOutput) {
         out += fmt::format("  src{} -->|{}| s{}\n", source_ids[in.value], MermaidText(in.name), i);
       } else if (auto it = index.find(std::string(in.step())); it != index.end()) {
         out += fmt::format("  s{} -->|{}| s{}\n", it->second, MermaidText(std::string(in.output())), i);

@@ -65,15 +65,20 @@ struct ParamSpec {
   SourceLocation loc;
 };
 
-// An input of a step: either a source (a file or folder relative to the
-// pipeline file's folder; any value containing '/') or another step's output
-// written "STEP.OUTPUT".
+// An input of a step, by the text of its value:
+//   kSource      any value containing '/': a file or folder relative to the
+//                pipeline file's folder ("data/x.csv", "./x.csv", "/abs/x");
+//   kModel       otherwise, a value with '@' or ':': a registered model,
+//                "NAME@ALIAS" or "NAME:vN", resolved at run time;
+//   kStepOutput  otherwise "STEP.OUTPUT", another step's output.
+// (A source path may hold '@' or ':' too: its '/' decides.)
 struct InputBinding {
-  enum class Kind : uint8_t { kSource, kStepOutput };
+  enum class Kind : uint8_t { kSource, kStepOutput, kModel };
   std::string name;
   // The value as written: a source path relative to PipelineSpec::dir
-  // (kSource) or "STEP.OUTPUT" (kStepOutput). One string for both, read
-  // through the accessors below: a join binds 10,000 inputs.
+  // (kSource), "STEP.OUTPUT" (kStepOutput) or the model reference (kModel).
+  // One string for all, read through the accessors below: a join binds
+  // 10,000 inputs.
   std::string value;
   InternedString type;  // declared input type (from the component), "" if untyped
   Kind kind = Kind::kSource;
@@ -83,6 +88,10 @@ struct InputBinding {
   // kSource: the path as written; "" otherwise.
   std::string_view source_path() const {
     return kind == Kind::kSource ? std::string_view(value) : std::string_view();
+  }
+  // kModel: "NAME@ALIAS" or "NAME:vN" as written; "" otherwise.
+  std::string_view model_ref() const {
+    return kind == Kind::kModel ? std::string_view(value) : std::string_view();
   }
   // kStepOutput: STEP and OUTPUT of "STEP.OUTPUT" (step names hold no '.'); "" otherwise.
   std::string_view step() const {

@@ -17,7 +17,11 @@ struct RefRule {
   const char* type;
   const char* hint;  // what such an output is
 };
-constexpr RefRule kFromRule = {"from", "model", "the `model` output of an mlpipe/train step, e.g. train.model"};
+constexpr RefRule kFromRule = {
+    "from", "model",
+    "the `model` output of an mlpipe/train step (e.g. train.model) or an output of your "
+    "own step declared `NAME: model`, a folder with a manifest.json "
+    "(docs/model-packages.md)"};
 constexpr RefRule kWhenRule = {"when", "blessing",
                                "the `blessing` output of an mlpipe/evaluate step, e.g. evaluate.blessing"};
 

@@ -89,11 +89,14 @@ TEST_F(RegisterSpecTest, UnknownKeyHasDidYouMean) {
 }
 
 TEST_F(RegisterSpecTest, MissingModelAndFrom) {
-  EXPECT_THAT(Errors("register:\n  - alias: champion\n"),
-              ElementsAre("p.yaml:11:5: error: register entry 1 has no model:\n"
-                          "  hint: add model: NAME (the registered model's name)",
-                          "p.yaml:11:5: error: register entry 1 has no from:\n"
-                          "  hint: add from: the `model` output of an mlpipe/train step, e.g. train.model"));
+  EXPECT_THAT(
+      Errors("register:\n  - alias: champion\n"),
+      ElementsAre(
+          "p.yaml:11:5: error: register entry 1 has no model:\n"
+          "  hint: add model: NAME (the registered model's name)",
+          "p.yaml:11:5: error: register entry 1 has no from:\n"
+          "  hint: add from: the `model` output of an mlpipe/train step (e.g. train.model) or an output of "
+          "your own step declared `NAME: model`, a folder with a manifest.json (docs/model-packages.md)"));
 }
 
 TEST_F(RegisterSpecTest, UnknownStepHasDidYouMean) {
@@ -109,9 +112,12 @@ TEST_F(RegisterSpecTest, UnknownOutputHasDidYouMean) {
 }
 
 TEST_F(RegisterSpecTest, NotStepDotOutput) {
-  EXPECT_THAT(Errors("register: {model: m, from: train}\n"),
-              ElementsAre("p.yaml:10:28: error: from of register entry 'm' is 'train', not STEP.OUTPUT\n"
-                          "  hint: name the `model` output of an mlpipe/train step, e.g. train.model"));
+  EXPECT_THAT(
+      Errors("register: {model: m, from: train}\n"),
+      ElementsAre(
+          "p.yaml:10:28: error: from of register entry 'm' is 'train', not STEP.OUTPUT\n"
+          "  hint: name the `model` output of an mlpipe/train step (e.g. train.model) or an output of "
+          "your own step declared `NAME: model`, a folder with a manifest.json (docs/model-packages.md)"));
 }
 
 TEST_F(RegisterSpecTest, FromMustBeAModel) {

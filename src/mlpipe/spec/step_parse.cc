@@ -46,11 +46,39 @@ bool SourceExists(const std::string& path, LoadState& st) {
   return exists;
 }
 
+// Why `ref` ("NAME@ALIAS" or "NAME:vN") is not a model reference, or "".
+// The name and alias rules are the registry's (LoadOptions); "latest" is the
+// reserved alias of the newest version.
+std::string ModelRefProblem(std::string_view ref, const LoadState& st) {
+  const size_t at = ref.find('@');
+  const size_t colon = ref.find(':');
+  if (at != std::string_view::npos && colon != std::string_view::npos) return "it has both '@' and ':'";
+  const size_t cut = at != std::string_view::npos ? at : colon;
+  std::string_view name = ref.substr(0, cut);
+  std::string_view rest = ref.substr(cut + 1);
+  if (name.empty()) return "the model name is empty";
+  if (st.options.check_model_name) {
+    if (Status s = st.options.check_model_name(name); !s.ok()) return s.message();
+  }
+  if (at != std::string_view::npos) {
+    if (rest.empty()) return "the alias is empty";
+    if (rest == "latest" || !st.options.check_alias_name) return "";
+    Status s = st.options.check_alias_name(rest);
+    return s.ok() ? "" : s.message();
+  }
+  const bool digits = rest.size() >= 2 && rest.size() <= 16 && rest[0] == 'v' &&
+                      rest.find_first_not_of("0123456789", 1) == std::string_view::npos &&
+                      rest.find_first_not_of('0', 1) != std::string_view::npos;
+  return digits ? "" : fmt::format("the version must be v1, v2, ... (got '{}')", rest);
+}
+
 void ParseInputs(const MapEntry& entry, LoadState& st, const std::string& where, StepSpec* step) {
   if (entry.value->IsNull()) return;
   if (!entry.value->IsMap()) {
-    st.diags.Error(entry.loc, fmt::format("inputs of {} must be a map of name: SOURCE or STEP.OUTPUT, got {}",
-                                          where, NodeKindName(*entry.value)));
+    st.diags.Error(
+        entry.loc,
+        fmt::format("inputs of {} must be a map of name: SOURCE, STEP.OUTPUT or MODEL@ALIAS, got {}", where,
+                    NodeKindName(*entry.value)));
     return;
   }
   // A join may bind 10,000: one entry at a time, and no doubling slack.
@@ -83,14 +111,31 @@ void ParseInputs(const MapEntry& entry, LoadState& st, const std::string& where,
                        "values with a '/' are files or folders relative to the pipeline file's folder; "
                        "STEP.OUTPUT names another step's output");
       }
+    } else if (v.find_first_of("@:") != std::string_view::npos) {
+      std::string problem = ModelRefProblem(v, st);
+      if (!problem.empty()) {
+        st.diags.Error(
+            e.loc,
+            fmt::format("input '{}' of {} is '{}', not a registered model reference: {}", e.name, where, v,
+                        problem),
+            fmt::format("a registered model is NAME@ALIAS or NAME:vN (e.g. churn@champion, churn:v3); "
+                        "write ./{} for a file next to the pipeline file",
+                        v));
+        continue;
+      }
+      input.kind = InputBinding::Kind::kModel;
+      input.value = v;
     } else {
       size_t dot = v.find('.');
       if (dot == std::string::npos || !IsValidName(v.substr(0, dot)) || !IsValidName(v.substr(dot + 1))) {
-        st.diags.Error(e.loc,
-                       fmt::format("input '{}' of {} is '{}': neither a source path (containing '/') "
-                                   "nor STEP.OUTPUT",
-                                   e.name, where, v),
-                       fmt::format("write ./{} for a file next to the pipeline file, or STEP.OUTPUT", v));
+        st.diags.Error(
+            e.loc,
+            fmt::format("input '{}' of {} is '{}': neither a source path (containing '/'), "
+                        "STEP.OUTPUT nor a registered model (NAME@ALIAS)",
+                        e.name, where, v),
+            fmt::format("write ./{} for a file next to the pipeline file, STEP.OUTPUT, or {}@champion "
+                        "for a registered model's alias",
+                        v, v));
         continue;
       }
       input.kind = InputBinding::Kind::kStepOutput;

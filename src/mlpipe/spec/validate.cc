@@ -35,6 +35,14 @@ class StepNameHints {
 void CheckInputs(const PipelineSpec& spec, const std::unordered_map<std::string, int>& index,
                  StepNameHints& hints, const StepSpec& step, Diagnostics& diags) {
   for (const auto& in : step.inputs) {
+    if (in.kind == InputBinding::Kind::kModel && !in.type.empty() && in.type != "model") {
+      diags.Error(
+          in.loc,
+          fmt::format("input '{}' of step '{}' expects type {}, but {} is a registered model (type model)",
+                      in.name, step.name, in.type, in.value),
+          fmt::format("bind a source or an output of type {}", in.type));
+      continue;
+    }
     if (in.kind != InputBinding::Kind::kStepOutput) continue;
     auto it = index.find(std::string(in.step()));
     if (it == index.end()) {

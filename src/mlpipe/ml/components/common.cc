@@ -125,6 +125,20 @@ StatusOr<data::Table> ReadTable(const std::string& input_name, const std::string
   return t;
 }
 
+StatusOr<data::Table> ReadForModel(const std::string& input_name, const std::string& path,
+                                   const LoadedModel& model) {
+  data::CsvOptions csv;
+  for (const data::InputColumn& c : model.inputs()) csv.column_types[c.name] = c.type;
+  return ReadTable(input_name, path, csv);
+}
+
+StatusOr<std::shared_ptr<const LoadedModel>> LoadModelInput(const std::string& input_name,
+                                                            const std::string& path) {
+  auto model = LoadModelPackage(path);
+  if (!model.ok()) return model.status().WithContext(fmt::format("input '{}'", input_name));
+  return model;
+}
+
 Status RequireColumn(const data::Table& table, const std::string& column, const std::string& what,
                      const std::string& table_name) {
   if (table.Find(column) != nullptr) return OkStatus();

@@ -2,18 +2,19 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "mlpipe/base/status.h"
 #include "mlpipe/data/csv.h"
 #include "mlpipe/data/table.h"
 #include "mlpipe/data/transform.h"
 #include "mlpipe/ml/builtins.h"
+#include "mlpipe/ml/model_package.h"
 
 namespace mlpipe::ml::components {
 
@@ -38,6 +39,13 @@ StatusOr<data::Table> ReadTable(const std::string& input_name, const std::string
 // Reads a CSV input with the column types the transform was fitted on.
 StatusOr<data::Table> ReadForTransform(const std::string& input_name, const std::string& path,
                                        const data::Transform& transform);
+// Reads a CSV input with the types of a model package's input columns.
+StatusOr<data::Table> ReadForModel(const std::string& input_name, const std::string& path,
+                                   const LoadedModel& model);
+// Loads the model package bound to input `input_name` (a command's workers
+// write their stderr to the step's stderr), errors prefixed with its name.
+StatusOr<std::shared_ptr<const LoadedModel>> LoadModelInput(const std::string& input_name,
+                                                            const std::string& path);
 
 // Checks that `column` exists in `table`; InvalidArgument "target column
 // 'Class' not found in train; columns are: a, b, c (did you mean 'class'?)".

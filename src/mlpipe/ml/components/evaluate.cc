@@ -47,9 +47,9 @@ const char* DefaultMetric(Task task) {
 
 StatusOr<EvaluationReport> EvaluateOn(const LoadedModel& model, const std::string& test_path,
                                       const std::string& which) {
-  ASSIGN_OR_RETURN(data::Table test, ReadForTransform("test", test_path, model.transform()));
+  ASSIGN_OR_RETURN(data::Table test, ReadForModel("test", test_path, model));
   RETURN_IF_ERROR(RequireColumn(test, model.manifest().target, "target column", "test"));
-  auto y = model.transform().EncodeLabels(test);
+  auto y = model.EncodeTargets(test);
   if (!y.ok()) return y.status().WithContext("input 'test'");
   auto p = model.Predict(test);
   if (!p.ok()) return p.status().WithContext(fmt::format("predicting with the {} model", which));
@@ -68,11 +68,10 @@ Status RunEvaluate(const BuiltinInvocation& inv) {
   ASSIGN_OR_RETURN(double margin, ParamFloat(inv, "margin", 0.0));
   ASSIGN_OR_RETURN(bool fail_if_not_blessed, ParamBool(inv, "fail_if_not_blessed", false));
 
-  auto model = LoadModelPackage(model_path);
-  if (!model.ok()) return model.status().WithContext("input 'model'");
-  const Task task = (*model)->task();
+  ASSIGN_OR_RETURN(std::shared_ptr<const LoadedModel> model, LoadModelInput("model", model_path));
+  const Task task = model->task();
   if (metric.empty()) metric = DefaultMetric(task);
-  ASSIGN_OR_RETURN(EvaluationReport report, EvaluateOn(**model, test_path, "candidate"));
+  ASSIGN_OR_RETURN(EvaluationReport report, EvaluateOn(*model, test_path, "candidate"));
   if (std::isnan(report.Get(metric))) {
     std::vector<std::string> names;
     for (const auto& [n, v] : report.metrics) names.push_back(n);
@@ -104,9 +103,14 @@ Status RunEvaluate(const BuiltinInvocation& inv) {
   nlohmann::json blessing = {{"metric", metric}, {"candidate", candidate}, {"margin", margin}, {"checks", checks}};
   std::string comparison;
   if (baseline_path) {
-    auto baseline = LoadModelPackage(*baseline_path);
-    if (!baseline.ok()) return baseline.status().WithContext("input 'baseline'");
-    ASSIGN_OR_RETURN(EvaluationReport base_report, EvaluateOn(**baseline, test_path, "baseline"));
+    ASSIGN_OR_RETURN(std::shared_ptr<const LoadedModel> baseline, LoadModelInput("baseline", *baseline_path));
+    if (baseline->task() != task) {
+      return InvalidArgumentError(
+          fmt::format("input 'baseline' is a {} model, input 'model' a {} one: they cannot "
+                      "be compared",
+                      TaskName(baseline->task()), TaskName(task)));
+    }
+    ASSIGN_OR_RETURN(EvaluationReport base_report, EvaluateOn(*baseline, test_path, "baseline"));
     const double base = base_report.Get(metric);
     metrics_json["baseline"] = base_report.ToJson();
     for (const auto& [name, value] : base_report.metrics) RETURN_IF_ERROR(metrics.Record("baseline_" + name, value));

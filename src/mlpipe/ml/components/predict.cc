@@ -41,10 +41,9 @@ Status RunPredict(const BuiltinInvocation& inv) {
   ASSIGN_OR_RETURN(std::string out, Output(inv, "predictions"));
   ASSIGN_OR_RETURN(std::vector<std::string> keep, ParamList(inv, "keep_columns"));
   ASSIGN_OR_RETURN(bool with_probs, ParamBool(inv, "probabilities", true));
-  auto model = LoadModelPackage(model_path);
-  if (!model.ok()) return model.status().WithContext("input 'model'");
-  const LoadedModel& m = **model;
-  ASSIGN_OR_RETURN(data::Table table, ReadForTransform("data", data_path, m.transform()));
+  ASSIGN_OR_RETURN(std::shared_ptr<const LoadedModel> model, LoadModelInput("model", model_path));
+  const LoadedModel& m = *model;
+  ASSIGN_OR_RETURN(data::Table table, ReadForModel("data", data_path, m));
   if (keep.empty()) {
     for (const std::string& name : table.ColumnNames()) {
       if (LooksLikeId(name)) keep.push_back(name);
