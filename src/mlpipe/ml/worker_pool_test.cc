@@ -110,7 +110,7 @@ TEST_F(WorkerPoolTest, AWorkerThatExitsBeforeReadyIsAClearError) {
   auto pool = WorkerPool::Start(Options("fail_start"));
   ASSERT_FALSE(pool.ok());
   EXPECT_EQ(pool.status().code(), StatusCode::kFailedPrecondition);
-  const std::string& m = pool.status().message();
+  const std::string m = pool.status().message();
   EXPECT_NE(m.find("did not start"), std::string::npos) << m;
   EXPECT_NE(m.find("exit 3"), std::string::npos) << m;
   EXPECT_NE(m.find("cannot load model.pkl: no such file"), std::string::npos) << m;
