@@ -13,6 +13,7 @@
 #include "mlpipe/cli/app_main.h"
 #include "mlpipe/cli/commands.h"
 #include "mlpipe/cli/exit_codes.h"
+#include "mlpipe/cli/serve_flags.h"
 
 namespace mlpipe::cli {
 namespace {
@@ -164,12 +165,13 @@ int Main(int argc, char** argv) {
   checkout->callback([&] { action = [&] { return CmdCheckout(checkout_args); }; });
 
   AddModelsCommands(app, &action);
-  // serve: a separate executable (serve_main.cc); listed here for --help.
-  auto* serve = app.add_subcommand("serve",
-                                   "Serve registered models or a model package over HTTP "
-                                   "(mlpipe serve --help for its options)");
-  serve->allow_extras();
-  serve->prefix_command();
+  // serve: a separate executable (serve_main.cc) that main() execs before
+  // parsing; its flags are declared here too, for --help, completions and
+  // man pages.
+  static ServeFlags serve_flags;
+  AddServeFlags(app, &serve_flags);
+  AddInitCommand(app, &action);
+  AddCompletionCommands(app, &action);
 
   // builtin (internal)
   std::string builtin_name, builtin_invocation;
