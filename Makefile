@@ -66,10 +66,12 @@ package: release
 	@ls $(RELEASE_BUILD)/mlpipe_*.deb
 
 # The Release build (warnings are errors there too), installed into a
-# temporary prefix and, as root on Debian, as a package (tests/e2e/*.sh).
+# temporary prefix and, as root on Debian, as a package; and the commands
+# `make demo` prints, pasted (tests/e2e/*.sh).
 test-install: package
 	tests/e2e/install_test.sh $(RELEASE_BUILD)
 	tests/e2e/deb_test.sh $(RELEASE_BUILD)
+	tests/e2e/demo_test.sh $(RELEASE_BUILD)/src/mlpipe/cli/mlpipe
 
 # CI runs `make test`: one sanitized build that runs every test, end-to-end
 # ones included, then the Release build, installed and packaged.
