@@ -52,6 +52,13 @@ std::string ConstraintSentence(const std::string& constraint) {
 
 bool IsHelp(const OptionDoc& opt) { return opt.names.back() == "--help"; }
 
+// The description without a leading "mlpipe: " (the root's help text names
+// the program; the page's NAME line does already).
+std::string Summary(const CommandDoc& cmd) {
+  const std::string prefix = cmd.path.front() + ": ";
+  return StartsWith(cmd.description, prefix) ? cmd.description.substr(prefix.size()) : cmd.description;
+}
+
 std::string Upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
@@ -183,9 +190,9 @@ std::string Page(const CommandDoc& cmd, const CommandDoc& root, const std::strin
                                 root.path.front());
   out += fmt::format(".TH \"{}\" \"1\" \"\" \"{}\" \"{} manual\"\n", Roff(Upper(cmd.PageName())),
                      Roff(version), Roff(root.path.front()));
-  out += fmt::format(".SH NAME\n{} \\- {}\n", Roff(cmd.PageName()), Roff(cmd.description));
+  out += fmt::format(".SH NAME\n{} \\- {}\n", Roff(cmd.PageName()), Roff(Summary(cmd)));
   AddSynopsis(cmd, &out);
-  out += fmt::format(".SH DESCRIPTION\n{}\n", Roff(Sentence(cmd.description)));
+  out += fmt::format(".SH DESCRIPTION\n{}\n", Roff(Sentence(Summary(cmd))));
   if (!cmd.subcommands.empty()) {
     out += fmt::format(".PP\n{}\n",
                        Roff(fmt::format("Run `{} COMMAND --help` for a command's options.", cmd.Name())));

@@ -69,6 +69,14 @@ TEST(ManPageTest, GroupPageListsItsCommandsAndPointsToTheirPages) {
   EXPECT_NE(leaf.find("\\fIRUNS\\fR...\n"), std::string::npos) << leaf;
 }
 
+TEST(ManPageTest, RootPageNamesTheProgramOnce) {
+  const std::string page = PagesByName()["tool.1"];
+  EXPECT_NE(page.find(".SH NAME\ntool \\- does things\n"), std::string::npos) << page;
+  EXPECT_NE(page.find("\\fBtool\\fR [\\fB\\-\\-version\\fR] \\fICOMMAND\\fR [\\fIARGS\\fR]\n"),
+            std::string::npos)
+      << page;
+}
+
 TEST(ManPageTest, ManyOptionsMakeOptionsInTheSynopsis) {
   CommandDoc cmd = testing::SampleCommandTree().subcommands[0];
   for (int i = 0; i < 4; ++i)
