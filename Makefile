@@ -1,14 +1,21 @@
 # mlpipe: the two commands of the quick start, and a few more.
 #   make demo   install what is missing, build, run a real pipeline end to end
-#   make test   install what is missing, build, run every test under ASan+UBSan (one build, every test)
+#   make test   install what is missing, build, run every test under ASan+UBSan (one build, every test),
+#               then build Release and test its installation and Debian package
 #   make test-fast   the same tests in a plain Debug build (quicker to iterate)
+#   make install PREFIX=DIR   a Release build installed under DIR (default /usr/local)
+#   make package     the Debian package, build-release/mlpipe_<version>_<arch>.deb
 JOBS ?= 2
 BUILD ?= build
 TEST_BUILD ?= build-test
 ASAN_BUILD ?= build-asan
+RELEASE_BUILD ?= build-release
+PREFIX ?= /usr/local
 CMAKE_FLAGS ?=
+# ccache when there is one (never required).
+LAUNCHER := $(if $(shell command -v ccache 2>/dev/null),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 
-.PHONY: all deps build demo test test-fast test-asan bench clean format
+.PHONY: all deps build demo test test-fast test-asan test-install release install package bench clean format
 
 all: build
 
@@ -16,7 +23,7 @@ deps:
 	@scripts/deps.sh build
 
 $(BUILD)/build.ninja:
-	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(LAUNCHER) $(CMAKE_FLAGS)
 
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS) --target mlpipe
@@ -26,7 +33,7 @@ demo: build
 
 # The test passes build in Debug (fast to compile; -Werror as everywhere).
 $(TEST_BUILD)/build.ninja:
-	cmake -S . -B $(TEST_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS)
+	cmake -S . -B $(TEST_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug $(LAUNCHER) $(CMAKE_FLAGS)
 
 test-fast: deps $(TEST_BUILD)/build.ninja
 	cmake --build $(TEST_BUILD) -j $(JOBS)
@@ -37,18 +44,42 @@ test-fast: deps $(TEST_BUILD)/build.ninja
 # builds compile file by file, so a file that forgets an include still fails.
 $(ASAN_BUILD)/build.ninja:
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMLPIPE_SANITIZE=ON \
-	  -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=8 $(CMAKE_FLAGS)
+	  -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=8 $(LAUNCHER) $(CMAKE_FLAGS)
 
 test-asan: deps $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
 
-# CI runs `make test`: one sanitized build that runs every test, end-to-end ones included.
-test: test-asan
+# What is installed and packaged: a Release build of the executables only.
+$(RELEASE_BUILD)/build.ninja:
+	cmake -S . -B $(RELEASE_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DMLPIPE_TESTS=OFF $(LAUNCHER) $(CMAKE_FLAGS)
+
+release: deps $(RELEASE_BUILD)/build.ninja
+	cmake --build $(RELEASE_BUILD) -j $(JOBS)
+
+# DESTDIR, if set, is honoured (staged installs).
+install: release
+	cmake --install $(RELEASE_BUILD) --prefix $(PREFIX)
+
+package: release
+	cd $(RELEASE_BUILD) && cpack -G DEB
+	@ls $(RELEASE_BUILD)/mlpipe_*.deb
+
+# The Release build (warnings are errors there too), installed into a
+# temporary prefix and, as root on Debian, as a package; and the commands
+# `make demo` prints, pasted (tests/e2e/*.sh).
+test-install: package
+	tests/e2e/install_test.sh $(RELEASE_BUILD)
+	tests/e2e/deb_test.sh $(RELEASE_BUILD)
+	tests/e2e/demo_test.sh $(RELEASE_BUILD)/src/mlpipe/cli/mlpipe
+
+# CI runs `make test`: one sanitized build that runs every test, end-to-end
+# ones included, then the Release build, installed and packaged.
+test: test-asan test-install
 
 bench:
 	@scripts/deps.sh bench
-	cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DMLPIPE_BENCH=ON -DMLPIPE_TESTS=OFF
+	cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DMLPIPE_BENCH=ON -DMLPIPE_TESTS=OFF $(LAUNCHER)
 	cmake --build build-bench -j $(JOBS)
 	bench/run_all.sh build-bench
 
@@ -56,4 +87,4 @@ format:
 	find src bench -name '*.cc' -o -name '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) $(TEST_BUILD) $(ASAN_BUILD) build-bench
+	rm -rf $(BUILD) $(TEST_BUILD) $(ASAN_BUILD) $(RELEASE_BUILD) build-bench

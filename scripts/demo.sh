@@ -45,18 +45,32 @@ step "$MLPIPE" artifacts verify
 read -r NAME KIND STORED < <("$MLPIPE" artifacts show "$OUT" --json |
   python3 -c 'import json,sys; a=json.load(sys.stdin); print(a["name"], a["type"], a["path"])')
 echo
-echo "Demo workspace: $MLPIPE_HOME  (export MLPIPE_HOME=$MLPIPE_HOME to use the commands below)"
 if [[ $KIND == model ]]; then
   echo "Model:    $NAME, a model package folder (manifest.json, model.ubj, transform.json, schema.json, stats.json)"
 else
   echo "Output:   $NAME ($KIND)"
 fi
 echo "          stored at $STORED"
-echo "          $MLPIPE artifacts show $NAME"
-echo "Metrics:  $MLPIPE runs show $RUN"
-echo "Lineage:  $MLPIPE artifacts lineage $NAME"
-echo "Outputs:  $MLPIPE artifacts list"
+echo "Demo workspace: $MLPIPE_HOME"
+echo
+# Commands to paste: the first lines put this build's mlpipe on PATH and
+# select the demo's workspace, so the rest read as they do once installed.
+echo "Paste these into a shell to go on from here:"
+echo
+printf '  export PATH=%q:$PATH   # or install it: make install PREFIX=~/.local, or make package\n' "$(dirname "$MLPIPE")"
+printf '  export MLPIPE_HOME=%q\n' "$MLPIPE_HOME"
+printf '  cd %q\n' "$DEMO/$EXAMPLE"
+echo "  mlpipe runs show $RUN                # params, steps and metrics of the run"
+echo "  mlpipe artifacts show $NAME"
+echo "  mlpipe artifacts lineage $NAME"
+echo "  mlpipe artifacts list"
 if [[ $EXAMPLE == lending_club ]]; then
-  echo "Registry: $MLPIPE models show lending-club"
-  echo "Serve it: $MLPIPE serve --model lending-club@candidate   (then see docs/http-api.md)"
+  echo "  mlpipe models show lending-club"
+  echo "  mlpipe run pipeline.yaml -p max_depth=6 -p eta=0.3 --explain   # train and the steps after it run again"
+  echo "  mlpipe serve --model lending-club@candidate   # then see docs/http-api.md"
+else
+  echo "  mlpipe run pipeline.yaml -p repeat=5 --explain   # the steps that use it run again"
 fi
+echo
+echo "A project of your own (its workspace is its own: leave MLPIPE_HOME unset):"
+echo "  mlpipe init my-project --template tabular && cd my-project && mlpipe run pipeline.yaml"

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -115,6 +116,17 @@ int WaitFor(int pid, double* seconds) {
 int Shell(const std::string& cmd) {
   int rc = std::system(cmd.c_str());
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+std::string ShellOutput(const std::string& cmd, int* rc) {
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while (p != nullptr && (n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  const int status = p == nullptr ? -1 : pclose(p);
+  if (rc) *rc = status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
 }
 
 int CountLines(const std::string& text, const std::string& needle) {

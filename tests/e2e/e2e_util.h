@@ -44,6 +44,8 @@ class Project {
 int WaitFor(int pid, double* seconds = nullptr);
 // Runs a shell command line, returns exit code.
 int Shell(const std::string& cmd);
+// Runs a shell command line; returns its stdout, and its exit code in *rc.
+std::string ShellOutput(const std::string& cmd, int* rc = nullptr);
 // Number of lines of `text` containing `needle`.
 int CountLines(const std::string& text, const std::string& needle);
 bool Contains(const std::string& text, const std::string& needle);

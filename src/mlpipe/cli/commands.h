@@ -24,6 +24,10 @@ namespace mlpipe::cli {
 using Action = std::function<Status()>;
 void AddModelsCommands(CLI::App& app, Action* action);  // cmd_models.cc: mlpipe models ...
 void AddServeCommand(CLI::App& app, Action* action);    // cmd_serve.cc: mlpipe serve ...
+void AddInitCommand(CLI::App& app, Action* action);     // cmd_init.cc: mlpipe init
+// cmd_completion.cc: mlpipe completion bash|zsh, and the hidden `manpages`;
+// both describe `app` as it is when they run, every command registered.
+void AddCompletionCommands(CLI::App& app, Action* action);
 
 struct SpecArgs {
   std::string pipeline;             // path of the pipeline YAML

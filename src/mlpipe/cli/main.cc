@@ -9,10 +9,12 @@
 #include <iostream>
 #include <string_view>
 
-#include "mlpipe/base/self_exe.h"
+#include "mlpipe/base/strings.h"
 #include "mlpipe/cli/app_main.h"
 #include "mlpipe/cli/commands.h"
 #include "mlpipe/cli/exit_codes.h"
+#include "mlpipe/cli/serve_flags.h"
+#include "mlpipe/cli/server_executable.h"
 
 namespace mlpipe::cli {
 namespace {
@@ -164,12 +166,13 @@ int Main(int argc, char** argv) {
   checkout->callback([&] { action = [&] { return CmdCheckout(checkout_args); }; });
 
   AddModelsCommands(app, &action);
-  // serve: a separate executable (serve_main.cc); listed here for --help.
-  auto* serve = app.add_subcommand("serve",
-                                   "Serve registered models or a model package over HTTP "
-                                   "(mlpipe serve --help for its options)");
-  serve->allow_extras();
-  serve->prefix_command();
+  // serve: a separate executable (serve_main.cc) that main() execs before
+  // parsing; its flags are declared here too, for --help, completions and
+  // man pages.
+  static ServeFlags serve_flags;
+  AddServeFlags(app, &serve_flags);
+  AddInitCommand(app, &action);
+  AddCompletionCommands(app, &action);
 
   // builtin (internal)
   std::string builtin_name, builtin_invocation;
@@ -184,10 +187,14 @@ int Main(int argc, char** argv) {
 
 // `mlpipe serve ...` becomes mlpipe-serve with the same arguments.
 int ExecServe(char** argv) {
-  const std::string server = SiblingExecutable("mlpipe-serve");
-  if (!server.empty()) execv(server.c_str(), argv);
-  std::cerr << "mlpipe: error: cannot start the model server " << (server.empty() ? "mlpipe-serve" : server)
-            << ": " << std::strerror(errno) << " (it is installed next to mlpipe)\n";
+  const std::vector<std::string> candidates = ServerExecutableCandidates();
+  int error = ENOENT;
+  for (const std::string& server : candidates) {
+    execv(server.c_str(), argv);
+    if (errno != ENOENT) error = errno;  // e.g. EACCES says more than a miss
+  }
+  std::cerr << "mlpipe: error: cannot start the model server mlpipe-serve: " << std::strerror(error)
+            << " (looked for " << (candidates.empty() ? "it" : Join(candidates, " and ")) << ")\n";
   return kExitFailed;
 }
 

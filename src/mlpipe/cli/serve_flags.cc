@@ -1,0 +1,33 @@
+#include "mlpipe/cli/serve_flags.h"
+
+#include <CLI/CLI.hpp>
+
+namespace mlpipe::cli {
+
+CLI::App* AddServeFlags(CLI::App& app, ServeFlags* flags) {
+  auto* cmd = app.add_subcommand("serve", "Serve models over HTTP (Open Inference Protocol v2)");
+  cmd->add_option("--model", flags->model, "Registered model: NAME, NAME@ALIAS or NAME:vN");
+  cmd->add_option("--package", flags->package, "A model package folder");
+  cmd->add_option("--deployment", flags->deployment,
+                  "A deployment YAML file (variants, weights, sticky, shadow)");
+  cmd->add_option("--host", flags->host, "Address to bind (default 127.0.0.1)");
+  cmd->add_option("--port", flags->port, "Port (default 8080; 0 = any free port, printed on stdout)")
+      ->check(CLI::Range(0, 65535));
+  cmd->add_option("--poll", flags->poll, "How often aliases are re-resolved (default 2s)");
+  cmd->add_option("--threads", flags->threads, "HTTP worker threads, one per open connection (default 16)")
+      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--max-body", flags->max_body, "Largest request body (default 1MiB); larger gets 413");
+  cmd->add_option("--log-sample", flags->log_sample,
+                  "Fraction of requests in the prediction log (default 1.0)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--log-dir", flags->log_dir,
+                  "Prediction log folder (default .mlpipe/serving/DEPLOYMENT in the workspace)");
+  cmd->add_option("--feedback-window", flags->feedback_window,
+                  "Recent requests whose predictions are kept in memory for /v2/feedback (default 100000)")
+      ->check(CLI::Range(int64_t{1}, int64_t{100'000'000}));
+  cmd->add_option("--grace", flags->grace, "On SIGTERM, wait this long for in-flight requests (default 10s)");
+  cmd->add_option("--timeout", flags->timeout, "Read and write timeout per request (default 5s)");
+  return cmd;
+}
+
+}  // namespace mlpipe::cli
