@@ -150,7 +150,8 @@ Status StepDelegate::Finish(int job, int attempt, const exec::CommandResult& res
   return OkStatus();
 }
 
-void StepDelegate::AttemptFailed(int job, int attempt, const exec::CommandResult& result, bool will_retry) {
+void StepDelegate::AttemptFailed(int job, int attempt, const exec::CommandResult& result,
+                                 const std::string& reason, bool will_retry) {
   StepState& st = steps_[job];
   GiveBackWorkDir(st, ws_.KeptWorkDir(run_id_, spec_.steps[job].name, attempt));
   if (st.execution_id == 0) return;
@@ -161,7 +162,7 @@ void StepDelegate::AttemptFailed(int job, int attempt, const exec::CommandResult
   end.wall_ns = result.wall_ns;
   end.cpu_ns = result.cpu_ns;
   end.max_rss_bytes = result.max_rss_bytes;
-  end.reason = result.Describe();
+  end.reason = reason;
   end.stdout_path = ws_.AttemptStdoutLog(run_id_, spec_.steps[job].name, attempt);
   end.stderr_path = ws_.AttemptStderrLog(run_id_, spec_.steps[job].name, attempt);
   (void)recorder_.EndExecution(st.execution_id, spec_.steps[job].name, end);

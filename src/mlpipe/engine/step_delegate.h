@@ -37,7 +37,8 @@ class StepDelegate : public exec::JobDelegate {
   // A step without outputs has nothing to hash or store: collected inline.
   bool CollectOnWorker(int job) const override { return !spec_.steps[job].outputs.empty(); }
   Status Finish(int job, int attempt, const exec::CommandResult& result) override;
-  void AttemptFailed(int job, int attempt, const exec::CommandResult& result, bool will_retry) override;
+  void AttemptFailed(int job, int attempt, const exec::CommandResult& result, const std::string& reason,
+                     bool will_retry) override;
   // Group commit of the run's records (RunRecorder batches them).
   bool HasPendingWork() const override { return recorder_.HasPending(); }
   void FlushPendingWork() override;
