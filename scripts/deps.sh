@@ -13,6 +13,7 @@ want=(
   xfsprogs  # a reflink-capable filesystem on a loop device, for the reflink test
   python3-nbformat python3-nbclient python3-nbconvert python3-ipykernel
   python3-sklearn python3-pandas
+  graphviz  # tests: `mlpipe graph` output drawn by dot
 )
 if [[ "${1:-build}" == bench ]]; then
   want+=(python3-xgboost python3-pandas python3-sklearn snakemake make wrk hyperfine)

@@ -1,0 +1,89 @@
+// End-to-end: what mlpipe prints and records tells the truth (progress
+// counters, failure events, graph labels, explanations, errors).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <regex>
+
+#include "tests/e2e/e2e_util.h"
+#include "tests/e2e/events.h"
+
+namespace mlpipe::e2e {
+namespace {
+
+using nlohmann::json;
+
+// The last event named `name` for `step`.
+json EventOf(const std::vector<json>& events, const std::string& name, const std::string& step) {
+  json found;
+  for (const auto& e : events) {
+    if (e.value("event", "") == name && e.value("step", "") == step) found = e;
+  }
+  return found;
+}
+
+TEST(RecordsE2ETest, ProgressCountersCountStepsNotAttempts) {
+  Project p("retry_counters");
+  p.Write("pipeline.yaml", R"y(pipeline: flaky
+steps:
+  flaky:
+    run: "false"
+    retries: 3
+    retry_backoff: 10ms
+  other:
+    run: "true"
+)y");
+  auto r = p.Mlpipe({"run", "pipeline.yaml", "-j", "1", "-k"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_TRUE(Contains(r.out, "started flaky (attempt 4)")) << r.out;
+  std::regex counter(R"(\[(\d+)/(\d+)\])");
+  int lines = 0;
+  for (std::sregex_iterator it(r.out.begin(), r.out.end(), counter), end; it != end; ++it) {
+    ++lines;
+    EXPECT_LE(std::stoi((*it)[1]), std::stoi((*it)[2])) << it->str() << " in\n" << r.out;
+  }
+  EXPECT_GE(lines, 6) << r.out;  // 4 starts of flaky, 1 of other, 2 ends
+  auto json_run = p.Mlpipe({"run", "pipeline.yaml", "-j", "1", "-k", "--json"});
+  for (const auto& e : ParseEvents(json_run.out)) {
+    if (e.value("event", "") == "started") {
+      EXPECT_LE(e["index"].get<int>(), e["total"].get<int>()) << e.dump();
+    }
+  }
+}
+
+TEST(RecordsE2ETest, FailedJsonEventCarriesTheErrorMessageAndStderrTail) {
+  Project p("failed_event");
+  p.Write("pipeline.yaml", R"y(pipeline: failing
+steps:
+  train:
+    run: 'echo loading data >&2; echo "KeyError: label" >&2; exit 2'
+    shell: true
+)y");
+  auto r = p.Mlpipe({"run", "pipeline.yaml", "--json"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  json failed = EventOf(ParseEvents(r.out), "failed", "train");
+  ASSERT_FALSE(failed.is_null()) << r.out;
+  EXPECT_EQ(failed["reason"], "exit 2");
+  EXPECT_EQ(failed["error"], "KeyError: label");
+  EXPECT_EQ(failed["stderr_tail"], json({"loading data", "KeyError: label"}));
+}
+
+TEST(RecordsE2ETest, GraphvizDrawsABuiltInsLabelOnTwoLines) {
+  Project p("dot_labels");
+  p.CopyFromRepo("examples/custom_metrics", ".");
+  auto graph = p.Mlpipe({"graph", "pipeline.yaml"});
+  ASSERT_EQ(graph.exit_code, 0) << graph.err;
+  EXPECT_TRUE(Contains(graph.out, "[label=\"split\\n(mlpipe/split)\"]")) << graph.out;
+  p.Write("graph.dot", graph.out);
+  if (Shell("command -v dot >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "Graphviz `dot` is not installed (scripts/deps.sh installs it); the DOT text was checked";
+  }
+  ASSERT_EQ(Shell("cd '" + p.dir() + "' && dot -Tsvg graph.dot -o graph.svg"), 0);
+  std::string svg = p.Read("graph.svg");
+  EXPECT_TRUE(Contains(svg, ">split</text>")) << svg;
+  EXPECT_TRUE(Contains(svg, ">(mlpipe/split)</text>")) << svg;
+  EXPECT_FALSE(Contains(svg, "\\n")) << svg;
+}
+
+}  // namespace
+}  // namespace mlpipe::e2e
