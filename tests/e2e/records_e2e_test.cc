@@ -85,5 +85,42 @@ TEST(RecordsE2ETest, GraphvizDrawsABuiltInsLabelOnTwoLines) {
   EXPECT_FALSE(Contains(svg, "\\n")) << svg;
 }
 
+TEST(RecordsE2ETest, ValidateJsonReportsABadParamAsAJsonError) {
+  Project p("validate_bad_param");
+  p.CopyFromRepo("examples/textstats", ".");
+  auto r = p.Mlpipe({"validate", "pipeline.yaml", "--json", "-p", "repaet=5"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  json out = json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(out.is_discarded()) << r.out;
+  EXPECT_EQ(out["valid"], false);
+  ASSERT_EQ(out["errors"].size(), 1u) << r.out;
+  const json& e = out["errors"][0];
+  EXPECT_EQ(e["file"], "pipeline.yaml");
+  EXPECT_TRUE(Contains(e["message"].get<std::string>(), "unknown param 'repaet'")) << r.out;
+  EXPECT_TRUE(Contains(e["message"].get<std::string>(), "did you mean 'repeat'")) << r.out;
+  for (const char* key : {"line", "column", "hint"}) EXPECT_TRUE(e.contains(key)) << key;
+  // A value of the wrong type, likewise.
+  auto typed = p.Mlpipe({"validate", "pipeline.yaml", "--json", "-p", "repeat=many"});
+  EXPECT_EQ(typed.exit_code, 2);
+  EXPECT_TRUE(Contains(json::parse(typed.out)["errors"][0]["message"].get<std::string>(), "is int"))
+      << typed.out;
+}
+
+TEST(RecordsE2ETest, ResumingARunOfAnotherPipelineNamesBothPipelines) {
+  Project p("resume_other");
+  p.CopyFromRepo("examples/textstats", "ts");
+  p.Write("other.yaml", "pipeline: other\nparams:\n  size: 3\nsteps:\n  one:\n    run: \"true\"\n");
+  ASSERT_EQ(p.Mlpipe({"run", "other.yaml"}).exit_code, 0);
+  auto r = p.Mlpipe({"run", "ts/pipeline.yaml", "--resume", "1"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_TRUE(Contains(r.err, "run 1 is a run of pipeline 'other'")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "ts/pipeline.yaml is pipeline 'textstats'")) << r.err;
+  EXPECT_FALSE(Contains(r.err, "unknown param")) << r.err;
+  // A run of the same pipeline resumes (its steps come from the cache).
+  auto same = p.Mlpipe({"run", "other.yaml", "--resume", "1", "--json"});
+  EXPECT_EQ(same.exit_code, 0) << same.err;
+  EXPECT_EQ(FinalStates(ParseEvents(same.out))["one"], "cached");
+}
+
 }  // namespace
 }  // namespace mlpipe::e2e
