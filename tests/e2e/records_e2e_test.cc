@@ -122,5 +122,34 @@ TEST(RecordsE2ETest, ResumingARunOfAnotherPipelineNamesBothPipelines) {
   EXPECT_EQ(FinalStates(ParseEvents(same.out))["one"], "cached");
 }
 
+// Regression: status cited "generate.text v2 -> v0" for a cached upstream
+// output, a version that does not exist.
+TEST(RecordsE2ETest, StatusCitesOnlyVersionsThatExist) {
+  Project p("status_versions");
+  p.CopyFromRepo("examples/textstats", ".");
+  ASSERT_EQ(p.Mlpipe({"run", "pipeline.yaml"}).exit_code, 0);
+  ASSERT_EQ(p.Mlpipe({"run", "pipeline.yaml", "-p", "word=bye"}).exit_code, 0);
+  auto status = p.Mlpipe({"status", "pipeline.yaml"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_TRUE(Contains(status.out,
+                       "count     cached  same key as run 1 (input text changed (generate.text v2 -> v1))"))
+      << status.out;
+  EXPECT_FALSE(Contains(status.out, "v0")) << status.out;
+  // A changed source is named without a version.
+  p.Write("data/extra.txt", "new words\n");
+  auto changed = p.Mlpipe({"status", "pipeline.yaml", "--json"});
+  ASSERT_EQ(changed.exit_code, 0) << changed.err;
+  bool merge_seen = false;
+  for (const auto& row : json::parse(changed.out)) {
+    EXPECT_FALSE(Contains(row["reason"].get<std::string>(), "v0")) << row.dump();
+    if (row["step"] == "merge") {
+      merge_seen = true;
+      EXPECT_EQ(row["reason"],
+                "input extra changed (data/extra.txt); input text changed (generate.text v2 -> v1)");
+    }
+  }
+  EXPECT_TRUE(merge_seen) << changed.out;
+}
+
 }  // namespace
 }  // namespace mlpipe::e2e

@@ -137,6 +137,14 @@ StatusOr<nlohmann::json> RunRecorder::KeyRecordOf(int64_t execution_id) {
   return j.is_discarded() ? nlohmann::json() : j;
 }
 
+StatusOr<int64_t> RunRecorder::ExistingVersion(const std::string& name, const std::string& ref) {
+  ASSIGN_OR_RETURN(std::vector<metadata::ArtifactVersion> versions, db_.VersionsOf(ref));
+  for (const auto& v : versions) {
+    if (v.name == name) return v.version;
+  }
+  return int64_t{0};
+}
+
 StatusOr<ArtifactVersion> RunRecorder::PutAndVersion(const std::string& name, const std::string& ref,
                                                      const std::string& type, uint64_t size, bool is_dir,
                                                      std::optional<int64_t> execution_id) {

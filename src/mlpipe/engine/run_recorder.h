@@ -98,6 +98,9 @@ class RunRecorder {
   StatusOr<std::optional<std::pair<int64_t, std::string>>> LastKey(const std::string& step);
   // The key record of an execution (null if it has none), for explanations.
   StatusOr<nlohmann::json> KeyRecordOf(int64_t execution_id);
+  // The version `ref` already has under `name` (0 if none), assigning
+  // nothing: what `status` shows for a cached output.
+  StatusOr<int64_t> ExistingVersion(const std::string& name, const std::string& ref);
   // The version (name, number) of a ref under a name, assigning one if new.
   StatusOr<ArtifactVersion> VersionOf(const std::string& name, const std::string& ref,
                                       const std::string& type, uint64_t size, bool is_dir,
