@@ -135,7 +135,8 @@ StatusOr<RunReport> RunPipeline(const store::Workspace& ws, const LoadedPipeline
   popts.mode = options.progress;
   exec::ProgressPrinter printer(*options.out, popts);
   RunObserver observer(
-      printer, [&delegate](int job) { return delegate.RunReason(job); }, options, graph);
+      printer, [&delegate](int job) { return delegate.RunReason(job); },
+      [&delegate](int job) { return delegate.MetricWarnings(job); }, options, graph);
   PrintRunStarted(options, recorder.run_id(), spec.name, spec.steps.size());
   exec::ExecutorOptions eopts;
   eopts.parallelism = options.parallelism > 0

@@ -342,6 +342,7 @@ Status RunRecorder::FinishRun(const std::string& status, const std::string& reas
   run.status = parsed.ok() ? *parsed : metadata::RunStatus::kFailed;
   run.ended_ns = Now();
   if (!reason.empty()) run.exit_reason = reason;
+  for (const std::string& note : notes_) run.exit_reason += (run.exit_reason.empty() ? "" : "\n") + note;
   return db_.UpdateRun(run);
 }
 

@@ -125,7 +125,13 @@ class RunRecorder {
   // cancelled: execution_id 0 creates the record).
   Status EndExecution(int64_t execution_id, const std::string& step, const ExecutionEnd& end);
 
-  // Final run status (succeeded, failed, cancelled). Commits.
+  // A line for people recorded in the run's note (Run::exit_reason) when it
+  // finishes, after the reason: "warning: step train: metric 'model' is a
+  // string ...".
+  void AddNote(std::string note) { notes_.push_back(std::move(note)); }
+  // Final run status (succeeded, failed, cancelled), with `reason` (or, if
+  // empty, the note the run started with) and the notes, one per line, as
+  // its note. Commits.
   Status FinishRun(const std::string& status, const std::string& reason);
   // Commits the batched writes.
   Status Flush();
@@ -158,7 +164,8 @@ class RunRecorder {
   bool in_batch_ = false;
   int64_t batch_started_ns_ = 0;
   std::set<std::string> uncommitted_finished_;  // steps that succeeded in the open batch
-  std::map<std::string, int64_t> executions_;   // step -> execution id in this run
+  std::vector<std::string> notes_;              // AddNote, for FinishRun
+  std::map<std::string, int64_t> executions_;  // step -> execution id in this run
   // Read ahead by the first LastKey (kReadAheadRuns recent runs).
   static constexpr int kReadAheadRuns = 3;
   bool read_ahead_ = false;

@@ -123,9 +123,9 @@ Status StepDelegate::Collect(int job, int attempt, const exec::CommandResult& re
     if (!stored.ok()) return stored.status().WithContext("storing output '" + o.name + "'");
     st.stored.push_back({o.name, o.type, stored->ref, stored->size, stored->is_dir});
   }
-  auto reported = ReadMetricsFile(st.metrics_path);
-  if (!reported.ok()) return reported.status().WithContext("MLPIPE_METRICS");
-  st.metrics = MergeReportedMetrics(std::move(st.metrics), *reported);
+  ReportedMetrics reported = ReadMetricsFile(st.metrics_path);
+  st.metrics = MergeReportedMetrics(std::move(st.metrics), reported.points);
+  st.metric_warnings = std::move(reported.warnings);
   GiveBackWorkDir(st, /*keep_as=*/"");
   return OkStatus();
 }
@@ -145,6 +145,9 @@ Status StepDelegate::Finish(int job, int attempt, const exec::CommandResult& res
   end.stderr_path = ws_.AttemptStderrLog(run_id_, step.name, attempt);
   ASSIGN_OR_RETURN(auto versions, recorder_.FinishExecution(st.execution_id, step.name, st.decision.key, end,
                                                             st.stored, st.metrics));
+  for (const MetricWarning& w : st.metric_warnings) {
+    recorder_.AddNote(fmt::format("warning: step {}: {}", step.name, w.message));
+  }
   for (auto& [name, version] : versions) available_[step.name + "." + name] = version;
   st.finished = true;
   return OkStatus();

@@ -49,6 +49,9 @@ class StepDelegate : public exec::JobDelegate {
   // Why step `job` runs (set by Prepare when it decides to run; "" if cached
   // or not prepared yet).
   const std::string& RunReason(int job) const { return steps_[job].run_reason; }
+  // What step `job` reported through MLPIPE_METRICS that was not recorded
+  // (metrics_file.h), once it finished; each is also a note of the run.
+  const std::vector<MetricWarning>& MetricWarnings(int job) const { return steps_[job].metric_warnings; }
   // Records the final state of steps that never finished (skipped,
   // cancelled, interrupted while running).
   void RecordUnfinished(const exec::RunOutcome& outcome);
@@ -67,6 +70,7 @@ class StepDelegate : public exec::JobDelegate {
     std::string metrics_path;
     std::vector<OutputIngested> stored;  // by Collect
     std::vector<MetricPoint> metrics;    // by Collect
+    std::vector<MetricWarning> metric_warnings;  // by Collect
     bool finished = false;
   };
 

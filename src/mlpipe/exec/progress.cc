@@ -217,6 +217,14 @@ void ProgressPrinter::OnEvent(const JobEvent& event) {
   out_.flush();
 }
 
+void ProgressPrinter::PrintNote(const std::string& line) {
+  const bool terminal = options_.mode == ProgressMode::kTerminal;
+  if (terminal) ClearLive();
+  PrintLine(line);
+  if (terminal) DrawLive();
+  out_.flush();
+}
+
 void ProgressPrinter::OnTick(int64_t now_mono_ns) {
   if (options_.mode != ProgressMode::kTerminal) return;
   ClearLive();

@@ -55,6 +55,9 @@ class ProgressPrinter : public ExecObserver {
   void OnEvent(const JobEvent& event) override;
   void OnTick(int64_t now_mono_ns) override;
   void OnRunFinished(const RunOutcome& outcome) override;
+  // Prints a line of the caller's among the event lines (on a terminal,
+  // above the live region). For the plain and terminal modes.
+  void PrintNote(const std::string& line);
 
  private:
   struct Live {
