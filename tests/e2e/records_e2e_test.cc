@@ -151,5 +151,74 @@ TEST(RecordsE2ETest, StatusCitesOnlyVersionsThatExist) {
   EXPECT_TRUE(merge_seen) << changed.out;
 }
 
+// Regression: a failing built-in validate printed "validation passed" and its
+// report and metrics were thrown away with the failed step.
+TEST(RecordsE2ETest, AFailedValidateKeepsItsReportAndMetricsAndSaysItFailed) {
+  Project p("validate_fails");
+  std::string ref = "x,kind\n", drifted = "x,kind\n";
+  for (int i = 0; i < 200; ++i) {
+    ref += std::to_string(i % 10) + (i % 2 ? ",a\n" : ",b\n");
+    drifted += std::to_string(20 + i % 10) + (i % 2 ? ",a\n" : ",b\n");
+  }
+  p.Write("data/ref.csv", ref);
+  p.Write("data/new.csv", drifted);
+  p.Write("pipeline.yaml", R"y(pipeline: checks
+steps:
+  stats: {uses: mlpipe/stats, inputs: {data: data/ref.csv}}
+  schema: {uses: mlpipe/schema, inputs: {data: data/ref.csv}}
+  validate:
+    uses: mlpipe/validate
+    inputs: {data: data/new.csv, schema: schema.schema, reference_stats: stats.stats}
+  later:
+    run: "true"
+    after: [validate]
+)y");
+  auto r = p.Mlpipe({"run", "pipeline.yaml", "--json"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  auto events = ParseEvents(r.out);
+  json failed = EventOf(events, "failed", "validate");
+  ASSERT_FALSE(failed.is_null()) << r.out;
+  EXPECT_TRUE(Contains(failed["error"].get<std::string>(), "validation found")) << failed.dump();
+  EXPECT_EQ(FinalStates(events)["later"], "skipped");
+
+  auto logs = p.Mlpipe({"runs", "logs", "1", "validate"});
+  EXPECT_TRUE(Contains(logs.out, "validation FAILED")) << logs.out;
+  EXPECT_FALSE(Contains(logs.out, "passed")) << logs.out;
+
+  auto show = p.Mlpipe({"runs", "show", "1", "--json"});
+  json run = json::parse(show.out);
+  json validate;
+  for (const auto& st : run["steps"]) {
+    if (st["step"] == "validate") validate = st;
+  }
+  ASSERT_FALSE(validate.is_null()) << show.out;
+  EXPECT_EQ(validate["status"], "failed");
+  EXPECT_EQ(validate["outputs"]["report"], "checks.validate.report:v1") << show.out;
+  EXPECT_EQ(validate["outputs"]["anomalies"], "checks.validate.anomalies:v1") << show.out;
+  bool anomalies_metric = false;
+  for (const auto& m : run["metrics"]) {
+    anomalies_metric |= m["step"] == "validate" && m["name"] == "anomalies" && m["value"].get<double>() >= 1;
+  }
+  EXPECT_TRUE(anomalies_metric) << show.out;
+
+  auto artifact = p.Mlpipe({"artifacts", "show", "checks.validate.report", "--json"});
+  ASSERT_EQ(artifact.exit_code, 0) << artifact.err;
+  EXPECT_EQ(json::parse(artifact.out)["producer"]["status"], "failed") << artifact.out;
+  auto text = p.Mlpipe({"artifacts", "show", "checks.validate.report"});
+  EXPECT_TRUE(Contains(text.out, "producer run 1 step validate (failed; kept on failure)")) << text.out;
+  auto report = p.Mlpipe({"artifacts", "cat", "checks.validate.report"});
+  EXPECT_EQ(report.out.rfind("validation FAILED: 200 rows", 0), 0u) << report.out;
+
+  // The failed execution is never reused: the next run validates again.
+  auto again = p.Mlpipe({"run", "pipeline.yaml", "--json"});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_EQ(FinalStates(ParseEvents(again.out))["validate"], "failed") << again.out;
+  p.Write("data/new.csv", ref);
+  auto fixed = p.Mlpipe({"run", "pipeline.yaml", "--json"});
+  EXPECT_EQ(fixed.exit_code, 0) << fixed.out << fixed.err;
+  EXPECT_EQ(FinalStates(ParseEvents(fixed.out))["validate"], "succeeded");
+  EXPECT_EQ(p.Mlpipe({"artifacts", "cat", "checks.validate.report"}).out.rfind("validation passed", 0), 0u);
+}
+
 }  // namespace
 }  // namespace mlpipe::e2e

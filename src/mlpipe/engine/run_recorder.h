@@ -118,9 +118,17 @@ class RunRecorder {
   // A step that succeeded: its outputs, versions, output events, metrics and
   // cache entry, and its final status, in one transaction. `step` names the
   // outputs' versions (PIPELINE.STEP.OUTPUT).
-  StatusOr<std::map<std::string, ArtifactVersion>> FinishExecution(
-      int64_t execution_id, const std::string& step, const std::string& key, const ExecutionEnd& end,
-      const std::vector<OutputIngested>& outputs, const std::vector<MetricPoint>& metrics);
+  StatusOr<std::map<std::string, ArtifactVersion>> FinishExecution(int64_t execution_id, const std::string& step,
+                                                                   const std::string& key, const ExecutionEnd& end,
+                                                                   const std::vector<OutputIngested>& outputs,
+                                                                   const std::vector<MetricPoint>& metrics);
+  // What a step that failed left behind that is worth keeping: its outputs
+  // marked keep_on_failure (with versions and output events, the execution
+  // being the failed one) and the metrics it reported. No cache entry: a
+  // failed execution is never reused. Call before its EndExecution.
+  StatusOr<std::map<std::string, ArtifactVersion>> RecordFailedOutputs(
+      int64_t execution_id, const std::string& step, const std::vector<OutputIngested>& outputs,
+      const std::vector<MetricPoint>& metrics);
   // A failed attempt or a step that ended without running (skipped,
   // cancelled: execution_id 0 creates the record).
   Status EndExecution(int64_t execution_id, const std::string& step, const ExecutionEnd& end);
@@ -150,6 +158,11 @@ class RunRecorder {
   Status FlushIfOld();
   // Records that a source's content was not stored (once per reason).
   Status NoteNotStored(const std::string& ref, const std::string& why);
+  // Puts and versions an execution's outputs, records their output events
+  // and its metrics (FinishExecution, RecordFailedOutputs).
+  StatusOr<std::map<std::string, ArtifactVersion>> RecordOutputsAndMetrics(
+      int64_t execution_id, const std::string& step, const std::vector<OutputIngested>& outputs,
+      const std::vector<MetricPoint>& metrics, int64_t now);
   // Puts the input artifacts and records the input events of an execution.
   Status RecordInputs(int64_t execution_id, const std::map<std::string, ArtifactVersion>& inputs);
   StatusOr<ArtifactVersion> PutAndVersion(const std::string& name, const std::string& ref,

@@ -1,7 +1,9 @@
 // StepDelegate: the exec::JobDelegate of a pipeline run. Job i is step i.
 // Prepare decides caching (StepDecider) and builds the command; Collect
 // ingests the outputs (on a worker thread) and Finish records the execution; AttemptFailed records the
-// failure. Not thread-safe (the executor calls it from one thread).
+// failure, with the outputs a step marks keep_on_failure and the metrics it
+// reported when its last attempt exited with a failure code. Not
+// thread-safe (the executor calls it from one thread).
 #pragma once
 
 #include <map>
@@ -74,6 +76,16 @@ class StepDelegate : public exec::JobDelegate {
     bool finished = false;
   };
 
+  // Stores the step's written outputs (with `kept_only`, only those marked
+  // keep_on_failure, skipping any it did not write) and reads its metrics
+  // (metrics outputs and MLPIPE_METRICS) into its state. Touches only the
+  // step's own files and state (Collect runs it on a worker).
+  Status ReadOutputsAndMetrics(int job, bool kept_only);
+  // After a step's last attempt failed: records its keep_on_failure outputs
+  // and reported metrics with its failed execution (never a cache entry).
+  void KeepFailedOutputs(int job, const exec::CommandResult& result);
+  // Each warning about a step's metrics becomes a note of the run.
+  void AddWarningNotes(const std::string& step, const std::vector<MetricWarning>& warnings);
   // Gives the step's working folder back to the pool (RunFolders), if it took one.
   void GiveBackWorkDir(StepState& st, const std::string& keep_as);
 

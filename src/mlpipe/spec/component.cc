@@ -77,9 +77,9 @@ std::shared_ptr<const ComponentSpec> ParseComponent(std::string_view text, const
     if (auto d = GetText(*e, diags, "description")) c->description = *d;
   }
   if (const MapEntry* e = FindEntry(entries, "inputs"))
-    c->inputs = ParsePorts(*e, diags, "inputs of " + where);
+    c->inputs = ParsePorts(*e, diags, "inputs of " + where, PortKind::kInput);
   if (const MapEntry* e = FindEntry(entries, "outputs"))
-    c->outputs = ParsePorts(*e, diags, "outputs of " + where);
+    c->outputs = ParsePorts(*e, diags, "outputs of " + where, PortKind::kOutput);
   if (const MapEntry* e = FindEntry(entries, "params")) c->params = ParseParamDecls(*e, diags, where);
   if (const MapEntry* e = FindEntry(entries, "step_defined")) {
     if (auto parts = GetTextList(*e, diags, "step_defined")) {

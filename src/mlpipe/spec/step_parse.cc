@@ -506,7 +506,7 @@ void ParseStep(const MapEntry& entry, LoadState& st, StepSpec* step, StepExtra* 
           "use the pipeline's params in run: directly as ${params.NAME}");
     }
     if (const MapEntry* o = FindEntry(fields, "outputs"))
-      step->outputs = ParsePorts(*o, st.diags, "outputs of " + where);
+      step->outputs = ParsePorts(*o, st.diags, "outputs of " + where, PortKind::kOutput);
     if (run != nullptr) ParseRun(*run, step->shell, st.diags, where, &step->command, &extra->sites);
     extra->scope.shared_params = &st.param_names;
     extra->scope.params_origin = "pipeline";
