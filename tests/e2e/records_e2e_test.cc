@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <regex>
 
 #include "tests/e2e/e2e_util.h"
@@ -218,6 +219,38 @@ steps:
   EXPECT_EQ(fixed.exit_code, 0) << fixed.out << fixed.err;
   EXPECT_EQ(FinalStates(ParseEvents(fixed.out))["validate"], "succeeded");
   EXPECT_EQ(p.Mlpipe({"artifacts", "cat", "checks.validate.report"}).out.rfind("validation passed", 0), 0u);
+}
+
+TEST(RecordsE2ETest, AMisspelledScriptIsASpecErrorWithADidYouMeanAndNothingRuns) {
+  Project p("missing_script");
+  p.CopyFromRepo("examples/textstats", ".");
+  std::string yaml = p.Read("pipeline.yaml");
+  const std::string good = "run: python3 scripts/merge.py";
+  ASSERT_NE(yaml.find(good), std::string::npos);
+  yaml.replace(yaml.find(good), good.size(), "run: python3 scripts/mrege.py");
+  p.Write("pipeline.yaml", yaml);
+  int line =
+      1 + static_cast<int>(std::count(yaml.begin(), yaml.begin() + yaml.find("scripts/mrege.py"), '\n'));
+  int column =
+      static_cast<int>(yaml.find("scripts/mrege.py") - yaml.rfind('\n', yaml.find("scripts/mrege.py")));
+
+  auto v = p.Mlpipe({"validate", "pipeline.yaml"});
+  EXPECT_EQ(v.exit_code, 2) << v.out << v.err;
+  EXPECT_TRUE(
+      Contains(v.err, "pipeline.yaml:" + std::to_string(line) + ":" + std::to_string(column) +
+                          ": error: step 'merge' runs script 'scripts/mrege.py', which does not exist"))
+      << v.err;
+  EXPECT_TRUE(Contains(v.err, "hint: did you mean 'scripts/merge.py'?")) << v.err;
+  auto j = p.Mlpipe({"validate", "pipeline.yaml", "--json"});
+  json out = json::parse(j.out);
+  ASSERT_EQ(out["errors"].size(), 1u) << j.out;
+  EXPECT_EQ(out["errors"][0]["line"], line);
+  EXPECT_EQ(out["errors"][0]["column"], column);
+
+  auto r = p.Mlpipe({"run", "pipeline.yaml"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_TRUE(Contains(r.err, "nothing was run")) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(p.Path(".mlpipe/runs"))) << "no run was recorded";
 }
 
 }  // namespace

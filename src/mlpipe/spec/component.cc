@@ -6,6 +6,7 @@
 
 #include "mlpipe/base/sha256.h"
 #include "mlpipe/base/strings.h"
+#include "mlpipe/spec/load_state.h"
 
 namespace mlpipe::spec::internal {
 namespace {
@@ -135,6 +136,13 @@ std::shared_ptr<const ComponentSpec> ParseComponent(std::string_view text, const
         c->code_files.push_back(full);
       }
     }
+  }
+  if (builtin_name.empty() && !c->dir.empty() && check_files && c->workdir.empty() && run_entry != nullptr) {
+    const bool plain =
+        IsPlainScalar(*run_entry->value) && run_entry->value->Scalar().find('\n') == std::string_view::npos;
+    ReportMissingComponentScripts(c->command, c->shell, c->dir, sites,
+                                  plain ? std::string(run_entry->value->Scalar()) : "", where, detector,
+                                  diags);
   }
   if (builtin_name.empty() && !c->dir.empty()) {
     for (const auto& rel : detector.Detect(c->command, c->shell, c->dir)) {

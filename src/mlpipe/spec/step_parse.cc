@@ -508,6 +508,10 @@ void ParseStep(const MapEntry& entry, LoadState& st, StepSpec* step, StepExtra* 
     if (const MapEntry* o = FindEntry(fields, "outputs"))
       step->outputs = ParsePorts(*o, st.diags, "outputs of " + where, PortKind::kOutput);
     if (run != nullptr) ParseRun(*run, step->shell, st.diags, where, &step->command, &extra->sites);
+    if (run != nullptr && IsPlainScalar(*run->value) &&
+        run->value->Scalar().find('\n') == std::string_view::npos) {
+      extra->run_plain_line = std::string(run->value->Scalar());
+    }
     extra->scope.shared_params = &st.param_names;
     extra->scope.params_origin = "pipeline";
     extra->scope.outputs.reserve(step->outputs.size());
