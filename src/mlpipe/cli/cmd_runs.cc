@@ -90,6 +90,54 @@ StatusOr<RunQuery> ParseQuery(const RunsListArgs& args) {
   return q;
 }
 
+// A run as `runs list` shows it, with its value of each query column.
+struct Row {
+  metadata::Run run;
+  std::vector<json> values;  // per RunQuery::columns; null when the run has none
+};
+
+// The runs that pass every filter, with their column values.
+StatusOr<std::vector<Row>> QueryRows(metadata::MetadataStore& db, std::vector<metadata::Run> runs,
+                                     const RunQuery& query) {
+  std::vector<Row> rows;
+  for (auto& run : runs) {
+    RunValues values;
+    values.run = run.id;
+    ASSIGN_OR_RETURN(auto metrics, metadata::RunMetrics(db, run.id));
+    values.metrics = metadata::FinalMetricValues(metrics);
+    json params = json::parse(run.params_json, nullptr, false);
+    if (params.is_object()) values.params = std::move(params);
+    bool keep = true;
+    for (const auto& f : query.filters) {
+      ASSIGN_OR_RETURN(bool match, Matches(f, values));
+      keep = keep && match;
+    }
+    if (!keep) continue;
+    Row row{std::move(run), {}};
+    for (const auto& c : query.columns) {
+      ASSIGN_OR_RETURN(json v, FieldValue(c, values));
+      row.values.push_back(std::move(v));
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+// By the first column, largest first (or smallest with `ascending`); runs
+// without it last; ties keep their order (newest first). Numbers compare as
+// numbers, text (a param) as text, numbers first.
+void SortRows(std::vector<Row>& rows, bool ascending) {
+  std::stable_sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) {
+    const json& x = a.values[0];
+    const json& y = b.values[0];
+    if (x.is_null() || y.is_null()) return !x.is_null() && y.is_null();
+    if (x.is_number() != y.is_number()) return x.is_number();
+    if (x == y) return false;
+    const bool less = x.is_number() ? x.get<double>() < y.get<double>() : ParamText(x) < ParamText(y);
+    return ascending ? less : !less;
+  });
+}
+
 }  // namespace
 
 Status CmdRunsList(const RunsListArgs& args) {
@@ -98,50 +146,18 @@ Status CmdRunsList(const RunsListArgs& args) {
   ASSIGN_OR_RETURN(auto s, OpenAll());
   // Sorting or filtering looks at every run; --limit then keeps the first N.
   ASSIGN_OR_RETURN(auto runs, s.db->ListRuns(querying ? 0 : args.limit, args.pipeline));
-  struct Row {
-    metadata::Run run;
-    std::vector<json> values;  // per query column; null when the run has none
-  };
   std::vector<Row> rows;
-  for (auto& r : runs) {
-    Row row{std::move(r), {}};
-    if (querying) {
-      RunValues values;
-      values.run = row.run.id;
-      ASSIGN_OR_RETURN(auto metrics, metadata::RunMetrics(*s.db, row.run.id));
-      values.metrics = metadata::FinalMetricValues(metrics);
-      json params = json::parse(row.run.params_json, nullptr, false);
-      if (params.is_object()) values.params = std::move(params);
-      bool keep = true;
-      for (const auto& f : query.filters) {
-        ASSIGN_OR_RETURN(bool match, Matches(f, values));
-        keep = keep && match;
-      }
-      if (!keep) continue;
-      for (const auto& c : query.columns) {
-        ASSIGN_OR_RETURN(json v, FieldValue(c, values));
-        row.values.push_back(std::move(v));
-      }
-    }
-    rows.push_back(std::move(row));
+  if (querying) {
+    ASSIGN_OR_RETURN(rows, QueryRows(*s.db, std::move(runs), query));
+  } else {
+    for (auto& r : runs) rows.push_back({std::move(r), {}});
   }
-  size_t missing = 0;
-  if (query.sort) {
-    // Runs without the field last; ties (and the missing) newest first.
-    // Numbers compare as numbers, text (a param) as text, numbers first.
-    auto missing_value = [](const Row& r) { return r.values[0].is_null(); };
-    std::stable_sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) {
-      const json& x = a.values[0];
-      const json& y = b.values[0];
-      if (x.is_null() || y.is_null()) return !x.is_null() && y.is_null();
-      if (x.is_number() != y.is_number()) return x.is_number();
-      if (x == y) return false;
-      const bool less = x.is_number() ? x.get<double>() < y.get<double>() : ParamText(x) < ParamText(y);
-      return args.ascending ? less : !less;
-    });
-    missing = static_cast<size_t>(std::count_if(rows.begin(), rows.end(), missing_value));
-  }
+  if (query.sort) SortRows(rows, args.ascending);
   if (querying && args.limit > 0 && rows.size() > static_cast<size_t>(args.limit)) rows.resize(args.limit);
+  const size_t missing =
+      query.sort ? static_cast<size_t>(std::count_if(rows.begin(), rows.end(),
+                                                     [](const Row& r) { return r.values[0].is_null(); }))
+                 : 0;
   if (args.json) {
     json out = json::array();
     for (const auto& r : rows) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "mlpipe/base/strings.h"
+
 namespace mlpipe::metadata {
 namespace {
 
@@ -13,8 +15,6 @@ std::string BuiltinOf(const std::string& key_record) {
   const auto& impl = j["impl"];
   return impl.contains("builtin") && impl["builtin"].is_string() ? impl["builtin"].get<std::string>() : "";
 }
-
-bool StartsWith(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
 
 }  // namespace
 

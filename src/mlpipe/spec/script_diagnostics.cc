@@ -37,8 +37,8 @@ Pos WordPosition(const std::vector<TemplateSite>& sites, const std::string& plai
 }
 
 // The scripts of `command` (relative to `dir`) that do not exist.
-std::vector<ScriptWord> Missing(const std::vector<std::string>& command, bool shell, const std::string& dir,
-                                CodeFileDetector& detector) {
+std::vector<ScriptWord> MissingScripts(const std::vector<std::string>& command, bool shell,
+                                       const std::string& dir, CodeFileDetector& detector) {
   std::vector<ScriptWord> out;
   for (ScriptWord& w : ScriptWords(command, shell)) {
     const std::string full = NormalizePath(fs::path(w.text).is_absolute() ? w.text : dir + "/" + w.text);
@@ -58,7 +58,7 @@ std::string Resolved(const std::string& path, const std::string& dir) {
 
 void FindMissingScripts(const StepSpec& step, size_t index, const StepExtra& extra, LoadState& st) {
   if (!st.options.check_files || !step.workdir.empty()) return;
-  for (const ScriptWord& w : Missing(step.command, step.shell, st.dir, st.detector)) {
+  for (const ScriptWord& w : MissingScripts(step.command, step.shell, st.dir, st.detector)) {
     st.missing_scripts.push_back(
         {index, w.text, WordPosition(extra.sites, extra.run_plain_line, w.word, w.text)});
   }
@@ -101,7 +101,7 @@ void ReportMissingComponentScripts(const std::vector<std::string>& command, bool
                                    const std::string& dir, const std::vector<TemplateSite>& sites,
                                    const std::string& plain_line, const std::string& where,
                                    CodeFileDetector& detector, Diagnostics& diags) {
-  for (const ScriptWord& w : Missing(command, shell, dir, detector)) {
+  for (const ScriptWord& w : MissingScripts(command, shell, dir, detector)) {
     diags.Error(WordPosition(sites, plain_line, w.word, w.text),
                 fmt::format("{} runs script '{}', which does not exist (resolved to {})", where, w.text,
                             Resolved(w.text, dir)),
