@@ -362,7 +362,7 @@ void BindComponent(const MapEntry& uses, const std::vector<MapEntry>& fields, Lo
   step->outputs = comp->outputs;
   if (const MapEntry* e = FindEntry(fields, "outputs"); e != nullptr && comp->step_defined_outputs) {
     std::vector<std::string> declared = PortNames(comp->outputs);
-    for (auto& out : ParsePorts(*e, st.diags, "outputs of " + where)) {
+    for (auto& out : ParsePorts(*e, st.diags, "outputs of " + where, PortKind::kOutput)) {
       if (std::find(declared.begin(), declared.end(), out.name) != declared.end()) {
         st.diags.Error(
             out.loc,
