@@ -14,6 +14,7 @@ want=(
   python3-nbformat python3-nbclient python3-nbconvert python3-ipykernel
   python3-sklearn python3-pandas
   dpkg-dev man-db bash-completion zsh  # make package (dpkg-shlibdeps), the man page and completion tests
+  graphviz  # tests: `mlpipe graph` output drawn by dot
 )
 if [[ "${1:-build}" == bench ]]; then
   want+=(python3-xgboost python3-pandas python3-sklearn snakemake make wrk hyperfine)

@@ -26,11 +26,25 @@ std::string StoredPath(const OpenStores& s, const metadata::Artifact& a) {
   return a.is_dir ? s.ws.TreePath(*hex) : s.ws.BlobPath(*hex);
 }
 
+// The execution that produced a version, with its status: "failed" for an
+// output a failed step left and kept (keep_on_failure), which the cache
+// never reuses.
 json Producer(metadata::MetadataStore& db, std::optional<int64_t> execution_id) {
   if (!execution_id) return json();
   auto e = db.GetExecution(*execution_id);
   if (!e.ok()) return json();
-  return {{"run", e->run_id}, {"step", e->step}, {"execution", e->id}};
+  return {{"run", e->run_id},
+          {"step", e->step},
+          {"execution", e->id},
+          {"status", std::string(metadata::ToString(e->status))}};
+}
+
+// "run 3 validate", "run 3 validate (failed)".
+std::string ProducerText(const json& producer, const std::string& between) {
+  std::string status = producer["status"].get<std::string>();
+  return fmt::format("run {}{}{}{}", producer["run"].get<int64_t>(), between,
+                     producer["step"].get<std::string>(),
+                     status == "failed" ? " (failed; kept on failure)" : "");
 }
 
 }  // namespace
@@ -59,11 +73,8 @@ Status CmdArtifactsList(const ListArgs& args, const std::string& name_prefix) {
                    {"path", StoredPath(s, a)},
                    {"producer", producer},
                    {"created", FormatTime(v.created_ns)}});
-    rows.push_back({v.name, fmt::format("v{}", v.version), a.type, FormatBytes(a.size), v.ref.substr(0, 19),
-                    producer.is_null() ? ""
-                                       : fmt::format("run {} {}", producer["run"].get<int64_t>(),
-                                                     producer["step"].get<std::string>()),
-                    FormatTime(v.created_ns)});
+    rows.push_back({v.name, "v" + std::to_string(v.version), a.type, FormatBytes(a.size), v.ref.substr(0, 19),
+                    producer.is_null() ? "" : ProducerText(producer, " "), FormatTime(v.created_ns)});
   }
   if (args.json) {
     std::cout << out.dump(2) << "\n";
@@ -115,8 +126,7 @@ Status CmdArtifactsShow(const std::string& ref, bool as_json) {
                            FormatBytes(a.size), path,
                            stored ? "" : " (not in the store: " + out["absent"].get<std::string>() + ")");
   if (!out["producer"].is_null()) {
-    std::cout << fmt::format("  producer run {} step {}\n", out["producer"]["run"].get<int64_t>(),
-                             out["producer"]["step"].get<std::string>());
+    std::cout << "  producer " << ProducerText(out["producer"], " step ") << "\n";
   }
   std::cout << "  names    " << Join(versions.get<std::vector<std::string>>(), ", ") << "\n";
   for (const auto& c : consumers) {

@@ -1,10 +1,9 @@
 // mlpipe run, mlpipe status.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <iostream>
-
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "mlpipe/cli/commands.h"
@@ -14,6 +13,7 @@
 #include "mlpipe/engine/run_reuse.h"
 #include "mlpipe/engine/run_stamp.h"
 #include "mlpipe/metadata/sqlite_store.h"
+#include "mlpipe/spec/params.h"
 
 namespace mlpipe::cli {
 namespace {
@@ -55,24 +55,42 @@ void PrintPlan(const std::vector<engine::StepPlan>& plan, const spec::PipelineSp
   for (const auto& p : registrations) std::cout << fmt::format("{:<{}}  {}\n", p.step, width, p.reason);
 }
 
+// --resume RUN: the pipeline loaded with RUN's params (a rerun then finds
+// every completed step in the cache), later -p flags winning. RUN must be a
+// run of this pipeline; a param RUN had that the pipeline no longer declares
+// is left out, with a note on stderr.
+StatusOr<engine::LoadedPipeline> LoadForResume(const RunArgs& args) {
+  ASSIGN_OR_RETURN(auto stores, OpenAll());
+  ASSIGN_OR_RETURN(auto run, stores.db->GetRun(args.resume_run));
+  ASSIGN_OR_RETURN(auto pipeline, engine::LoadPipelineForRun(args.spec.pipeline, {}));
+  if (run.pipeline != pipeline.spec.name) {
+    return InvalidArgumentError(fmt::format(
+        "--resume {}: run {} is a run of pipeline '{}', but {} is pipeline '{}' (mlpipe runs list --pipeline "
+        "{} "
+        "lists the runs it can resume)",
+        args.resume_run, run.id, run.pipeline, args.spec.pipeline, pipeline.spec.name, pipeline.spec.name));
+  }
+  auto params = nlohmann::json::parse(run.params_json, nullptr, false);
+  if (params.is_discarded())
+    return DataLossError("run " + std::to_string(args.resume_run) + " has no params");
+  std::vector<std::string> overrides;
+  for (const auto& [k, v] : params.items()) {
+    if (!pipeline.params.contains(k)) {
+      std::cerr << fmt::format("mlpipe: note: run {}'s param '{}' is no longer declared by {}: left out\n",
+                               args.resume_run, k, args.spec.pipeline);
+      continue;
+    }
+    overrides.push_back(k + "=" + (v.is_string() ? v.get<std::string>() : v.dump()));
+  }
+  overrides.insert(overrides.end(), args.spec.params.begin(), args.spec.params.end());
+  ASSIGN_OR_RETURN(pipeline.params, spec::ApplyParamOverrides(pipeline.spec, overrides));
+  return pipeline;
+}
+
 }  // namespace
 
 Status CmdRun(const RunArgs& args) {
-  std::vector<std::string> overrides = args.spec.params;
-  if (args.resume_run > 0) {
-    // Resume: the same params as that run (a rerun then finds every completed
-    // step in the cache); later -p flags still win.
-    ASSIGN_OR_RETURN(auto stores, OpenAll());
-    ASSIGN_OR_RETURN(auto run, stores.db->GetRun(args.resume_run));
-    std::vector<std::string> resumed;
-    auto params = nlohmann::json::parse(run.params_json, nullptr, false);
-    if (params.is_discarded()) return DataLossError("run " + std::to_string(args.resume_run) + " has no params");
-    for (const auto& [k, v] : params.items()) {
-      resumed.push_back(k + "=" + (v.is_string() ? v.get<std::string>() : v.dump()));
-    }
-    resumed.insert(resumed.end(), overrides.begin(), overrides.end());
-    overrides = std::move(resumed);
-  }
+  const std::vector<std::string>& overrides = args.spec.params;
   engine::RunOptions options;
   options.parallelism = args.jobs;
   options.memory_budget = args.memory_budget;
@@ -95,7 +113,12 @@ Status CmdRun(const RunArgs& args) {
       if (reused) return OkStatus();
     }
   }
-  ASSIGN_OR_RETURN(auto pipeline, engine::LoadPipelineForRun(args.spec.pipeline, overrides));
+  engine::LoadedPipeline pipeline;
+  if (args.resume_run > 0) {
+    ASSIGN_OR_RETURN(pipeline, LoadForResume(args));
+  } else {
+    ASSIGN_OR_RETURN(pipeline, engine::LoadPipelineForRun(args.spec.pipeline, overrides));
+  }
   ASSIGN_OR_RETURN(auto ws, OpenWorkspace(true));
   if (args.dry_run) {
     ASSIGN_OR_RETURN(auto plan, engine::PlanPipeline(ws, pipeline, args.no_cache));

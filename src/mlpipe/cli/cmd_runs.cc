@@ -1,17 +1,21 @@
-// mlpipe runs list | show | compare | logs | delete.
+// mlpipe runs list | show | compare | logs | delete (runs metrics: cmd_runs_metrics.cc).
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <sstream>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "mlpipe/base/strings.h"
 #include "mlpipe/cli/commands.h"
 #include "mlpipe/cli/format.h"
+#include "mlpipe/cli/run_query.h"
 #include "mlpipe/cli/workspace.h"
+#include "mlpipe/metadata/run_metrics.h"
 #include "mlpipe/store/file_system.h"
 
 namespace mlpipe::cli {
@@ -45,42 +49,151 @@ json RunJson(const metadata::Run& run) {
 
 std::string ParamText(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
-// Final value of each metric of a run, keyed "STEP.NAME" (curves: last point).
-StatusOr<std::map<std::string, double>> FinalMetrics(metadata::MetadataStore& db, int64_t run) {
-  ASSIGN_OR_RETURN(auto execs, db.ListExecutions(run));
-  std::map<int64_t, std::string> step_of;
-  for (const auto& e : execs) step_of[e.id] = e.step;
-  ASSIGN_OR_RETURN(auto metrics, db.MetricsForRun(run));
-  std::map<std::string, double> out;
-  for (const auto& m : metrics) {
-    std::string step = m.execution_id ? step_of[*m.execution_id] : "";
-    out[step.empty() ? m.name : step + "." + m.name] = m.value;
+// A metric value in a table ("0.931", "1.2e+06").
+std::string NumberText(double v) { return fmt::format("{:.6g}", v); }
+
+// The run's note (Run::exit_reason) line by line: a reason and warnings.
+std::vector<std::string> NoteLines(const metadata::Run& run) {
+  std::vector<std::string> lines;
+  for (std::string& line : Split(run.exit_reason, '\n')) {
+    if (!line.empty()) lines.push_back(std::move(line));
   }
-  return out;
+  return lines;
+}
+
+// What `runs list --sort/--filter` asked for, parsed once.
+struct RunQuery {
+  std::optional<RunField> sort;
+  std::vector<RunFilter> filters;
+  std::vector<RunField> columns;  // the sort field, then each filter's field, once each
+};
+
+StatusOr<RunQuery> ParseQuery(const RunsListArgs& args) {
+  RunQuery q;
+  auto add_column = [&](const RunField& f) {
+    for (const auto& c : q.columns) {
+      if (c.text == f.text) return;
+    }
+    q.columns.push_back(f);
+  };
+  if (!args.sort.empty()) {
+    auto field = ParseRunField(args.sort);
+    if (!field.ok()) return InvalidArgumentError(fmt::format("--sort: {}", field.status().message()));
+    q.sort = *field;
+    add_column(*field);
+  }
+  for (const auto& expr : args.filters) {
+    ASSIGN_OR_RETURN(RunFilter f, ParseRunFilter(expr));
+    add_column(f.field);
+    q.filters.push_back(std::move(f));
+  }
+  return q;
+}
+
+// A run as `runs list` shows it, with its value of each query column.
+struct Row {
+  metadata::Run run;
+  std::vector<json> values;  // per RunQuery::columns; null when the run has none
+};
+
+// The runs that pass every filter, with their column values.
+StatusOr<std::vector<Row>> QueryRows(metadata::MetadataStore& db, std::vector<metadata::Run> runs,
+                                     const RunQuery& query) {
+  std::vector<Row> rows;
+  for (auto& run : runs) {
+    RunValues values;
+    values.run = run.id;
+    ASSIGN_OR_RETURN(auto metrics, metadata::RunMetrics(db, run.id));
+    values.metrics = metadata::FinalMetricValues(metrics);
+    json params = json::parse(run.params_json, nullptr, false);
+    if (params.is_object()) values.params = std::move(params);
+    bool keep = true;
+    for (const auto& f : query.filters) {
+      ASSIGN_OR_RETURN(bool match, Matches(f, values));
+      keep = keep && match;
+    }
+    if (!keep) continue;
+    Row row{std::move(run), {}};
+    for (const auto& c : query.columns) {
+      ASSIGN_OR_RETURN(json v, FieldValue(c, values));
+      row.values.push_back(std::move(v));
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+// By the first column, largest first (or smallest with `ascending`); runs
+// without it last; ties keep their order (newest first). Numbers compare as
+// numbers, text (a param) as text, numbers first.
+void SortRows(std::vector<Row>& rows, bool ascending) {
+  std::stable_sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) {
+    const json& x = a.values[0];
+    const json& y = b.values[0];
+    if (x.is_null() || y.is_null()) return !x.is_null() && y.is_null();
+    if (x.is_number() != y.is_number()) return x.is_number();
+    if (x == y) return false;
+    const bool less = x.is_number() ? x.get<double>() < y.get<double>() : ParamText(x) < ParamText(y);
+    return ascending ? less : !less;
+  });
 }
 
 }  // namespace
 
-Status CmdRunsList(const ListArgs& args) {
+Status CmdRunsList(const RunsListArgs& args) {
+  ASSIGN_OR_RETURN(RunQuery query, ParseQuery(args));
+  const bool querying = query.sort || !query.filters.empty();
   ASSIGN_OR_RETURN(auto s, OpenAll());
-  ASSIGN_OR_RETURN(auto runs, s.db->ListRuns(args.limit, args.pipeline));
+  // Sorting or filtering looks at every run; --limit then keeps the first N.
+  ASSIGN_OR_RETURN(auto runs, s.db->ListRuns(querying ? 0 : args.limit, args.pipeline));
+  std::vector<Row> rows;
+  if (querying) {
+    ASSIGN_OR_RETURN(rows, QueryRows(*s.db, std::move(runs), query));
+  } else {
+    for (auto& r : runs) rows.push_back({std::move(r), {}});
+  }
+  if (query.sort) SortRows(rows, args.ascending);
+  if (querying && args.limit > 0 && rows.size() > static_cast<size_t>(args.limit)) rows.resize(args.limit);
+  const size_t missing =
+      query.sort ? static_cast<size_t>(std::count_if(rows.begin(), rows.end(),
+                                                     [](const Row& r) { return r.values[0].is_null(); }))
+                 : 0;
   if (args.json) {
     json out = json::array();
-    for (const auto& r : runs) out.push_back(RunJson(r));
+    for (const auto& r : rows) {
+      json j = RunJson(r.run);
+      if (querying) {
+        j["fields"] = json::object();
+        for (size_t i = 0; i < query.columns.size(); ++i) j["fields"][query.columns[i].text] = r.values[i];
+      }
+      out.push_back(std::move(j));
+    }
     std::cout << out.dump(2) << "\n";
     return OkStatus();
   }
-  std::vector<std::vector<std::string>> rows = {{"RUN", "PIPELINE", "STATUS", "STARTED", "DURATION", "PARAMS"}};
-  for (const auto& r : runs) {
-    json params = json::parse(r.params_json, nullptr, false);
+  std::vector<std::string> header = {"RUN", "PIPELINE", "STATUS", "STARTED", "DURATION"};
+  for (const auto& c : query.columns) header.push_back(c.text);
+  header.push_back("PARAMS");
+  std::vector<std::vector<std::string>> table = {header};
+  for (const auto& r : rows) {
+    json params = json::parse(r.run.params_json, nullptr, false);
     std::vector<std::string> kv;
     if (!params.is_discarded()) {
       for (const auto& [k, v] : params.items()) kv.push_back(k + "=" + ParamText(v));
     }
-    rows.push_back({std::to_string(r.id), r.pipeline, ShownStatus(r), FormatTime(r.started_ns),
-                    r.ended_ns ? FormatDuration(r.ended_ns - r.started_ns) : "", Join(kv, " ")});
+    std::vector<std::string> line = {std::to_string(r.run.id), r.run.pipeline, ShownStatus(r.run),
+                                     FormatTime(r.run.started_ns),
+                                     r.run.ended_ns ? FormatDuration(r.run.ended_ns - r.run.started_ns) : ""};
+    for (const auto& v : r.values)
+      line.push_back(v.is_null() ? "-" : v.is_number() ? NumberText(v) : ParamText(v));
+    line.push_back(Join(kv, " "));
+    table.push_back(std::move(line));
   }
-  std::cout << FormatTable(rows);
+  std::cout << FormatTable(table);
+  if (missing > 0) {
+    std::cout << fmt::format("({} run{} without {}, listed last)\n", missing, missing == 1 ? "" : "s",
+                             query.sort->text);
+  }
   return OkStatus();
 }
 
@@ -88,11 +201,9 @@ Status CmdRunsShow(int64_t run_id, bool as_json) {
   ASSIGN_OR_RETURN(auto s, OpenAll());
   ASSIGN_OR_RETURN(auto run, s.db->GetRun(run_id));
   ASSIGN_OR_RETURN(auto execs, s.db->ListExecutions(run_id));
-  ASSIGN_OR_RETURN(auto metrics, s.db->MetricsForRun(run_id));
-  std::map<int64_t, std::string> step_of;
+  ASSIGN_OR_RETURN(auto metrics, metadata::RunMetrics(*s.db, run_id));
   json steps = json::array();
   for (const auto& e : execs) {
-    step_of[e.id] = e.step;
     ASSIGN_OR_RETURN(auto events, s.db->EventsForExecution(e.id));
     json outputs = json::object();
     json inputs = json::object();
@@ -116,12 +227,16 @@ Status CmdRunsShow(int64_t run_id, bool as_json) {
   }
   json mj = json::array();
   for (const auto& m : metrics) {
-    json row = {{"step", m.execution_id ? step_of[*m.execution_id] : ""}, {"name", m.name}, {"value", m.value}};
-    if (m.step) row["iteration"] = *m.step;
+    json row = {{"step", m.step},
+                {"name", m.name},
+                {"value", m.value},
+                {"reused_from_run", m.reused_from_run ? json(*m.reused_from_run) : json()}};
+    if (m.iteration) row["iteration"] = *m.iteration;
     mj.push_back(row);
   }
   if (as_json) {
     json out = RunJson(run);
+    out["notes"] = NoteLines(run);
     out["steps"] = steps;
     out["metrics"] = mj;
     std::cout << out.dump(2) << "\n";
@@ -132,7 +247,7 @@ Status CmdRunsShow(int64_t run_id, bool as_json) {
                            FormatTime(run.started_ns),
                            run.ended_ns ? FormatDuration(run.ended_ns - run.started_ns) : "");
   std::cout << "spec: " << run.spec_path << "\n";
-  if (!run.exit_reason.empty()) std::cout << "note: " << run.exit_reason << "\n";
+  for (const std::string& line : NoteLines(run)) std::cout << "note: " << line << "\n";
   std::cout << "params:\n";
   for (const auto& [k, v] : rj["params"].items()) std::cout << "  " << k << " = " << ParamText(v) << "\n";
   std::vector<std::vector<std::string>> rows = {{"STEP", "STATUS", "ATTEMPTS", "WALL", "CPU", "PEAK RSS", "OUTPUTS",
@@ -147,57 +262,67 @@ Status CmdRunsShow(int64_t run_id, bool as_json) {
                     Join(outs, " "), st["reason"]});
   }
   std::cout << "steps:\n" << FormatTable(rows);
-  if (!mj.empty()) {
-    std::cout << "metrics:\n";
-    std::map<std::string, std::pair<double, int>> last;  // curves: last value and point count
-    for (const auto& m : mj) {
-      std::string key = m["step"].get<std::string>() + "." + m["name"].get<std::string>();
-      auto& slot = last[key];
-      slot.first = m["value"].get<double>();
-      if (m.contains("iteration")) slot.second++;
-    }
-    for (const auto& [k, v] : last) {
-      std::cout << fmt::format("  {} = {:g}{}\n", k, v.first,
-                               v.second > 1 ? fmt::format("  (curve, {} points)", v.second) : "");
-    }
+  if (metrics.empty()) return OkStatus();
+  std::cout << "metrics:\n";
+  // In RunMetrics' order; a curve on one line: its last point and count.
+  std::vector<std::string> keys;
+  std::map<std::string, std::pair<const metadata::RunMetric*, int>> last;
+  for (const auto& m : metrics) {
+    auto [it, fresh] = last.try_emplace(m.Key(), &m, 0);
+    if (fresh) keys.push_back(m.Key());
+    it->second.first = &m;
+    if (m.iteration) it->second.second++;
+  }
+  for (const auto& key : keys) {
+    const auto& [m, points] = last[key];
+    std::cout << fmt::format(
+        "  {} = {:g}{}{}\n", key, m->value, points > 1 ? fmt::format("  (curve, {} points)", points) : "",
+        m->reused_from_run ? fmt::format("  (reused from run {})", *m->reused_from_run) : "");
   }
   return OkStatus();
 }
 
 Status CmdRunsCompare(const std::vector<int64_t>& run_ids, bool as_json) {
   ASSIGN_OR_RETURN(auto s, OpenAll());
-  std::vector<metadata::Run> runs;
   std::vector<json> params;
   std::vector<std::map<std::string, double>> metrics;
+  std::vector<std::map<std::string, int64_t>> reused;  // per run: metric key -> the run it came from
   std::set<std::string> param_names, metric_names;
   for (int64_t id : run_ids) {
     ASSIGN_OR_RETURN(auto run, s.db->GetRun(id));
     json p = json::parse(run.params_json, nullptr, false);
     if (p.is_discarded()) p = json::object();
     for (const auto& [k, v] : p.items()) param_names.insert(k);
-    ASSIGN_OR_RETURN(auto m, FinalMetrics(*s.db, id));
+    ASSIGN_OR_RETURN(auto all, metadata::RunMetrics(*s.db, id));
+    std::map<std::string, int64_t> from;
+    for (const auto& m : all) {
+      if (m.reused_from_run) from[m.Key()] = *m.reused_from_run;
+    }
+    auto m = metadata::FinalMetricValues(all);
     for (const auto& [k, v] : m) metric_names.insert(k);
-    runs.push_back(run);
     params.push_back(p);
     metrics.push_back(std::move(m));
+    reused.push_back(std::move(from));
   }
   json out = {{"runs", run_ids}, {"params", json::object()}, {"metrics", json::object()}};
+  auto differs = [](const json& values) {
+    return std::any_of(values.begin(), values.end(), [&](const json& v) { return v != values[0]; });
+  };
   for (const auto& name : param_names) {
     json values = json::array();
     for (const auto& p : params) values.push_back(p.contains(name) ? p[name] : json());
-    bool differs = false;
-    for (const auto& v : values) differs |= v != values[0];
-    out["params"][name] = {{"values", values}, {"differs", differs}};
+    out["params"][name] = {{"values", values}, {"differs", differs(values)}};
   }
   for (const auto& name : metric_names) {
     json values = json::array();
-    for (const auto& m : metrics) {
-      auto it = m.find(name);
-      values.push_back(it == m.end() ? json() : json(it->second));
+    json from = json::array();
+    for (size_t i = 0; i < metrics.size(); ++i) {
+      auto it = metrics[i].find(name);
+      values.push_back(it == metrics[i].end() ? json() : json(it->second));
+      auto r = reused[i].find(name);
+      from.push_back(r == reused[i].end() ? json() : json(r->second));
     }
-    bool differs = false;
-    for (const auto& v : values) differs |= v != values[0];
-    out["metrics"][name] = {{"values", values}, {"differs", differs}};
+    out["metrics"][name] = {{"values", values}, {"differs", differs(values)}, {"reused_from_runs", from}};
   }
   if (as_json) {
     std::cout << out.dump(2) << "\n";
@@ -208,10 +333,20 @@ Status CmdRunsCompare(const std::vector<int64_t>& run_ids, bool as_json) {
   std::vector<std::vector<std::string>> rows = {header};
   for (const char* section : {"params", "metrics"}) {
     for (const auto& [name, row] : out[section].items()) {
-      std::vector<std::string> r = {row["differs"].get<bool>() ? "*" : "", std::string(section) + "." + name};
+      const bool differ = row["differs"].get<bool>();
+      std::vector<std::string> texts;
       for (const auto& v : row["values"]) {
-        r.push_back(v.is_null() ? "-" : v.is_number_float() ? fmt::format("{:.6g}", v.get<double>()) : ParamText(v));
+        texts.push_back(v.is_null() ? "-" : v.is_number_float() ? NumberText(v.get<double>()) : ParamText(v));
       }
+      // Values that differ beyond 6 digits are shown in full, so a marked
+      // row never looks the same.
+      if (differ &&
+          std::all_of(texts.begin(), texts.end(), [&](const std::string& t) { return t == texts[0]; })) {
+        texts.clear();
+        for (const auto& v : row["values"]) texts.push_back(v.is_number() ? v.dump() : ParamText(v));
+      }
+      std::vector<std::string> r = {differ ? "*" : "", std::string(section) + "." + name};
+      r.insert(r.end(), texts.begin(), texts.end());
       rows.push_back(std::move(r));
     }
   }

@@ -15,7 +15,15 @@ Status CmdValidate(const SpecArgs& args, bool json) {
   spec::LoadResult result = spec::LoadPipelineFile(args.pipeline, engine::DefaultLoadOptions());
   if (result.ok() && !args.params.empty()) {
     auto params = spec::ApplyParamOverrides(result.spec, args.params);
-    if (!params.ok()) return params.status();
+    if (!params.ok() && !json) return params.status();
+    if (!params.ok()) {
+      // A bad -p has no place in the file: reported at line 0 of the pipeline
+      // file, in the same shape as the spec's errors.
+      result.diagnostics.push_back(spec::Diagnostic{spec::SourceLocation{args.pipeline, 0, 0},
+                                                    std::string(params.status().message()),
+                                                    "-p NAME=VALUE sets a param declared under params: in "
+                                                    "the pipeline file, with a value of its type"});
+    }
   }
   if (json) {
     nlohmann::json out = nlohmann::json::array();

@@ -61,8 +61,17 @@ struct ListArgs {
   std::string pipeline;  // filter; "" = all
 };
 
-Status CmdRunsList(const ListArgs& args);
+struct RunsListArgs : ListArgs {
+  std::string sort;                  // --sort FIELD (run_query.h); "" = newest first
+  bool ascending = false;            // --asc: smallest first (default: largest first)
+  std::vector<std::string> filters;  // --filter EXPR, all must match
+};
+
+Status CmdRunsList(const RunsListArgs& args);
 Status CmdRunsShow(int64_t run, bool json);
+// A run's metrics alone: test metrics first, then each step's, curves
+// summarised (cmd_runs_metrics.cc). `step` "" = every step.
+Status CmdRunsMetrics(int64_t run, const std::string& step, bool json);
 Status CmdRunsCompare(const std::vector<int64_t>& runs, bool json);
 Status CmdRunsLogs(int64_t run, const std::string& step, bool stderr_only, int attempt);
 Status CmdRunsDelete(const std::vector<int64_t>& runs);

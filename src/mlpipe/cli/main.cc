@@ -74,13 +74,21 @@ int Main(int argc, char** argv) {
   graph->callback([&] { action = [&] { return CmdGraph(graph_args, graph_format); }; });
 
   // runs
-  auto* runs = app.add_subcommand("runs", "Runs: list, show, compare, logs, delete");
+  auto* runs = app.add_subcommand("runs", "Runs: list, show, metrics, compare, logs, delete");
   runs->require_subcommand(1);
-  ListArgs runs_list_args;
-  auto* runs_list = runs->add_subcommand("list", "List runs, newest first");
+  RunsListArgs runs_list_args;
+  auto* runs_list = runs->add_subcommand("list", "List runs, newest first (or ranked by a metric)");
   runs_list->add_flag("--json", runs_list_args.json, "Output as JSON");
   runs_list->add_option("--limit", runs_list_args.limit, "At most this many runs");
   runs_list->add_option("--pipeline", runs_list_args.pipeline, "Only runs of this pipeline");
+  runs_list->add_option(
+      "--sort", runs_list_args.sort,
+      "Rank by a metric (STEP.NAME or NAME) or params.NAME, largest first; runs without it last");
+  runs_list->add_flag("--asc", runs_list_args.ascending, "With --sort: smallest first");
+  runs_list
+      ->add_option("--filter", runs_list_args.filters,
+                   "Only runs where FIELD OP VALUE holds ('roc_auc>0.7', 'params.max_depth==6'); repeatable")
+      ->allow_extra_args(false);
   runs_list->callback([&] { action = [&] { return CmdRunsList(runs_list_args); }; });
   int64_t show_run = 0;
   bool show_json = false;
@@ -88,6 +96,16 @@ int Main(int argc, char** argv) {
   runs_show->add_option("run", show_run, "Run id")->required();
   runs_show->add_flag("--json", show_json, "Output as JSON");
   runs_show->callback([&] { action = [&] { return CmdRunsShow(show_run, show_json); }; });
+  int64_t metrics_run = 0;
+  std::string metrics_step;
+  bool metrics_json = false;
+  auto* runs_metrics =
+      runs->add_subcommand("metrics", "A run's metrics: test metrics first, curves summarised");
+  runs_metrics->add_option("run", metrics_run, "Run id")->required();
+  runs_metrics->add_option("--step", metrics_step, "Only this step's metrics");
+  runs_metrics->add_flag("--json", metrics_json, "Output as JSON (curves with every point)");
+  runs_metrics->callback(
+      [&] { action = [&] { return CmdRunsMetrics(metrics_run, metrics_step, metrics_json); }; });
   std::vector<int64_t> compare_runs;
   bool compare_json = false;
   auto* runs_compare = runs->add_subcommand("compare", "Params and metrics of runs side by side");

@@ -306,11 +306,14 @@ json ValidationToJson(const ValidationResult& r) {
               {"warnings", warnings},    {"anomalies", anomalies}, {"drift", drift}};
 }
 
-std::string ValidationToText(const ValidationResult& r) {
+std::string ValidationToText(const ValidationResult& r) { return ValidationToText(r, r.HasErrors()); }
+
+std::string ValidationToText(const ValidationResult& r, bool failed) {
   size_t errors = 0;
   for (const auto& a : r.anomalies) errors += a.severity == Severity::kError ? 1 : 0;
-  std::string out = fmt::format("validation {}: {} rows, {} error(s), {} warning(s)\n", errors == 0 ? "passed" : "FAILED",
-                                r.num_rows, errors, r.anomalies.size() - errors);
+  std::string out =
+      fmt::format("validation {}: {} rows, {} error(s), {} warning(s)\n", failed ? "FAILED" : "passed",
+                  r.num_rows, errors, r.anomalies.size() - errors);
   for (const auto& a : r.anomalies) {
     out += fmt::format("  {:<7} {:<15} {}\n", SeverityName(a.severity), AnomalyKindName(a.kind), a.message);
   }

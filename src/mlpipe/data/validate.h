@@ -92,6 +92,10 @@ ValidationResult Validate(const Table& table, const Schema& schema, const TableS
 //  "drift": [{"column", "psi", "psi_exceeded", "ks", "ks_exceeded"}]}
 nlohmann::json ValidationToJson(const ValidationResult& result);
 // A readable report: a summary line, one line per anomaly, a drift table.
+// The summary says "validation FAILED" when `failed` (the check's verdict:
+// a caller that fails on warnings too says so), else "validation passed";
+// the one-argument form fails on errors only.
+std::string ValidationToText(const ValidationResult& result, bool failed);
 std::string ValidationToText(const ValidationResult& result);
 
 }  // namespace mlpipe::data

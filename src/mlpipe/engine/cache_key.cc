@@ -66,6 +66,24 @@ const json& Field(const json& obj, const char* key) {
   return it == obj.end() ? kEmpty : *it;
 }
 
+// An input fingerprint's version ("v3"), or "" when it has none: a source,
+// or an output whose content has no version yet (status shows a cached
+// upstream result that was never recorded under this name as "v0").
+std::string VersionOf(const json& fingerprint) {
+  std::string v = fingerprint.value("version", "");
+  return v == "v0" ? "" : v;
+}
+
+// "train.model v3 -> v4" when both contents have versions; otherwise no
+// version is made up: "train.model, was v3", "train.model, now v4", or the
+// name alone (a source).
+std::string InputChange(const std::string& from, const std::string& before, const std::string& now) {
+  if (!before.empty() && !now.empty()) return fmt::format("{} {} -> {}", from, before, now);
+  if (!before.empty()) return fmt::format("{}, was {}", from, before);
+  if (!now.empty()) return fmt::format("{}, now {}", from, now);
+  return from;
+}
+
 // Calls fn(name, before_or_null, now_or_null) for every key present in either.
 template <typename Fn>
 void DiffObjects(const json& a, const json& b, Fn fn) {
@@ -138,21 +156,17 @@ std::vector<std::string> ExplainChange(const json& before, const json& now) {
                 }
                 if (a->value("ref", "") == b->value("ref", "")) return;  // only presentation changed
                 std::string from = b->value("from", "");
-                std::string va = a->value("version", "");
-                std::string vb = b->value("version", "");
                 if (b->value("kind", "") == "model") {  // a registered model: its alias moved, or another ref
+                  std::string va = a->value("version", "");
+                  std::string vb = b->value("version", "");
                   std::string was = a->value("from", "");
                   reasons.push_back(was == from
                                         ? fmt::format("input {}: {} moved {} -> {}", k, from, va, vb)
                                         : fmt::format("input {}: {} ({}) -> {} ({})", k, was, va, from, vb));
                   return;
                 }
-                if (!va.empty() || !vb.empty()) {
-                  reasons.push_back(fmt::format("input {} changed ({} {} -> {})", k, from,
-                                                va.empty() ? "?" : va, vb.empty() ? "?" : vb));
-                } else {
-                  reasons.push_back(fmt::format("input {} changed ({})", k, from));
-                }
+                reasons.push_back(
+                    fmt::format("input {} changed ({})", k, InputChange(from, VersionOf(*a), VersionOf(*b))));
               });
   return reasons;
 }

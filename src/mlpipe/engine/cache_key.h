@@ -10,9 +10,12 @@
 // content always gives the same key, whichever run produced it.
 //
 // ExplainChange diffs two records and says, for people, why a step must run
-// again: "param word hello -> bye", "input text changed (v3 -> v4)",
-// "input baseline: churn@champion moved v2 -> v3", "script scripts/count.py
-// changed", "notebook notebooks/eda.ipynb changed".
+// again: "param word hello -> bye", "input text changed (generate.text v3 ->
+// v4)", "input baseline: churn@champion moved v2 -> v3", "script
+// scripts/count.py changed", "notebook notebooks/eda.ipynb changed". It never
+// cites a version that does not exist: an input without one (a source, or
+// content not recorded under the output's name: version "" or "v0") is named
+// without a version.
 #pragma once
 
 #include <map>

@@ -55,6 +55,25 @@ TEST(CacheKeyTest, InputChangeNamesVersions) {
   EXPECT_EQ(why[0], "input text changed (generate.text v3 -> v4)");
 }
 
+// Regression: `status` cited "train.model v3 -> v0", a version that does
+// not exist. A content without a version, or a source, is named without one.
+TEST(CacheKeyTest, InputChangeNeverCitesAVersionThatDoesNotExist) {
+  auto step = MakeStep();
+  auto a = MakeInputs(step);
+  auto b = MakeInputs(step);
+  b.inputs["text"] = {"sha256:bbb", "generate.text", "v0"};
+  EXPECT_EQ(ExplainChange(BuildKeyRecord(a), BuildKeyRecord(b)),
+            std::vector<std::string>{"input text changed (generate.text, was v3)"});
+  EXPECT_EQ(ExplainChange(BuildKeyRecord(b), BuildKeyRecord(a)),
+            std::vector<std::string>{"input text changed (generate.text, now v3)"});
+  auto c = MakeInputs(step);
+  auto d = MakeInputs(step);
+  c.inputs["text"] = {"sha256:aaa", "data/text.txt", ""};  // a source: no versions
+  d.inputs["text"] = {"sha256:bbb", "data/text.txt", ""};
+  EXPECT_EQ(ExplainChange(BuildKeyRecord(c), BuildKeyRecord(d)),
+            std::vector<std::string>{"input text changed (data/text.txt)"});
+}
+
 TEST(CacheKeyTest, ScriptAndCommandChangesAreNamed) {
   auto step = MakeStep();
   auto a = MakeInputs(step);

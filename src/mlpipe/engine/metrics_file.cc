@@ -1,10 +1,11 @@
 #include "mlpipe/engine/metrics_file.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "mlpipe/base/strings.h"
 
@@ -13,7 +14,24 @@ namespace {
 
 using nlohmann::json;
 
-void Flatten(const json& obj, const std::string& prefix, std::vector<MetricPoint>* out) {
+// A value as people read it in a warning, cut short.
+std::string Preview(const json& v) {
+  std::string text = v.dump();
+  return text.size() > 40 ? text.substr(0, 37) + "..." : text;
+}
+
+// "a string (\"xgb\")", "null", "a list ([1,2])".
+std::string DescribeValue(const json& v) {
+  if (v.is_string()) return "a string (" + Preview(v) + ")";
+  if (v.is_null()) return "null";
+  if (v.is_array()) return "a list (" + Preview(v) + ")";
+  return Preview(v);
+}
+
+// Appends the numbers of `obj` (bools as 1/0, nested objects as "a.b");
+// every other value gets a warning when `warnings` is set.
+void Flatten(const json& obj, const std::string& prefix, std::vector<MetricPoint>* out,
+             std::vector<MetricWarning>* warnings) {
   for (const auto& [k, v] : obj.items()) {
     std::string name = prefix.empty() ? k : prefix + "." + k;
     if (v.is_number()) {
@@ -21,9 +39,44 @@ void Flatten(const json& obj, const std::string& prefix, std::vector<MetricPoint
     } else if (v.is_boolean()) {
       out->push_back({name, v.get<bool>() ? 1.0 : 0.0, std::nullopt});
     } else if (v.is_object()) {
-      Flatten(v, name, out);
+      Flatten(v, name, out, warnings);
+    } else if (warnings != nullptr) {
+      warnings->push_back(
+          {name, fmt::format("metric '{}' is {}, not a number: not recorded", name, DescribeValue(v))});
     }
   }
+}
+
+// One {"name", "value", "step"} line.
+void ReadPoint(const json& j, int line_no, ReportedMetrics* out) {
+  if (!j["name"].is_string()) {
+    out->warnings.push_back({"", fmt::format("metrics line {}: \"name\" is {}, not a string: skipped",
+                                             line_no, DescribeValue(j["name"]))});
+    return;
+  }
+  const std::string name = j["name"].get<std::string>();
+  const json& value = j["value"];
+  MetricPoint p{name, 0, std::nullopt};
+  if (value.is_number()) {
+    p.value = value.get<double>();
+  } else if (value.is_boolean()) {
+    p.value = value.get<bool>() ? 1.0 : 0.0;
+  } else {
+    out->warnings.push_back(
+        {name, fmt::format("metric '{}' (line {}) is {}, not a number: not recorded", name, line_no,
+                           value.is_object() ? "an object (" + Preview(value) + ")" : DescribeValue(value))});
+    return;
+  }
+  if (j.contains("step")) {
+    if (j["step"].is_number_integer()) {
+      p.step = j["step"].get<int64_t>();
+    } else {
+      out->warnings.push_back({name, fmt::format("metric '{}' (line {}): \"step\" is {}, not a whole number: "
+                                                 "recorded without it",
+                                                 name, line_no, Preview(j["step"]))});
+    }
+  }
+  out->points.push_back(std::move(p));
 }
 
 std::optional<std::string> Slurp(const std::string& path) {
@@ -36,13 +89,18 @@ std::optional<std::string> Slurp(const std::string& path) {
 
 }  // namespace
 
-StatusOr<std::vector<MetricPoint>> ParseMetricsText(const std::string& text) {
-  std::vector<MetricPoint> out;
+ReportedMetrics ParseMetricsText(const std::string& text) {
+  ReportedMetrics out;
   if (Trim(text).empty()) return out;
-  // A single JSON object of name -> number.
+  // A single JSON object of name -> value.
   json whole = json::parse(text, nullptr, false);
   if (!whole.is_discarded() && whole.is_object() && !whole.contains("name")) {
-    Flatten(whole, "", &out);
+    Flatten(whole, "", &out.points, &out.warnings);
+    return out;
+  }
+  if (!whole.is_discarded() && !whole.is_object()) {
+    out.warnings.push_back({"", fmt::format("the metrics file holds {}, not an object or JSON lines: skipped",
+                                            DescribeValue(whole))});
     return out;
   }
   std::istringstream in(text);
@@ -53,26 +111,28 @@ StatusOr<std::vector<MetricPoint>> ParseMetricsText(const std::string& text) {
     if (Trim(line).empty()) continue;
     json j = json::parse(line, nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
-      return InvalidArgumentError("metrics line " + std::to_string(line_no) + " is not a JSON object: " + line);
+      const bool non_finite =
+          line.find("NaN") != std::string::npos || line.find("Infinity") != std::string::npos;
+      out.warnings.push_back({"", fmt::format("metrics line {} is not a JSON object{}: skipped ({})", line_no,
+                                              non_finite ? " (NaN and Infinity are not JSON numbers)" : "",
+                                              Preview(json(std::string(Trim(line)))))});
+      continue;
     }
-    if (j.contains("name") && j.contains("value")) {
-      if (!j["name"].is_string() || !j["value"].is_number()) {
-        return InvalidArgumentError("metrics line " + std::to_string(line_no) +
-                                    ": expected {\"name\": string, \"value\": number}");
-      }
-      MetricPoint p{j["name"].get<std::string>(), j["value"].get<double>(), std::nullopt};
-      if (j.contains("step") && j["step"].is_number_integer()) p.step = j["step"].get<int64_t>();
-      out.push_back(std::move(p));
+    if (j.contains("name") && !j.contains("value")) {
+      out.warnings.push_back(
+          {"", fmt::format("metrics line {} has a \"name\" but no \"value\": skipped", line_no)});
+    } else if (j.contains("name")) {
+      ReadPoint(j, line_no, &out);
     } else {
-      Flatten(j, "", &out);  // a line of name -> number
+      Flatten(j, "", &out.points, &out.warnings);  // a line of name -> value
     }
   }
   return out;
 }
 
-StatusOr<std::vector<MetricPoint>> ReadMetricsFile(const std::string& path) {
+ReportedMetrics ReadMetricsFile(const std::string& path) {
   auto text = Slurp(path);
-  if (!text) return std::vector<MetricPoint>{};
+  if (!text) return {};
   return ParseMetricsText(*text);
 }
 
@@ -81,7 +141,7 @@ std::vector<MetricPoint> ReadMetricsOutput(const std::string& path) {
   auto text = Slurp(path);
   if (!text) return out;
   json j = json::parse(*text, nullptr, false);
-  if (!j.is_discarded() && j.is_object()) Flatten(j, "", &out);
+  if (!j.is_discarded() && j.is_object()) Flatten(j, "", &out, nullptr);
   return out;
 }
 

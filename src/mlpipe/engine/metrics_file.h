@@ -1,8 +1,14 @@
 // Reading the metrics a step reports. Two ways, both recorded:
-//  - the MLPIPE_METRICS file: either one JSON object of name -> number, or
-//    JSON lines {"name": ..., "value": ..., "step": optional int} (curves);
-//  - an output of type `metrics`: a JSON object of name -> number (nested
-//    objects flatten to "a.b"; non-numbers are ignored).
+//  - the MLPIPE_METRICS file: either one JSON object of name -> value, or
+//    JSON lines, each {"name": ..., "value": ..., "step": optional int} (a
+//    point; several with steps make a curve) or an object of name -> value;
+//  - an output of type `metrics`: a JSON object of name -> value.
+// Values: a number is recorded as is; true/false as 1/0; a nested object
+// flattens to "a.b". Anything else (a string, null, a list) is not a number:
+// in MLPIPE_METRICS it is reported as a warning naming the key, as is a line
+// that is not a JSON object, and reading goes on (a step never fails for its
+// metrics); in a `metrics` output it is ignored (such files often carry
+// labels and settings beside the numbers). docs/pipeline-spec.md#metrics.
 #pragma once
 
 #include <optional>
@@ -19,12 +25,23 @@ struct MetricPoint {
   std::optional<int64_t> step;  // iteration index for curves
 };
 
-// Parses the text of an MLPIPE_METRICS file. InvalidArgument naming the line
-// for malformed content.
-StatusOr<std::vector<MetricPoint>> ParseMetricsText(const std::string& text);
+// A value or line of a MLPIPE_METRICS file that was not recorded.
+struct MetricWarning {
+  std::string metric;   // the key ("model", "nested.label"); "" for a line that names none
+  std::string message;  // "metric 'model' is a string (\"xgb\"), not a number: not recorded"
+};
+
+// What a MLPIPE_METRICS file holds: the points, and the warnings.
+struct ReportedMetrics {
+  std::vector<MetricPoint> points;
+  std::vector<MetricWarning> warnings;
+};
+
+// Parses the text of an MLPIPE_METRICS file.
+ReportedMetrics ParseMetricsText(const std::string& text);
 
 // Reads a metrics file; a missing file is no metrics, not an error.
-StatusOr<std::vector<MetricPoint>> ReadMetricsFile(const std::string& path);
+ReportedMetrics ReadMetricsFile(const std::string& path);
 
 // Reads a `metrics` output: a JSON object (a non-JSON file gives no metrics).
 std::vector<MetricPoint> ReadMetricsOutput(const std::string& path);

@@ -27,6 +27,9 @@ StatusOr<RegisterResult> RegisterModel(metadata::MetadataStore& db, store::Objec
   for (const auto& a : request.aliases) RETURN_IF_ERROR(metadata::ValidateAliasName(a));
   ASSIGN_OR_RETURN(metadata::ModelVersion v,
                    metadata::DescribeModelSource(db, request.model, request.artifact, now_ns));
+  if (request.metrics_run != 0) {
+    ASSIGN_OR_RETURN(v.metrics_json, metadata::RunMetricsSnapshot(db, request.metrics_run));
+  }
   if (!objects.Contains(v.ref)) {
     return NotFoundError(
         fmt::format("the content of {} ({}) is no longer in the store (garbage-collected?); "

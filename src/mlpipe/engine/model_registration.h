@@ -29,6 +29,12 @@ struct RegisterRequest {
   // that exists and points elsewhere is left alone, so that a rerun that
   // reproduces an old model never undoes a rollback or a move by hand.
   bool keep_moved_aliases = false;
+  // 0 (`mlpipe models register`): the version's metrics snapshot is that of
+  // the run that produced the model. A pipeline run registering its own
+  // model sets its id: the snapshot is that run's metrics (a cached train or
+  // evaluate step gives the metrics of the execution it reused), the numbers
+  // its blessing was decided on.
+  int64_t metrics_run = 0;
   // Called inside the registration's transaction, after it (may be empty):
   // more writes that must commit or fail with it.
   std::function<Status(metadata::MetadataStore&, const RegisterResult&)> in_transaction;

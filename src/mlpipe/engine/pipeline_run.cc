@@ -135,7 +135,8 @@ StatusOr<RunReport> RunPipeline(const store::Workspace& ws, const LoadedPipeline
   popts.mode = options.progress;
   exec::ProgressPrinter printer(*options.out, popts);
   RunObserver observer(
-      printer, [&delegate](int job) { return delegate.RunReason(job); }, options, graph);
+      printer, [&delegate](int job) { return delegate.RunReason(job); },
+      [&delegate](int job) { return delegate.MetricWarnings(job); }, options, graph);
   PrintRunStarted(options, recorder.run_id(), spec.name, spec.steps.size());
   exec::ExecutorOptions eopts;
   eopts.parallelism = options.parallelism > 0
@@ -201,8 +202,13 @@ StatusOr<std::vector<StepPlan>> PlanPipeline(const store::Workspace& ws, const L
     }
     ASSIGN_OR_RETURN(StepDecision d, decider.Decide(step, available));
     if (d.cached) {
-      for (const auto& [name, ref] : d.hit->outputs)
-        available[step.name + "." + name] = ArtifactVersion{ref, "", 0};
+      // The version a run would record (never one made up: 0 if the content
+      // has none under this name yet, and explanations then cite none).
+      for (const auto& [name, ref] : d.hit->outputs) {
+        std::string full = spec.name + "." + step.name + "." + name;
+        ASSIGN_OR_RETURN(int64_t version, recorder.ExistingVersion(full, ref));
+        available[step.name + "." + name] = ArtifactVersion{ref, full, version};
+      }
     }
     plan.push_back({step.name, d.cached ? "cached" : "run", d.reason});
   }

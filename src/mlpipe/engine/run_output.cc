@@ -33,8 +33,13 @@ std::string HostName() {
 }
 
 RunObserver::RunObserver(exec::ProgressPrinter& printer, std::function<std::string(int)> run_reason,
-                         const RunOptions& options, const exec::JobGraph& graph)
-    : printer_(printer), run_reason_(std::move(run_reason)), options_(options), graph_(graph) {}
+                         std::function<std::vector<MetricWarning>(int)> warnings, const RunOptions& options,
+                         const exec::JobGraph& graph)
+    : printer_(printer),
+      run_reason_(std::move(run_reason)),
+      warnings_(std::move(warnings)),
+      options_(options),
+      graph_(graph) {}
 
 void RunObserver::OnEvent(const exec::JobEvent& event) {
   if (event.kind == exec::JobEvent::Kind::kStarted && event.attempt == 1) {
@@ -50,6 +55,20 @@ void RunObserver::OnEvent(const exec::JobEvent& event) {
     explained_.emplace_back(graph_.jobs[event.job].name, "cached: " + event.reason);
   }
   printer_.OnEvent(event);
+  if (event.kind != exec::JobEvent::Kind::kSucceeded && event.kind != exec::JobEvent::Kind::kFailed) return;
+  const std::string& step = graph_.jobs[event.job].name;
+  for (const MetricWarning& w : warnings_(event.job)) {
+    if (options_.progress == exec::ProgressMode::kJson) {
+      *options_.out << nlohmann::json{{"event", "warning"},
+                                      {"step", step},
+                                      {"metric", w.metric},
+                                      {"message", w.message}}
+                           .dump()
+                    << "\n";
+    } else {
+      printer_.PrintNote(fmt::format("warning: step {}: {}", step, w.message));
+    }
+  }
 }
 
 void RunObserver::OnRunFinished(const exec::RunOutcome& outcome) {

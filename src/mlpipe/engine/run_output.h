@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "mlpipe/engine/metrics_file.h"
 #include "mlpipe/engine/pipeline_run.h"
 #include "mlpipe/exec/progress.h"
 
@@ -24,12 +25,17 @@ void PrintRunFinished(const RunOptions& options, int64_t run_id, const std::stri
 std::string HostName();
 
 // Wraps the progress printer: adds the reasons steps run (JSON: an "explain"
-// event; otherwise listed after the summary with --explain).
+// event; otherwise listed after the summary with --explain) and the warnings
+// about a finished step's metrics (JSON: a "warning" event per warning,
+// {step, metric, message}; otherwise "warning: step S: ..." lines after its
+// line).
 class RunObserver : public exec::ExecObserver {
  public:
   // `run_reason(job)`: why job runs, asked when its first attempt starts.
+  // `warnings(job)`: asked when it ends.
   RunObserver(exec::ProgressPrinter& printer, std::function<std::string(int)> run_reason,
-              const RunOptions& options, const exec::JobGraph& graph);
+              std::function<std::vector<MetricWarning>(int)> warnings, const RunOptions& options,
+              const exec::JobGraph& graph);
 
   void OnRunStarted(const exec::JobGraph& graph) override { printer_.OnRunStarted(graph); }
   void OnEvent(const exec::JobEvent& event) override;
@@ -39,6 +45,7 @@ class RunObserver : public exec::ExecObserver {
  private:
   exec::ProgressPrinter& printer_;
   std::function<std::string(int)> run_reason_;
+  std::function<std::vector<MetricWarning>(int)> warnings_;
   const RunOptions& options_;
   const exec::JobGraph& graph_;
   std::vector<std::pair<std::string, std::string>> explained_;

@@ -137,6 +137,14 @@ StatusOr<nlohmann::json> RunRecorder::KeyRecordOf(int64_t execution_id) {
   return j.is_discarded() ? nlohmann::json() : j;
 }
 
+StatusOr<int64_t> RunRecorder::ExistingVersion(const std::string& name, const std::string& ref) {
+  ASSIGN_OR_RETURN(std::vector<metadata::ArtifactVersion> versions, db_.VersionsOf(ref));
+  for (const auto& v : versions) {
+    if (v.name == name) return v.version;
+  }
+  return int64_t{0};
+}
+
 StatusOr<ArtifactVersion> RunRecorder::PutAndVersion(const std::string& name, const std::string& ref,
                                                      const std::string& type, uint64_t size, bool is_dir,
                                                      std::optional<int64_t> execution_id) {
@@ -252,6 +260,30 @@ StatusOr<int64_t> RunRecorder::StartExecution(const ExecutionStart& start) {
   return id;
 }
 
+StatusOr<std::map<std::string, ArtifactVersion>> RunRecorder::RecordOutputsAndMetrics(
+    int64_t execution_id, const std::string& step, const std::vector<OutputIngested>& outputs,
+    const std::vector<MetricPoint>& metrics, int64_t now) {
+  std::map<std::string, ArtifactVersion> versions;
+  std::vector<metadata::Event> events;
+  for (const auto& o : outputs) {
+    std::string full = pipeline_ + "." + step + "." + o.name;
+    ASSIGN_OR_RETURN(auto v, PutAndVersion(full, o.ref, o.type, o.size, o.is_dir, execution_id));
+    metadata::Event ev;
+    ev.execution_id = execution_id;
+    ev.ref = o.ref;
+    ev.kind = metadata::EventKind::kOutput;
+    ev.name = o.name;
+    ev.version_ref = v.Label();
+    events.push_back(std::move(ev));
+    versions[o.name] = v;
+  }
+  RETURN_IF_ERROR(db_.RecordEvents(events));
+  std::vector<metadata::Metric> rows;
+  for (const auto& m : metrics) rows.push_back({run_id_, execution_id, m.name, m.value, m.step, now});
+  RETURN_IF_ERROR(db_.RecordMetrics(rows));
+  return versions;
+}
+
 StatusOr<std::map<std::string, ArtifactVersion>> RunRecorder::FinishExecution(
     int64_t execution_id, const std::string& step, const std::string& key, const ExecutionEnd& end,
     const std::vector<OutputIngested>& outputs, const std::vector<MetricPoint>& metrics) {
@@ -272,24 +304,7 @@ StatusOr<std::map<std::string, ArtifactVersion>> RunRecorder::FinishExecution(
   // Only the result columns: reading the row and rewriting all of it (and its
   // indexes on run, step and reuse) was a tenth of a fan-out's instructions.
   RETURN_IF_ERROR(db_.SetExecutionResult(execution_id, result));
-  std::map<std::string, ArtifactVersion> versions;
-  std::vector<metadata::Event> events;
-  for (const auto& o : outputs) {
-    std::string full = pipeline_ + "." + step + "." + o.name;
-    ASSIGN_OR_RETURN(auto v, PutAndVersion(full, o.ref, o.type, o.size, o.is_dir, execution_id));
-    metadata::Event ev;
-    ev.execution_id = execution_id;
-    ev.ref = o.ref;
-    ev.kind = metadata::EventKind::kOutput;
-    ev.name = o.name;
-    ev.version_ref = v.Label();
-    events.push_back(std::move(ev));
-    versions[o.name] = v;
-  }
-  RETURN_IF_ERROR(db_.RecordEvents(events));
-  std::vector<metadata::Metric> rows;
-  for (const auto& m : metrics) rows.push_back({run_id_, execution_id, m.name, m.value, m.step, now});
-  RETURN_IF_ERROR(db_.RecordMetrics(rows));
+  ASSIGN_OR_RETURN(auto versions, RecordOutputsAndMetrics(execution_id, step, outputs, metrics, now));
   if (!key.empty()) {
     RETURN_IF_ERROR(db_.RecordCacheEntry(key, execution_id, now));
     newest_hits_.erase(key);  // read ahead before this entry existed
@@ -297,6 +312,17 @@ StatusOr<std::map<std::string, ArtifactVersion>> RunRecorder::FinishExecution(
   RETURN_IF_ERROR(txn.Commit());
   uncommitted_finished_.insert(step);
   RETURN_IF_ERROR(FlushIfOld());
+  return versions;
+}
+
+StatusOr<std::map<std::string, ArtifactVersion>> RunRecorder::RecordFailedOutputs(
+    int64_t execution_id, const std::string& step, const std::vector<OutputIngested>& outputs,
+    const std::vector<MetricPoint>& metrics) {
+  RETURN_IF_ERROR(EnsureBatch());
+  metadata::Transaction txn(db_);
+  RETURN_IF_ERROR(txn.status());
+  ASSIGN_OR_RETURN(auto versions, RecordOutputsAndMetrics(execution_id, step, outputs, metrics, Now()));
+  RETURN_IF_ERROR(txn.Commit());
   return versions;
 }
 
@@ -334,6 +360,7 @@ Status RunRecorder::FinishRun(const std::string& status, const std::string& reas
   run.status = parsed.ok() ? *parsed : metadata::RunStatus::kFailed;
   run.ended_ns = Now();
   if (!reason.empty()) run.exit_reason = reason;
+  for (const std::string& note : notes_) run.exit_reason += (run.exit_reason.empty() ? "" : "\n") + note;
   return db_.UpdateRun(run);
 }
 

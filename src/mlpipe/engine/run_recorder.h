@@ -98,6 +98,9 @@ class RunRecorder {
   StatusOr<std::optional<std::pair<int64_t, std::string>>> LastKey(const std::string& step);
   // The key record of an execution (null if it has none), for explanations.
   StatusOr<nlohmann::json> KeyRecordOf(int64_t execution_id);
+  // The version `ref` already has under `name` (0 if none), assigning
+  // nothing: what `status` shows for a cached output.
+  StatusOr<int64_t> ExistingVersion(const std::string& name, const std::string& ref);
   // The version (name, number) of a ref under a name, assigning one if new.
   StatusOr<ArtifactVersion> VersionOf(const std::string& name, const std::string& ref,
                                       const std::string& type, uint64_t size, bool is_dir,
@@ -115,14 +118,28 @@ class RunRecorder {
   // A step that succeeded: its outputs, versions, output events, metrics and
   // cache entry, and its final status, in one transaction. `step` names the
   // outputs' versions (PIPELINE.STEP.OUTPUT).
-  StatusOr<std::map<std::string, ArtifactVersion>> FinishExecution(
-      int64_t execution_id, const std::string& step, const std::string& key, const ExecutionEnd& end,
-      const std::vector<OutputIngested>& outputs, const std::vector<MetricPoint>& metrics);
+  StatusOr<std::map<std::string, ArtifactVersion>> FinishExecution(int64_t execution_id, const std::string& step,
+                                                                   const std::string& key, const ExecutionEnd& end,
+                                                                   const std::vector<OutputIngested>& outputs,
+                                                                   const std::vector<MetricPoint>& metrics);
+  // What a step that failed left behind that is worth keeping: its outputs
+  // marked keep_on_failure (with versions and output events, the execution
+  // being the failed one) and the metrics it reported. No cache entry: a
+  // failed execution is never reused. Call before its EndExecution.
+  StatusOr<std::map<std::string, ArtifactVersion>> RecordFailedOutputs(
+      int64_t execution_id, const std::string& step, const std::vector<OutputIngested>& outputs,
+      const std::vector<MetricPoint>& metrics);
   // A failed attempt or a step that ended without running (skipped,
   // cancelled: execution_id 0 creates the record).
   Status EndExecution(int64_t execution_id, const std::string& step, const ExecutionEnd& end);
 
-  // Final run status (succeeded, failed, cancelled). Commits.
+  // A line for people recorded in the run's note (Run::exit_reason) when it
+  // finishes, after the reason: "warning: step train: metric 'model' is a
+  // string ...".
+  void AddNote(std::string note) { notes_.push_back(std::move(note)); }
+  // Final run status (succeeded, failed, cancelled), with `reason` (or, if
+  // empty, the note the run started with) and the notes, one per line, as
+  // its note. Commits.
   Status FinishRun(const std::string& status, const std::string& reason);
   // Commits the batched writes.
   Status Flush();
@@ -141,6 +158,11 @@ class RunRecorder {
   Status FlushIfOld();
   // Records that a source's content was not stored (once per reason).
   Status NoteNotStored(const std::string& ref, const std::string& why);
+  // Puts and versions an execution's outputs, records their output events
+  // and its metrics (FinishExecution, RecordFailedOutputs).
+  StatusOr<std::map<std::string, ArtifactVersion>> RecordOutputsAndMetrics(
+      int64_t execution_id, const std::string& step, const std::vector<OutputIngested>& outputs,
+      const std::vector<MetricPoint>& metrics, int64_t now);
   // Puts the input artifacts and records the input events of an execution.
   Status RecordInputs(int64_t execution_id, const std::map<std::string, ArtifactVersion>& inputs);
   StatusOr<ArtifactVersion> PutAndVersion(const std::string& name, const std::string& ref,
@@ -155,7 +177,8 @@ class RunRecorder {
   bool in_batch_ = false;
   int64_t batch_started_ns_ = 0;
   std::set<std::string> uncommitted_finished_;  // steps that succeeded in the open batch
-  std::map<std::string, int64_t> executions_;   // step -> execution id in this run
+  std::vector<std::string> notes_;              // AddNote, for FinishRun
+  std::map<std::string, int64_t> executions_;  // step -> execution id in this run
   // Read ahead by the first LastKey (kReadAheadRuns recent runs).
   static constexpr int kReadAheadRuns = 3;
   bool read_ahead_ = false;

@@ -103,5 +103,39 @@ TEST_F(RunRecorderTest, AStepMissingFromTheRecentRunsIsLookedUpFurtherBack) {
   EXPECT_FALSE(run.LastKey("never")->has_value());
 }
 
+TEST_F(RunRecorderTest, AFailedStepsKeptOutputsAreRecordedButNeverReused) {
+  RunRecorder rec(*db_, "p");
+  ASSERT_TRUE(rec.StartRun("p.yaml", nlohmann::json::object(), nlohmann::json::object()).ok());
+  ExecutionStart start;
+  start.step = "validate";
+  start.key = "K";
+  start.key_record = {{"step", "validate"}};
+  auto id = rec.StartExecution(start);
+  ASSERT_TRUE(id.ok());
+  auto versions =
+      rec.RecordFailedOutputs(*id, "validate", {OutputIngested{"report", "report", Ref('r'), 5, false}},
+                              {MetricPoint{"anomalies", 3, std::nullopt}});
+  ASSERT_TRUE(versions.ok()) << versions.status().ToString();
+  EXPECT_EQ((*versions)["report"].Label(), "p.validate.report:v1");
+  ExecutionEnd end;
+  end.status = "failed";
+  end.exit_code = 1;
+  end.reason = "exit 1";
+  ASSERT_TRUE(rec.EndExecution(*id, "validate", end).ok());
+  rec.AddNote("warning: step validate: metric 'x' is null, not a number: not recorded");
+  ASSERT_TRUE(rec.FinishRun("failed", "step validate failed").ok());
+
+  auto version = db_->ResolveArtifact("p.validate.report");
+  ASSERT_TRUE(version.ok()) << version.status().ToString();
+  EXPECT_EQ(version->version->execution_id, *id);
+  auto metrics = db_->MetricsForRun(rec.run_id());
+  ASSERT_EQ(metrics->size(), 1u);
+  EXPECT_EQ((*metrics)[0].execution_id, *id);
+  EXPECT_EQ(db_->LookupCache("K").status().code(),
+            StatusCode::kNotFound);  // a failed execution is no cache hit
+  EXPECT_EQ(db_->GetRun(rec.run_id())->exit_reason,
+            "step validate failed\nwarning: step validate: metric 'x' is null, not a number: not recorded");
+}
+
 }  // namespace
 }  // namespace mlpipe::engine

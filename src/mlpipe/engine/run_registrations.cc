@@ -131,6 +131,7 @@ Status RegisterEntry(metadata::MetadataStore& db, store::ObjectStore& objects, c
   request.description = reg.description;
   request.reason = [run_id](const metadata::ModelVersion&) { return fmt::format("registered by run {}", run_id); };
   request.keep_moved_aliases = true;
+  request.metrics_run = run_id;
   std::vector<std::string> at_version;  // aliases pointing at the version afterwards
   request.in_transaction = [&](metadata::MetadataStore& txn_db, const RegisterResult& r) {
     for (const auto& alias : reg.aliases) {

@@ -78,7 +78,8 @@ void PrintReusedRun(const RunOptions& options, const RunStampData& stamp, int64_
   popts.mode = options.progress;
   exec::ProgressPrinter printer(text, popts);
   RunObserver observer(
-      printer, [](int) { return std::string(); }, buffered, graph);
+      printer, [](int) { return std::string(); }, [](int) { return std::vector<MetricWarning>(); }, buffered,
+      graph);
   PrintRunStarted(buffered, run_id, stamp.pipeline, stamp.steps.size());
   observer.OnRunStarted(graph);
   for (size_t i = 0; i < outcome.jobs.size(); ++i) {

@@ -98,35 +98,8 @@ StatusOr<exec::JobLaunch> StepDelegate::Prepare(int job, int attempt) {
 }
 
 Status StepDelegate::Collect(int job, int attempt, const exec::CommandResult& result) {
-  const spec::StepSpec& step = spec_.steps[job];
-  StepState& st = steps_[job];
-  st.stored.clear();
-  st.metrics.clear();
-  for (const auto& o : step.outputs) {
-    const std::string& path = st.output_paths[o.name];
-    std::error_code ec;
-    if (!fs::exists(fs::symlink_status(path, ec))) {
-      if (o.optional) continue;
-      return FailedPreconditionError(
-          fmt::format("step did not write its output '{}' (expected at {})", o.name, path));
-    }
-    if (o.type == "metrics" && fs::is_regular_file(path, ec)) {
-      auto points = ReadMetricsOutput(path);
-      st.metrics.insert(st.metrics.end(), points.begin(), points.end());
-    }
-    store::PutOptions put;
-    put.mode = store::PutMode::kMove;
-    // --no-cache distrusts what is stored: an existing copy of this content
-    // is re-hashed, and replaced if damaged.
-    put.rehash_existing = decider_.no_cache();
-    auto stored = objects_.Put(path, put);
-    if (!stored.ok()) return stored.status().WithContext("storing output '" + o.name + "'");
-    st.stored.push_back({o.name, o.type, stored->ref, stored->size, stored->is_dir});
-  }
-  auto reported = ReadMetricsFile(st.metrics_path);
-  if (!reported.ok()) return reported.status().WithContext("MLPIPE_METRICS");
-  st.metrics = MergeReportedMetrics(std::move(st.metrics), *reported);
-  GiveBackWorkDir(st, /*keep_as=*/"");
+  RETURN_IF_ERROR(ReadOutputsAndMetrics(job, /*kept_only=*/false));
+  GiveBackWorkDir(steps_[job], /*keep_as=*/"");
   return OkStatus();
 }
 
@@ -143,17 +116,20 @@ Status StepDelegate::Finish(int job, int attempt, const exec::CommandResult& res
   end.reason = st.run_reason;
   end.stdout_path = ws_.AttemptStdoutLog(run_id_, step.name, attempt);
   end.stderr_path = ws_.AttemptStderrLog(run_id_, step.name, attempt);
-  ASSIGN_OR_RETURN(auto versions, recorder_.FinishExecution(st.execution_id, step.name, st.decision.key, end,
-                                                            st.stored, st.metrics));
+  ASSIGN_OR_RETURN(auto versions,
+                   recorder_.FinishExecution(st.execution_id, step.name, st.decision.key, end, st.stored, st.metrics));
+  AddWarningNotes(step.name, st.metric_warnings);
   for (auto& [name, version] : versions) available_[step.name + "." + name] = version;
   st.finished = true;
   return OkStatus();
 }
 
-void StepDelegate::AttemptFailed(int job, int attempt, const exec::CommandResult& result, bool will_retry) {
+void StepDelegate::AttemptFailed(int job, int attempt, const exec::CommandResult& result,
+                                 const std::string& reason, bool will_retry) {
   StepState& st = steps_[job];
   GiveBackWorkDir(st, ws_.KeptWorkDir(run_id_, spec_.steps[job].name, attempt));
   if (st.execution_id == 0) return;
+  if (!will_retry) KeepFailedOutputs(job, result);
   ExecutionEnd end;
   end.status = will_retry ? "running" : "failed";
   end.attempt = attempt;
@@ -161,11 +137,76 @@ void StepDelegate::AttemptFailed(int job, int attempt, const exec::CommandResult
   end.wall_ns = result.wall_ns;
   end.cpu_ns = result.cpu_ns;
   end.max_rss_bytes = result.max_rss_bytes;
-  end.reason = result.Describe();
+  end.reason = reason;
   end.stdout_path = ws_.AttemptStdoutLog(run_id_, spec_.steps[job].name, attempt);
   end.stderr_path = ws_.AttemptStderrLog(run_id_, spec_.steps[job].name, attempt);
   (void)recorder_.EndExecution(st.execution_id, spec_.steps[job].name, end);
   if (!will_retry) st.finished = true;
+}
+
+Status StepDelegate::ReadOutputsAndMetrics(int job, bool kept_only) {
+  const spec::StepSpec& step = spec_.steps[job];
+  StepState& st = steps_[job];
+  st.stored.clear();
+  st.metrics.clear();
+  for (const auto& o : step.outputs) {
+    if (kept_only && !o.keep_on_failure) continue;
+    const std::string& path = st.output_paths[o.name];
+    std::error_code ec;
+    if (!fs::exists(fs::symlink_status(path, ec))) {
+      if (o.optional || kept_only) continue;
+      return FailedPreconditionError(
+          fmt::format("step did not write its output '{}' (expected at {})", o.name, path));
+    }
+    if (o.type == "metrics" && fs::is_regular_file(path, ec)) {
+      auto points = ReadMetricsOutput(path);
+      st.metrics.insert(st.metrics.end(), points.begin(), points.end());
+    }
+    store::PutOptions put;
+    put.mode = store::PutMode::kMove;
+    // --no-cache distrusts what is stored: an existing copy of this content
+    // is re-hashed, and replaced if damaged.
+    put.rehash_existing = decider_.no_cache();
+    auto stored = objects_.Put(path, put);
+    if (!stored.ok()) return stored.status().WithContext("storing output '" + o.name + "'");
+    st.stored.push_back({o.name, o.type, stored->ref, stored->size, stored->is_dir});
+  }
+  ReportedMetrics reported = ReadMetricsFile(st.metrics_path);
+  st.metrics = MergeReportedMetrics(std::move(st.metrics), reported.points);
+  st.metric_warnings = std::move(reported.warnings);
+  return OkStatus();
+}
+
+void StepDelegate::AddWarningNotes(const std::string& step, const std::vector<MetricWarning>& warnings) {
+  for (const MetricWarning& w : warnings)
+    recorder_.AddNote(fmt::format("warning: step {}: {}", step, w.message));
+}
+
+void StepDelegate::KeepFailedOutputs(int job, const exec::CommandResult& result) {
+  // Only a process that ended by itself with a failure code: one that was
+  // killed (timeout, signal, interrupt) may have left its files half
+  // written, and one that exited 0 failed in Collect, which may have stored
+  // some outputs already.
+  if (result.exit_code <= 0 || result.term_signal != 0 || result.timed_out || result.cancelled ||
+      !result.error.empty()) {
+    return;
+  }
+  StepState& st = steps_[job];
+  const std::string& name = spec_.steps[job].name;
+  Status read = ReadOutputsAndMetrics(job, /*kept_only=*/true);
+  if (!read.ok()) {
+    // Its failure is what the run reports; this only loses the kept files.
+    recorder_.AddNote(fmt::format("warning: step {}: its outputs kept on failure were not stored: {}", name,
+                                  read.message()));
+    return;
+  }
+  AddWarningNotes(name, st.metric_warnings);
+  if (st.stored.empty() && st.metrics.empty()) return;
+  auto recorded = recorder_.RecordFailedOutputs(st.execution_id, name, st.stored, st.metrics);
+  if (!recorded.ok()) {
+    recorder_.AddNote(fmt::format("warning: step {}: what it left on failure was not recorded: {}", name,
+                                  recorded.status().message()));
+  }
 }
 
 void StepDelegate::GiveBackWorkDir(StepState& st, const std::string& keep_as) {

@@ -1,7 +1,9 @@
 // StepDelegate: the exec::JobDelegate of a pipeline run. Job i is step i.
 // Prepare decides caching (StepDecider) and builds the command; Collect
 // ingests the outputs (on a worker thread) and Finish records the execution; AttemptFailed records the
-// failure. Not thread-safe (the executor calls it from one thread).
+// failure, with the outputs a step marks keep_on_failure and the metrics it
+// reported when its last attempt exited with a failure code. Not
+// thread-safe (the executor calls it from one thread).
 #pragma once
 
 #include <map>
@@ -37,7 +39,8 @@ class StepDelegate : public exec::JobDelegate {
   // A step without outputs has nothing to hash or store: collected inline.
   bool CollectOnWorker(int job) const override { return !spec_.steps[job].outputs.empty(); }
   Status Finish(int job, int attempt, const exec::CommandResult& result) override;
-  void AttemptFailed(int job, int attempt, const exec::CommandResult& result, bool will_retry) override;
+  void AttemptFailed(int job, int attempt, const exec::CommandResult& result, const std::string& reason,
+                     bool will_retry) override;
   // Group commit of the run's records (RunRecorder batches them).
   bool HasPendingWork() const override { return recorder_.HasPending(); }
   void FlushPendingWork() override;
@@ -48,6 +51,9 @@ class StepDelegate : public exec::JobDelegate {
   // Why step `job` runs (set by Prepare when it decides to run; "" if cached
   // or not prepared yet).
   const std::string& RunReason(int job) const { return steps_[job].run_reason; }
+  // What step `job` reported through MLPIPE_METRICS that was not recorded
+  // (metrics_file.h), once it finished; each is also a note of the run.
+  const std::vector<MetricWarning>& MetricWarnings(int job) const { return steps_[job].metric_warnings; }
   // Records the final state of steps that never finished (skipped,
   // cancelled, interrupted while running).
   void RecordUnfinished(const exec::RunOutcome& outcome);
@@ -66,9 +72,20 @@ class StepDelegate : public exec::JobDelegate {
     std::string metrics_path;
     std::vector<OutputIngested> stored;  // by Collect
     std::vector<MetricPoint> metrics;    // by Collect
+    std::vector<MetricWarning> metric_warnings;  // by Collect
     bool finished = false;
   };
 
+  // Stores the step's written outputs (with `kept_only`, only those marked
+  // keep_on_failure, skipping any it did not write) and reads its metrics
+  // (metrics outputs and MLPIPE_METRICS) into its state. Touches only the
+  // step's own files and state (Collect runs it on a worker).
+  Status ReadOutputsAndMetrics(int job, bool kept_only);
+  // After a step's last attempt failed: records its keep_on_failure outputs
+  // and reported metrics with its failed execution (never a cache entry).
+  void KeepFailedOutputs(int job, const exec::CommandResult& result);
+  // Each warning about a step's metrics becomes a note of the run.
+  void AddWarningNotes(const std::string& step, const std::vector<MetricWarning>& warnings);
   // Gives the step's working folder back to the pool (RunFolders), if it took one.
   void GiveBackWorkDir(StepState& st, const std::string& keep_as);
 

@@ -233,7 +233,7 @@ class RunLoop {
 
   void AttemptFailed(int job, int attempt, const std::string& reason) {
     bool will_retry = plan_.AttemptFailed(job, clock_.MonotonicNanos(), reason);
-    delegate_.AttemptFailed(job, attempt, outcome_.jobs[job].result, will_retry);
+    delegate_.AttemptFailed(job, attempt, outcome_.jobs[job].result, reason, will_retry);
   }
 
   // Finishes the jobs whose Collect() is done (executor thread). Returns how many.

@@ -83,8 +83,11 @@ class JobDelegate {
   // executor's thread; an error fails this attempt (retried if attempts
   // remain) with the status message as reason.
   virtual Status Finish(int job, int attempt, const CommandResult& result) = 0;
-  // Called after a failed attempt (before a retry or the final failure), for records.
-  virtual void AttemptFailed(int job, int attempt, const CommandResult& result, bool will_retry) {}
+  // Called after a failed attempt (before a retry or the final failure), for
+  // records. `reason` is what the plan records: the result's Describe(), or
+  // the Collect()/Finish() error when the command itself exited 0.
+  virtual void AttemptFailed(int job, int attempt, const CommandResult& result, const std::string& reason,
+                             bool will_retry) {}
   // Optional group commit: while HasPendingWork() (records batched, not yet
   // durable), the executor waits at most ExecutorOptions::idle_flush_ns for
   // the next result, and if none comes calls FlushPendingWork(). So bursts of

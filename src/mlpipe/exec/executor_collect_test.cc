@@ -48,7 +48,8 @@ class OverlapDelegate : public JobDelegate {
     finished.insert(job);
     return OkStatus();
   }
-  void AttemptFailed(int job, int attempt, const CommandResult& result, bool will_retry) override {
+  void AttemptFailed(int job, int attempt, const CommandResult& result, const std::string& reason,
+                     bool will_retry) override {
     std::lock_guard lock(mu_);
     failed.insert(job);
   }

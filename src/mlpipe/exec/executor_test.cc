@@ -37,14 +37,16 @@ class TestDelegate : public JobDelegate {
     auto it = finish_errors.find({job, attempt});
     return it == finish_errors.end() ? OkStatus() : it->second;
   }
-  void AttemptFailed(int job, int attempt, const CommandResult& result, bool will_retry) override {
-    failed_attempts.push_back({job, attempt, will_retry, result.Describe()});
+  void AttemptFailed(int job, int attempt, const CommandResult& result, const std::string& reason,
+                     bool will_retry) override {
+    failed_attempts.push_back({job, attempt, will_retry, result.Describe(), reason});
   }
 
   struct FailedAttempt {
     int job, attempt;
     bool will_retry;
     std::string describe;
+    std::string reason;
   };
   std::set<int> satisfied;
   std::map<int, Status> prepare_errors;
@@ -280,6 +282,8 @@ TEST_F(ExecutorTest, FinishErrorFailsTheAttemptAndRetries) {
   EXPECT_EQ(out.jobs[0].attempts, 2);
   ASSERT_EQ(delegate_.failed_attempts.size(), 1u);
   EXPECT_TRUE(delegate_.failed_attempts[0].will_retry);
+  // The command exited 0: the delegate hears the Finish error, not "exit 0".
+  EXPECT_EQ(delegate_.failed_attempts[0].reason, "output model.bin missing");
 }
 
 TEST_F(ExecutorTest, SpawnFailureFailsJobWithItsMessage) {

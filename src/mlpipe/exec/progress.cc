@@ -37,6 +37,19 @@ std::vector<std::string> TailLines(const std::string& path, int n) {
   return lines;
 }
 
+std::string FailureMessage(const std::string& reason, const CommandResult* result,
+                           const std::vector<std::string>& stderr_tail) {
+  const bool exited = result != nullptr && result->exit_code > 0 && result->term_signal == 0 &&
+                      !result->timed_out && !result->cancelled && result->error.empty();
+  if (exited) {
+    for (auto it = stderr_tail.rbegin(); it != stderr_tail.rend(); ++it) {
+      std::string_view line = Trim(*it);
+      if (!line.empty()) return std::string(line);
+    }
+  }
+  return reason;
+}
+
 std::string FormatSummaryTable(const JobGraph& graph, const RunOutcome& outcome) {
   std::vector<std::vector<std::string>> rows = {{"step", "status", "attempts", "duration", "reason"}};
   for (size_t i = 0; i < outcome.jobs.size() && i < graph.jobs.size(); ++i) {
@@ -111,7 +124,7 @@ void ProgressPrinter::PrintJson(const JobEvent& event) {
   j["step"] = Name(event.job);
   j["attempt"] = event.attempt;
   if (event.kind == JobEvent::Kind::kStarted) {
-    j["index"] = started_;
+    j["index"] = start_index_[event.job];
     j["total"] = total_;
   } else {
     j["finished"] = finished_;
@@ -127,6 +140,14 @@ void ProgressPrinter::PrintJson(const JobEvent& event) {
     j["cpu_ns"] = event.result->cpu_ns;
     j["max_rss_bytes"] = event.result->max_rss_bytes;
   }
+  if (event.kind == JobEvent::Kind::kFailed) {
+    auto path = stderr_paths_.find(event.job);
+    std::vector<std::string> tail;
+    if (path != stderr_paths_.end() && !path->second.empty())
+      tail = TailLines(path->second, options_.stderr_tail_lines);
+    j["error"] = FailureMessage(event.reason, event.result, tail);
+    j["stderr_tail"] = tail;
+  }
   out_ << j.dump() << '\n';
 }
 
@@ -135,8 +156,10 @@ void ProgressPrinter::OnEvent(const JobEvent& event) {
   if (event.kind == Kind::kReady) return;
   bool final_event = event.kind != Kind::kStarted && event.kind != Kind::kRetrying;
   if (event.kind == Kind::kStarted) {
-    ++started_;
-    running_[event.job] = Live{started_, clock_->MonotonicNanos()};
+    // A retry keeps its step's index: counters count steps, not attempts.
+    auto [index, first] = start_index_.emplace(event.job, started_ + 1);
+    if (first) ++started_;
+    running_[event.job] = Live{index->second, clock_->MonotonicNanos()};
     if (event.command != nullptr) stderr_paths_[event.job] = event.command->stderr_path;
   } else {
     running_.erase(event.job);
@@ -151,7 +174,8 @@ void ProgressPrinter::OnEvent(const JobEvent& event) {
   bool terminal = options_.mode == ProgressMode::kTerminal;
   if (terminal) ClearLive();
   const std::string name = Name(event.job);
-  const std::string counter = fmt::format("[{}/{}]", final_event ? finished_ : started_, total_);
+  const std::string counter =
+      fmt::format("[{}/{}]", final_event ? finished_ : start_index_[event.job], total_);
   switch (event.kind) {
     case Kind::kStarted:
       // On a terminal the live region already shows it.
@@ -189,6 +213,14 @@ void ProgressPrinter::OnEvent(const JobEvent& event) {
     case Kind::kReady:
       break;
   }
+  if (terminal) DrawLive();
+  out_.flush();
+}
+
+void ProgressPrinter::PrintNote(const std::string& line) {
+  const bool terminal = options_.mode == ProgressMode::kTerminal;
+  if (terminal) ClearLive();
+  PrintLine(line);
   if (terminal) DrawLive();
   out_.flush();
 }

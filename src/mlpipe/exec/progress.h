@@ -8,6 +8,11 @@
 //    by the last lines of the step's stderr file, indented.
 //  - kJson: one JSON object per event per line ({"event":"started",
 //    "step":"train","attempt":1,...}) and a final {"event":"summary",...}.
+//    A "failed" event also carries "error" (the step's own last stderr line
+//    when it exited with a failure code, else the reason) and "stderr_tail"
+//    (the last lines of its stderr file).
+// Counters ("[3/12]") count steps, never attempts: a retried step keeps the
+// index its first attempt got, so no counter exceeds the number of steps.
 // Non-JSON modes end with a summary table (step, status, attempts, duration,
 // reason). In output a job is called a "step".
 //
@@ -50,6 +55,9 @@ class ProgressPrinter : public ExecObserver {
   void OnEvent(const JobEvent& event) override;
   void OnTick(int64_t now_mono_ns) override;
   void OnRunFinished(const RunOutcome& outcome) override;
+  // Prints a line of the caller's among the event lines (on a terminal,
+  // above the live region). For the plain and terminal modes.
+  void PrintNote(const std::string& line);
 
  private:
   struct Live {
@@ -70,6 +78,7 @@ class ProgressPrinter : public ExecObserver {
   int started_ = 0;
   int finished_ = 0;
   std::map<int, Live> running_;              // by job
+  std::map<int, int> start_index_;           // by job: 1-based order of its first start
   std::map<int, std::string> stderr_paths_;  // by job, from the started event
   int live_lines_ = 0;
 };
@@ -77,6 +86,13 @@ class ProgressPrinter : public ExecObserver {
 // The last `n` lines of the file at `path` (reads at most its last 64 KiB);
 // empty if it cannot be read.
 std::vector<std::string> TailLines(const std::string& path, int n);
+
+// What went wrong with a failed step, in one line: its own last non-empty
+// stderr line (`stderr_tail`) when it exited with a failure code by itself
+// (`result`: no signal, no timeout, no spawn error), else `reason` (a spawn
+// error, a timeout, an output it did not write).
+std::string FailureMessage(const std::string& reason, const CommandResult* result,
+                           const std::vector<std::string>& stderr_tail);
 
 // The end-of-run table: one row per step (step, status, attempts, duration,
 // reason) and a totals line ("3 succeeded, 1 failed in 5.2s").

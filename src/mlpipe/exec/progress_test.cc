@@ -43,6 +43,15 @@ std::vector<std::string> Lines(const std::string& s) {
   return lines;
 }
 
+// Runs every job; the fake runner's script decides how each attempt ends.
+class AlwaysRunJobs : public JobDelegate {
+ public:
+  StatusOr<JobLaunch> Prepare(int job, int attempt) override {
+    return JobLaunch{.kind = JobLaunch::kRun, .command = Command{.argv = {"x"}}};
+  }
+  Status Finish(int, int, const CommandResult&) override { return OkStatus(); }
+};
+
 class ProgressTest : public ::testing::Test {
  protected:
   FakeClock clock_;
@@ -126,6 +135,61 @@ TEST_F(ProgressTest, JsonModePrintsOneObjectPerEventLine) {
   EXPECT_EQ(summary["steps"][1]["step"], "train");
 }
 
+TEST_F(ProgressTest, JsonFailedEventCarriesTheStepsErrorAndStderrTail) {
+  std::string err = dir_ + "/validate.err";
+  std::ofstream(err) << "reading data\nmlpipe: error: validation found 2 error(s)\n\n";
+  ProgressPrinter p(out_, {.mode = ProgressMode::kJson, .clock = &clock_, .summary = false});
+  p.OnRunStarted(graph_);
+  Command c{.argv = {"mlpipe", "builtin", "validate"}};
+  c.stderr_path = err;
+  JobEvent started = Event(JobEvent::Kind::kStarted, 0);
+  started.command = &c;
+  p.OnEvent(started);
+  CommandResult r;
+  r.exit_code = 1;
+  JobEvent failed = Event(JobEvent::Kind::kFailed, 0, "exit 1");
+  failed.result = &r;
+  p.OnEvent(failed);
+  auto j = nlohmann::json::parse(Lines(out_.str())[1]);
+  EXPECT_EQ(j["reason"], "exit 1");
+  EXPECT_EQ(j["error"], "mlpipe: error: validation found 2 error(s)");
+  EXPECT_EQ(j["stderr_tail"],
+            nlohmann::json({"reading data", "mlpipe: error: validation found 2 error(s)", ""}));
+}
+
+TEST_F(ProgressTest, FailureMessageIsTheReasonWhenTheStepDidNotExitOnItsOwn) {
+  CommandResult timed_out;
+  timed_out.timed_out = true;
+  EXPECT_EQ(FailureMessage("timed out after 5.0s", &timed_out, {"still working"}), "timed out after 5.0s");
+  CommandResult exited_zero;
+  exited_zero.exit_code = 0;  // a missing output after exit 0: the reason says which
+  EXPECT_EQ(FailureMessage("step did not write its output 'model'", &exited_zero, {"done"}),
+            "step did not write its output 'model'");
+  CommandResult exited_one;
+  exited_one.exit_code = 1;
+  EXPECT_EQ(FailureMessage("exit 1", &exited_one, {}), "exit 1");  // it wrote nothing to stderr
+  EXPECT_EQ(FailureMessage("exit 1", &exited_one, {"Traceback", "KeyError: 'x'", "  "}), "KeyError: 'x'");
+  EXPECT_EQ(FailureMessage("upstream failed", nullptr, {}), "upstream failed");
+}
+
+TEST_F(ProgressTest, ARetriedStepKeepsItsIndexSoNoCounterExceedsTheTotal) {
+  JobGraph g;
+  g.jobs = {JobSpec{.name = "a", .max_attempts = 3, .backoff_ns = kSec}, JobSpec{.name = "b"}};
+  FakeRunner runner(&clock_);
+  runner.Script(0, {{.exit_code = 1}, {.exit_code = 1}, {.exit_code = 1}});
+  AlwaysRunJobs delegate;
+  ProgressPrinter p(out_, {.mode = ProgressMode::kPlain, .clock = &clock_, .summary = false});
+  auto outcome =
+      Executor({.parallelism = 1, .keep_going = true, .clock = &clock_}).Run(g, delegate, runner, &p);
+  ASSERT_TRUE(outcome.ok());
+  std::vector<std::string> counters;
+  for (const std::string& line : Lines(out_.str())) {
+    if (line.rfind("[", 0) == 0) counters.push_back(line.substr(0, line.find(']') + 1));
+  }
+  EXPECT_THAT(counters, ElementsAre("[1/2]", "[2/2]", "[1/2]", "[1/2]", "[1/2]", "[2/2]")) << out_.str();
+  EXPECT_THAT(out_.str(), HasSubstr("[1/2] started a (attempt 3)"));
+}
+
 TEST_F(ProgressTest, TerminalModeRedrawsOneLinePerRunningStep) {
   JobGraph g;
   g.jobs = {JobSpec{.name = "a"}, JobSpec{.name = "b"}};
@@ -170,18 +234,10 @@ TEST_F(ProgressTest, TailLinesKeepsTheEnd) {
 }
 
 // The printer driven by a real executor run.
-class AlwaysRun : public JobDelegate {
- public:
-  StatusOr<JobLaunch> Prepare(int job, int attempt) override {
-    return JobLaunch{.kind = JobLaunch::kRun, .command = Command{.argv = {"x"}}};
-  }
-  Status Finish(int, int, const CommandResult&) override { return OkStatus(); }
-};
-
 TEST_F(ProgressTest, PlainOutputOfAFailedRun) {
   FakeRunner runner(&clock_);
   runner.Script(1, {{.exit_code = 1}});
-  AlwaysRun delegate;
+  AlwaysRunJobs delegate;
   ProgressPrinter p(out_, {.mode = ProgressMode::kPlain, .clock = &clock_});
   auto outcome = Executor({.parallelism = 2, .clock = &clock_}).Run(graph_, delegate, runner, &p);
   ASSERT_TRUE(outcome.ok());

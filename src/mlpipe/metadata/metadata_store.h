@@ -131,6 +131,11 @@ class MetadataStore {
   virtual Status RecordMetrics(const std::vector<Metric>& metrics) = 0;
   // Ordered by name, step, then insertion.
   virtual StatusOr<std::vector<Metric>> MetricsForRun(int64_t run_id) = 0;
+  // The metrics recorded by the executions `execution_ids` (of any runs):
+  // what a cached execution's reused execution reported. Ordered by
+  // execution (as given), then name, step, insertion. An id without metrics
+  // (or no longer stored) adds nothing.
+  virtual StatusOr<std::vector<Metric>> MetricsForExecutions(const std::vector<int64_t>& execution_ids) = 0;
 
   // ---- Cache.
   // Notes that `execution_id` produced its outputs under `key`. Every entry is

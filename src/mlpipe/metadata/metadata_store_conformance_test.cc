@@ -317,6 +317,29 @@ TEST_P(MetadataStoreConformanceTest, ParamsAndMetricsBatchInsertAndRead) {
   EXPECT_TRUE(store_->MetricsForRun(run + 1)->empty());
 }
 
+TEST_P(MetadataStoreConformanceTest, MetricsForExecutionsReadsOtherRunsExecutionsInTheOrderGiven) {
+  int64_t r1 = NewRun();
+  int64_t train = NewExecution(r1, "train");
+  int64_t eval = NewExecution(r1, "evaluate");
+  int64_t r2 = NewRun();
+  int64_t other = NewExecution(r2, "train");
+  ASSERT_TRUE(store_
+                  ->RecordMetrics({{r1, train, "loss", 0.5, 2, 1},
+                                   {r1, train, "loss", 0.9, 1, 1},
+                                   {r1, eval, "auc", 0.8, std::nullopt, 1},
+                                   {r2, other, "loss", 0.1, std::nullopt, 1}})
+                  .ok());
+  auto m = store_->MetricsForExecutions({eval, train, 999});
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  ASSERT_EQ(m->size(), 3u);
+  EXPECT_EQ((*m)[0].name, "auc");
+  EXPECT_EQ((*m)[0].run_id, r1);
+  EXPECT_EQ((*m)[1].step, 1);  // then train's curve, in step order
+  EXPECT_EQ((*m)[2].step, 2);
+  EXPECT_EQ((*m)[2].execution_id, train);
+  EXPECT_TRUE(store_->MetricsForExecutions({})->empty());
+}
+
 TEST_P(MetadataStoreConformanceTest, LookupCacheFindsNewestSucceededExecution) {
   PutArtifact(Ref('a'));
   PutArtifact(Ref('b'));

@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "mlpipe/metadata/run_metrics.h"
+
 namespace mlpipe::metadata {
 namespace {
 
@@ -24,17 +26,9 @@ StatusOr<std::optional<int64_t>> ProducerOf(MetadataStore& db, const ResolvedArt
 }  // namespace
 
 StatusOr<std::string> RunMetricsSnapshot(MetadataStore& db, int64_t run_id) {
-  RETURN_IF_ERROR(db.GetRun(run_id).status());
-  ASSIGN_OR_RETURN(auto execs, db.ListExecutions(run_id));
-  std::map<int64_t, std::string> step_of;
-  for (const auto& e : execs) step_of[e.id] = e.step;
-  ASSIGN_OR_RETURN(auto metrics, db.MetricsForRun(run_id));
-  // Ordered by name, step, insertion: the last write per key is the final value.
+  ASSIGN_OR_RETURN(std::vector<RunMetric> metrics, RunMetrics(db, run_id));
   nlohmann::json out = nlohmann::json::object();
-  for (const auto& m : metrics) {
-    std::string step = m.execution_id ? step_of[*m.execution_id] : "";
-    out[step.empty() ? m.name : step + "." + m.name] = m.value;
-  }
+  for (const auto& [key, value] : FinalMetricValues(metrics)) out[key] = value;
   return out.dump();
 }
 

@@ -25,7 +25,8 @@ StatusOr<ModelVersion> DescribeModelSource(MetadataStore& db, std::string_view n
                                            std::string_view artifact_text, int64_t created_ns);
 
 // The final value of every metric of a run as a JSON object text, keyed
-// "STEP.NAME" ("NAME" for run-level metrics); curves give their last point.
+// "STEP.NAME" ("NAME" for run-level metrics); curves give their last point; a
+// cached step gives the metrics of the execution it reused (run_metrics.h).
 // "{}" for a run without metrics. NotFound if the run is absent.
 StatusOr<std::string> RunMetricsSnapshot(MetadataStore& db, int64_t run_id);
 

@@ -70,6 +70,31 @@ TEST_P(MetadataStoreConformanceTest, ModelSourceFollowsACachedExecutionToTheOneT
   EXPECT_NE(v->metrics_json.find("train.auc"), std::string::npos);
 }
 
+// The run that trained the model reused its evaluation from an earlier run
+// (same model content): the snapshot still has the evaluation's metrics.
+TEST_P(MetadataStoreConformanceTest, ModelSourceSnapshotHasTheMetricsOfStepsTheProducingRunReused) {
+  PutFolder(*store_, Ref('m'));
+  int64_t first = NewRun();
+  int64_t eval = NewExecution(first, "evaluate");
+  ASSERT_TRUE(store_->RecordMetrics({{first, eval, "auc", 0.93, std::nullopt, 1}}).ok());
+  int64_t second = NewRun();
+  int64_t train = NewExecution(second, "train");
+  ASSERT_TRUE(store_->RecordMetrics({{second, train, "rounds", 40, std::nullopt, 2}}).ok());
+  Execution cached;
+  cached.run_id = second;
+  cached.step = "evaluate";
+  cached.status = ExecutionStatus::kCached;
+  cached.reused_from = eval;
+  ASSERT_TRUE(store_->CreateExecution(cached).ok());
+  ASSERT_TRUE(store_->AssignVersion("p.train.model", Ref('m'), train, 3).ok());
+  auto v = DescribeModelSource(*store_, "m", "p.train.model", 1);
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(v->run_id, second);
+  auto metrics = nlohmann::json::parse(v->metrics_json);
+  EXPECT_DOUBLE_EQ(metrics["evaluate.auc"].get<double>(), 0.93) << v->metrics_json;
+  EXPECT_DOUBLE_EQ(metrics["train.rounds"].get<double>(), 40) << v->metrics_json;
+}
+
 TEST_P(MetadataStoreConformanceTest, ModelSourceWithoutAProducerHasNoRunAndNoMetrics) {
   PutFolder(*store_, Ref('m'));
   auto v = DescribeModelSource(*store_, "m", Ref('m'), 1);

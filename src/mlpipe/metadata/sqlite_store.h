@@ -77,6 +77,7 @@ class SqliteStore : public MetadataStore {
   StatusOr<std::vector<Param>> ParamsForRun(int64_t run_id) override;
   Status RecordMetrics(const std::vector<Metric>& metrics) override;
   StatusOr<std::vector<Metric>> MetricsForRun(int64_t run_id) override;
+  StatusOr<std::vector<Metric>> MetricsForExecutions(const std::vector<int64_t>& execution_ids) override;
 
   Status RecordCacheEntry(std::string_view key, int64_t execution_id, int64_t created_ns) override;
   StatusOr<CacheHit> LookupCache(std::string_view key) override;

@@ -235,6 +235,22 @@ StatusOr<std::vector<Metric>> SqliteStore::MetricsForRun(int64_t run_id) {
   return out;
 }
 
+StatusOr<std::vector<Metric>> SqliteStore::MetricsForExecutions(const std::vector<int64_t>& execution_ids) {
+  ASSIGN_OR_RETURN(Statement * st, db_->Prepare("SELECT run_id, execution_id, name, value, step, recorded_ns "
+                                                "FROM metrics WHERE execution_id=? ORDER BY name, step, id"));
+  std::vector<Metric> out;
+  for (int64_t id : execution_ids) {
+    st->Reset();
+    st->Bind(1, id);
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, st->Step());
+      if (!row) break;
+      out.push_back(Metric{st->Int(0), st->OptInt(1), st->Text(2), st->Double(3), st->OptInt(4), st->Int(5)});
+    }
+  }
+  return out;
+}
+
 Status SqliteStore::RecordCacheEntry(std::string_view key, int64_t execution_id, int64_t created_ns) {
   if (key.empty()) return InvalidArgumentError("empty cache key");
   ASSIGN_OR_RETURN(Statement * st,

@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "mlpipe/base/strings.h"
 #include "mlpipe/data/csv.h"
 #include "mlpipe/ml/model_package.h"
 #include "mlpipe/ml/test_data.h"
@@ -298,6 +299,48 @@ TEST_F(BuiltinsTest, StatsSchemaAndValidateFlagDrift) {
                        {{"anomalies", P("a3.json")}, {"report", P("r3.txt")}},
                        {{"ignore_columns", {"customer_id"}}, {"fail_on_anomalies", false}});
   EXPECT_TRUE(lenient.ok()) << lenient.ToString();
+  std::ifstream lenient_report(P("r3.txt"));
+  std::getline(lenient_report, first);
+  EXPECT_EQ(first.rfind("validation passed: 600 rows, 0 error(s), ", 0), 0u) << first;
+}
+
+// Regression: with only warnings, the report said "validation passed" and
+// the step then failed on them (fail_on_anomalies). The report and metrics
+// are written before the step fails, with the verdict the step gives.
+TEST_F(BuiltinsTest, ValidateThatFailsOnWarningsSaysSoAndStillWritesItsReportAndMetrics) {
+  ASSERT_TRUE(
+      Run("stats", {{"data", P("data.csv")}}, {{"stats", P("stats.json")}, {"report", P("stats.txt")}}).ok());
+  ASSERT_TRUE(Run("schema", {{"data", P("data.csv")}}, {{"schema", P("schema.json")}}).ok());
+  std::ifstream in(P("data.csv"));
+  std::ofstream out(P("older.csv"));
+  std::string line;
+  std::getline(in, line);
+  out << line << "\n";
+  while (std::getline(in, line)) {  // ages +3: a drift warning, no error
+    auto fields = Split(line, ',');
+    fields[1] = fmt::format("{:.1f}", std::stod(fields[1]) + 3);
+    out << Join(fields, ",") << "\n";
+  }
+  out.close();
+  Status failed =
+      Run("validate",
+          {{"data", P("older.csv")}, {"schema", P("schema.json")}, {"reference_stats", P("stats.json")}},
+          {{"anomalies", P("a.json")}, {"report", P("r.txt")}},
+          {{"ignore_columns", {"customer_id", "plan", "signup", "churn"}}, {"psi_threshold", 0.01}});
+  ASSERT_EQ(failed.code(), StatusCode::kFailedPrecondition) << failed.ToString();
+  nlohmann::json a = ReadJson("a.json");
+  EXPECT_EQ(a["errors"], 0) << a.dump();
+  EXPECT_GE(a["warnings"].get<int>(), 1) << a.dump();
+  EXPECT_EQ(a["ok"], false);
+  std::ifstream report(P("r.txt"));
+  std::string first;
+  std::getline(report, first);
+  EXPECT_EQ(first.rfind("validation FAILED: 600 rows, 0 error(s), ", 0), 0u) << first;
+  EXPECT_EQ(log_.str().find("passed"), std::string::npos) << log_.str();
+  bool warnings_metric = false;
+  for (const auto& m : Metrics("validate"))
+    warnings_metric |= m["name"] == "anomaly_warnings" && m["value"] >= 1;
+  EXPECT_TRUE(warnings_metric);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "mlpipe/base/sha256.h"
 #include "mlpipe/base/strings.h"
+#include "mlpipe/spec/load_state.h"
 
 namespace mlpipe::spec::internal {
 namespace {
@@ -77,9 +78,9 @@ std::shared_ptr<const ComponentSpec> ParseComponent(std::string_view text, const
     if (auto d = GetText(*e, diags, "description")) c->description = *d;
   }
   if (const MapEntry* e = FindEntry(entries, "inputs"))
-    c->inputs = ParsePorts(*e, diags, "inputs of " + where);
+    c->inputs = ParsePorts(*e, diags, "inputs of " + where, PortKind::kInput);
   if (const MapEntry* e = FindEntry(entries, "outputs"))
-    c->outputs = ParsePorts(*e, diags, "outputs of " + where);
+    c->outputs = ParsePorts(*e, diags, "outputs of " + where, PortKind::kOutput);
   if (const MapEntry* e = FindEntry(entries, "params")) c->params = ParseParamDecls(*e, diags, where);
   if (const MapEntry* e = FindEntry(entries, "step_defined")) {
     if (auto parts = GetTextList(*e, diags, "step_defined")) {
@@ -135,6 +136,13 @@ std::shared_ptr<const ComponentSpec> ParseComponent(std::string_view text, const
         c->code_files.push_back(full);
       }
     }
+  }
+  if (builtin_name.empty() && !c->dir.empty() && check_files && c->workdir.empty() && run_entry != nullptr) {
+    const bool plain =
+        IsPlainScalar(*run_entry->value) && run_entry->value->Scalar().find('\n') == std::string_view::npos;
+    ReportMissingComponentScripts(c->command, c->shell, c->dir, sites,
+                                  plain ? std::string(run_entry->value->Scalar()) : "", where, detector,
+                                  diags);
   }
   if (builtin_name.empty() && !c->dir.empty()) {
     for (const auto& rel : detector.Detect(c->command, c->shell, c->dir)) {

@@ -13,7 +13,8 @@ namespace mlpipe::spec::internal {
 namespace {
 
 const std::vector<std::string> kParamLongKeys = {"type", "default", "description"};
-const std::vector<std::string> kPortLongKeys = {"type", "description", "optional"};
+const std::vector<std::string> kInputLongKeys = {"type", "description", "optional"};
+const std::vector<std::string> kOutputLongKeys = {"type", "description", "optional", "keep_on_failure"};
 const std::vector<std::string> kTypeNames = {"int", "float", "string", "bool", "list"};
 
 std::string ScopeName(RefScope scope) {
@@ -98,7 +99,8 @@ std::vector<ParamSpec> ParseParamDecls(const MapEntry& entry, Diagnostics& diags
   return params;
 }
 
-std::vector<OutputSpec> ParsePorts(const MapEntry& entry, Diagnostics& diags, std::string_view where) {
+std::vector<OutputSpec> ParsePorts(const MapEntry& entry, Diagnostics& diags, std::string_view where,
+                                   PortKind kind) {
   std::vector<OutputSpec> ports;
   if (entry.value->IsNull()) return ports;
   if (!entry.value->IsMap()) {
@@ -116,12 +118,17 @@ std::vector<OutputSpec> ParsePorts(const MapEntry& entry, Diagnostics& diags, st
       continue;
     }
     if (p.value->IsMap()) {
-      auto fields = MapEntries(*p.value, diags, &kPortLongKeys, fmt::format("'{}' of {}", p.name, where));
+      auto fields =
+          MapEntries(*p.value, diags, kind == PortKind::kOutput ? &kOutputLongKeys : &kInputLongKeys,
+                     fmt::format("'{}' of {}", p.name, where));
       if (const MapEntry* t = FindEntry(fields, "type")) {
         if (auto text = GetText(*t, diags, "type")) port.type = *text;
       }
       if (const MapEntry* o = FindEntry(fields, "optional")) {
         if (auto flag = GetBool(*o, diags, "optional")) port.optional = *flag;
+      }
+      if (const MapEntry* k = FindEntry(fields, "keep_on_failure")) {
+        if (auto flag = GetBool(*k, diags, "keep_on_failure")) port.keep_on_failure = *flag;
       }
     } else if (p.value->IsScalar()) {
       port.type = p.value->Scalar();

@@ -24,9 +24,12 @@ struct TemplateSite {
 // `name: {type:, default:, description:}`).
 std::vector<ParamSpec> ParseParamDecls(const MapEntry& entry, Diagnostics& diags, std::string_view where);
 
-// Component `inputs:` / `outputs:`: `name: type`, `name: {type:, description:}`
-// or `name:` (untyped).
-std::vector<OutputSpec> ParsePorts(const MapEntry& entry, Diagnostics& diags, std::string_view where);
+// Component `inputs:` / `outputs:`: `name: type`, `name: {type:,
+// description:, optional:}` (outputs also `keep_on_failure:`) or `name:`
+// (untyped).
+enum class PortKind { kInput, kOutput };
+std::vector<OutputSpec> ParsePorts(const MapEntry& entry, Diagnostics& diags, std::string_view where,
+                                   PortKind kind);
 
 // `run:` as a string (split into words unless `shell`) or a list of strings.
 // Appends one TemplateSite per argv element to `sites`. Returns false (with a

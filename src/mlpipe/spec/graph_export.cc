@@ -18,9 +18,15 @@ std::unordered_map<std::string, int> IndexSteps(const PipelineSpec& spec) {
   return index;
 }
 
+// A DOT quoted string of the plain text `s`, escaped once: '"' and '\\' get
+// a backslash, and a newline becomes DOT's line break "\n".
 std::string DotQuote(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
     if (c == '"' || c == '\\') out.push_back('\\');
     out.push_back(c);
   }
@@ -106,7 +112,8 @@ std::string ToDot(const PipelineSpec& spec) {
   auto source_ids = CollectSources(spec, &sources);
   for (const auto& step : spec.steps) {
     std::string label = step.name;
-    if (!step.builtin().empty()) label += "\\n(mlpipe/" + step.builtin() + ")";
+    if (!step.builtin().empty())
+      label += "\n(mlpipe/" + step.builtin() + ")";  // plain text: DotQuote escapes
     out += fmt::format("  {} [label={}];\n", DotQuote("step:" + step.name), DotQuote(label));
   }
   for (const auto& s : sources) {

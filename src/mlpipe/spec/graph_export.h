@@ -21,8 +21,10 @@ std::vector<std::vector<int>> StepDependencies(const PipelineSpec& spec);
 // graph has a cycle.
 std::vector<int> TopologicalOrder(const PipelineSpec& spec);
 
-// Graphviz: steps as boxes, sources as notes, one edge per input labelled
-// with the output name (sources: the input name), after: edges dashed.
+// Graphviz: steps as boxes (a built-in step's label has a second line,
+// "(mlpipe/NAME)"), sources as notes, one edge per input labelled with the
+// output name (sources: the input name), after: edges dashed. Names and
+// labels are escaped once, so Graphviz shows them as written.
 std::string ToDot(const PipelineSpec& spec);
 
 // Mermaid flowchart with the same content: steps as rectangles, sources as

@@ -10,6 +10,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 PipelineSpec Load(const std::string& yaml) {
   LoadOptions options;
@@ -66,6 +67,26 @@ TEST(ToDotTest, StepsSourcesAndLabelledEdges) {
   EXPECT_THAT(dot, HasSubstr("\"step:report\" -> \"step:last\" [style=dashed];"));
   // One node per source even when two steps read it.
   EXPECT_EQ(dot.find("shape=note"), dot.rfind("shape=note"));
+}
+
+// Regression: the built-in's second line was escaped twice ("\\\\n"), so
+// Graphviz drew a literal backslash-n instead of a line break.
+TEST(ToDotTest, EscapesLabelsOnce) {
+  PipelineSpec spec;
+  spec.name = "p";
+  spec.steps.resize(2);
+  spec.steps[0].name = "split";
+  spec.steps[0].component = std::make_shared<const ComponentRef>(ComponentRef{"split", "", "", {}, "split"});
+  spec.steps[1].name = "say";
+  InputBinding in;
+  in.name = "quote\"d";
+  in.kind = InputBinding::Kind::kSource;
+  in.value = "data/a\\b.csv";
+  spec.steps[1].inputs.push_back(in);
+  std::string dot = ToDot(spec);
+  EXPECT_THAT(dot, HasSubstr("  \"step:split\" [label=\"split\\n(mlpipe/split)\"];\n"));
+  EXPECT_THAT(dot, HasSubstr("  \"source:data/a\\\\b.csv\" -> \"step:say\" [label=\"quote\\\"d\"];\n"));
+  EXPECT_THAT(dot, Not(HasSubstr("\\\\n")));
 }
 
 TEST(ToMermaidTest, StepsSourcesAndLabelledEdges) {

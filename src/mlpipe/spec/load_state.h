@@ -29,6 +29,18 @@ struct StepExtra {
   // command's words, after the step's tree is released (a join's command
   // may hold 10,000 words).
   bool detect_code_files = false;
+  // A run: written as a plain one-line scalar: its text, in which a word's
+  // column is found (other forms: the word's site, or run:'s value).
+  std::string run_plain_line;
+};
+
+// A script a step's command runs that does not exist (script_check.h),
+// reported once every step is read unless another command names the same
+// path (it would make it first).
+struct MissingScript {
+  size_t step = 0;   // index into PipelineSpec::steps
+  std::string path;  // as written
+  Pos loc;
 };
 
 // Every step's after: positions in one array, step i's at
@@ -58,6 +70,7 @@ struct LoadState {
   std::unordered_map<std::string, std::shared_ptr<const ComponentSpec>> components;
   std::vector<std::pair<std::string, std::string>> read_files = {};  // component files: (path, digest)
   const std::vector<ParamSpec>* pipeline_params = nullptr;           // with their types; set before steps
+  std::vector<MissingScript> missing_scripts = {};                   // by FindMissingScripts
 };
 
 // Reads one entry of steps: into `step` and `extra`.
@@ -66,6 +79,23 @@ void ParseStep(const MapEntry& entry, LoadState& state, StepSpec* step, StepExtr
 // Adds the script files named among an inline step's command words to
 // step->code_files (after those declared under code:).
 void DetectStepCodeFiles(StepSpec* step, LoadState& state);
+
+// Notes each script the inline step `index` runs (script_check.h) that does
+// not exist (with check_files; not for a step with workdir:, whose paths
+// are relative to it) in state.missing_scripts.
+void FindMissingScripts(const StepSpec& step, size_t index, const StepExtra& extra, LoadState& state);
+
+// Reports the scripts FindMissingScripts noted, except those another
+// command of the pipeline names (as an output it writes, or in a shell
+// command that makes it first), at the word's position with a hint.
+void ReportMissingScripts(const PipelineSpec& spec, LoadState& state);
+
+// The same for a component file's command (relative to its folder `dir`),
+// reported at once into the component file's `diags`.
+void ReportMissingComponentScripts(const std::vector<std::string>& command, bool shell,
+                                   const std::string& dir, const std::vector<TemplateSite>& sites,
+                                   const std::string& plain_line, const std::string& where,
+                                   CodeFileDetector& detector, Diagnostics& diags);
 
 // Reads the register: block (one mapping or a list of them) into
 // spec->registers, checking it against the already parsed steps.

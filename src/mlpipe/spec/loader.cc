@@ -99,9 +99,11 @@ bool ParseTop(internal::YamlDocument& doc, internal::LoadState& st, PipelineSpec
                                      ? doc.IndexOf(step_pairs[step_indexes[i + 1]].key)
                                      : steps_end);
     if (extra.detect_code_files) internal::DetectStepCodeFiles(&spec->steps[i], st);
+    if (extra.detect_code_files) internal::FindMissingScripts(spec->steps[i], i, extra, st);
     internal::CheckStepTemplates(spec->steps[i], extra, diags);
     after_locs->Add(extra.after_locs);
   }
+  internal::ReportMissingScripts(*spec, st);
   if (const MapEntry* e = internal::FindEntry(entries, "register")) internal::ParseRegister(*e, st, spec);
   if (const MapEntry* e = internal::FindEntry(entries, "sources")) internal::ParseSources(*e, st, spec);
   return true;

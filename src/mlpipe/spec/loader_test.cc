@@ -154,6 +154,31 @@ steps:
   EXPECT_THAT(result.spec.steps[0].code_files, ElementsAre("scripts/count.py"));
 }
 
+TEST_F(LoaderTest, KeepOnFailureIsReadForOutputsAndRefusedForInputs) {
+  auto result = LoadPipelineString(R"(
+pipeline: p
+steps:
+  check:
+    run: python3 scripts/count.py ${outputs.report} ${outputs.clean}
+    outputs: {report: {type: report, keep_on_failure: true}, clean: dataset}
+)",
+                                   "p.yaml", dir_.path());
+  ASSERT_TRUE(result.ok()) << result.ErrorText();
+  ASSERT_EQ(result.spec.steps[0].outputs.size(), 2u);
+  EXPECT_EQ(result.spec.steps[0].outputs[0].name, "report");
+  EXPECT_TRUE(result.spec.steps[0].outputs[0].keep_on_failure);
+  EXPECT_EQ(result.spec.steps[0].outputs[0].type, "report");
+  EXPECT_FALSE(result.spec.steps[0].outputs[1].keep_on_failure);
+  dir_.Write(
+      "c.yaml",
+      "component: c\ninputs: {data: {type: dataset, keep_on_failure: true}}\nrun: cat ${inputs.data}\n");
+  auto refused =
+      LoadPipelineString("pipeline: p\nsteps:\n  a:\n    uses: c.yaml\n    inputs: {data: data/extra.txt}\n",
+                         "p.yaml", dir_.path());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.ErrorText(), ::testing::HasSubstr("keep_on_failure"));
+}
+
 constexpr const char* kTrainComponent = R"(component: train-model
 description: Train a model.
 inputs:  {train: dataset, valid: {type: dataset, description: held out}}

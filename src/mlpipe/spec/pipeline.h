@@ -108,6 +108,9 @@ struct OutputSpec {
   std::string name;
   InternedString type;    // dataset, model, metrics, transform, report, ... ("" = untyped)
   bool optional = false;  // a component output the step may leave unwritten
+  // An output stored and recorded even when its step fails after writing it
+  // (a validation report): marked as a failed execution's, never reused.
+  bool keep_on_failure = false;
   SourceLocation loc;
 };
 

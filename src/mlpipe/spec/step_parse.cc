@@ -362,7 +362,7 @@ void BindComponent(const MapEntry& uses, const std::vector<MapEntry>& fields, Lo
   step->outputs = comp->outputs;
   if (const MapEntry* e = FindEntry(fields, "outputs"); e != nullptr && comp->step_defined_outputs) {
     std::vector<std::string> declared = PortNames(comp->outputs);
-    for (auto& out : ParsePorts(*e, st.diags, "outputs of " + where)) {
+    for (auto& out : ParsePorts(*e, st.diags, "outputs of " + where, PortKind::kOutput)) {
       if (std::find(declared.begin(), declared.end(), out.name) != declared.end()) {
         st.diags.Error(
             out.loc,
@@ -506,8 +506,12 @@ void ParseStep(const MapEntry& entry, LoadState& st, StepSpec* step, StepExtra* 
           "use the pipeline's params in run: directly as ${params.NAME}");
     }
     if (const MapEntry* o = FindEntry(fields, "outputs"))
-      step->outputs = ParsePorts(*o, st.diags, "outputs of " + where);
+      step->outputs = ParsePorts(*o, st.diags, "outputs of " + where, PortKind::kOutput);
     if (run != nullptr) ParseRun(*run, step->shell, st.diags, where, &step->command, &extra->sites);
+    if (run != nullptr && IsPlainScalar(*run->value) &&
+        run->value->Scalar().find('\n') == std::string_view::npos) {
+      extra->run_plain_line = std::string(run->value->Scalar());
+    }
     extra->scope.shared_params = &st.param_names;
     extra->scope.params_origin = "pipeline";
     extra->scope.outputs.reserve(step->outputs.size());

@@ -434,6 +434,72 @@ steps:
           "  hint: add shell: true to run it with /bin/sh -c, or quote the word to pass it literally"));
 }
 
+TEST_F(ValidationTest, AScriptThatDoesNotExistIsReportedAtItsWordWithADidYouMean) {
+  auto errors = Errors(R"(pipeline: p
+steps:
+  a:
+    run: python3 scripts/gne.py --out ${outputs.o}
+    outputs: {o: dataset}
+  b:
+    run: [bash, "tools/prep.sh"]
+  c:
+    run: ./scripts/missing.sh
+)");
+  EXPECT_THAT(
+      errors,
+      ElementsAre(
+          "p.yaml:4:18: error: step 'a' runs script 'scripts/gne.py', which does not exist (resolved to " +
+              dir_.path() + "/scripts/gne.py)\n  hint: did you mean 'scripts/gen.py'?",
+          "p.yaml:7:17: error: step 'b' runs script 'tools/prep.sh', which does not exist (resolved to " +
+              dir_.path() +
+              "/tools/prep.sh)\n  hint: the folder tools/ does not exist either; paths in run: are "
+              "relative to the pipeline file's folder",
+          "p.yaml:9:10: error: step 'c' runs script './scripts/missing.sh', which does not exist (resolved "
+          "to " +
+              dir_.path() + "/scripts/missing.sh)\n  hint: scripts there: ./scripts/gen.py"));
+}
+
+TEST_F(ValidationTest, ScriptsThatAreMadeFirstOrNotOursToCheckAreNoErrors) {
+  dir_.Write("tools/ok.sh", "echo ok\n");
+  auto errors = Errors(R"(pipeline: p
+steps:
+  placeholder:
+    run: python3 ${inputs.script}
+    inputs: {script: scripts/gen.py}
+  made_here:
+    run: printf 'print(1)' > made.py && python3 made.py
+    shell: true
+  made_by_a_step:
+    run: python3 scripts/gen.py --out /tmp/mlpipe-made/run.py
+  runs_it:
+    run: python3 /tmp/mlpipe-made/run.py
+    after: [made_by_a_step]
+  in_its_workdir:
+    run: python3 local.py
+    workdir: /tmp
+  absolute:
+    run: [bash, )" + dir_.path() +
+                       R"(/tools/ok.sh]
+  module:
+    run: python3 -m http.server
+  changes_folder:
+    run: cd tools && bash other.sh
+    shell: true
+)");
+  EXPECT_THAT(errors, ::testing::IsEmpty());
+}
+
+TEST_F(ValidationTest, AComponentsScriptIsCheckedInItsFolder) {
+  dir_.Write("components/train.yaml", "component: train\nrun: python3 trian.py\n");
+  dir_.Write("components/train.py", "");
+  auto result = LoadPipelineString("pipeline: p\nsteps:\n  t:\n    uses: components/train.yaml\n", "p.yaml",
+                                   dir_.path());
+  ASSERT_EQ(result.diagnostics.size(), 1u) << result.ErrorText();
+  EXPECT_THAT(result.diagnostics[0].ToString(),
+              HasSubstr("components/train.yaml:2:14: error: component 'train' runs script 'trian.py'"));
+  EXPECT_EQ(result.diagnostics[0].hint, "did you mean 'train.py'?");
+}
+
 TEST_F(ValidationTest, ReportsEveryErrorInOnePass) {
   auto errors = Errors(R"(pipeline: p
 steps:

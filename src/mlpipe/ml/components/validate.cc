@@ -19,8 +19,8 @@ inputs:
   schema: schema
   reference_stats: {type: stats, optional: true}
 outputs:
-  anomalies: anomalies
-  report: report
+  anomalies: {type: anomalies, keep_on_failure: true}
+  report: {type: report, keep_on_failure: true}
 params:
   fail_on_anomalies: {type: bool, default: true}
   psi_threshold: {type: float, default: 0.2}
@@ -55,13 +55,21 @@ Status RunValidate(const BuiltinInvocation& inv) {
   opt.check_drift = ref.has_value();
   ASSIGN_OR_RETURN(data::Table table, ReadTable("data", in));
   data::ValidationResult result = data::Validate(table, *schema, ref ? &*ref : nullptr, opt);
-  RETURN_IF_ERROR(WriteJsonFile(out_anomalies, data::ValidationToJson(result)));
-  std::string report = data::ValidationToText(result);
+  size_t errors = 0, warnings = 0;
+  for (const data::Anomaly& a : result.anomalies)
+    (a.severity == data::Severity::kError ? errors : warnings)++;
+  // Any anomaly (error or warning, drift included) fails the step when asked:
+  // the verdict is known before anything is written, so the report never
+  // says "passed" for a step that fails. The report and the metrics are
+  // written either way (the engine keeps them on failure: keep_on_failure).
+  const bool fails = fail && !result.anomalies.empty();
+  nlohmann::json anomalies = data::ValidationToJson(result);
+  anomalies["ok"] = !fails;
+  RETURN_IF_ERROR(WriteJsonFile(out_anomalies, anomalies));
+  std::string report = data::ValidationToText(result, fails);
   RETURN_IF_ERROR(WriteText(out_report, report));
   Log(inv) << report;
 
-  size_t errors = 0, warnings = 0;
-  for (const data::Anomaly& a : result.anomalies) (a.severity == data::Severity::kError ? errors : warnings)++;
   double max_psi = 0;
   for (const data::DriftScore& d : result.drift) {
     if (std::isfinite(d.psi)) max_psi = std::max(max_psi, d.psi);
@@ -72,8 +80,7 @@ Status RunValidate(const BuiltinInvocation& inv) {
   RETURN_IF_ERROR(metrics.Record("anomaly_warnings", static_cast<double>(warnings)));
   if (ref) RETURN_IF_ERROR(metrics.Record("max_psi", max_psi));
 
-  // Any anomaly (error or warning, drift included) fails the step when asked.
-  if (fail && !result.anomalies.empty()) {
+  if (fails) {
     const data::Anomaly* first = &result.anomalies.front();
     for (const data::Anomaly& a : result.anomalies) {
       if (a.severity == data::Severity::kError) {
@@ -81,9 +88,10 @@ Status RunValidate(const BuiltinInvocation& inv) {
         break;
       }
     }
-    return FailedPreconditionError(fmt::format(
-        "validation found {} error(s) and {} warning(s); first: {} (set fail_on_anomalies: false to continue)",
-        errors, warnings, first ? first->message : "?"));
+    return FailedPreconditionError(
+        fmt::format("validation found {} error(s) and {} warning(s); first: {} (set fail_on_anomalies: false "
+                    "to continue)",
+                    errors, warnings, first->message));
   }
   return OkStatus();
 }
