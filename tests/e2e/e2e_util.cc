@@ -85,10 +85,19 @@ void Project::CopyFromRepo(const std::string& repo_rel, const std::string& rel) 
 
 CommandOutput Project::Mlpipe(const std::vector<std::string>& args,
                               const std::map<std::string, std::string>& extra_env) const {
+  return RunIn(dir_, args, extra_env);
+}
+
+CommandOutput Project::MlpipeIn(const std::string& rel, const std::vector<std::string>& args) const {
+  return RunIn(rel.empty() || rel == "." ? dir_ : Path(rel), args, {});
+}
+
+CommandOutput Project::RunIn(const std::string& dir, const std::vector<std::string>& args,
+                             const std::map<std::string, std::string>& extra_env) const {
   std::string out_path = dir_ + "/.stdout";
   std::string err_path = dir_ + "/.stderr";
   auto t0 = std::chrono::steady_clock::now();
-  int pid = Spawn(dir_, args, extra_env, out_path, err_path);
+  int pid = Spawn(dir, args, extra_env, out_path, err_path);
   CommandOutput result;
   result.exit_code = WaitFor(pid);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

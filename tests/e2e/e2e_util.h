@@ -31,12 +31,17 @@ class Project {
   // Runs `mlpipe args...` in dir() and waits.
   CommandOutput Mlpipe(const std::vector<std::string>& args,
                        const std::map<std::string, std::string>& extra_env = {}) const;
+  // Runs `mlpipe args...` in the folder `rel` of dir() (its workspace is
+  // rel/.mlpipe) and waits.
+  CommandOutput MlpipeIn(const std::string& rel, const std::vector<std::string>& args) const;
   // Starts `mlpipe args...` in dir() without waiting; returns the pid.
   // Output goes to the files `out_path` and `err_path`.
   int StartMlpipe(const std::vector<std::string>& args, const std::string& out_path,
                   const std::string& err_path) const;
 
  private:
+  CommandOutput RunIn(const std::string& dir, const std::vector<std::string>& args,
+                      const std::map<std::string, std::string>& extra_env) const;
   std::string dir_;
 };
 

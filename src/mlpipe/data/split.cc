@@ -1,12 +1,14 @@
 #include "mlpipe/data/split.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <numeric>
 #include <random>
 
-#include <fmt/format.h>
+#include "mlpipe/data/sklearn_split.h"
 
 namespace mlpipe::data {
 namespace {
@@ -51,6 +53,16 @@ std::vector<size_t> Apportion(size_t total, const std::vector<size_t>& weights, 
   return out;
 }
 
+// Cuts `idx` in its order: train first, then validation, the last n_test
+// rows test.
+void CutInOrder(const std::vector<size_t>& idx, size_t n_val, size_t n_test, SplitIndices* out) {
+  const auto train_end = idx.begin() + static_cast<std::ptrdiff_t>(idx.size() - n_test - n_val);
+  const auto valid_end = train_end + static_cast<std::ptrdiff_t>(n_val);
+  out->train.assign(idx.begin(), train_end);
+  out->validation.assign(train_end, valid_end);
+  out->test.assign(valid_end, idx.end());
+}
+
 }  // namespace
 
 const char* SplitMethodName(SplitMethod m) {
@@ -66,7 +78,16 @@ StatusOr<SplitMethod> ParseSplitMethod(std::string_view name) {
   if (name == "random") return SplitMethod::kRandom;
   if (name == "stratified") return SplitMethod::kStratified;
   if (name == "time") return SplitMethod::kTime;
-  return InvalidArgumentError(fmt::format("unknown split method '{}' (expected random, stratified or time)", name));
+  return InvalidArgumentError(
+      fmt::format("unknown split method '{}' (expected random, stratified or time)", name));
+}
+
+const char* SplitRngName(SplitRng rng) { return rng == SplitRng::kSklearn ? "sklearn" : "mlpipe"; }
+
+StatusOr<SplitRng> ParseSplitRng(std::string_view name) {
+  if (name == "mlpipe") return SplitRng::kMlpipe;
+  if (name == "sklearn") return SplitRng::kSklearn;
+  return InvalidArgumentError(fmt::format("unknown split rng '{}' (expected mlpipe or sklearn)", name));
 }
 
 void ShuffleIndices(std::vector<size_t>* v, uint64_t seed) {
@@ -83,6 +104,14 @@ StatusOr<SplitIndices> SplitRows(const Table& table, const SplitOptions& o) {
         "split fractions must satisfy 0 < test ({}) and 0 <= validation ({}) and test + validation < 1",
         o.test_fraction, o.validation_fraction));
   }
+  if (!o.shuffle && o.method != SplitMethod::kRandom) {
+    return InvalidArgumentError(fmt::format(
+        "a {} split cannot be unshuffled (shuffle: false is for random splits)", SplitMethodName(o.method)));
+  }
+  if (o.method != SplitMethod::kRandom && o.column.empty()) {
+    return InvalidArgumentError(fmt::format("a {} split needs a column", SplitMethodName(o.method)));
+  }
+  if (o.rng == SplitRng::kSklearn) return SklearnSplitRows(table, o);
   const bool by_time = o.method == SplitMethod::kTime;
   auto count = [&](double f) {
     double x = f * static_cast<double>(n);
@@ -99,9 +128,6 @@ StatusOr<SplitIndices> SplitRows(const Table& table, const SplitOptions& o) {
   }
   const Column* col = nullptr;
   if (o.method != SplitMethod::kRandom) {
-    if (o.column.empty()) {
-      return InvalidArgumentError(fmt::format("a {} split needs a column", SplitMethodName(o.method)));
-    }
     ASSIGN_OR_RETURN(size_t ci, table.IndexOf(o.column));
     col = &table.column(ci);
   }
@@ -112,6 +138,10 @@ StatusOr<SplitIndices> SplitRows(const Table& table, const SplitOptions& o) {
     case SplitMethod::kRandom: {
       std::vector<size_t> idx(n);
       std::iota(idx.begin(), idx.end(), 0);
+      if (!o.shuffle) {
+        CutInOrder(idx, n_val, n_test, &out);
+        break;
+      }
       Shuffle(&idx, rng);
       out.test.assign(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(n_test));
       out.validation.assign(idx.begin() + static_cast<std::ptrdiff_t>(n_test),
@@ -156,11 +186,7 @@ StatusOr<SplitIndices> SplitRows(const Table& table, const SplitOptions& o) {
           return col->type() == ColumnType::kNumeric ? col->number(a) < col->number(b) : col->day(a) < col->day(b);
         });
       }
-      const size_t n_train = n - n_test - n_val;
-      out.train.assign(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(n_train));
-      out.validation.assign(idx.begin() + static_cast<std::ptrdiff_t>(n_train),
-                            idx.begin() + static_cast<std::ptrdiff_t>(n_train + n_val));
-      out.test.assign(idx.begin() + static_cast<std::ptrdiff_t>(n_train + n_val), idx.end());
+      CutInOrder(idx, n_val, n_test, &out);
       break;
     }
   }

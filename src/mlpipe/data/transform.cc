@@ -77,6 +77,42 @@ void FitNumeric(const std::vector<double>& values, const TransformOptions& o, do
   *scale = sd > 0 ? sd : 1;
 }
 
+// The classes of a classification target, sorted (numbers by value, text
+// as strings), with a binary positive_class second.
+StatusOr<std::vector<std::string>> ClassLabels(const Column& target, const std::string& positive_class) {
+  std::vector<std::string> labels;
+  if (target.type() == ColumnType::kCategorical) {
+    std::vector<bool> used(target.dictionary().size(), false);
+    for (int32_t c : target.codes()) used[c] = true;
+    for (size_t i = 0; i < used.size(); ++i) {
+      if (used[i]) labels.push_back(target.dictionary()[i]);
+    }
+    std::sort(labels.begin(), labels.end());
+  } else if (target.type() == ColumnType::kNumeric) {
+    std::vector<double> values = target.numbers();
+    std::sort(values.begin(), values.end());
+    values.erase(std::unique(values.begin(), values.end()), values.end());
+    for (double v : values) labels.push_back(FormatNumber(v));
+  } else {
+    for (size_t r = 0; r < target.size(); ++r) labels.push_back(target.ValueToString(r));
+    std::sort(labels.begin(), labels.end());
+    labels.erase(std::unique(labels.begin(), labels.end()), labels.end());
+  }
+  if (positive_class.empty()) return labels;
+  auto it = std::find(labels.begin(), labels.end(), positive_class);
+  if (it == labels.end()) {
+    return InvalidArgumentError(fmt::format("positive_class '{}' is not a class of '{}' (classes: {})",
+                                            positive_class, target.name(), Join(labels, ", ")));
+  }
+  if (labels.size() != 2) {
+    return InvalidArgumentError(
+        fmt::format("positive_class '{}' is for a binary target, but '{}' has {} classes ({})",
+                    positive_class, target.name(), labels.size(), Join(labels, ", ")));
+  }
+  if (it == labels.begin()) std::swap(labels[0], labels[1]);
+  return labels;
+}
+
 }  // namespace
 
 const char* TaskName(Task task) {
@@ -96,6 +132,84 @@ StatusOr<Task> ParseTask(std::string_view name) {
       fmt::format("unknown task '{}' (expected auto, classification or regression)", name));
 }
 
+const char* CategoricalImputeName(CategoricalImpute v) {
+  return v == CategoricalImpute::kMostFrequent ? "most_frequent" : "missing_category";
+}
+
+StatusOr<CategoricalImpute> ParseCategoricalImpute(std::string_view name) {
+  if (name == "missing_category") return CategoricalImpute::kMissingCategory;
+  if (name == "most_frequent") return CategoricalImpute::kMostFrequent;
+  return InvalidArgumentError(
+      fmt::format("unknown categorical_impute '{}' (expected missing_category or most_frequent)", name));
+}
+
+const char* FeatureOrderName(FeatureOrder order) {
+  return order == FeatureOrder::kNumericFirst ? "numeric_first" : "input";
+}
+
+StatusOr<FeatureOrder> ParseFeatureOrder(std::string_view name) {
+  if (name == "input") return FeatureOrder::kInput;
+  if (name == "numeric_first") return FeatureOrder::kNumericFirst;
+  return InvalidArgumentError(
+      fmt::format("unknown feature_order '{}' (expected input or numeric_first)", name));
+}
+
+StatusOr<TaskChoice> ChooseTask(const Column& target, const TransformOptions& options) {
+  const std::string& name = target.name();
+  const bool numeric = target.type() == ColumnType::kNumeric;
+  if (options.task == Task::kRegression) {
+    if (!numeric) {
+      return InvalidArgumentError(
+          fmt::format("regression needs a numeric target; '{}' is {}", name, ColumnTypeName(target.type())));
+    }
+    if (!options.positive_class.empty()) {
+      return InvalidArgumentError(
+          fmt::format("positive_class '{}' names a class, but task is regression", options.positive_class));
+    }
+    return TaskChoice{Task::kRegression, "task: regression was given", false};
+  }
+  if (options.task == Task::kClassification) {
+    return TaskChoice{Task::kClassification, "task: classification was given", false};
+  }
+  if (!numeric) {
+    return TaskChoice{Task::kClassification,
+                      fmt::format("target '{}' is {}", name, ColumnTypeName(target.type())), false};
+  }
+  if (!options.positive_class.empty()) {
+    return TaskChoice{Task::kClassification,
+                      fmt::format("positive_class '{}' was given for the numeric target '{}'",
+                                  options.positive_class, name),
+                      false};
+  }
+  // A numeric target with a few whole values may well be classes (0/1).
+  constexpr size_t kFewValues = 10;
+  std::vector<double> values;
+  for (double v : target.numbers()) {
+    if (std::isnan(v)) continue;
+    if (v != std::floor(v)) {
+      return TaskChoice{Task::kRegression, fmt::format("target '{}' is numeric", name), false};
+    }
+    if (std::find(values.begin(), values.end(), v) == values.end()) {
+      values.push_back(v);
+      if (values.size() > kFewValues) {
+        return TaskChoice{Task::kRegression, fmt::format("target '{}' is numeric", name), false};
+      }
+    }
+  }
+  std::sort(values.begin(), values.end());
+  std::vector<std::string> shown;
+  for (double v : values) shown.push_back(FormatNumber(v));
+  std::string other = values.size() == 2
+                          ? fmt::format("set task: classification (or positive_class: \"{}\")", shown.back())
+                          : std::string("set task: classification");
+  return TaskChoice{
+      Task::kRegression,
+      fmt::format("target '{}' is numeric with only {} distinct values ({}): fitted as regression "
+                  "(task: auto); to train a classifier, {} on the transform step",
+                  name, values.size(), Join(shown, ", "), other),
+      true};
+}
+
 StatusOr<Transform> Transform::Fit(const Table& train, const TransformOptions& options) {
   if (train.num_rows() == 0) return InvalidArgumentError("cannot fit a transform on an empty table");
   Transform t;
@@ -112,47 +226,31 @@ StatusOr<Transform> Transform::Fit(const Table& train, const TransformOptions& o
 
   // Labels.
   if (target != nullptr) {
-    Task task = options.task;
-    if (task == Task::kAuto) {
-      task = target->type() == ColumnType::kNumeric ? Task::kRegression : Task::kClassification;
-    }
     if (target->MissingCount() > 0) {
-      return InvalidArgumentError(fmt::format("target column '{}' has {} missing values",
-                                              target->name(), target->MissingCount()));
+      return InvalidArgumentError(
+          fmt::format("target column '{}' has {} missing values", target->name(), target->MissingCount()));
     }
-    if (task == Task::kRegression && target->type() != ColumnType::kNumeric) {
-      return InvalidArgumentError(fmt::format("regression needs a numeric target; '{}' is {}",
-                                              target->name(), ColumnTypeName(target->type())));
-    }
-    t.task_ = task;
-    if (task == Task::kClassification) {
-      std::vector<std::string> labels;
-      if (target->type() == ColumnType::kCategorical) {
-        std::vector<bool> used(target->dictionary().size(), false);
-        for (int32_t c : target->codes()) used[c] = true;
-        for (size_t i = 0; i < used.size(); ++i) {
-          if (used[i]) labels.push_back(target->dictionary()[i]);
-        }
-      } else {
-        for (size_t r = 0; r < target->size(); ++r) labels.push_back(target->ValueToString(r));
-      }
-      std::sort(labels.begin(), labels.end());
-      labels.erase(std::unique(labels.begin(), labels.end()), labels.end());
-      if (!options.positive_class.empty()) {
-        auto it = std::find(labels.begin(), labels.end(), options.positive_class);
-        if (it == labels.end()) {
-          return InvalidArgumentError(fmt::format("positive_class '{}' is not a class of '{}' (classes: {})",
-                                                  options.positive_class, target->name(), Join(labels, ", ")));
-        }
-        if (labels.size() == 2 && it == labels.begin()) std::swap(labels[0], labels[1]);
-      }
-      t.class_labels_ = std::move(labels);
+    ASSIGN_OR_RETURN(TaskChoice choice, ChooseTask(*target, options));
+    t.task_ = choice.task;
+    t.task_reason_ = std::move(choice.reason);
+    if (t.task_ == Task::kClassification) {
+      ASSIGN_OR_RETURN(t.class_labels_, ClassLabels(*target, options.positive_class));
     }
   }
 
   // Features.
+  std::vector<const Column*> columns;
+  for (const Column& col : train.columns()) columns.push_back(&col);
+  if (options.feature_order == FeatureOrder::kNumericFirst) {
+    auto rank = [](const Column* c) {
+      return c->type() == ColumnType::kNumeric ? 0 : c->type() == ColumnType::kDate ? 1 : 2;
+    };
+    std::stable_sort(columns.begin(), columns.end(),
+                     [&](const Column* a, const Column* b) { return rank(a) < rank(b); });
+  }
   size_t next = 0;
-  for (const Column& col : train.columns()) {
+  for (const Column* column : columns) {
+    const Column& col = *column;
     if (target != nullptr && col.name() == target->name()) continue;
     if (std::find(options.exclude.begin(), options.exclude.end(), col.name()) != options.exclude.end()) continue;
     Step s;

@@ -5,7 +5,9 @@
 // ApplyRow, the same code the pipeline trained with: no training/serving skew.
 //
 // Features, in the order of the training table's columns (target and
-// `exclude` columns skipped):
+// `exclude` columns skipped), or with FeatureOrder::kNumericFirst the numeric
+// columns first, then the date columns, then the categorical ones (each group
+// in table order):
 //   numeric column x      -> "x": the value; missing -> imputed (median or mean
 //                            of train, per `numeric_impute`), optionally
 //                            standardised ((v - mean) / std of train).
@@ -28,10 +30,19 @@
 // column is looked up by its text ("3"). Anything else is InvalidArgument
 // naming the column (and row).
 //
+// Task (ChooseTask): task classification or regression as given; with
+// kAuto a categorical (or date) target is classification, a numeric target
+// with a positive_class is classification (its classes are its values as
+// text: "0", "1"), and any other numeric target is regression. A numeric
+// target with at most 10 distinct whole values under kAuto is a guess worth
+// confirming: TaskChoice::ambiguous, and the reason says how to choose the
+// other task.
+//
 // Labels (EncodeLabels): classification -> y = class index into class_labels,
-// the train classes sorted as strings, except that for a binary task a given
-// `positive_class` becomes index 1; regression -> y = the value. A missing
-// target or a class unseen in train is InvalidArgument.
+// the train classes sorted (a numeric target's by value, others as strings),
+// except that for a binary task a given `positive_class` becomes index 1;
+// regression -> y = the value. A missing target or a class unseen in train
+// is InvalidArgument.
 //
 // Thread-safety: a fitted Transform is immutable; all const methods may be
 // called concurrently (the server does, per request).
@@ -57,6 +68,17 @@ StatusOr<Task> ParseTask(std::string_view name);
 
 enum class NumericImpute { kMedian, kMean, kNone };       // kNone: NaN stays (XGBoost handles it)
 enum class CategoricalImpute { kMissingCategory, kMostFrequent };
+const char* CategoricalImputeName(CategoricalImpute v);  // "missing_category", "most_frequent"
+StatusOr<CategoricalImpute> ParseCategoricalImpute(std::string_view name);
+
+// The order of the features (see the file comment). kNumericFirst lays them
+// out as scikit-learn's ColumnTransformer([("num", ..., numeric_columns),
+// ("cat", OneHotEncoder(), categorical_columns)]) does, which matters when
+// comparing with such a model: XGBoost's `hist` breaks ties between equally
+// good splits by the lower feature index.
+enum class FeatureOrder { kInput, kNumericFirst };
+const char* FeatureOrderName(FeatureOrder order);  // "input", "numeric_first"
+StatusOr<FeatureOrder> ParseFeatureOrder(std::string_view name);
 
 struct TransformOptions {
   // Target column; "" = no target (every column is a feature, EncodeLabels
@@ -64,11 +86,12 @@ struct TransformOptions {
   std::string target;
   // Columns that are neither features nor target (ids, timestamps). Default none.
   std::vector<std::string> exclude;
-  // kAuto: classification if the target is categorical, regression if it is
-  // numeric. A numeric target with kClassification uses its text form ("0", "1").
+  // kAuto: see ChooseTask. A numeric target with kClassification uses its
+  // text form ("0", "1").
   Task task = Task::kAuto;
-  // Binary classification: this class becomes index 1. Must occur in train
-  // (InvalidArgument otherwise). Default "": sorted order.
+  // Binary classification: this class becomes index 1, and a numeric target
+  // is a classification. Must occur in train, and the target must have two
+  // classes (InvalidArgument otherwise). Default "": sorted order.
   std::string positive_class;
   NumericImpute numeric_impute = NumericImpute::kMedian;
   CategoricalImpute categorical_impute = CategoricalImpute::kMissingCategory;
@@ -77,7 +100,21 @@ struct TransformOptions {
   bool standardize = false;
   // Keep at most this many categories per column; 0 = all. Default 0.
   size_t max_categories = 0;
+  FeatureOrder feature_order = FeatureOrder::kInput;
 };
+
+// The task Fit takes for `target` under `options`, and why, in words for the
+// transform step's first line.
+struct TaskChoice {
+  Task task = Task::kRegression;  // never kAuto
+  // Why: "target 'y' is categorical", "task: regression was given", ...; when
+  // ambiguous, the whole decision and how to choose the other task.
+  std::string reason;
+  bool ambiguous = false;
+};
+// InvalidArgument for what cannot be: regression of a categorical target,
+// a positive_class with task regression.
+StatusOr<TaskChoice> ChooseTask(const Column& target, const TransformOptions& options);
 
 // Counts from one Apply/ApplyRow call, for monitoring.
 struct ApplyReport {
@@ -96,8 +133,9 @@ struct InputColumn {
 class Transform {
  public:
   // Fits on `train`. Errors: NotFound (target/exclude column absent, with a
-  // did-you-mean), InvalidArgument (empty table, positive_class not a class,
-  // regression on a categorical target, missing target values).
+  // did-you-mean), InvalidArgument (empty table, positive_class not a class
+  // or the target not binary, what ChooseTask refuses, missing target
+  // values).
   static StatusOr<Transform> Fit(const Table& train, const TransformOptions& options);
 
   // Features for every row of `table`. `report` (optional) receives counts.
@@ -128,6 +166,8 @@ class Transform {
   const std::string& target() const { return target_; }
   // kClassification or kRegression after Fit (never kAuto).
   Task task() const { return task_; }
+  // Why (TaskChoice::reason); "" for a transform saved without it.
+  const std::string& task_reason() const { return task_reason_; }
   const std::vector<std::string>& class_labels() const { return class_labels_; }
   const TransformOptions& options() const { return options_; }
 
@@ -163,6 +203,7 @@ class Transform {
   TransformOptions options_;
   std::string target_;
   Task task_ = Task::kRegression;
+  std::string task_reason_;
   std::vector<std::string> class_labels_;
   std::vector<Step> steps_;
   std::vector<InputColumn> inputs_;

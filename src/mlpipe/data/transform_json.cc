@@ -18,10 +18,6 @@ const char* NumericImputeName(NumericImpute v) {
   return "?";
 }
 
-const char* CategoricalImputeName(CategoricalImpute v) {
-  return v == CategoricalImpute::kMostFrequent ? "most_frequent" : "missing_category";
-}
-
 }  // namespace
 
 json Transform::ToJson() const {
@@ -34,6 +30,7 @@ json Transform::ToJson() const {
       {"categorical_impute", CategoricalImputeName(options_.categorical_impute)},
       {"standardize", options_.standardize},
       {"max_categories", options_.max_categories},
+      {"feature_order", FeatureOrderName(options_.feature_order)},
   };
   json cols = json::array();
   for (const Step& s : steps_) {
@@ -58,6 +55,7 @@ json Transform::ToJson() const {
               {"options", opts},
               {"target", target_},
               {"task", TaskName(task_)},
+              {"task_reason", task_reason_},
               {"class_labels", class_labels_},
               {"feature_names", feature_names_},
               {"columns", cols}};
@@ -87,18 +85,19 @@ StatusOr<Transform> Transform::FromJson(const json& j) {
     } else {
       return InvalidArgumentError(fmt::format("options.numeric_impute: unknown value '{}'", ni));
     }
-    std::string ci = o.at("categorical_impute").get<std::string>();
-    if (ci == "most_frequent") {
-      t.options_.categorical_impute = CategoricalImpute::kMostFrequent;
-    } else if (ci == "missing_category") {
-      t.options_.categorical_impute = CategoricalImpute::kMissingCategory;
-    } else {
-      return InvalidArgumentError(fmt::format("options.categorical_impute: unknown value '{}'", ci));
-    }
+    auto ci = ParseCategoricalImpute(o.at("categorical_impute").get<std::string>());
+    if (!ci.ok()) return ci.status().WithContext("options.categorical_impute");
+    t.options_.categorical_impute = *ci;
     t.options_.standardize = o.at("standardize").get<bool>();
     t.options_.max_categories = o.at("max_categories").get<size_t>();
+    // Transforms saved before feature_order existed have their features in
+    // input order.
+    auto order = ParseFeatureOrder(o.value("feature_order", "input"));
+    if (!order.ok()) return order.status().WithContext("options.feature_order");
+    t.options_.feature_order = *order;
     t.target_ = j.at("target").get<std::string>();
     ASSIGN_OR_RETURN(t.task_, ParseTask(j.at("task").get<std::string>()));
+    t.task_reason_ = j.value("task_reason", "");
     t.class_labels_ = j.at("class_labels").get<std::vector<std::string>>();
     t.feature_names_ = j.at("feature_names").get<std::vector<std::string>>();
     size_t expected_first = 0;

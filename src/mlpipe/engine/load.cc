@@ -14,6 +14,17 @@ spec::LoadOptions DefaultLoadOptions() {
   options.builtin_names = [] { return ml::BuiltinNames(); };
   options.check_model_name = [](std::string_view name) { return metadata::ValidateModelName(name); };
   options.check_alias_name = [](std::string_view alias) { return metadata::ValidateAliasName(alias); };
+  options.check_builtin_params = [](const spec::BuiltinStepView& step,
+                                    const std::map<std::string, spec::BuiltinStepView>& upstream) {
+    std::map<std::string, ml::BuiltinUpstream> from;
+    for (const auto& [input, view] : upstream)
+      from[input] = ml::BuiltinUpstream{view.step, view.builtin, view.params};
+    std::vector<spec::BuiltinParamProblem> problems;
+    for (ml::ParamProblem& p : ml::CheckBuiltinParams(step.builtin, step.params, from)) {
+      problems.push_back({std::move(p.param), std::move(p.message), std::move(p.hint)});
+    }
+    return problems;
+  };
   return options;
 }
 

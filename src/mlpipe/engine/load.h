@@ -12,7 +12,7 @@
 
 namespace mlpipe::engine {
 
-// LoadOptions with the built-in resolver of ml/builtins.h and the registry's
+// LoadOptions with the built-in resolver and param rules of ml/builtins.h and the registry's
 // name rules (metadata/model_names.h) for register: blocks.
 spec::LoadOptions DefaultLoadOptions();
 

@@ -7,6 +7,7 @@
 
 #include "mlpipe/base/strings.h"
 #include "mlpipe/ml/components/common.h"
+#include "mlpipe/ml/components/param_check.h"
 
 namespace mlpipe::ml {
 namespace {
@@ -15,18 +16,19 @@ struct Builtin {
   const char* name;
   const char* const* yaml;
   Status (*run)(const BuiltinInvocation&);
+  void (*check)(components::ParamCheck&);  // rules on its params; null: none
 };
 
 const Builtin kBuiltins[] = {
-    {"evaluate", &components::kEvaluateYaml, &components::RunEvaluate},
-    {"notebook", &components::kNotebookYaml, &components::RunNotebook},
-    {"predict", &components::kPredictYaml, &components::RunPredict},
-    {"schema", &components::kSchemaYaml, &components::RunSchema},
-    {"split", &components::kSplitYaml, &components::RunSplit},
-    {"stats", &components::kStatsYaml, &components::RunStats},
-    {"train", &components::kTrainYaml, &components::RunTrain},
-    {"transform", &components::kTransformYaml, &components::RunTransform},
-    {"validate", &components::kValidateYaml, &components::RunValidate},
+    {"evaluate", &components::kEvaluateYaml, &components::RunEvaluate, &components::CheckEvaluateParams},
+    {"notebook", &components::kNotebookYaml, &components::RunNotebook, nullptr},
+    {"predict", &components::kPredictYaml, &components::RunPredict, &components::CheckPredictParams},
+    {"schema", &components::kSchemaYaml, &components::RunSchema, &components::CheckSchemaParams},
+    {"split", &components::kSplitYaml, &components::RunSplit, &components::CheckSplitParams},
+    {"stats", &components::kStatsYaml, &components::RunStats, &components::CheckStatsParams},
+    {"train", &components::kTrainYaml, &components::RunTrain, &components::CheckTrainParams},
+    {"transform", &components::kTransformYaml, &components::RunTransform, &components::CheckTransformParams},
+    {"validate", &components::kValidateYaml, &components::RunValidate, &components::CheckValidateParams},
 };
 
 const Builtin* Find(const std::string& name) {
@@ -51,6 +53,15 @@ std::optional<std::string> BuiltinComponentYaml(const std::string& name) {
   return std::string(*b->yaml);
 }
 
+std::vector<ParamProblem> CheckBuiltinParams(const std::string& name, const nlohmann::json& params,
+                                             const std::map<std::string, BuiltinUpstream>& upstream) {
+  const Builtin* b = Find(name);
+  if (!b || !b->check) return {};
+  components::ParamCheck check(params, upstream);
+  b->check(check);
+  return check.Take();
+}
+
 Status RunBuiltin(const BuiltinInvocation& inv) {
   const Builtin* b = Find(inv.name);
   if (!b) {
@@ -60,6 +71,13 @@ Status RunBuiltin(const BuiltinInvocation& inv) {
                                      Join(BuiltinNames(), ", ")));
   }
   try {
+    std::vector<std::string> problems;
+    for (const ParamProblem& p : CheckBuiltinParams(inv.name, inv.params)) {
+      problems.push_back(p.hint.empty() ? p.message : fmt::format("{} ({})", p.message, p.hint));
+    }
+    if (!problems.empty()) {
+      return InvalidArgumentError(fmt::format("built-in {}: {}", inv.name, Join(problems, "; ")));
+    }
     Status s = b->run(inv);
     if (!s.ok()) return s.WithContext(fmt::format("built-in {}", inv.name));
     return s;

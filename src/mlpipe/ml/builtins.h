@@ -24,7 +24,7 @@
 namespace mlpipe::ml {
 
 // Bumped when a built-in's behaviour changes: part of the engine's cache key.
-inline constexpr int kBuiltinsVersion = 1;
+inline constexpr int kBuiltinsVersion = 2;
 
 struct BuiltinInvocation {
   std::string name;  // "train", ...
@@ -52,10 +52,35 @@ std::vector<std::string> BuiltinNames();
 // The component declaration (YAML text) of built-in `name`, or nullopt.
 std::optional<std::string> BuiltinComponentYaml(const std::string& name);
 
+// A param value (or combination) a built-in refuses.
+struct ParamProblem {
+  std::string param;  // the step's param it is about
+  std::string message;
+  std::string hint;  // "" if none
+};
+
+// What a step's checks may know about the built-in step bound to one of its
+// inputs (e.g. train's `transform`).
+struct BuiltinUpstream {
+  std::string step;     // its step name, for messages
+  std::string builtin;  // "transform", ...
+  nlohmann::json params;
+};
+
+// Checks the param values of built-in `name` alone and together (enums,
+// ranges, contradictions such as rng sklearn with method time), and against
+// the built-in steps its inputs are bound to (`upstream`, by input name).
+// `mlpipe validate` calls it with the values the spec fixes; the step calls
+// it with every value resolved. A param that is absent or null is not known
+// yet (a template) and passes every check that needs it. Empty when all is
+// well or `name` is unknown.
+std::vector<ParamProblem> CheckBuiltinParams(const std::string& name, const nlohmann::json& params,
+                                             const std::map<std::string, BuiltinUpstream>& upstream = {});
+
 // Runs a built-in. NotFound for an unknown name (with a did-you-mean);
-// InvalidArgument for a missing input/output binding, a bad parameter or
-// unusable data; FailedPrecondition when a check the user asked for fails
-// (validate with fail_on_anomalies, evaluate with fail_if_not_blessed).
+// InvalidArgument for a missing input/output binding, a bad parameter (every
+// CheckBuiltinParams problem, before anything is read) or unusable data; FailedPrecondition when a check the
+// user asked for fails (validate with fail_on_anomalies, evaluate with fail_if_not_blessed).
 Status RunBuiltin(const BuiltinInvocation& invocation);
 
 }  // namespace mlpipe::ml

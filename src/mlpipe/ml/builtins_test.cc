@@ -46,14 +46,8 @@ class BuiltinsTest : public ::testing::Test {
 
   Status Run(const std::string& name, std::map<std::string, std::string> inputs,
              std::map<std::string, std::string> outputs, nlohmann::json params = nlohmann::json::object()) {
-    BuiltinInvocation inv;
-    inv.name = name;
-    inv.inputs = std::move(inputs);
-    inv.outputs = std::move(outputs);
-    inv.params = std::move(params);
-    inv.metrics_path = P(name + ".metrics.jsonl");
-    inv.log = &log_;
-    return RunBuiltin(inv);
+    return testing::RunBuiltinWith(name, std::move(inputs), std::move(outputs), std::move(params),
+                                   P(name + ".metrics.jsonl"), &log_);
   }
 
   std::vector<nlohmann::json> Metrics(const std::string& name) {

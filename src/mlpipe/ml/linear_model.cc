@@ -103,6 +103,7 @@ StatusOr<std::unique_ptr<LinearModel>> LinearModel::Train(const data::FeatureMat
     Eigen::VectorXd theta = Eigen::VectorXd::Zero(d + 1);
     LbfgsResult res = MinimizeLbfgs(f, &theta, opt);
     model->iterations_ = res.iterations;
+    model->converged_ = res.converged;
     model->coef_ = {std::vector<double>(theta.data(), theta.data() + d)};
     model->intercept_ = {theta(d)};
     return model;
@@ -136,6 +137,7 @@ StatusOr<std::unique_ptr<LinearModel>> LinearModel::Train(const data::FeatureMat
   Eigen::VectorXd theta = Eigen::VectorXd::Zero(d * K + K);
   LbfgsResult res = MinimizeLbfgs(f, &theta, opt);
   model->iterations_ = res.iterations;
+  model->converged_ = res.converged;
   for (Eigen::Index c = 0; c < K; ++c) {
     model->coef_.emplace_back(theta.data() + c * d, theta.data() + (c + 1) * d);
     model->intercept_.push_back(theta(d * K + c));

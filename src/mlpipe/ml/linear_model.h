@@ -28,9 +28,9 @@
 namespace mlpipe::ml {
 
 struct LinearParams {
-  double c = 1.0;       // logistic: inverse regularisation strength (> 0)
-  double alpha = 1.0;   // ridge: L2 strength (>= 0; 0 = ordinary least squares)
-  int max_iterations = 1000;  // logistic L-BFGS iterations
+  double c = 1.0;             // logistic: inverse regularisation strength (> 0)
+  double alpha = 1.0;         // ridge: L2 strength (>= 0; 0 = ordinary least squares)
+  int max_iterations = 1000;  // logistic L-BFGS iteration cap (scikit-learn's max_iter), >= 1
 };
 
 class LinearModel {
@@ -62,6 +62,9 @@ class LinearModel {
   double intercept(size_t o) const { return intercept_[o]; }
   // L-BFGS iterations used (0 for regression).
   int iterations() const { return iterations_; }
+  // Whether L-BFGS met its tolerance before max_iterations (regression:
+  // always). Known after Train only: a loaded model says true.
+  bool converged() const { return converged_; }
 
  private:
   LinearModel() = default;
@@ -74,6 +77,7 @@ class LinearModel {
   std::vector<double> intercept_;
   LinearParams params_;
   int iterations_ = 0;
+  bool converged_ = true;
 };
 
 }  // namespace mlpipe::ml

@@ -1,16 +1,20 @@
-// Synthetic FeatureMatrix / Labels generators and a per-test folder for the ml tests (test-only).
+// Synthetic FeatureMatrix / Labels generators, a per-test folder and a way to run a built-in, for the ml
+// tests (test-only).
 #pragma once
 
 #include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
+#include <map>
+#include <ostream>
 #include <random>
 #include <string>
 
 #include <gtest/gtest.h>
 
 #include "mlpipe/data/feature_matrix.h"
+#include "mlpipe/ml/builtins.h"
 
 namespace mlpipe::ml::testing {
 
@@ -31,6 +35,21 @@ class TestDirFixture : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(dir_); }
   std::filesystem::path dir_;
 };
+
+// Runs built-in `name` as the engine would, its metrics appended to
+// `metrics_path` and its log written to *log.
+inline Status RunBuiltinWith(const std::string& name, std::map<std::string, std::string> inputs,
+                             std::map<std::string, std::string> outputs, nlohmann::json params,
+                             const std::string& metrics_path, std::ostream* log) {
+  BuiltinInvocation inv;
+  inv.name = name;
+  inv.inputs = std::move(inputs);
+  inv.outputs = std::move(outputs);
+  inv.params = std::move(params);
+  inv.metrics_path = metrics_path;
+  inv.log = log;
+  return RunBuiltin(inv);
+}
 
 struct Dataset {
   data::FeatureMatrix x;

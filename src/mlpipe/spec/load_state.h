@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -58,6 +59,14 @@ struct AfterPositions {
   }
 };
 
+// Where a step using a built-in binds what: for reporting the problems
+// check_builtin_params finds once every step is read.
+struct BuiltinSites {
+  std::string step;
+  SourceLocation uses;
+  std::map<std::string, SourceLocation> params;  // bound param -> its key
+};
+
 struct LoadState {
   const LoadOptions& options;
   Diagnostics& diags;                    // the pipeline file's
@@ -71,6 +80,7 @@ struct LoadState {
   std::vector<std::pair<std::string, std::string>> read_files = {};  // component files: (path, digest)
   const std::vector<ParamSpec>* pipeline_params = nullptr;           // with their types; set before steps
   std::vector<MissingScript> missing_scripts = {};                   // by FindMissingScripts
+  std::vector<BuiltinSites> builtin_sites = {};                      // steps using built-ins, in spec order
 };
 
 // Reads one entry of steps: into `step` and `extra`.
@@ -108,6 +118,10 @@ void ParseSources(const MapEntry& entry, LoadState& state, PipelineSpec* spec);
 // Checks the step's own templates (placeholders, unwritten outputs) once it
 // is parsed.
 void CheckStepTemplates(const StepSpec& step, const StepExtra& extra, Diagnostics& diags);
+
+// The params of every step using a built-in, through
+// options.check_builtin_params (if set).
+void CheckBuiltinSteps(const PipelineSpec& spec, LoadState& state);
 
 // Cross-step checks: unknown steps and outputs, input/output type
 // mismatches, cycles. after_locs.Of(i) is step i's StepExtra::after_locs.

@@ -135,7 +135,10 @@ LoadResult LoadText(std::string_view text, std::string* owned, const std::string
       if (owned != nullptr) std::string().swap(*owned);
       validate_graph = ParseTop(doc, st, &spec, &after_locs);
     }
-    if (validate_graph) internal::ValidateGraph(spec, after_locs, diags);
+    if (validate_graph) {
+      internal::ValidateGraph(spec, after_locs, diags);
+      internal::CheckBuiltinSteps(spec, st);
+    }
   } catch (const std::exception& e) {
     // nlohmann::json or the standard library threw somewhere unexpected:
     // report it rather than let it escape.

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,24 @@
 #include "mlpipe/spec/pipeline.h"
 
 namespace mlpipe::spec {
+
+// One step using a built-in, as check_builtin_params sees it.
+struct BuiltinStepView {
+  std::string step;     // the step's name
+  std::string builtin;  // "split", "train", ...
+  // The values the spec fixes: literals, and a value that is exactly
+  // ${params.X} as the pipeline param's default; any other template is null
+  // (known only when the run resolves it). Unbound params have the
+  // component's default.
+  nlohmann::json params;
+};
+
+// A problem check_builtin_params finds in a step's params.
+struct BuiltinParamProblem {
+  std::string param;  // the step's param it is about (reported where it is bound)
+  std::string message;
+  std::string hint;
+};
 
 struct LoadOptions {
   // Returns the YAML text describing built-in component NAME (`uses:
@@ -38,6 +57,14 @@ struct LoadOptions {
   // registry's rules (metadata/model_names.h).
   std::function<Status(std::string_view)> check_model_name;
   std::function<Status(std::string_view)> check_alias_name;
+  // Checks the param values of a step using a built-in, given the built-in
+  // steps its inputs are bound to (by input name). Each problem is reported
+  // at the param's binding in the step (or at its uses: when the default is
+  // what is wrong). Empty: not checked. The engine's DefaultLoadOptions plugs
+  // in the built-ins' own rules (ml/builtins.h, CheckBuiltinParams).
+  std::function<std::vector<BuiltinParamProblem>(const BuiltinStepView& step,
+                                                 const std::map<std::string, BuiltinStepView>& upstream)>
+      check_builtin_params;
 };
 
 struct LoadResult {

@@ -263,7 +263,8 @@ ParamSpec StepDefinedParam(const MapEntry& e, const nlohmann::json& value, const
 // Binds the step's params: into step->params, merged with the component's
 // defaults; those the component does not declare also into *step_defined.
 void BindComponentParams(const MapEntry* params_entry, const ComponentSpec& comp, LoadState& st,
-                         const std::string& where, StepSpec* step, std::vector<ParamSpec>* step_defined) {
+                         const std::string& where, StepSpec* step, std::vector<ParamSpec>* step_defined,
+                         BuiltinSites* sites) {
   nlohmann::json merged = nlohmann::json::object();
   std::vector<std::string> names;
   for (const auto& p : comp.params) {
@@ -292,6 +293,7 @@ void BindComponentParams(const MapEntry* params_entry, const ComponentSpec& comp
         }
         auto value = GetValue(*e.value, e.loc, st.diags, fmt::format("param '{}' of {}", e.name, where));
         if (!value) continue;
+        if (sites != nullptr) sites->params[std::string(e.name)] = st.diags.Loc(e.key_loc);
         if (value->is_string() && value->get_ref<const std::string&>().find('$') != std::string::npos) {
           auto parsed = ParseTemplate(value->get_ref<const std::string&>());
           if (!parsed.ok()) {
@@ -405,8 +407,14 @@ void BindComponent(const MapEntry& uses, const std::vector<MapEntry>& fields, Lo
           fmt::format("add it under inputs: ({}: STEP.OUTPUT or a path)", declared.name));
     }
   }
+  BuiltinSites* sites = nullptr;
+  if (!comp->builtin.empty()) {
+    sites = &st.builtin_sites.emplace_back();
+    sites->step = step->name;
+    sites->uses = st.diags.Loc(uses.loc);
+  }
   std::vector<ParamSpec> step_defined;
-  BindComponentParams(FindEntry(fields, "params"), *comp, st, where, step, &step_defined);
+  BindComponentParams(FindEntry(fields, "params"), *comp, st, where, step, &step_defined, sites);
   nlohmann::json config =
       runs_notebook ? BindNotebook(uses, fields, *comp, step_defined, st, where, step) : nullptr;
   if (!step_defined.empty() || !config.is_null()) {  // a component of the step's own

@@ -6,6 +6,7 @@
 
 #include "mlpipe/base/strings.h"
 #include "mlpipe/ml/components/common.h"
+#include "mlpipe/ml/components/param_check.h"
 #include "mlpipe/ml/metrics.h"
 #include "mlpipe/ml/model_package.h"
 
@@ -33,6 +34,14 @@ params:
   max_log_loss: {type: float, default: 0.0}
   fail_if_not_blessed: {type: bool, default: false}
 )";
+
+void CheckEvaluateParams(ParamCheck& c) {
+  c.OneOf("metric",
+          {"", "accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "rmse", "mae", "r2"});
+  // A floor above 1 is allowed: it never blesses (a way to hold a model back).
+  for (const char* name : {"min_accuracy", "min_roc_auc", "min_f1"}) c.AtLeast(name, 0);
+  for (const char* name : {"max_rmse", "max_mae", "max_log_loss"}) c.AtLeast(name, 0);
+}
 
 namespace {
 

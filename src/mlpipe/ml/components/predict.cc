@@ -1,13 +1,14 @@
 // Built-in `predict`: batch predictions of a model package on a dataset.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <chrono>
 
-#include <fmt/format.h>
-
-#include "mlpipe/data/csv.h"
 #include "mlpipe/base/strings.h"
+#include "mlpipe/data/csv.h"
 #include "mlpipe/ml/components/common.h"
+#include "mlpipe/ml/components/param_check.h"
 #include "mlpipe/ml/model_package.h"
 
 namespace mlpipe::ml::components {
@@ -24,6 +25,8 @@ params:
   keep_columns: {type: list, default: []}
   probabilities: {type: bool, default: true}
 )";
+
+void CheckPredictParams(ParamCheck&) {}
 
 namespace {
 

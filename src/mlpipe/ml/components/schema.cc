@@ -3,6 +3,7 @@
 
 #include "mlpipe/data/schema.h"
 #include "mlpipe/ml/components/common.h"
+#include "mlpipe/ml/components/param_check.h"
 
 namespace mlpipe::ml::components {
 
@@ -17,11 +18,12 @@ params:
   max_domain_size: {type: int, default: 1000}
 )";
 
+void CheckSchemaParams(ParamCheck& c) { c.AtLeast("max_domain_size", 0); }
+
 Status RunSchema(const BuiltinInvocation& inv) {
   ASSIGN_OR_RETURN(std::string in, Input(inv, "data"));
   ASSIGN_OR_RETURN(std::string out, Output(inv, "schema"));
   ASSIGN_OR_RETURN(int64_t max_domain, ParamInt(inv, "max_domain_size", 1000));
-  if (max_domain < 0) return InvalidArgumentError("param 'max_domain_size' must be >= 0");
   ASSIGN_OR_RETURN(data::Table table, ReadTable("data", in));
   data::SchemaOptions opt;
   opt.max_domain_size = static_cast<size_t>(max_domain);

@@ -3,6 +3,7 @@
 
 #include "mlpipe/data/stats.h"
 #include "mlpipe/ml/components/common.h"
+#include "mlpipe/ml/components/param_check.h"
 
 namespace mlpipe::ml::components {
 
@@ -18,6 +19,11 @@ params:
   histogram_bins: {type: int, default: 20}
   max_top_categories: {type: int, default: 1000}
 )";
+
+void CheckStatsParams(ParamCheck& c) {
+  c.AtLeast("histogram_bins", 1);
+  c.AtLeast("max_top_categories", 0);
+}
 
 namespace {
 
@@ -50,8 +56,6 @@ Status RunStats(const BuiltinInvocation& inv) {
   ASSIGN_OR_RETURN(std::string out_report, Output(inv, "report"));
   ASSIGN_OR_RETURN(int64_t bins, ParamInt(inv, "histogram_bins", 20));
   ASSIGN_OR_RETURN(int64_t top, ParamInt(inv, "max_top_categories", 1000));
-  if (bins < 1) return InvalidArgumentError("param 'histogram_bins' must be >= 1");
-  if (top < 0) return InvalidArgumentError("param 'max_top_categories' must be >= 0");
   ASSIGN_OR_RETURN(data::Table table, ReadTable("data", in));
   data::StatsOptions opt;
   opt.histogram_bins = static_cast<size_t>(bins);

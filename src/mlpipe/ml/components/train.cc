@@ -1,13 +1,14 @@
 // Built-in `train`: train an XGBoost or linear model into a model package.
-#include <chrono>
-
 #include <fmt/format.h>
 
+#include <chrono>
+
+#include "mlpipe/base/strings.h"
 #include "mlpipe/data/schema.h"
 #include "mlpipe/data/stats.h"
 #include "mlpipe/data/transform.h"
-#include "mlpipe/base/strings.h"
 #include "mlpipe/ml/components/common.h"
+#include "mlpipe/ml/components/param_check.h"
 #include "mlpipe/ml/model_package.h"
 
 namespace mlpipe::ml::components {
@@ -39,8 +40,69 @@ params:
   seed: {type: int, default: 0}
   early_stopping_rounds: {type: int, default: 0}
   C: {type: float, default: 1.0}
+  max_iter: {type: int, default: 1000}
   ridge_alpha: {type: float, default: 1.0}
 )";
+
+void CheckTrainParams(ParamCheck& c) {
+  c.OneOf("model", {"xgboost", "linear"});
+  c.OneOf("task", {"auto", "classification", "binary", "multiclass", "regression"});
+  c.OneOf("tree_method", {"auto", "exact", "approx", "hist", "gpu_hist"});
+  c.AtLeast("rounds", 1);
+  c.AtLeast("max_depth", 0);
+  c.Positive("eta");
+  c.InRange("subsample", {0.0, 1.0, true});
+  c.InRange("colsample_bytree", {0.0, 1.0, true});
+  for (const char* name : {"min_child_weight", "lambda", "alpha", "ridge_alpha"}) c.AtLeast(name, 0);
+  c.AtLeast("nthread", 0);
+  c.AtLeast("early_stopping_rounds", 0);
+  c.Positive("C");
+  c.InRange("max_iter", {1.0, 1e7});
+  const auto task = c.String("task"), positive = c.String("positive_class");
+  const bool has_positive = positive && !positive->empty();
+  if (has_positive && (task == "regression" || task == "multiclass")) {
+    c.Fail("positive_class",
+           fmt::format("positive_class '{}' names the positive class of a binary target, but task is {}",
+                       *positive, *task),
+           "remove positive_class, or task");
+  }
+  // The transform fits the task and the classes; train only checks them.
+  const BuiltinUpstream* t = c.Upstream("transform", "transform");
+  if (t == nullptr) return;
+  const auto target = c.String("target"), t_target = ParamCheck::StringIn(t->params, "target");
+  if (target && !target->empty() && t_target && *t_target != *target) {
+    c.Fail(
+        "target",
+        fmt::format("target '{}' differs from '{}' of the transform step '{}'", *target, *t_target, t->step),
+        "the transform's target is the one trained on; remove target here or make them equal");
+  }
+  const auto t_task = ParamCheck::StringIn(t->params, "task");
+  const auto t_positive = ParamCheck::StringIn(t->params, "positive_class");
+  if (has_positive && t_positive && *t_positive != *positive) {
+    c.Fail("positive_class",
+           t_positive->empty()
+               ? fmt::format(
+                     "positive_class '{}' is set here but not on the transform step '{}', which decides the "
+                     "task and the classes",
+                     *positive, t->step)
+               : fmt::format("positive_class '{}' differs from '{}' of the transform step '{}'", *positive,
+                             *t_positive, t->step),
+           fmt::format("set positive_class: \"{}\" on step '{}' (train's positive_class only checks it)",
+                       *positive, t->step));
+  }
+  const bool classification = task == "classification" || task == "binary" || task == "multiclass";
+  if (classification && t_task == "regression") {
+    c.Fail("task",
+           fmt::format("task {} needs classes, but the transform step '{}' has task: regression", *task,
+                       t->step),
+           fmt::format("set task: classification on step '{}'", t->step));
+  }
+  if (task == "regression" && (t_task == "classification" || t_task == "binary" || t_task == "multiclass" ||
+                               (t_positive && !t_positive->empty()))) {
+    c.Fail("task", fmt::format("task regression, but the transform step '{}' fits a classification", t->step),
+           fmt::format("remove task here, or set task: regression on step '{}'", t->step));
+  }
+}
 
 namespace {
 
@@ -67,9 +129,6 @@ Status RunTrain(const BuiltinInvocation& inv) {
   ASSIGN_OR_RETURN(std::string model_kind, ParamString(inv, "model", "xgboost"));
   ASSIGN_OR_RETURN(std::string task_name, ParamString(inv, "task", "auto"));
   ASSIGN_OR_RETURN(std::string positive_class, ParamString(inv, "positive_class", ""));
-  if (model_kind != "xgboost" && model_kind != "linear") {
-    return InvalidArgumentError(fmt::format("param 'model' must be xgboost or linear, got '{}'", model_kind));
-  }
   XgboostParams xp;
   int64_t v = 0;
   ASSIGN_OR_RETURN(v, ParamInt(inv, "rounds", 100));
@@ -92,6 +151,8 @@ Status RunTrain(const BuiltinInvocation& inv) {
   LinearParams lp;
   ASSIGN_OR_RETURN(lp.c, ParamFloat(inv, "C", 1.0));
   ASSIGN_OR_RETURN(lp.alpha, ParamFloat(inv, "ridge_alpha", 1.0));
+  ASSIGN_OR_RETURN(v, ParamInt(inv, "max_iter", 1000));
+  lp.max_iterations = static_cast<int>(v);
   if (xp.early_stopping_rounds > 0 && !valid_path) {
     return InvalidArgumentError("param 'early_stopping_rounds' needs the input 'valid' (a validation set)");
   }
@@ -111,9 +172,24 @@ Status RunTrain(const BuiltinInvocation& inv) {
 
   Task task;
   const size_t k = tf.class_labels().size();
+  if (!tf.task_reason().empty()) {
+    Log(inv) << fmt::format("task: {} (from the transform: {})\n", data::TaskName(tf.task()),
+                            tf.task_reason());
+  }
   if (tf.task() == data::Task::kRegression) {
+    const std::string why = tf.task_reason().empty() ? "" : fmt::format(" ({})", tf.task_reason());
     if (task_name != "auto" && task_name != "regression") {
-      return InvalidArgumentError(fmt::format("param task '{}' does not fit the transform's regression target", task_name));
+      return InvalidArgumentError(fmt::format(
+          "param task '{}' needs classes, but the transform fitted target '{}' as a regression{}; set task: "
+          "classification (or positive_class) on the transform step",
+          task_name, tf.target(), why));
+    }
+    if (!positive_class.empty()) {
+      return InvalidArgumentError(
+          fmt::format("positive_class '{}' is set, but the transform fitted target '{}' as a regression{}; "
+                      "set positive_class: "
+                      "\"{}\" on the transform step",
+                      positive_class, tf.target(), why, positive_class));
     }
     task = Task::kRegression;
   } else {
@@ -123,10 +199,16 @@ Status RunTrain(const BuiltinInvocation& inv) {
                                               Join(tf.class_labels(), ", ")));
     }
   }
+  if (!positive_class.empty() && task == Task::kMulticlass) {
+    return InvalidArgumentError(
+        fmt::format("positive_class '{}' is for a binary target, but '{}' has {} classes ({})",
+                    positive_class, tf.target(), k, Join(tf.class_labels(), ", ")));
+  }
   if (!positive_class.empty() && task == Task::kBinary && tf.class_labels()[1] != positive_class) {
-    return InvalidArgumentError(fmt::format(
-        "positive_class '{}' differs from the transform's positive class '{}'; set positive_class on the transform step",
-        positive_class, tf.class_labels()[1]));
+    return InvalidArgumentError(
+        fmt::format("positive_class '{}' differs from the transform's positive class '{}'; set "
+                    "positive_class on the transform step",
+                    positive_class, tf.class_labels()[1]));
   }
 
   auto start = std::chrono::steady_clock::now();
@@ -179,8 +261,15 @@ Status RunTrain(const BuiltinInvocation& inv) {
     if (!m.ok()) return m.status().WithContext("training the linear model");
     lin = std::move(m).value();
     contents.linear = lin.get();
-    training["params"] = {{"C", lp.c}, {"ridge_alpha", lp.alpha}};
+    training["params"] = {{"C", lp.c}, {"ridge_alpha", lp.alpha}, {"max_iter", lp.max_iterations}};
     RETURN_IF_ERROR(metrics.Record("iterations", lin->iterations()));
+    if (task != Task::kRegression) {
+      RETURN_IF_ERROR(metrics.Record("converged", lin->converged() ? 1 : 0));
+      if (!lin->converged()) {
+        Log(inv) << fmt::format("warning: L-BFGS stopped at max_iter {} before converging; raise max_iter\n",
+                                lp.max_iterations);
+      }
+    }
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   // Timings are metrics, never package content: the same data, params and

@@ -1,13 +1,15 @@
 // Built-in `validate`: check a dataset against a schema and reference statistics.
-#include <algorithm>
-#include <cmath>
+#include "mlpipe/data/validate.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "mlpipe/data/schema.h"
 #include "mlpipe/data/stats.h"
-#include "mlpipe/data/validate.h"
 #include "mlpipe/ml/components/common.h"
+#include "mlpipe/ml/components/param_check.h"
 
 namespace mlpipe::ml::components {
 
@@ -29,6 +31,12 @@ params:
   range_tolerance: {type: float, default: 0.0}
   ignore_columns: {type: list, default: []}
 )";
+
+void CheckValidateParams(ParamCheck& c) {
+  for (const char* name : {"psi_threshold", "ks_threshold", "missing_rate_threshold", "range_tolerance"}) {
+    c.AtLeast(name, 0);
+  }
+}
 
 Status RunValidate(const BuiltinInvocation& inv) {
   ASSIGN_OR_RETURN(std::string in, Input(inv, "data"));
@@ -91,7 +99,7 @@ Status RunValidate(const BuiltinInvocation& inv) {
     return FailedPreconditionError(
         fmt::format("validation found {} error(s) and {} warning(s); first: {} (set fail_on_anomalies: false "
                     "to continue)",
-                    errors, warnings, first->message));
+                    errors, warnings, first ? first->message : "?"));
   }
   return OkStatus();
 }
