@@ -40,9 +40,12 @@ bool ReadMarker(const std::string& line, Snippet* snippet) {
   if (k == "skip") {
     if (snippet->args.empty()) snippet->marker_error = "<!-- snippet: skip --> needs a reason";
   } else if (k == "fragment-of") {
-    if (snippet->args.size() != 1 || (snippet->args[0] != "steps" && snippet->args[0] != "pipeline")) {
+    const std::vector<std::string>& a = snippet->args;
+    if (a.empty() || (a[0] != "steps" && a[0] != "pipeline") ||
+        (a.size() > 1 && (a[1] != "touch" || a.size() < 3))) {
       snippet->marker_error =
-          "write <!-- snippet: fragment-of steps --> or <!-- snippet: fragment-of pipeline -->";
+          "write <!-- snippet: fragment-of steps|pipeline --> or <!-- snippet: fragment-of steps|pipeline "
+          "touch PATH... -->";
     }
   } else if (k == "file") {
     const std::vector<std::string>& a = snippet->args;

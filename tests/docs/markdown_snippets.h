@@ -6,6 +6,8 @@
 //   <!-- snippet: skip REASON -->            not validated (a reason is required)
 //   <!-- snippet: fragment-of steps -->      entries of a pipeline's steps:
 //   <!-- snippet: fragment-of pipeline -->   top-level keys of a pipeline (params:, steps:, register:)
+//                                            (both may end in `touch PATH...`: files created empty,
+//                                            such as a script the block runs)
 //   <!-- snippet: file PATH [touch PATH...] --> the content of file PATH (relative to the page's
 //                                            scratch project), written there for the blocks that follow;
 //                                            the touched paths are created empty

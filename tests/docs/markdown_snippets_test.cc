@@ -54,6 +54,9 @@ TEST(MarkdownSnippetsTest, MalformedMarkersAreErrors) {
   EXPECT_NE(bad("<!-- snippet: file -->"), "");
   EXPECT_NE(bad("<!-- snippet: file a.yaml touch -->"), "");
   EXPECT_EQ(bad("<!-- snippet: file a.yaml touch b.py c.py -->"), "");
+  EXPECT_NE(bad("<!-- snippet: fragment-of steps touch -->"), "");
+  EXPECT_NE(bad("<!-- snippet: fragment-of steps b.py -->"), "");
+  EXPECT_EQ(bad("<!-- snippet: fragment-of pipeline touch scripts/check.py -->"), "");
   EXPECT_EQ(bad("<!-- snippet: synopsis -->"), "");
 }
 
@@ -131,6 +134,24 @@ TEST(SnippetPipelineTest, StepsFragmentGetsStubsForWhatItReads) {
             "      valid:\n");
   EXPECT_EQ(f.MarkdownLine(6, s), 12);   // uses:
   EXPECT_EQ(f.MarkdownLine(10, s), 11);  // a stub line: the block's first
+}
+
+TEST(SnippetPipelineTest, ScriptsAndNotebooksAStepRunsAreBroughtLikeData) {
+  Snippet s = Block(
+      "  count:\n"
+      "    run: python3 scripts/count.py --in ${inputs.text} -v\n"
+      "    inputs: {text: data/words.txt}\n"
+      "  look:\n"
+      "    uses: mlpipe/notebook\n"
+      "    notebook: notebooks/look.ipynb\n"
+      "  argv:\n"
+      "    run: [bash, tools/go.sh, /usr/bin/env]\n",
+      "fragment-of", {"steps"});
+  PipelineFile f = MakePipelineFile(s);
+  ASSERT_EQ(f.error, "");
+  std::set<std::string> got(f.sources.begin(), f.sources.end());
+  EXPECT_EQ(got, (std::set<std::string>{"data/words.txt", "scripts/count.py", "notebooks/look.ipynb",
+                                        "tools/go.sh"}));
 }
 
 TEST(SnippetPipelineTest, RegisterFragmentGetsTypedStubs) {

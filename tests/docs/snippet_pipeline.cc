@@ -57,6 +57,26 @@ void ReadSteps(const YAML::Node& steps, Refs* refs, std::set<std::string>* defin
         if (in.second.IsScalar()) ReadBinding(in.second.as<std::string>(), refs, sources);
       }
     }
+    // The scripts a command runs and a notebook step's notebook, brought
+    // from examples/ like data (validate checks that they exist).
+    if (const YAML::Node run = step["run"]) {
+      std::vector<std::string> words;
+      if (run.IsScalar()) {
+        std::istringstream in(run.as<std::string>());
+        for (std::string w; in >> w;) words.push_back(w);
+      } else if (run.IsSequence()) {
+        for (const auto& w : run) {
+          if (w.IsScalar()) words.push_back(w.as<std::string>());
+        }
+      }
+      for (const std::string& w : words) {
+        if (w.find('/') != std::string::npos && w[0] != '/' && w[0] != '$' && w[0] != '-' &&
+            w.find("${") == std::string::npos) {
+          sources->push_back(w);
+        }
+      }
+    }
+    if (const YAML::Node nb = step["notebook"]; nb && nb.IsScalar()) sources->push_back(nb.as<std::string>());
     if (const YAML::Node after = step["after"]) {
       if (after.IsScalar()) (*refs)[after.as<std::string>()];
       if (after.IsSequence()) {
