@@ -11,17 +11,17 @@ namespace {
 
 using ::testing::ElementsAre;
 
-const char* kSteps = R"(pipeline: p
+const char* kSourcesSteps = R"(pipeline: p
 steps:
   s:
     run: echo hi
 )";
-// kSteps is 4 lines: sources: starts on line 5.
+// kSourcesSteps is 4 lines: sources: starts on line 5.
 
 class SourcesSpecTest : public ::testing::Test {
  protected:
   LoadResult Load(const std::string& block) {
-    return LoadPipelineString(std::string(kSteps) + block, "p.yaml", dir_.path());
+    return LoadPipelineString(std::string(kSourcesSteps) + block, "p.yaml", dir_.path());
   }
   std::vector<std::string> Errors(const std::string& block) {
     std::vector<std::string> out;

@@ -61,7 +61,7 @@ class NotebookBuiltinTest : public ::testing::Test {
     return ss.str();
   }
 
-  testing::TempDir dir_{"notebook-builtin"};
+  ::mlpipe::testing::TempDir dir_{"notebook-builtin"};
   std::optional<std::string> saved_;
 };
 
