@@ -73,7 +73,7 @@ Status CmdArtifactsList(const ListArgs& args, const std::string& name_prefix) {
                    {"path", StoredPath(s, a)},
                    {"producer", producer},
                    {"created", FormatTime(v.created_ns)}});
-    rows.push_back({v.name, "v" + std::to_string(v.version), a.type, FormatBytes(a.size), v.ref.substr(0, 19),
+    rows.push_back({v.name, fmt::format("v{}", v.version), a.type, FormatBytes(a.size), v.ref.substr(0, 19),
                     producer.is_null() ? "" : ProducerText(producer, " "), FormatTime(v.created_ns)});
   }
   if (args.json) {

@@ -33,7 +33,7 @@ StatusOr<ModelInput> ResolveModelInput(metadata::MetadataStore& db, store::Objec
   }
   ModelInput in;
   in.version = ArtifactVersion{mv.ref, mv.name, mv.version, 0, true};
-  in.fingerprint = InputFingerprint{mv.ref, binding.value, "v" + std::to_string(mv.version), "model"};
+  in.fingerprint = InputFingerprint{mv.ref, binding.value, fmt::format("v{}", mv.version), "model"};
   return in;
 }
 

@@ -120,7 +120,7 @@ StatusOr<StepDecision> StepDecider::Decide(const spec::StepSpec& step,
         return FailedPreconditionError("input " + b.name + ": " + from + " was not produced");
       }
       d.inputs[b.name] = it->second;
-      in.inputs[b.name] = InputFingerprint{it->second.ref, from, "v" + std::to_string(it->second.version)};
+      in.inputs[b.name] = InputFingerprint{it->second.ref, from, fmt::format("v{}", it->second.version)};
     }
   }
   for (const auto& code : step.code_files) {

@@ -81,7 +81,7 @@ Status ObjectStore::CopyOut(std::string_view ref, const std::string& dest) {
     return fs_.SyncDir(parent);
   }
   ASSIGN_OR_RETURN(Manifest m, ReadManifest(ref));
-  ASSIGN_OR_RETURN(std::string fresh, fs_.CreateTempDir(parent, "." + BaseName(dest) + ".new."));
+  ASSIGN_OR_RETURN(std::string fresh, fs_.CreateTempDir(parent, fmt::format(".{}.new.", BaseName(dest))));
   Status s = WriteFolderCopy(m, fresh);
   if (!s.ok()) {
     (void)fs_.RemoveAll(fresh);
@@ -90,7 +90,7 @@ Status ObjectStore::CopyOut(std::string_view ref, const std::string& dest) {
   // Swap: the old folder is moved aside, the new one named, the old removed.
   std::string aside;
   if (fs_.Exists(dest)) {
-    auto made = fs_.CreateTempDir(parent, "." + BaseName(dest) + ".old.");
+    auto made = fs_.CreateTempDir(parent, fmt::format(".{}.old.", BaseName(dest)));
     if (!made.ok()) {
       (void)fs_.RemoveAll(fresh);
       return made.status();
