@@ -1,6 +1,6 @@
 // mlpipe_predictor_bench: what a command predictor's worker adds per batch
 // over the model's own time.
-//   mlpipe_predictor_bench CSV TARGET [ROWS=100] [CALLS=2000]
+//   mlpipe_predictor_bench CSV TARGET [ROWS=100] [CALLS=2000] [ANSWER=pairs|positive]
 // Writes a model package whose worker (Python, standard library only) runs a
 // trivial model (a logistic function of the numeric columns), loads it as
 // the server does, and predicts the first ROWS rows of CSV CALLS times
@@ -8,7 +8,9 @@
 // worker). The worker times its model by itself (perf_counter around the
 // model function only), and its json.loads / json.dumps, and writes the
 // totals to stderr when its stdin closes. Overhead per batch = the round trip
-// here minus the model's own time there.
+// here minus the model's own time there. ANSWER is the form of the binary
+// probabilities the worker writes: a pair per row, or the positive class's
+// alone (docs/model-packages.md, the line protocol).
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -31,7 +33,8 @@ using namespace mlpipe;  // NOLINT: a tiny tool
 
 namespace {
 
-const char* kWorker = R"PY(import json, math, sys, time
+const char* kWorker = R"PY(import json, math, os, sys, time
+pairs = os.environ["ANSWER"] == "pairs"
 numeric = [f["name"] for f in json.load(open("manifest.json"))["features"] if f["type"] == "numeric"]
 def model(columns, n):
     out = []
@@ -41,7 +44,7 @@ def model(columns, n):
             v = columns[name][r]
             z += 0.0 if v is None else 1e-6 * v
         p = 1.0 / (1.0 + math.exp(-z))
-        out.append([1.0 - p, p])
+        out.append([1.0 - p, p] if pairs else p)
     return out
 loads = dumps = own = 0.0
 calls = 0
@@ -69,11 +72,16 @@ double Field(const std::string& line, const std::string& key) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: %s CSV TARGET [ROWS] [CALLS]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s CSV TARGET [ROWS] [CALLS] [pairs|positive]\n", argv[0]);
     return 2;
   }
   const size_t rows = argc > 3 ? std::strtoul(argv[3], nullptr, 10) : 100;
   const int calls = argc > 4 ? std::atoi(argv[4]) : 2000;
+  const std::string answer = argc > 5 ? argv[5] : "pairs";
+  if (answer != "pairs" && answer != "positive") {
+    std::fprintf(stderr, "ANSWER must be pairs or positive, not %s\n", answer.c_str());
+    return 2;
+  }
   auto table = data::ReadCsv(argv[1]);
   if (!table.ok()) {
     std::fprintf(stderr, "%s\n", table.status().ToString().c_str());
@@ -96,7 +104,7 @@ int main(int argc, char** argv) {
                         {"target", target},
                         {"features", features},
                         {"class_labels", {"a", "b"}},
-                        {"predictor", {{"command", {"python3", "worker.py"}}}}}
+                        {"predictor", {{"command", {"python3", "worker.py"}}, {"env", {{"ANSWER", answer}}}}}}
              .dump();
   std::mutex mu;
   std::string totals;
@@ -154,7 +162,9 @@ int main(int argc, char** argv) {
       n, model_us, loads_us, dumps_us);
   std::printf("overhead per batch (round trip - the model's own time): mean %.1f us, p50 %.1f us\n",
               mean_us - model_us, p50_us - model_us);
-  std::printf("RESULT mean_us=%.1f p50_us=%.1f model_us=%.1f overhead_us=%.1f loads_us=%.1f dumps_us=%.1f\n",
-              mean_us, p50_us, model_us, mean_us - model_us, loads_us, dumps_us);
+  std::printf(
+      "RESULT answer=%s mean_us=%.1f p50_us=%.1f model_us=%.1f overhead_us=%.1f median_overhead_us=%.1f "
+      "loads_us=%.1f dumps_us=%.1f\n",
+      answer.c_str(), mean_us, p50_us, model_us, mean_us - model_us, p50_us - model_us, loads_us, dumps_us);
   return 0;
 }

@@ -149,12 +149,15 @@ printf '%s\n' "${RATIOS[@]}" | sort -n | awk '{ v[NR] = $1 } END {
   m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
   printf "p99 under swaps / p99 without, median of %d rounds: %.2fx (min %.2fx, max %.2fx)\n", NR, m, v[1], v[NR] }'
 
-echo "== a command predictor's worker: per batch of 100 lending_club rows, over the model's own time (3 runs)"
+echo "== a command predictor's worker: per batch of 100 lending_club rows, over the model's own time (3 runs each)"
 # The worker's model is trivial (a logistic function of the numeric columns), timed by the worker itself; the
 # round trip is timed here (Prepare: the rows as JSON text; Run: the request line, the worker, the answer).
-for run in 1 2 3; do
-  r=$("$PREDICTOR_BENCH" "$DATA/lending_club.csv" Class 100 "${PREDICTOR_CALLS:-2000}" | grep '^RESULT')
-  echo "run $run: round trip mean $(field "$r" mean_us) us (p50 $(field "$r" p50_us)), model $(field "$r" model_us) us," \
-    "overhead $(field "$r" overhead_us) us; in the worker: json.loads $(field "$r" loads_us) us," \
-    "json.dumps $(field "$r" dumps_us) us"
+# The worker answers binary probabilities as pairs, then as the positive class's alone (the line protocol).
+for answer in pairs positive; do
+  for run in 1 2 3; do
+    r=$("$PREDICTOR_BENCH" "$DATA/lending_club.csv" Class 100 "${PREDICTOR_CALLS:-2000}" "$answer" | grep '^RESULT')
+    echo "$answer run $run: round trip p50 $(field "$r" p50_us) us (mean $(field "$r" mean_us)), model $(field "$r" model_us) us," \
+      "overhead p50 $(field "$r" median_overhead_us) us (mean $(field "$r" overhead_us)); in the worker:" \
+      "json.loads $(field "$r" loads_us) us, json.dumps $(field "$r" dumps_us) us"
+  done
 done

@@ -53,9 +53,31 @@ Status WrongRows(const char* key, size_t got, size_t want) {
   return InternalError(fmt::format("the worker answered {} {} for {} rows", got, key, want));
 }
 
+// A binary task's flat answer: one number a row, the positive class's
+// probability (half the text of the pairs for the worker to write).
+Status ReadPositiveProbabilities(dom::array rows, const AnswerShape& shape, float* out) {
+  size_t r = 0;
+  for (dom::element e : rows) {
+    float p = 0;
+    if (!FloatOf(e, &p) || !(p >= 0.0f && p <= 1.0f)) {
+      return InternalError(fmt::format(
+          "probabilities row {} is {}: a flat list must hold the probability of the positive class '{}', "
+          "a number from 0 to 1",
+          r, simdjson::minify(e), (*shape.class_labels)[1]));
+    }
+    out[r * 2] = 1.0f - p;
+    out[r * 2 + 1] = p;
+    ++r;
+  }
+  return OkStatus();
+}
+
 Status ReadProbabilities(dom::array rows, const AnswerShape& shape, float* out) {
   const size_t k = shape.class_labels->size();
   if (rows.size() != shape.rows) return WrongRows("probability rows", rows.size(), shape.rows);
+  if (dom::element first; k == 2 && rows.at(0).get(first) == simdjson::SUCCESS && !first.is_array()) {
+    return ReadPositiveProbabilities(rows, shape, out);
+  }
   size_t r = 0;
   for (dom::element row : rows) {
     dom::array probs;

@@ -62,6 +62,21 @@ TEST(LineProtocolTest, ProbabilitiesAnswer) {
   EXPECT_EQ(out[3], 0.0f);
 }
 
+TEST(LineProtocolTest, BinaryProbabilitiesMayBeThePositiveClassAlone) {
+  float out[4] = {};
+  ASSERT_TRUE(ParseAnswer(R"({"id": 3, "probabilities": [0.75, 0]})", BinaryAnswer(3, 2), out).ok());
+  EXPECT_EQ(out[0], 0.25f);
+  EXPECT_EQ(out[1], 0.75f);
+  EXPECT_EQ(out[2], 1.0f);
+  EXPECT_EQ(out[3], 0.0f);
+  Status outside = ParseAnswer(R"({"id": 3, "probabilities": [0.75, 1.5]})", BinaryAnswer(3, 2), out);
+  EXPECT_EQ(outside.code(), StatusCode::kInternal);
+  EXPECT_NE(outside.message().find("row 1 is 1.5"), std::string::npos) << outside.message();
+  EXPECT_NE(outside.message().find("positive class 'yes'"), std::string::npos) << outside.message();
+  Status mixed = ParseAnswer(R"({"id": 3, "probabilities": [0.75, [0.5, 0.5]]})", BinaryAnswer(3, 2), out);
+  EXPECT_FALSE(mixed.ok());
+}
+
 TEST(LineProtocolTest, LabelsAnswerIsOneHot) {
   float out[6] = {};
   ASSERT_TRUE(ParseAnswer(R"({"id": 1, "predictions": ["yes", "no", "yes"]})", BinaryAnswer(1, 3), out).ok());
