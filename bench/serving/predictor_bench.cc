@@ -1,6 +1,6 @@
 // mlpipe_predictor_bench: what a command predictor's worker adds per batch
 // over the model's own time.
-//   mlpipe_predictor_bench CSV TARGET [ROWS=100] [CALLS=2000] [ANSWER=pairs|positive]
+//   mlpipe_predictor_bench CSV TARGET [ROWS=100] [CALLS=2000] [ANSWER=pairs|positive|transport]
 // Writes a model package whose worker (Python, standard library only) runs a
 // trivial model (a logistic function of the numeric columns), loads it as
 // the server does, and predicts the first ROWS rows of CSV CALLS times
@@ -10,7 +10,9 @@
 // totals to stderr when its stdin closes. Overhead per batch = the round trip
 // here minus the model's own time there. ANSWER is the form of the binary
 // probabilities the worker writes: a pair per row, or the positive class's
-// alone (docs/model-packages.md, the line protocol).
+// alone (docs/model-packages.md, the line protocol); `transport` parses
+// nothing and answers a constant (the id cut from the line's start): what
+// mlpipe, the socket and Python's line I/O cost without JSON in the worker.
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -35,6 +37,7 @@ namespace {
 
 const char* kWorker = R"PY(import json, math, os, sys, time
 pairs = os.environ["ANSWER"] == "pairs"
+transport = os.environ["ANSWER"] == "transport"
 numeric = [f["name"] for f in json.load(open("manifest.json"))["features"] if f["type"] == "numeric"]
 def model(columns, n):
     out = []
@@ -50,6 +53,14 @@ loads = dumps = own = 0.0
 calls = 0
 print(json.dumps({"ready": True}), flush=True)
 for line in sys.stdin:
+    if transport:  # {"id":N,"rows":R,...
+        comma = line.index(",")
+        colon = line.index(":", comma)
+        rid, rows = line[6:comma], line[colon + 1:line.index(",", colon)]
+        sys.stdout.write('{"id":' + rid + ',"probabilities":[' + ",".join(["0.5"] * int(rows)) + "]}\n")
+        sys.stdout.flush()
+        calls += 1
+        continue
     t0 = time.perf_counter()
     req = json.loads(line)
     t1 = time.perf_counter()
@@ -72,14 +83,14 @@ double Field(const std::string& line, const std::string& key) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: %s CSV TARGET [ROWS] [CALLS] [pairs|positive]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s CSV TARGET [ROWS] [CALLS] [pairs|positive|transport]\n", argv[0]);
     return 2;
   }
   const size_t rows = argc > 3 ? std::strtoul(argv[3], nullptr, 10) : 100;
   const int calls = argc > 4 ? std::atoi(argv[4]) : 2000;
   const std::string answer = argc > 5 ? argv[5] : "pairs";
-  if (answer != "pairs" && answer != "positive") {
-    std::fprintf(stderr, "ANSWER must be pairs or positive, not %s\n", answer.c_str());
+  if (answer != "pairs" && answer != "positive" && answer != "transport") {
+    std::fprintf(stderr, "ANSWER must be pairs, positive or transport, not %s\n", answer.c_str());
     return 2;
   }
   auto table = data::ReadCsv(argv[1]);

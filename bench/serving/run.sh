@@ -152,8 +152,9 @@ printf '%s\n' "${RATIOS[@]}" | sort -n | awk '{ v[NR] = $1 } END {
 echo "== a command predictor's worker: per batch of 100 lending_club rows, over the model's own time (3 runs each)"
 # The worker's model is trivial (a logistic function of the numeric columns), timed by the worker itself; the
 # round trip is timed here (Prepare: the rows as JSON text; Run: the request line, the worker, the answer).
-# The worker answers binary probabilities as pairs, then as the positive class's alone (the line protocol).
-for answer in pairs positive; do
+# The worker answers without parsing (transport: mlpipe, the socket and line I/O alone), then binary
+# probabilities as pairs, then as the positive class's alone (the line protocol).
+for answer in transport pairs positive; do
   for run in 1 2 3; do
     r=$("$PREDICTOR_BENCH" "$DATA/lending_club.csv" Class 100 "${PREDICTOR_CALLS:-2000}" "$answer" | grep '^RESULT')
     echo "$answer run $run: round trip p50 $(field "$r" p50_us) us (mean $(field "$r" mean_us)), model $(field "$r" model_us) us," \

@@ -5,7 +5,7 @@
 # hardlink; auto, which is a reflink where the filesystem can and a copy
 # elsewhere), side by side with `openssl dgst` (hash only) and `cp` + fsync (a
 # plain durable copy) on the same file. Best of 3, fresh workspace each run,
-# the file in the page cache. Also the second run (nothing changed: no read).
+# the file on disk and in the page cache. Also the second run (nothing changed: no read).
 # Usage: [SOURCES_BENCH_DIR=DIR] bench/sources/run.sh BUILD_DIR [SIZE_MIB]
 set -euo pipefail
 BUILD=$(readlink -f "$1")
@@ -15,6 +15,9 @@ MLPIPE="$BUILD/src/mlpipe/cli/mlpipe"
 OUT=${SOURCES_BENCH_DIR:-$(cd "$(dirname "$0")/.." && pwd)/out/sources}
 rm -rf "$OUT"; mkdir -p "$OUT/data"
 head -c $((MIB * 1024 * 1024)) /dev/urandom > "$OUT/data/big.bin"
+# On disk and in the page cache, as a dataset a user has had for a while: a freshly written file's dirty pages
+# would be written out by the first clone or fsync of it and counted against that mode.
+sync "$OUT/data/big.bin"
 cat "$OUT/data/big.bin" > /dev/null
 python3 - "$MLPIPE" "$OUT" "$MIB" <<'PY'
 import os, shutil, subprocess, sys, time
@@ -39,6 +42,9 @@ def first_and_second(mode, step):
         # A new inode and mtime, as an edited source has: nothing is known of it.
         tmp = src + ".new"
         shutil.copyfile(src, tmp)
+        fd = os.open(tmp, os.O_RDONLY)
+        os.fsync(fd)  # written out, as a file saved a while ago is (the kernel does so within 30 s)
+        os.close(fd)
         os.replace(tmp, src)
         with open(os.path.join(out, "pipeline.yaml"), "w") as f:
             f.write(pipeline(mode, step))

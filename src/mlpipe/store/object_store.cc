@@ -237,15 +237,24 @@ StatusOr<std::optional<StoredObject>> ObjectStore::CloneIn(const std::string& sr
     if (!cloned.ok()) return cloned.status();
     return std::optional<StoredObject>();
   }
-  // The clone cannot change under us: hash it, not the source.
+  // The source is hashed, not the clone: its pages are likely cached (it was
+  // just written, or read by the last run), the clone's never are (XFS: a
+  // 1 GiB source stored in 1.35x the time of hashing it alone, against 1.0x).
+  // A source written to since `st` was taken (before the clone) shows in its
+  // stat after the hash, as the hash cache also trusts.
   std::string ref;
   if (known) {
     ref = *known;
   } else {
-    auto hashed = HashFile(fs_, tmp);
-    if (!hashed.ok()) {
+    auto hashed = HashFile(fs_, src);
+    auto after = fs_.Stat(src);
+    if (!hashed.ok() || !after.ok()) {
       cleanup();
-      return hashed.status();
+      return hashed.ok() ? after.status() : hashed.status();
+    }
+    if (after->size != st.size || after->mtime_ns != st.mtime_ns || after->inode != st.inode) {
+      cleanup();
+      return FailedPreconditionError(src + " changed while it was being stored");
     }
     ref = *hashed;
     if (options.on_hashed) options.on_hashed(src, st, ref);
