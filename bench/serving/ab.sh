@@ -34,7 +34,7 @@ for side in A B; do
 done
 A_ANSWER=$(curl -sf -X POST "${URL[A]}/v2/models/current/infer" -H 'Content-Type: application/json' -d @"$WORK/body.json")
 B_ANSWER=$(curl -sf -X POST "${URL[B]}/v2/models/current/infer" -H 'Content-Type: application/json' -d @"$WORK/body.json")
-[ "$(sed 's/"model_version":"[^"]*"//' <<<"$A_ANSWER")" = "$(sed 's/"model_version":"[^"]*"//' <<<"$B_ANSWER")" ] ||
+[ "$(sed -E 's/"(model_version|id)":"[^"]*"//g' <<<"$A_ANSWER")" = "$(sed -E 's/"(model_version|id)":"[^"]*"//g' <<<"$B_ANSWER")" ] ||
   { echo "the two binaries answer differently: $A_ANSWER vs $B_ANSWER"; exit 1; }
 
 echo "== machine: $(nproc) cores, $(sed -n 's/model name\s*: //p' /proc/cpuinfo | head -1); load $(cut -d' ' -f1-3 /proc/loadavg)"
