@@ -99,7 +99,9 @@ class MetadataStore {
   virtual StatusOr<RecentKeys> RecentExecutionKeys(std::string_view pipeline, int runs) = 0;
 
   // ---- Artifacts and versions.
-  // Records an artifact; a second put of the same ref keeps the first record.
+  // Records an artifact; a second put of the same ref keeps the first record,
+  // except that a step output's type replaces `source` (a step that passes a
+  // source through unchanged makes a dataset, not a source).
   virtual Status PutArtifact(const Artifact& artifact) = 0;
   virtual StatusOr<Artifact> GetArtifact(std::string_view ref) = 0;
   // The version of `ref` under `name`: the existing one if this content

@@ -201,6 +201,18 @@ TEST_P(MetadataStoreConformanceTest, ArtifactPutIsIdempotentAndGetFindsIt) {
   EXPECT_EQ(store_->PutArtifact({"nope", "", 0, false, 0}).code(), StatusCode::kInvalidArgument);
 }
 
+TEST_P(MetadataStoreConformanceTest, AStepOutputsTypeReplacesSourceButNothingElse) {
+  ASSERT_TRUE(store_->PutArtifact({Ref('s'), "source", 7, false, 1}).ok());
+  ASSERT_TRUE(store_->PutArtifact({Ref('s'), "", 7, false, 2}).ok());
+  EXPECT_EQ(store_->GetArtifact(Ref('s'))->type, "source");
+  ASSERT_TRUE(store_->PutArtifact({Ref('s'), "dataset", 7, false, 3}).ok());
+  EXPECT_EQ(store_->GetArtifact(Ref('s'))->type, "dataset");
+  EXPECT_EQ(store_->GetArtifact(Ref('s'))->created_ns, 1);
+  ASSERT_TRUE(store_->PutArtifact({Ref('s'), "source", 7, false, 4}).ok());
+  ASSERT_TRUE(store_->PutArtifact({Ref('s'), "model", 7, false, 5}).ok());
+  EXPECT_EQ(store_->GetArtifact(Ref('s'))->type, "dataset");
+}
+
 TEST_P(MetadataStoreConformanceTest, AssignVersionNeverVersionsTheSameContentTwice) {
   PutArtifact(Ref('a'));
   PutArtifact(Ref('b'));

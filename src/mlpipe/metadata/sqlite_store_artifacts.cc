@@ -26,8 +26,10 @@ bool IsRef(std::string_view s) { return s.substr(0, 7) == "sha256:"; }
 
 Status SqliteStore::PutArtifact(const Artifact& a) {
   if (!IsRef(a.ref)) return InvalidArgumentError(fmt::format("not an artifact ref: '{}'", a.ref));
-  ASSIGN_OR_RETURN(Statement * st, db_->Prepare("INSERT OR IGNORE INTO artifacts(ref, type, size, is_dir, "
-                                                "created_ns) VALUES (?,?,?,?,?)"));
+  ASSIGN_OR_RETURN(Statement * st, db_->Prepare("INSERT INTO artifacts(ref, type, size, is_dir, created_ns) "
+                                                "VALUES (?,?,?,?,?) ON CONFLICT(ref) DO UPDATE SET "
+                                                "type = excluded.type WHERE type = 'source' AND "
+                                                "excluded.type NOT IN ('source', '')"));
   st->Bind(1, a.ref).Bind(2, a.type).Bind(3, static_cast<int64_t>(a.size)).Bind(4, int64_t{a.is_dir});
   return st->Bind(5, a.created_ns).Run();
 }
