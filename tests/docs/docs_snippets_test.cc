@@ -127,17 +127,18 @@ class DocsSnippetsTest : public testing::TestWithParam<std::string> {
       if (!params.text.empty()) Validate(s, params, "the params of its mlpipe/ steps");
       return;
     }
+    // `file PATH touch ...` and `fragment-of KIND touch ...`: the paths after
+    // `touch` are created empty.
+    if (s.kind == "file" || s.kind == "fragment-of") {
+      for (size_t i = 2; i < s.args.size(); ++i) project_->Write(s.args[i], "");
+    }
     if (s.kind == "file") {
       project_->Write(s.args[0], s.text);
-      for (size_t i = 2; i < s.args.size(); ++i) project_->Write(s.args[i], "");
       return;
     }
     if (s.kind == "synopsis") {
       Fail(s, s.fence_line, "<!-- snippet: synopsis --> is for ```sh blocks");
       return;
-    }
-    if (s.kind == "fragment-of") {
-      for (size_t i = 2; i < s.args.size(); ++i) project_->Write(s.args[i], "");  // after `touch`
     }
     PipelineFile file = MakePipelineFile(s);
     if (!file.error.empty()) {

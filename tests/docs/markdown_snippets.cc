@@ -37,20 +37,20 @@ bool ReadMarker(const std::string& line, Snippet* snippet) {
   snippet->kind = words[0];
   snippet->args.assign(words.begin() + 1, words.end());
   const std::string& k = snippet->kind;
+  const std::vector<std::string>& a = snippet->args;
+  // One word, optionally followed by `touch PATH...` (file, fragment-of).
+  const bool word_then_touch =
+      !a.empty() && a[0] != "touch" && (a.size() == 1 || (a[1] == "touch" && a.size() > 2));
   if (k == "skip") {
-    if (snippet->args.empty()) snippet->marker_error = "<!-- snippet: skip --> needs a reason";
+    if (a.empty()) snippet->marker_error = "<!-- snippet: skip --> needs a reason";
   } else if (k == "fragment-of") {
-    const std::vector<std::string>& a = snippet->args;
-    if (a.empty() || (a[0] != "steps" && a[0] != "pipeline") ||
-        (a.size() > 1 && (a[1] != "touch" || a.size() < 3))) {
+    if (!word_then_touch || (a[0] != "steps" && a[0] != "pipeline")) {
       snippet->marker_error =
           "write <!-- snippet: fragment-of steps|pipeline --> or <!-- snippet: fragment-of steps|pipeline "
           "touch PATH... -->";
     }
   } else if (k == "file") {
-    const std::vector<std::string>& a = snippet->args;
-    const bool ok = !a.empty() && a[0] != "touch" && (a.size() == 1 || (a[1] == "touch" && a.size() > 2));
-    if (!ok)
+    if (!word_then_touch)
       snippet->marker_error =
           "write <!-- snippet: file PATH --> or <!-- snippet: file PATH touch PATH... -->";
   } else if (k != "synopsis") {

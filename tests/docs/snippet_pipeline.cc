@@ -6,6 +6,8 @@
 #include <set>
 #include <sstream>
 
+#include "mlpipe/spec/shell_words.h"
+
 namespace mlpipe::docs {
 namespace {
 
@@ -62,8 +64,10 @@ void ReadSteps(const YAML::Node& steps, Refs* refs, std::set<std::string>* defin
     if (const YAML::Node run = step["run"]) {
       std::vector<std::string> words;
       if (run.IsScalar()) {
-        std::istringstream in(run.as<std::string>());
-        for (std::string w; in >> w;) words.push_back(w);
+        auto split = spec::SplitShellWords(run.as<std::string>());  // as the engine reads a run: string
+        if (split.ok()) {
+          for (const spec::ShellWord& w : *split) words.push_back(w.text);
+        }
       } else if (run.IsSequence()) {
         for (const auto& w : run) {
           if (w.IsScalar()) words.push_back(w.as<std::string>());
