@@ -13,7 +13,7 @@ namespace {
 
 const std::vector<std::string> kComponentKeys = {"component", "builtin", "description", "inputs",
                                                  "outputs",   "params",  "run",         "shell",
-                                                 "env",       "workdir", "code"};
+                                                 "env",       "workdir", "code",        "tests"};
 // A built-in's description may also say which of its ports and params its
 // steps define (component files cannot: their command names each one).
 const std::vector<std::string> kBuiltinKeys = [] {
@@ -137,6 +137,7 @@ std::shared_ptr<const ComponentSpec> ParseComponent(std::string_view text, const
       }
     }
   }
+  if (const MapEntry* e = FindEntry(entries, "tests")) ParseTests(*e, diags, where, &c->tests);
   if (builtin_name.empty() && !c->dir.empty() && check_files && c->workdir.empty() && run_entry != nullptr) {
     const bool plain =
         IsPlainScalar(*run_entry->value) && run_entry->value->Scalar().find('\n') == std::string_view::npos;
@@ -160,8 +161,8 @@ std::shared_ptr<const ComponentSpec> ParseComponent(std::string_view text, const
   scope.params_origin = "component";
   CheckTemplates(sites, scope, c->outputs, /*check_outputs_written=*/builtin_name.empty(), diags);
   c->valid = diags.count() == before;
-  c->ref =
-      std::make_shared<const ComponentRef>(ComponentRef{c->name, c->digest, c->dir, c->params, c->builtin});
+  c->ref = std::make_shared<const ComponentRef>(
+      ComponentRef{c->name, c->digest, c->dir, c->params, c->builtin, nullptr, c->tests});
   return c;
 }
 

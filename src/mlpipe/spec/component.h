@@ -35,6 +35,7 @@ struct ComponentSpec {
   std::map<std::string, std::string> env;
   std::string workdir;
   std::vector<std::string> code_files;  // absolute, normalized
+  std::vector<std::string> tests;       // tests: commands, run in `dir` by `mlpipe test`
   std::string digest;                   // Sha256Hex of the text
   bool valid = false;                   // no diagnostics while parsing
   // What each step using it keeps (StepSpec::component); null if parsing

@@ -115,6 +115,21 @@ void ParseRegister(const MapEntry& entry, LoadState& state, PipelineSpec* spec);
 // spec->sources.
 void ParseSources(const MapEntry& entry, LoadState& state, PipelineSpec* spec);
 
+// Reads the triggers: list into spec->triggers (after register:, which
+// on_model is checked against).
+void ParseTriggers(const MapEntry& entry, LoadState& state, PipelineSpec* spec);
+
+// Reads one of concurrency:, cooldown:, max_runs_per_day: into spec.
+void ParseBrake(const MapEntry& entry, LoadState& state, PipelineSpec* spec);
+
+// Reads the ci: block (its params checked against spec->params).
+void ParseCi(const MapEntry& entry, LoadState& state, PipelineSpec* spec);
+
+// Reads a tests: key (a command or a list of them; each must split into
+// words like a run: string) into *out.
+void ParseTests(const MapEntry& entry, Diagnostics& diags, const std::string& where,
+                std::vector<std::string>* out);
+
 // Checks the step's own templates (placeholders, unwritten outputs) once it
 // is parsed.
 void CheckStepTemplates(const StepSpec& step, const StepExtra& extra, Diagnostics& diags);

@@ -11,10 +11,13 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "mlpipe/spec/cron.h"
 
 namespace mlpipe::spec {
 
@@ -142,6 +145,10 @@ struct ComponentRef {
   // own. Not part of the cache key: what changes results is keyed elsewhere
   // (the notebook is a code file of the step).
   nlohmann::json builtin_config = nullptr;
+  // The component's `tests:`: commands a pull request runs (`mlpipe test`),
+  // each a string split like a `run:` string (shell_words.h), run in `dir`
+  // (the pipeline's folder for built-ins, which declare none).
+  std::vector<std::string> tests = {};
 };
 
 struct StepSpec {
@@ -173,6 +180,10 @@ struct StepSpec {
   // gives; null for inline steps. Shared, not copied: a step costs memory
   // in a 10,000-step pipeline.
   std::shared_ptr<const ComponentRef> component;
+  // The step's own `tests:` (its component's are in component->tests):
+  // commands split like a `run:` string, run in the pipeline's folder by
+  // `mlpipe test`.
+  std::vector<std::string> tests = {};
   // The built-in this step runs ("train", "split", ...; then `command` is
   // empty and the engine runs the built-in instead), or "".
   const std::string& builtin() const;
@@ -221,6 +232,59 @@ struct SourcesSpec {
   SourceLocation loc;  // of the `sources:` key; line 0 when the block is absent
 };
 
+// One entry of the pipeline's `triggers:` list (docs/pipeline-spec.md#triggers):
+// what makes `mlpipe server` start a run by itself. Plain data, checked by the
+// loader: a TriggerSpec in a valid PipelineSpec has the fields of its kind
+// set and valid. The server interprets them; the spec only describes.
+struct TriggerSpec {
+  enum class Kind : uint8_t {
+    kSchedule,      // a cron schedule fires (cron)
+    kOnChange,      // a source's content changed (paths)
+    kOnCommit,      // a new commit on a branch touches the pipeline or its code (repo, branch)
+    kOnModel,       // a registered model's alias moved (model, alias)
+    kWebhook,       // POST /api/v1/triggers/PIPELINE/NAME (webhook)
+    kOnDrift,       // the drift monitor alerts on a deployment (deployment, psi, ks_p, min_rows)
+    kSinceLastRun,  // at least `since_ns` since the pipeline's last run; only inside all:
+    kAll,           // every child holds (children)
+    kAny,           // any child holds (children)
+  };
+  Kind kind = Kind::kSchedule;
+  // Stable and unique within the pipeline: a webhook's name; otherwise
+  // KIND#N, N its 1-based position in triggers: ("schedule#1", "on_change#2");
+  // a child of all:/any: is PARENT/KIND#N, N its position in the parent's list
+  // ("all#7/on_change#1"). The same file gives the same ids.
+  std::string id;
+  // kSchedule: the schedule (parsed; `cron->Describe()` is the text).
+  std::optional<CronSchedule> cron;
+  // kOnChange: files and folders (a folder: any file in it), as written,
+  // relative to PipelineSpec::dir; each exists and lies inside the project.
+  std::vector<std::string> paths;
+  // kOnCommit: the git repository's folder as written, relative to
+  // PipelineSpec::dir ("." by default), and the branch ("" = the branch
+  // checked out when the server starts).
+  std::string repo;
+  std::string branch;
+  // kOnModel: the registered model and the alias watched ("" = any alias or
+  // a new version).
+  std::string model;
+  std::string alias;
+  // kWebhook: the name in the URL ([A-Za-z0-9_.-]+).
+  std::string webhook;
+  // kOnDrift: the deployment watched, and the thresholds of an alert (0 =
+  // the monitor's default): any feature's PSI at least `psi`, or a KS test's
+  // p-value below `ks_p`, over a window of at least `min_rows` predictions.
+  std::string deployment;
+  double psi = 0;
+  double ks_p = 0;
+  int64_t min_rows = 0;
+  // kSinceLastRun: the least time since the pipeline's last run started.
+  int64_t since_ns = 0;
+  // kAll, kAny: the conditions, in order (none empty).
+  std::vector<TriggerSpec> children;
+  SourceLocation loc;  // of the entry
+};
+const char* TriggerKindName(TriggerSpec::Kind kind);  // "schedule", "on_change", ..., "all", "any"
+
 struct PipelineSpec {
   std::string name;
   std::string description;
@@ -230,6 +294,15 @@ struct PipelineSpec {
   std::vector<StepSpec> steps;          // in spec order
   std::vector<RegisterSpec> registers;  // the register: block, in spec order
   SourcesSpec sources;                  // the sources: block (defaults when absent)
+  std::vector<TriggerSpec> triggers;    // the triggers: list, in spec order
+  // The brakes on triggered runs (`mlpipe server`; manual runs are not held):
+  int concurrency = 1;           // runs of this pipeline at once (>= 1)
+  int64_t cooldown_ns = 0;       // at least this long between triggered runs
+  int64_t max_runs_per_day = 0;  // at most this many triggered runs a day; 0 = no cap
+  // The ci: block's params: what `mlpipe test` runs the smoke run with, as
+  // -p NAME=VALUE overrides (name -> value as written), each a declared param
+  // with a value of its type.
+  std::map<std::string, std::string> ci_params;
   // Every file the loader read, as (absolute path, "sha256:<hex>" of the bytes
   // parsed): the pipeline file first (LoadPipelineFile only), then component
   // files. A run stamp records them (engine/run_stamp.h).

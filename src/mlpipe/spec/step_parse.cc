@@ -21,9 +21,9 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::vector<std::string> kStepKeys = {
-    "description", "run",     "uses",    "shell",         "inputs",   "outputs",
-    "params",      "after",   "retries", "retry_backoff", "timeout",  "resources",
-    "env",         "workdir", "cache",   "code",          "notebook", "cell_timeout"};
+    "description", "run",     "uses",          "shell",        "inputs",    "outputs", "params",
+    "after",       "retries", "retry_backoff", "timeout",      "resources", "env",     "workdir",
+    "cache",       "code",    "notebook",      "cell_timeout", "tests"};
 const std::vector<std::string> kResourceKeys = {"cpus", "memory"};
 
 std::vector<std::string> PortNames(const std::vector<OutputSpec>& ports) {
@@ -494,6 +494,8 @@ void ParseStep(const MapEntry& entry, LoadState& st, StepSpec* step, StepExtra* 
       ParseInputs(e, st, where, step);
     } else if (e.name == "code") {
       ParseCode(e, st, where, step);
+    } else if (e.name == "tests") {
+      ParseTests(e, st.diags, where, &step->tests);
     }
   }
   if (run != nullptr && uses != nullptr) {

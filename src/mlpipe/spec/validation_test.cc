@@ -63,7 +63,8 @@ TEST_F(ValidationTest, UnknownKeyWithoutCloseMatchListsAllowedKeys) {
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0],
             "p.yaml:2:1: error: unknown key 'zzz' in the pipeline\n"
-            "  hint: allowed keys: pipeline, description, params, steps, register, sources");
+            "  hint: allowed keys: pipeline, description, params, steps, register, sources, triggers, "
+            "concurrency, cooldown, max_runs_per_day, ci");
 }
 
 TEST_F(ValidationTest, MissingAndMistypedFields) {
@@ -398,7 +399,7 @@ retries: 3
                                   "'bad'\n  hint: declare it under params:",
                                   "components/bad.yaml:4:1: error: unknown key 'retries' in the component\n"
                                   "  hint: allowed keys: component, builtin, description, inputs, outputs, "
-                                  "params, run, shell, env, workdir, code"));
+                                  "params, run, shell, env, workdir, code, tests"));
 }
 
 TEST_F(ValidationTest, MissingSourceShowsResolvedPath) {

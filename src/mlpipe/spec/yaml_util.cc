@@ -1,9 +1,9 @@
 #include "mlpipe/spec/yaml_util.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
-
-#include <fmt/format.h>
 
 #include "mlpipe/base/strings.h"
 #include "mlpipe/spec/params.h"
@@ -157,15 +157,16 @@ std::optional<bool> GetBool(const MapEntry& entry, Diagnostics& diags, std::stri
   return std::nullopt;
 }
 
-std::optional<std::vector<std::string>> GetTextList(const MapEntry& entry, Diagnostics& diags,
-                                                    std::string_view what) {
-  std::vector<std::string> out;
+std::optional<std::vector<PlacedText>> GetPlacedTextList(const MapEntry& entry, Diagnostics& diags,
+                                                         std::string_view what) {
+  std::vector<PlacedText> out;
   if (entry.value->IsScalar()) {
-    out.emplace_back(entry.value->Scalar());
+    out.push_back({std::string(entry.value->Scalar()), entry.loc});
     return out;
   }
   if (!entry.value->IsSequence()) {
-    diags.Error(entry.loc, fmt::format("{} must be a list of strings, got {}", what, NodeKindName(*entry.value)));
+    diags.Error(entry.loc,
+                fmt::format("{} must be a list of strings, got {}", what, NodeKindName(*entry.value)));
     return std::nullopt;
   }
   bool ok = true;
@@ -176,14 +177,24 @@ std::optional<std::vector<std::string>> GetTextList(const MapEntry& entry, Diagn
       ok = false;
       continue;
     }
-    out.emplace_back(item.Scalar());
+    out.push_back({std::string(item.Scalar()), Diagnostics::At(item)});
   }
   if (!ok) return std::nullopt;
   return out;
 }
 
-std::optional<nlohmann::json> GetValue(const YamlNode& node, Pos loc,
-                                       Diagnostics& diags, std::string_view what) {
+std::optional<std::vector<std::string>> GetTextList(const MapEntry& entry, Diagnostics& diags,
+                                                    std::string_view what) {
+  auto placed = GetPlacedTextList(entry, diags, what);
+  if (!placed) return std::nullopt;
+  std::vector<std::string> out;
+  out.reserve(placed->size());
+  for (auto& p : *placed) out.push_back(std::move(p.text));
+  return out;
+}
+
+std::optional<nlohmann::json> GetValue(const YamlNode& node, Pos loc, Diagnostics& diags,
+                                       std::string_view what) {
   if (node.IsScalar()) {
     if (IsPlainScalar(node)) return InferScalarValue(node.Scalar());
     return nlohmann::json(std::string(node.Scalar()));
@@ -196,7 +207,8 @@ std::optional<nlohmann::json> GetValue(const YamlNode& node, Pos loc,
         diags.Error(item, fmt::format("items of {} must be plain values, got {}", what, NodeKindName(item)));
         return std::nullopt;
       }
-      list.push_back(IsPlainScalar(item) ? InferScalarValue(item.Scalar()) : nlohmann::json(std::string(item.Scalar())));
+      list.push_back(IsPlainScalar(item) ? InferScalarValue(item.Scalar())
+                                         : nlohmann::json(std::string(item.Scalar())));
     }
     return list;
   }

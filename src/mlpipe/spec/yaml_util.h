@@ -3,12 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "mlpipe/spec/pipeline.h"
 #include "mlpipe/spec/yaml_tree.h"
@@ -92,11 +91,18 @@ std::optional<bool> GetBool(const MapEntry& entry, Diagnostics& diags, std::stri
 // A scalar or a list of scalars, as strings.
 std::optional<std::vector<std::string>> GetTextList(const MapEntry& entry, Diagnostics& diags,
                                                     std::string_view what);
+// The same, each with its position (a scalar's is the entry's).
+struct PlacedText {
+  std::string text;
+  Pos pos;
+};
+std::optional<std::vector<PlacedText>> GetPlacedTextList(const MapEntry& entry, Diagnostics& diags,
+                                                         std::string_view what);
 // A typed value: plain scalars by InferScalarValue, quoted scalars as
 // strings, a sequence of scalars as a list. nullopt for maps, nested lists
 // and empty values (with a diagnostic).
-std::optional<nlohmann::json> GetValue(const YamlNode& node, Pos loc,
-                                       Diagnostics& diags, std::string_view what);
+std::optional<nlohmann::json> GetValue(const YamlNode& node, Pos loc, Diagnostics& diags,
+                                       std::string_view what);
 
 // A name usable for steps, params, inputs and outputs: letters, digits, '_'
 // and '-', not starting with '-'.
