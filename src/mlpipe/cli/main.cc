@@ -15,6 +15,8 @@
 #include "mlpipe/cli/exit_codes.h"
 #include "mlpipe/cli/serve_flags.h"
 #include "mlpipe/cli/server_executable.h"
+#include "mlpipe/cli/server_flags.h"
+#include "mlpipe/base/self_exe.h"
 
 namespace mlpipe::cli {
 namespace {
@@ -191,6 +193,8 @@ int Main(int argc, char** argv) {
   // man pages.
   static ServeFlags serve_flags;
   AddServeFlags(app, &serve_flags);
+  static ServerFlags server_flags;
+  AddServerFlags(app, &server_flags);
   AddInitCommand(app, &action);
   AddCompletionCommands(app, &action);
 
@@ -205,9 +209,12 @@ int Main(int argc, char** argv) {
   return ParseAndRun(app, action, argc, argv);
 }
 
-// `mlpipe serve ...` becomes mlpipe-serve with the same arguments.
+// `mlpipe serve ...` and `mlpipe server ...` become mlpipe-serve with the
+// same arguments; MLPIPE_SELF tells it which mlpipe runs pipelines.
 int ExecServe(char** argv) {
   const std::vector<std::string> candidates = ServerExecutableCandidates();
+  const std::string self = SelfExecutable();
+  if (!self.empty()) setenv("MLPIPE_SELF", self.c_str(), 1);
   int error = ENOENT;
   for (const std::string& server : candidates) {
     execv(server.c_str(), argv);
@@ -222,6 +229,8 @@ int ExecServe(char** argv) {
 }  // namespace mlpipe::cli
 
 int main(int argc, char** argv) {
-  if (argc >= 2 && std::string_view(argv[1]) == "serve") return mlpipe::cli::ExecServe(argv);
+  if (argc >= 2 && (std::string_view(argv[1]) == "serve" || std::string_view(argv[1]) == "server")) {
+    return mlpipe::cli::ExecServe(argv);
+  }
   return mlpipe::cli::Main(argc, argv);
 }

@@ -13,5 +13,6 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("mlpipe ") + MLPIPE_VERSION);
   mlpipe::cli::Action action;
   mlpipe::cli::AddServeCommand(app, &action);
+  mlpipe::cli::AddServerCommand(app, &action);
   return mlpipe::cli::ParseAndRun(app, action, argc, argv);
 }

@@ -44,6 +44,9 @@ struct TriggerFire {
   int64_t started_ns = 0;
   int64_t ended_ns = 0;
   bool force = false;  // a manual fire or webhook with force=true: the brakes do not apply
+  // Set on the fire that continues an interrupted run: its run is
+  // `mlpipe run --resume RUN` (completed steps come from the cache).
+  std::optional<int64_t> resume_run = {};
 };
 
 struct FireQuery {
@@ -109,14 +112,27 @@ class ControlStore {
   virtual StatusOr<std::vector<SeriesPoint>> QuerySeries(std::string_view name,
                                                          const std::optional<std::string>& labels,
                                                          int64_t from_ns, int64_t to_ns) = 0;
+  // The newest point of `name` per label set, sorted by labels.
+  virtual StatusOr<std::vector<SeriesPoint>> LatestPoints(std::string_view name) = 0;
   // Keeps one point (the mean) per `bucket_ns` for points older than
   // `older_than_ns`, and drops points older than `drop_before_ns`. Returns
   // how many rows it removed.
   virtual StatusOr<int64_t> CompactSeries(int64_t older_than_ns, int64_t bucket_ns,
                                           int64_t drop_before_ns) = 0;
 
+  // ---- Counts for /metrics: (pipeline, status, count) of runs, and
+  // (pipeline, state, count) of trigger fires, sorted.
+  struct Count {
+    std::string pipeline;
+    std::string state;
+    int64_t count = 0;
+  };
+  virtual StatusOr<std::vector<Count>> RunCounts() = 0;
+  virtual StatusOr<std::vector<Count>> FireCounts() = 0;
+
   // ---- Server events.
-  // Stores them in order; returns their ids (ascending).
+  // Stores them in order with the ids they carry (0: the next id); returns
+  // their ids (ascending).
   virtual StatusOr<std::vector<int64_t>> AppendEvents(const std::vector<ServerEvent>& events) = 0;
   // Events with id > after_id, oldest first, at most `limit`.
   virtual StatusOr<std::vector<ServerEvent>> EventsAfter(int64_t after_id, int limit) = 0;

@@ -231,7 +231,8 @@ CREATE TABLE trigger_fires (
   run_id INTEGER,
   started_ns INTEGER NOT NULL DEFAULT 0,
   ended_ns INTEGER NOT NULL DEFAULT 0,
-  force INTEGER NOT NULL DEFAULT 0
+  force INTEGER NOT NULL DEFAULT 0,
+  resume_run INTEGER
 );
 CREATE INDEX trigger_fires_by_state ON trigger_fires(state, id);
 CREATE INDEX trigger_fires_by_pipeline ON trigger_fires(pipeline, id);

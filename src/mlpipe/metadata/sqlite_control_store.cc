@@ -20,7 +20,8 @@ constexpr std::array<std::pair<FireState, std::string_view>, 7> kFireStates = {{
 }};
 
 constexpr const char* kFireColumns =
-    "id, pipeline, trigger_id, reason, fired_ns, state, detail, run_id, started_ns, ended_ns, force";
+    "id, pipeline, trigger_id, reason, fired_ns, state, detail, run_id, started_ns, ended_ns, force, "
+    "resume_run";
 
 StatusOr<TriggerFire> ReadFire(Statement& st) {
   TriggerFire f;
@@ -35,13 +36,14 @@ StatusOr<TriggerFire> ReadFire(Statement& st) {
   f.started_ns = st.Int(8);
   f.ended_ns = st.Int(9);
   f.force = st.Int(10) != 0;
+  f.resume_run = st.OptInt(11);
   return f;
 }
 
 void BindFire(Statement& st, const TriggerFire& f) {
   st.Bind(1, f.pipeline).Bind(2, f.trigger_id).Bind(3, f.reason).Bind(4, f.fired_ns);
   st.Bind(5, ToString(f.state)).Bind(6, f.detail).Bind(7, f.run_id).Bind(8, f.started_ns);
-  st.Bind(9, f.ended_ns).Bind(10, static_cast<int64_t>(f.force ? 1 : 0));
+  st.Bind(9, f.ended_ns).Bind(10, static_cast<int64_t>(f.force ? 1 : 0)).Bind(11, f.resume_run);
 }
 
 }  // namespace
@@ -80,7 +82,7 @@ StatusOr<int64_t> SqliteControlStore::RecordFire(const TriggerFire& fire) {
   ASSIGN_OR_RETURN(
       Statement * st,
       db_->Prepare("INSERT INTO trigger_fires(pipeline, trigger_id, reason, fired_ns, state, detail, "
-                   "run_id, started_ns, ended_ns, force) VALUES (?,?,?,?,?,?,?,?,?,?)"));
+                   "run_id, started_ns, ended_ns, force, resume_run) VALUES (?,?,?,?,?,?,?,?,?,?,?)"));
   BindFire(*st, fire);
   RETURN_IF_ERROR(st->Run());
   return db_->LastInsertId();
@@ -90,9 +92,9 @@ Status SqliteControlStore::UpdateFire(const TriggerFire& fire) {
   ASSIGN_OR_RETURN(
       Statement * st,
       db_->Prepare("UPDATE trigger_fires SET pipeline=?, trigger_id=?, reason=?, fired_ns=?, state=?, "
-                   "detail=?, run_id=?, started_ns=?, ended_ns=?, force=? WHERE id=?"));
+                   "detail=?, run_id=?, started_ns=?, ended_ns=?, force=?, resume_run=? WHERE id=?"));
   BindFire(*st, fire);
-  st->Bind(11, fire.id);
+  st->Bind(12, fire.id);
   RETURN_IF_ERROR(st->Run());
   if (db_->Changes() == 0) return NotFoundError(fmt::format("no trigger fire {}", fire.id));
   return OkStatus();
@@ -213,6 +215,47 @@ StatusOr<std::vector<SeriesPoint>> SqliteControlStore::QuerySeries(std::string_v
   return out;
 }
 
+StatusOr<std::vector<SeriesPoint>> SqliteControlStore::LatestPoints(std::string_view name) {
+  ASSIGN_OR_RETURN(
+      Statement * st,
+      db_->Prepare("SELECT s.name, s.labels, s.time_ns, s.value FROM series s JOIN "
+                   "(SELECT labels, MAX(time_ns) AS t FROM series WHERE name = ?1 GROUP BY labels) m "
+                   "ON s.labels = m.labels AND s.time_ns = m.t WHERE s.name = ?1 ORDER BY s.labels"));
+  st->Bind(1, name);
+  std::vector<SeriesPoint> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    if (!out.empty() && out.back().labels == st->Text(1)) continue;  // two points at one time: the first
+    out.push_back({st->Text(0), st->Text(1), st->Int(2), st->Double(3)});
+  }
+  st->Reset();
+  return out;
+}
+
+StatusOr<std::vector<ControlStore::Count>> SqliteControlStore::Counts(const std::string& sql) {
+  ASSIGN_OR_RETURN(Statement * st, db_->Prepare(sql));
+  std::vector<Count> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    out.push_back({st->Text(0), st->Text(1), st->Int(2)});
+  }
+  st->Reset();
+  return out;
+}
+
+StatusOr<std::vector<ControlStore::Count>> SqliteControlStore::RunCounts() {
+  return Counts(
+      "SELECT pipeline, status, COUNT(*) FROM runs GROUP BY pipeline, status ORDER BY pipeline, status");
+}
+
+StatusOr<std::vector<ControlStore::Count>> SqliteControlStore::FireCounts() {
+  return Counts(
+      "SELECT pipeline, state, COUNT(*) FROM trigger_fires GROUP BY pipeline, state ORDER BY pipeline, "
+      "state");
+}
+
 StatusOr<int64_t> SqliteControlStore::CompactSeries(int64_t older_than_ns, int64_t bucket_ns,
                                                     int64_t drop_before_ns) {
   if (bucket_ns <= 0) return InvalidArgumentError("series bucket must be positive");
@@ -250,13 +293,18 @@ StatusOr<int64_t> SqliteControlStore::CompactSeries(int64_t older_than_ns, int64
 
 StatusOr<std::vector<int64_t>> SqliteControlStore::AppendEvents(const std::vector<ServerEvent>& events) {
   ASSIGN_OR_RETURN(Statement * st,
-                   db_->Prepare("INSERT INTO server_events(time_ns, kind, pipeline, run_id, data) "
-                                "VALUES (?,?,?,?,?)"));
+                   db_->Prepare("INSERT INTO server_events(id, time_ns, kind, pipeline, run_id, data) "
+                                "VALUES (?,?,?,?,?,?)"));
   std::vector<int64_t> ids;
   ids.reserve(events.size());
   for (const ServerEvent& e : events) {
     st->Reset();
-    st->Bind(1, e.time_ns).Bind(2, e.kind).Bind(3, e.pipeline).Bind(4, e.run_id).Bind(5, e.data);
+    if (e.id > 0) {
+      st->Bind(1, e.id);
+    } else {
+      st->BindNull(1);
+    }
+    st->Bind(2, e.time_ns).Bind(3, e.kind).Bind(4, e.pipeline).Bind(5, e.run_id).Bind(6, e.data);
     RETURN_IF_ERROR(st->Run());
     ids.push_back(db_->LastInsertId());
   }

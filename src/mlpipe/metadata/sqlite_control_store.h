@@ -33,12 +33,16 @@ class SqliteControlStore : public ControlStore {
   StatusOr<std::vector<SeriesPoint>> QuerySeries(std::string_view name,
                                                  const std::optional<std::string>& labels, int64_t from_ns,
                                                  int64_t to_ns) override;
+  StatusOr<std::vector<SeriesPoint>> LatestPoints(std::string_view name) override;
+  StatusOr<std::vector<Count>> RunCounts() override;
+  StatusOr<std::vector<Count>> FireCounts() override;
   StatusOr<int64_t> CompactSeries(int64_t older_than_ns, int64_t bucket_ns, int64_t drop_before_ns) override;
   StatusOr<std::vector<int64_t>> AppendEvents(const std::vector<ServerEvent>& events) override;
   StatusOr<std::vector<ServerEvent>> EventsAfter(int64_t after_id, int limit) override;
   StatusOr<int64_t> LastEventId() override;
 
  private:
+  StatusOr<std::vector<Count>> Counts(const std::string& sql);
   explicit SqliteControlStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
   std::unique_ptr<SqliteDb> db_;
 };

@@ -8,6 +8,7 @@
 
 #include "mlpipe/serving/http_server.h"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -266,6 +267,20 @@ class SocketStream {
 
 using Request = http::request<http::string_body>;
 
+// The peer's numeric address, "" if unknown.
+std::string PeerAddress(int fd) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return "";
+  char host[INET6_ADDRSTRLEN] = {0};
+  if (addr.ss_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&addr)->sin_addr, host, sizeof host);
+  } else if (addr.ss_family == AF_INET6) {
+    inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&addr)->sin6_addr, host, sizeof host);
+  }
+  return host;
+}
+
 HttpRequest MakeRequest(Request& msg, bool head) {
   HttpRequest req;
   req.method = head ? std::string("GET") : std::string(msg.method_string());
@@ -308,6 +323,8 @@ class Connection {
   bool Fail(const error_code& ec);
   bool Answer(Request& msg);
   bool Write(HttpResponse& res, unsigned version, bool keep_alive, bool head);
+  bool WriteStream(HttpResponse& res, unsigned version);
+  bool SendAll(std::string_view bytes);
   void WriteError(int status, const std::string& message);
   void LingerBeforeClose();
 
@@ -380,7 +397,8 @@ bool Connection::Answer(Request& msg) {
     res.body = ErrorBody("method not allowed");
     res.headers.emplace_back("Allow", "GET, POST, HEAD");
   } else {
-    const HttpRequest req = MakeRequest(msg, head);
+    HttpRequest req = MakeRequest(msg, head);
+    req.remote = PeerAddress(fd_);
     try {
       handler_(req, res);
     } catch (const std::exception& e) {
@@ -389,6 +407,7 @@ bool Connection::Answer(Request& msg) {
       res.body = ErrorBody(fmt::format("internal error: {}", e.what()));
     }
   }
+  if (res.stream) return WriteStream(res, msg.version());
   // Read after the handler: a request finishing during Shutdown says close.
   const bool keep_alive = msg.keep_alive() && !stopping_.load();
   return Write(res, msg.version(), keep_alive, head) && keep_alive;
@@ -410,6 +429,30 @@ bool Connection::Write(HttpResponse& res, unsigned version, bool keep_alive, boo
   error_code ec;
   http::write(stream_, msg, ec);
   return !ec;
+}
+
+bool Connection::SendAll(std::string_view bytes) {
+  while (!bytes.empty()) {
+    if (stopping_.load()) return false;
+    error_code ec;
+    const size_t n = stream_.write_some(net::buffer(bytes.data(), bytes.size()), ec);
+    if (ec || n == 0) return false;
+    bytes.remove_prefix(n);
+  }
+  return true;
+}
+
+// A streamed answer: headers now, then whatever the handler's stream writes;
+// the end of the stream is the end of the connection.
+bool Connection::WriteStream(HttpResponse& res, unsigned version) {
+  std::string head = fmt::format("HTTP/{}.{} {} {}\r\n", version / 10, version % 10, res.status,
+                                 std::string(http::obsolete_reason(static_cast<http::status>(res.status))));
+  if (!res.content_type.empty()) head += fmt::format("Content-Type: {}\r\n", res.content_type);
+  for (const auto& [name, value] : res.headers) head += fmt::format("{}: {}\r\n", name, value);
+  head += "Connection: close\r\n\r\n";
+  if (!SendAll(head)) return false;
+  res.stream([this](std::string_view bytes) { return SendAll(bytes); });
+  return false;
 }
 
 void Connection::WriteError(int status, const std::string& message) {

@@ -44,6 +44,7 @@ struct HttpRequest {
   std::string target;  // as sent: path and ?query
   std::string path;    // the target without ?query, percent-decoded
   std::string body;    // empty when the request has no body (no Content-Length is an empty body)
+  std::string remote;  // the client's address ("127.0.0.1", "::1"), "" if unknown
   // The header fields in the order sent. The views point into the server's
   // parser and are valid for the duration of the handler call.
   std::vector<std::pair<std::string_view, std::string_view>> headers;
@@ -58,6 +59,13 @@ struct HttpResponse {
   std::string body;
   // Extra header fields. Content-Length and Connection are the server's.
   std::vector<std::pair<std::string, std::string>> headers;
+  // A streamed answer (Server-Sent Events): when set, `body` is ignored; the
+  // status line and headers go out at once, without Content-Length, and the
+  // connection's worker calls `stream` with a writer that sends bytes at
+  // once (false when the client is gone or the server stops). The
+  // connection closes when `stream` returns. Holds one worker meanwhile.
+  using Writer = std::function<bool(std::string_view bytes)>;
+  std::function<void(const Writer& write)> stream;
 };
 
 // Called on a worker thread for each GET and POST request; fills the

@@ -1,0 +1,85 @@
+// mlpipe server: the control plane (src/mlpipe/server/server.h), run by the
+// mlpipe-serve executable like `mlpipe serve`.
+#include <fmt/format.h>
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include "mlpipe/base/self_exe.h"
+#include "mlpipe/cli/commands.h"
+#include "mlpipe/cli/server_flags.h"
+#include "mlpipe/server/alert_rules.h"
+#include "mlpipe/server/server.h"
+#include "mlpipe/spec/units.h"
+
+namespace mlpipe::cli {
+namespace {
+
+// The mlpipe that runs pipelines: the one `mlpipe server` was started as
+// (MLPIPE_SELF, set by mlpipe before it execs this executable), else the
+// mlpipe beside this one.
+std::string MlpipeExecutable() {
+  if (const char* self = std::getenv("MLPIPE_SELF"); self != nullptr && *self != '\0') return self;
+  return SiblingExecutable("mlpipe");
+}
+
+Status RunServer(const ServerFlags& f) {
+  if (f.print_alert_rules) {
+    std::fputs(server::AlertRulesText().c_str(), stdout);
+    return OkStatus();
+  }
+  server::ServerOptions o;
+  o.project_dir = std::filesystem::absolute(f.project.empty() ? "." : f.project).lexically_normal().string();
+  while (o.project_dir.size() > 1 && o.project_dir.back() == '/') o.project_dir.pop_back();
+  o.default_pipelines = f.pipelines.empty();
+  if (!f.pipelines.empty()) o.pipelines = f.pipelines;
+  o.host = f.host;
+  o.port = f.port;
+  o.token_file = f.token_file;
+  ASSIGN_OR_RETURN(o.grace_ns, spec::ParseDuration(f.grace));
+  ASSIGN_OR_RETURN(o.poll_interval_ns, spec::ParseDuration(f.poll_interval));
+  o.poll = f.poll;
+  o.threads = f.threads;
+  o.mlpipe_exe = MlpipeExecutable();
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  ASSIGN_OR_RETURN(auto srv, server::Server::Create(std::move(o)));
+  std::printf("mlpipe server: listening on http://%s:%d (%s)\n", f.host.c_str(), srv->port(),
+              srv->Describe().c_str());
+  std::fflush(stdout);
+  std::thread waiter([&] {
+    int signo = 0;
+    sigwait(&signals, &signo);
+    std::fprintf(stderr, "mlpipe server: %s: no new runs; running ones get %s to finish\n",
+                 signo == SIGTERM ? "SIGTERM" : "SIGINT", f.grace.c_str());
+    srv->RequestStop();
+  });
+  Status s = srv->Run();
+  std::fprintf(stderr, "mlpipe server: stopped\n");
+  // The waiter is in sigwait unless a signal ended Run: send one to end it.
+  if (!srv->stop_requested()) pthread_kill(waiter.native_handle(), SIGTERM);
+  waiter.join();
+  return s;
+}
+
+}  // namespace
+
+void AddServerCommand(CLI::App& app, Action* action) {
+  static ServerFlags flags;
+  CLI::App* cmd = AddServerFlags(app, &flags);
+  cmd->callback([action] { *action = [] { return RunServer(flags); }; });
+}
+
+}  // namespace mlpipe::cli

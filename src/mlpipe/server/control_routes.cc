@@ -1,0 +1,479 @@
+// The server's own routes: health, pipelines, triggers (list, fire, pause,
+// resume), fires, cancel, the monitoring record's series, /metrics; the
+// token rule in front of every route. The record's read routes (runs,
+// artifacts, models) are the API library's.
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "mlpipe/base/strings.h"
+#include "mlpipe/server/auth.h"
+#include "mlpipe/server/server.h"
+
+namespace mlpipe::server {
+namespace {
+
+using json = nlohmann::json;
+using serving::HttpRequest;
+using serving::HttpResponse;
+
+void Error(HttpResponse& res, int status, std::string_view code, std::string_view message) {
+  res.status = status;
+  res.content_type = "application/json";
+  res.body = json{{"error", {{"code", code}, {"message", message}}}}.dump();
+}
+
+void Json(HttpResponse& res, int status, const json& body) {
+  res.status = status;
+  res.content_type = "application/json";
+  res.body = body.dump();
+}
+
+int HttpStatusOf(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kInvalidArgument:
+      return 400;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kFailedPrecondition:
+    case StatusCode::kAlreadyExists:
+      return 409;
+    case StatusCode::kUnavailable:
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+std::string CodeOf(int status) {
+  switch (status) {
+    case 400:
+      return "bad_request";
+    case 401:
+      return "unauthorized";
+    case 404:
+      return "not_found";
+    case 405:
+      return "method_not_allowed";
+    case 409:
+      return "conflict";
+    case 503:
+      return "unavailable";
+    default:
+      return "internal";
+  }
+}
+
+void StatusError(HttpResponse& res, const Status& s) {
+  const int status = HttpStatusOf(s);
+  Error(res, status, CodeOf(status), s.message());
+}
+
+// The query string's parameters, percent-decoded ("+" is a space).
+std::map<std::string, std::string> QueryOf(const std::string& target) {
+  std::map<std::string, std::string> out;
+  const size_t q = target.find('?');
+  if (q == std::string::npos) return out;
+  auto decode = [](std::string_view s) {
+    std::string o;
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (s[i] == '+') {
+        o += ' ';
+      } else if (s[i] == '%' && i + 2 < s.size() + 0 && i + 2 <= s.size() - 1 + 0) {
+        o += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+        i += 2;
+      } else {
+        o += s[i];
+      }
+    }
+    return o;
+  };
+  for (const std::string& part : Split(target.substr(q + 1), '&')) {
+    if (part.empty()) continue;
+    const size_t eq = part.find('=');
+    out[decode(part.substr(0, eq))] = eq == std::string::npos ? "" : decode(part.substr(eq + 1));
+  }
+  return out;
+}
+
+// Parses the optional JSON body of a mutating request ({"force": true}).
+StatusOr<json> BodyOf(const HttpRequest& req) {
+  if (req.body.empty()) return json::object();
+  json body = json::parse(req.body, nullptr, false);
+  if (!body.is_object())
+    return InvalidArgumentError("the body must be a JSON object, e.g. {\"force\": true}");
+  if (body.contains("force") && !body["force"].is_boolean()) {
+    return InvalidArgumentError("\"force\" must be true or false");
+  }
+  return body;
+}
+
+StatusOr<int64_t> IdOf(const std::string& text, std::string_view what) {
+  int64_t v = 0;
+  if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) {
+    return InvalidArgumentError(fmt::format("{} must be a positive integer, not '{}'", what, text));
+  }
+  v = std::stoll(text);
+  return v;
+}
+
+json TriggerJson(const TriggerDef& t) {
+  json j = {{"id", t.id}, {"kind", KindName(t.kind)}};
+  switch (t.kind) {
+    case TriggerDef::Kind::kSchedule:
+      j["schedule"] = t.cron;
+      break;
+    case TriggerDef::Kind::kOnChange:
+      j["paths"] = t.shown_paths;
+      break;
+    case TriggerDef::Kind::kOnCommit:
+      j["repo"] = t.repo;
+      j["branch"] = t.branch;
+      break;
+    case TriggerDef::Kind::kOnModel:
+      j["model"] = t.model;
+      j["alias"] = t.alias;
+      break;
+    case TriggerDef::Kind::kOnDrift:
+      j["deployment"] = t.deployment;
+      j["psi"] = t.psi;
+      j["min_rows"] = t.min_rows;
+      break;
+    case TriggerDef::Kind::kSinceLastRun:
+      j["since_s"] = static_cast<double>(t.since_ns) / 1e9;
+      break;
+    default:
+      break;
+  }
+  if (!t.children.empty()) {
+    j["children"] = json::array();
+    for (const TriggerDef& c : t.children) j["children"].push_back(TriggerJson(c));
+  }
+  return j;
+}
+
+json FireJson(const metadata::TriggerFire& f) {
+  return {{"id", f.id},
+          {"pipeline", f.pipeline},
+          {"trigger", f.trigger_id},
+          {"reason", f.reason},
+          {"state", std::string(metadata::ToString(f.state))},
+          {"detail", f.detail},
+          {"run", f.run_id ? json(*f.run_id) : json()},
+          {"fired_ns", f.fired_ns},
+          {"started_ns", f.started_ns},
+          {"ended_ns", f.ended_ns},
+          {"force", f.force},
+          {"resume_run", f.resume_run ? json(*f.resume_run) : json()}};
+}
+
+// Connections of an HTTP worker thread (a connection is one thread's).
+struct ReadStores {
+  std::string path;
+  std::unique_ptr<metadata::SqliteControlStore> control;
+  std::unique_ptr<metadata::SqliteStore> db;
+};
+
+StatusOr<ReadStores*> StoresFor(const std::string& path) {
+  thread_local ReadStores stores;
+  if (stores.path != path || !stores.control) {
+    ASSIGN_OR_RETURN(stores.control, metadata::SqliteControlStore::Open(path));
+    ASSIGN_OR_RETURN(stores.db, metadata::SqliteStore::Open(path));
+    stores.path = path;
+  }
+  return &stores;
+}
+
+}  // namespace
+
+void Server::Handle(const HttpRequest& req, HttpResponse& res) {
+  if (NeedsToken(loopback_, req.method) && !TokenMatches(req.header("Authorization"), token_)) {
+    Error(res, 401, "unauthorized",
+          req.method == "GET" ? "this server listens beyond loopback: every request needs its bearer token"
+                              : "a request that changes state needs the server's bearer token "
+                                "(Authorization: Bearer TOKEN; the token is in the server's --token-file)");
+    res.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return;
+  }
+  try {
+    Route(req, res);
+  } catch (const std::exception& e) {
+    Error(res, 400, "bad_request", e.what());
+  }
+}
+
+void Server::Route(const HttpRequest& req, HttpResponse& res) {
+  const std::vector<std::string> parts = [&] {
+    std::vector<std::string> out;
+    for (std::string& p : Split(req.path, '/')) {
+      if (!p.empty()) out.push_back(std::move(p));
+    }
+    return out;
+  }();
+  const auto query = QueryOf(req.target);
+  const bool get = req.method == "GET";
+  const bool post = req.method == "POST";
+  auto method_not_allowed = [&](std::string_view allowed) {
+    Error(res, 405, "method_not_allowed",
+          fmt::format("{} {} is not a route; use {}", req.method, req.path, allowed));
+    res.headers.emplace_back("Allow", std::string(allowed));
+  };
+
+  if (parts.size() == 1 && parts[0] == "metrics") {
+    if (!get) return method_not_allowed("GET");
+    res.status = 200;
+    res.content_type = "text/plain; version=0.0.4";
+    res.body = PrometheusText();
+    return;
+  }
+  if (parts.size() < 2 || parts[0] != "api" || parts[1] != "v1") {
+    return Error(res, 404, "not_found", fmt::format("no route {} (the API is under /api/v1)", req.path));
+  }
+  const size_t n = parts.size();
+  auto stores = StoresFor(ws_.MetadataDbPath());
+  if (!stores.ok()) return StatusError(res, stores.status());
+  metadata::SqliteControlStore& control = *(*stores)->control;
+  metadata::SqliteStore& db = *(*stores)->db;
+
+  if (n == 3 && parts[2] == "health") {
+    if (!get) return method_not_allowed("GET");
+    auto queued = control.ListFires({.states = {metadata::FireState::kQueued}, .before_id = 0, .limit = 0});
+    if (!queued.ok()) return StatusError(res, queued.status());
+    return Json(res, 200,
+                {{"status", stopping_ ? "stopping" : "ok"},
+                 {"pipelines", pipelines_.defs.size()},
+                 {"queued", queued->size()},
+                 {"started_ns", started_ns_},
+                 {"watcher", watcher_ ? "inotify" : "poll"}});
+  }
+  if (n == 3 && parts[2] == "events") {
+    if (!get) return method_not_allowed("GET");
+    return StreamEvents(req, res);
+  }
+  if (parts[2] == "pipelines") {
+    if (n == 3) {
+      if (!get) return method_not_allowed("GET");
+      json out = json::array();
+      for (const PipelineDef& p : pipelines_.defs) {
+        json triggers = json::array();
+        for (const TriggerDef& t : p.triggers) triggers.push_back(TriggerJson(t));
+        auto runs = db.ListRuns(5, p.name);
+        json last = json::array();
+        if (runs.ok()) {
+          for (const auto& r : *runs) {
+            last.push_back({{"id", r.id},
+                            {"status", std::string(metadata::ToString(r.status))},
+                            {"started_ns", r.started_ns},
+                            {"ended_ns", r.ended_ns},
+                            {"trigger", r.trigger}});
+          }
+        }
+        out.push_back({{"name", p.name},
+                       {"spec", p.spec_path},
+                       {"triggers", triggers},
+                       {"concurrency", p.concurrency},
+                       {"cooldown_s", static_cast<double>(p.cooldown_ns) / 1e9},
+                       {"max_runs_per_day", p.max_runs_per_day},
+                       {"last_runs", last}});
+      }
+      return Json(res, 200, {{"pipelines", out}});
+    }
+    const PipelineDef* p = engine_->FindPipeline(parts[3]);
+    if (p == nullptr)
+      return Error(res, 404, "not_found", fmt::format("no pipeline '{}' on this server", parts[3]));
+    if (n == 4) {
+      if (!get) return method_not_allowed("GET");
+      const spec::PipelineSpec& spec = pipelines_.specs[static_cast<size_t>(p - pipelines_.defs.data())];
+      json steps = json::array();
+      for (const spec::StepSpec& s : spec.steps) {
+        json inputs = json::object();
+        for (const auto& in : s.inputs) {
+          const char* kind = in.kind == spec::InputBinding::Kind::kSource       ? "source"
+                             : in.kind == spec::InputBinding::Kind::kStepOutput ? "step_output"
+                                                                                : "model";
+          inputs[in.name] = {{"kind", kind}, {"value", in.value}};
+        }
+        json outputs = json::array();
+        for (const auto& o : s.outputs) outputs.push_back({{"name", o.name}, {"type", o.type.str()}});
+        steps.push_back({{"name", s.name}, {"inputs", inputs}, {"outputs", outputs}, {"after", s.after}});
+      }
+      json triggers = json::array();
+      for (const TriggerDef& t : p->triggers) {
+        json tj = TriggerJson(t);
+        auto paused = control.GetTriggerState(p->name, t.id, "paused");
+        tj["paused"] = paused.ok() && paused->has_value() && **paused == "1";
+        triggers.push_back(tj);
+      }
+      return Json(res, 200,
+                  {{"name", p->name},
+                   {"spec", p->spec_path},
+                   {"description", spec.description},
+                   {"steps", steps},
+                   {"triggers", triggers},
+                   {"concurrency", p->concurrency},
+                   {"cooldown_s", static_cast<double>(p->cooldown_ns) / 1e9},
+                   {"max_runs_per_day", p->max_runs_per_day}});
+    }
+    if (n == 5 && parts[4] == "runs") {
+      // POST: a manual run through the queue (recorded as a fire "api").
+      if (!post) return method_not_allowed("POST");
+      auto body = BodyOf(req);
+      if (!body.ok()) return StatusError(res, body.status());
+      const bool force = body->value("force", false);
+      int64_t fire_id = 0;
+      Status s = Call([&]() -> Status {
+        ASSIGN_OR_RETURN(fire_id, engine_->Webhook(p->name, "", req.remote, force));
+        PublishFires({fire_id});
+        return OkStatus();
+      });
+      if (!s.ok()) return StatusError(res, s);
+      auto fire = control.GetFire(fire_id);
+      if (!fire.ok()) return StatusError(res, fire.status());
+      return Json(res, 202, {{"fire", FireJson(*fire)}});
+    }
+  }
+  if (parts[2] == "triggers") {
+    if (n == 3) {
+      if (!get) return method_not_allowed("GET");
+      json out = json::array();
+      for (const PipelineDef& p : pipelines_.defs) {
+        for (const TriggerDef& t : p.triggers) {
+          json tj = TriggerJson(t);
+          tj["pipeline"] = p.name;
+          auto paused = control.GetTriggerState(p.name, t.id, "paused");
+          tj["paused"] = paused.ok() && paused->has_value() && **paused == "1";
+          out.push_back(tj);
+        }
+      }
+      return Json(res, 200, {{"triggers", out}});
+    }
+    const PipelineDef* p = engine_->FindPipeline(parts[3]);
+    if (p == nullptr)
+      return Error(res, 404, "not_found", fmt::format("no pipeline '{}' on this server", parts[3]));
+    if (n == 5 && post) {
+      // A webhook (or any trigger fired by hand: only webhooks are accepted).
+      auto body = BodyOf(req);
+      if (!body.ok()) return StatusError(res, body.status());
+      const bool force = body->value("force", false);
+      int64_t fire_id = 0;
+      const std::string name = parts[4];
+      Status s = Call([&]() -> Status {
+        ASSIGN_OR_RETURN(fire_id, engine_->Webhook(p->name, name, req.remote, force));
+        PublishFires({fire_id});
+        return OkStatus();
+      });
+      if (!s.ok()) return StatusError(res, s);
+      if (fire_id == 0)
+        return Json(res, 202, {{"fire", nullptr}, {"note", "recorded; its all: group waits"}});
+      auto fire = control.GetFire(fire_id);
+      if (!fire.ok()) return StatusError(res, fire.status());
+      return Json(res, 202, {{"fire", FireJson(*fire)}});
+    }
+    if (n == 6 && (parts[5] == "pause" || parts[5] == "resume")) {
+      if (!post) return method_not_allowed("POST");
+      const bool pause = parts[5] == "pause";
+      const std::string id = parts[4];
+      Status s = Call([&]() -> Status {
+        RETURN_IF_ERROR(engine_->SetPaused(p->name, id, pause));
+        bus_->Publish({.kind = pause ? "trigger.paused" : "trigger.resumed",
+                       .pipeline = p->name,
+                       .data = json{{"trigger", id}, {"by", req.remote}}.dump()});
+        return OkStatus();
+      });
+      if (!s.ok()) return StatusError(res, s);
+      return Json(res, 200, {{"pipeline", p->name}, {"trigger", id}, {"paused", pause}});
+    }
+    if (n == 4 && !get) return method_not_allowed("GET");
+    if (n == 4) {
+      json out = json::array();
+      for (const TriggerDef& t : p->triggers) out.push_back(TriggerJson(t));
+      return Json(res, 200, {{"pipeline", p->name}, {"triggers", out}});
+    }
+    if (n == 5) return method_not_allowed("POST");
+  }
+  if (parts[2] == "fires") {
+    if (n == 3) {
+      if (!get) return method_not_allowed("GET");
+      metadata::FireQuery q;
+      if (query.count("pipeline")) q.pipeline = query.at("pipeline");
+      if (query.count("state")) {
+        auto state = metadata::ParseFireState(query.at("state"));
+        if (!state.ok()) return StatusError(res, state.status());
+        q.states = {*state};
+      }
+      q.limit = 50;
+      if (query.count("limit")) {
+        auto limit = IdOf(query.at("limit"), "limit");
+        if (!limit.ok() || *limit < 1 || *limit > 1000) {
+          return Error(res, 400, "bad_request", "limit must be an integer from 1 to 1000");
+        }
+        q.limit = static_cast<int>(*limit);
+      }
+      if (query.count("cursor")) {
+        auto cursor = IdOf(query.at("cursor"), "cursor");
+        if (!cursor.ok()) return StatusError(res, cursor.status());
+        q.before_id = *cursor;
+      }
+      auto fires = control.ListFires(q);
+      if (!fires.ok()) return StatusError(res, fires.status());
+      json out = json::array();
+      for (const auto& f : *fires) out.push_back(FireJson(f));
+      json next =
+          fires->size() == static_cast<size_t>(q.limit) ? json(std::to_string(fires->back().id)) : json();
+      return Json(res, 200, {{"fires", out}, {"next_cursor", next}});
+    }
+    auto id = IdOf(parts[3], "fire id");
+    if (!id.ok()) return StatusError(res, id.status());
+    if (n == 4) {
+      if (!get) return method_not_allowed("GET");
+      auto fire = control.GetFire(*id);
+      if (!fire.ok()) return StatusError(res, fire.status());
+      return Json(res, 200, FireJson(*fire));
+    }
+    if (n == 5 && parts[4] == "cancel") {
+      if (!post) return method_not_allowed("POST");
+      Status s = Call([&]() { return queue_->CancelFire(*id, req.remote.empty() ? "the API" : req.remote); });
+      if (!s.ok()) return StatusError(res, s);
+      return Json(res, 202, {{"fire", *id}, {"cancelling", true}});
+    }
+  }
+  if (parts[2] == "runs" && n == 5 && parts[4] == "cancel") {
+    if (!post) return method_not_allowed("POST");
+    auto run = IdOf(parts[3], "run id");
+    if (!run.ok()) return StatusError(res, run.status());
+    Status s = Call([&]() -> Status {
+      ASSIGN_OR_RETURN(int64_t fire, queue_->FireOfRun(*run));
+      return queue_->CancelFire(fire, req.remote.empty() ? "the API" : req.remote);
+    });
+    if (!s.ok()) return StatusError(res, s);
+    return Json(res, 202, {{"run", *run}, {"cancelling", true}});
+  }
+  if (parts[2] == "series" && n == 3) {
+    if (!get) return method_not_allowed("GET");
+    if (!query.count("name"))
+      return Error(res, 400, "bad_request", "name is required (a series name, see /metrics)");
+    std::optional<std::string> labels;
+    if (query.count("labels")) labels = query.at("labels");
+    int64_t from = 0;
+    int64_t to = INT64_MAX;
+    if (query.count("from_ns")) {
+      auto v = IdOf(query.at("from_ns"), "from_ns");
+      if (!v.ok()) return StatusError(res, v.status());
+      from = *v;
+    }
+    if (query.count("to_ns")) {
+      auto v = IdOf(query.at("to_ns"), "to_ns");
+      if (!v.ok()) return StatusError(res, v.status());
+      to = *v;
+    }
+    auto points = control.QuerySeries(query.at("name"), labels, from, to);
+    if (!points.ok()) return StatusError(res, points.status());
+    json out = json::array();
+    for (const auto& p : *points)
+      out.push_back({{"labels", p.labels}, {"time_ns", p.time_ns}, {"value", p.value}});
+    return Json(res, 200, {{"name", query.at("name")}, {"points", out}});
+  }
+  Error(res, 404, "not_found", fmt::format("no route {} {}", req.method, req.path));
+}
+
+}  // namespace mlpipe::server
