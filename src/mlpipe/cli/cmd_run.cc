@@ -1,6 +1,7 @@
 // mlpipe run, mlpipe status.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <iostream>
@@ -37,7 +38,8 @@ void PrintPlan(const std::vector<engine::StepPlan>& plan, const spec::PipelineSp
   if (json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& p : plan) out.push_back({{"step", p.step}, {"action", p.action}, {"reason", p.reason}});
-    for (const auto& p : registrations) out.push_back({{"step", p.step}, {"action", p.action}, {"reason", p.reason}});
+    for (const auto& p : registrations)
+      out.push_back({{"step", p.step}, {"action", p.action}, {"reason", p.reason}});
     std::cout << out.dump(2) << "\n";
     return;
   }
@@ -90,6 +92,11 @@ StatusOr<engine::LoadedPipeline> LoadForResume(const RunArgs& args) {
 }  // namespace
 
 Status CmdRun(const RunArgs& args) {
+  // A reader of the progress that goes away (`mlpipe run | head`, or a killed
+  // `mlpipe server` reading --json) must not kill the run half way: writes
+  // then fail with EPIPE and the run goes on and records itself. (Steps get
+  // the default disposition back: exec/spawn.cc.)
+  signal(SIGPIPE, SIG_IGN);
   const std::vector<std::string>& overrides = args.spec.params;
   engine::RunOptions options;
   options.parallelism = args.jobs;
@@ -129,8 +136,8 @@ Status CmdRun(const RunArgs& args) {
   ASSIGN_OR_RETURN(auto report, engine::RunPipeline(ws, pipeline, options));
   if (report.outcome.interrupted) return CancelledError(fmt::format("run {} interrupted", report.run_id));
   if (!report.outcome.ok) {
-    return FailedPreconditionError(fmt::format("run {} failed (mlpipe runs logs {} STEP shows a step's output)",
-                                               report.run_id, report.run_id));
+    return FailedPreconditionError(fmt::format(
+        "run {} failed (mlpipe runs logs {} STEP shows a step's output)", report.run_id, report.run_id));
   }
   return OkStatus();
 }

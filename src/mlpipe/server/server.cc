@@ -48,11 +48,22 @@ Status Server::Init() {
   engine_ = std::make_unique<TriggerEngine>(
       pipelines_.defs, *control_, *probes_, RealClock(),
       TriggerEngineOptions{.poll_interval_ns = options_.poll_interval_ns, .poll_paths = options_.poll});
+  if (!options_.poll) {
+    watcher_ = std::make_unique<FileWatcher>(engine_->WatchedPaths(), [this] { Wake(); });
+    if (!watcher_->available()) {
+      // No inotify here: the engine digests the on_change paths on every poll.
+      watcher_.reset();
+      options_.poll = true;
+      engine_ = std::make_unique<TriggerEngine>(
+          pipelines_.defs, *control_, *probes_, RealClock(),
+          TriggerEngineOptions{.poll_interval_ns = options_.poll_interval_ns, .poll_paths = true});
+    }
+  }
   launcher_ = std::make_unique<ProcessLauncher>(options_.mlpipe_exe, [this] { Wake(); });
   const std::string log_dir = ws_.root() + "/server";
   mkdir(log_dir.c_str(), 0755);
-  queue_ = std::make_unique<RunQueue>(engine_->pipelines(), *control_, *db_, *launcher_, *bus_, RealClock(),
-                                      log_dir);
+  queue_ =
+      std::make_unique<RunQueue>(pipelines_.defs, *control_, *db_, *launcher_, *bus_, RealClock(), log_dir);
   serving::HttpServerOptions http;
   http.host = options_.host;
   http.port = options_.port;
@@ -159,20 +170,6 @@ Status Server::Run() {
   next_compact_ns_ = started_ns_ + 60 * kNsPerSec;
   RETURN_IF_ERROR(engine_->Start());
   RETURN_IF_ERROR(queue_->Recover());
-  if (!options_.poll) {
-    watcher_ = std::make_unique<FileWatcher>(engine_->WatchedPaths(), [this] { Wake(); });
-    if (!watcher_->available()) {
-      watcher_.reset();
-      options_.poll = true;
-    }
-  }
-  if (options_.poll) {
-    // No watcher: the engine digests the on_change paths on every poll.
-    engine_ = std::make_unique<TriggerEngine>(
-        pipelines_.defs, *control_, *probes_, RealClock(),
-        TriggerEngineOptions{.poll_interval_ns = options_.poll_interval_ns, .poll_paths = true});
-    RETURN_IF_ERROR(engine_->Start());
-  }
   bus_->Publish({.kind = "server.started",
                  .data = nlohmann::json{{"pid", getpid()}, {"pipelines", pipelines_.defs.size()}}.dump()});
   http_->Start();
