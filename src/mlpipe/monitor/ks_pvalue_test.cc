@@ -41,6 +41,13 @@ namespace {
 //   kstwobign x=2.0 sf=0.0006709252557796953
 //   kstwobign x=3.0 sf=3.045995948942526e-08
 
+// A statistic, the two sample sizes and SciPy's p-value.
+struct KsCase {
+  double d;
+  uint64_t n, m;
+  double p;
+};
+
 TEST(KsPValueTest, KolmogorovSurvivalMatchesScipyKstwobign) {
   const std::pair<double, double> cases[] = {
       {0.3, 0.9999906941986655},     {0.8, 0.5441424115741981},    {1.0, 0.26999967167735456},
@@ -55,19 +62,14 @@ TEST(KsPValueTest, KolmogorovSurvivalMatchesScipyKstwobign) {
 }
 
 TEST(KsPValueTest, ExactMatchesScipyKs2sampExact) {
-  struct Case {
-    double d;
-    uint64_t n, m;
-    double p;
-  };
-  const Case cases[] = {
+  const KsCase cases[] = {
       {0.4, 10, 10, 0.41752365281777043},
       {0.45, 20, 35, 0.007702268527840998},
       {0.22, 100, 250, 0.001698726717381555},
       {0.09773176422846708, 500, 9857, 0.0002076879016809623},
       {0.02808333333333333, 3000, 4000, 0.13165778201054376},
   };
-  for (const Case& c : cases) {
+  for (const KsCase& c : cases) {
     const double p = KsPValue(c.d, c.n, c.m, KsMethod::kExact);
     EXPECT_NEAR(p, c.p, 1e-12 + 1e-8 * c.p) << c.n << "x" << c.m;
     // The sizes are symmetric.
@@ -78,18 +80,13 @@ TEST(KsPValueTest, ExactMatchesScipyKs2sampExact) {
 }
 
 TEST(KsPValueTest, AsymptoticIsWithinOnePercentOfScipyAsymp) {
-  struct Case {
-    double d;
-    uint64_t n, m;
-    double p;
-  };
-  const Case cases[] = {
+  const KsCase cases[] = {
       {0.06, 20000, 500, 0.057170131441310446},
       {0.043, 100000, 1000, 0.04992411807670327},
       {0.01, 50000, 50000, 0.013385458636528774},
       {0.02, 12000, 11000, 0.02000810268540017},
   };
-  for (const Case& c : cases) {
+  for (const KsCase& c : cases) {
     EXPECT_NEAR(KsPValue(c.d, c.n, c.m, KsMethod::kAsymptotic), c.p, 0.01 * c.p) << c.n << "x" << c.m;
     // kAuto picks the asymptotic method above 10,000.
     EXPECT_EQ(KsPValue(c.d, c.n, c.m), KsPValue(c.d, c.n, c.m, KsMethod::kAsymptotic));
