@@ -10,7 +10,7 @@
 namespace mlpipe::monitor {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kUndefined = std::numeric_limits<double>::quiet_NaN();
 
 // Area under the expected ROC curve: thresholds from the highest score
 // down, one point per distinct score.
@@ -18,7 +18,7 @@ double ExpectedAuc(std::vector<double> p) {
   std::sort(p.begin(), p.end(), std::greater<>());
   const double positives = std::accumulate(p.begin(), p.end(), 0.0);
   const double negatives = static_cast<double>(p.size()) - positives;
-  if (!(positives > 0) || !(negatives > 0)) return kNaN;
+  if (!(positives > 0) || !(negatives > 0)) return kUndefined;
   double tp = 0, fp = 0, area = 0;
   for (size_t i = 0; i < p.size();) {
     const double prev_tpr = tp / positives, prev_fpr = fp / negatives;
@@ -39,7 +39,7 @@ PerformanceFigures EstimatePerformance(const std::vector<double>& scores, double
   PerformanceFigures f;
   f.rows = scores.size();
   if (scores.empty()) {
-    f.accuracy = f.roc_auc = f.positive_rate = kNaN;
+    f.accuracy = f.roc_auc = f.positive_rate = kUndefined;
     return f;
   }
   std::vector<double> p(scores.size());
@@ -61,7 +61,7 @@ PerformanceFigures RealisedPerformance(const std::vector<double>& scores, const 
   PerformanceFigures f;
   f.rows = scores.size();
   if (scores.empty()) {
-    f.accuracy = f.roc_auc = f.positive_rate = kNaN;
+    f.accuracy = f.roc_auc = f.positive_rate = kUndefined;
     return f;
   }
   double correct = 0, positives = 0;

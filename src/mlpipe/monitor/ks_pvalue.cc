@@ -77,13 +77,15 @@ double KsPValue(double d, uint64_t n, uint64_t m, KsMethod method) {
   if (n == 0 || m == 0 || std::isnan(d)) return std::numeric_limits<double>::quiet_NaN();
   if (d <= 0) return 1.0;
   if (d > 1) return 0.0;
-  if (method == KsMethod::kAuto) {
-    method = std::max(n, m) <= kKsExactMaxSize ? KsMethod::kExact : KsMethod::kAsymptotic;
-  }
-  if (method == KsMethod::kExact) return std::clamp(1.0 - ExactInside(d, n, m), 0.0, 1.0);
   const double en = static_cast<double>(n) * static_cast<double>(m) / static_cast<double>(n + m);
   const double root = std::sqrt(en);
-  return KolmogorovSurvival((root + 0.12 + 0.11 / root) * d);
+  const double asymptotic = KolmogorovSurvival((root + 0.12 + 0.11 / root) * d);
+  if (method == KsMethod::kAuto) {
+    method = std::max(n, m) <= kKsExactMaxSize && asymptotic >= kKsExactMinPValue ? KsMethod::kExact
+                                                                                  : KsMethod::kAsymptotic;
+  }
+  if (method == KsMethod::kExact) return std::clamp(1.0 - ExactInside(d, n, m), 0.0, 1.0);
+  return asymptotic;
 }
 
 }  // namespace mlpipe::monitor

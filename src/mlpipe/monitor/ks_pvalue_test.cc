@@ -102,6 +102,10 @@ TEST(KsPValueTest, EdgeCases) {
   EXPECT_NEAR(KsPValue(1.0, 1, 1, KsMethod::kExact), 1.0, 1e-12);
   // n = m = 2, d = 1: of the C(4, 2) = 6 orderings, xxyy and yyxx reach 1.
   EXPECT_NEAR(KsPValue(1.0, 2, 2, KsMethod::kExact), 2.0 / 6.0, 1e-12);
+  // Far in the tail kAuto answers with the asymptotic value (no 10^8-cell
+  // lattice for d = 0.5 at 10,000 a side).
+  EXPECT_EQ(KsPValue(0.5, 10000, 10000), KsPValue(0.5, 10000, 10000, KsMethod::kAsymptotic));
+  EXPECT_LT(KsPValue(0.5, 10000, 10000), 1e-100);
   // Larger statistics are less likely.
   EXPECT_GT(KsPValue(0.1, 300, 400), KsPValue(0.2, 300, 400));
 }
