@@ -70,7 +70,7 @@ TEST(AlertRulesTest, PromtoolAcceptsTheRules) {
   if (std::system("command -v promtool >/dev/null 2>&1") != 0) {
     GTEST_SKIP() << "promtool (Debian package prometheus) is not installed; the YAML checks above still ran";
   }
-  testing::TempDir tmp;
+  mlpipe::testing::TempDir tmp;
   const std::string path = tmp.Sub("rules.yml");
   std::ofstream(path) << PrometheusAlertRules();
   const std::string command = "promtool check rules " + path + " > " + tmp.Sub("out.txt") + " 2>&1";

@@ -6,8 +6,8 @@
 
 #include <random>
 
-#include "mlpipe/data/csv.h"
 #include "mlpipe/monitor/drift_monitor.h"
+#include "mlpipe/monitor/test_data.h"
 
 namespace mlpipe::monitor {
 namespace {
@@ -18,11 +18,10 @@ constexpr int kWindows = 30;
 class DriftReplayTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto table = data::ReadCsv(std::string(MLPIPE_SOURCE_DIR) + "/examples/lending_club/data/loans.csv");
-    ASSERT_TRUE(table.ok()) << table.status().message();
-    train_ = std::move(*table);
-    reference_ = data::ComputeStats(train_);
-    ASSERT_TRUE(train_.RemoveColumn("Class").ok());  // live traffic has no label
+    testing::TrainingData t = testing::LendingClubTraining();
+    train_ = std::move(t.features);
+    reference_ = std::move(t.reference);
+    ASSERT_GT(train_.num_rows(), 0u);
   }
 
   // Rows drawn with replacement from the training data.

@@ -8,8 +8,8 @@
 #include <random>
 
 #include "mlpipe/base/testing/temp_dir.h"
-#include "mlpipe/data/csv.h"
 #include "mlpipe/monitor/drift_monitor.h"
+#include "mlpipe/monitor/test_data.h"
 #include "mlpipe/serving/prediction_log.h"
 
 namespace mlpipe::monitor {
@@ -22,11 +22,10 @@ constexpr size_t kRowsPerHour = 400;
 class LogDriftTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto table = data::ReadCsv(std::string(MLPIPE_SOURCE_DIR) + "/examples/lending_club/data/loans.csv");
-    ASSERT_TRUE(table.ok()) << table.status().message();
-    reference_ = data::ComputeStats(*table);
-    ASSERT_TRUE(table->RemoveColumn("Class").ok());
-    train_ = std::move(*table);
+    testing::TrainingData t = testing::LendingClubTraining();
+    train_ = std::move(t.features);
+    reference_ = std::move(t.reference);
+    ASSERT_GT(train_.num_rows(), 0u);
     dir_ = tmp_.Sub("serving/loans");
   }
 
@@ -85,7 +84,7 @@ class LogDriftTest : public ::testing::Test {
     return DriftOfLogWindow(dir_, reference_, o);
   }
 
-  testing::TempDir tmp_;
+  mlpipe::testing::TempDir tmp_;
   std::string dir_;
   data::Table train_;
   data::TableStats reference_;

@@ -59,7 +59,7 @@ class PredictionLogReaderTest : public ::testing::Test {
     return o;
   }
 
-  testing::TempDir tmp_;
+  mlpipe::testing::TempDir tmp_;
   std::string dir_;
   std::vector<std::string> names_;
   std::vector<std::vector<data::FieldValue>> columns_;
