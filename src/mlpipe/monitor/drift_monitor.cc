@@ -39,6 +39,7 @@ DriftDecision DriftMonitor::Observe(const DriftWindow& window) {
   }
   if (window.level != DriftLevel::kAlert) {
     streak_ = 0;
+    d.cleared = !armed_;
     armed_ = true;
     d.kind = window.level == DriftLevel::kWarn ? K::kWarn : K::kOk;
     d.reason = window.reason;

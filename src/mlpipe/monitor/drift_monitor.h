@@ -35,6 +35,9 @@ struct DriftDecision {
   Kind kind = Kind::kOk;
   size_t streak = 0;   // alerting windows in a row, this one included
   bool raise = false;  // kind == kAlert
+  // The first non-alerting window after a raised alert: the alert is over
+  // (the server records it and sets mlpipe_drift_alert back to 0).
+  bool cleared = false;
   // The window's reason, with the streak for alerting windows:
   // "psi 0.31 >= 0.25 on int_rate for 3 windows".
   std::string reason;

@@ -35,8 +35,11 @@ TEST(DriftMonitorTest, AlertsOnceAfterKConsecutiveWindowsThenReArms) {
   EXPECT_EQ(fourth.kind, Kind::kOngoing);
   EXPECT_FALSE(fourth.raise);
   EXPECT_FALSE(m.armed());
-  EXPECT_EQ(m.Observe(Window(DriftLevel::kOk)).kind, Kind::kOk);
+  DriftDecision over = m.Observe(Window(DriftLevel::kOk));
+  EXPECT_EQ(over.kind, Kind::kOk);
+  EXPECT_TRUE(over.cleared);
   EXPECT_TRUE(m.armed());
+  EXPECT_FALSE(m.Observe(Window(DriftLevel::kOk)).cleared);  // cleared once
   EXPECT_EQ(m.Observe(Window(DriftLevel::kAlert)).kind, Kind::kPending);
   EXPECT_EQ(m.Observe(Window(DriftLevel::kAlert)).kind, Kind::kPending);
   EXPECT_TRUE(m.Observe(Window(DriftLevel::kAlert)).raise);

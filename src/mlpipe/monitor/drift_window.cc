@@ -65,6 +65,11 @@ FeatureDrift Measure(const data::ColumnStats& ref, const data::Column& column, c
     f.reason = "no reference values";
     return f;
   }
+  if (f.values < o.min_rows) {
+    // A feature mostly missing in live traffic: too few values to judge.
+    f.reason = fmt::format("{} values < min_rows {}", f.values, o.min_rows);
+    return f;
+  }
   f.checked = true;
   return f;
 }

@@ -40,8 +40,10 @@ struct DriftOptions {
   double psi_warn = 0.1;    // default 0.1
   double psi_alert = 0.25;  // default 0.25
   double ks_alpha = 0.05;   // family-wise, over the KS-tested features; default 0.05
-  size_t min_rows = 200;    // smaller windows are skipped; default 200
-  bool ks_test = true;      // KS on numeric and date features; false = PSI only
+  // Smaller windows are skipped, and features with fewer non-missing values
+  // are not judged; default 200.
+  size_t min_rows = 200;
+  bool ks_test = true;  // KS on numeric and date features; false = PSI only
   // Features to check; empty = every reference column that the window has
   // (so a label column in the reference but not in live traffic is left out).
   std::vector<std::string> features;

@@ -132,6 +132,17 @@ TEST(DriftWindowTest, SmallWindowIsSkippedWithReason) {
   EXPECT_EQ(w.reason, "3 rows < min_rows 500");
 }
 
+TEST(DriftWindowTest, AFeatureMostlyMissingIsNotJudged) {
+  data::Column x("x", data::ColumnType::kNumeric);
+  for (int i = 0; i < 300; ++i) x.AppendNumber(i < 20 ? 90.0 : NAN);
+  DriftWindow w = ComputeDriftWindow(TwoBinReference(), OneColumnTable(x));
+  ASSERT_EQ(w.features.size(), 1u);
+  EXPECT_FALSE(w.features[0].checked);
+  EXPECT_EQ(w.features[0].values, 20u);
+  EXPECT_EQ(w.features[0].reason, "20 values < min_rows 200");
+  EXPECT_EQ(w.level, DriftLevel::kOk);
+}
+
 TEST(DriftWindowTest, FeaturesNotComparableSayWhy) {
   data::Table ref_table;
   ASSERT_TRUE(ref_table.AddColumn(NumericColumn("x", Normal(0, 1000, 1))).ok());

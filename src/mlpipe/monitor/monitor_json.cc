@@ -36,6 +36,7 @@ nlohmann::json ToJson(const DriftWindow& w) {
 nlohmann::json ToJson(const DriftDecision& d) {
   return {{"decision", DriftDecisionName(d.kind)},
           {"raise", d.raise},
+          {"cleared", d.cleared},
           {"streak", d.streak},
           {"reason", d.reason}};
 }

@@ -5,7 +5,7 @@
 //     "ks_tests", "ks_threshold", "missing": [...], "features": [{"feature",
 //     "type", "values", "checked", "psi", "ks", "ks_p_value", "level",
 //     "reason"}]}
-//   DriftDecision: {"decision", "raise", "streak", "reason"}
+//   DriftDecision: {"decision", "raise", "cleared", "streak", "reason"}
 //   PerformanceFigures: {"rows", "accuracy", "roc_auc", "positive_rate"}
 //   PerformanceComparison: {"estimated", "estimated_labelled", "realised"
 //     (PerformanceFigures), "without_probabilities", "unmatched_feedback",

@@ -30,8 +30,10 @@ TEST(MonitorJsonTest, DecisionAndPerformance) {
   d.raise = true;
   d.streak = 3;
   d.reason = "psi 0.31 >= 0.25 on int_rate for 3 windows";
-  EXPECT_EQ(ToJson(d),
-            nlohmann::json({{"decision", "alert"}, {"raise", true}, {"streak", 3}, {"reason", d.reason}}));
+  EXPECT_EQ(
+      ToJson(d),
+      nlohmann::json(
+          {{"decision", "alert"}, {"raise", true}, {"cleared", false}, {"streak", 3}, {"reason", d.reason}}));
   PerformanceComparison c;
   c.estimated = EstimatePerformance({0.8, 0.2});
   c.realised = RealisedPerformance({}, {});

@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <sstream>
 #include <unordered_set>
 
 #include "mlpipe/data/date.h"
@@ -49,20 +48,16 @@ Status ForEachLine(const std::string& dir, const std::string& kind, const LogWin
     std::ifstream in(path, std::ios::binary);
     if (!in) return InternalError(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
     ++counts->files;
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    const std::string text = buffer.str();
     const std::string file = std::filesystem::path(path).filename().string();
-    size_t start = 0, line_no = 0;
-    while (start < text.size()) {
-      const size_t end = text.find('\n', start);
+    // Line by line: a day's file can be far larger than the window read from it.
+    std::string line;
+    size_t line_no = 0;
+    while (std::getline(in, line)) {
       ++line_no;
-      if (end == std::string::npos) {
-        ++counts->unterminated;
+      if (in.eof()) {  // no newline after it: being written, or torn
+        if (!line.empty()) ++counts->unterminated;
         break;
       }
-      std::string_view line(text.data() + start, end - start);
-      start = end + 1;
       if (line.empty()) continue;
       ++counts->lines;
       nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
@@ -88,6 +83,7 @@ Status ForEachLine(const std::string& dir, const std::string& kind, const LogWin
       }
       if (std::string why = handle(j, *time_ns); !why.empty()) Problem(counts, file, line_no, why);
     }
+    if (in.bad()) return InternalError(fmt::format("reading {} failed: {}", path, std::strerror(errno)));
   }
   return OkStatus();
 }
