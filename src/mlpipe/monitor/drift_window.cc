@@ -160,6 +160,7 @@ DriftWindow ComputeDriftWindow(const data::TableStats& reference, const data::Ta
     }
   }
   if (worst == nullptr) {
+    w.skipped = true;  // says nothing about drift, like a window too small
     w.reason = "no feature could be compared with the reference";
     return w;
   }

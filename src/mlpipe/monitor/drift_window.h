@@ -68,13 +68,14 @@ struct FeatureDrift {
 
 struct DriftWindow {
   size_t rows = 0;
-  bool skipped = false;                // fewer than min_rows rows
+  bool skipped = false;                // fewer than min_rows rows, or no feature comparable
   std::vector<FeatureDrift> features;  // in reference column order
   std::vector<std::string> missing;    // requested features the window lacks
   size_t ks_tests = 0;                 // features with a KS p-value
   double ks_threshold = 0;             // ks_alpha / ks_tests (0 when none)
   DriftLevel level = DriftLevel::kOk;
-  // Skipped: "150 rows < min_rows 200". Else the worst feature's reason with
+  // Skipped: "150 rows < min_rows 200", "no feature could be compared with
+  // the reference". Else the worst feature's reason with
   // its name ("psi 0.31 >= 0.25 on int_rate", "+ 2 more features" when
   // several share the level), or "no drift (max psi 0.04 on x)".
   std::string reason;

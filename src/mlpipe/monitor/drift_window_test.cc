@@ -159,6 +159,7 @@ TEST(DriftWindowTest, FeaturesNotComparableSayWhy) {
   EXPECT_EQ(w.features[0].reason, "the window's column is categorical, the reference's numeric");
   EXPECT_EQ(w.missing, std::vector<std::string>{"y"});
   EXPECT_EQ(w.reason, "no feature could be compared with the reference");
+  EXPECT_TRUE(w.skipped);
 }
 
 TEST(DriftWindowTest, OptionsAreValidated) {
