@@ -1,15 +1,18 @@
 // mlpipe serve: the model server. Flags -> serving::ServerOptions; runs until
 // SIGTERM / SIGINT, then stops accepting, drains in-flight requests (up to
 // --grace) and exits 0.
+#include <fmt/format.h>
 #include <pthread.h>
 #include <signal.h>
-
-#include <cstdio>
-#include <memory>
-#include <string>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
 
 #include "mlpipe/cli/commands.h"
 #include "mlpipe/cli/serve_flags.h"
@@ -23,6 +26,32 @@
 namespace mlpipe::cli {
 
 namespace {
+
+// <log dir>/endpoint.json: where this deployment answers and what each
+// variant serves, for `mlpipe server`'s monitors (they scrape its /metrics
+// and compare its prediction log with the served model's reference
+// statistics). Written whole (temp + rename); stale once the pid is gone.
+void WriteEndpoint(const std::string& log_dir, const std::string& host, int port,
+                   const serving::DeploymentConfig& deployment) {
+  nlohmann::json variants = nlohmann::json::array();
+  for (const auto& v : deployment.variants) {
+    variants.push_back({{"name", v.name}, {"model", v.spec.model_ref}, {"package", v.spec.package_path}});
+  }
+  const std::string scrape_host = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host;
+  const nlohmann::json doc = {{"deployment", deployment.name},
+                              {"url", fmt::format("http://{}:{}", scrape_host, port)},
+                              {"pid", getpid()},
+                              {"variants", variants}};
+  std::error_code ec;
+  std::filesystem::create_directories(log_dir, ec);
+  const std::string path = log_dir + "/endpoint.json";
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << doc.dump(2) << "\n";
+  }
+  std::filesystem::rename(tmp, path, ec);
+}
 
 bool NeedsRegistry(const serving::DeploymentConfig& d) {
   bool need = d.shadow && !d.shadow->spec.model_ref.empty();
@@ -69,6 +98,7 @@ Status Serve(const ServeFlags& f) {
   serving::RegistrySource source(stores.ok() ? stores->db.get() : nullptr,
                                  stores.ok() ? stores->objects.get() : nullptr);
 
+  const serving::DeploymentConfig deployment_copy = deployment;
   serving::ServerOptions o;
   o.deployment = std::move(deployment);
   o.source = &source;
@@ -83,20 +113,22 @@ Status Serve(const ServeFlags& f) {
   o.feedback_window = static_cast<size_t>(f.feedback_window);
   ASSIGN_OR_RETURN(std::unique_ptr<serving::ModelServer> server, serving::ModelServer::Create(std::move(o)));
   bool any = false;
-  for (const auto& st : server->manager().Statuses()) any = any || st.state == serving::ServableState::kAvailable;
+  for (const auto& st : server->manager().Statuses())
+    any = any || st.state == serving::ServableState::kAvailable;
   if (!any) {
     auto st = server->manager().Statuses();
     return FailedPreconditionError("no model version could be loaded: " +
                                    (st.empty() ? std::string("no variants") : st[0].last_error));
   }
   RETURN_IF_ERROR(server->Start());
+  if (!log_dir.empty()) WriteEndpoint(log_dir, f.host, server->port(), deployment_copy);
   std::printf("listening on http://%s:%d\n", f.host.c_str(), server->port());
   std::fflush(stdout);
 
   int signo = 0;
   sigwait(&signals, &signo);
-  std::fprintf(stderr, "serve: %s: draining in-flight requests (up to %s)\n", signo == SIGTERM ? "SIGTERM" : "SIGINT",
-               f.grace.c_str());
+  std::fprintf(stderr, "serve: %s: draining in-flight requests (up to %s)\n",
+               signo == SIGTERM ? "SIGTERM" : "SIGINT", f.grace.c_str());
   if (!server->Shutdown(grace_ns)) {
     std::fprintf(stderr, "serve: requests were still running after %s\n", f.grace.c_str());
   }

@@ -14,7 +14,7 @@
 #include "mlpipe/base/self_exe.h"
 #include "mlpipe/cli/commands.h"
 #include "mlpipe/cli/server_flags.h"
-#include "mlpipe/server/alert_rules.h"
+#include "mlpipe/monitor/alert_rules.h"
 #include "mlpipe/server/server.h"
 #include "mlpipe/spec/units.h"
 
@@ -31,7 +31,7 @@ std::string MlpipeExecutable() {
 
 Status RunServer(const ServerFlags& f) {
   if (f.print_alert_rules) {
-    std::fputs(server::AlertRulesText().c_str(), stdout);
+    std::fputs(monitor::PrometheusAlertRules().c_str(), stdout);
     return OkStatus();
   }
   server::ServerOptions o;
@@ -47,6 +47,11 @@ Status RunServer(const ServerFlags& f) {
   o.poll = f.poll;
   o.threads = f.threads;
   o.mlpipe_exe = MlpipeExecutable();
+  ASSIGN_OR_RETURN(o.monitor.scrape_ns, spec::ParseDuration(f.scrape));
+  ASSIGN_OR_RETURN(o.monitor.window_ns, spec::ParseDuration(f.drift_window));
+  if (o.monitor.scrape_ns <= 0 || o.monitor.window_ns <= 0) {
+    return InvalidArgumentError("--scrape and --drift-window must be positive durations");
+  }
 
   sigset_t signals;
   sigemptyset(&signals);

@@ -23,6 +23,10 @@ CLI::App* AddServerFlags(CLI::App& app, ServerFlags* flags) {
                   "How often commits, aliases (and, with --poll, on_change paths) are checked (default 1s)");
   cmd->add_option("--threads", flags->threads, "HTTP worker threads, one per open connection (default 16)")
       ->check(CLI::Range(1, 1024));
+  cmd->add_option("--scrape", flags->scrape,
+                  "How often each `mlpipe serve` of the workspace is scraped for its numbers (default 15s)");
+  cmd->add_option("--drift-window", flags->drift_window,
+                  "The prediction log's window compared with the model's reference statistics (default 5m)");
   cmd->add_flag("--print-alert-rules", flags->print_alert_rules,
                 "Print Prometheus alert rules for the server's metrics and exit");
   return cmd;

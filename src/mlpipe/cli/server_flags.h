@@ -23,6 +23,8 @@ struct ServerFlags {
   std::string poll_interval = "1s";
   int threads = 16;
   bool print_alert_rules = false;
+  std::string scrape = "15s";
+  std::string drift_window = "5m";
 };
 
 CLI::App* AddServerFlags(CLI::App& app, ServerFlags* flags);

@@ -27,9 +27,12 @@ constexpr Family kSeries[] = {
     {"mlpipe_drift_psi", "gauge", "Population stability index of a feature in the newest drift window"},
     {"mlpipe_drift_alert", "gauge", "1 while the deployment's drift monitor alerts"},
     {"mlpipe_estimated_accuracy", "gauge", "Accuracy estimated from the model's own scores (CBPE)"},
-    {"mlpipe_inference_requests_per_second", "gauge", "Request rate of a deployment's variant"},
-    {"mlpipe_inference_error_ratio", "gauge", "Share of a variant's requests that failed"},
-    {"mlpipe_inference_latency_seconds", "gauge", "Latency quantile of a variant's requests"},
+    {"mlpipe_estimated_roc_auc", "gauge", "ROC AUC estimated from the model's own scores (CBPE)"},
+    {"mlpipe_realised_accuracy", "gauge", "Accuracy on the rows whose feedback labels arrived"},
+    {"mlpipe_inference_requests_total", "counter", "Requests a deployment's variant served (scraped)"},
+    {"mlpipe_inference_errors_total", "counter", "Requests of a variant that failed (scraped)"},
+    {"mlpipe_inference_latency_seconds", "gauge",
+     "Latency quantile of a variant's requests since the last scrape"},
 };
 
 std::string Escape(const std::string& s) {

@@ -29,6 +29,7 @@
 #include "mlpipe/base/status.h"
 #include "mlpipe/metadata/sqlite_control_store.h"
 #include "mlpipe/metadata/sqlite_store.h"
+#include "mlpipe/server/deployment_monitor.h"
 #include "mlpipe/server/event_bus.h"
 #include "mlpipe/server/file_watcher.h"
 #include "mlpipe/server/pipeline_set.h"
@@ -56,6 +57,7 @@ struct ServerOptions {
   std::string mlpipe_exe;                    // the mlpipe that runs pipelines
   int threads = 16;                          // HTTP workers
   size_t max_body_bytes = 1 << 20;
+  DeploymentMonitorOptions monitor;  // scrape interval, drift window
 };
 
 class Server {
@@ -104,6 +106,7 @@ class Server {
   std::unique_ptr<ProcessLauncher> launcher_;
   std::unique_ptr<RunQueue> queue_;
   std::unique_ptr<FileWatcher> watcher_;
+  std::unique_ptr<DeploymentMonitor> monitor_;
   std::unique_ptr<serving::HttpServer> http_;
 
   std::mutex mu_;
