@@ -9,6 +9,7 @@
 #include "mlpipe/metadata/model_names.h"
 #include "mlpipe/spec/loader.h"
 #include "mlpipe/spec/test_util.h"
+#include "mlpipe/spec/trigger_json.h"
 
 namespace mlpipe::spec {
 namespace {
@@ -345,6 +346,32 @@ tests:
   ASSERT_NE(r.spec.steps[0].component, nullptr);
   EXPECT_THAT(r.spec.steps[0].component->tests, ElementsAre("python3 tests/test_feat.py"));
   EXPECT_THAT(r.spec.steps[0].tests, ElementsAre("make lint"));
+}
+
+TEST_F(TriggersSpecTest, JsonShowsEachKindsFields) {
+  auto r = Load(R"(triggers:
+  - schedule: "@daily"
+  - on_drift: {deployment: d, psi: 0.3}
+  - all: [{webhook: go}, {since_last_run: 1h}]
+cooldown: 30m
+ci:
+  params: {sample: 0.1}
+)");
+  ASSERT_TRUE(r.ok()) << r.ErrorText();
+  nlohmann::json j = TriggersToJson(r.spec);
+  EXPECT_EQ(
+      j["triggers"][0],
+      (nlohmann::json{
+          {"id", "schedule#1"}, {"kind", "schedule"}, {"line", 12}, {"column", 5}, {"schedule", "@daily"}}));
+  EXPECT_EQ(j["triggers"][1]["psi"], 0.3);
+  EXPECT_TRUE(j["triggers"][1]["ks_p"].is_null());  // the monitor's default
+  EXPECT_TRUE(j["triggers"][1]["min_rows"].is_null());
+  EXPECT_EQ(j["triggers"][2]["children"][0]["name"], "go");
+  EXPECT_EQ(j["triggers"][2]["children"][1]["since_ns"], int64_t{3600} * 1'000'000'000);
+  EXPECT_EQ(j["concurrency"], 1);
+  EXPECT_EQ(j["cooldown_ns"], int64_t{1800} * 1'000'000'000);
+  EXPECT_TRUE(j["max_runs_per_day"].is_null());
+  EXPECT_EQ(j["ci_params"], (nlohmann::json{{"sample", "0.1"}}));
 }
 
 }  // namespace
