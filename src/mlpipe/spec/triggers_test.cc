@@ -172,6 +172,15 @@ TEST_F(TriggersSpecTest, OnChangePathsMustExistInsideTheProject) {
                             "the project " +
                             dir_.path())));
   EXPECT_THAT(
+      Errors("triggers:\n  - on_change: [data/, .]\n"),
+      ElementsAre("p.yaml:12:24: error: on_change path '.' of trigger 1 watches the workspace .mlpipe/, "
+                  "which every run writes: the pipeline would start itself again and again\n"
+                  "  hint: watch the data folders and files the pipeline reads, e.g. data/"));
+  EXPECT_THAT(
+      Errors("triggers:\n  - on_change: .mlpipe/runs\n"),
+      ElementsAre(HasSubstr("p.yaml:12:16: error: on_change path '.mlpipe/runs' of trigger 1 watches the "
+                            "workspace")));
+  EXPECT_THAT(
       Errors("triggers:\n  - on_change: /etc/passwd\n"),
       ElementsAre(HasSubstr("p.yaml:12:16: error: on_change path '/etc/passwd' of trigger 1 is outside")));
   EXPECT_THAT(Errors("triggers:\n  - on_change: []\n"),
