@@ -35,7 +35,9 @@ struct SpecArgs {
   std::vector<std::string> params;  // -p NAME=VALUE
 };
 
-Status CmdValidate(const SpecArgs& args, bool json);
+// Validates args.pipeline and each of `more` (the -p overrides apply to
+// each), then checks them together for trigger loops (spec/trigger_loops.h).
+Status CmdValidate(const SpecArgs& args, const std::vector<std::string>& more, bool json);
 Status CmdGraph(const SpecArgs& args, const std::string& format);
 
 struct RunArgs {

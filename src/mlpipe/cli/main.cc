@@ -39,9 +39,12 @@ int Main(int argc, char** argv) {
   SpecArgs validate_args;
   bool validate_json = false;
   auto* validate = app.add_subcommand("validate", "Check a pipeline spec; every error with file:line:column");
+  std::vector<std::string> validate_more;
   AddSpecArgs(validate, &validate_args, true);
+  validate->add_option("more", validate_more, "More pipeline files, checked together for trigger loops");
   validate->add_flag("--json", validate_json, "Diagnostics as JSON");
-  validate->callback([&] { action = [&] { return CmdValidate(validate_args, validate_json); }; });
+  validate->callback(
+      [&] { action = [&] { return CmdValidate(validate_args, validate_more, validate_json); }; });
 
   // run
   RunArgs run_args;

@@ -237,6 +237,16 @@ class TriggerParser {
             "watch files and folders inside the project, relative to the pipeline file's folder");
         continue;
       }
+      const std::string workspace = project_ + "/.mlpipe";
+      if (workspace == full || workspace.rfind(full + "/", 0) == 0 || full.rfind(workspace + "/", 0) == 0) {
+        diags_.Error(
+            pos,
+            fmt::format("on_change path '{}' of {} watches the workspace .mlpipe/, which every run writes: "
+                        "the pipeline would start itself again and again",
+                        path, where),
+            "watch the data folders and files the pipeline reads, e.g. data/");
+        continue;
+      }
       std::error_code ec;
       if (st_.options.check_files && !fs::exists(full, ec)) {
         diags_.Error(

@@ -9,6 +9,7 @@
 #include "mlpipe/metadata/model_names.h"
 #include "mlpipe/spec/loader.h"
 #include "mlpipe/spec/test_util.h"
+#include "mlpipe/spec/trigger_json.h"
 
 namespace mlpipe::spec {
 namespace {
@@ -170,6 +171,15 @@ TEST_F(TriggersSpecTest, OnChangePathsMustExistInsideTheProject) {
       ElementsAre(HasSubstr("p.yaml:12:16: error: on_change path '../elsewhere/' of trigger 1 is outside "
                             "the project " +
                             dir_.path())));
+  EXPECT_THAT(
+      Errors("triggers:\n  - on_change: [data/, .]\n"),
+      ElementsAre("p.yaml:12:24: error: on_change path '.' of trigger 1 watches the workspace .mlpipe/, "
+                  "which every run writes: the pipeline would start itself again and again\n"
+                  "  hint: watch the data folders and files the pipeline reads, e.g. data/"));
+  EXPECT_THAT(
+      Errors("triggers:\n  - on_change: .mlpipe/runs\n"),
+      ElementsAre(HasSubstr("p.yaml:12:16: error: on_change path '.mlpipe/runs' of trigger 1 watches the "
+                            "workspace")));
   EXPECT_THAT(
       Errors("triggers:\n  - on_change: /etc/passwd\n"),
       ElementsAre(HasSubstr("p.yaml:12:16: error: on_change path '/etc/passwd' of trigger 1 is outside")));
@@ -345,6 +355,32 @@ tests:
   ASSERT_NE(r.spec.steps[0].component, nullptr);
   EXPECT_THAT(r.spec.steps[0].component->tests, ElementsAre("python3 tests/test_feat.py"));
   EXPECT_THAT(r.spec.steps[0].tests, ElementsAre("make lint"));
+}
+
+TEST_F(TriggersSpecTest, JsonShowsEachKindsFields) {
+  auto r = Load(R"(triggers:
+  - schedule: "@daily"
+  - on_drift: {deployment: d, psi: 0.3}
+  - all: [{webhook: go}, {since_last_run: 1h}]
+cooldown: 30m
+ci:
+  params: {sample: 0.1}
+)");
+  ASSERT_TRUE(r.ok()) << r.ErrorText();
+  nlohmann::json j = TriggersToJson(r.spec);
+  EXPECT_EQ(
+      j["triggers"][0],
+      (nlohmann::json{
+          {"id", "schedule#1"}, {"kind", "schedule"}, {"line", 12}, {"column", 5}, {"schedule", "@daily"}}));
+  EXPECT_EQ(j["triggers"][1]["psi"], 0.3);
+  EXPECT_TRUE(j["triggers"][1]["ks_p"].is_null());  // the monitor's default
+  EXPECT_TRUE(j["triggers"][1]["min_rows"].is_null());
+  EXPECT_EQ(j["triggers"][2]["children"][0]["name"], "go");
+  EXPECT_EQ(j["triggers"][2]["children"][1]["since_ns"], int64_t{3600} * 1'000'000'000);
+  EXPECT_EQ(j["concurrency"], 1);
+  EXPECT_EQ(j["cooldown_ns"], int64_t{1800} * 1'000'000'000);
+  EXPECT_TRUE(j["max_runs_per_day"].is_null());
+  EXPECT_EQ(j["ci_params"], (nlohmann::json{{"sample", "0.1"}}));
 }
 
 }  // namespace
