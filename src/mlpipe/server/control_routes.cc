@@ -9,6 +9,7 @@
 #include "mlpipe/base/strings.h"
 #include "mlpipe/server/auth.h"
 #include "mlpipe/server/server.h"
+#include "mlpipe/spec/trigger_json.h"
 
 namespace mlpipe::server {
 namespace {
@@ -117,41 +118,6 @@ StatusOr<int64_t> IdOf(const std::string& text, std::string_view what) {
   return v;
 }
 
-json TriggerJson(const TriggerDef& t) {
-  json j = {{"id", t.id}, {"kind", KindName(t.kind)}};
-  switch (t.kind) {
-    case TriggerDef::Kind::kSchedule:
-      j["schedule"] = t.cron;
-      break;
-    case TriggerDef::Kind::kOnChange:
-      j["paths"] = t.shown_paths;
-      break;
-    case TriggerDef::Kind::kOnCommit:
-      j["repo"] = t.repo;
-      j["branch"] = t.branch;
-      break;
-    case TriggerDef::Kind::kOnModel:
-      j["model"] = t.model;
-      j["alias"] = t.alias;
-      break;
-    case TriggerDef::Kind::kOnDrift:
-      j["deployment"] = t.deployment;
-      j["psi"] = t.psi;
-      j["min_rows"] = t.min_rows;
-      break;
-    case TriggerDef::Kind::kSinceLastRun:
-      j["since_s"] = static_cast<double>(t.since_ns) / 1e9;
-      break;
-    default:
-      break;
-  }
-  if (!t.children.empty()) {
-    j["children"] = json::array();
-    for (const TriggerDef& c : t.children) j["children"].push_back(TriggerJson(c));
-  }
-  return j;
-}
-
 json FireJson(const metadata::TriggerFire& f) {
   return {{"id", f.id},
           {"pipeline", f.pipeline},
@@ -211,6 +177,13 @@ void Server::Route(const HttpRequest& req, HttpResponse& res) {
     return out;
   }();
   const auto query = QueryOf(req.target);
+  // pipelines_.defs and pipelines_.specs are parallel: a def's index is its spec's.
+  auto find_pipeline = [&](const std::string& name) -> const PipelineDef* {
+    for (const PipelineDef& d : pipelines_.defs) {
+      if (d.name == name) return &d;
+    }
+    return nullptr;
+  };
   const bool get = req.method == "GET";
   const bool post = req.method == "POST";
   auto method_not_allowed = [&](std::string_view allowed) {
@@ -254,9 +227,11 @@ void Server::Route(const HttpRequest& req, HttpResponse& res) {
     if (n == 3) {
       if (!get) return method_not_allowed("GET");
       json out = json::array();
-      for (const PipelineDef& p : pipelines_.defs) {
+      for (size_t i = 0; i < pipelines_.defs.size(); ++i) {
+        const PipelineDef& p = pipelines_.defs[i];
         json triggers = json::array();
-        for (const TriggerDef& t : p.triggers) triggers.push_back(TriggerJson(t));
+        for (const spec::TriggerSpec& t : pipelines_.specs[i].triggers)
+          triggers.push_back(spec::TriggerToJson(t));
         auto runs = db.ListRuns(5, p.name);
         json last = json::array();
         if (runs.ok()) {
@@ -278,7 +253,7 @@ void Server::Route(const HttpRequest& req, HttpResponse& res) {
       }
       return Json(res, 200, {{"pipelines", out}});
     }
-    const PipelineDef* p = engine_->FindPipeline(parts[3]);
+    const PipelineDef* p = find_pipeline(parts[3]);
     if (p == nullptr)
       return Error(res, 404, "not_found", fmt::format("no pipeline '{}' on this server", parts[3]));
     if (n == 4) {
@@ -298,8 +273,8 @@ void Server::Route(const HttpRequest& req, HttpResponse& res) {
         steps.push_back({{"name", s.name}, {"inputs", inputs}, {"outputs", outputs}, {"after", s.after}});
       }
       json triggers = json::array();
-      for (const TriggerDef& t : p->triggers) {
-        json tj = TriggerJson(t);
+      for (const spec::TriggerSpec& t : spec.triggers) {
+        json tj = spec::TriggerToJson(t);
         auto paused = control.GetTriggerState(p->name, t.id, "paused");
         tj["paused"] = paused.ok() && paused->has_value() && **paused == "1";
         triggers.push_back(tj);
@@ -336,9 +311,10 @@ void Server::Route(const HttpRequest& req, HttpResponse& res) {
     if (n == 3) {
       if (!get) return method_not_allowed("GET");
       json out = json::array();
-      for (const PipelineDef& p : pipelines_.defs) {
-        for (const TriggerDef& t : p.triggers) {
-          json tj = TriggerJson(t);
+      for (size_t i = 0; i < pipelines_.defs.size(); ++i) {
+        const PipelineDef& p = pipelines_.defs[i];
+        for (const spec::TriggerSpec& t : pipelines_.specs[i].triggers) {
+          json tj = spec::TriggerToJson(t);
           tj["pipeline"] = p.name;
           auto paused = control.GetTriggerState(p.name, t.id, "paused");
           tj["paused"] = paused.ok() && paused->has_value() && **paused == "1";
@@ -347,7 +323,7 @@ void Server::Route(const HttpRequest& req, HttpResponse& res) {
       }
       return Json(res, 200, {{"triggers", out}});
     }
-    const PipelineDef* p = engine_->FindPipeline(parts[3]);
+    const PipelineDef* p = find_pipeline(parts[3]);
     if (p == nullptr)
       return Error(res, 404, "not_found", fmt::format("no pipeline '{}' on this server", parts[3]));
     if (n == 5 && post) {
@@ -385,8 +361,9 @@ void Server::Route(const HttpRequest& req, HttpResponse& res) {
     }
     if (n == 4 && !get) return method_not_allowed("GET");
     if (n == 4) {
+      const spec::PipelineSpec& spec = pipelines_.specs[static_cast<size_t>(p - pipelines_.defs.data())];
       json out = json::array();
-      for (const TriggerDef& t : p->triggers) out.push_back(TriggerJson(t));
+      for (const spec::TriggerSpec& t : spec.triggers) out.push_back(spec::TriggerToJson(t));
       return Json(res, 200, {{"pipeline", p->name}, {"triggers", out}});
     }
     if (n == 5) return method_not_allowed("POST");

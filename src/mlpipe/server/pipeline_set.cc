@@ -56,6 +56,7 @@ PipelineDef MakePipelineDef(const spec::PipelineSpec& spec, const std::string& s
   p.concurrency = spec.concurrency;
   p.cooldown_ns = spec.cooldown_ns;
   p.max_runs_per_day = spec.max_runs_per_day;
+  p.max_duration_ns = spec.max_duration_ns;
   std::set<std::string> files;
   for (const auto& [path, digest] : spec.read_files) files.insert(path);
   for (const spec::StepSpec& s : spec.steps) {

@@ -8,7 +8,9 @@
 #include <future>
 #include <nlohmann/json.hpp>
 
+#include "mlpipe/monitor/duration_rule.h"
 #include "mlpipe/server/auth.h"
+#include "mlpipe/server/series_labels.h"
 
 namespace mlpipe::server {
 namespace {
@@ -66,6 +68,35 @@ Status Server::Init() {
   mkdir(log_dir.c_str(), 0755);
   queue_ =
       std::make_unique<RunQueue>(pipelines_.defs, *control_, *db_, *launcher_, *bus_, RealClock(), log_dir);
+  // Retraining time: an alert when a run takes longer than its pipeline's
+  // max_duration, or 20 % above the median of its last 5 (monitor/duration_rule.h).
+  queue_->set_run_ended_hook([this](const metadata::TriggerFire& fire, const metadata::Run& run) {
+    if (run.status != metadata::RunStatus::kSucceeded || run.ended_ns <= run.started_ns) return;
+    const PipelineDef* p = nullptr;
+    for (const PipelineDef& d : pipelines_.defs) p = d.name == run.pipeline ? &d : p;
+    monitor::DurationRule rule;
+    if (p != nullptr && p->max_duration_ns > 0)
+      rule.max_duration_s = static_cast<double>(p->max_duration_ns) / 1e9;
+    auto points =
+        control_->QuerySeries("mlpipe_run_duration_seconds", SeriesLabels({{"pipeline", run.pipeline}}), 0,
+                              run.ended_ns);  // the earlier runs' (this one's point is at ended_ns)
+    if (!points.ok()) return;
+    std::vector<double> previous;
+    for (auto it = points->rbegin(); it != points->rend() && previous.size() < rule.history; ++it) {
+      previous.push_back(it->value);
+    }
+    const double seconds = static_cast<double>(run.ended_ns - run.started_ns) / 1e9;
+    if (auto reason = monitor::CheckDuration(previous, seconds, rule)) {
+      bus_->Publish(
+          {.kind = "alert",
+           .pipeline = run.pipeline,
+           .run_id = run.id,
+           .data =
+               nlohmann::json{
+                   {"kind", "retraining_duration"}, {"run", run.id}, {"fire", fire.id}, {"reason", *reason}}
+                   .dump()});
+    }
+  });
   serving::HttpServerOptions http;
   http.host = options_.host;
   http.port = options_.port;

@@ -9,16 +9,20 @@ namespace mlpipe::spec::internal {
 
 void ParseBrake(const MapEntry& entry, LoadState& st, PipelineSpec* spec) {
   Diagnostics& diags = st.diags;
-  if (entry.name == "cooldown") {
-    auto text = GetText(entry, diags, "cooldown");
+  if (entry.name == "cooldown" || entry.name == "max_duration") {
+    const bool cooldown = entry.name == "cooldown";
+    auto text = GetText(entry, diags, entry.name);
     if (!text) return;
     auto ns = ParseDuration(*text);
-    if (!ns.ok()) {
-      diags.Error(entry.loc, fmt::format("cooldown: {}", ns.status().message()),
-                  "write a duration like 30m, 1h or 1d: the least time between triggered runs");
+    if (!ns.ok() || (!cooldown && *ns <= 0)) {
+      diags.Error(entry.loc,
+                  fmt::format("{}: {}", entry.name,
+                              ns.ok() ? std::string("must be more than 0") : ns.status().message()),
+                  cooldown ? "write a duration like 30m, 1h or 1d: the least time between triggered runs"
+                           : "write a duration like 45m or 2h: a run taking longer records an alert");
       return;
     }
-    spec->cooldown_ns = *ns;
+    (cooldown ? spec->cooldown_ns : spec->max_duration_ns) = *ns;
     return;
   }
   const bool concurrency = entry.name == "concurrency";

@@ -21,7 +21,7 @@ using internal::MapEntry;
 
 const std::vector<std::string> kTopKeys = {"pipeline", "description",      "params",   "steps",
                                            "register", "sources",          "triggers", "concurrency",
-                                           "cooldown", "max_runs_per_day", "ci"};
+                                           "cooldown", "max_runs_per_day", "max_duration", "ci"};
 
 // Reads the document into *spec. Fills *after_locs (one per step) and
 // returns true when the steps were read and the graph is to be validated;
@@ -108,7 +108,7 @@ bool ParseTop(internal::YamlDocument& doc, internal::LoadState& st, PipelineSpec
   if (const MapEntry* e = internal::FindEntry(entries, "register")) internal::ParseRegister(*e, st, spec);
   if (const MapEntry* e = internal::FindEntry(entries, "sources")) internal::ParseSources(*e, st, spec);
   if (const MapEntry* e = internal::FindEntry(entries, "triggers")) internal::ParseTriggers(*e, st, spec);
-  for (const char* brake : {"concurrency", "cooldown", "max_runs_per_day"}) {
+  for (const char* brake : {"concurrency", "cooldown", "max_runs_per_day", "max_duration"}) {
     if (const MapEntry* e = internal::FindEntry(entries, brake)) internal::ParseBrake(*e, st, spec);
   }
   if (const MapEntry* e = internal::FindEntry(entries, "ci")) internal::ParseCi(*e, st, spec);

@@ -298,6 +298,7 @@ struct PipelineSpec {
   // The brakes on triggered runs (`mlpipe server`; manual runs are not held):
   int concurrency = 1;           // runs of this pipeline at once (>= 1)
   int64_t cooldown_ns = 0;       // at least this long between triggered runs
+  int64_t max_duration_ns = 0;   // a run taking longer records an alert (0 = only the median rule)
   int64_t max_runs_per_day = 0;  // at most this many triggered runs a day; 0 = no cap
   // The ci: block's params: what `mlpipe test` runs the smoke run with, as
   // -p NAME=VALUE overrides (name -> value as written), each a declared param
