@@ -96,22 +96,26 @@ std::vector<std::string> QueryParams::All(std::string_view key) const {
   return out;
 }
 
-StatusOr<std::optional<std::string>> QueryParams::One(std::string_view key) const {
-  std::vector<std::string> values = All(key);
-  if (values.empty()) return std::optional<std::string>();
-  if (values.size() > 1)
-    return InvalidArgumentError(
-        fmt::format("parameter '{}' is given {} times; give it once", key, values.size()));
-  return std::optional<std::string>(std::move(values[0]));
+StatusOr<const std::string*> QueryParams::One(std::string_view key) const {
+  const std::string* found = nullptr;
+  int count = 0;
+  for (const auto& [k, v] : params_) {
+    if (k != key) continue;
+    if (!found) found = &v;
+    ++count;
+  }
+  if (count > 1)
+    return InvalidArgumentError(fmt::format("parameter '{}' is given {} times; give it once", key, count));
+  return found;
 }
 
 StatusOr<std::string> QueryParams::Text(std::string_view key, std::string_view fallback) const {
-  ASSIGN_OR_RETURN(auto value, One(key));
+  ASSIGN_OR_RETURN(const std::string* value, One(key));
   return value ? *value : std::string(fallback);
 }
 
 StatusOr<int64_t> QueryParams::Int(std::string_view key, int64_t fallback, int64_t min, int64_t max) const {
-  ASSIGN_OR_RETURN(auto value, One(key));
+  ASSIGN_OR_RETURN(const std::string* value, One(key));
   if (!value) return fallback;
   int64_t n = 0;
   const char* end = value->data() + value->size();
@@ -135,7 +139,7 @@ StatusOr<std::string> QueryParams::Choice(std::string_view key, std::string_view
 }
 
 StatusOr<bool> QueryParams::Flag(std::string_view key) const {
-  ASSIGN_OR_RETURN(auto value, One(key));
+  ASSIGN_OR_RETURN(const std::string* value, One(key));
   if (!value) return false;
   if (value->empty() || *value == "1" || *value == "true" || *value == "yes") return true;
   if (*value == "0" || *value == "false" || *value == "no") return false;

@@ -7,7 +7,6 @@
 
 #include <cstdint>
 #include <initializer_list>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,9 +39,9 @@ class QueryParams {
   Status CheckAllowed(std::initializer_list<std::string_view> allowed) const;
   // Every value of `key`, in order.
   std::vector<std::string> All(std::string_view key) const;
-  // The value of `key`; nullopt if absent. InvalidArgument if it is given
-  // more than once.
-  StatusOr<std::optional<std::string>> One(std::string_view key) const;
+  // The value of `key` (pointing into this object); nullptr if absent.
+  // InvalidArgument if it is given more than once.
+  StatusOr<const std::string*> One(std::string_view key) const;
   // One(key), or `fallback` if absent.
   StatusOr<std::string> Text(std::string_view key, std::string_view fallback) const;
   // An integer in [min, max]; `fallback` if absent. InvalidArgument naming
