@@ -140,6 +140,12 @@ TEST_P(ServerE2eTest, AContentChangeFiresOnceATouchNothingAndANewFileInAFolderOn
   EXPECT_EQ(runs[1]["trigger"], fires[1]["reason"]);
   EXPECT_EQ(runs[0]["status"], "succeeded");
   EXPECT_TRUE(Contains(p.Mlpipe({"runs", "list"}).out, "TRIGGER"));
+  // The record's routes answer through the server too, with the same triggers.
+  auto [status, listed] = s.Get("/api/v1/runs?limit=1");
+  ASSERT_EQ(status, 200) << listed.dump();
+  ASSERT_EQ(listed["runs"].size(), 1u);
+  EXPECT_EQ(listed["runs"][0]["trigger"], fires[0]["reason"]);
+  EXPECT_FALSE(listed["next_cursor"].is_null());
 }
 
 INSTANTIATE_TEST_SUITE_P(Watchers, ServerE2eTest, ::testing::Values(false, true),

@@ -21,6 +21,9 @@ class Clock {
 
 // "2026-12-06 16:13:30", in local time; "" for 0 or less. For people.
 std::string FormatWallTime(int64_t wall_ns);
+// "2026-12-06T16:13:30.123Z": RFC 3339 in UTC with milliseconds; "" for 0 or
+// less. For machines (the server's JSON API).
+std::string FormatRfc3339Utc(int64_t wall_ns);
 
 // The process's real clock (CLOCK_MONOTONIC, CLOCK_REALTIME). Thread-safe.
 Clock& RealClock();

@@ -21,5 +21,12 @@ TEST(ClockTest, RealClockIsMonotonic) {
   EXPECT_GT(RealClock().WallNanos(), 1'600'000'000'000'000'000);
 }
 
+// 1700000000 s is 2023-11-14 22:13:20 UTC (`date -u -d @1700000000`).
+TEST(ClockTest, Rfc3339IsUtcWithMilliseconds) {
+  EXPECT_EQ(FormatRfc3339Utc(1'700'000'000'123'456'789), "2023-11-14T22:13:20.123Z");
+  EXPECT_EQ(FormatRfc3339Utc(1'700'000'000'000'000'000), "2023-11-14T22:13:20.000Z");
+  EXPECT_EQ(FormatRfc3339Utc(0), "");
+}
+
 }  // namespace
 }  // namespace mlpipe

@@ -14,6 +14,7 @@
 #include "mlpipe/cli/workspace.h"
 #include "mlpipe/engine/lineage.h"
 #include "mlpipe/engine/object_integrity.h"
+#include "mlpipe/metadata/artifact_view.h"
 
 namespace mlpipe::cli {
 namespace {
@@ -24,19 +25,6 @@ std::string StoredPath(const OpenStores& s, const metadata::Artifact& a) {
   auto hex = store::RefToHex(a.ref);
   if (!hex.ok()) return "";
   return a.is_dir ? s.ws.TreePath(*hex) : s.ws.BlobPath(*hex);
-}
-
-// The execution that produced a version, with its status: "failed" for an
-// output a failed step left and kept (keep_on_failure), which the cache
-// never reuses.
-json Producer(metadata::MetadataStore& db, std::optional<int64_t> execution_id) {
-  if (!execution_id) return json();
-  auto e = db.GetExecution(*execution_id);
-  if (!e.ok()) return json();
-  return {{"run", e->run_id},
-          {"step", e->step},
-          {"execution", e->id},
-          {"status", std::string(metadata::ToString(e->status))}};
 }
 
 // "run 3 validate", "run 3 validate (failed)".
@@ -62,7 +50,7 @@ Status CmdArtifactsList(const ListArgs& args, const std::string& name_prefix) {
       {"NAME", "VERSION", "TYPE", "SIZE", "DIGEST", "PRODUCER", "CREATED"}};
   for (const auto& v : versions) {
     ASSIGN_OR_RETURN(auto a, s.db->GetArtifact(v.ref));
-    json producer = Producer(*s.db, v.execution_id);
+    json producer = metadata::ProducerJson(*s.db, v.execution_id);
     out.push_back({{"name", v.name},
                    {"version", v.version},
                    {"label", v.Label()},
@@ -97,24 +85,17 @@ Status CmdArtifactsShow(const std::string& ref, bool as_json) {
   ASSIGN_OR_RETURN(auto names, s.db->VersionsOf(a.ref));
   json versions = json::array();
   for (const auto& v : names) versions.push_back(v.Label());
-  ASSIGN_OR_RETURN(auto down, s.db->Downstream(a.ref));
-  json consumers = json::array();
-  std::set<int64_t> seen;
-  for (const auto& e : down) {
-    if (seen.insert(e.execution_id).second) {
-      consumers.push_back(
-          {{"run", e.run_id}, {"step", e.step}, {"execution", e.execution_id}, {"as", e.input_name}});
-    }
-  }
-  json out = {{"digest", a.ref},
-              {"type", a.type},
-              {"size", a.size},
-              {"is_dir", a.is_dir},
-              {"path", path},
-              {"stored", stored},
-              {"versions", versions},
-              {"producer", resolved.version ? Producer(*s.db, resolved.version->execution_id) : json()},
-              {"consumers", consumers}};
+  ASSIGN_OR_RETURN(json consumers, metadata::ConsumersJson(*s.db, a.ref));
+  json out = {
+      {"digest", a.ref},
+      {"type", a.type},
+      {"size", a.size},
+      {"is_dir", a.is_dir},
+      {"path", path},
+      {"stored", stored},
+      {"versions", versions},
+      {"producer", resolved.version ? metadata::ProducerJson(*s.db, resolved.version->execution_id) : json()},
+      {"consumers", consumers}};
   if (resolved.version) out["name"] = resolved.version->Label();
   if (!stored) out["absent"] = engine::WhyAbsent(*s.db, *s.objects, a.ref);
   if (as_json) {

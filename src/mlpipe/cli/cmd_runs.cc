@@ -16,6 +16,7 @@
 #include "mlpipe/cli/run_query.h"
 #include "mlpipe/cli/workspace.h"
 #include "mlpipe/metadata/run_metrics.h"
+#include "mlpipe/metadata/run_view.h"
 #include "mlpipe/store/file_system.h"
 
 namespace mlpipe::cli {
@@ -23,44 +24,14 @@ namespace {
 
 using nlohmann::json;
 
-// A "running" run whose process is gone (on this host) was interrupted.
-std::string ShownStatus(const metadata::Run& run) {
-  std::string status(metadata::ToString(run.status));
-  if (run.status == metadata::RunStatus::kRunning && run.host == HostName() && !ProcessAlive(run.pid)) {
-    return "interrupted";
-  }
-  return status;
-}
+using metadata::ShownStatus;
 
-double Seconds(int64_t ns) { return static_cast<double>(ns) / 1e9; }
-
-json RunJson(const metadata::Run& run) {
-  json params = json::parse(run.params_json, nullptr, false);
-  return {{"id", run.id},
-          {"pipeline", run.pipeline},
-          {"spec", run.spec_path},
-          {"status", ShownStatus(run)},
-          {"started", FormatTime(run.started_ns)},
-          {"duration_s", run.ended_ns ? Seconds(run.ended_ns - run.started_ns) : 0.0},
-          {"params", params.is_discarded() ? json::object() : params},
-          {"reason", run.exit_reason},
-          {"trigger", run.trigger},
-          {"reuses_run", run.reuses_run ? json(*run.reuses_run) : json()}};
-}
+json RunJson(const metadata::Run& run) { return metadata::RunJson(run, metadata::TimeStyle::kLocal); }
 
 std::string ParamText(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
 // A metric value in a table ("0.931", "1.2e+06").
 std::string NumberText(double v) { return fmt::format("{:.6g}", v); }
-
-// The run's note (Run::exit_reason) line by line: a reason and warnings.
-std::vector<std::string> NoteLines(const metadata::Run& run) {
-  std::vector<std::string> lines;
-  for (std::string& line : Split(run.exit_reason, '\n')) {
-    if (!line.empty()) lines.push_back(std::move(line));
-  }
-  return lines;
-}
 
 // The TRIGGER column: "-" for a run started by hand, else the trigger's
 // reason cut to 40 characters (`runs show` has it whole).
@@ -189,7 +160,9 @@ Status CmdRunsList(const RunsListArgs& args) {
     if (!params.is_discarded()) {
       for (const auto& [k, v] : params.items()) kv.push_back(k + "=" + ParamText(v));
     }
-    std::vector<std::string> line = {std::to_string(r.run.id), r.run.pipeline, ShownStatus(r.run),
+    std::vector<std::string> line = {std::to_string(r.run.id),
+                                     r.run.pipeline,
+                                     ShownStatus(r.run),
                                      FormatTime(r.run.started_ns),
                                      r.run.ended_ns ? FormatDuration(r.run.ended_ns - r.run.started_ns) : "",
                                      TriggerColumn(r.run.trigger)};
@@ -209,67 +182,33 @@ Status CmdRunsList(const RunsListArgs& args) {
 Status CmdRunsShow(int64_t run_id, bool as_json) {
   ASSIGN_OR_RETURN(auto s, OpenAll());
   ASSIGN_OR_RETURN(auto run, s.db->GetRun(run_id));
-  ASSIGN_OR_RETURN(auto execs, s.db->ListExecutions(run_id));
-  ASSIGN_OR_RETURN(auto metrics, metadata::RunMetrics(*s.db, run_id));
-  json steps = json::array();
-  for (const auto& e : execs) {
-    ASSIGN_OR_RETURN(auto events, s.db->EventsForExecution(e.id));
-    json outputs = json::object();
-    json inputs = json::object();
-    for (const auto& ev : events) {
-      (ev.kind == metadata::EventKind::kOutput ? outputs : inputs)[ev.name] =
-          ev.version_ref.empty() ? ev.ref : ev.version_ref;
-    }
-    steps.push_back({{"step", e.step},
-                     {"execution", e.id},
-                     {"status", std::string(metadata::ToString(e.status))},
-                     {"attempts", e.attempt},
-                     {"exit_code", e.exit_code ? json(*e.exit_code) : json()},
-                     {"wall_s", Seconds(e.wall_ns)},
-                     {"cpu_s", Seconds(e.cpu_ns)},
-                     {"peak_rss_bytes", e.peak_rss_bytes},
-                     {"reason", e.reason},
-                     {"cache_key", e.cache_key},
-                     {"reused_from", e.reused_from ? json(*e.reused_from) : json()},
-                     {"inputs", inputs},
-                     {"outputs", outputs}});
-  }
-  json mj = json::array();
-  for (const auto& m : metrics) {
-    json row = {{"step", m.step},
-                {"name", m.name},
-                {"value", m.value},
-                {"reused_from_run", m.reused_from_run ? json(*m.reused_from_run) : json()}};
-    if (m.iteration) row["iteration"] = *m.iteration;
-    mj.push_back(row);
-  }
+  ASSIGN_OR_RETURN(json out, metadata::RunDetailJson(*s.db, run, metadata::TimeStyle::kLocal));
   if (as_json) {
-    json out = RunJson(run);
-    out["notes"] = NoteLines(run);
-    out["steps"] = steps;
-    out["metrics"] = mj;
     std::cout << out.dump(2) << "\n";
     return OkStatus();
   }
-  json rj = RunJson(run);
-  std::cout << fmt::format("run {}  pipeline {}  {}  started {}  {}\n", run.id, run.pipeline, ShownStatus(run),
-                           FormatTime(run.started_ns),
+  ASSIGN_OR_RETURN(auto metrics, metadata::RunMetrics(*s.db, run_id));
+  const json& steps = out["steps"];
+  const json& rj = out;
+  std::cout << fmt::format("run {}  pipeline {}  {}  started {}  {}\n", run.id, run.pipeline,
+                           ShownStatus(run), FormatTime(run.started_ns),
                            run.ended_ns ? FormatDuration(run.ended_ns - run.started_ns) : "");
   std::cout << "spec: " << run.spec_path << "\n";
   if (!run.trigger.empty()) std::cout << "trigger: " << run.trigger << "\n";
-  for (const std::string& line : NoteLines(run)) std::cout << "note: " << line << "\n";
+  for (const std::string& line : metadata::RunNotes(run)) std::cout << "note: " << line << "\n";
   std::cout << "params:\n";
   for (const auto& [k, v] : rj["params"].items()) std::cout << "  " << k << " = " << ParamText(v) << "\n";
-  std::vector<std::vector<std::string>> rows = {{"STEP", "STATUS", "ATTEMPTS", "WALL", "CPU", "PEAK RSS", "OUTPUTS",
-                                                 "REASON"}};
+  std::vector<std::vector<std::string>> rows = {
+      {"STEP", "STATUS", "ATTEMPTS", "WALL", "CPU", "PEAK RSS", "OUTPUTS", "REASON"}};
   for (const auto& st : steps) {
     std::vector<std::string> outs;
     for (const auto& [k, v] : st["outputs"].items()) outs.push_back(k + "=" + v.get<std::string>());
-    rows.push_back({st["step"], st["status"], std::to_string(st["attempts"].get<int>()),
-                    FormatDuration(static_cast<int64_t>(st["wall_s"].get<double>() * 1e9)),
-                    FormatDuration(static_cast<int64_t>(st["cpu_s"].get<double>() * 1e9)),
-                    st["peak_rss_bytes"].get<int64_t>() ? FormatBytes(st["peak_rss_bytes"].get<uint64_t>()) : "",
-                    Join(outs, " "), st["reason"]});
+    rows.push_back(
+        {st["step"], st["status"], std::to_string(st["attempts"].get<int>()),
+         FormatDuration(static_cast<int64_t>(st["wall_s"].get<double>() * 1e9)),
+         FormatDuration(static_cast<int64_t>(st["cpu_s"].get<double>() * 1e9)),
+         st["peak_rss_bytes"].get<int64_t>() ? FormatBytes(st["peak_rss_bytes"].get<uint64_t>()) : "",
+         Join(outs, " "), st["reason"]});
   }
   std::cout << "steps:\n" << FormatTable(rows);
   if (metrics.empty()) return OkStatus();
@@ -379,8 +318,8 @@ Status CmdRunsLogs(int64_t run_id, const std::string& step, bool stderr_only, in
                                      hint.empty() ? "" : "; did you mean '" + hint + "'?"));
   }
   if (found->status == metadata::ExecutionStatus::kCached) {
-    std::cout << fmt::format("step {} was cached in run {} (reused execution {}); it wrote no logs\n", step, run_id,
-                             found->reused_from.value_or(0));
+    std::cout << fmt::format("step {} was cached in run {} (reused execution {}); it wrote no logs\n", step,
+                             run_id, found->reused_from.value_or(0));
     return OkStatus();
   }
   int a = attempt > 0 ? attempt : std::max(1, found->attempt);
@@ -406,7 +345,8 @@ Status CmdRunsDelete(const std::vector<int64_t>& run_ids) {
       return FailedPreconditionError(fmt::format("run {} is still running (pid {})", id, run.pid));
     }
     RETURN_IF_ERROR(s.db->DeleteRun(id));
-    (void)store::PosixFileSystem().RemoveAll(s.ws.RunDir(id));  // its records are gone: a leftover file is harmless
+    (void)store::PosixFileSystem().RemoveAll(
+        s.ws.RunDir(id));  // its records are gone: a leftover file is harmless
     std::cout << fmt::format("deleted run {}; `mlpipe artifacts gc` frees the objects only it needed\n", id);
   }
   return OkStatus();

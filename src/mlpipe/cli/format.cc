@@ -1,13 +1,10 @@
 #include "mlpipe/cli/format.h"
 
-#include <signal.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <ctime>
 
 #include "mlpipe/base/clock.h"
+#include "mlpipe/metadata/run_view.h"
 
 namespace mlpipe::cli {
 
@@ -32,15 +29,8 @@ std::string FormatTable(const std::vector<std::vector<std::string>>& rows) {
 
 std::string FormatTime(int64_t wall_ns) { return FormatWallTime(wall_ns); }
 
-bool ProcessAlive(int64_t pid) {
-  if (pid <= 0) return false;
-  return kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
-}
+bool ProcessAlive(int64_t pid) { return metadata::ProcessAliveHere(pid); }
 
-std::string HostName() {
-  char buf[256] = {};
-  if (gethostname(buf, sizeof(buf) - 1) != 0) return "localhost";
-  return buf;
-}
+std::string HostName() { return metadata::ThisHostName(); }
 
 }  // namespace mlpipe::cli

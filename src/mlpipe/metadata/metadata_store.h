@@ -29,6 +29,20 @@
 
 namespace mlpipe::metadata {
 
+// One page of runs, newest first, for a paginated list (the server's
+// /api/v1/runs): keyset pagination on the run id, so a page costs the same
+// however deep it is and runs added between pages never shift it.
+struct RunPage {
+  std::string pipeline;             // "" = any
+  std::vector<RunStatus> statuses;  // empty = any; else any of these (as stored)
+  // "" = any; "manual" = runs with no trigger recorded (started by hand) or
+  // whose trigger starts with the word "manual"; else runs whose trigger is
+  // this word or starts with it and a space ("schedule", "webhook", ...).
+  std::string trigger;
+  std::optional<int64_t> before_id;  // only runs with a smaller id (the last id of the previous page)
+  int limit = 50;                    // at most this many; <= 0 means all
+};
+
 class MetadataStore {
  public:
   virtual ~MetadataStore() = default;
@@ -47,6 +61,8 @@ class MetadataStore {
   virtual StatusOr<Run> GetRun(int64_t id) = 0;
   // Newest first; `limit` <= 0 means all; `pipeline` "" means any.
   virtual StatusOr<std::vector<Run>> ListRuns(int limit, std::string_view pipeline = "") = 0;
+  // The runs that match `query`, newest (highest id) first.
+  virtual StatusOr<std::vector<Run>> ListRunsPage(const RunPage& query) = 0;
   // Removes the run with its executions, events, params, metrics and cache
   // entries; artifacts and versions stay (versions lose their execution id).
   // Runs that reused it whole are expanded first (ExpandReusedRuns).

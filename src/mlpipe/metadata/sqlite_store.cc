@@ -193,11 +193,15 @@ StatusOr<Run> SqliteStore::GetRun(int64_t id) {
 }
 
 StatusOr<std::vector<Run>> SqliteStore::ListRuns(int limit, std::string_view pipeline) {
-  ASSIGN_OR_RETURN(Statement * st,
-                   db_->Prepare(fmt::format("SELECT {} FROM runs WHERE (?1 = '' OR pipeline = ?1) ORDER BY id DESC "
-                                            "LIMIT ?2",
-                                            kRunColumns)));
-  st->Bind(1, pipeline).Bind(2, static_cast<int64_t>(limit > 0 ? limit : -1));
+  return QueryRuns("WHERE (?1 = '' OR pipeline = ?1) ORDER BY id DESC LIMIT ?2", [&](Statement& st) {
+    st.Bind(1, pipeline).Bind(2, static_cast<int64_t>(limit > 0 ? limit : -1));
+  });
+}
+
+StatusOr<std::vector<Run>> SqliteStore::QueryRuns(const std::string& sql_suffix,
+                                                  const std::function<void(Statement&)>& bind) {
+  ASSIGN_OR_RETURN(Statement * st, db_->Prepare(fmt::format("SELECT {} FROM runs {}", kRunColumns, sql_suffix)));
+  bind(*st);
   std::vector<Run> out;
   while (true) {
     ASSIGN_OR_RETURN(bool row, st->Step());

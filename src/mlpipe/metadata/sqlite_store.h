@@ -43,6 +43,7 @@ class SqliteStore : public MetadataStore {
   Status UpdateRun(const Run& run) override;
   StatusOr<Run> GetRun(int64_t id) override;
   StatusOr<std::vector<Run>> ListRuns(int limit, std::string_view pipeline = "") override;
+  StatusOr<std::vector<Run>> ListRunsPage(const RunPage& query) override;  // sqlite_store_runs_page.cc
   Status DeleteRun(int64_t id) override;
 
   StatusOr<int64_t> CreateReusedRun(const Run& run, int64_t reused) override;
@@ -118,6 +119,8 @@ class SqliteStore : public MetadataStore {
   Status InWriteTxn(const std::function<Status()>& fn);
   // Steps `st` to the end, collecting its first column as text.
   static StatusOr<std::vector<std::string>> FirstColumnTexts(Statement& st);
+  // Runs of `SELECT <run columns> FROM runs <sql_suffix>`, bound by `bind`.
+  StatusOr<std::vector<Run>> QueryRuns(const std::string& sql_suffix, const std::function<void(Statement&)>& bind);
   StatusOr<std::vector<Execution>> QueryExecutions(const std::string& sql_suffix,
                                                    const std::function<void(Statement&)>& bind,
                                                    int limit = 0);

@@ -7,6 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "mlpipe/base/strings.h"
+#include "mlpipe/server/api_error.h"
+#include "mlpipe/server/api_query.h"
+#include "mlpipe/server/api_routes.h"
 #include "mlpipe/server/auth.h"
 #include "mlpipe/server/server.h"
 #include "mlpipe/spec/trigger_json.h"
@@ -19,9 +22,7 @@ using serving::HttpRequest;
 using serving::HttpResponse;
 
 void Error(HttpResponse& res, int status, std::string_view code, std::string_view message) {
-  res.status = status;
-  res.content_type = "application/json";
-  res.body = json{{"error", {{"code", code}, {"message", message}}}}.dump();
+  SetApiError(res, status, code, message);
 }
 
 void Json(HttpResponse& res, int status, const json& body) {
@@ -30,72 +31,7 @@ void Json(HttpResponse& res, int status, const json& body) {
   res.body = body.dump();
 }
 
-int HttpStatusOf(const Status& s) {
-  switch (s.code()) {
-    case StatusCode::kInvalidArgument:
-      return 400;
-    case StatusCode::kNotFound:
-      return 404;
-    case StatusCode::kFailedPrecondition:
-    case StatusCode::kAlreadyExists:
-      return 409;
-    case StatusCode::kUnavailable:
-      return 503;
-    default:
-      return 500;
-  }
-}
-
-std::string CodeOf(int status) {
-  switch (status) {
-    case 400:
-      return "bad_request";
-    case 401:
-      return "unauthorized";
-    case 404:
-      return "not_found";
-    case 405:
-      return "method_not_allowed";
-    case 409:
-      return "conflict";
-    case 503:
-      return "unavailable";
-    default:
-      return "internal";
-  }
-}
-
-void StatusError(HttpResponse& res, const Status& s) {
-  const int status = HttpStatusOf(s);
-  Error(res, status, CodeOf(status), s.message());
-}
-
-// The query string's parameters, percent-decoded ("+" is a space).
-std::map<std::string, std::string> QueryOf(const std::string& target) {
-  std::map<std::string, std::string> out;
-  const size_t q = target.find('?');
-  if (q == std::string::npos) return out;
-  auto decode = [](std::string_view s) {
-    std::string o;
-    for (size_t i = 0; i < s.size(); ++i) {
-      if (s[i] == '+') {
-        o += ' ';
-      } else if (s[i] == '%' && i + 2 < s.size() + 0 && i + 2 <= s.size() - 1 + 0) {
-        o += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-        i += 2;
-      } else {
-        o += s[i];
-      }
-    }
-    return o;
-  };
-  for (const std::string& part : Split(target.substr(q + 1), '&')) {
-    if (part.empty()) continue;
-    const size_t eq = part.find('=');
-    out[decode(part.substr(0, eq))] = eq == std::string::npos ? "" : decode(part.substr(eq + 1));
-  }
-  return out;
-}
+void StatusError(HttpResponse& res, const Status& s) { SetApiError(res, s); }
 
 // Parses the optional JSON body of a mutating request ({"force": true}).
 StatusOr<json> BodyOf(const HttpRequest& req) {
@@ -109,13 +45,12 @@ StatusOr<json> BodyOf(const HttpRequest& req) {
   return body;
 }
 
+// A path segment that must be an id: a positive integer.
 StatusOr<int64_t> IdOf(const std::string& text, std::string_view what) {
-  int64_t v = 0;
   if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) {
     return InvalidArgumentError(fmt::format("{} must be a positive integer, not '{}'", what, text));
   }
-  v = std::stoll(text);
-  return v;
+  return std::stoll(text);
 }
 
 json FireJson(const metadata::TriggerFire& f) {
@@ -169,14 +104,12 @@ void Server::Handle(const HttpRequest& req, HttpResponse& res) {
 }
 
 void Server::Route(const HttpRequest& req, HttpResponse& res) {
-  const std::vector<std::string> parts = [&] {
-    std::vector<std::string> out;
-    for (std::string& p : Split(req.path, '/')) {
-      if (!p.empty()) out.push_back(std::move(p));
-    }
-    return out;
-  }();
-  const auto query = QueryOf(req.target);
+  auto segments = PathSegments(req.target);
+  if (!segments.ok()) return StatusError(res, segments.status());
+  const std::vector<std::string>& parts = *segments;
+  auto params = QueryParams::FromTarget(req.target);
+  if (!params.ok()) return StatusError(res, params.status());
+  const QueryParams& query = *params;
   // pipelines_.defs and pipelines_.specs are parallel: a def's index is its spec's.
   auto find_pipeline = [&](const std::string& name) -> const PipelineDef* {
     for (const PipelineDef& d : pipelines_.defs) {
@@ -203,6 +136,10 @@ void Server::Route(const HttpRequest& req, HttpResponse& res) {
     return Error(res, 404, "not_found", fmt::format("no route {} (the API is under /api/v1)", req.path));
   }
   const size_t n = parts.size();
+  if (n == 2) {
+    return Error(res, 404, "not_found",
+                 "no route /api/v1 itself: see /api/v1/health, /api/v1/pipelines, /api/v1/runs, /api/v1/events");
+  }
   auto stores = StoresFor(ws_.MetadataDbPath());
   if (!stores.ok()) return StatusError(res, stores.status());
   metadata::SqliteControlStore& control = *(*stores)->control;
@@ -372,25 +309,20 @@ void Server::Route(const HttpRequest& req, HttpResponse& res) {
     if (n == 3) {
       if (!get) return method_not_allowed("GET");
       metadata::FireQuery q;
-      if (query.count("pipeline")) q.pipeline = query.at("pipeline");
-      if (query.count("state")) {
-        auto state = metadata::ParseFireState(query.at("state"));
-        if (!state.ok()) return StatusError(res, state.status());
-        q.states = {*state};
+      Status checked = query.CheckAllowed({"pipeline", "state", "limit", "cursor"});
+      if (!checked.ok()) return StatusError(res, checked);
+      auto pipeline = query.Text("pipeline", "");
+      auto state = query.Choice("state", "",
+                                {"queued", "coalesced", "started", "finished", "skipped", "interrupted", "cancelled"});
+      auto limit = query.Int("limit", 50, 1, 1000);
+      auto cursor = query.Int("cursor", 0, 0, INT64_MAX);
+      for (const Status& st : {pipeline.status(), state.status(), limit.status(), cursor.status()}) {
+        if (!st.ok()) return StatusError(res, st);
       }
-      q.limit = 50;
-      if (query.count("limit")) {
-        auto limit = IdOf(query.at("limit"), "limit");
-        if (!limit.ok() || *limit < 1 || *limit > 1000) {
-          return Error(res, 400, "bad_request", "limit must be an integer from 1 to 1000");
-        }
-        q.limit = static_cast<int>(*limit);
-      }
-      if (query.count("cursor")) {
-        auto cursor = IdOf(query.at("cursor"), "cursor");
-        if (!cursor.ok()) return StatusError(res, cursor.status());
-        q.before_id = *cursor;
-      }
+      q.pipeline = *pipeline;
+      if (!state->empty()) q.states = {*metadata::ParseFireState(*state)};
+      q.limit = static_cast<int>(*limit);
+      q.before_id = *cursor;
       auto fires = control.ListFires(q);
       if (!fires.ok()) return StatusError(res, fires.status());
       json out = json::array();
@@ -427,29 +359,27 @@ void Server::Route(const HttpRequest& req, HttpResponse& res) {
   }
   if (parts[2] == "series" && n == 3) {
     if (!get) return method_not_allowed("GET");
-    if (!query.count("name"))
-      return Error(res, 400, "bad_request", "name is required (a series name, see /metrics)");
+    Status checked = query.CheckAllowed({"name", "labels", "from_ns", "to_ns"});
+    if (!checked.ok()) return StatusError(res, checked);
+    auto name = query.Text("name", "");
+    auto label_text = query.One("labels");
+    auto from = query.Int("from_ns", 0, 0, INT64_MAX);
+    auto to = query.Int("to_ns", INT64_MAX, 0, INT64_MAX);
+    for (const Status& st : {name.status(), label_text.status(), from.status(), to.status()}) {
+      if (!st.ok()) return StatusError(res, st);
+    }
+    if (name->empty()) return Error(res, 400, "bad_request", "name is required (a series name, see /metrics)");
     std::optional<std::string> labels;
-    if (query.count("labels")) labels = query.at("labels");
-    int64_t from = 0;
-    int64_t to = INT64_MAX;
-    if (query.count("from_ns")) {
-      auto v = IdOf(query.at("from_ns"), "from_ns");
-      if (!v.ok()) return StatusError(res, v.status());
-      from = *v;
-    }
-    if (query.count("to_ns")) {
-      auto v = IdOf(query.at("to_ns"), "to_ns");
-      if (!v.ok()) return StatusError(res, v.status());
-      to = *v;
-    }
-    auto points = control.QuerySeries(query.at("name"), labels, from, to);
+    if (*label_text != nullptr) labels = **label_text;
+    auto points = control.QuerySeries(*name, labels, *from, *to);
     if (!points.ok()) return StatusError(res, points.status());
     json out = json::array();
     for (const auto& p : *points)
       out.push_back({{"labels", p.labels}, {"time_ns", p.time_ns}, {"value", p.value}});
-    return Json(res, 200, {{"name", query.at("name")}, {"points", out}});
+    return Json(res, 200, {{"name", *name}, {"points", out}});
   }
+  ApiContext ctx{&db, &ws_};
+  if (HandleRecordRoute(ctx, req, res)) return;
   Error(res, 404, "not_found", fmt::format("no route {} {}", req.method, req.path));
 }
 

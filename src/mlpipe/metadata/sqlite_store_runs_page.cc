@@ -1,0 +1,39 @@
+// SqliteStore: a page of runs for a paginated list (ListRunsPage).
+#include <fmt/format.h>
+
+#include <cstdint>
+
+#include "mlpipe/metadata/sqlite_store.h"
+
+namespace mlpipe::metadata {
+
+// Newest first by id, the primary key: the page is a range scan that stops
+// after `limit` matches, or with a pipeline a walk of runs_by_pipeline
+// (pipeline, id). Only the filters asked for are in the statement, so the
+// planner sees plain conditions; the connection's statement cache keeps one
+// statement per combination.
+StatusOr<std::vector<Run>> SqliteStore::ListRunsPage(const RunPage& query) {
+  std::string sql = "WHERE id < ?1";
+  if (!query.pipeline.empty()) sql += " AND pipeline = ?2";
+  if (!query.trigger.empty()) {
+    sql += " AND (triggered_by = ?3 OR substr(triggered_by, 1, length(?3) + 1) = ?3 || ' '";
+    sql += query.trigger == "manual" ? " OR triggered_by = '')" : ")";
+  }
+  if (!query.statuses.empty()) {
+    sql += " AND status IN (";
+    for (size_t i = 0; i < query.statuses.size(); ++i) sql += fmt::format("{}?{}", i ? "," : "", i + 5);
+    sql += ")";
+  }
+  sql += " ORDER BY id DESC LIMIT ?4";
+  return QueryRuns(sql, [&](Statement& st) {
+    st.Bind(1, query.before_id.value_or(INT64_MAX));
+    if (!query.pipeline.empty()) st.Bind(2, query.pipeline);
+    if (!query.trigger.empty()) st.Bind(3, query.trigger);
+    st.Bind(4, static_cast<int64_t>(query.limit > 0 ? query.limit : -1));
+    for (size_t i = 0; i < query.statuses.size(); ++i) {
+      st.Bind(static_cast<int>(i + 5), ToString(query.statuses[i]));
+    }
+  });
+}
+
+}  // namespace mlpipe::metadata
