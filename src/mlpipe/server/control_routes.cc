@@ -31,7 +31,12 @@ void Json(HttpResponse& res, int status, const json& body) {
   res.body = body.dump();
 }
 
-void StatusError(HttpResponse& res, const Status& s) { SetApiError(res, s); }
+// A state change refused by the state it meets (a paused trigger, a fire that
+// already ended) is a 409 here; other codes as every route maps them.
+void StatusError(HttpResponse& res, const Status& s) {
+  if (s.code() == StatusCode::kFailedPrecondition) return SetApiError(res, 409, "conflict", s.message());
+  SetApiError(res, s);
+}
 
 // Parses the optional JSON body of a mutating request ({"force": true}).
 StatusOr<json> BodyOf(const HttpRequest& req) {
