@@ -101,6 +101,7 @@ Status CmdRun(const RunArgs& args) {
   options.out = &std::cout;
   options.err = &std::cerr;
   options.resumed_from = args.resume_run;
+  options.trigger = args.trigger;
   // A resumed run is stamped under its own overrides; it is never reused.
   if (args.resume_run == 0) options.invocation = engine::InvocationKey(args.spec.pipeline, overrides);
   if (!args.dry_run && !options.invocation.empty()) {

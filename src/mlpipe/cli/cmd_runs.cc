@@ -44,6 +44,7 @@ json RunJson(const metadata::Run& run) {
           {"duration_s", run.ended_ns ? Seconds(run.ended_ns - run.started_ns) : 0.0},
           {"params", params.is_discarded() ? json::object() : params},
           {"reason", run.exit_reason},
+          {"trigger", run.trigger},
           {"reuses_run", run.reuses_run ? json(*run.reuses_run) : json()}};
 }
 
@@ -59,6 +60,13 @@ std::vector<std::string> NoteLines(const metadata::Run& run) {
     if (!line.empty()) lines.push_back(std::move(line));
   }
   return lines;
+}
+
+// The TRIGGER column: "-" for a run started by hand, else the trigger's
+// reason cut to 40 characters (`runs show` has it whole).
+std::string TriggerColumn(const std::string& trigger) {
+  if (trigger.empty()) return "-";
+  return trigger.size() <= 40 ? trigger : trigger.substr(0, 37) + "...";
 }
 
 // What `runs list --sort/--filter` asked for, parsed once.
@@ -171,7 +179,7 @@ Status CmdRunsList(const RunsListArgs& args) {
     std::cout << out.dump(2) << "\n";
     return OkStatus();
   }
-  std::vector<std::string> header = {"RUN", "PIPELINE", "STATUS", "STARTED", "DURATION"};
+  std::vector<std::string> header = {"RUN", "PIPELINE", "STATUS", "STARTED", "DURATION", "TRIGGER"};
   for (const auto& c : query.columns) header.push_back(c.text);
   header.push_back("PARAMS");
   std::vector<std::vector<std::string>> table = {header};
@@ -183,7 +191,8 @@ Status CmdRunsList(const RunsListArgs& args) {
     }
     std::vector<std::string> line = {std::to_string(r.run.id), r.run.pipeline, ShownStatus(r.run),
                                      FormatTime(r.run.started_ns),
-                                     r.run.ended_ns ? FormatDuration(r.run.ended_ns - r.run.started_ns) : ""};
+                                     r.run.ended_ns ? FormatDuration(r.run.ended_ns - r.run.started_ns) : "",
+                                     TriggerColumn(r.run.trigger)};
     for (const auto& v : r.values)
       line.push_back(v.is_null() ? "-" : v.is_number() ? NumberText(v) : ParamText(v));
     line.push_back(Join(kv, " "));
@@ -247,6 +256,7 @@ Status CmdRunsShow(int64_t run_id, bool as_json) {
                            FormatTime(run.started_ns),
                            run.ended_ns ? FormatDuration(run.ended_ns - run.started_ns) : "");
   std::cout << "spec: " << run.spec_path << "\n";
+  if (!run.trigger.empty()) std::cout << "trigger: " << run.trigger << "\n";
   for (const std::string& line : NoteLines(run)) std::cout << "note: " << line << "\n";
   std::cout << "params:\n";
   for (const auto& [k, v] : rj["params"].items()) std::cout << "  " << k << " = " << ParamText(v) << "\n";

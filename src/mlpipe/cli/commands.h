@@ -48,6 +48,7 @@ struct RunArgs {
   bool dry_run = false;
   bool json = false;
   int64_t resume_run = 0;     // --resume RUN (0 = a new run)
+  std::string trigger;        // --trigger TEXT: recorded as what started the run
   int64_t memory_budget = 0;  // --memory (bytes, 0 = unlimited)
 };
 

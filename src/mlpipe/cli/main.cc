@@ -58,6 +58,8 @@ int Main(int argc, char** argv) {
   run->add_option("--resume", run_args.resume_run,
                   "Continue run RUN (its params) instead of starting a new one");
   run->add_option("--memory", run_args.memory_budget, "Memory budget in bytes for steps' declared memory");
+  run->add_option("--trigger", run_args.trigger,
+                  "Record TEXT as what started the run (mlpipe server sets it; default: by hand)");
   run->callback([&] { action = [&] { return CmdRun(run_args); }; });
 
   // status

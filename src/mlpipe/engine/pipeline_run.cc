@@ -103,6 +103,7 @@ StatusOr<RunReport> RunPipeline(const store::Workspace& ws, const LoadedPipeline
   RunRecorder recorder(*stores.db, spec.name);
   nlohmann::json info = {{"host", HostName()}, {"pid", static_cast<int64_t>(getpid())}};
   if (options.resumed_from) info["resumed_from"] = options.resumed_from;
+  if (!options.trigger.empty()) info["trigger"] = options.trigger;
   // Absolute, so `mlpipe checkout` finds the pipeline's folder from anywhere.
   const std::string spec_path = store::JoinPath(spec.dir, store::BaseName(spec.file));
   RETURN_IF_ERROR(recorder.StartRun(spec_path, pipeline.params, info));

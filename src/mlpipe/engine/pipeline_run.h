@@ -33,6 +33,7 @@ struct RunOptions {
   std::ostream* out = nullptr;   // progress and summary (required)
   std::ostream* err = nullptr;   // messages such as lock waits (required)
   int64_t resumed_from = 0;      // recorded with the run
+  std::string trigger;           // what started the run (metadata::Run::trigger); "" = by hand
   // InvocationKey (run_stamp.h) of the command: a run that succeeds is
   // stamped under it, for run_reuse.h. "" = no stamp.
   std::string invocation;

@@ -53,6 +53,7 @@ Status RunRecorder::StartRun(const std::string& spec_path, const nlohmann::json&
   run.started_ns = Now();
   run.host = run_info.value("host", "");
   run.pid = run_info.value("pid", int64_t{0});
+  run.trigger = run_info.value("trigger", "");
   if (run_info.contains("resumed_from")) {
     run.exit_reason = fmt::format("resumes run {}", run_info["resumed_from"].get<int64_t>());
   }

@@ -132,6 +132,7 @@ StatusOr<std::optional<RunReport>> TryReuseRun(const store::Workspace& ws, const
   run.ended_ns = run.started_ns;
   run.host = HostName();
   run.pid = getpid();
+  run.trigger = options.trigger;
   run.exit_reason = fmt::format("reused run {} whole: no file it read changed", stamp->run_id);
   auto run_id = db->CreateReusedRun(run, stamp->run_id);
   if (!run_id.ok()) {

@@ -19,6 +19,7 @@ TEST_P(MetadataStoreConformanceTest, RunRoundTripsAndUpdates) {
   r.started_ns = 1000;
   r.host = "box";
   r.pid = 77;
+  r.trigger = "webhook retrain from 127.0.0.1";
   auto id = store_->CreateRun(r);
   ASSERT_TRUE(id.ok());
   auto got = store_->GetRun(*id);
@@ -27,6 +28,7 @@ TEST_P(MetadataStoreConformanceTest, RunRoundTripsAndUpdates) {
   EXPECT_EQ(got->params_json, R"({"max_depth":6})");
   EXPECT_EQ(got->status, RunStatus::kRunning);
   EXPECT_EQ(got->pid, 77);
+  EXPECT_EQ(got->trigger, "webhook retrain from 127.0.0.1");
   got->status = RunStatus::kFailed;
   got->ended_ns = 2000;
   got->exit_reason = "step train failed (exit 1)";

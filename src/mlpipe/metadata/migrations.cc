@@ -210,6 +210,56 @@ INSERT INTO object_removals(ref, reason, detail, removed_ns)
   WHERE instr(name, '.source.') > 0;
 )sql";
 
+// The control plane (`mlpipe server`): each run says what started it
+// (runs.triggered_by: "" for a command typed by hand); trigger fires are the
+// server's durable run queue (a fire is recorded before anything acts on it,
+// so a killed server loses none and a restart does not repeat one); what each
+// trigger has seen (digests, the last schedule time, a commit, an alias's
+// version) survives a restart; the monitoring record's time series; and the
+// server's events (what its event stream replays after Last-Event-ID).
+constexpr std::string_view kV6 = R"sql(
+ALTER TABLE runs ADD COLUMN triggered_by TEXT NOT NULL DEFAULT '';
+CREATE TABLE trigger_fires (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  pipeline TEXT NOT NULL,
+  trigger_id TEXT NOT NULL,
+  reason TEXT NOT NULL DEFAULT '',
+  fired_ns INTEGER NOT NULL DEFAULT 0,
+  state TEXT NOT NULL CHECK (state IN ('queued', 'coalesced', 'started', 'finished', 'skipped', 'interrupted',
+                                       'cancelled')),
+  detail TEXT NOT NULL DEFAULT '',
+  run_id INTEGER,
+  started_ns INTEGER NOT NULL DEFAULT 0,
+  ended_ns INTEGER NOT NULL DEFAULT 0,
+  force INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX trigger_fires_by_state ON trigger_fires(state, id);
+CREATE INDEX trigger_fires_by_pipeline ON trigger_fires(pipeline, id);
+CREATE TABLE trigger_state (
+  pipeline TEXT NOT NULL,
+  trigger_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL DEFAULT '',
+  updated_ns INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (pipeline, trigger_id, key)
+);
+CREATE TABLE series (
+  name TEXT NOT NULL,
+  labels TEXT NOT NULL DEFAULT '',
+  time_ns INTEGER NOT NULL,
+  value REAL NOT NULL
+);
+CREATE INDEX series_by_name ON series(name, labels, time_ns);
+CREATE TABLE server_events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  time_ns INTEGER NOT NULL DEFAULT 0,
+  kind TEXT NOT NULL,
+  pipeline TEXT NOT NULL DEFAULT '',
+  run_id INTEGER,
+  data TEXT NOT NULL DEFAULT '{}'
+);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& SqliteMigrations() {
@@ -219,6 +269,7 @@ const std::vector<Migration>& SqliteMigrations() {
       {3, "model registry: registered models, versions, aliases, alias history", kV3},
       {4, "whole-run reuse: runs.reuses_run, runs.expanded, run stamps", kV4},
       {5, "sources named PIPELINE.source.PATH; object removals (gc, quarantine)", kV5},
+      {6, "control plane: runs.triggered_by, trigger fires and state, time series, server events", kV6},
   };
   return *migrations;
 }

@@ -40,6 +40,10 @@ struct Run {
   // Set for a run that reused an earlier run whole (CreateReusedRun): the
   // run whose results it reused.
   std::optional<int64_t> reuses_run;
+  // What started the run, for people: "" for a command typed by hand, else
+  // the trigger and its reason as `mlpipe server` recorded it
+  // ("on_change data/loans.csv sha256:ab12.. -> sha256:9f3e..").
+  std::string trigger;
 };
 
 // What a successful run read and wrote, keyed by the invocation that started

@@ -13,7 +13,7 @@ namespace mlpipe::metadata {
 namespace {
 
 constexpr const char* kRunColumns =
-    "id, pipeline, spec_path, status, params_json, started_ns, ended_ns, host, pid, exit_reason, reuses_run";
+    "id, pipeline, spec_path, status, params_json, started_ns, ended_ns, host, pid, exit_reason, reuses_run, triggered_by";
 constexpr const char* kExecutionColumns =
     "e.id, e.run_id, e.step, e.status, e.attempt, e.exit_code, e.started_ns, e.ended_ns, e.wall_ns, e.cpu_ns, "
     "e.peak_rss_bytes, e.cache_key, e.key_record, e.reason, e.stdout_log, e.stderr_log, e.reused_from";
@@ -39,12 +39,14 @@ StatusOr<Run> ReadRun(Statement& st) {
   r.pid = st.Int(8);
   r.exit_reason = st.Text(9);
   r.reuses_run = st.OptInt(10);
+  r.trigger = st.Text(11);
   return r;
 }
 
 void BindRun(Statement& st, const Run& r) {
   st.Bind(1, r.pipeline).Bind(2, r.spec_path).Bind(3, ToString(r.status)).Bind(4, r.params_json);
   st.Bind(5, r.started_ns).Bind(6, r.ended_ns).Bind(7, r.host).Bind(8, r.pid).Bind(9, r.exit_reason);
+  st.Bind(10, r.trigger);
 }
 
 void BindExecution(Statement& st, const Execution& e) {
@@ -163,7 +165,7 @@ Status SqliteStore::InWriteTxn(const std::function<Status()>& fn) {
 StatusOr<int64_t> SqliteStore::CreateRun(const Run& run) {
   ASSIGN_OR_RETURN(Statement * st,
                    db_->Prepare("INSERT INTO runs(pipeline, spec_path, status, params_json, started_ns, ended_ns, "
-                                "host, pid, exit_reason) VALUES (?,?,?,?,?,?,?,?,?)"));
+                                "host, pid, exit_reason, triggered_by) VALUES (?,?,?,?,?,?,?,?,?,?)"));
   BindRun(*st, run);
   RETURN_IF_ERROR(st->Run());
   return db_->LastInsertId();
@@ -172,9 +174,9 @@ StatusOr<int64_t> SqliteStore::CreateRun(const Run& run) {
 Status SqliteStore::UpdateRun(const Run& run) {
   ASSIGN_OR_RETURN(Statement * st,
                    db_->Prepare("UPDATE runs SET pipeline=?, spec_path=?, status=?, params_json=?, started_ns=?, "
-                                "ended_ns=?, host=?, pid=?, exit_reason=? WHERE id=?"));
+                                "ended_ns=?, host=?, pid=?, exit_reason=?, triggered_by=? WHERE id=?"));
   BindRun(*st, run);
-  st->Bind(10, run.id);
+  st->Bind(11, run.id);
   RETURN_IF_ERROR(st->Run());
   if (db_->Changes() == 0) return NotFoundError(fmt::format("no run {}", run.id));
   return OkStatus();

@@ -10,11 +10,11 @@ StatusOr<int64_t> SqliteStore::CreateReusedRun(const Run& run, int64_t reused) {
   RETURN_IF_ERROR(InWriteTxn([&]() -> Status {
     ASSIGN_OR_RETURN(Statement * st,
                      db_->Prepare("INSERT INTO runs(pipeline, spec_path, status, params_json, started_ns, ended_ns, "
-                                  "host, pid, exit_reason, reuses_run, expanded) "
-                                  "SELECT pipeline, spec_path, ?, params_json, ?, ?, ?, ?, ?, id, 0 FROM runs "
+                                  "host, pid, exit_reason, reuses_run, expanded, triggered_by) "
+                                  "SELECT pipeline, spec_path, ?, params_json, ?, ?, ?, ?, ?, id, 0, ? FROM runs "
                                   "WHERE id = ?"));
     st->Bind(1, ToString(run.status)).Bind(2, run.started_ns).Bind(3, run.ended_ns).Bind(4, run.host);
-    st->Bind(5, run.pid).Bind(6, run.exit_reason).Bind(7, reused);
+    st->Bind(5, run.pid).Bind(6, run.exit_reason).Bind(7, run.trigger).Bind(8, reused);
     RETURN_IF_ERROR(st->Run());
     if (db_->Changes() == 0) return NotFoundError(fmt::format("no run {}", reused));
     id = db_->LastInsertId();

@@ -40,9 +40,11 @@ TEST_F(SqliteStoreTest, OpeningAnOlderDatabaseMigratesItAndKeepsItsData) {
     auto old = SqliteStore::Open(path_, {.schema_version = 1});
     ASSERT_TRUE(old.ok());
     EXPECT_EQ(*(*old)->schema_version(), 1);
-    metadata::Run r;
-    r.pipeline = "legacy";
-    run_id = *(*old)->CreateRun(r);
+    // A row as version 1's code wrote it (today's CreateRun names later columns).
+    auto raw = SqliteDb::Open(path_, 1000);
+    ASSERT_TRUE(raw.ok());
+    ASSERT_TRUE((*raw)->Exec("INSERT INTO runs(pipeline, status) VALUES ('legacy', 'succeeded')").ok());
+    run_id = (*raw)->LastInsertId();
     // v1 has no metrics table yet.
     EXPECT_FALSE((*old)->RecordMetrics({{run_id, std::nullopt, "m", 1, std::nullopt, 0}}).ok());
   }
