@@ -195,6 +195,7 @@ int Main(int argc, char** argv) {
   static ServeFlags serve_flags;
   AddServeFlags(app, &serve_flags);
   AddInitCommand(app, &action);
+  AddTestCommand(app, &action);
   AddCompletionCommands(app, &action);
 
   // builtin (internal)
