@@ -237,5 +237,36 @@ TEST(CiTestE2ETest, NoBaselineIsSaid) {
   EXPECT_TRUE(Contains(r.out, "| `score.auc` | - | 0.705 | - |")) << r.out;
 }
 
+TEST(CiTestE2ETest, TheSmokeRunRegistersNoModel) {
+  Project p("citest-register");
+  p.CopyFromRepo("examples/iris/data/iris.csv", "data/iris.csv");
+  p.Write("pipeline.yaml", R"y(pipeline: irisreg
+params:
+  rounds: 50
+steps:
+  transform:
+    uses: mlpipe/transform
+    inputs: {train: data/iris.csv}
+    params: {target: species}
+  train:
+    uses: mlpipe/train
+    inputs: {train: data/iris.csv, transform: transform.transform}
+    params: {model: xgboost, rounds: "${params.rounds}"}
+register:
+  - model: iris-ci
+    from: train.model
+    alias: candidate
+ci:
+  params: {rounds: 2}
+)y");
+  auto r = p.Mlpipe({"test", "pipeline.yaml"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_TRUE(Contains(r.out, "register: skipped for this run (1 entry not carried out)")) << r.out;
+  EXPECT_FALSE(Contains(p.Mlpipe({"models", "list"}).out, "iris-ci"));
+  // A real run of the same pipeline registers as before.
+  ASSERT_EQ(p.Mlpipe({"run", "pipeline.yaml"}).exit_code, 0);
+  EXPECT_TRUE(Contains(p.Mlpipe({"models", "list"}).out, "iris-ci"));
+}
+
 }  // namespace
 }  // namespace mlpipe::e2e

@@ -105,6 +105,7 @@ Status SmokeRun(const TestArgs& args, const engine::LoadedPipeline& pipeline,
   options.out = &human;
   options.err = &std::cerr;
   options.trigger = kCiTrigger;
+  options.register_models = false;  // a smoke run on a sample is no model to register
   const int64_t start = RealClock().MonotonicNanos();
   ASSIGN_OR_RETURN(auto run, engine::RunPipeline(ws, pipeline, options));
   report->smoke_duration_ns = RealClock().MonotonicNanos() - start;
