@@ -235,6 +235,19 @@ TEST(CiTestE2ETest, NoBaselineIsSaid) {
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_TRUE(Contains(r.out, "against no baseline: no succeeded run of scoring")) << r.out;
   EXPECT_TRUE(Contains(r.out, "| `score.auc` | - | 0.705 | - |")) << r.out;
+
+  // Test metrics come first, before the names that sort earlier.
+  p.Write("score.py", R"py(import json, os
+with open(os.environ["MLPIPE_METRICS"], "a") as f:
+    json.dump({"a_rows": 10, "test_auc": 0.9}, f)
+)py");
+  auto again = p.Mlpipe({"test", "pipeline.yaml", "--report", "md"});
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  const size_t test_auc = again.out.find("| `score.test_auc` |");
+  const size_t a_rows = again.out.find("| `score.a_rows` |");
+  ASSERT_NE(test_auc, std::string::npos) << again.out;
+  ASSERT_NE(a_rows, std::string::npos) << again.out;
+  EXPECT_LT(test_auc, a_rows) << again.out;
 }
 
 TEST(CiTestE2ETest, TheSmokeRunRegistersNoModel) {

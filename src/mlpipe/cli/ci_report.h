@@ -49,7 +49,7 @@ struct CiReport {
   // The baseline run (0 = none found) and how it was chosen, for people.
   int64_t baseline_run = 0;
   std::string baseline_reason;
-  std::vector<MetricChange> metrics;
+  std::vector<MetricChange> metrics;  // in the order shown (the command puts test metrics first)
 
   int TestsFailed() const;
   // Every test passed and the smoke run succeeded or was skipped.

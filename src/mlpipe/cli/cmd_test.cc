@@ -6,10 +6,12 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "mlpipe/base/clock.h"
 #include "mlpipe/base/strings.h"
@@ -83,9 +85,17 @@ Status FindBaseline(metadata::MetadataStore& db, const std::string& pipeline, in
   return OkStatus();
 }
 
-StatusOr<std::map<std::string, double>> FinalMetrics(metadata::MetadataStore& db, int64_t run) {
+// A run's final metric values, and the keys of its test metrics (the ones
+// `mlpipe runs metrics` lists first) added to `test_keys`.
+StatusOr<std::map<std::string, double>> FinalMetrics(metadata::MetadataStore& db, int64_t run,
+                                                     std::set<std::string>* test_keys) {
   if (run == 0) return std::map<std::string, double>{};
   ASSIGN_OR_RETURN(auto metrics, metadata::RunMetrics(db, run));
+  ASSIGN_OR_RETURN(auto builtins, metadata::StepBuiltins(db, run));
+  for (const auto& m : metrics) {
+    auto it = builtins.find(m.step);
+    if (metadata::IsTestMetric(it == builtins.end() ? "" : it->second, m.name)) test_keys->insert(m.Key());
+  }
   return metadata::FinalMetricValues(metrics);
 }
 
@@ -201,9 +211,13 @@ Status CmdTest(TestArgs args) {
     RETURN_IF_ERROR(SmokeRun(args, pipeline, overrides, human, &report));
     ASSIGN_OR_RETURN(auto stores, OpenAll());
     if (args.baseline == 0) RETURN_IF_ERROR(FindBaseline(*stores.db, report.pipeline, 0, &report));
-    ASSIGN_OR_RETURN(auto base, FinalMetrics(*stores.db, report.baseline_run));
-    ASSIGN_OR_RETURN(auto current, FinalMetrics(*stores.db, report.smoke_run));
+    std::set<std::string> test_keys;
+    ASSIGN_OR_RETURN(auto base, FinalMetrics(*stores.db, report.baseline_run, &test_keys));
+    ASSIGN_OR_RETURN(auto current, FinalMetrics(*stores.db, report.smoke_run, &test_keys));
     report.metrics = CompareMetrics(base, current);
+    // Test metrics first, as `mlpipe runs metrics` lists them: what a reviewer reads first.
+    std::stable_partition(report.metrics.begin(), report.metrics.end(),
+                          [&](const MetricChange& m) { return test_keys.count(m.metric) > 0; });
   }
 
   human << "mlpipe test: " << CiSummaryLine(report) << "\n" << std::flush;
