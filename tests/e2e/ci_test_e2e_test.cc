@@ -52,7 +52,7 @@ with open(os.environ["MLPIPE_METRICS"], "a") as f:
 )py");
 }
 
-nlohmann::json RunJson(const Project& p, const std::string& run) {
+nlohmann::json ShowRunJson(const Project& p, const std::string& run) {
   return nlohmann::json::parse(p.Mlpipe({"runs", "show", run, "--json"}).out);
 }
 
@@ -82,7 +82,7 @@ TEST(CiTestE2ETest, AllPassedExitsZeroAndTheSmokeRunUsesTheCiParams) {
 
   // The smoke run is an ordinary run, told apart by its trigger, with the
   // ci: params and then the -p flags.
-  auto run = RunJson(p, "1");
+  auto run = ShowRunJson(p, "1");
   EXPECT_EQ(run["trigger"], "mlpipe test");
   EXPECT_EQ(run["status"], "succeeded");
   EXPECT_DOUBLE_EQ(run["params"]["sample"].get<double>(), 0.05);
@@ -106,7 +106,7 @@ TEST(CiTestE2ETest, AFailingTestExitsOneAndTheRestStillRuns) {
   EXPECT_TRUE(Contains(r.out, "FAIL step score: sh -c 'echo assertion failed >&2; exit 3' (")) << r.out;
   EXPECT_TRUE(Contains(r.out, ", exit 3)")) << r.out;
   // The smoke run still ran, and the report says what failed.
-  EXPECT_EQ(RunJson(p, "1")["trigger"], "mlpipe test");
+  EXPECT_EQ(ShowRunJson(p, "1")["trigger"], "mlpipe test");
   EXPECT_TRUE(Contains(r.err, "1 of 3 tests failed; smoke run 1 succeeded")) << r.err;
   const std::string md = p.Read("report.md");
   EXPECT_TRUE(Contains(md, "## mlpipe test: scoring FAILED")) << md;

@@ -10,7 +10,7 @@
 namespace mlpipe::cli {
 namespace {
 
-std::string ValueText(double v) { return fmt::format("{:.6g}", v); }
+std::string MetricText(double v) { return fmt::format("{:.6g}", v); }
 
 // A table cell: a pipe would end the cell and a newline the row.
 std::string MdCell(const std::string& text) {
@@ -39,7 +39,7 @@ std::string ParamsText(const std::map<std::string, std::string>& params) {
   return Join(parts, ", ");
 }
 
-double Seconds(int64_t ns) { return static_cast<double>(ns) / 1e9; }
+double SecondsOf(int64_t ns) { return static_cast<double>(ns) / 1e9; }
 
 }  // namespace
 
@@ -125,8 +125,8 @@ std::string CiReportMarkdown(const CiReport& report) {
   md += fmt::format("| Metric | {} | This run (run {}) | Change |\n| --- | ---: | ---: | ---: |\n", base_head,
                     report.smoke_run);
   for (const auto& m : report.metrics) {
-    md += fmt::format("| {} | {} | {} | {} |\n", MdCode(m.metric), m.baseline ? ValueText(*m.baseline) : "-",
-                      m.current ? ValueText(*m.current) : "-", FormatMetricChange(m.baseline, m.current));
+    md += fmt::format("| {} | {} | {} | {} |\n", MdCode(m.metric), m.baseline ? MetricText(*m.baseline) : "-",
+                      m.current ? MetricText(*m.current) : "-", FormatMetricChange(m.baseline, m.current));
   }
   return md;
 }
@@ -138,7 +138,7 @@ nlohmann::json CiReportJson(const CiReport& report) {
                      {"command", t.command},
                      {"result", t.passed ? "pass" : "fail"},
                      {"detail", t.detail},
-                     {"duration_s", Seconds(t.duration_ns)}});
+                     {"duration_s", SecondsOf(t.duration_ns)}});
   }
   nlohmann::json smoke = nullptr;
   if (!report.smoke_skipped) {
@@ -146,7 +146,7 @@ nlohmann::json CiReportJson(const CiReport& report) {
              {"status", report.smoke_status},
              {"succeeded", report.smoke_succeeded},
              {"params", report.smoke_params},
-             {"duration_s", Seconds(report.smoke_duration_ns)}};
+             {"duration_s", SecondsOf(report.smoke_duration_ns)}};
   }
   nlohmann::json baseline = nullptr;
   if (report.baseline_run != 0) baseline = {{"run", report.baseline_run}, {"reason", report.baseline_reason}};
