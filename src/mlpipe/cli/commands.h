@@ -29,6 +29,7 @@ void AddInitCommand(CLI::App& app, Action* action);     // cmd_init.cc: mlpipe i
 // cmd_completion.cc: mlpipe completion bash|zsh, and the hidden `manpages`;
 // both describe `app` as it is when they run, every command registered.
 void AddCompletionCommands(CLI::App& app, Action* action);
+void AddTestCommand(CLI::App& app, Action* action);  // cmd_test.cc: mlpipe test (CI for a pipeline)
 
 struct SpecArgs {
   std::string pipeline;             // path of the pipeline YAML

@@ -199,6 +199,7 @@ int Main(int argc, char** argv) {
   static ServerFlags server_flags;
   AddServerFlags(app, &server_flags);
   AddInitCommand(app, &action);
+  AddTestCommand(app, &action);
   AddCompletionCommands(app, &action);
 
   // builtin (internal)

@@ -155,7 +155,11 @@ StatusOr<RunReport> RunPipeline(const store::Workspace& ws, const LoadedPipeline
     return outcome.status();
   }
   delegate.RecordUnfinished(*outcome);
-  if (outcome->ok && !spec.registers.empty()) {  // the register: block (run_registrations.h)
+  if (outcome->ok && !spec.registers.empty() && !options.register_models) {
+    if (options.progress != exec::ProgressMode::kJson)
+      *options.out << "register: skipped for this run (" << spec.registers.size() << " entr"
+                   << (spec.registers.size() == 1 ? "y" : "ies") << " not carried out)\n";
+  } else if (outcome->ok && !spec.registers.empty()) {  // the register: block (run_registrations.h)
     Status registered = recorder.Flush();
     if (registered.ok()) {
       registered = RegisterRunModels(*stores.db, *stores.objects, spec, recorder.run_id(), *options.out,

@@ -34,6 +34,9 @@ struct RunOptions {
   std::ostream* err = nullptr;   // messages such as lock waits (required)
   int64_t resumed_from = 0;      // recorded with the run
   std::string trigger;           // what started the run (metadata::Run::trigger); "" = by hand
+  // Whether a successful run carries out the register: block. `mlpipe test`'s
+  // smoke run (a sample, with CI params) registers no model and moves no alias.
+  bool register_models = true;
   // InvocationKey (run_stamp.h) of the command: a run that succeeds is
   // stamped under it, for run_reuse.h. "" = no stamp.
   std::string invocation;
