@@ -10,7 +10,7 @@ echo "$(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '
 echo
 echo "## engine (mlpipe vs ninja, make, Snakemake)"
 python3 "$HERE/engine/run_bench.py" "$MLPIPE" --sources
-for sub in hashing sources data ml serving; do
+for sub in hashing sources data ml serving server; do
   if [[ -x "$HERE/$sub/run.sh" ]]; then
     echo
     echo "## $sub"
