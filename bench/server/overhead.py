@@ -102,12 +102,14 @@ def main():
          "%.1f ms" % (min(recorded) * 1e3), "%.1f ms" % (max(recorded) * 1e3)),
     ])
     print()
-    print("Through the server: %+.1f ms (%.2fx) over `mlpipe run`, %+.1f ms over `mlpipe run --json`; "
-          "target under +%d ms." % ((s - d) * 1e3, s / d, (s - dj) * 1e3, TARGET_MS))
+    print("Through the server: %+.1f ms (%.2fx) over `mlpipe run`, %+.1f ms over `mlpipe run --json` (medians); "
+          "fastest against fastest %+.1f ms; target under +%d ms." % (
+              (s - d) * 1e3, s / d, (s - dj) * 1e3, (min(served) - min(direct)) * 1e3, TARGET_MS))
     sl.print_summary("overhead", {"run_median_ms": round(d * 1e3, 1), "server_median_ms": round(s * 1e3, 1),
                                   "run_json_median_ms": round(dj * 1e3, 1),
                                   "overhead_ms": round((s - d) * 1e3, 1),
-                                  "overhead_vs_json_ms": round((s - dj) * 1e3, 1), "ratio": round(s / d, 3),
+                                  "overhead_vs_json_ms": round((s - dj) * 1e3, 1),
+                                  "overhead_min_ms": round((min(served) - min(direct)) * 1e3, 1), "ratio": round(s / d, 3),
                                   "meets_target": (s - d) * 1e3 < TARGET_MS})
 
 
