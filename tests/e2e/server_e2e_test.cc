@@ -349,7 +349,12 @@ TEST(ServerE2e, BadRequestsGetJsonErrorsAndStartNothing) {
   ASSERT_TRUE(big);
   EXPECT_EQ(big->status, 413);
   EXPECT_EQ(s.Fires().size(), 0u);
-  EXPECT_EQ(s.Get("/api/v1/health").first, 200);  // still serving
+  std::tie(status, body) = s.Get("/api/v1/fires?state=running");
+  EXPECT_EQ(status, 400);
+  EXPECT_TRUE(Contains(body["error"]["message"], "parameter 'state' must be one of")) << body;
+  EXPECT_EQ(s.Get("/api/v1/fires?state=queued").first, 200);
+  EXPECT_EQ(s.Get("/api/v1/fires?limt=5").first, 400);  // a misspelt parameter is an error
+  EXPECT_EQ(s.Get("/api/v1/health").first, 200);        // still serving
 }
 
 TEST(ServerE2e, AMalformedTriggerBlockStartsNothing) {

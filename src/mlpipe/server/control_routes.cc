@@ -142,8 +142,9 @@ void Server::Route(const HttpRequest& req, HttpResponse& res) {
   }
   const size_t n = parts.size();
   if (n == 2) {
-    return Error(res, 404, "not_found",
-                 "no route /api/v1 itself: see /api/v1/health, /api/v1/pipelines, /api/v1/runs, /api/v1/events");
+    return Error(
+        res, 404, "not_found",
+        "no route /api/v1 itself: see /api/v1/health, /api/v1/pipelines, /api/v1/runs, /api/v1/events");
   }
   auto stores = StoresFor(ws_.MetadataDbPath());
   if (!stores.ok()) return StatusError(res, stores.status());
@@ -317,15 +318,24 @@ void Server::Route(const HttpRequest& req, HttpResponse& res) {
       Status checked = query.CheckAllowed({"pipeline", "state", "limit", "cursor"});
       if (!checked.ok()) return StatusError(res, checked);
       auto pipeline = query.Text("pipeline", "");
-      auto state = query.Choice("state", "",
-                                {"queued", "coalesced", "started", "finished", "skipped", "interrupted", "cancelled"});
+      auto state = query.One("state");
       auto limit = query.Int("limit", 50, 1, 1000);
       auto cursor = query.Int("cursor", 0, 0, INT64_MAX);
       for (const Status& st : {pipeline.status(), state.status(), limit.status(), cursor.status()}) {
         if (!st.ok()) return StatusError(res, st);
       }
       q.pipeline = *pipeline;
-      if (!state->empty()) q.states = {*metadata::ParseFireState(*state)};
+      if (*state != nullptr) {
+        auto parsed = metadata::ParseFireState(**state);
+        if (!parsed.ok()) {
+          return Error(
+              res, 400, "bad_request",
+              fmt::format("parameter 'state' must be one of queued, coalesced, started, finished, skipped, "
+                          "interrupted, cancelled, not '{}'",
+                          **state));
+        }
+        q.states = {*parsed};
+      }
       q.limit = static_cast<int>(*limit);
       q.before_id = *cursor;
       auto fires = control.ListFires(q);
@@ -373,7 +383,8 @@ void Server::Route(const HttpRequest& req, HttpResponse& res) {
     for (const Status& st : {name.status(), label_text.status(), from.status(), to.status()}) {
       if (!st.ok()) return StatusError(res, st);
     }
-    if (name->empty()) return Error(res, 400, "bad_request", "name is required (a series name, see /metrics)");
+    if (name->empty())
+      return Error(res, 400, "bad_request", "name is required (a series name, see /metrics)");
     std::optional<std::string> labels;
     if (*label_text != nullptr) labels = **label_text;
     auto points = control.QuerySeries(*name, labels, *from, *to);

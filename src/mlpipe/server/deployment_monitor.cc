@@ -25,7 +25,7 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-constexpr int64_t kNsPerSec = 1'000'000'000;
+constexpr int64_t kMonitorNsPerSec = 1'000'000'000;
 
 bool Alive(int64_t pid) { return pid > 0 && (kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM); }
 

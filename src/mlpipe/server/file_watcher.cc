@@ -17,7 +17,7 @@ namespace {
 constexpr uint32_t kMask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_DELETE_SELF |
                            IN_MOVE_SELF | IN_CREATE | IN_ATTRIB;
 
-bool Under(const std::string& path, const std::string& root) {
+bool WatchPathIsUnder(const std::string& path, const std::string& root) {
   return path == root ||
          (path.size() > root.size() && path.compare(0, root.size(), root) == 0 && path[root.size()] == '/');
 }
@@ -63,7 +63,7 @@ void FileWatcher::AddTree(const std::string& dir) {
   // Only folders under a watched root folder are watched recursively (a
   // file's parent is watched alone).
   bool inside_root = false;
-  for (const std::string& r : roots_) inside_root = inside_root || Under(dir, r);
+  for (const std::string& r : roots_) inside_root = inside_root || WatchPathIsUnder(dir, r);
   if (!inside_root) return;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
@@ -74,7 +74,7 @@ void FileWatcher::AddTree(const std::string& dir) {
 void FileWatcher::Note(const std::string& path) {
   std::lock_guard lock(mu_);
   for (const std::string& root : roots_) {
-    if (Under(path, root) || Under(root, path)) pending_.insert(root);
+    if (WatchPathIsUnder(path, root) || WatchPathIsUnder(root, path)) pending_.insert(root);
   }
   last_note_ns_ = RealClock().MonotonicNanos();
 }
@@ -104,7 +104,8 @@ void FileWatcher::Loop() {
           const std::string path = ev->len > 0 ? it->second + "/" + ev->name : it->second;
           if ((ev->mask & IN_ISDIR) && (ev->mask & (IN_CREATE | IN_MOVED_TO))) {
             bool inside_root = false;
-            for (const std::string& r : roots_) inside_root = inside_root || Under(path, r) || r == path;
+            for (const std::string& r : roots_)
+              inside_root = inside_root || WatchPathIsUnder(path, r) || r == path;
             if (inside_root) AddTree(path);
             Note(path);
             continue;

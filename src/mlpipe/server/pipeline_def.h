@@ -49,7 +49,7 @@ struct PipelineDef {
   std::vector<TriggerDef> triggers;
   int concurrency = 1;
   int64_t cooldown_ns = 0;
-  int max_runs_per_day = 0;  // 0 = no cap
+  int max_runs_per_day = 0;     // 0 = no cap
   int64_t max_duration_ns = 0;  // a longer run records an alert (0: only the median rule)
   // Files a commit must touch to start a run (on_commit): the pipeline and
   // component files and the code files its steps name, absolute.

@@ -16,7 +16,7 @@ namespace {
 using metadata::FireState;
 using metadata::TriggerFire;
 
-constexpr double kNsPerSec = 1e9;
+constexpr double kQueueNsPerSecD = 1e9;
 
 bool ProcessAlive(pid_t pid) { return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM); }
 
@@ -340,15 +340,15 @@ void RunQueue::RecordSeries(const TriggerFire& fire, const metadata::Run& run) {
   std::vector<metadata::SeriesPoint> points;
   if (run.ended_ns > run.started_ns) {
     points.push_back(
-        {"mlpipe_run_duration_seconds", pipeline, t, (run.ended_ns - run.started_ns) / kNsPerSec});
+        {"mlpipe_run_duration_seconds", pipeline, t, (run.ended_ns - run.started_ns) / kQueueNsPerSecD});
   }
   if (fire.started_ns >= fire.fired_ns && fire.fired_ns > 0) {
     points.push_back(
-        {"mlpipe_run_queue_seconds", pipeline, t, (fire.started_ns - fire.fired_ns) / kNsPerSec});
+        {"mlpipe_run_queue_seconds", pipeline, t, (fire.started_ns - fire.fired_ns) / kQueueNsPerSecD});
   }
   if (fire.reason.rfind("on_change ", 0) == 0 && run.ended_ns > fire.fired_ns) {
-    points.push_back(
-        {"mlpipe_change_to_run_finished_seconds", pipeline, t, (run.ended_ns - fire.fired_ns) / kNsPerSec});
+    points.push_back({"mlpipe_change_to_run_finished_seconds", pipeline, t,
+                      (run.ended_ns - fire.fired_ns) / kQueueNsPerSecD});
   }
   auto executions = db_.ListExecutions(run.id);
   if (executions.ok()) {
@@ -358,8 +358,8 @@ void RunQueue::RecordSeries(const TriggerFire& fire, const metadata::Run& run) {
         continue;
       }
       const std::string labels = SeriesLabels({{"pipeline", run.pipeline}, {"step", e.step}});
-      points.push_back({"mlpipe_step_duration_seconds", labels, t, e.wall_ns / kNsPerSec});
-      points.push_back({"mlpipe_step_cpu_seconds", labels, t, e.cpu_ns / kNsPerSec});
+      points.push_back({"mlpipe_step_duration_seconds", labels, t, e.wall_ns / kQueueNsPerSecD});
+      points.push_back({"mlpipe_step_cpu_seconds", labels, t, e.cpu_ns / kQueueNsPerSecD});
       points.push_back({"mlpipe_step_peak_rss_bytes", labels, t, static_cast<double>(e.peak_rss_bytes)});
     }
   }

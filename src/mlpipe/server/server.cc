@@ -15,8 +15,8 @@
 namespace mlpipe::server {
 namespace {
 
-constexpr int64_t kNsPerSec = 1'000'000'000;
-constexpr int64_t kDay = 24 * 3600 * kNsPerSec;
+constexpr int64_t kServerNsPerSec = 1'000'000'000;
+constexpr int64_t kDay = 24 * 3600 * kServerNsPerSec;
 // The loop's longest sleep: bounds how late an adopted run's end, a cooldown's
 // end or a poll is noticed.
 constexpr int64_t kMaxSleepNs = 200'000'000;
@@ -193,15 +193,15 @@ Status Server::LoopOnce() {
   const int64_t now = RealClock().WallNanos();
   if (now >= next_compact_ns_) {
     // The monitoring record: full detail for a day, hourly means for 30 days.
-    (void)control_->CompactSeries(now - kDay, 3600 * kNsPerSec, now - 30 * kDay);
-    next_compact_ns_ = now + 3600 * kNsPerSec;
+    (void)control_->CompactSeries(now - kDay, 3600 * kServerNsPerSec, now - 30 * kDay);
+    next_compact_ns_ = now + 3600 * kServerNsPerSec;
   }
   return FlushEvents();
 }
 
 Status Server::Run() {
   started_ns_ = RealClock().WallNanos();
-  next_compact_ns_ = started_ns_ + 60 * kNsPerSec;
+  next_compact_ns_ = started_ns_ + 60 * kServerNsPerSec;
   RETURN_IF_ERROR(engine_->Start());
   RETURN_IF_ERROR(queue_->Recover());
   bus_->Publish({.kind = "server.started",
@@ -231,7 +231,7 @@ void Server::Drain() {
   queue_->StopStarting();
   bus_->Publish({.kind = "server.stopping",
                  .data = nlohmann::json{{"running", queue_->running()},
-                                        {"grace_s", static_cast<double>(options_.grace_ns) / kNsPerSec}}
+                                        {"grace_s", static_cast<double>(options_.grace_ns) / kServerNsPerSec}}
                              .dump()});
   const auto start = std::chrono::steady_clock::now();
   int phase = 0;  // 0: waiting for runs to finish, 1: SIGTERM sent, 2: SIGKILL sent
@@ -242,7 +242,7 @@ void Server::Drain() {
     if (phase == 0 && waited >= options_.grace_ns) {
       queue_->SignalAll(SIGTERM);
       phase = 1;
-    } else if (phase == 1 && waited >= options_.grace_ns + 10 * kNsPerSec) {
+    } else if (phase == 1 && waited >= options_.grace_ns + 10 * kServerNsPerSec) {
       queue_->SignalAll(SIGKILL);
       phase = 2;
     }
@@ -261,7 +261,7 @@ void Server::Drain() {
   (void)FlushEvents();
   bus_->Close();
   watcher_.reset();
-  http_->Shutdown(2 * kNsPerSec);
+  http_->Shutdown(2 * kServerNsPerSec);
 }
 
 }  // namespace mlpipe::server

@@ -29,7 +29,7 @@ std::string SlotText(int64_t ns) {
   return buf;
 }
 
-bool Under(const std::string& path, const std::string& root) {
+bool PathIsUnder(const std::string& path, const std::string& root) {
   return path == root ||
          (path.size() > root.size() && path.compare(0, root.size(), root) == 0 && path[root.size()] == '/');
 }
@@ -45,7 +45,7 @@ void Leaves(const TriggerDef& t, std::vector<const TriggerDef*>& out) {
   for (const TriggerDef& c : t.children) Leaves(c, out);
 }
 
-constexpr int64_t kNsPerSec = 1'000'000'000;
+constexpr int64_t kEngineNsPerSec = 1'000'000'000;
 
 }  // namespace
 
@@ -97,6 +97,8 @@ Status TriggerEngine::Start() {
 
 StatusOr<std::vector<int64_t>> TriggerEngine::Tick() {
   const int64_t now = clock_.WallNanos();
+  // Nothing due (the common pass): no transaction at all.
+  if (now < next_wake_ns_) return std::vector<int64_t>();
   Pass pass;
   pass.kinds = {Kind::kSchedule};
   if (now >= next_poll_ns_) {
@@ -162,20 +164,27 @@ Status TriggerEngine::CheckLeaf(const PipelineDef& p, const TriggerDef& t, const
 
 Status TriggerEngine::CheckSchedule(const PipelineDef& p, const TriggerDef& t, bool at_start,
                                     std::vector<Seen>& seen) {
-  ASSIGN_OR_RETURN(spec::CronSchedule cron, spec::CronSchedule::Parse(t.cron));
   const int64_t now = clock_.WallNanos();
   const std::string key = p.name + "/" + t.id;
+  auto due = next_slot_.find(key);
+  if (!at_start && due != next_slot_.end() && now < due->second) return OkStatus();
+  auto parsed = crons_.find(key);
+  if (parsed == crons_.end()) {
+    ASSIGN_OR_RETURN(spec::CronSchedule c, spec::CronSchedule::Parse(t.cron));
+    parsed = crons_.emplace(key, std::move(c)).first;
+  }
+  const spec::CronSchedule& cron = parsed->second;
   ASSIGN_OR_RETURN(auto stored, State(p, t, "last_slot"));
   if (!stored) {
     // First sight: from now on; nothing before the server knew of it is missed.
     RETURN_IF_ERROR(SetState(p, t, "last_slot", std::to_string(now)));
-    last_slot_[key] = now;
+    next_slot_[key] = cron.NextAfter(now);
     return OkStatus();
   }
   const int64_t last = std::stoll(*stored);
   int64_t next = cron.NextAfter(last);
   if (next > now) {
-    last_slot_[key] = last;
+    next_slot_[key] = next;
     return OkStatus();
   }
   // Slots up to now: one fire for all of them (never a backlog), for the
@@ -188,11 +197,11 @@ Status TriggerEngine::CheckSchedule(const PipelineDef& p, const TriggerDef& t, b
     slot = after;
     ++skipped;
   }
-  const bool missed = at_start || skipped > 0 || now - slot > 60 * kNsPerSec;
+  const bool missed = at_start || skipped > 0 || now - slot > 60 * kEngineNsPerSec;
   std::string reason = fmt::format("schedule {} ({})", cron.Describe(), SlotText(slot));
   if (missed) reason += skipped > 0 ? fmt::format(" missed, with {} earlier slots", skipped) : " missed";
   RETURN_IF_ERROR(SetState(p, t, "last_slot", std::to_string(slot)));
-  last_slot_[key] = slot;
+  next_slot_[key] = cron.NextAfter(slot);
   seen.push_back({&t, std::move(reason)});
   return OkStatus();
 }
@@ -204,7 +213,7 @@ Status TriggerEngine::CheckPaths(const PipelineDef& p, const TriggerDef& t, cons
     const std::string& path = t.paths[i];
     if (only != nullptr) {
       bool hit = false;
-      for (const std::string& c : *only) hit = hit || Under(c, path) || Under(path, c);
+      for (const std::string& c : *only) hit = hit || PathIsUnder(c, path) || PathIsUnder(path, c);
       if (!hit) continue;
     }
     ASSIGN_OR_RETURN(std::string digest, probes_.Digest(path));
@@ -230,8 +239,9 @@ Status TriggerEngine::CheckCommit(const PipelineDef& p, const TriggerDef& t, std
   std::vector<std::string> touched;
   for (const std::string& f : files) {
     bool ours = false;
-    for (const std::string& c : p.code_files) ours = ours || Under(c, f) || f == c;
-    if (ours) touched.push_back(f.size() > p.dir.size() && Under(f, p.dir) ? f.substr(p.dir.size() + 1) : f);
+    for (const std::string& c : p.code_files) ours = ours || PathIsUnder(c, f) || f == c;
+    if (ours)
+      touched.push_back(f.size() > p.dir.size() && PathIsUnder(f, p.dir) ? f.substr(p.dir.size() + 1) : f);
   }
   if (touched.empty()) return OkStatus();
   seen.push_back({&t, fmt::format("commit {} by {} touches {}", head->sha.substr(0, 7), head->author,
@@ -400,10 +410,8 @@ void TriggerEngine::ComputeNextWake() {
       Leaves(top, leaves);
       for (const TriggerDef* t : leaves) {
         if (t->kind != Kind::kSchedule) continue;
-        auto it = last_slot_.find(p.name + "/" + t->id);
-        auto cron = spec::CronSchedule::Parse(t->cron);
-        if (it == last_slot_.end() || !cron.ok()) continue;
-        wake = std::min(wake, cron->NextAfter(it->second));
+        auto it = next_slot_.find(p.name + "/" + t->id);
+        if (it != next_slot_.end()) wake = std::min(wake, it->second);
       }
     }
   }

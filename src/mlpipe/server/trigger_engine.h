@@ -39,6 +39,7 @@
 #include "mlpipe/metadata/control_store.h"
 #include "mlpipe/server/pipeline_def.h"
 #include "mlpipe/server/trigger_probes.h"
+#include "mlpipe/spec/cron.h"
 
 namespace mlpipe::server {
 
@@ -120,8 +121,11 @@ class TriggerEngine {
   TriggerEngineOptions options_;
   int64_t next_poll_ns_ = 0;
   int64_t next_wake_ns_ = 0;
-  // The last slot fired per schedule trigger ("pipeline/id"), as stored.
-  std::map<std::string, int64_t> last_slot_;
+  // Per schedule trigger ("pipeline/id"): its parsed schedule and the next
+  // slot after the last one fired (as stored), so an idle pass costs no
+  // database read and no local-time walk until a slot is due.
+  std::map<std::string, spec::CronSchedule> crons_;
+  std::map<std::string, int64_t> next_slot_;
 };
 
 }  // namespace mlpipe::server

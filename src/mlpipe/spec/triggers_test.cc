@@ -298,6 +298,10 @@ TEST_F(TriggersSpecTest, Brakes) {
               ElementsAre(HasSubstr("p.yaml:11:19: error: max_runs_per_day: must be 0 or more, got -1")));
   EXPECT_THAT(Errors("cooldown: 5 minutes\n"),
               ElementsAre(HasSubstr("p.yaml:11:11: error: cooldown: bad duration '5 minutes'")));
+  EXPECT_THAT(Errors("max_duration: 0s\n"),
+              ElementsAre(HasSubstr("p.yaml:11:15: error: max_duration: must be more than 0")));
+  EXPECT_THAT(Errors("max_duration: 2 hours\n"),
+              ElementsAre(HasSubstr("p.yaml:11:15: error: max_duration: bad duration '2 hours'")));
   EXPECT_THAT(Errors("concurrency: two\n"),
               ElementsAre(HasSubstr("p.yaml:11:14: error: concurrency must be an integer")));
 }
