@@ -120,8 +120,9 @@ class TriggerEngine {
   TriggerEngineOptions options_;
   int64_t next_poll_ns_ = 0;
   int64_t next_wake_ns_ = 0;
-  // The last slot fired per schedule trigger ("pipeline/id"), as stored.
-  std::map<std::string, int64_t> last_slot_;
+  // Per schedule trigger ("pipeline/id"): its next slot after the last one
+  // stored (the engine alone writes last_slot).
+  std::map<std::string, int64_t> next_slot_;
 };
 
 }  // namespace mlpipe::server
