@@ -139,9 +139,15 @@ StatusOr<std::vector<int64_t>> TriggerEngine::RunPass(const Pass& pass) {
   Status s = body();
   if (!s.ok()) {
     (void)store_.Rollback();
+    next_slot_.clear();  // what was rolled back is read again from the store
+    ComputeNextWake();
     return s;
   }
-  RETURN_IF_ERROR(store_.Commit());
+  if (Status committed = store_.Commit(); !committed.ok()) {
+    next_slot_.clear();
+    ComputeNextWake();
+    return committed;
+  }
   ComputeNextWake();
   return fired;
 }
