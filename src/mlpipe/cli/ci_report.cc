@@ -30,7 +30,7 @@ std::string MdCell(const std::string& text) {
 // Code text in a cell: a code span unless the text holds a backtick.
 std::string MdCode(const std::string& text) {
   if (text.find('`') != std::string::npos) return MdCell(text);
-  return "`" + MdCell(text) + "`";
+  return fmt::format("`{}`", MdCell(text));
 }
 
 std::string ParamsText(const std::map<std::string, std::string>& params) {
@@ -102,7 +102,7 @@ std::string CiReportMarkdown(const CiReport& report) {
   } else {
     md += "| Test | Result | Duration |\n| --- | --- | --- |\n";
     for (const auto& t : report.tests) {
-      std::string result = t.passed ? "PASS" : "FAIL (" + MdCell(t.detail) + ")";
+      std::string result = t.passed ? std::string("PASS") : fmt::format("FAIL ({})", MdCell(t.detail));
       md += fmt::format("| {}: {} | {} | {} |\n", MdCell(t.owner), MdCode(t.command), result,
                         FormatDuration(t.duration_ns));
     }
@@ -111,13 +111,13 @@ std::string CiReportMarkdown(const CiReport& report) {
 
   md += "### Metrics\n\n";
   if (report.smoke_skipped) return md + "The smoke run was skipped (`--skip-run`).\n";
-  if (report.smoke_run == 0) return md + "The smoke run did not start: " + MdCell(report.smoke_status) + "\n";
+  if (report.smoke_run == 0) return md + fmt::format("The smoke run did not start: {}\n", MdCell(report.smoke_status));
   md += fmt::format("Smoke run {} ({}, {}", report.smoke_run, report.smoke_status,
                     FormatDuration(report.smoke_duration_ns));
-  if (!report.smoke_params.empty()) md += ", params " + MdCode(ParamsText(report.smoke_params));
+  if (!report.smoke_params.empty()) md += fmt::format(", params {}", MdCode(ParamsText(report.smoke_params)));
   md += ") against ";
   md += report.baseline_run == 0
-            ? "no baseline: " + MdCell(report.baseline_reason) + ".\n\n"
+            ? fmt::format("no baseline: {}.\n\n", MdCell(report.baseline_reason))
             : fmt::format("run {} ({}).\n\n", report.baseline_run, MdCell(report.baseline_reason));
   if (report.metrics.empty()) return md + "Neither run recorded metrics.\n";
   const std::string base_head =

@@ -82,7 +82,7 @@ Status CmdValidate(const SpecArgs& args, const std::vector<std::string>& more, b
     const spec::PipelineSpec& s = r.spec;
     std::cout << fmt::format("{}: pipeline '{}' is valid ({}, {}{})\n", paths[i], s.name,
                              Plural(s.steps.size(), "step"), Plural(s.params.size(), "param"),
-                             s.triggers.empty() ? "" : ", " + Plural(s.triggers.size(), "trigger"));
+                             s.triggers.empty() ? std::string() : fmt::format(", {}", Plural(s.triggers.size(), "trigger")));
   }
   for (const auto& d : loops) std::cerr << d.ToString() << "\n";
   if (all.empty()) return OkStatus();

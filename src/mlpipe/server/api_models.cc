@@ -100,7 +100,7 @@ Status AliasHistory(ApiContext& ctx, const ApiCall& call, serving::HttpResponse&
     for (const auto& a : d.aliases) names.push_back(a.alias);
     return NotFoundError(
         fmt::format("model '{}' has no alias '{}'{}", name, alias,
-                    names.empty() ? " (it has none)" : " (aliases: " + Join(names, ", ") + ")"));
+                    names.empty() ? std::string(" (it has none)") : fmt::format(" (aliases: {})", Join(names, ", "))));
   }
   json history = json::array();
   for (const auto& c : changes) {

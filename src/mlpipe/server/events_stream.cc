@@ -64,7 +64,7 @@ std::string TextParam(const std::string& target, std::string_view key) {
 void Server::StreamEvents(const serving::HttpRequest& req, serving::HttpResponse& res) {
   std::optional<int64_t> after = NumberParam(req.target, "after");
   const std::string_view last_event_id = req.header("Last-Event-ID");
-  if (!last_event_id.empty()) after = NumberParam("?after=" + std::string(last_event_id), "after");
+  if (!last_event_id.empty()) after = NumberParam(fmt::format("?after={}", last_event_id), "after");
   std::optional<int64_t> run = NumberParam(req.target, "run");
   if ((after && *after < 0) || (run && *run < 0)) {
     res.status = 400;

@@ -230,7 +230,7 @@ Status TriggerEngine::CheckPaths(const PipelineDef& p, const TriggerDef& t, cons
     const std::string shown = i < t.shown_paths.size() ? t.shown_paths[i] : path;
     changes.push_back(fmt::format("{} {} -> {}", shown, ShortRef(*before), ShortRef(digest)));
   }
-  if (!changes.empty()) seen.push_back({&t, "on_change " + Join(changes, ", ")});
+  if (!changes.empty()) seen.push_back({&t, fmt::format("on_change {}", Join(changes, ", "))});
   return OkStatus();
 }
 
@@ -300,7 +300,7 @@ Status TriggerEngine::Evaluate(const PipelineDef& p, const TriggerDef& top, cons
   for (const TriggerDef* leaf : leaves) {
     if (leaf->kind != Kind::kSinceLastRun) RETURN_IF_ERROR(SetState(p, top, "pending/" + leaf->id, ""));
   }
-  ASSIGN_OR_RETURN(int64_t id, RecordFire(p, top.id, "all of: " + Join(reasons, "; "), force));
+  ASSIGN_OR_RETURN(int64_t id, RecordFire(p, top.id, fmt::format("all of: {}", Join(reasons, "; ")), force));
   fired.push_back(id);
   return OkStatus();
 }
