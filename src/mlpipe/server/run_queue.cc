@@ -20,15 +20,6 @@ constexpr double kQueueNsPerSecD = 1e9;
 
 bool ProcessAlive(pid_t pid) { return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM); }
 
-std::string LocalTimeText(int64_t ns) {
-  const time_t t = static_cast<time_t>(ns / 1'000'000'000);
-  struct tm tm_local;
-  localtime_r(&t, &tm_local);
-  char buf[32];
-  strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm_local);
-  return buf;
-}
-
 std::string HostName() {
   char buf[256] = {0};
   if (gethostname(buf, sizeof buf - 1) != 0) return "";
@@ -183,7 +174,7 @@ Status RunQueue::StartQueued() {
         ASSIGN_OR_RETURN(int64_t last, control_.LastStartNs(p->name));
         if (last > 0 && now - last < p->cooldown_ns) {
           const std::string wait =
-              fmt::format("waiting for the cooldown: not before {}", LocalTimeText(last + p->cooldown_ns));
+              fmt::format("waiting for the cooldown: not before {}", FormatWallTime(last + p->cooldown_ns));
           if (fire.detail != wait) {
             fire.detail = wait;
             RETURN_IF_ERROR(control_.UpdateFire(fire));

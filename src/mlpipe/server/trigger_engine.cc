@@ -19,15 +19,8 @@ std::string ShortRef(const std::string& ref) {
   return ref.size() > 15 ? ref.substr(0, 15) : ref;
 }
 
-// "2026-12-07 03:00" in local time.
-std::string SlotText(int64_t ns) {
-  const time_t t = static_cast<time_t>(ns / 1'000'000'000);
-  struct tm tm_local;
-  localtime_r(&t, &tm_local);
-  char buf[32];
-  strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm_local);
-  return buf;
-}
+// "2026-12-07 03:00" in local time: a slot is a whole minute.
+std::string SlotText(int64_t ns) { return FormatWallTime(ns).substr(0, 16); }
 
 bool PathIsUnder(const std::string& path, const std::string& root) {
   return path == root ||
@@ -116,9 +109,18 @@ StatusOr<std::vector<int64_t>> TriggerEngine::PathsChanged(const std::set<std::s
   return RunPass(pass);
 }
 
+Status TriggerEngine::InTransaction(const std::function<Status()>& body) {
+  RETURN_IF_ERROR(store_.Begin());
+  Status s = body();
+  if (!s.ok()) {
+    (void)store_.Rollback();
+    return s;
+  }
+  return store_.Commit();
+}
+
 StatusOr<std::vector<int64_t>> TriggerEngine::RunPass(const Pass& pass) {
   std::vector<int64_t> fired;
-  RETURN_IF_ERROR(store_.Begin());
   auto body = [&]() -> Status {
     for (const PipelineDef& p : pipelines_) {
       for (const TriggerDef& top : p.triggers) {
@@ -136,17 +138,10 @@ StatusOr<std::vector<int64_t>> TriggerEngine::RunPass(const Pass& pass) {
     }
     return OkStatus();
   };
-  Status s = body();
-  if (!s.ok()) {
-    (void)store_.Rollback();
+  if (Status s = InTransaction(body); !s.ok()) {
     next_slot_.clear();  // what was rolled back is read again from the store
     ComputeNextWake();
     return s;
-  }
-  if (Status committed = store_.Commit(); !committed.ok()) {
-    next_slot_.clear();
-    ComputeNextWake();
-    return committed;
   }
   ComputeNextWake();
   return fired;
@@ -329,7 +324,6 @@ StatusOr<int64_t> TriggerEngine::Webhook(const std::string& pipeline, const std:
   const PipelineDef* p = FindPipeline(pipeline);
   if (p == nullptr) return NotFoundError(fmt::format("no pipeline '{}'", pipeline));
   std::vector<int64_t> fired;
-  RETURN_IF_ERROR(store_.Begin());
   auto body = [&]() -> Status {
     if (trigger_id.empty()) {
       ASSIGN_OR_RETURN(int64_t id, RecordFire(*p, "api", fmt::format("manual fire from {}", from), force));
@@ -354,12 +348,7 @@ StatusOr<int64_t> TriggerEngine::Webhook(const std::string& pipeline, const std:
     }
     return NotFoundError(fmt::format("pipeline '{}' has no webhook trigger '{}'", pipeline, trigger_id));
   };
-  Status s = body();
-  if (!s.ok()) {
-    (void)store_.Rollback();
-    return s;
-  }
-  RETURN_IF_ERROR(store_.Commit());
+  RETURN_IF_ERROR(InTransaction(body));
   // An all: group waiting for other members records no fire yet.
   return fired.empty() ? int64_t{0} : fired.front();
 }
@@ -367,7 +356,6 @@ StatusOr<int64_t> TriggerEngine::Webhook(const std::string& pipeline, const std:
 StatusOr<std::vector<int64_t>> TriggerEngine::Drift(const std::string& deployment,
                                                     const std::string& reason) {
   std::vector<int64_t> fired;
-  RETURN_IF_ERROR(store_.Begin());
   auto body = [&]() -> Status {
     for (const PipelineDef& p : pipelines_) {
       for (const TriggerDef& top : p.triggers) {
@@ -384,12 +372,7 @@ StatusOr<std::vector<int64_t>> TriggerEngine::Drift(const std::string& deploymen
     }
     return OkStatus();
   };
-  Status s = body();
-  if (!s.ok()) {
-    (void)store_.Rollback();
-    return s;
-  }
-  RETURN_IF_ERROR(store_.Commit());
+  RETURN_IF_ERROR(InTransaction(body));
   return fired;
 }
 

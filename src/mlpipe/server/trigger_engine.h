@@ -29,6 +29,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -94,6 +95,9 @@ class TriggerEngine {
     const std::set<std::string>* paths = nullptr;
     bool at_start = false;
   };
+  // Runs `body` in one transaction of the store: committed if it succeeds,
+  // rolled back (and its error returned) if not.
+  Status InTransaction(const std::function<Status()>& body);
   // One pass over every pipeline's triggers, in one transaction.
   StatusOr<std::vector<int64_t>> RunPass(const Pass& pass);
   Status CheckLeaf(const PipelineDef& p, const TriggerDef& t, const Pass& pass, std::vector<Seen>& seen);
