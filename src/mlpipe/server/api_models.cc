@@ -98,9 +98,9 @@ Status AliasHistory(ApiContext& ctx, const ApiCall& call, serving::HttpResponse&
   if (changes.empty()) {
     std::vector<std::string> names;
     for (const auto& a : d.aliases) names.push_back(a.alias);
-    return NotFoundError(
-        fmt::format("model '{}' has no alias '{}'{}", name, alias,
-                    names.empty() ? std::string(" (it has none)") : fmt::format(" (aliases: {})", Join(names, ", "))));
+    return NotFoundError(fmt::format(
+        "model '{}' has no alias '{}'{}", name, alias,
+        names.empty() ? std::string(" (it has none)") : fmt::format(" (aliases: {})", Join(names, ", "))));
   }
   json history = json::array();
   for (const auto& c : changes) {

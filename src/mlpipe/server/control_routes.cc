@@ -130,11 +130,16 @@ void Server::Route(const HttpRequest& req, HttpResponse& res) {
     res.headers.emplace_back("Allow", std::string(allowed));
   };
 
+  auto stores = StoresFor(ws_.MetadataDbPath());
+  if (!stores.ok()) return StatusError(res, stores.status());
+  metadata::SqliteControlStore& control = *(*stores)->control;
+  metadata::SqliteStore& db = *(*stores)->db;
+
   if (parts.size() == 1 && parts[0] == "metrics") {
     if (!get) return method_not_allowed("GET");
     res.status = 200;
     res.content_type = "text/plain; version=0.0.4";
-    res.body = PrometheusText();
+    res.body = PrometheusText(control);
     return;
   }
   if (parts.size() < 2 || parts[0] != "api" || parts[1] != "v1") {
@@ -146,11 +151,6 @@ void Server::Route(const HttpRequest& req, HttpResponse& res) {
         res, 404, "not_found",
         "no route /api/v1 itself: see /api/v1/health, /api/v1/pipelines, /api/v1/runs, /api/v1/events");
   }
-  auto stores = StoresFor(ws_.MetadataDbPath());
-  if (!stores.ok()) return StatusError(res, stores.status());
-  metadata::SqliteControlStore& control = *(*stores)->control;
-  metadata::SqliteStore& db = *(*stores)->db;
-
   if (n == 3 && parts[2] == "health") {
     if (!get) return method_not_allowed("GET");
     auto queued = control.ListFires({.states = {metadata::FireState::kQueued}, .before_id = 0, .limit = 0});

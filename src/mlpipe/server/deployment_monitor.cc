@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mlpipe/base/strings.h"
+#include "mlpipe/metadata/run_view.h"
 #include "mlpipe/monitor/log_drift.h"
 #include "mlpipe/monitor/performance_window.h"
 #include "mlpipe/server/series_labels.h"
@@ -26,8 +27,6 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 constexpr int64_t kMonitorNsPerSec = 1'000'000'000;
-
-bool Alive(int64_t pid) { return pid > 0 && (kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM); }
 
 // The value of label `key` in a Prometheus sample's label text.
 std::string Label(std::string_view labels, std::string_view key) {
@@ -85,7 +84,7 @@ void DeploymentMonitor::Discover() {
     std::ifstream in(entry.path() / "endpoint.json");
     if (!in) continue;
     json doc = json::parse(in, nullptr, false);
-    if (!doc.is_object() || !Alive(doc.value("pid", int64_t{0}))) continue;
+    if (!doc.is_object() || !metadata::ProcessAliveHere(doc.value("pid", int64_t{0}))) continue;
     const std::string name = entry.path().filename().string();
     auto [it, added] = deployments_.try_emplace(name);
     Watched& w = it->second;

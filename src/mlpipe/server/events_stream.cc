@@ -8,7 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "mlpipe/base/strings.h"
+#include "mlpipe/server/api_error.h"
+#include "mlpipe/server/api_query.h"
 #include "mlpipe/server/server.h"
 
 namespace mlpipe::server {
@@ -37,45 +38,26 @@ void AppendEvent(std::string& out, const metadata::ServerEvent& e) {
   out += fmt::format("id: {}\nevent: {}\ndata: {}\n\n", e.id, e.kind, j.dump());
 }
 
-std::optional<int64_t> NumberParam(const std::string& target, std::string_view key) {
-  const size_t q = target.find('?');
-  if (q == std::string::npos) return std::nullopt;
-  for (const std::string& part : Split(target.substr(q + 1), '&')) {
-    if (part.rfind(std::string(key) + "=", 0) == 0) {
-      const std::string v = part.substr(key.size() + 1);
-      if (v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos) return -1;
-      return std::stoll(v);
-    }
-  }
-  return std::nullopt;
-}
-
-std::string TextParam(const std::string& target, std::string_view key) {
-  const size_t q = target.find('?');
-  if (q == std::string::npos) return "";
-  for (const std::string& part : Split(target.substr(q + 1), '&')) {
-    if (part.rfind(std::string(key) + "=", 0) == 0) return part.substr(key.size() + 1);
-  }
-  return "";
-}
-
 }  // namespace
 
 void Server::StreamEvents(const serving::HttpRequest& req, serving::HttpResponse& res) {
-  std::optional<int64_t> after = NumberParam(req.target, "after");
+  // Last-Event-ID (what EventSource sends on reconnecting) stands for ?after=.
   const std::string_view last_event_id = req.header("Last-Event-ID");
-  if (!last_event_id.empty()) after = NumberParam(fmt::format("?after={}", last_event_id), "after");
-  std::optional<int64_t> run = NumberParam(req.target, "run");
-  if ((after && *after < 0) || (run && *run < 0)) {
-    res.status = 400;
-    res.body = nlohmann::json{{"error",
-                               {{"code", "bad_request"},
-                                {"message", "after, Last-Event-ID and run must be non-negative integers"}}}}
-                   .dump();
-    return;
+  const std::string after_target =
+      last_event_id.empty() ? req.target : fmt::format("?after={}", last_event_id);
+  auto query = QueryParams::FromTarget(after_target);
+  auto filters = QueryParams::FromTarget(req.target);
+  if (!query.ok()) return SetApiError(res, query.status());
+  if (!filters.ok()) return SetApiError(res, filters.status());
+  Status allowed = filters->CheckAllowed({"after", "pipeline", "run"});
+  auto after = query->Int("after", -1, 0, INT64_MAX);
+  auto run = filters->Int("run", -1, 0, INT64_MAX);
+  auto pipeline = filters->Text("pipeline", "");
+  for (const Status& s : {allowed, after.status(), run.status(), pipeline.status()}) {
+    if (!s.ok()) return SetApiError(res, s);
   }
-  EventFilter filter{TextParam(req.target, "pipeline"), run};
-  const int64_t start = after ? *after : bus_->last_id();
+  EventFilter filter{*pipeline, *run >= 0 ? std::optional<int64_t>(*run) : std::nullopt};
+  const int64_t start = *after >= 0 ? *after : bus_->last_id();
   const std::string db_path = ws_.MetadataDbPath();
   res.status = 200;
   res.content_type = "text/event-stream";

@@ -46,10 +46,7 @@ std::string Escape(const std::string& s) {
 
 }  // namespace
 
-std::string Server::PrometheusText() {
-  auto stores = metadata::SqliteControlStore::Open(ws_.MetadataDbPath());
-  if (!stores.ok()) return "# " + stores.status().ToString() + "\n";
-  metadata::SqliteControlStore& control = **stores;
+std::string Server::PrometheusText(metadata::ControlStore& control) {
   std::string out;
   out += "# HELP mlpipe_server_up 1 while the control plane serves\n# TYPE mlpipe_server_up gauge\n";
   out += "mlpipe_server_up 1\n";

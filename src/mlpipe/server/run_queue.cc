@@ -8,6 +8,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "mlpipe/metadata/run_view.h"
 #include "mlpipe/server/series_labels.h"
 
 namespace mlpipe::server {
@@ -17,20 +18,6 @@ using metadata::FireState;
 using metadata::TriggerFire;
 
 constexpr double kQueueNsPerSecD = 1e9;
-
-bool ProcessAlive(pid_t pid) { return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM); }
-
-std::string HostName() {
-  char buf[256] = {0};
-  if (gethostname(buf, sizeof buf - 1) != 0) return "";
-  return buf;
-}
-
-// The pid a started fire's detail names ("pid 1234"), or 0.
-pid_t PidOf(const TriggerFire& fire) {
-  if (fire.detail.rfind("pid ", 0) != 0) return 0;
-  return static_cast<pid_t>(std::atoll(fire.detail.c_str() + 4));
-}
 
 }  // namespace
 
@@ -91,7 +78,7 @@ static StatusOr<std::optional<metadata::Run>> RunOfFire(metadata::MetadataStore&
 Status RunQueue::Recover() {
   ASSIGN_OR_RETURN(auto started,
                    control_.ListFires({.states = {FireState::kStarted}, .before_id = 0, .limit = 0}));
-  const std::string host = HostName();
+  const std::string host = metadata::ThisHostName();
   for (TriggerFire& fire : started) {
     ASSIGN_OR_RETURN(auto run, RunOfFire(db_, fire));
     if (run && run->status != metadata::RunStatus::kRunning) {
@@ -103,8 +90,8 @@ Status RunQueue::Recover() {
       RecordSeries(fire, *run);
       continue;
     }
-    const pid_t pid = run && run->host == host ? static_cast<pid_t>(run->pid) : PidOf(fire);
-    if (ProcessAlive(pid)) {
+    const pid_t pid = run && run->host == host ? static_cast<pid_t>(run->pid) : 0;
+    if (metadata::ProcessAliveHere(pid)) {
       if (run) fire.run_id = run->id;
       RETURN_IF_ERROR(control_.UpdateFire(fire));
       active_[fire.id] = {fire.pipeline, pid};
@@ -279,7 +266,7 @@ Status RunQueue::Finish(int64_t fire_id, const std::string& detail) {
 Status RunQueue::PollAdopted() {
   std::vector<int64_t> gone;
   for (const auto& [id, a] : active_) {
-    if (a.adopted_pid != 0 && !ProcessAlive(a.adopted_pid)) gone.push_back(id);
+    if (a.adopted_pid != 0 && !metadata::ProcessAliveHere(a.adopted_pid)) gone.push_back(id);
   }
   for (int64_t id : gone) RETURN_IF_ERROR(Finish(id, "followed after a server restart"));
   return OkStatus();

@@ -89,7 +89,8 @@ class Server {
   void Route(const serving::HttpRequest& request, serving::HttpResponse& response);   // control_routes.cc
   void StreamEvents(const serving::HttpRequest& request,
                     serving::HttpResponse& response);  // events_stream.cc
-  std::string PrometheusText();                        // metrics_export.cc
+  // `control`: the calling worker thread's connection (metrics_export.cc).
+  std::string PrometheusText(metadata::ControlStore& control);
   void PublishFires(const std::vector<int64_t>& fire_ids);
 
   ServerOptions options_;
