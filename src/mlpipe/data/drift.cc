@@ -10,17 +10,17 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+}  // namespace
+
 double Psi(const std::vector<double>& ref, const std::vector<double>& cur) {
   double psi = 0;
-  for (size_t i = 0; i < ref.size(); ++i) {
+  for (size_t i = 0; i < ref.size() && i < cur.size(); ++i) {
     double r = std::max(ref[i], kPsiFloor);
     double c = std::max(cur[i], kPsiFloor);
     psi += (c - r) * std::log(c / r);
   }
   return psi;
 }
-
-}  // namespace
 
 double NumericPsi(const NumericStats& reference, const std::vector<double>& values) {
   const Histogram& h = reference.histogram;

@@ -22,6 +22,10 @@ namespace mlpipe::data {
 
 inline constexpr double kPsiFloor = 1e-4;
 
+// PSI of two bucket proportion vectors of the same length (each summing to
+// 1), floored at kPsiFloor.
+double Psi(const std::vector<double>& reference, const std::vector<double>& current);
+
 // `values`: the current non-missing values (any order).
 double NumericPsi(const NumericStats& reference, const std::vector<double>& values);
 double KsStatistic(const NumericStats& reference, std::vector<double> values);

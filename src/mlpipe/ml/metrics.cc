@@ -300,6 +300,25 @@ EvaluationReport Evaluate(Task task, const std::vector<float>& y_true, const Pre
   return rep;
 }
 
+double MetricValue(const std::string& name, Task task, const std::vector<float>& y_true, const Predictions& pred) {
+  if (task == Task::kRegression) {
+    if (name == "rmse") return Rmse(y_true, pred.values);
+    if (name == "mae") return Mae(y_true, pred.values);
+    if (name == "r2") return R2(y_true, pred.values);
+    return kNaN;
+  }
+  const std::vector<int> t = ToInt(y_true);
+  if (name == "roc_auc") return RocAuc(t, pred);
+  if (name == "log_loss") return LogLoss(t, pred);
+  const std::vector<int> p = pred.PredictedClasses();
+  const size_t k = pred.num_classes;
+  if (name == "accuracy") return Accuracy(t, p);
+  if (name == "precision") return Precision(t, p, k);
+  if (name == "recall") return Recall(t, p, k);
+  if (name == "f1") return F1(t, p, k);
+  return kNaN;
+}
+
 bool HigherIsBetter(const std::string& metric) {
   return !(metric == "rmse" || metric == "mae" || metric == "log_loss");
 }

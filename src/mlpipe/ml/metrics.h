@@ -84,6 +84,13 @@ struct EvaluationReport {
 // as in data::Labels::y. proba.rows must equal y_true.size().
 EvaluationReport Evaluate(Task task, const std::vector<float>& y_true, const Predictions& predictions);
 
+// One named metric (as in EvaluationReport::metrics) of `predictions`
+// against `y_true`, without the curves and the other metrics: what a paired
+// bootstrap computes a thousand times. NaN when the metric is undefined for
+// the data or unknown for the task.
+double MetricValue(const std::string& name, Task task, const std::vector<float>& y_true,
+                   const Predictions& predictions);
+
 // Whether a larger value of the named metric is better (rmse, mae,
 // log_loss: no; everything else: yes).
 bool HigherIsBetter(const std::string& metric);

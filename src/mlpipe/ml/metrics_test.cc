@@ -116,5 +116,19 @@ TEST(MetricsTest, EvaluateReportsNamedMetricsAndJson) {
   EXPECT_TRUE(HigherIsBetter("roc_auc"));
 }
 
+TEST(MetricsTest, MetricValueAgreesWithTheFullReport) {
+  const std::vector<float> y = {0, 0, 1, 1, 1, 0};
+  const Predictions p = Binary({0.1f, 0.6f, 0.35f, 0.8f, 0.9f, 0.2f});
+  EvaluationReport rep = Evaluate(Task::kBinary, y, p);
+  for (const auto& [name, value] : rep.metrics) EXPECT_DOUBLE_EQ(MetricValue(name, Task::kBinary, y, p), value) << name;
+  EXPECT_TRUE(std::isnan(MetricValue("rmse", Task::kBinary, y, p)));
+  EXPECT_TRUE(std::isnan(MetricValue("nope", Task::kBinary, y, p)));
+  Predictions r;
+  r.rows = 4;
+  r.values = {2.5f, 0, 2, 8};
+  EXPECT_NEAR(MetricValue("mae", Task::kRegression, {3, -0.5f, 2, 7}, r), 0.5, 1e-12);
+  EXPECT_TRUE(std::isnan(MetricValue("accuracy", Task::kRegression, {3, -0.5f, 2, 7}, r)));
+}
+
 }  // namespace
 }  // namespace mlpipe::ml
