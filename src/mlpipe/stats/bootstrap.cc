@@ -18,6 +18,8 @@ nlohmann::json BootstrapInterval::ToJson() const {
 }
 
 double SortedQuantile(const std::vector<double>& sorted, double q) {
+  if (!(q > 0)) return sorted.front();  // also NaN: never a NaN index
+  if (!(q < 1)) return sorted.back();
   const double position = q * static_cast<double>(sorted.size() - 1);
   const size_t below = static_cast<size_t>(std::floor(position));
   if (below + 1 >= sorted.size()) return sorted.back();

@@ -60,8 +60,9 @@ using RowDelta = std::function<double(const std::vector<uint32_t>&)>;
 // resamples finite (the interval would describe a different population than the estimate).
 StatusOr<BootstrapInterval> PairedBootstrap(size_t n, const RowDelta& delta, const BootstrapOptions& options);
 
-// The q-quantile (q in [0, 1]) of `sorted` (ascending, non-empty) with linear interpolation between order
-// statistics: numpy.quantile's default method ("linear", type 7 of Hyndman and Fan).
+// The q-quantile (q in [0, 1]; below or NaN: the first, above: the last) of `sorted` (ascending, non-empty)
+// with linear interpolation between order statistics: numpy.quantile's default method ("linear", type 7 of
+// Hyndman and Fan).
 double SortedQuantile(const std::vector<double>& sorted, double q);
 
 }  // namespace mlpipe::stats

@@ -169,6 +169,8 @@ TEST(SortedQuantileTest, LinearInterpolationLikeNumpy) {
   EXPECT_DOUBLE_EQ(SortedQuantile(sorted, 0.9), 6.8);
   EXPECT_DOUBLE_EQ(SortedQuantile(sorted, 1), 8);
   EXPECT_DOUBLE_EQ(SortedQuantile({5}, 0.3), 5);
+  EXPECT_DOUBLE_EQ(SortedQuantile(sorted, std::nan("")), 1);
+  EXPECT_DOUBLE_EQ(SortedQuantile(sorted, 1.5), 8);
 }
 
 }  // namespace

@@ -26,9 +26,10 @@ std::string InvalidReason(const ArmSample& treatment, const ArmSample& control, 
   if (!(options.alpha > 0 && options.alpha < 1))
     return fmt::format("alpha {} is not in (0, 1)", options.alpha);
   if (!(options.tau >= 0) || std::isinf(options.tau)) return fmt::format("tau {} is not >= 0", options.tau);
+  if (!(options.min_n >= 0)) return fmt::format("min_n {} is not >= 0", options.min_n);
   for (const ArmSample* arm : {&treatment, &control}) {
     if (!(arm->n >= 0) || !std::isfinite(arm->sum) || !(arm->sum_sq >= 0) || std::isinf(arm->n) ||
-        std::isinf(arm->sum_sq)) {
+        std::isinf(arm->sum_sq) || (arm->binary && !(arm->sum >= 0 && arm->sum <= arm->n))) {
       return fmt::format("{} has invalid counts (n {}, sum {}, sum_sq {})",
                          arm == &treatment ? "treatment" : "control", arm->n, arm->sum, arm->sum_sq);
     }
@@ -92,7 +93,7 @@ SequentialResult SequentialTest(const ArmSample& treatment, const ArmSample& con
     return result;
   }
   if (!(result.std_error > 0) || !(result.tau > 0)) {
-    result.reason = "not judged: both arms have zero variance";
+    result.reason = "not judged: the difference has no variance (every value the same in both arms)";
     return result;
   }
   result.judged = true;

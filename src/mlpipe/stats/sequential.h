@@ -41,6 +41,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 namespace mlpipe::stats {
 
@@ -78,7 +79,8 @@ struct SequentialResult {
 
 // H0: (treatment - control) <= margin (Side::kGreater) or >= margin (kLess). One-sided: the likelihood ratio
 // counts only an estimate on the alternative's side (the half-normal mixture above). Invalid options (alpha
-// outside (0, 1), tau < 0 or NaN, negative counts) give judged = false with the reason.
+// outside (0, 1), tau < 0 or NaN, min_n < 0, negative counts, a proportion's successes outside [0, n])
+// give judged = false with the reason.
 SequentialResult SequentialTest(const ArmSample& treatment, const ArmSample& control, double margin,
                                 Side side, const SequentialOptions& options = {});
 // The always-valid p-value across looks is the running minimum of each look's p_value: callers keep it.

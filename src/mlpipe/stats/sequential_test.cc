@@ -95,6 +95,11 @@ TEST(SequentialTestTest, BelowMinNOrWithBadOptionsNotJudged) {
   }
   EXPECT_FALSE(SequentialTest(t, c, std::nan(""), Side::kGreater).judged);
   EXPECT_FALSE(SequentialTest(ArmSample::Proportion(-5, 0), c, 0, Side::kGreater).judged);
+  EXPECT_FALSE(SequentialTest(ArmSample::Proportion(100, 101), c, 0, Side::kGreater).judged);
+  EXPECT_FALSE(SequentialTest(t, c, 0, Side::kGreater, {.min_n = std::nan("")}).judged);
+  SequentialResult constant = SequentialTest({.n = 50, .sum = 100, .sum_sq = 200},
+                                             {.n = 50, .sum = 50, .sum_sq = 50}, 0, Side::kGreater);
+  EXPECT_FALSE(constant.judged) << constant.reason;
   EXPECT_TRUE(SequentialTest(t, c, 0, Side::kGreater).reject);
 }
 
