@@ -6,6 +6,8 @@
 #include <numeric>
 #include <set>
 
+#include "mlpipe/base/evaluate_metrics.h"
+
 namespace mlpipe::ml {
 namespace {
 
@@ -300,8 +302,6 @@ EvaluationReport Evaluate(Task task, const std::vector<float>& y_true, const Pre
   return rep;
 }
 
-bool HigherIsBetter(const std::string& metric) {
-  return !(metric == "rmse" || metric == "mae" || metric == "log_loss");
-}
+bool HigherIsBetter(const std::string& metric) { return MetricHigherIsBetter(metric); }
 
 }  // namespace mlpipe::ml

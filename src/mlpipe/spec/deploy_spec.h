@@ -86,7 +86,8 @@ struct AnalysisSpec {
     double confidence = 0.95;
   };
   std::optional<Online> online_metric;  // default: not judged
-  std::optional<double> drift_psi_max;  // drift: {psi_max} (> 0) of the candidate's live traffic; default: not judged
+  std::optional<double>
+      drift_psi_max;  // drift: {psi_max} (> 0) of the candidate's live traffic; default: not judged
 };
 
 struct RolloutSpec {
