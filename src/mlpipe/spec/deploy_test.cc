@@ -17,7 +17,7 @@ using ::testing::SizeIs;
 
 // data writes rows; train a model and its own metrics; evaluate is the
 // built-in (its metrics output is the evaluate component's).
-const char* kSteps = R"(pipeline: p
+const char* kDeploySteps = R"(pipeline: p
 steps:
   data:
     run: echo ${outputs.rows}
@@ -33,10 +33,10 @@ register:
   - model: lending-club
     from: train.model
 )";
-// kSteps is 15 lines: the block under test starts on line 16.
+// kDeploySteps is 15 lines: the block under test starts on line 16.
 
 // The brief's example, every key written.
-const char* kFull = R"(deploy:
+const char* kFullDeploy = R"(deploy:
   model: lending-club
   deployment: lc-live
   on_reject: skip
@@ -72,7 +72,7 @@ challenger_of: other-pipeline
 
 class DeploySpecTest : public ::testing::Test {
  protected:
-  LoadResult Load(const std::string& block, const std::string& steps = kSteps) {
+  LoadResult Load(const std::string& block, const std::string& steps = kDeploySteps) {
     LoadOptions options;
     options.check_model_name = [](std::string_view n) { return metadata::ValidateModelName(n); };
     options.check_alias_name = [](std::string_view a) { return metadata::ValidateAliasName(a); };
@@ -84,13 +84,13 @@ class DeploySpecTest : public ::testing::Test {
     };
     return LoadPipelineString(steps + block, "p.yaml", dir_.path(), options);
   }
-  std::vector<std::string> Errors(const std::string& block, const std::string& steps = kSteps) {
+  std::vector<std::string> Errors(const std::string& block, const std::string& steps = kDeploySteps) {
     std::vector<std::string> out;
     for (const auto& d : Load(block, steps).diagnostics) out.push_back(d.ToString());
     return out;
   }
   // The one error of `block`.
-  std::string Error(const std::string& block, const std::string& steps = kSteps) {
+  std::string Error(const std::string& block, const std::string& steps = kDeploySteps) {
     std::vector<std::string> all = Errors(block, steps);
     EXPECT_THAT(all, SizeIs(1)) << ::testing::PrintToString(all);
     return all.empty() ? "" : all[0];
@@ -99,7 +99,7 @@ class DeploySpecTest : public ::testing::Test {
 };
 
 TEST_F(DeploySpecTest, ReadsEveryKey) {
-  auto r = Load(kFull);
+  auto r = Load(kFullDeploy);
   ASSERT_TRUE(r.ok()) << r.ErrorText();
   ASSERT_TRUE(r.spec.deploy.has_value());
   const DeploySpec& d = *r.spec.deploy;
@@ -202,7 +202,7 @@ TEST_F(DeploySpecTest, GuardrailsOffAndBlueGreen) {
 }
 
 TEST_F(DeploySpecTest, DescribesGates) {
-  auto r = Load(kFull);
+  auto r = Load(kFullDeploy);
   ASSERT_TRUE(r.ok()) << r.ErrorText();
   const auto& g = r.spec.deploy->gates;
   EXPECT_EQ(g[0].Describe(), "evaluate.metrics.roc_auc >= 0.7");
@@ -214,7 +214,7 @@ TEST_F(DeploySpecTest, DescribesGates) {
 }
 
 TEST_F(DeploySpecTest, JsonRoundTrip) {
-  auto r = Load(kFull);
+  auto r = Load(kFullDeploy);
   ASSERT_TRUE(r.ok()) << r.ErrorText();
   const nlohmann::json j = r.spec.deploy->ToJson();
   EXPECT_EQ(j["on_reject"], "skip");
@@ -244,7 +244,7 @@ TEST_F(DeploySpecTest, JsonRoundTrip) {
 }
 
 TEST_F(DeploySpecTest, FromJsonNamesTheBadField) {
-  auto r = Load(kFull);
+  auto r = Load(kFullDeploy);
   ASSERT_TRUE(r.ok()) << r.ErrorText();
   nlohmann::json j = r.spec.deploy->rollout.ToJson();
   j.erase("min_requests");
@@ -272,7 +272,7 @@ TEST_F(DeploySpecTest, ModelMustBeRegisteredByThePipeline) {
   e = Error("deploy:\n  model: churn\n");
   EXPECT_THAT(
       e, HasSubstr("this pipeline registers lending-club; deploy one of them, or add a register: entry"));
-  std::string no_register = kSteps;
+  std::string no_register = kDeploySteps;
   no_register.resize(no_register.find("register:"));
   e = Error("deploy:\n  model: churn\n", no_register);  // 12 lines before: deploy: on 13
   EXPECT_THAT(e, HasSubstr("p.yaml:14:10: error: deploy model 'churn' is not registered"));
@@ -298,157 +298,161 @@ TEST_F(DeploySpecTest, DeployKeysAndValues) {
 
 // ---- gates ----
 
-std::string Gate(const std::string& gate) { return "deploy:\n  model: lending-club\n  gates:\n" + gate; }
+std::string GateBlock(const std::string& gate) { return "deploy:\n  model: lending-club\n  gates:\n" + gate; }
 // A gate's first line is line 19, its second 20.
 
 TEST_F(DeploySpecTest, ThresholdGateMetricReference) {
-  std::string e = Error(Gate("    - metric: evalute.metrics.roc_auc\n      min: 0.7\n"));
+  std::string e = Error(GateBlock("    - metric: evalute.metrics.roc_auc\n      min: 0.7\n"));
   EXPECT_THAT(e, HasSubstr("p.yaml:19:15: error: metric of gate 1 refers to unknown step 'evalute'"));
   EXPECT_THAT(e, HasSubstr("did you mean 'evaluate'?"));
-  e = Error(Gate("    - metric: evaluate.metric.roc_auc\n      min: 0.7\n"));
+  e = Error(GateBlock("    - metric: evaluate.metric.roc_auc\n      min: 0.7\n"));
   EXPECT_THAT(e, HasSubstr("p.yaml:19:15: error: metric of gate 1: step 'evaluate' has no output 'metric'"));
   EXPECT_THAT(e, HasSubstr("did you mean 'evaluate.metrics'?"));
-  e = Error(Gate("    - metric: evaluate.blessing.roc_auc\n      min: 0.7\n"));
+  e = Error(GateBlock("    - metric: evaluate.blessing.roc_auc\n      min: 0.7\n"));
   EXPECT_THAT(e,
               HasSubstr("metric of gate 1 must be in an output of type metrics, but evaluate.blessing is of "
                         "type blessing"));
   EXPECT_THAT(e, HasSubstr("did you mean evaluate.metrics?"));
-  e = Error(Gate("    - metric: evaluate.metrics.roc_acu\n      min: 0.7\n"));
+  e = Error(GateBlock("    - metric: evaluate.metrics.roc_acu\n      min: 0.7\n"));
   EXPECT_THAT(e, HasSubstr("p.yaml:19:15: error: gate on unknown metric 'roc_acu': step 'evaluate' "
                            "(mlpipe/evaluate) computes accuracy, precision"));
   EXPECT_THAT(e, HasSubstr("hint: did you mean 'roc_auc'?"));
-  e = Error(Gate("    - metric: roc_auc\n      min: 0.7\n"));
+  e = Error(GateBlock("    - metric: roc_auc\n      min: 0.7\n"));
   EXPECT_THAT(e, HasSubstr("p.yaml:19:15: error: metric of gate 1 is 'roc_auc', not STEP.OUTPUT.KEY"));
   EXPECT_THAT(e, HasSubstr("write beats: champion with metric: roc_auc"));
 }
 
 TEST_F(DeploySpecTest, ThresholdGateBounds) {
-  EXPECT_THAT(Error(Gate("    - metric: evaluate.metrics.f1\n")),
+  EXPECT_THAT(Error(GateBlock("    - metric: evaluate.metrics.f1\n")),
               HasSubstr("p.yaml:19:7: error: gate 1 has neither min: nor max:"));
-  EXPECT_THAT(Error(Gate("    - metric: evaluate.metrics.f1\n      min: 0.9\n      max: 0.5\n")),
+  EXPECT_THAT(Error(GateBlock("    - metric: evaluate.metrics.f1\n      min: 0.9\n      max: 0.5\n")),
               HasSubstr("p.yaml:20:12: error: min of gate 1 (0.9) is above its max (0.5): no value passes"));
-  EXPECT_THAT(Error(Gate("    - metric: evaluate.metrics.f1\n      min: high\n")),
+  EXPECT_THAT(Error(GateBlock("    - metric: evaluate.metrics.f1\n      min: high\n")),
               HasSubstr("p.yaml:20:12: error: min of gate 1 must be a number, got 'high'"));
-  EXPECT_THAT(Error(Gate("    - min: 0.5\n")), HasSubstr("p.yaml:19:7: error: gate 1 has no metric:"));
-  std::string e = Error(Gate("    - metric: evaluate.metrics.f1\n      min: 0.5\n      by: 0.1\n"));
+  EXPECT_THAT(Error(GateBlock("    - min: 0.5\n")), HasSubstr("p.yaml:19:7: error: gate 1 has no metric:"));
+  std::string e = Error(GateBlock("    - metric: evaluate.metrics.f1\n      min: 0.5\n      by: 0.1\n"));
   EXPECT_THAT(e, HasSubstr("p.yaml:21:7: error: 'by' in gate 1 is a key of a beats: gate"));
-  e = Error(Gate("    - metric: evaluate.metrics.f1\n      min: 0.5\n      maxx: 1\n"));
+  e = Error(GateBlock("    - metric: evaluate.metrics.f1\n      min: 0.5\n      maxx: 1\n"));
   EXPECT_THAT(e, HasSubstr("p.yaml:21:7: error: unknown key 'maxx' in gate 1"));
   EXPECT_THAT(e, HasSubstr("did you mean 'max'?"));
-  EXPECT_THAT(Error(Gate("    - evaluate.metrics.f1\n")),
+  EXPECT_THAT(Error(GateBlock("    - evaluate.metrics.f1\n")),
               HasSubstr("p.yaml:19:7: error: gate 1 of deploy: must be a map, got 'evaluate.metrics.f1'"));
 }
 
 TEST_F(DeploySpecTest, BeatsGateChecks) {
   const std::string beats = "    - beats: champion\n      metric: roc_auc\n";  // lines 19, 20
-  std::string e = Error(Gate("    - beats: champion\n      metric: roc_acu\n"));
+  std::string e = Error(GateBlock("    - beats: champion\n      metric: roc_acu\n"));
   EXPECT_THAT(e, HasSubstr("p.yaml:20:15: error: gate on unknown metric 'roc_acu'"));
   EXPECT_THAT(e, HasSubstr("did you mean 'roc_auc'?"));
-  EXPECT_THAT(Error(Gate(beats + "      by: -0.1\n")),
+  EXPECT_THAT(Error(GateBlock(beats + "      by: -0.1\n")),
               HasSubstr("p.yaml:21:11: error: by of gate 1 must be at least 0, got -0.1"));
   EXPECT_THAT(
-      Error(Gate(beats + "      confidence: 1\n")),
+      Error(GateBlock(beats + "      confidence: 1\n")),
       HasSubstr("p.yaml:21:19: error: confidence of gate 1 must be between 0.5 and 1 (exclusive), got 1"));
-  EXPECT_THAT(Error(Gate(beats + "      confidence: 0.4\n")),
+  EXPECT_THAT(Error(GateBlock(beats + "      confidence: 0.4\n")),
               HasSubstr("confidence of gate 1 must be between"));
   EXPECT_THAT(
-      Error(Gate(beats + "      resamples: 999\n")),
+      Error(GateBlock(beats + "      resamples: 999\n")),
       HasSubstr("p.yaml:21:18: error: resamples of gate 1 must be between 1000 and 1000000, got 999"));
-  EXPECT_THAT(Error(Gate(beats + "      seed: -1\n")),
+  EXPECT_THAT(Error(GateBlock(beats + "      seed: -1\n")),
               HasSubstr("p.yaml:21:13: error: seed of gate 1 must be 0"));
-  EXPECT_THAT(Error(Gate("    - beats: champion\n")), HasSubstr("p.yaml:19:7: error: gate 1 has no metric:"));
-  EXPECT_THAT(Error(Gate("    - beats: latest\n      metric: f1\n")),
+  EXPECT_THAT(Error(GateBlock("    - beats: champion\n")),
+              HasSubstr("p.yaml:19:7: error: gate 1 has no metric:"));
+  EXPECT_THAT(Error(GateBlock("    - beats: latest\n      metric: f1\n")),
               HasSubstr("p.yaml:19:14: error: beats of gate 1:"));
-  e = Error(Gate(beats + "      min: 0.7\n"));
+  e = Error(GateBlock(beats + "      min: 0.7\n"));
   EXPECT_THAT(e, HasSubstr("p.yaml:21:7: error: 'min' in gate 1 is a key of a threshold gate"));
 }
 
 TEST_F(DeploySpecTest, BeatsGateEvaluateStep) {
   const std::string beats = "    - beats: champion\n      metric: roc_auc\n";
-  std::string e = Error(Gate(beats + "      step: train\n"));
+  std::string e = Error(GateBlock(beats + "      step: train\n"));
   EXPECT_THAT(e, HasSubstr("p.yaml:21:13: error: step of gate 1 must be a step using mlpipe/evaluate, but "
                            "'train' is not a built-in step"));
   EXPECT_THAT(e, HasSubstr("did you mean evaluate?"));
-  e = Error(Gate(beats + "      step: evaluat\n"));
+  e = Error(GateBlock(beats + "      step: evaluat\n"));
   EXPECT_THAT(e, HasSubstr("p.yaml:21:13: error: step of gate 1 names unknown step 'evaluat'"));
   EXPECT_THAT(e, HasSubstr("did you mean 'evaluate'?"));
   // Two evaluate steps: step: is required.
-  std::string two = kSteps;
+  std::string two = kDeploySteps;
   two.insert(two.find("register:"),
              "  evaluate2:\n    uses: mlpipe/evaluate\n    inputs: {model: train.model, test: data.rows}\n");
-  e = Error(Gate(beats), two);  // three lines more: the gate is on line 22
+  e = Error(GateBlock(beats), two);  // three lines more: the gate is on line 22
   EXPECT_THAT(e,
               HasSubstr("p.yaml:22:7: error: gate 1 does not say which evaluate step's test rows to use: the "
                         "pipeline has evaluate, evaluate2"));
   EXPECT_THAT(e, HasSubstr("add step: evaluate"));
-  auto r = Load(Gate(beats + "      step: evaluate2\n"), two);
+  auto r = Load(GateBlock(beats + "      step: evaluate2\n"), two);
   ASSERT_TRUE(r.ok()) << r.ErrorText();
   EXPECT_EQ(r.spec.deploy->gates[0].eval_step, "evaluate2");
   // No evaluate step at all.
-  std::string none = kSteps;
+  std::string none = kDeploySteps;
   none.erase(none.find("  evaluate:"), none.find("register:") - none.find("  evaluate:"));
-  e = Error(Gate(beats), none);  // three lines fewer: the gate is on line 16
+  e = Error(GateBlock(beats), none);  // three lines fewer: the gate is on line 16
   EXPECT_THAT(e, HasSubstr("p.yaml:16:7: error: gate 1 compares on an evaluate step's test rows, but the "
                            "pipeline has no step using mlpipe/evaluate"));
 }
 
 // ---- rollout ----
 
-std::string Rollout(const std::string& body) { return "deploy:\n  model: lending-club\n  rollout:\n" + body; }
+std::string RolloutBlock(const std::string& body) {
+  return "deploy:\n  model: lending-club\n  rollout:\n" + body;
+}
 // The rollout's first key is on line 19.
 
 TEST_F(DeploySpecTest, RolloutSteps) {
-  std::string e = Error(Rollout("    steps: [5, 50, 25, 100]\n"));
+  std::string e = Error(RolloutBlock("    steps: [5, 50, 25, 100]\n"));
   EXPECT_THAT(e, HasSubstr("p.yaml:19:20: error: rollout steps must increase: 25 after 50"));
-  EXPECT_THAT(Error(Rollout("    steps: [0, 100]\n")),
+  EXPECT_THAT(Error(RolloutBlock("    steps: [0, 100]\n")),
               HasSubstr("p.yaml:19:13: error: rollout step 0 is outside (0, 100]"));
-  EXPECT_THAT(Error(Rollout("    steps: [50, 150]\n")),
+  EXPECT_THAT(Error(RolloutBlock("    steps: [50, 150]\n")),
               HasSubstr("p.yaml:19:17: error: rollout step 150 is outside (0, 100]"));
-  EXPECT_THAT(Error(Rollout("    steps: [5, 50]\n")),
+  EXPECT_THAT(Error(RolloutBlock("    steps: [5, 50]\n")),
               HasSubstr("p.yaml:19:16: error: the last rollout step is 50, not 100"));
-  EXPECT_THAT(Error(Rollout("    steps: []\n")), HasSubstr("p.yaml:19:12: error: rollout steps are empty"));
-  EXPECT_THAT(Error(Rollout("    steps: [5, half, 100]\n")),
+  EXPECT_THAT(Error(RolloutBlock("    steps: []\n")),
+              HasSubstr("p.yaml:19:12: error: rollout steps are empty"));
+  EXPECT_THAT(Error(RolloutBlock("    steps: [5, half, 100]\n")),
               HasSubstr("p.yaml:19:16: error: a rollout step must be a number, got 'half'"));
   EXPECT_THAT(
-      Error(Rollout("    strategy: blue_green\n    steps: [50, 100]\n")),
+      Error(RolloutBlock("    strategy: blue_green\n    steps: [50, 100]\n")),
       HasSubstr("p.yaml:20:12: error: steps of rollout: strategy blue_green switches all traffic at once"));
-  EXPECT_THAT(Error(Rollout("    strategy: manual\n    steps: [50, 100]\n")),
+  EXPECT_THAT(Error(RolloutBlock("    strategy: manual\n    steps: [50, 100]\n")),
               HasSubstr("p.yaml:20:5: error: steps of rollout: strategy manual moves no traffic by itself"));
   // Fractional percents are fine.
-  auto r = Load(Rollout("    steps: [0.5, 2.5, 100]\n"));
+  auto r = Load(RolloutBlock("    steps: [0.5, 2.5, 100]\n"));
   ASSERT_TRUE(r.ok()) << r.ErrorText();
   EXPECT_THAT(r.spec.deploy->rollout.steps, ElementsAre(0.5, 2.5, 100));
 }
 
 TEST_F(DeploySpecTest, RolloutScalars) {
-  std::string e = Error(Rollout("    strategy: canery\n"));
+  std::string e = Error(RolloutBlock("    strategy: canery\n"));
   EXPECT_THAT(e, HasSubstr("p.yaml:19:15: error: strategy of rollout must be one of canary, blue_green, "
                            "shadow_then_canary or manual, got 'canery'"));
   EXPECT_THAT(e, HasSubstr("did you mean 'canary'?"));
-  EXPECT_THAT(Error(Rollout("    min_requests: 0\n")),
+  EXPECT_THAT(Error(RolloutBlock("    min_requests: 0\n")),
               HasSubstr("p.yaml:19:19: error: min_requests of rollout must be at least 1, got 0"));
-  EXPECT_THAT(Error(Rollout("    max_step_time: 30 minutes\n")),
+  EXPECT_THAT(Error(RolloutBlock("    max_step_time: 30 minutes\n")),
               HasSubstr("p.yaml:19:20: error: max_step_time of rollout: bad duration '30 minutes'"));
-  EXPECT_THAT(Error(Rollout("    analysis_interval: 0s\n")),
+  EXPECT_THAT(Error(RolloutBlock("    analysis_interval: 0s\n")),
               HasSubstr("p.yaml:19:24: error: analysis_interval of rollout: must be more than 0"));
-  EXPECT_THAT(Error(Rollout("    max_step_time: 5m\n    analysis_interval: 5m\n")),
+  EXPECT_THAT(Error(RolloutBlock("    max_step_time: 5m\n    analysis_interval: 5m\n")),
               HasSubstr("p.yaml:20:24: error: analysis_interval of rollout (5m) must be shorter than "
                         "max_step_time (5m)"));
-  EXPECT_THAT(Error(Rollout("    max_step_time: 5s\n")),
+  EXPECT_THAT(Error(RolloutBlock("    max_step_time: 5s\n")),
               HasSubstr("p.yaml:19:20: error: analysis_interval of rollout (10s) must be shorter than"));
   EXPECT_THAT(
-      Error(Rollout("    alpha: 0.5\n")),
+      Error(RolloutBlock("    alpha: 0.5\n")),
       HasSubstr("p.yaml:19:12: error: alpha of rollout must be between 0 and 0.5 (exclusive), got 0.5"));
-  e = Error(Rollout("    on_failure: rolback\n"));
+  e = Error(RolloutBlock("    on_failure: rolback\n"));
   EXPECT_THAT(e, HasSubstr("p.yaml:19:17: error: on_failure of rollout must be one of rollback or hold"));
   EXPECT_THAT(e, HasSubstr("did you mean 'rollback'?"));
-  e = Error(Rollout("    on_no_data: pase\n"));
+  e = Error(RolloutBlock("    on_no_data: pase\n"));
   EXPECT_THAT(e, HasSubstr("p.yaml:19:17: error: on_no_data of rollout must be pause, got 'pase'"));
   EXPECT_THAT(e, HasSubstr("did you mean 'pause'?"));
   EXPECT_THAT(
-      Error(Rollout("    sticky_header: \"X User\"\n")),
+      Error(RolloutBlock("    sticky_header: \"X User\"\n")),
       HasSubstr("p.yaml:19:20: error: sticky_header of rollout is 'X User', not an HTTP header name"));
-  e = Error(Rollout("    min_request: 5\n"));
+  e = Error(RolloutBlock("    min_request: 5\n"));
   EXPECT_THAT(e, HasSubstr("p.yaml:19:5: error: unknown key 'min_request' in rollout"));
   EXPECT_THAT(e, HasSubstr("did you mean 'min_requests'?"));
 }
@@ -456,32 +460,32 @@ TEST_F(DeploySpecTest, RolloutScalars) {
 TEST_F(DeploySpecTest, RolloutAnalysis) {
   const std::string a = "    analysis:\n";  // line 19; its keys on line 20
   EXPECT_THAT(
-      Error(Rollout(a + "      error_rate: {max_increase: -0.1}\n")),
+      Error(RolloutBlock(a + "      error_rate: {max_increase: -0.1}\n")),
       HasSubstr("p.yaml:20:34: error: max_increase of error_rate of rollout analysis must be at least 0 "
                 "and below 1, got -0.1"));
   EXPECT_THAT(
-      Error(Rollout(a + "      latency_p99: {max_ratio: 1}\n")),
+      Error(RolloutBlock(a + "      latency_p99: {max_ratio: 1}\n")),
       HasSubstr("p.yaml:20:32: error: max_ratio of latency_p99 of rollout analysis must be above 1, got 1"));
-  EXPECT_THAT(Error(Rollout(a + "      drift: {psi_max: 0}\n")),
+  EXPECT_THAT(Error(RolloutBlock(a + "      drift: {psi_max: 0}\n")),
               HasSubstr("p.yaml:20:24: error: psi_max of drift of rollout analysis must be above 0, got 0"));
-  std::string e = Error(Rollout(a + "      online_metric: {metric: auc}\n"));
+  std::string e = Error(RolloutBlock(a + "      online_metric: {metric: auc}\n"));
   EXPECT_THAT(e, HasSubstr("p.yaml:20:31: error: metric of online_metric of rollout analysis must be one of "
                            "accuracy or mae, got 'auc'"));
-  EXPECT_THAT(Error(Rollout(a + "      online_metric: {min_labels: 10}\n")),
+  EXPECT_THAT(Error(RolloutBlock(a + "      online_metric: {min_labels: 10}\n")),
               HasSubstr("p.yaml:20:22: error: online_metric of rollout analysis has no metric:"));
-  EXPECT_THAT(Error(Rollout(a + "      online_metric: {metric: mae, min_labels: 0}\n")),
+  EXPECT_THAT(Error(RolloutBlock(a + "      online_metric: {metric: mae, min_labels: 0}\n")),
               HasSubstr("min_labels of online_metric of rollout analysis must be at least 1, got 0"));
-  EXPECT_THAT(Error(Rollout(a + "      online_metric: {metric: mae, confidence: 2}\n")),
+  EXPECT_THAT(Error(RolloutBlock(a + "      online_metric: {metric: mae, confidence: 2}\n")),
               HasSubstr("confidence of online_metric of rollout analysis must be between 0.5 and 1"));
-  e = Error(Rollout(a + "      latency_p9: {max_ratio: 2}\n"));
+  e = Error(RolloutBlock(a + "      latency_p9: {max_ratio: 2}\n"));
   EXPECT_THAT(e, HasSubstr("p.yaml:20:7: error: unknown key 'latency_p9' in rollout analysis"));
   EXPECT_THAT(e, HasSubstr("did you mean 'latency_p99'?"));
   EXPECT_THAT(
-      Errors(Rollout(a + "      error_rate: {max_inc: 0.1}\n")),
+      Errors(RolloutBlock(a + "      error_rate: {max_inc: 0.1}\n")),
       ElementsAre(HasSubstr("p.yaml:20:19: error: error_rate of rollout analysis has no max_increase:"),
                   HasSubstr("p.yaml:20:20: error: unknown key 'max_inc' in error_rate of rollout analysis")));
   EXPECT_THAT(
-      Error(Rollout(a + "      error_rate: 0.1\n")),
+      Error(RolloutBlock(a + "      error_rate: 0.1\n")),
       HasSubstr("p.yaml:20:19: error: error_rate of rollout analysis must be a map or off, got the number "
                 "0.1"));
 }
