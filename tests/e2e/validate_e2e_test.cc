@@ -70,5 +70,62 @@ TEST(ValidateE2ETest, BadParamOverrideIsUsageError) {
   EXPECT_TRUE(Contains(r2.err, "repeat")) << r2.err;  // did you mean
 }
 
+// A deploy: block with three problems; `touch` would leave a file if
+// anything ran.
+const char* kBadDeploy = R"y(pipeline: deploy_bad
+steps:
+  touch:
+    run: touch ${pipeline.dir}/ran
+  data:
+    run: echo ${outputs.rows}
+    outputs: {rows: dataset}
+  train:
+    run: echo ${inputs.d} ${outputs.model}
+    inputs: {d: data.rows}
+    outputs: {model: model}
+  evaluate:
+    uses: mlpipe/evaluate
+    inputs: {model: train.model, test: data.rows}
+register:
+  - model: scorer
+    from: train.model
+deploy:
+  model: scorre
+  gates:
+    - metric: evaluate.metrics.roc_acu
+      min: 0.7
+  rollout:
+    steps: [5, 50, 25, 100]
+)y";
+
+TEST(ValidateE2ETest, DeployBlockErrorsStopValidateAndRun) {
+  Project p("validate-deploy");
+  p.Write("pipeline.yaml", kBadDeploy);
+  auto r = p.Mlpipe({"validate", "pipeline.yaml"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_TRUE(Contains(r.err, "pipeline.yaml:19:10: error: deploy model 'scorre' is not registered by this pipeline"))
+      << r.err;
+  EXPECT_TRUE(Contains(r.err, "did you mean 'scorer'?")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "pipeline.yaml:21:15: error: gate on unknown metric 'roc_acu'")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "did you mean 'roc_auc'?")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "pipeline.yaml:24:20: error: rollout steps must increase: 25 after 50")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "3 errors in pipeline.yaml")) << r.err;
+  auto json = p.Mlpipe({"validate", "pipeline.yaml", "--json"});
+  EXPECT_EQ(json.exit_code, 2);
+  EXPECT_TRUE(Contains(json.out, "\"line\": 24")) << json.out;
+  auto run = p.Mlpipe({"run", "pipeline.yaml"});
+  EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
+  EXPECT_TRUE(Contains(run.err, "rollout steps must increase")) << run.err;
+  EXPECT_FALSE(std::filesystem::exists(p.Path("ran")));
+}
+
+TEST(ValidateE2ETest, LendingClubDeployBlockIsValidAndDescribed) {
+  Project p("validate-deploy-ok");
+  p.CopyFromRepo("examples/lending_club", ".");
+  auto r = p.Mlpipe({"validate", "pipeline.yaml"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_TRUE(Contains(r.out, "deploys lending-club: 2 gates, canary 5/25/50/100 %")) << r.out;
+}
+
 }  // namespace
 }  // namespace mlpipe::e2e

@@ -38,6 +38,17 @@ StatusOr<spec::LoadResult> LoadForValidate(const std::string& path, const std::v
 
 std::string Plural(size_t n, const char* word) { return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s"); }
 
+// ", deploys lending-club: 2 gates, canary 5/25/50/100 %", or "".
+std::string DeploySummary(const spec::PipelineSpec& s) {
+  if (!s.deploy) return "";
+  const spec::RolloutSpec& r = s.deploy->rollout;
+  std::string rollout = spec::RolloutStrategyName(r.strategy);
+  if (r.strategy != spec::RolloutStrategy::kManual) rollout += fmt::format(" {} %", fmt::join(r.steps, "/"));
+  return fmt::format(", deploys {}{}: {}, {}", s.deploy->model,
+                     s.deploy->deployment == s.deploy->model ? "" : " to " + s.deploy->deployment,
+                     Plural(s.deploy->gates.size(), "gate"), rollout);
+}
+
 }  // namespace
 
 Status CmdValidate(const SpecArgs& args, const std::vector<std::string>& more, bool json) {
@@ -80,9 +91,10 @@ Status CmdValidate(const SpecArgs& args, const std::vector<std::string>& more, b
     }
     if (!loops.empty()) continue;  // valid alone, not together
     const spec::PipelineSpec& s = r.spec;
-    std::cout << fmt::format("{}: pipeline '{}' is valid ({}, {}{})\n", paths[i], s.name,
+    std::cout << fmt::format("{}: pipeline '{}' is valid ({}, {}{}{})\n", paths[i], s.name,
                              Plural(s.steps.size(), "step"), Plural(s.params.size(), "param"),
-                             s.triggers.empty() ? std::string() : fmt::format(", {}", Plural(s.triggers.size(), "trigger")));
+                             s.triggers.empty() ? std::string() : fmt::format(", {}", Plural(s.triggers.size(), "trigger")),
+                             DeploySummary(s));
   }
   for (const auto& d : loops) std::cerr << d.ToString() << "\n";
   if (all.empty()) return OkStatus();

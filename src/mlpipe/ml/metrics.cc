@@ -6,6 +6,8 @@
 #include <numeric>
 #include <set>
 
+#include "mlpipe/base/evaluate_metrics.h"
+
 namespace mlpipe::ml {
 namespace {
 
@@ -319,8 +321,6 @@ double MetricValue(const std::string& name, Task task, const std::vector<float>&
   return kNaN;
 }
 
-bool HigherIsBetter(const std::string& metric) {
-  return !(metric == "rmse" || metric == "mae" || metric == "log_loss");
-}
+bool HigherIsBetter(const std::string& metric) { return MetricHigherIsBetter(metric); }
 
 }  // namespace mlpipe::ml

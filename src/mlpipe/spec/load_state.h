@@ -122,6 +122,16 @@ void ParseTriggers(const MapEntry& entry, LoadState& state, PipelineSpec* spec);
 // Reads one of concurrency:, cooldown:, max_runs_per_day: into spec.
 void ParseBrake(const MapEntry& entry, LoadState& state, PipelineSpec* spec);
 
+// Reads the deploy: block into spec->deploy (after steps: and register:,
+// which its model and gates are checked against); nothing on an error.
+void ParseDeploy(const MapEntry& entry, LoadState& state, PipelineSpec* spec);
+
+// Reads deploy.rollout into *rollout (defaults for what it leaves out).
+void ParseRollout(const MapEntry& entry, LoadState& state, RolloutSpec* rollout);
+
+// Reads the top-level challenger_of: (after pipeline:).
+void ParseChallengerOf(const MapEntry& entry, LoadState& state, PipelineSpec* spec);
+
 // Reads the ci: block (its params checked against spec->params).
 void ParseCi(const MapEntry& entry, LoadState& state, PipelineSpec* spec);
 

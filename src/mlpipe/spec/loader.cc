@@ -21,7 +21,8 @@ using internal::MapEntry;
 
 const std::vector<std::string> kTopKeys = {"pipeline", "description",      "params",   "steps",
                                            "register", "sources",          "triggers", "concurrency",
-                                           "cooldown", "max_runs_per_day", "max_duration", "ci"};
+                                           "cooldown", "max_runs_per_day", "max_duration", "ci",
+                                           "deploy",   "challenger_of"};
 
 // Reads the document into *spec. Fills *after_locs (one per step) and
 // returns true when the steps were read and the graph is to be validated;
@@ -112,6 +113,8 @@ bool ParseTop(internal::YamlDocument& doc, internal::LoadState& st, PipelineSpec
     if (const MapEntry* e = internal::FindEntry(entries, brake)) internal::ParseBrake(*e, st, spec);
   }
   if (const MapEntry* e = internal::FindEntry(entries, "ci")) internal::ParseCi(*e, st, spec);
+  if (const MapEntry* e = internal::FindEntry(entries, "deploy")) internal::ParseDeploy(*e, st, spec);
+  if (const MapEntry* e = internal::FindEntry(entries, "challenger_of")) internal::ParseChallengerOf(*e, st, spec);
   return true;
 }
 

@@ -58,18 +58,6 @@ std::vector<std::string> KindNames() {
   return out;
 }
 
-// Letters, digits, '.', '_' and '-': a webhook's name (it is a URL segment)
-// and a deployment's.
-bool IsUrlName(std::string_view name) {
-  if (name.empty() || name.size() > 128) return false;
-  for (char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                    c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 // A git branch name as `git check-ref-format --branch` would mostly take it.
 bool IsBranchName(std::string_view name) {
   if (name.empty() || name[0] == '-' || name[0] == '/' || name.back() == '/' || name.back() == '.')

@@ -51,6 +51,17 @@ StatusOr<int64_t> ParseDuration(std::string_view raw) {
   return bad();
 }
 
+std::string DurationText(int64_t ns) {
+  static const std::pair<const char*, int64_t> kUnits[] = {
+      {"d", 86'400'000'000'000}, {"h", 3'600'000'000'000}, {"m", 60'000'000'000}, {"s", 1'000'000'000},
+      {"ms", 1'000'000},         {"us", 1'000},            {"ns", 1}};
+  if (ns == 0) return "0s";
+  for (const auto& [unit, factor] : kUnits) {
+    if (ns % factor == 0) return fmt::format("{}{}", ns / factor, unit);
+  }
+  return fmt::format("{}ns", ns);
+}
+
 StatusOr<int64_t> ParseSize(std::string_view raw) {
   std::string_view text = Trim(raw);
   double number = 0;

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "mlpipe/base/status.h"
@@ -18,6 +19,10 @@ namespace mlpipe::spec {
 // Returns nanoseconds, or InvalidArgument ("bad duration '5 minutes'") for
 // anything else, including negative values.
 StatusOr<int64_t> ParseDuration(std::string_view text);
+
+// The text of `ns` (>= 0) in the largest unit that holds it whole: "30m",
+// "10s", "1500ms", "1d", "0s". ParseDuration reads it back as `ns`.
+std::string DurationText(int64_t ns);
 
 // Returns bytes, or InvalidArgument ("bad size '4 gigs'").
 StatusOr<int64_t> ParseSize(std::string_view text);

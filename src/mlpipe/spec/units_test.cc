@@ -14,6 +14,18 @@ TEST(ParseDurationTest, AcceptsUnitsAndBareSeconds) {
   EXPECT_EQ(*ParseDuration("1.5s"), 1'500'000'000);
 }
 
+TEST(DurationTextTest, LargestWholeUnitAndReadsBack) {
+  EXPECT_EQ(DurationText(30LL * 60 * 1'000'000'000), "30m");
+  EXPECT_EQ(DurationText(10'000'000'000), "10s");
+  EXPECT_EQ(DurationText(1'500'000'000), "1500ms");
+  EXPECT_EQ(DurationText(86'400'000'000'000), "1d");
+  EXPECT_EQ(DurationText(90LL * 60 * 1'000'000'000), "90m");
+  EXPECT_EQ(DurationText(0), "0s");
+  for (int64_t ns : {int64_t{1}, int64_t{1'234'567}, int64_t{7'200'000'000'000}, int64_t{45'000'000'000}}) {
+    EXPECT_EQ(*ParseDuration(DurationText(ns)), ns) << DurationText(ns);
+  }
+}
+
 TEST(ParseDurationTest, RejectsGarbage) {
   for (const char* bad : {"", "5 minutes", "-3s", "s", "3x", "1e3s"}) {
     auto d = ParseDuration(bad);

@@ -64,7 +64,7 @@ TEST_F(ValidationTest, UnknownKeyWithoutCloseMatchListsAllowedKeys) {
   EXPECT_EQ(errors[0],
             "p.yaml:2:1: error: unknown key 'zzz' in the pipeline\n"
             "  hint: allowed keys: pipeline, description, params, steps, register, sources, triggers, "
-            "concurrency, cooldown, max_runs_per_day, max_duration, ci");
+            "concurrency, cooldown, max_runs_per_day, max_duration, ci, deploy, challenger_of");
 }
 
 TEST_F(ValidationTest, MissingAndMistypedFields) {

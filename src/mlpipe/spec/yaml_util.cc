@@ -148,6 +148,28 @@ std::optional<double> GetNumber(const MapEntry& entry, Diagnostics& diags, std::
   return std::nullopt;
 }
 
+std::optional<double> GetNumberWhere(const MapEntry& entry, Diagnostics& diags, std::string_view what,
+                                     bool (*ok)(double), std::string_view rule, std::string_view hint) {
+  std::optional<double> v = GetNumber(entry, diags, what);
+  if (!v || ok(*v)) return v;
+  diags.Error(entry.loc, fmt::format("{} must be {}, got {}", what, rule, entry.value->Scalar()),
+              std::string(hint));
+  return std::nullopt;
+}
+
+std::optional<std::string> GetOneOf(const MapEntry& entry, Diagnostics& diags, std::string_view what,
+                                    const std::vector<std::string>& choices) {
+  std::optional<std::string> text = GetText(entry, diags, what);
+  if (!text || std::find(choices.begin(), choices.end(), *text) != choices.end()) return text;
+  std::string alternatives = choices.size() == 1 ? choices[0] : "one of " + choices[0];
+  for (size_t i = 1; i < choices.size(); ++i) {
+    alternatives += (i + 1 == choices.size() ? " or " : ", ") + choices[i];
+  }
+  diags.Error(entry.loc, fmt::format("{} must be {}, got '{}'", what, alternatives, *text),
+              DidYouMean(*text, choices));
+  return std::nullopt;
+}
+
 std::optional<bool> GetBool(const MapEntry& entry, Diagnostics& diags, std::string_view what) {
   if (IsPlainScalar(*entry.value)) {
     nlohmann::json v = InferScalarValue(entry.value->Scalar());
@@ -221,6 +243,16 @@ bool IsValidName(std::string_view name) {
   if (name.empty() || name[0] == '-') return false;
   for (char c : name) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return false;
+  }
+  return true;
+}
+
+bool IsUrlName(std::string_view name) {
+  if (name.empty() || name.size() > 128) return false;
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                    c == '_' || c == '-';
+    if (!ok) return false;
   }
   return true;
 }

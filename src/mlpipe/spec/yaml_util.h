@@ -88,6 +88,14 @@ std::optional<std::string> GetText(const MapEntry& entry, Diagnostics& diags, st
 std::optional<int64_t> GetInt(const MapEntry& entry, Diagnostics& diags, std::string_view what);
 std::optional<double> GetNumber(const MapEntry& entry, Diagnostics& diags, std::string_view what);
 std::optional<bool> GetBool(const MapEntry& entry, Diagnostics& diags, std::string_view what);
+// A number for which ok(v) holds; otherwise nullopt with "`what` must be
+// `rule`, got V" and `hint` (or GetNumber's report for a non-number).
+std::optional<double> GetNumberWhere(const MapEntry& entry, Diagnostics& diags, std::string_view what,
+                                     bool (*ok)(double), std::string_view rule, std::string_view hint = "");
+// One of `choices`; otherwise nullopt with "`what` must be one of A, B or C,
+// got 'x'" and a did-you-mean hint.
+std::optional<std::string> GetOneOf(const MapEntry& entry, Diagnostics& diags, std::string_view what,
+                                    const std::vector<std::string>& choices);
 // A scalar or a list of scalars, as strings.
 std::optional<std::vector<std::string>> GetTextList(const MapEntry& entry, Diagnostics& diags,
                                                     std::string_view what);
@@ -107,5 +115,9 @@ std::optional<nlohmann::json> GetValue(const YamlNode& node, Pos loc, Diagnostic
 // A name usable for steps, params, inputs and outputs: letters, digits, '_'
 // and '-', not starting with '-'.
 bool IsValidName(std::string_view name);
+
+// 1-128 letters, digits, '.', '_' and '-': a webhook's name (a URL segment)
+// and a deployment's.
+bool IsUrlName(std::string_view name);
 
 }  // namespace mlpipe::spec::internal

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "mlpipe/base/evaluate_metrics.h"
 #include "mlpipe/base/strings.h"
 #include "mlpipe/ml/components/common.h"
 #include "mlpipe/ml/components/param_check.h"
@@ -36,8 +37,9 @@ params:
 )";
 
 void CheckEvaluateParams(ParamCheck& c) {
-  c.OneOf("metric",
-          {"", "accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "rmse", "mae", "r2"});
+  std::vector<std::string> metrics = {""};  // "": the task's default
+  metrics.insert(metrics.end(), EvaluateMetricNames().begin(), EvaluateMetricNames().end());
+  c.OneOf("metric", metrics);
   // A floor above 1 is allowed: it never blesses (a way to hold a model back).
   for (const char* name : {"min_accuracy", "min_roc_auc", "min_f1"}) c.AtLeast(name, 0);
   for (const char* name : {"max_rmse", "max_mae", "max_log_loss"}) c.AtLeast(name, 0);
