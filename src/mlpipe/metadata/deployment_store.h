@@ -12,6 +12,8 @@
 // A change that spans tables (a revision and the decision behind it) is
 // written between Begin() and Commit() so a crash leaves both or neither.
 //
+// Every field has a default, so designated initializers may name only some.
+//
 // Thread-safety: an instance is one connection; use one per thread.
 #pragma once
 
@@ -26,32 +28,33 @@
 namespace mlpipe::metadata {
 
 struct DeploymentRevision {
-  std::string name;      // deployment name
-  std::string model;     // registered model it serves
-  int64_t revision = 0;  // 1, 2, ...: every change is a new revision; old ones are kept (history)
-  std::string config;    // JSON text: serving::DeploymentConfig::ToJson() (variants, weights, sticky, shadow)
-  std::string source;    // what made it: "apply deploy/churn.yaml", "set-weights", "promote", "rollback",
-                         //   "rollout 4 step 2" ...
-  std::string actor;     // "user" (CLI/API) or "server" (the rollout controller)
-  std::string reason;    // for people
-  std::optional<int64_t> decision_id;  // the decision record behind it, if any
-  int64_t created_ns = 0;              // when this revision was written
+  std::string name = {};   // deployment name
+  std::string model = {};  // registered model it serves
+  int64_t revision = 0;    // 1, 2, ...: every change is a new revision; old ones are kept (history)
+  // JSON text: serving::DeploymentConfig::ToJson() (variants, weights, sticky, shadow).
+  std::string config = {};
+  // What made it: "apply deploy/churn.yaml", "set-weights", "promote", "rollback", "rollout 4 step 2" ...
+  std::string source = {};
+  std::string actor = {};                   // "user" (CLI/API) or "server" (the rollout controller)
+  std::string reason = {};                  // for people
+  std::optional<int64_t> decision_id = {};  // the decision record behind it, if any
+  int64_t created_ns = 0;                   // when this revision was written
 };
 
 struct Rollout {
   int64_t id = 0;
-  std::string deployment, model;
+  std::string deployment = {}, model = {};
   int64_t candidate_version = 0;
-  std::optional<int64_t> champion_version;
-  std::optional<int64_t> run_id;
+  std::optional<int64_t> champion_version = {};
+  std::optional<int64_t> run_id = {};
   std::string policy = "{}";  // JSON of the rollout policy it follows
-  std::string state;   // "infra_gate", "running", "paused", "halted", "held", "promoted", "rolled_back",
-                       //   "cancelled"
+  // "infra_gate", "running", "paused", "halted", "held", "promoted", "rolled_back", "cancelled".
+  std::string state = {};
   int step_index = 0;  // index into the policy's steps
   int64_t step_started_ns = 0;
   std::string baseline = "{}";  // JSON: serve counters at the step's start
   std::string min_p = "{}";     // JSON: running minimum of always-valid p-values per check
-  std::string detail;           // why paused/halted/held/rolled back
+  std::string detail = {};      // why paused/halted/held/rolled back
   int64_t created_ns = 0, updated_ns = 0;
   // infra_gate, running or paused: the rollout still owns the deployment's
   // weights. Every other state is final.
@@ -61,23 +64,24 @@ struct Rollout {
 struct Decision {
   int64_t id = 0;
   int64_t time_ns = 0;
-  std::string kind;  // "gate", "infra_gate", "rollout.step", "rollout.judge", "promote", "rollback", "halt",
-                     //   "pause", "resume", "set_weights", "apply"
-  std::string deployment, model;
-  std::optional<int64_t> model_version, run_id, rollout_id;
-  std::string verdict;  // "pass", "fail", "wait", "pause", "halt", "done"
-  std::string
-      reason;  // one line for people: "gate beats champion: delta roc_auc +0.0011 [-0.0020, +0.0043] ..."
+  // "gate", "infra_gate", "rollout.step", "rollout.judge", "promote", "rollback", "halt", "pause", "resume",
+  // "set_weights", "apply".
+  std::string kind = {};
+  std::string deployment = {}, model = {};
+  std::optional<int64_t> model_version = {}, run_id = {}, rollout_id = {};
+  std::string verdict = {};  // "pass", "fail", "wait", "pause", "halt", "done"
+  // One line for people: "gate beats champion: delta roc_auc +0.0011 [-0.0020, +0.0043] ...".
+  std::string reason = {};
   std::string inputs = "{}", thresholds = "{}", statistics = "{}";  // JSON objects' text
-  std::optional<uint64_t> seed;                                     // stored as INTEGER (bit-cast int64)
+  std::optional<uint64_t> seed = {};                                // stored as INTEGER (bit-cast int64)
   std::string actor = "server";
 };
 
 // Filters of ListDecisions; empty / unset fields match anything.
 struct DecisionQuery {
-  std::string deployment;
-  std::optional<int64_t> run_id, rollout_id;
-  std::string kind;
+  std::string deployment = {};
+  std::optional<int64_t> run_id = {}, rollout_id = {};
+  std::string kind = {};
   int64_t before_id = 0;  // 0 = from the newest
   int limit = 100;        // <= 0 = all
 };
