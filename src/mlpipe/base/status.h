@@ -12,6 +12,7 @@
 //   kDataLoss           stored data is damaged (hash mismatch, truncated file)
 //   kResourceExhausted  out of disk, memory, slots or size limit
 //   kInternal           a bug or an unexpected OS failure
+//   kAborted            a concurrent change won (optimistic lock); re-read and retry
 // Map a Status to a process exit code with ExitCodeFor (cli) and to an HTTP
 // code with HttpStatusFor (serving): one function each, nowhere else.
 #pragma once
@@ -37,6 +38,7 @@ enum class StatusCode {
   kDataLoss,
   kResourceExhausted,
   kInternal,
+  kAborted,
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -70,6 +72,7 @@ inline Status CancelledError(std::string m) { return {StatusCode::kCancelled, st
 inline Status DataLossError(std::string m) { return {StatusCode::kDataLoss, std::move(m)}; }
 inline Status ResourceExhaustedError(std::string m) { return {StatusCode::kResourceExhausted, std::move(m)}; }
 inline Status InternalError(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+inline Status AbortedError(std::string m) { return {StatusCode::kAborted, std::move(m)}; }
 // An error from errno: "what: strerror(errno)", code chosen from errno
 // (ENOENT -> kNotFound, ENOSPC -> kResourceExhausted, EEXIST -> kAlreadyExists, ...).
 Status ErrnoError(std::string_view what, int errno_value);

@@ -261,6 +261,69 @@ CREATE TABLE server_events (
 );
 )sql";
 
+// Deployments as stored state (docs/deployments.md): a deployment's current
+// revision (one row, polled by `mlpipe serve --deployment NAME`) and every
+// revision it had; rollouts of a candidate version, step by step; and the
+// decision records behind every automated or manual change, with their
+// inputs, thresholds, statistics, seed and reason.
+constexpr std::string_view kV7 = R"sql(
+CREATE TABLE deployments (
+  name TEXT PRIMARY KEY,
+  model TEXT NOT NULL,
+  revision INTEGER NOT NULL,
+  created_ns INTEGER NOT NULL,
+  updated_ns INTEGER NOT NULL
+);
+CREATE TABLE deployment_revisions (
+  name TEXT NOT NULL,
+  revision INTEGER NOT NULL,
+  config TEXT NOT NULL,
+  source TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  decision_id INTEGER,
+  created_ns INTEGER NOT NULL,
+  PRIMARY KEY (name, revision)
+);
+CREATE TABLE rollouts (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  deployment TEXT NOT NULL,
+  model TEXT NOT NULL,
+  candidate_version INTEGER NOT NULL,
+  champion_version INTEGER,
+  run_id INTEGER,
+  policy TEXT NOT NULL,
+  state TEXT NOT NULL,
+  step_index INTEGER NOT NULL DEFAULT 0,
+  step_started_ns INTEGER NOT NULL DEFAULT 0,
+  baseline TEXT NOT NULL DEFAULT '{}',
+  min_p TEXT NOT NULL DEFAULT '{}',
+  detail TEXT NOT NULL DEFAULT '',
+  created_ns INTEGER NOT NULL,
+  updated_ns INTEGER NOT NULL
+);
+CREATE INDEX rollouts_by_deployment ON rollouts(deployment, id);
+CREATE TABLE decisions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  time_ns INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  deployment TEXT NOT NULL DEFAULT '',
+  model TEXT NOT NULL DEFAULT '',
+  model_version INTEGER,
+  run_id INTEGER,
+  rollout_id INTEGER,
+  verdict TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  inputs TEXT NOT NULL DEFAULT '{}',
+  thresholds TEXT NOT NULL DEFAULT '{}',
+  statistics TEXT NOT NULL DEFAULT '{}',
+  seed INTEGER,
+  actor TEXT NOT NULL DEFAULT 'server'
+);
+CREATE INDEX decisions_by_deployment ON decisions(deployment, id);
+CREATE INDEX decisions_by_run ON decisions(run_id);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& SqliteMigrations() {
@@ -271,6 +334,7 @@ const std::vector<Migration>& SqliteMigrations() {
       {4, "whole-run reuse: runs.reuses_run, runs.expanded, run stamps", kV4},
       {5, "sources named PIPELINE.source.PATH; object removals (gc, quarantine)", kV5},
       {6, "control plane: runs.triggered_by, trigger fires and state, time series, server events", kV6},
+      {7, "deployments: revisions, rollouts, decision records", kV7},
   };
   return *migrations;
 }

@@ -111,6 +111,11 @@ class SqliteStore : public MetadataStore {
   // The schema version of the open database.
   StatusOr<int> schema_version();
 
+  // This store's connection, for another store of the same file that must
+  // write in this store's transactions (SqliteDeploymentStore::Sharing: a
+  // deployment revision and the alias moves behind it commit together).
+  SqliteDb& connection() { return *db_; }
+
  private:
   explicit SqliteStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
 

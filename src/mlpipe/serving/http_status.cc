@@ -13,6 +13,7 @@ int HttpStatusFor(const Status& status) {
     case StatusCode::kNotFound:
       return 404;
     case StatusCode::kAlreadyExists:
+    case StatusCode::kAborted:
       return 409;
     case StatusCode::kResourceExhausted:
       return 413;
