@@ -30,6 +30,8 @@ void AddInitCommand(CLI::App& app, Action* action);     // cmd_init.cc: mlpipe i
 // both describe `app` as it is when they run, every command registered.
 void AddCompletionCommands(CLI::App& app, Action* action);
 void AddTestCommand(CLI::App& app, Action* action);  // cmd_test.cc: mlpipe test (CI for a pipeline)
+// cmd_deployments.cc: mlpipe deployments apply | list | show | history | set-weights | promote | rollback
+void AddDeploymentsCommands(CLI::App& app, Action* action);
 
 struct SpecArgs {
   std::string pipeline;             // path of the pipeline YAML

@@ -191,6 +191,7 @@ int Main(int argc, char** argv) {
   checkout->callback([&] { action = [&] { return CmdCheckout(checkout_args); }; });
 
   AddModelsCommands(app, &action);
+  AddDeploymentsCommands(app, &action);
   // serve: a separate executable (serve_main.cc) that main() execs before
   // parsing; its flags are declared here too, for --help, completions and
   // man pages.

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "mlpipe/metadata/sqlite_deployment_store.h"
 #include "mlpipe/metadata/sqlite_store.h"
 
 namespace mlpipe::cli {
@@ -23,6 +24,12 @@ StatusOr<OpenStores> OpenAll() {
   ASSIGN_OR_RETURN(s.db, metadata::SqliteStore::Open(s.ws.MetadataDbPath()));
   ASSIGN_OR_RETURN(s.objects, store::ObjectStore::Open(s.ws));
   return s;
+}
+
+StatusOr<std::unique_ptr<metadata::DeploymentStore>> OpenDeploymentStore(OpenStores& stores) {
+  auto* sqlite = dynamic_cast<metadata::SqliteStore*>(stores.db.get());
+  if (sqlite == nullptr) return InternalError("the deployment store needs the SQLite metadata store");
+  return std::unique_ptr<metadata::DeploymentStore>(metadata::SqliteDeploymentStore::Sharing(*sqlite));
 }
 
 }  // namespace mlpipe::cli

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "mlpipe/base/status.h"
+#include "mlpipe/metadata/deployment_store.h"
 #include "mlpipe/metadata/metadata_store.h"
 #include "mlpipe/store/layout.h"
 #include "mlpipe/store/object_store.h"
@@ -23,5 +24,10 @@ struct OpenStores {
 // Workspace, metadata and object store for read-mostly commands. NotFound
 // with a hint if there is no workspace yet.
 StatusOr<OpenStores> OpenAll();
+
+// The deployment store on `stores.db`'s connection (it must outlive the
+// result): its writes join the registry's transactions, so a revision, its
+// decision and the alias moves behind them commit together.
+StatusOr<std::unique_ptr<metadata::DeploymentStore>> OpenDeploymentStore(OpenStores& stores);
 
 }  // namespace mlpipe::cli
