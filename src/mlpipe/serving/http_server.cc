@@ -101,7 +101,7 @@ Status Validate(const HttpServerOptions& o) {
 
 // A listening socket on host:port: the first address getaddrinfo offers
 // that binds.
-StatusOr<int> Listen(const std::string& host, int port) {
+StatusOr<int> Listen(const std::string& host, int port, bool reuse_port) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -121,6 +121,12 @@ StatusOr<int> Listen(const std::string& host, int port) {
     }
     const int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);  // a restart rebinds despite TIME_WAIT
+    if (reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+      err = errno;
+      close(fd);
+      fd = -1;
+      continue;
+    }
     if (bind(fd, a->ai_addr, a->ai_addrlen) != 0 || listen(fd, SOMAXCONN) != 0) {
       err = errno;
       close(fd);
@@ -489,7 +495,7 @@ std::string_view HttpRequest::header(std::string_view name) const {
 
 StatusOr<std::unique_ptr<HttpServer>> HttpServer::Bind(HttpServerOptions options, HttpHandler handler) {
   RETURN_IF_ERROR(Validate(options));
-  ASSIGN_OR_RETURN(int fd, Listen(options.host, options.port));
+  ASSIGN_OR_RETURN(int fd, Listen(options.host, options.port, options.reuse_port));
   const int port = BoundPort(fd);
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(options), std::move(handler), fd, port));
 }

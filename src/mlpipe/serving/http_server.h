@@ -81,6 +81,11 @@ struct HttpServerOptions {
   int read_timeout_s = 5;              // longest wait for more bytes of a started request; default 5 s
   int write_timeout_s = 5;             // longest wait for the client to take response bytes; default 5 s
   int keep_alive_timeout_s = 5;  // an open connection idle this long between requests is closed; default 5 s
+  // SO_REUSEPORT: other processes (of the same user) may bind the same
+  // address and port at once, and the kernel spreads new connections over
+  // the listeners: a new server takes over a port while the old one drains.
+  // Default off (a second bind is an error).
+  bool reuse_port = false;
 };
 
 class HttpServer {
