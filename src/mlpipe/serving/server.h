@@ -113,9 +113,11 @@ class ModelServer {
   // it names another model or deployment, has no variant, a negative weight,
   // weights that do not sum to a positive number, or duplicate names. A
   // variant (or shadow) that is new, or whose source changed, is loaded and
-  // warmed first; if one fails, nothing is published (the error names it).
-  // Then the snapshot is swapped, and variants no longer named are dropped
-  // (requests still on them finish). A weight-only change loads nothing.
+  // warmed first; if one fails, nothing is published (the error names it;
+  // a variant whose source changed earlier in the same call already serves
+  // its new source, as after an alias move). Then the snapshot is swapped,
+  // and variants no longer named are dropped (requests still on them
+  // finish). A weight-only change loads nothing.
   Status ApplyDeployment(DeploymentConfig next, std::string revision);
   // Polls the feed now (POST /v2/deployments/NAME/reload); FailedPrecondition
   // without a feed.

@@ -68,9 +68,9 @@ StatusOr<StoredDeployment> OpenStoredDeployment(const std::string& metadata_db, 
 #else
 
 StatusOr<StoredDeployment> OpenStoredDeployment(const std::string& metadata_db, const std::string& name) {
-  return FailedPreconditionError(
-      fmt::format("'{}' is not a deployment file, and this build cannot read stored deployments (no "
-                  "metadata DeploymentStore); give the path of a deployment YAML file",
+  return NotFoundError(
+      fmt::format("no deployment file '{}', and this build cannot read stored deployments (no metadata "
+                  "DeploymentStore); give the path of a deployment YAML file",
                   name));
 }
 

@@ -7,7 +7,7 @@
 //
 // Built on metadata::DeploymentStore (metadata/deployment_store.h) and
 // DeploymentConfig::FromJson, which arrive with the deployments-as-records
-// work; until both are in the tree, Open answers FailedPrecondition (the
+// work; until both are in the tree, Open answers NotFound (the
 // file form and every other feed work without them).
 #pragma once
 
