@@ -14,8 +14,9 @@
 
 namespace mlpipe::e2e {
 
-// argv[1] is the shift; -1 makes the worker fail to start.
-inline const char* kShiftWorkerPy = R"PY(import json, math, os, sys
+// argv[1] is the shift; -1 makes the worker fail to start. A request with
+// x = -999 makes the worker die mid-request, x = -888 makes it hang.
+inline const char* kShiftWorkerPy = R"PY(import json, math, os, sys, time
 shift = float(sys.argv[1]) if len(sys.argv) > 1 else 0.0
 if shift == -1:
     print("cannot start: broken on purpose", file=sys.stderr, flush=True)
@@ -25,6 +26,10 @@ print(f"worker {os.getpid()} ready", file=sys.stderr, flush=True)
 for line in sys.stdin:
     req = json.loads(line)
     c = req["columns"]
+    if -999 in c["x"]:
+        os._exit(9)
+    if -888 in c["x"]:
+        time.sleep(600)
     out = []
     for x, color in zip(c["x"], c["color"]):
         p = 1 / (1 + math.exp(-((0.0 if x is None else x) + (1.0 if color == "red" else -0.5) + shift)))
@@ -37,21 +42,25 @@ inline double ShiftWorkerYes(double x, const std::string& color, double shift) {
   return 1 / (1 + std::exp(-(x + (color == "red" ? 1.0 : -0.5) + shift)));
 }
 
-inline nlohmann::json ShiftManifest(double shift, int workers) {
-  return {
-      {"task", "binary"},
-      {"target", "label"},
-      {"features", {{{"name", "x"}, {"type", "numeric"}}, {{"name", "color"}, {"type", "categorical"}}}},
-      {"class_labels", {"no", "yes"}},
-      {"predictor", {{"command", {"python3", "worker.py", fmt::format("{}", shift)}}, {"workers", workers}}}};
+// `timeout_s`: the predictor's per-request timeout (0 = the default).
+inline nlohmann::json ShiftManifest(double shift, int workers, double timeout_s = 0) {
+  nlohmann::json predictor = {{"command", {"python3", "worker.py", fmt::format("{}", shift)}},
+                              {"workers", workers}};
+  if (timeout_s > 0) predictor["timeout"] = timeout_s;
+  return {{"task", "binary"},
+          {"target", "label"},
+          {"features", {{{"name", "x"}, {"type", "numeric"}}, {{"name", "color"}, {"type", "categorical"}}}},
+          {"class_labels", {"no", "yes"}},
+          {"predictor", predictor}};
 }
 
 // Writes the package at project-relative `dir` (the manifest last, written
 // beside the folder and renamed into it: a server polling the folder never
 // reads half a manifest).
-inline void WriteShiftPackage(const Project& p, const std::string& dir, double shift, int workers = 2) {
+inline void WriteShiftPackage(const Project& p, const std::string& dir, double shift, int workers = 2,
+                              double timeout_s = 0) {
   p.Write(dir + "/worker.py", kShiftWorkerPy);
-  p.Write(dir + ".manifest.tmp", ShiftManifest(shift, workers).dump(1));
+  p.Write(dir + ".manifest.tmp", ShiftManifest(shift, workers, timeout_s).dump(1));
   std::filesystem::rename(p.Path(dir + ".manifest.tmp"), p.Path(dir + "/manifest.json"));
 }
 

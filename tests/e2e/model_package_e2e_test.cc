@@ -58,16 +58,6 @@ std::set<int> ChildrenRunning(int parent, const std::string& needle) {
   return out;
 }
 
-// Waits up to 60 s for `done()`.
-template <typename F>
-bool Eventually(F done) {
-  for (int i = 0; i < 600; ++i) {
-    if (done()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return done();
-}
-
 json InferBody(const std::vector<json>& xs, const std::vector<json>& colors) {
   return {{"inputs",
            {{{"name", "x"}, {"datatype", "FP64"}, {"shape", {xs.size()}}, {"data", xs}},

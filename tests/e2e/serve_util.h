@@ -18,6 +18,16 @@
 
 namespace mlpipe::e2e {
 
+// Waits up to 60 s for `done()`, checking every 100 ms.
+template <typename F>
+bool Eventually(F done) {
+  for (int i = 0; i < 600; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return done();
+}
+
 class ServeProcess {
  public:
   // Runs `mlpipe serve ARGS... --port 0` in the project and waits (up to 60 s)

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -18,9 +19,11 @@
 #include "mlpipe/cli/serve_flags.h"
 #include "mlpipe/cli/workspace.h"
 #include "mlpipe/serving/deployment.h"
+#include "mlpipe/serving/deployment_feed.h"
 #include "mlpipe/serving/model_source.h"
 #include "mlpipe/serving/prediction_log.h"
 #include "mlpipe/serving/server.h"
+#include "mlpipe/serving/store_deployment_feed.h"
 #include "mlpipe/spec/units.h"
 
 namespace mlpipe::cli {
@@ -30,17 +33,22 @@ namespace {
 // <log dir>/endpoint.json: where this deployment answers and what each
 // variant serves, for `mlpipe server`'s monitors (they scrape its /metrics
 // and compare its prediction log with the served model's reference
-// statistics). Written whole (temp + rename); stale once the pid is gone.
+// statistics). Written whole (temp + rename) at start and again each time a
+// new revision of the deployment goes live; stale once the pid is gone.
 void WriteEndpoint(const std::string& log_dir, const std::string& host, int port,
-                   const serving::DeploymentConfig& deployment) {
+                   const serving::DeploymentConfig& deployment, const std::string& revision) {
   nlohmann::json variants = nlohmann::json::array();
   for (const auto& v : deployment.variants) {
-    variants.push_back({{"name", v.name}, {"model", v.spec.model_ref}, {"package", v.spec.package_path}});
+    variants.push_back({{"name", v.name},
+                        {"model", v.spec.model_ref},
+                        {"package", v.spec.package_path},
+                        {"weight", v.weight}});
   }
   const std::string scrape_host = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host;
   const nlohmann::json doc = {{"deployment", deployment.name},
                               {"url", fmt::format("http://{}:{}", scrape_host, port)},
                               {"pid", getpid()},
+                              {"revision", revision},
                               {"variants", variants}};
   std::error_code ec;
   std::filesystem::create_directories(log_dir, ec);
@@ -51,6 +59,15 @@ void WriteEndpoint(const std::string& log_dir, const std::string& host, int port
     out << doc.dump(2) << "\n";
   }
   std::filesystem::rename(tmp, path, ec);
+}
+
+// --deployment names a file if one exists there or it looks like one;
+// otherwise a deployment stored in the workspace.
+bool IsDeploymentFile(const std::string& arg) {
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(arg, ec)) return true;
+  const std::string ext = std::filesystem::path(arg).extension().string();
+  return ext == ".yaml" || ext == ".yml" || arg.find('/') != std::string::npos;
 }
 
 bool NeedsRegistry(const serving::DeploymentConfig& d) {
@@ -67,9 +84,24 @@ Status Serve(const ServeFlags& f) {
   ASSIGN_OR_RETURN(int64_t timeout_ns, spec::ParseDuration(f.timeout));
   ASSIGN_OR_RETURN(int64_t max_body, spec::ParseSize(f.max_body));
 
+  auto stores = OpenAll();
   serving::DeploymentConfig deployment;
-  if (!f.deployment.empty()) {
-    ASSIGN_OR_RETURN(deployment, serving::DeploymentConfig::FromFile(f.deployment));
+  // A deployment that can change while serving: its feed and the revision served first.
+  std::unique_ptr<serving::DeploymentFeed> feed;
+  int64_t feed_revision = 0;
+  std::string revision = "0";
+  if (!f.deployment.empty() && IsDeploymentFile(f.deployment)) {
+    ASSIGN_OR_RETURN(auto file_feed, serving::FileDeploymentFeed::Create(f.deployment));
+    deployment = file_feed->initial();
+    feed_revision = 1;
+    feed = std::move(file_feed);
+  } else if (!f.deployment.empty()) {
+    if (!stores.ok()) return stores.status().WithContext("stored deployment '" + f.deployment + "'");
+    ASSIGN_OR_RETURN(serving::StoredDeployment stored,
+                     serving::OpenStoredDeployment(stores->ws.MetadataDbPath(), f.deployment));
+    deployment = std::move(stored.config);
+    feed_revision = stored.revision;
+    feed = std::move(stored.feed);
   } else if (!f.model.empty()) {
     ASSIGN_OR_RETURN(auto parsed, serving::ParseModelFlag(f.model));
     deployment = serving::DeploymentConfig::SingleVariant(parsed.first, parsed.second);
@@ -88,7 +120,7 @@ Status Serve(const ServeFlags& f) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto stores = OpenAll();
+  if (feed) revision = std::to_string(feed_revision);
   if (!stores.ok() && NeedsRegistry(deployment)) return stores.status();
   std::string log_dir = f.log_dir;
   if (log_dir.empty() && stores.ok()) log_dir = serving::ServingLogDir(stores->ws.root(), deployment.name);
@@ -98,10 +130,24 @@ Status Serve(const ServeFlags& f) {
   serving::RegistrySource source(stores.ok() ? stores->db.get() : nullptr,
                                  stores.ok() ? stores->objects.get() : nullptr);
 
-  const serving::DeploymentConfig deployment_copy = deployment;
   serving::ServerOptions o;
   o.deployment = std::move(deployment);
+  o.revision = revision;
+  o.feed = feed.get();
+  o.feed_revision = feed_revision;
+  serving::ModelServer* running = nullptr;  // set before Start, which starts the feed's follower
+  std::mutex endpoint_mu;                   // the start and a new revision may write at once
+  auto write_endpoint = [&] {
+    if (log_dir.empty() || running == nullptr) return;
+    std::lock_guard<std::mutex> lock(endpoint_mu);
+    auto live = running->deployment();  // read under the lock: the file never goes back to an older revision
+    WriteEndpoint(log_dir, f.host, running->port(), live->config, live->revision);
+  };
+  o.on_deployment = [&write_endpoint](const serving::DeploymentConfig&, const std::string&) {
+    write_endpoint();
+  };
   o.source = &source;
+  o.reuse_port = f.reuse_port;
   o.host = f.host;
   o.port = f.port;
   o.threads = f.threads;
@@ -120,8 +166,9 @@ Status Serve(const ServeFlags& f) {
     return FailedPreconditionError("no model version could be loaded: " +
                                    (st.empty() ? std::string("no variants") : st[0].last_error));
   }
+  running = server.get();
   RETURN_IF_ERROR(server->Start());
-  if (!log_dir.empty()) WriteEndpoint(log_dir, f.host, server->port(), deployment_copy);
+  write_endpoint();
   std::printf("listening on http://%s:%d\n", f.host.c_str(), server->port());
   std::fflush(stdout);
 

@@ -8,12 +8,14 @@ CLI::App* AddServeFlags(CLI::App& app, ServeFlags* flags) {
   auto* cmd = app.add_subcommand("serve", "Serve models over HTTP (Open Inference Protocol v2)");
   cmd->add_option("--model", flags->model, "Registered model: NAME, NAME@ALIAS or NAME:vN");
   cmd->add_option("--package", flags->package, "A model package folder");
-  cmd->add_option("--deployment", flags->deployment,
-                  "A deployment YAML file (variants, weights, sticky, shadow)");
+  cmd->add_option(
+      "--deployment", flags->deployment,
+      "A deployment YAML file (variants, weights, sticky, shadow; followed as it changes), or the "
+      "name of a stored deployment (`mlpipe deployments`), followed revision by revision");
   cmd->add_option("--host", flags->host, "Address to bind (default 127.0.0.1)");
   cmd->add_option("--port", flags->port, "Port (default 8080; 0 = any free port, printed on stdout)")
       ->check(CLI::Range(0, 65535));
-  cmd->add_option("--poll", flags->poll, "How often aliases are re-resolved (default 2s)");
+  cmd->add_option("--poll", flags->poll, "How often aliases and the deployment are re-read (default 2s)");
   cmd->add_option("--threads", flags->threads, "HTTP worker threads, one per open connection (default 16)")
       ->check(CLI::Range(1, 1024));
   cmd->add_option("--max-body", flags->max_body, "Largest request body (default 1MiB); larger gets 413");
@@ -27,6 +29,9 @@ CLI::App* AddServeFlags(CLI::App& app, ServeFlags* flags) {
       ->check(CLI::Range(int64_t{1}, int64_t{100'000'000}));
   cmd->add_option("--grace", flags->grace, "On SIGTERM, wait this long for in-flight requests (default 10s)");
   cmd->add_option("--timeout", flags->timeout, "Read and write timeout per request (default 5s)");
+  cmd->add_flag("--reuse-port", flags->reuse_port,
+                "Bind with SO_REUSEPORT, so a new serve process can take over the port while this one "
+                "drains (SIGTERM closes the listener first, then finishes in-flight requests)");
   return cmd;
 }
 

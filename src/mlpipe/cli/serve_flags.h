@@ -15,7 +15,7 @@ namespace mlpipe::cli {
 struct ServeFlags {
   std::string model;       // NAME[@ALIAS|:vN]
   std::string package;     // a model package folder
-  std::string deployment;  // a deployment YAML file
+  std::string deployment;  // a deployment YAML file, or the name of a stored deployment
   std::string host = "127.0.0.1";
   int port = 8080;
   std::string poll = "2s";
@@ -26,6 +26,7 @@ struct ServeFlags {
   int64_t feedback_window = 100000;
   std::string grace = "10s";
   std::string timeout = "5s";
+  bool reuse_port = false;  // SO_REUSEPORT: another serve process may bind the same port (hand-over)
 };
 
 // Adds the `serve` subcommand to `app`, its options bound to `*flags`

@@ -9,10 +9,13 @@
 #include "mlpipe/serving/http_server.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <linux/filter.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -32,6 +35,7 @@
 #include <cstdint>
 #include <cstring>
 #include <exception>
+#include <utility>
 
 #include "mlpipe/serving/http_status.h"
 
@@ -51,6 +55,10 @@ constexpr size_t kFirstRead = 16 << 10;
 constexpr int kMaxIov = 64;
 // After an error answer, unread request bytes are drained this long at most.
 constexpr auto kLingerTime = std::chrono::seconds(2);
+// How long a connection taken from the backlog at shutdown waits for its
+// first request: on a network, the request follows the handshake's last
+// ACK at once (or travels with it).
+constexpr int kFirstRequestWhileStoppingMs = 500;
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -101,7 +109,7 @@ Status Validate(const HttpServerOptions& o) {
 
 // A listening socket on host:port: the first address getaddrinfo offers
 // that binds.
-StatusOr<int> Listen(const std::string& host, int port) {
+StatusOr<int> Listen(const std::string& host, int port, bool reuse_port) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -121,6 +129,12 @@ StatusOr<int> Listen(const std::string& host, int port) {
     }
     const int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);  // a restart rebinds despite TIME_WAIT
+    if (reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+      err = errno;
+      close(fd);
+      fd = -1;
+      continue;
+    }
     if (bind(fd, a->ai_addr, a->ai_addrlen) != 0 || listen(fd, SOMAXCONN) != 0) {
       err = errno;
       close(fd);
@@ -132,6 +146,20 @@ StatusOr<int> Listen(const std::string& host, int port) {
     return UnavailableError(fmt::format("cannot listen on {}:{}: {}", host, port, std::strerror(err)));
   }
   return fd;
+}
+
+// With SO_REUSEPORT the kernel spreads new connections over the listeners of
+// a port. A server that starts beside a running one (a hand-over) takes them
+// all from now on, so the old one's backlog stops filling and it can close
+// its listener without resetting anyone: the group's program (one for the
+// whole group, replaced by each new server) answers index 1, the second
+// listener, which is the newer of two. With one listener, index 1 is out of
+// range and the kernel falls back to its hash, i.e. to that one; when the
+// old one closes, the newer takes its index 0 and is alone again.
+void SteerNewConnectionsHere(int listen_fd) {
+  sock_filter code[] = {{BPF_RET | BPF_K, 0, 0, 1}};
+  sock_fprog program{1, code};
+  setsockopt(listen_fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &program, sizeof program);
 }
 
 int BoundPort(int fd) {
@@ -336,12 +364,24 @@ class Connection {
   SocketStream stream_;
   beast::flat_buffer buffer_;  // reused by every request: holds what was read and not yet parsed
   bool linger_ = false;        // closing after an error: the client may still be sending
+  bool fresh_ = true;          // no request read yet
 };
 
 // Waits, with the keep-alive timeout, for the first bytes of the next
 // request. False: the client closed or stayed quiet, or the server stops.
 bool Connection::WaitForRequest() {
   if (buffer_.size() > 0) return true;  // a pipelined request is already here
+  if (std::exchange(fresh_, false) && stopping_.load()) {
+    // Taken from the listener's backlog as the server stops: the client
+    // connected before the listener closed and its request may still be on
+    // the way, so it gets a short wait (not marked idle: not cut meanwhile).
+    pollfd ready{fd_, POLLIN, 0};
+    poll(&ready, 1, kFirstRequestWhileStoppingMs);
+    error_code ec;
+    const size_t n = stream_.ReadIdle(buffer_.prepare(kFirstRead), MSG_DONTWAIT, ec);
+    buffer_.commit(n);
+    return !ec && n > 0;
+  }
   // The other half of Shutdown's handshake (both seq_cst): either Shutdown
   // sees idle_ and cuts the socket, which ends the recv, or this sees
   // stopping_ and only takes a request that has already arrived.
@@ -489,7 +529,7 @@ std::string_view HttpRequest::header(std::string_view name) const {
 
 StatusOr<std::unique_ptr<HttpServer>> HttpServer::Bind(HttpServerOptions options, HttpHandler handler) {
   RETURN_IF_ERROR(Validate(options));
-  ASSIGN_OR_RETURN(int fd, Listen(options.host, options.port));
+  ASSIGN_OR_RETURN(int fd, Listen(options.host, options.port, options.reuse_port));
   const int port = BoundPort(fd);
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(options), std::move(handler), fd, port));
 }
@@ -513,35 +553,38 @@ void HttpServer::Start() {
   workers_.reserve(slots_.size());
   for (Slot& slot : slots_) workers_.emplace_back([this, &slot] { WorkerLoop(&slot); });
   acceptor_ = std::thread([this] { AcceptLoop(); });
+  if (options_.reuse_port) SteerNewConnectionsHere(listen_fd_);
 }
 
 void HttpServer::AcceptLoop() {
   for (;;) {
     const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (stopping_.load()) {
-      if (fd >= 0) close(fd);
-      return;
-    }
     if (fd < 0) {
+      if (stopping_.load()) return;
       // Out of descriptors or memory: wait for connections to end, not spin.
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
       }
       continue;
     }
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      queue_.push_back(fd);
-    }
-    work_cv_.notify_one();
+    // Served even while stopping: the client connected before the listener closed.
+    Enqueue(fd);
   }
+}
+
+void HttpServer::Enqueue(int fd) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.push_back(fd);
+  }
+  work_cv_.notify_one();
 }
 
 void HttpServer::WorkerLoop(Slot* slot) {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
-    work_cv_.wait(lock, [&] { return !queue_.empty() || stopping_.load(); });
-    if (queue_.empty()) break;  // stopping, and every queued connection taken
+    work_cv_.wait(lock, [&] { return !queue_.empty() || accept_closed_; });
+    if (queue_.empty()) break;  // the listener is closed and every queued connection taken
     const int fd = queue_.front();
     queue_.pop_front();
     slot->fd = fd;
@@ -582,11 +625,20 @@ bool HttpServer::Shutdown(int64_t grace_ns) {
   shut_down_ = true;
   stopping_.store(true);
   if (!started_) return true;
+  // Closing a listener resets the connections in its backlog (the kernel has
+  // completed their handshakes: their clients think they are connected), so
+  // take them first; they are served like any other.
+  fcntl(listen_fd_, F_SETFL, fcntl(listen_fd_, F_GETFL) | O_NONBLOCK);
+  for (int fd; (fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC)) >= 0;) Enqueue(fd);
   // shutdown(2) wakes the blocking accept; close alone would not.
   ::shutdown(listen_fd_, SHUT_RDWR);
   acceptor_.join();
   close(listen_fd_);
   listen_fd_ = -1;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    accept_closed_ = true;
+  }
   CutConnections(/*idle_only=*/true);
   work_cv_.notify_all();
   bool drained = false;

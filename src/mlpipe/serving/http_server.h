@@ -15,8 +15,15 @@
 // 413, 431 and 400 the connection is closed (the stream cannot be resynced).
 //
 // Lifecycle: Bind (validates options, listens) -> Start (serves on its own
-// threads) -> Shutdown (stops accepting, closes idle keep-alive connections,
-// lets in-flight requests finish, joins the threads). The destructor shuts
+// threads) -> Shutdown (stops accepting: takes the connections already in
+// the listener's backlog, closes the listener, closes idle keep-alive
+// connections, lets in-flight requests and the requests of connections not
+// yet read finish, joins the threads).
+//
+// Hand-over on one port (reuse_port): a new server binds the same port while
+// the old one runs, and from its Start on receives every new connection
+// (the reuseport group's steering program); the old one, shut down, serves
+// what it has and exits. No connection is reset on the way. The destructor shuts
 // down with no grace. Thread-safety: the handler is called concurrently from
 // the workers; Bind, Start, Shutdown and the destructor from one thread.
 #pragma once
@@ -81,6 +88,11 @@ struct HttpServerOptions {
   int read_timeout_s = 5;              // longest wait for more bytes of a started request; default 5 s
   int write_timeout_s = 5;             // longest wait for the client to take response bytes; default 5 s
   int keep_alive_timeout_s = 5;  // an open connection idle this long between requests is closed; default 5 s
+  // SO_REUSEPORT: other processes (of the same user) may bind the same
+  // address and port at once, and the kernel spreads new connections over
+  // the listeners: a new server takes over a port while the old one drains.
+  // Default off (a second bind is an error).
+  bool reuse_port = false;
 };
 
 class HttpServer {
@@ -112,6 +124,7 @@ class HttpServer {
 
   HttpServer(HttpServerOptions options, HttpHandler handler, int listen_fd, int port);
   void AcceptLoop();
+  void Enqueue(int fd);  // hands an accepted connection to the workers
   void WorkerLoop(Slot* slot);
   // Serves one accepted connection until it closes (http_server.cc).
   void ServeConnection(int fd, Slot* slot);
@@ -128,6 +141,7 @@ class HttpServer {
   std::condition_variable work_cv_;  // a connection was queued, or stopping_
   std::condition_variable done_cv_;  // a worker exited
   std::deque<int> queue_;            // accepted, waiting for a worker
+  bool accept_closed_ = false;       // the listener is closed: workers leave once queue_ is empty
   std::vector<Slot> slots_;          // one per worker
   int workers_running_ = 0;
   std::thread acceptor_;

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -418,6 +419,44 @@ TEST(HttpServerBindTest, BadOptionsAndBusyPortsAreErrors) {
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
   EXPECT_NE(second.status().message().find("cannot listen on 127.0.0.1:"), std::string::npos);
+}
+
+// Hand-over on one port: with reuse_port a second server binds the port of a
+// running one; once started it receives every new connection, and the first
+// drains and stops without failing a request.
+TEST(HttpServerBindTest, ReusePortHandsNewConnectionsToTheNewerServer) {
+  auto named = [](const std::string& name) {
+    return [name](const HttpRequest&, HttpResponse& res) { res.body = name; };
+  };
+  HttpServerOptions o;
+  o.reuse_port = true;
+  auto old_server = HttpServer::Bind(o, named("old"));
+  ASSERT_TRUE(old_server.ok()) << old_server.status().ToString();
+  (*old_server)->Start();
+  const int port = (*old_server)->port();
+  auto answer = [port]() -> std::string {
+    httplib::Client c("127.0.0.1", port);
+    auto res = c.Get("/who");
+    return res && res->status == 200 ? res->body : "failed";
+  };
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(answer(), "old");
+
+  // Without reuse_port on both sides the port is busy.
+  HttpServerOptions plain;
+  plain.port = port;
+  EXPECT_FALSE(HttpServer::Bind(plain, named("x")).ok());
+
+  o.port = port;
+  auto new_server = HttpServer::Bind(o, named("new"));
+  ASSERT_TRUE(new_server.ok()) << new_server.status().ToString();
+  (*new_server)->Start();
+  std::map<std::string, int> seen;
+  for (int i = 0; i < 40; ++i) ++seen[answer()];
+  EXPECT_EQ(seen, (std::map<std::string, int>{{"new", 40}}));
+
+  EXPECT_TRUE((*old_server)->Shutdown(5'000'000'000));
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(answer(), "new");
+  EXPECT_TRUE((*new_server)->Shutdown(5'000'000'000));
 }
 
 }  // namespace

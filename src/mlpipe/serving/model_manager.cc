@@ -1,14 +1,15 @@
 #include "mlpipe/serving/model_manager.h"
 
-#include <chrono>
-
 #include <fmt/format.h>
+
+#include <chrono>
 
 namespace mlpipe::serving {
 
 LoadDecision DecideLoad(const SlotSnapshot& slot, const StatusOr<ResolvedModel>& desired, bool forced) {
   const std::string live = slot.live_version.empty() ? "none" : "version " + slot.live_version;
-  if (slot.unloaded && !forced) return {LoadAction::kKeep, "unloaded on request; a forced load brings it back"};
+  if (slot.unloaded && !forced)
+    return {LoadAction::kKeep, "unloaded on request; a forced load brings it back"};
   if (!desired.ok()) {
     return {LoadAction::kKeep, fmt::format("cannot resolve the desired version ({}); keeping {}",
                                            desired.status().message(), live)};
@@ -16,9 +17,10 @@ LoadDecision DecideLoad(const SlotSnapshot& slot, const StatusOr<ResolvedModel>&
   const std::string& want = desired->version;
   if (want == slot.live_version && !slot.unloaded) return {LoadAction::kKeep, "version " + want + " is live"};
   if (want == slot.failed_version && !forced) {
-    return {LoadAction::kKeep, fmt::format("version {} failed to load before; keeping {} until the desired version "
-                                           "changes or a load is forced",
-                                           want, live)};
+    return {LoadAction::kKeep,
+            fmt::format("version {} failed to load before; keeping {} until the desired version "
+                        "changes or a load is forced",
+                        want, live)};
   }
   if (slot.live_version.empty() || slot.unloaded) return {LoadAction::kLoad, "loading version " + want};
   return {LoadAction::kLoad, fmt::format("desired version moved {} -> {}", slot.live_version, want)};
@@ -43,9 +45,9 @@ const char* ServableStateName(ServableState state) {
 struct ModelManager::Slot {
   std::string key;
   std::string model_name;
-  ModelSpec spec;
 
   mutable std::mutex mu;  // guards everything below
+  ModelSpec spec;         // changes only by PrepareServable, once the new spec's version is live
   std::shared_ptr<const ServedModel> live;
   ServableStatus status;
   bool unloaded = false;
@@ -62,26 +64,83 @@ ModelManager::ModelManager(ManagerOptions options) : options_(std::move(options)
 
 ModelManager::~ModelManager() { Stop(); }
 
-void ModelManager::AddServable(const std::string& key, const std::string& model_name, ModelSpec spec) {
-  auto slot = std::make_unique<Slot>();
+std::shared_ptr<ModelManager::Slot> ModelManager::MakeSlot(const std::string& key,
+                                                           const std::string& model_name,
+                                                           const ModelSpec& spec) {
+  auto slot = std::make_shared<Slot>();
   slot->key = key;
   slot->model_name = model_name;
-  slot->spec = std::move(spec);
+  slot->spec = spec;
   slot->status.key = key;
   slot->status.model_name = model_name;
-  slot->status.spec = slot->spec.ToString();
-  slots_.push_back(std::move(slot));
+  slot->status.spec = spec.ToString();
+  return slot;
 }
 
-ModelManager::Slot* ModelManager::FindSlot(const std::string& key) const {
+void ModelManager::AddServable(const std::string& key, const std::string& model_name, ModelSpec spec) {
+  std::unique_lock<std::shared_mutex> lock(slots_mu_);
   for (const auto& s : slots_) {
-    if (s->key == key) return s.get();
+    if (s->key == key) return;
+  }
+  slots_.push_back(MakeSlot(key, model_name, spec));
+}
+
+std::shared_ptr<ModelManager::Slot> ModelManager::FindSlot(const std::string& key) const {
+  std::shared_lock<std::shared_mutex> lock(slots_mu_);
+  for (const auto& s : slots_) {
+    if (s->key == key) return s;
   }
   return nullptr;
 }
 
-LoadDecision ModelManager::ReconcileSlot(Slot& slot, bool forced) {
-  StatusOr<ResolvedModel> desired = options_.source->Resolve(slot.spec);
+std::vector<std::shared_ptr<ModelManager::Slot>> ModelManager::SlotList() const {
+  std::shared_lock<std::shared_mutex> lock(slots_mu_);
+  return slots_;
+}
+
+bool ModelManager::HasServable(const std::string& key) const { return FindSlot(key) != nullptr; }
+
+Status ModelManager::PrepareServable(const std::string& key, const std::string& model_name,
+                                     const ModelSpec& spec) {
+  std::lock_guard<std::mutex> pass(reconcile_mu_);  // no polling pass meanwhile
+  std::shared_ptr<Slot> slot = FindSlot(key);
+  const bool is_new = slot == nullptr;
+  if (is_new) {
+    slot = MakeSlot(key, model_name, spec);
+  } else {
+    std::lock_guard<std::mutex> lock(slot->mu);
+    if (slot->spec.ToString() == spec.ToString() && slot->live) return OkStatus();
+  }
+  ReconcileSlot(*slot, spec, /*forced=*/true);
+  {
+    std::lock_guard<std::mutex> lock(slot->mu);
+    if (!slot->live || slot->spec.ToString() != spec.ToString()) {
+      Status why = slot->last_pass.ok() ? UnavailableError(slot->status.last_reason) : slot->last_pass;
+      return why.WithContext(fmt::format("variant {} ({})", key, spec.ToString()));
+    }
+    slot->status.spec = spec.ToString();
+  }
+  if (is_new) {
+    std::unique_lock<std::shared_mutex> lock(slots_mu_);
+    slots_.push_back(std::move(slot));
+  }
+  return OkStatus();
+}
+
+void ModelManager::RemoveServable(const std::string& key) {
+  std::shared_ptr<Slot> gone;  // freed outside the lock
+  std::unique_lock<std::shared_mutex> lock(slots_mu_);
+  for (auto it = slots_.begin(); it != slots_.end(); ++it) {
+    if ((*it)->key == key) {
+      gone = std::move(*it);
+      slots_.erase(it);
+      break;
+    }
+  }
+}
+
+LoadDecision ModelManager::ReconcileSlot(Slot& slot, const ModelSpec& spec, bool forced) {
+  StatusOr<ResolvedModel> desired = options_.source->Resolve(spec);
   SlotSnapshot snap;
   {
     std::lock_guard<std::mutex> lock(slot.mu);
@@ -95,6 +154,8 @@ LoadDecision ModelManager::ReconcileSlot(Slot& slot, bool forced) {
     slot.status.last_reason = d.reason;
     slot.last_pass = desired.ok() ? OkStatus() : desired.status();
     if (!desired.ok()) slot.status.last_error = desired.status().ToString();
+    // A new spec resolving to the live version needs no load.
+    if (d.action == LoadAction::kKeep && desired.ok() && slot.live) slot.spec = spec;
     if (d.action == LoadAction::kKeep) return d;
     if (!slot.live) slot.status.state = ServableState::kLoading;
   }
@@ -115,6 +176,7 @@ LoadDecision ModelManager::ReconcileSlot(Slot& slot, bool forced) {
     if (loaded.ok()) {
       old = std::move(slot.live);
       slot.live = ServedModel::Make(desired->version, desired->package_dir, std::move(loaded).value());
+      slot.spec = spec;
       slot.unloaded = false;
       slot.status.state = ServableState::kAvailable;
       slot.status.live_version = desired->version;
@@ -141,7 +203,14 @@ LoadDecision ModelManager::ReconcileSlot(Slot& slot, bool forced) {
 std::vector<LoadDecision> ModelManager::ReconcileForced(const std::set<std::string>& forced_models) {
   std::lock_guard<std::mutex> lock(reconcile_mu_);
   std::vector<LoadDecision> out;
-  for (const auto& slot : slots_) out.push_back(ReconcileSlot(*slot, forced_models.count(slot->model_name) > 0));
+  for (const auto& slot : SlotList()) {
+    ModelSpec spec;
+    {
+      std::lock_guard<std::mutex> slot_lock(slot->mu);
+      spec = slot->spec;
+    }
+    out.push_back(ReconcileSlot(*slot, spec, forced_models.count(slot->model_name) > 0));
+  }
   return out;
 }
 
@@ -191,7 +260,7 @@ void ModelManager::Loop() {
 }
 
 Status ModelManager::PassResult(const std::string& model_name) const {
-  for (const auto& slot : slots_) {
+  for (const auto& slot : SlotList()) {
     if (slot->model_name != model_name) continue;
     std::lock_guard<std::mutex> lock(slot->mu);
     if (!slot->last_pass.ok()) return slot->last_pass.WithContext(slot->key);
@@ -201,7 +270,7 @@ Status ModelManager::PassResult(const std::string& model_name) const {
 
 Status ModelManager::Reload(const std::string& model_name, int64_t timeout_ns) {
   bool known = false;
-  for (const auto& s : slots_) known = known || s->model_name == model_name;
+  for (const auto& s : SlotList()) known = known || s->model_name == model_name;
   if (!known) return NotFoundError("no model '" + model_name + "' is served here");
   std::unique_lock<std::mutex> lock(mu_);
   if (!running_) {
@@ -212,7 +281,8 @@ Status ModelManager::Reload(const std::string& model_name, int64_t timeout_ns) {
   forced_.insert(model_name);
   const int64_t mine = ++requested_pass_;
   wake_.notify_all();
-  if (!pass_done_.wait_for(lock, std::chrono::nanoseconds(timeout_ns), [&] { return finished_pass_ >= mine; })) {
+  if (!pass_done_.wait_for(lock, std::chrono::nanoseconds(timeout_ns),
+                           [&] { return finished_pass_ >= mine; })) {
     return DeadlineExceededError("reload of '" + model_name + "' still running");
   }
   lock.unlock();
@@ -221,7 +291,7 @@ Status ModelManager::Reload(const std::string& model_name, int64_t timeout_ns) {
 
 Status ModelManager::Unload(const std::string& model_name) {
   bool known = false;
-  for (const auto& slot : slots_) {
+  for (const auto& slot : SlotList()) {
     if (slot->model_name != model_name) continue;
     known = true;
     std::shared_ptr<const ServedModel> old;
@@ -237,7 +307,7 @@ Status ModelManager::Unload(const std::string& model_name) {
 }
 
 std::shared_ptr<const ServedModel> ModelManager::Get(const std::string& key) const {
-  Slot* slot = FindSlot(key);
+  std::shared_ptr<Slot> slot = FindSlot(key);
   if (slot == nullptr) return nullptr;
   std::lock_guard<std::mutex> lock(slot->mu);
   return slot->live;
@@ -245,7 +315,7 @@ std::shared_ptr<const ServedModel> ModelManager::Get(const std::string& key) con
 
 std::vector<ServableStatus> ModelManager::Statuses() const {
   std::vector<ServableStatus> out;
-  for (const auto& slot : slots_) {
+  for (const auto& slot : SlotList()) {
     std::lock_guard<std::mutex> lock(slot->mu);
     out.push_back(slot->status);
   }
@@ -253,11 +323,12 @@ std::vector<ServableStatus> ModelManager::Statuses() const {
 }
 
 bool ModelManager::AllAvailable() const {
-  for (const auto& slot : slots_) {
+  const auto slots = SlotList();
+  for (const auto& slot : slots) {
     std::lock_guard<std::mutex> lock(slot->mu);
     if (!slot->live) return false;
   }
-  return !slots_.empty();
+  return !slots.empty();
 }
 
 }  // namespace mlpipe::serving

@@ -16,9 +16,14 @@
 // Tests step the loop by hand with ReconcileOnce(); the server calls Start()
 // to poll every poll_interval.
 //
-// Thread-safety: Get, Statuses, AllAvailable, Reload, Unload are thread-safe.
-// AddServable must be called before Start and before any other call.
-// ReconcileOnce serialises with the background thread.
+// Servables come and go while serving (a deployment that gains or drops a
+// variant): PrepareServable loads and warms a new servable (or a servable's
+// new spec) on the calling thread and adds it only once a version is live, so
+// nobody is handed a servable that is not ready; RemoveServable drops one
+// (requests holding its model finish on it).
+//
+// Thread-safety: every method is thread-safe. ReconcileOnce and
+// PrepareServable serialise with the background thread's passes.
 #pragma once
 
 #include <condition_variable>
@@ -27,6 +32,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -90,9 +96,9 @@ struct LoadEvent {
 };
 
 struct ManagerOptions {
-  ModelSource* source = nullptr;  // required; borrowed, must outlive the manager
-  Loader* loader = nullptr;       // null: an internal PackageLoader; borrowed
-  Clock* clock = nullptr;         // null: RealClock(); used to time loads
+  ModelSource* source = nullptr;             // required; borrowed, must outlive the manager
+  Loader* loader = nullptr;                  // null: an internal PackageLoader; borrowed
+  Clock* clock = nullptr;                    // null: RealClock(); used to time loads
   int64_t poll_interval_ns = 2'000'000'000;  // default 2 s
   // Called on the reconcile thread after each load attempt. Default none.
   std::function<void(const LoadEvent&)> on_load;
@@ -105,8 +111,22 @@ class ModelManager {
   ModelManager(const ModelManager&) = delete;
   ModelManager& operator=(const ModelManager&) = delete;
 
-  // Declares servable `key` serving `model_name` from `spec`.
+  // Declares servable `key` serving `model_name` from `spec`; the next pass
+  // loads it. A key already declared is left as it is.
   void AddServable(const std::string& key, const std::string& model_name, ModelSpec spec);
+  // Makes servable `key` serve `spec` with a live version before returning:
+  // a new key is resolved, loaded and warmed, and only then added; a known
+  // key whose spec differs loads the new spec's version and swaps it in (its
+  // requests move to it at once); a known key with the same spec and a live
+  // version is left alone. On failure (the spec does not resolve, the load
+  // or warm-up fails) nothing changes: a new key is not added, a known one
+  // keeps its spec and live version; the error names the key.
+  Status PrepareServable(const std::string& key, const std::string& model_name, const ModelSpec& spec);
+  // Drops servable `key` (no-op if unknown). Requests holding its model
+  // finish on it; the model is freed when the last of them lets go.
+  void RemoveServable(const std::string& key);
+  // True if servable `key` is declared.
+  bool HasServable(const std::string& key) const;
 
   // One reconcile pass over every servable; `force_model` ("" = none) forces
   // the servables of that model name. Returns one decision per servable.
@@ -134,15 +154,21 @@ class ModelManager {
 
  private:
   struct Slot;
-  Slot* FindSlot(const std::string& key) const;
+  std::shared_ptr<Slot> FindSlot(const std::string& key) const;
+  std::vector<std::shared_ptr<Slot>> SlotList() const;
+  static std::shared_ptr<Slot> MakeSlot(const std::string& key, const std::string& model_name,
+                                        const ModelSpec& spec);
   std::vector<LoadDecision> ReconcileForced(const std::set<std::string>& forced_models);
-  LoadDecision ReconcileSlot(Slot& slot, bool forced);
+  // Resolves `spec` for `slot` and loads its version if DecideLoad says so;
+  // `spec` becomes the slot's spec once its version is live.
+  LoadDecision ReconcileSlot(Slot& slot, const ModelSpec& spec, bool forced);
   Status PassResult(const std::string& model_name) const;
   void Loop();
 
   ManagerOptions options_;
   std::unique_ptr<Loader> own_loader_;
-  std::vector<std::unique_ptr<Slot>> slots_;
+  mutable std::shared_mutex slots_mu_;  // guards slots_ (the list; each slot has its own mutex)
+  std::vector<std::shared_ptr<Slot>> slots_;
 
   std::mutex reconcile_mu_;  // one pass at a time
 

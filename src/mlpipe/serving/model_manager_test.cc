@@ -192,6 +192,81 @@ TEST_F(ModelManagerTest, BackgroundPollingSwapsWithinThePollInterval) {
   m.Stop();
 }
 
+TEST_F(ModelManagerTest, PrepareServableAddsANewServableOnlyOnceItIsLive) {
+  manager_->ReconcileOnce();
+  ModelSpec candidate;
+  candidate.model_ref = "churn@candidate";
+  source_.Set(candidate.ToString(), {"2", v2_});
+  ASSERT_TRUE(manager_->PrepareServable("candidate", "churn", candidate).ok());
+  EXPECT_TRUE(manager_->HasServable("candidate"));
+  auto live = manager_->Get("candidate");
+  ASSERT_NE(live, nullptr);
+  EXPECT_EQ(live->version(), "2");
+  EXPECT_EQ(manager_->Statuses().size(), 2u);
+  // Already live with the same spec: nothing is loaded again.
+  const size_t loads = events_.size();
+  ASSERT_TRUE(manager_->PrepareServable("candidate", "churn", candidate).ok());
+  EXPECT_EQ(events_.size(), loads);
+  EXPECT_EQ(manager_->Get("candidate"), live);
+}
+
+TEST_F(ModelManagerTest, PrepareServableThatFailsAddsNothing) {
+  manager_->ReconcileOnce();
+  ModelSpec broken;
+  broken.model_ref = "churn@broken";
+  source_.Set(broken.ToString(), {"3", broken_});
+  Status s = manager_->PrepareServable("candidate", "churn", broken);
+  EXPECT_EQ(s.code(), StatusCode::kDataLoss) << s.ToString();
+  EXPECT_NE(s.message().find("candidate"), std::string::npos) << s.ToString();
+  EXPECT_FALSE(manager_->HasServable("candidate"));
+  EXPECT_EQ(manager_->Statuses().size(), 1u);
+  // An alias that does not resolve: the same.
+  ModelSpec missing;
+  missing.model_ref = "churn@nowhere";
+  source_.SetError(missing.ToString(), NotFoundError("no alias nowhere"));
+  EXPECT_EQ(manager_->PrepareServable("candidate", "churn", missing).code(), StatusCode::kNotFound);
+  EXPECT_FALSE(manager_->HasServable("candidate"));
+}
+
+TEST_F(ModelManagerTest, PrepareServableWithANewSpecSwapsOnlyOnSuccess) {
+  manager_->ReconcileOnce();
+  ModelSpec broken;
+  broken.package_path = broken_;
+  source_.Set(broken.ToString(), {"9", broken_});
+  EXPECT_FALSE(manager_->PrepareServable("champion", "churn", broken).ok());
+  EXPECT_EQ(manager_->Get("champion")->version(), "1");
+  EXPECT_EQ(manager_->Statuses()[0].spec, spec_.ToString());
+  // The next poll follows the old spec (still version 1): nothing changes.
+  manager_->ReconcileOnce();
+  EXPECT_EQ(manager_->Get("champion")->version(), "1");
+
+  ModelSpec pinned;
+  pinned.model_ref = "churn:v2";
+  source_.Set(pinned.ToString(), {"2", v2_});
+  ASSERT_TRUE(manager_->PrepareServable("champion", "churn", pinned).ok());
+  EXPECT_EQ(manager_->Get("champion")->version(), "2");
+  EXPECT_EQ(manager_->Statuses()[0].spec, "churn:v2");
+  // Polls now resolve the new spec: moving the old alias changes nothing.
+  source_.Set(spec_.ToString(), {"3", v1_});
+  manager_->ReconcileOnce();
+  EXPECT_EQ(manager_->Get("champion")->version(), "2");
+}
+
+TEST_F(ModelManagerTest, RemoveServableLetsInFlightRequestsFinish) {
+  manager_->ReconcileOnce();
+  auto held = manager_->Get("champion");  // an in-flight request
+  std::weak_ptr<const ServedModel> weak = held;
+  manager_->RemoveServable("champion");
+  EXPECT_FALSE(manager_->HasServable("champion"));
+  EXPECT_EQ(manager_->Get("champion"), nullptr);
+  EXPECT_TRUE(manager_->Statuses().empty());
+  ASSERT_FALSE(weak.expired());
+  EXPECT_EQ(held->version(), "1");
+  held.reset();
+  EXPECT_TRUE(weak.expired());
+  manager_->RemoveServable("champion");  // unknown now: no-op
+}
+
 TEST(WarmUpTest, WarmsARealPackageFromItsStatistics) {
   std::string dir = TestDir();
   auto m = ml::LoadModelPackage(MakePackage(dir, "p", 5));

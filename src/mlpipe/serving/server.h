@@ -4,10 +4,18 @@
 // Prometheus metrics, a sampled prediction log and live accuracy from
 // feedback. Routes, bodies, errors and metric names: docs/http-api.md.
 //
+// The deployment changes while serving: ApplyDeployment (called by the
+// follower of a DeploymentFeed, or directly) publishes a new immutable
+// snapshot of it (config, weights, revision) with one pointer swap; a request
+// reads one snapshot for its whole life (routing, headers, metrics), so a
+// change never drops or splits a request.
+//
 // Lifecycle: Create (validates options, runs the first load pass) -> Start
-// (binds, serves on its own threads, starts polling the source) -> Shutdown
-// (stops accepting, lets in-flight requests finish, stops the threads).
-// Thread-safety: Start/Shutdown from one thread; accessors are thread-safe.
+// (binds, serves on its own threads, starts polling the source and the
+// feed) -> Shutdown (stops accepting, lets in-flight requests finish, stops
+// the threads).
+// Thread-safety: Start/Shutdown from one thread; accessors and
+// ApplyDeployment are thread-safe.
 #pragma once
 
 #include <atomic>
@@ -24,33 +32,49 @@
 #include "mlpipe/base/clock.h"
 #include "mlpipe/base/status.h"
 #include "mlpipe/serving/deployment.h"
+#include "mlpipe/serving/deployment_feed.h"
+#include "mlpipe/serving/deployment_follower.h"
 #include "mlpipe/serving/feedback.h"
 #include "mlpipe/serving/http_server.h"
 #include "mlpipe/serving/metrics.h"
 #include "mlpipe/serving/model_manager.h"
 #include "mlpipe/serving/oip_codec.h"
 #include "mlpipe/serving/prediction_log.h"
+#include "mlpipe/serving/variant_counters.h"
 
 namespace mlpipe::serving {
 
 struct ServerOptions {
   DeploymentConfig deployment;    // required: at least one variant
   ModelSource* source = nullptr;  // required; borrowed
-  Loader* loader = nullptr;       // null: PackageLoader
-  Clock* clock = nullptr;         // null: RealClock()
-  std::string host = "127.0.0.1";  // bind address; default loopback only
-  int port = 0;                    // 0 = any free port (see port())
-  int threads = 16;                // HTTP worker threads (one per open connection); default 16
-  size_t max_body_bytes = 1 << 20;  // larger bodies get 413; default 1 MiB
-  int read_timeout_s = 5;           // default 5 s
-  int write_timeout_s = 5;          // default 5 s
-  int keep_alive_timeout_s = 5;     // idle keep-alive connections close after this; default 5 s
+  // The revision `deployment` is, shown in X-Mlpipe-Deployment-Revision and
+  // the stats; default "0" (a deployment that is not a stored record).
+  std::string revision = "0";
+  // Where later revisions come from (polled every poll_interval_ns and on
+  // POST /v2/deployments/NAME/reload); borrowed; null = none (the deployment
+  // changes only through ApplyDeployment). `feed_revision` is the feed's
+  // revision of `deployment`.
+  DeploymentFeed* feed = nullptr;
+  int64_t feed_revision = 0;
+  // Called after each published revision (on the applying thread), e.g. to
+  // rewrite endpoint.json. Default none.
+  std::function<void(const DeploymentConfig&, const std::string& revision)> on_deployment;
+  Loader* loader = nullptr;                  // null: PackageLoader
+  Clock* clock = nullptr;                    // null: RealClock()
+  std::string host = "127.0.0.1";            // bind address; default loopback only
+  int port = 0;                              // 0 = any free port (see port())
+  int threads = 16;                          // HTTP worker threads (one per open connection); default 16
+  size_t max_body_bytes = 1 << 20;           // larger bodies get 413; default 1 MiB
+  int read_timeout_s = 5;                    // default 5 s
+  int write_timeout_s = 5;                   // default 5 s
+  int keep_alive_timeout_s = 5;              // idle keep-alive connections close after this; default 5 s
+  bool reuse_port = false;                   // SO_REUSEPORT (HttpServerOptions::reuse_port); default off
   int64_t poll_interval_ns = 2'000'000'000;  // re-resolve the source; default 2 s
-  std::string log_dir;          // prediction log folder; "" = no log files
-  double log_sample = 1.0;      // fraction of requests logged; default 1.0
-  size_t log_queue = 10000;     // prediction log queue; default 10,000
-  size_t shadow_queue = 1000;   // pending shadow copies before dropping; default 1,000
-  size_t feedback_window = 100000;  // recent requests kept for /v2/feedback; default 100,000
+  std::string log_dir;                       // prediction log folder; "" = no log files
+  double log_sample = 1.0;                   // fraction of requests logged; default 1.0
+  size_t log_queue = 10000;                  // prediction log queue; default 10,000
+  size_t shadow_queue = 1000;                // pending shadow copies before dropping; default 1,000
+  size_t feedback_window = 100000;           // recent requests kept for /v2/feedback; default 100,000
   // Where log lines go (loads, failures, shutdown, command workers' stderr).
   // Default: stderr.
   std::function<void(const std::string&)> log;
@@ -76,7 +100,28 @@ class ModelServer {
   ServingMetrics& metrics() { return metrics_; }
   PredictionLog& prediction_log() { return *log_; }
   FeedbackStore& feedback() { return feedback_; }
-  const DeploymentConfig& deployment() const { return options_.deployment; }
+
+  // One published revision of the deployment. Immutable once published.
+  struct Snapshot {
+    DeploymentConfig config;
+    std::vector<double> weights;  // config.variants' weights, in order
+    std::string revision;
+  };
+  std::shared_ptr<const Snapshot> deployment() const;
+
+  // Makes `next` the live deployment, labelled `revision`. InvalidArgument if
+  // it names another model or deployment, has no variant, a negative weight,
+  // weights that do not sum to a positive number, or duplicate names. A
+  // variant (or shadow) that is new, or whose source changed, is loaded and
+  // warmed first; if one fails, nothing is published (the error names it;
+  // a variant whose source changed earlier in the same call already serves
+  // its new source, as after an alias move). Then the snapshot is swapped,
+  // and variants no longer named are dropped (requests still on them
+  // finish). A weight-only change loads nothing.
+  Status ApplyDeployment(DeploymentConfig next, std::string revision);
+  // Polls the feed now (POST /v2/deployments/NAME/reload); FailedPrecondition
+  // without a feed.
+  StatusOr<FollowResult> ReloadDeployment();
 
  private:
   explicit ModelServer(ServerOptions options);
@@ -93,34 +138,53 @@ class ModelServer {
   };
   struct ShadowJob {
     std::shared_ptr<const ServedModel> model;
+    std::string variant;
     ParsedRequest request;
   };
+  using SnapshotPtr = std::shared_ptr<const Snapshot>;
 
   void Dispatch(const HttpRequest& req, HttpResponse& res);
-  void Route(const HttpRequest& req, bool post, Reply* r);
+  void Route(const HttpRequest& req, bool post, SnapshotPtr& snap, Reply* r);
+  // May move `snap` to a newer snapshot when none of its variants is still
+  // served (they were dropped by a change after the request read it).
   void Predict(const HttpRequest& req, const std::string& name, const std::string& version, bool v1,
-               Reply* r);
+               SnapshotPtr& snap, Reply* r);
+  // The live model for a request: `version` if given, else the routed one.
+  StatusOr<std::shared_ptr<const ServedModel>> ChooseModel(const HttpRequest& req, const Snapshot& snap,
+                                                           const std::string& name,
+                                                           const std::string& version, size_t* chosen);
   // Logs one request's rows and predictions if the log samples it.
   void LogPrediction(const ServedModel& model, const std::string& variant, const ParsedRequest& request,
                      const std::vector<ml::RowPrediction>& predictions, int64_t start_ns, bool shadow);
-  void ModelMetadata(const std::string& name, const std::string& version, bool ready_only, Reply* r);
+  void ModelMetadata(const Snapshot& snap, const std::string& name, const std::string& version,
+                     bool ready_only, Reply* r);
   void Repository(const std::string& name, const std::string& action, Reply* r);
   void Feedback(const HttpRequest& req, Reply* r);
-  void DeploymentStats(const std::string& name, Reply* r);
+  void DeploymentStats(const Snapshot& snap, const std::string& name, Reply* r);
+  void DeploymentReload(const HttpRequest& req, const std::string& name, SnapshotPtr& snap, Reply* r);
   void RepositoryIndex(Reply* r);
   void RenderExtraMetrics(std::string* out) const;
   void ShadowLoop();
   void Log(const std::string& line) const;
+  // The model and deployment names never change while serving.
   bool ServesModel(const std::string& name) const {
     return name == options_.deployment.model || name == options_.deployment.name;
   }
+  Status ValidateNext(const DeploymentConfig& next) const;
+  void Publish(SnapshotPtr next);
   std::string NextRequestId();
 
   ServerOptions options_;
-  std::vector<double> weights_;
-  std::unique_ptr<Loader> own_loader_;  // when options_.loader is null
+  const int64_t started_ns_;  // wall clock at construction: a restart resets the counters
+
+  mutable std::mutex snapshot_mu_;  // guards snapshot_ (the pointer; the snapshot is immutable)
+  SnapshotPtr snapshot_;
+  std::mutex apply_mu_;                           // one ApplyDeployment at a time
+  std::unique_ptr<DeploymentFollower> follower_;  // when options_.feed is set
+  std::unique_ptr<Loader> own_loader_;            // when options_.loader is null
   std::unique_ptr<ModelManager> manager_;
   ServingMetrics metrics_;
+  VariantCounters counters_;
   FeedbackStore feedback_;
   std::unique_ptr<PredictionLog> log_;
   std::unique_ptr<HttpServer> http_;

@@ -1,6 +1,8 @@
 // ModelServer's routes: the path is split by hand (no regex per request) and
 // each route fills a Reply. See docs/http-api.md.
 #include <fmt/format.h>
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 
 #include "mlpipe/serving/http_status.h"
@@ -34,14 +36,22 @@ size_t SplitPath(std::string_view path, std::string_view* parts) {
 
 std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
+// 127.0.0.0/8, ::1 and their IPv4-mapped form.
+bool IsLoopback(std::string_view address) {
+  if (address.rfind("::ffff:", 0) == 0) address.remove_prefix(7);
+  return address.rfind("127.", 0) == 0 || address == "::1";
+}
+
 }  // namespace
 
 void ModelServer::Dispatch(const HttpRequest& req, HttpResponse& res) {
   metrics_.RequestStarted();
   const int64_t start = options_.clock->MonotonicNanos();
+  SnapshotPtr snap = deployment();  // this request's deployment, for its whole life
   Reply r;
-  Route(req, req.method == "POST", &r);
+  Route(req, req.method == "POST", snap, &r);
   res.status = r.code;
+  res.headers.emplace_back("X-Mlpipe-Deployment-Revision", snap->revision);
   if (!r.variant.empty()) res.headers.emplace_back("X-Mlpipe-Variant", r.variant);
   if (!r.version.empty()) res.headers.emplace_back("X-Mlpipe-Model-Version", r.version);
   if (!r.request_id.empty()) res.headers.emplace_back("X-Request-Id", r.request_id);
@@ -49,12 +59,14 @@ void ModelServer::Dispatch(const HttpRequest& req, HttpResponse& res) {
   res.body = std::move(r.body);
   if (r.model_route) {
     const double secs = static_cast<double>(options_.clock->MonotonicNanos() - start) / 1e9;
-    metrics_.RecordRequest(r.code == 404 ? "" : options_.deployment.model, r.version, r.variant, r.code, secs);
+    metrics_.RecordRequest(r.code == 404 ? "" : options_.deployment.model, r.version, r.variant, r.code,
+                           secs);
+    counters_.RecordRequest(r.variant, r.code, secs);
   }
   metrics_.RequestEnded();
 }
 
-void ModelServer::Route(const HttpRequest& req, bool post, Reply* r) {
+void ModelServer::Route(const HttpRequest& req, bool post, SnapshotPtr& snap, Reply* r) {
   std::string_view p[kMaxParts];
   const size_t n = SplitPath(req.path, p);
   auto error = [r](const Status& s) {
@@ -69,15 +81,15 @@ void ModelServer::Route(const HttpRequest& req, bool post, Reply* r) {
       version = std::string(p[4]);
       rest = 5;
     }
-    if (rest == n && !post) return ModelMetadata(name, version, false, r);
-    if (rest + 1 == n && p[rest] == "ready" && !post) return ModelMetadata(name, version, true, r);
-    if (rest + 1 == n && p[rest] == "infer" && post) return Predict(req, name, version, false, r);
+    if (rest == n && !post) return ModelMetadata(*snap, name, version, false, r);
+    if (rest + 1 == n && p[rest] == "ready" && !post) return ModelMetadata(*snap, name, version, true, r);
+    if (rest + 1 == n && p[rest] == "infer" && post) return Predict(req, name, version, false, snap, r);
   }
   if (n == 3 && p[0] == "v1" && p[1] == "models" && post) {
     std::string_view tail = p[2];
     constexpr std::string_view kSuffix = ":predict";
     if (tail.size() > kSuffix.size() && tail.substr(tail.size() - kSuffix.size()) == kSuffix) {
-      return Predict(req, std::string(tail.substr(0, tail.size() - kSuffix.size())), "", true, r);
+      return Predict(req, std::string(tail.substr(0, tail.size() - kSuffix.size())), "", true, snap, r);
     }
   }
   if (n == 1 && p[0] == "metrics" && !post) {
@@ -109,19 +121,23 @@ void ModelServer::Route(const HttpRequest& req, bool post, Reply* r) {
   if (n == 3 && p[0] == "v2" && p[1] == "repository" && p[2] == "index") return RepositoryIndex(r);
   if (n == 2 && p[0] == "v2" && p[1] == "feedback" && post) return Feedback(req, r);
   if (n == 4 && p[0] == "v2" && p[1] == "deployments" && p[3] == "stats" && !post) {
-    return DeploymentStats(std::string(p[2]), r);
+    return DeploymentStats(*snap, std::string(p[2]), r);
+  }
+  if (n == 4 && p[0] == "v2" && p[1] == "deployments" && p[3] == "reload" && post) {
+    return DeploymentReload(req, std::string(p[2]), snap, r);
   }
   error(NotFoundError(fmt::format("no route {} {}", post ? "POST" : "GET", req.path)));
 }
 
-void ModelServer::ModelMetadata(const std::string& name, const std::string& version, bool ready_only, Reply* r) {
+void ModelServer::ModelMetadata(const Snapshot& snap, const std::string& name, const std::string& version,
+                                bool ready_only, Reply* r) {
   if (!ServesModel(name)) {
     r->code = 404;
     r->body = ErrorBody("unknown model '" + name + "'");
     return;
   }
   std::shared_ptr<const ServedModel> model;
-  for (const VariantConfig& v : options_.deployment.variants) {
+  for (const VariantConfig& v : snap.config.variants) {
     auto m = manager_->Get(v.name);
     if (m && (version.empty() || m->version() == version)) {
       model = std::move(m);
@@ -148,41 +164,60 @@ void ModelServer::ModelMetadata(const std::string& name, const std::string& vers
   r->body = Dump(model->MetadataJson(name));
 }
 
+StatusOr<std::shared_ptr<const ServedModel>> ModelServer::ChooseModel(const HttpRequest& req,
+                                                                      const Snapshot& snap,
+                                                                      const std::string& name,
+                                                                      const std::string& version,
+                                                                      size_t* chosen) {
+  const auto& variants = snap.config.variants;
+  if (!version.empty()) {
+    for (size_t i = 0; i < variants.size(); ++i) {
+      auto m = manager_->Get(variants[i].name);
+      if (m && m->version() == version) {
+        *chosen = i;
+        return m;
+      }
+    }
+    return NotFoundError(fmt::format("model '{}' has no live version '{}'", name, version));
+  }
+  const std::string& sticky_header = snap.config.sticky_header;
+  std::string key;
+  if (!sticky_header.empty()) key = req.header(sticky_header);
+  *chosen = RouteRequest(snap.weights, key);
+  auto model = manager_->Get(variants[*chosen].name);
+  // A variant without a live version hands its share to the next live one.
+  for (size_t k = 1; !model && k < variants.size(); ++k) {
+    size_t i = (*chosen + k) % variants.size();
+    if (!(snap.weights[i] > 0)) continue;
+    model = manager_->Get(variants[i].name);
+    if (model) *chosen = i;
+  }
+  if (!model) return UnavailableError("model '" + name + "' is not ready (no version loaded)");
+  return model;
+}
+
 void ModelServer::Predict(const HttpRequest& req, const std::string& name, const std::string& version,
-                          bool v1, Reply* r) {
+                          bool v1, SnapshotPtr& snap, Reply* r) {
   r->model_route = true;
   auto fail = [r](const Status& s) {
     r->code = HttpStatusFor(s);
     r->body = ErrorBody(s.message());
   };
   if (!ServesModel(name)) return fail(NotFoundError("unknown model '" + name + "'"));
-  const auto& variants = options_.deployment.variants;
-  std::shared_ptr<const ServedModel> model;
   size_t chosen = 0;
-  if (!version.empty()) {
-    for (size_t i = 0; i < variants.size() && !model; ++i) {
-      auto m = manager_->Get(variants[i].name);
-      if (m && m->version() == version) {
-        model = std::move(m);
-        chosen = i;
-      }
+  auto found = ChooseModel(req, *snap, name, version, &chosen);
+  if (!found.ok()) {
+    // The variants this request's snapshot names may have been dropped by a
+    // change published since: the request moves to the new snapshot, whole.
+    SnapshotPtr now = deployment();
+    if (now != snap) {
+      snap = std::move(now);
+      found = ChooseModel(req, *snap, name, version, &chosen);
     }
-    if (!model) return fail(NotFoundError(fmt::format("model '{}' has no live version '{}'", name, version)));
-  } else {
-    const std::string& sticky_header = options_.deployment.sticky_header;
-    std::string key;
-    if (!sticky_header.empty()) key = req.header(sticky_header);
-    chosen = RouteRequest(weights_, key);
-    model = manager_->Get(variants[chosen].name);
-    // A variant without a live version hands its share to the next live one.
-    for (size_t k = 1; !model && k < variants.size(); ++k) {
-      size_t i = (chosen + k) % variants.size();
-      if (!(variants[i].weight > 0)) continue;
-      model = manager_->Get(variants[i].name);
-      if (model) chosen = i;
-    }
-    if (!model) return fail(UnavailableError("model '" + name + "' is not ready (no version loaded)"));
   }
+  if (!found.ok()) return fail(found.status());
+  std::shared_ptr<const ServedModel> model = std::move(found).value();
+  const auto& variants = snap->config.variants;
   r->variant = variants[chosen].name;
   r->version = model->version();
   const int64_t start = options_.clock->MonotonicNanos();
@@ -215,28 +250,32 @@ void ModelServer::Predict(const HttpRequest& req, const std::string& name, const
       values.push_back(p.value);
     }
   }
+  counters_.RecordClasses(r->variant, labels);
   feedback_.RecordPrediction(pr.id, r->variant, r->version, std::move(labels), std::move(values));
-  if (options_.deployment.shadow) {
-    auto shadow = manager_->Get(options_.deployment.shadow->name);
+  if (snap->config.shadow) {
+    const std::string& shadow_name = snap->config.shadow->name;
+    auto shadow = manager_->Get(shadow_name);
     bool queued = false;
     if (shadow) {
       std::lock_guard<std::mutex> lock(shadow_mu_);
       if (shadow_jobs_.size() < options_.shadow_queue) {
-        shadow_jobs_.push_back({std::move(shadow), pr});
+        shadow_jobs_.push_back({std::move(shadow), shadow_name, pr});
         queued = true;
       }
     }
     if (queued) {
       shadow_cv_.notify_one();
     } else {
-      metrics_.RecordShadow(model_label, options_.deployment.shadow->name, "dropped");
+      metrics_.RecordShadow(model_label, shadow_name, "dropped");
     }
   }
   LogPrediction(*model, r->variant, pr, *preds, start, /*shadow=*/false);
 }
 
-void ModelServer::LogPrediction(const ServedModel& model, const std::string& variant, const ParsedRequest& request,
-                                const std::vector<ml::RowPrediction>& predictions, int64_t start_ns, bool shadow) {
+void ModelServer::LogPrediction(const ServedModel& model, const std::string& variant,
+                                const ParsedRequest& request,
+                                const std::vector<ml::RowPrediction>& predictions, int64_t start_ns,
+                                bool shadow) {
   if (!log_->Sample()) return;
   PredictionRecord rec;
   rec.id = request.id;
@@ -298,7 +337,8 @@ void ModelServer::Feedback(const HttpRequest& req, Reply* r) {
     r->code = HttpStatusFor(s);
     r->body = ErrorBody(s.message());
   };
-  if (j.is_discarded() || !j.is_object()) return fail(InvalidArgumentError("malformed JSON in the request body"));
+  if (j.is_discarded() || !j.is_object())
+    return fail(InvalidArgumentError("malformed JSON in the request body"));
   auto id = j.find("id");
   auto label = j.find("label");
   if (label == j.end()) label = j.find("labels");
@@ -318,12 +358,15 @@ void ModelServer::Feedback(const HttpRequest& req, Reply* r) {
   log_->Enqueue(std::move(rec));
   r->variant = m->variant;
   r->version = m->version;
-  r->body = Dump({{"id", id->get<std::string>()}, {"variant", m->variant}, {"version", m->version},
-                  {"rows", m->rows}, {"correct", m->correct}});
+  r->body = Dump({{"id", id->get<std::string>()},
+                  {"variant", m->variant},
+                  {"version", m->version},
+                  {"rows", m->rows},
+                  {"correct", m->correct}});
 }
 
-void ModelServer::DeploymentStats(const std::string& name, Reply* r) {
-  const DeploymentConfig& d = options_.deployment;
+void ModelServer::DeploymentStats(const Snapshot& snap, const std::string& name, Reply* r) {
+  const DeploymentConfig& d = snap.config;
   if (name != d.name && name != d.model) {
     r->code = 404;
     r->body = ErrorBody("unknown deployment '" + name + "'");
@@ -331,9 +374,10 @@ void ModelServer::DeploymentStats(const std::string& name, Reply* r) {
   }
   auto stats = feedback_.Stats();
   auto statuses = manager_->Statuses();
-  auto variant_json = [&](const VariantConfig& v, bool shadow) {
+  auto counts = counters_.Snapshot();
+  auto variant_json = [&](const VariantConfig& v, double weight, bool shadow) {
     json j = {{"name", v.name}, {"source", v.spec.ToString()}, {"shadow", shadow}};
-    if (!shadow) j["weight"] = v.weight;
+    if (!shadow) j["weight"] = weight;
     for (const ServableStatus& st : statuses) {
       if (st.key == v.name) {
         j["version"] = st.live_version;
@@ -342,20 +386,78 @@ void ModelServer::DeploymentStats(const std::string& name, Reply* r) {
     }
     VariantFeedback f;
     if (auto it = stats.find(v.name); it != stats.end()) f = it->second;
+    VariantCounts c;
+    if (auto it = counts.find(v.name); it != counts.end()) c = it->second;
     j["predictions"] = f.predictions;
     j["feedback"] = f.feedback;
     if (f.classifier) {
       j["correct"] = f.correct;
       j["accuracy"] = f.feedback > 0 ? json(f.Score()) : json(nullptr);
     } else {
+      j["abs_error_sum"] = f.abs_error_sum;
       j["mae"] = f.feedback > 0 ? json(f.Score()) : json(nullptr);
     }
+    j["requests"] = c.requests;
+    j["errors"] = c.errors;
+    j["client_errors"] = c.client_errors;
+    j["latency"] = c.LatencyJson();
+    j["classes"] = c.classes;
     return j;
   };
   json variants = json::array();
-  for (const VariantConfig& v : d.variants) variants.push_back(variant_json(v, false));
-  json out = {{"deployment", d.name}, {"model", d.model}, {"sticky_header", d.sticky_header}, {"variants", variants}};
-  if (d.shadow) out["shadow"] = variant_json(*d.shadow, true);
+  for (size_t i = 0; i < d.variants.size(); ++i)
+    variants.push_back(variant_json(d.variants[i], snap.weights[i], false));
+  json out = {
+      {"deployment", d.name},      {"model", d.model},          {"sticky_header", d.sticky_header},
+      {"revision", snap.revision}, {"started_ns", started_ns_}, {"pid", static_cast<int64_t>(::getpid())},
+      {"variants", variants}};
+  if (d.shadow) out["shadow"] = variant_json(*d.shadow, 0, true);
+  VariantCounts unrouted;
+  if (auto it = counts.find(""); it != counts.end()) unrouted = it->second;
+  out["unrouted"] = {{"requests", unrouted.requests},
+                     {"errors", unrouted.errors},
+                     {"client_errors", unrouted.client_errors}};
+  if (follower_) {
+    const FollowResult last = follower_->last();
+    out["follow"] = {
+        {"revision", last.revision},
+        {"failed_revision", last.failed_revision == 0 ? json(nullptr) : json(last.failed_revision)},
+        {"error", last.error.ok() ? json(nullptr) : json(last.error.ToString())}};
+  }
+  r->body = Dump(out);
+}
+
+void ModelServer::DeploymentReload(const HttpRequest& req, const std::string& name, SnapshotPtr& snap,
+                                   Reply* r) {
+  auto fail = [r](const Status& s) {
+    r->code = HttpStatusFor(s);
+    r->body = ErrorBody(s.message());
+  };
+  if (name != options_.deployment.name && name != options_.deployment.model) {
+    return fail(NotFoundError("unknown deployment '" + name + "'"));
+  }
+  if (!IsLoopback(req.remote)) {
+    r->code = 403;
+    r->body = ErrorBody("reload is only answered to clients on this machine (loopback)");
+    return;
+  }
+  auto polled = ReloadDeployment();
+  if (!polled.ok()) return fail(polled.status());
+  snap = deployment();  // the answer's header names the revision now live
+  json out = {
+      {"deployment", options_.deployment.name},
+      {"revision", snap->revision},
+      {"changed", polled->changed},
+      {"failed_revision", polled->failed_revision == 0 ? json(nullptr) : json(polled->failed_revision)},
+      {"error", polled->error.ok() ? json(nullptr) : json(polled->error.ToString())}};
+  // 200: the latest revision is live. 409: a newer revision is not (it was
+  // rejected or failed to load; the live one keeps serving). 503: the record
+  // cannot be read now.
+  if (polled->failed_revision != 0) {
+    r->code = 409;
+  } else if (!polled->error.ok()) {
+    r->code = 503;
+  }
   r->body = Dump(out);
 }
 
