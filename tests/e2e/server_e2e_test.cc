@@ -14,6 +14,7 @@
 
 #include "tests/e2e/e2e_util.h"
 #include "tests/e2e/serve_util.h"
+#include "tests/e2e/server_util.h"
 
 namespace mlpipe::e2e {
 namespace {
@@ -36,50 +37,6 @@ std::string TinyPipeline(const std::string& triggers, double sleep = 0, const st
          "    cache: false\n"
          "triggers:\n" +
          triggers + extra;
-}
-
-class Server {
- public:
-  Server(const Project& p, std::vector<std::string> args = {}) : p_(p) {
-    proc_ = std::make_unique<ServeProcess>(p, std::move(args), "server");
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", proc_->port());
-    client_->set_read_timeout(30);
-  }
-  ServeProcess& proc() { return *proc_; }
-  httplib::Client& client() { return *client_; }
-  std::string Token() const {
-    std::string t = p_.Read(".mlpipe/token");
-    while (!t.empty() && t.back() == '\n') t.pop_back();
-    return t;
-  }
-  // POST with the token; the status and body.
-  std::pair<int, json> Post(const std::string& path, const std::string& body = "") {
-    httplib::Headers h = {{"Authorization", "Bearer " + Token()}};
-    auto res = client_->Post(path, h, body, "application/json");
-    if (!res) return {0, json()};
-    return {res->status, json::parse(res->body, nullptr, false)};
-  }
-  std::pair<int, json> Get(const std::string& path) {
-    auto res = client_->Get(path);
-    if (!res) return {0, json()};
-    return {res->status, json::parse(res->body, nullptr, false)};
-  }
-  json Fires() { return Get("/api/v1/fires?limit=1000").second["fires"]; }
-
- private:
-  const Project& p_;
-  std::unique_ptr<ServeProcess> proc_;
-  std::unique_ptr<httplib::Client> client_;
-};
-
-// Polls `done` every 50 ms for up to 60 s.
-bool WaitUntil(const std::function<bool()>& done) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return done();
 }
 
 int CountState(const json& fires, const std::string& state) {

@@ -9,10 +9,12 @@
 
 #include "mlpipe/cli/commands.h"
 #include "mlpipe/cli/workspace.h"
+#include "mlpipe/deploy/run_gate.h"
 #include "mlpipe/engine/load.h"
 #include "mlpipe/engine/pipeline_run.h"
 #include "mlpipe/engine/run_reuse.h"
 #include "mlpipe/engine/run_stamp.h"
+#include "mlpipe/metadata/sqlite_deployment_store.h"
 #include "mlpipe/metadata/sqlite_store.h"
 #include "mlpipe/spec/params.h"
 
@@ -132,6 +134,14 @@ Status CmdRun(const RunArgs& args) {
     ASSIGN_OR_RETURN(auto plan, engine::PlanPipeline(ws, pipeline, args.no_cache));
     PrintPlan(plan, pipeline.spec, args.json);
     return OkStatus();
+  }
+  // A deploy: block gates the model before it is registered (deploy/run_gate.h).
+  std::unique_ptr<metadata::SqliteDeploymentStore> deployments;
+  std::unique_ptr<deploy::RunGate> gate;
+  if (pipeline.spec.deploy) {
+    ASSIGN_OR_RETURN(deployments, metadata::SqliteDeploymentStore::Open(ws.MetadataDbPath()));
+    gate = std::make_unique<deploy::RunGate>(deployments.get(), &std::cout, args.json);
+    options.register_gate = gate.get();
   }
   ASSIGN_OR_RETURN(auto report, engine::RunPipeline(ws, pipeline, options));
   if (report.outcome.interrupted) return CancelledError(fmt::format("run {} interrupted", report.run_id));

@@ -32,6 +32,7 @@ void AddCompletionCommands(CLI::App& app, Action* action);
 void AddTestCommand(CLI::App& app, Action* action);  // cmd_test.cc: mlpipe test (CI for a pipeline)
 // cmd_deployments.cc: mlpipe deployments apply | list | show | history | set-weights | promote | rollback
 void AddDeploymentsCommands(CLI::App& app, Action* action);
+void AddExplainCommand(CLI::App& app, Action* action);  // cmd_explain.cc: mlpipe explain DECISION
 
 struct SpecArgs {
   std::string pipeline;             // path of the pipeline YAML

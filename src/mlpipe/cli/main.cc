@@ -201,6 +201,7 @@ int Main(int argc, char** argv) {
   AddServerFlags(app, &server_flags);
   AddInitCommand(app, &action);
   AddTestCommand(app, &action);
+  AddExplainCommand(app, &action);
   AddCompletionCommands(app, &action);
 
   // builtin (internal)

@@ -163,7 +163,7 @@ StatusOr<RunReport> RunPipeline(const store::Workspace& ws, const LoadedPipeline
     Status registered = recorder.Flush();
     if (registered.ok()) {
       registered = RegisterRunModels(*stores.db, *stores.objects, spec, recorder.run_id(), *options.out,
-                                     options.progress == exec::ProgressMode::kJson);
+                                     options.progress == exec::ProgressMode::kJson, options.register_gate);
     }
     if (!registered.ok()) {
       *options.err << "mlpipe: " << registered.message() << "\n";

@@ -17,6 +17,7 @@
 
 #include "mlpipe/base/status.h"
 #include "mlpipe/engine/load.h"
+#include "mlpipe/engine/register_gate.h"
 #include "mlpipe/exec/progress.h"
 #include "mlpipe/exec/run_outcome.h"
 #include "mlpipe/store/layout.h"
@@ -24,19 +25,22 @@
 namespace mlpipe::engine {
 
 struct RunOptions {
-  int parallelism = 0;           // 0 = number of cores
-  int64_t memory_budget = 0;     // bytes; 0 = unlimited
+  int parallelism = 0;        // 0 = number of cores
+  int64_t memory_budget = 0;  // bytes; 0 = unlimited
   bool no_cache = false;
-  bool explain = false;          // say why each step runs (plain/terminal modes)
+  bool explain = false;  // say why each step runs (plain/terminal modes)
   bool keep_going = false;
   exec::ProgressMode progress = exec::ProgressMode::kPlain;
-  std::ostream* out = nullptr;   // progress and summary (required)
-  std::ostream* err = nullptr;   // messages such as lock waits (required)
-  int64_t resumed_from = 0;      // recorded with the run
-  std::string trigger;           // what started the run (metadata::Run::trigger); "" = by hand
+  std::ostream* out = nullptr;  // progress and summary (required)
+  std::ostream* err = nullptr;  // messages such as lock waits (required)
+  int64_t resumed_from = 0;     // recorded with the run
+  std::string trigger;          // what started the run (metadata::Run::trigger); "" = by hand
   // Whether a successful run carries out the register: block. `mlpipe test`'s
   // smoke run (a sample, with CI params) registers no model and moves no alias.
   bool register_models = true;
+  // Decides register: entries before they are registered (the deploy:
+  // block's gates, deploy/run_gate.h); null = register as written. Borrowed.
+  RegisterGate* register_gate = nullptr;
   // InvocationKey (run_stamp.h) of the command: a run that succeeds is
   // stamped under it, for run_reuse.h. "" = no stamp.
   std::string invocation;

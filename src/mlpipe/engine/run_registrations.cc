@@ -1,14 +1,14 @@
 #include "mlpipe/engine/run_registrations.h"
 
+#include <fmt/format.h>
+
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "mlpipe/base/clock.h"
 #include "mlpipe/base/strings.h"
@@ -21,7 +21,8 @@ using metadata::Event;
 using metadata::ExecutionStatus;
 
 // The output event of STEP.OUTPUT in the run, if the step wrote it.
-StatusOr<std::optional<Event>> RunOutput(metadata::MetadataStore& db, const std::vector<metadata::Execution>& execs,
+StatusOr<std::optional<Event>> RunOutput(metadata::MetadataStore& db,
+                                         const std::vector<metadata::Execution>& execs,
                                          const std::string& step, const std::string& output) {
   for (const auto& e : execs) {
     if (e.step != step) continue;
@@ -50,8 +51,9 @@ std::string NotBlessedReason(store::ObjectStore& objects, const Event& blessing,
 }
 
 // The execution "register:MODEL" of the run, reading `inputs`.
-Status RecordEntry(metadata::MetadataStore& db, int64_t run_id, const std::string& model, ExecutionStatus status,
-                   const std::string& reason, const std::vector<Event>& inputs, int64_t started_ns) {
+Status RecordEntry(metadata::MetadataStore& db, int64_t run_id, const std::string& model,
+                   ExecutionStatus status, const std::string& reason, const std::vector<Event>& inputs,
+                   int64_t started_ns) {
   metadata::Execution e;
   e.run_id = run_id;
   e.step = "register:" + model;
@@ -83,10 +85,9 @@ void PrintSkipped(std::ostream& out, bool json, const std::string& model, const 
 // "registered lending-club v3 (alias candidate)", or for content already
 // registered "lending-club v3 is already registered (same content) ...".
 std::string RegisteredText(const RegisterResult& r, const std::vector<std::string>& at_version) {
-  std::string text = r.created
-                         ? fmt::format("registered {} v{}", r.version.name, r.version.version)
-                         : fmt::format("{} v{} is already registered (same content)", r.version.name,
-                                       r.version.version);
+  std::string text = r.created ? fmt::format("registered {} v{}", r.version.name, r.version.version)
+                               : fmt::format("{} v{} is already registered (same content)", r.version.name,
+                                             r.version.version);
   if (!at_version.empty()) {
     text += fmt::format(" (alias{} {})", at_version.size() == 1 ? "" : "es", Join(at_version, ", "));
   }
@@ -96,8 +97,9 @@ std::string RegisteredText(const RegisterResult& r, const std::vector<std::strin
   return text;
 }
 
-Status RegisterEntry(metadata::MetadataStore& db, store::ObjectStore& objects, const spec::RegisterSpec& reg,
-                     const std::vector<metadata::Execution>& execs, int64_t run_id, std::ostream& out, bool json) {
+Status RegisterEntry(metadata::MetadataStore& db, store::ObjectStore& objects, const spec::PipelineSpec& spec,
+                     const spec::RegisterSpec& reg, const std::vector<metadata::Execution>& execs,
+                     int64_t run_id, std::ostream& out, bool json, RegisterGate* gate) {
   const int64_t started = RealClock().WallNanos();
   std::vector<Event> inputs;
   std::string skip;
@@ -118,23 +120,32 @@ Status RegisterEntry(metadata::MetadataStore& db, store::ObjectStore& objects, c
       skip = NotBlessedReason(objects, *blessing, reg.When());
     }
   }
+  std::optional<GateVerdict> verdict;
+  if (skip.empty() && gate != nullptr) {
+    ASSIGN_OR_RETURN(verdict, gate->Decide(db, objects, spec, reg, model->ref, run_id));
+    if (verdict && !verdict->register_model) skip = verdict->reason;
+  }
   if (!skip.empty()) {
     RETURN_IF_ERROR(RecordEntry(db, run_id, reg.model, ExecutionStatus::kSkipped, skip, inputs, started));
     PrintSkipped(out, json, reg.model, skip);
+    if (verdict) return gate->Registered(reg, 0, run_id);
     return OkStatus();
   }
 
+  const std::vector<std::string>& aliases = verdict ? verdict->aliases : reg.aliases;
   RegisterRequest request;
   request.model = reg.model;
   request.artifact = model->version_ref.empty() ? model->ref : model->version_ref;
-  request.aliases = reg.aliases;
+  request.aliases = aliases;
   request.description = reg.description;
-  request.reason = [run_id](const metadata::ModelVersion&) { return fmt::format("registered by run {}", run_id); };
+  request.reason = [run_id](const metadata::ModelVersion&) {
+    return fmt::format("registered by run {}", run_id);
+  };
   request.keep_moved_aliases = true;
   request.metrics_run = run_id;
   std::vector<std::string> at_version;  // aliases pointing at the version afterwards
   request.in_transaction = [&](metadata::MetadataStore& txn_db, const RegisterResult& r) {
-    for (const auto& alias : reg.aliases) {
+    for (const auto& alias : aliases) {
       if (!r.kept.count(alias)) at_version.push_back(alias);
     }
     return RecordEntry(txn_db, run_id, reg.model, ExecutionStatus::kSucceeded, RegisteredText(r, at_version),
@@ -150,25 +161,33 @@ Status RegisterEntry(metadata::MetadataStore& db, store::ObjectStore& objects, c
   if (json) {
     nlohmann::json kept = nlohmann::json::object();
     for (const auto& [alias, version] : r.kept) kept[alias] = version;
-    out << nlohmann::json{{"event", "registered"}, {"model", r.version.name},  {"version", r.version.version},
-                          {"created", r.created},  {"source", r.version.source}, {"digest", r.version.ref},
-                          {"aliases", at_version}, {"aliases_kept", kept},       {"run", run_id}}
+    out << nlohmann::json{{"event", "registered"},
+                          {"model", r.version.name},
+                          {"version", r.version.version},
+                          {"created", r.created},
+                          {"source", r.version.source},
+                          {"digest", r.version.ref},
+                          {"aliases", at_version},
+                          {"aliases_kept", kept},
+                          {"run", run_id}}
                .dump()
         << "\n";
   } else {
     out << RegisteredText(r, at_version) << "\n";
   }
+  if (verdict) return gate->Registered(reg, r.version.version, run_id);
   return OkStatus();
 }
 
 }  // namespace
 
-Status RegisterRunModels(metadata::MetadataStore& db, store::ObjectStore& objects, const spec::PipelineSpec& spec,
-                         int64_t run_id, std::ostream& out, bool json) {
+Status RegisterRunModels(metadata::MetadataStore& db, store::ObjectStore& objects,
+                         const spec::PipelineSpec& spec, int64_t run_id, std::ostream& out, bool json,
+                         RegisterGate* gate) {
   if (spec.registers.empty()) return OkStatus();
   ASSIGN_OR_RETURN(std::vector<metadata::Execution> execs, db.ListExecutions(run_id));
   for (const auto& reg : spec.registers) {
-    RETURN_IF_ERROR(RegisterEntry(db, objects, reg, execs, run_id, out, json));
+    RETURN_IF_ERROR(RegisterEntry(db, objects, spec, reg, execs, run_id, out, json, gate));
   }
   return OkStatus();
 }

@@ -7,6 +7,7 @@
 #include <iosfwd>
 
 #include "mlpipe/base/status.h"
+#include "mlpipe/engine/register_gate.h"
 #include "mlpipe/metadata/metadata_store.h"
 #include "mlpipe/spec/pipeline.h"
 #include "mlpipe/store/object_store.h"
@@ -25,7 +26,10 @@ namespace mlpipe::engine {
 // ("registered" / "register_skipped"). An error (not a model package, the
 // store fails) stops at that entry and is returned with "register MODEL: "
 // in front; the caller fails the run.
-Status RegisterRunModels(metadata::MetadataStore& db, store::ObjectStore& objects, const spec::PipelineSpec& spec,
-                         int64_t run_id, std::ostream& out, bool json);
+// A `gate` (may be null) decides each entry it cares about before it is
+// registered (register_gate.h).
+Status RegisterRunModels(metadata::MetadataStore& db, store::ObjectStore& objects,
+                         const spec::PipelineSpec& spec, int64_t run_id, std::ostream& out, bool json,
+                         RegisterGate* gate = nullptr);
 
 }  // namespace mlpipe::engine

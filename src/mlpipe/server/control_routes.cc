@@ -11,6 +11,7 @@
 #include "mlpipe/server/api_query.h"
 #include "mlpipe/server/api_routes.h"
 #include "mlpipe/server/auth.h"
+#include "mlpipe/server/deployment_routes.h"
 #include "mlpipe/server/server.h"
 #include "mlpipe/spec/trigger_json.h"
 
@@ -78,6 +79,7 @@ struct ReadStores {
   std::string path;
   std::unique_ptr<metadata::SqliteControlStore> control;
   std::unique_ptr<metadata::SqliteStore> db;
+  std::unique_ptr<metadata::SqliteDeploymentStore> deployments;
 };
 
 StatusOr<ReadStores*> StoresFor(const std::string& path) {
@@ -85,6 +87,7 @@ StatusOr<ReadStores*> StoresFor(const std::string& path) {
   if (stores.path != path || !stores.control) {
     ASSIGN_OR_RETURN(stores.control, metadata::SqliteControlStore::Open(path));
     ASSIGN_OR_RETURN(stores.db, metadata::SqliteStore::Open(path));
+    ASSIGN_OR_RETURN(stores.deployments, metadata::SqliteDeploymentStore::Open(path));
     stores.path = path;
   }
   return &stores;
@@ -139,7 +142,7 @@ void Server::Route(const HttpRequest& req, HttpResponse& res) {
     if (!get) return method_not_allowed("GET");
     res.status = 200;
     res.content_type = "text/plain; version=0.0.4";
-    res.body = PrometheusText(control);
+    res.body = PrometheusText(control, *(*stores)->deployments);
     return;
   }
   if (parts.size() < 2 || parts[0] != "api" || parts[1] != "v1") {
@@ -394,6 +397,7 @@ void Server::Route(const HttpRequest& req, HttpResponse& res) {
       out.push_back({{"labels", p.labels}, {"time_ns", p.time_ns}, {"value", p.value}});
     return Json(res, 200, {{"name", *name}, {"points", out}});
   }
+  if (HandleDeploymentRoute(*(*stores)->deployments, parts, query, req, res)) return;
   ApiContext ctx{&db, &ws_};
   if (HandleRecordRoute(ctx, req, res)) return;
   Error(res, 404, "not_found", fmt::format("no route {} {}", req.method, req.path));

@@ -4,6 +4,9 @@
 // inference numbers scraped from `mlpipe serve`).
 #include <fmt/format.h>
 
+#include <map>
+#include <nlohmann/json.hpp>
+
 #include "mlpipe/server/server.h"
 
 namespace mlpipe::server {
@@ -44,9 +47,48 @@ std::string Escape(const std::string& s) {
   return o;
 }
 
+// Rollouts by deployment and state, and the active ones' step and share.
+void RolloutFamilies(metadata::DeploymentStore& deployments, std::string* out) {
+  auto all = deployments.ListRollouts("", false);
+  if (!all.ok() || all->empty()) return;
+  std::map<std::pair<std::string, std::string>, int64_t> counts;
+  std::string active;
+  for (const metadata::Rollout& r : *all) {
+    ++counts[{r.deployment, r.state}];
+    if (r.state != "infra_gate" && r.state != "running" && r.state != "paused" && r.state != "promoting")
+      continue;
+    double percent = 0;
+    if (r.state == "promoting") {
+      percent = 100;
+    } else if (r.state != "infra_gate") {
+      auto policy = nlohmann::json::parse(r.policy, nullptr, false);
+      if (policy.is_object() && policy.contains("steps") && policy["steps"].is_array() &&
+          r.step_index < static_cast<int>(policy["steps"].size())) {
+        percent = policy["steps"][static_cast<size_t>(r.step_index)].get<double>();
+      }
+    }
+    active += fmt::format(
+        "mlpipe_rollout_candidate_percent{{deployment=\"{}\",rollout=\"{}\",candidate_version=\"{}\",state="
+        "\"{}\"}} {}\n",
+        Escape(r.deployment), r.id, r.candidate_version, r.state, percent);
+  }
+  *out +=
+      "# HELP mlpipe_rollouts_total Rollouts, by deployment and state\n# TYPE mlpipe_rollouts_total gauge\n";
+  for (const auto& [key, n] : counts) {
+    *out += fmt::format("mlpipe_rollouts_total{{deployment=\"{}\",state=\"{}\"}} {}\n", Escape(key.first),
+                        key.second, n);
+  }
+  if (!active.empty()) {
+    *out +=
+        "# HELP mlpipe_rollout_candidate_percent The active rollout's share of traffic for its candidate\n"
+        "# TYPE mlpipe_rollout_candidate_percent gauge\n";
+    *out += active;
+  }
+}
+
 }  // namespace
 
-std::string Server::PrometheusText(metadata::ControlStore& control) {
+std::string Server::PrometheusText(metadata::ControlStore& control, metadata::DeploymentStore& deployments) {
   std::string out;
   out += "# HELP mlpipe_server_up 1 while the control plane serves\n# TYPE mlpipe_server_up gauge\n";
   out += "mlpipe_server_up 1\n";
@@ -67,6 +109,7 @@ std::string Server::PrometheusText(metadata::ControlStore& control) {
                          Escape(c.pipeline), Escape(c.state), c.count);
     }
   }
+  RolloutFamilies(deployments, &out);
   for (const Family& f : kSeries) {
     auto points = control.LatestPoints(f.name);
     if (!points.ok() || points->empty()) continue;

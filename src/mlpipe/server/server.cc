@@ -64,6 +64,12 @@ Status Server::Init() {
   launcher_ = std::make_unique<ProcessLauncher>(options_.mlpipe_exe, [this] { Wake(); });
   monitor_ = std::make_unique<DeploymentMonitor>(ws_, *db_, *control_, *bus_, *engine_, RealClock(),
                                                  options_.monitor);
+  // On the loop's registry connection: a rollout's alias moves, its
+  // deployment revision and decision record commit as one.
+  deployments_ = metadata::SqliteDeploymentStore::Sharing(*db_);
+  serve_client_ = std::make_unique<HttpServeClient>(ws_);
+  rollouts_ =
+      std::make_unique<RolloutController>(ws_, *deployments_, *db_, *serve_client_, *bus_, RealClock());
   const std::string log_dir = ws_.root() + "/server";
   mkdir(log_dir.c_str(), 0755);
   queue_ =
@@ -190,6 +196,7 @@ Status Server::LoopOnce() {
   }
   RETURN_IF_ERROR(queue_->Step());
   if (!stopping_) monitor_->Tick();
+  if (!stopping_) rollouts_->Tick();
   const int64_t now = RealClock().WallNanos();
   if (now >= next_compact_ns_) {
     // The monitoring record: full detail for a day, hourly means for 30 days.
@@ -216,8 +223,9 @@ Status Server::Run() {
       fmt::print(stderr, "mlpipe server: {}\n", s.ToString());
     }
     const int64_t now = RealClock().WallNanos();
-    const int64_t sleep = std::clamp<int64_t>(std::min(engine_->NextWakeNs(), monitor_->NextDueNs()) - now,
-                                              1'000'000, kMaxSleepNs);
+    const int64_t sleep = std::clamp<int64_t>(
+        std::min({engine_->NextWakeNs(), monitor_->NextDueNs(), rollouts_->NextDueNs()}) - now, 1'000'000,
+        kMaxSleepNs);
     std::unique_lock lock(mu_);
     cv_.wait_for(lock, std::chrono::nanoseconds(sleep), [&] { return woken_ || stop_requested_.load(); });
     woken_ = false;

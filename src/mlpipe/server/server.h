@@ -28,12 +28,15 @@
 #include "mlpipe/base/clock.h"
 #include "mlpipe/base/status.h"
 #include "mlpipe/metadata/sqlite_control_store.h"
+#include "mlpipe/metadata/sqlite_deployment_store.h"
 #include "mlpipe/metadata/sqlite_store.h"
 #include "mlpipe/server/deployment_monitor.h"
 #include "mlpipe/server/event_bus.h"
 #include "mlpipe/server/file_watcher.h"
 #include "mlpipe/server/pipeline_set.h"
+#include "mlpipe/server/rollout_controller.h"
 #include "mlpipe/server/run_queue.h"
+#include "mlpipe/server/serve_client.h"
 #include "mlpipe/server/trigger_engine.h"
 #include "mlpipe/server/trigger_probes_real.h"
 #include "mlpipe/serving/http_server.h"
@@ -90,7 +93,7 @@ class Server {
   void StreamEvents(const serving::HttpRequest& request,
                     serving::HttpResponse& response);  // events_stream.cc
   // `control`: the calling worker thread's connection (metrics_export.cc).
-  std::string PrometheusText(metadata::ControlStore& control);
+  std::string PrometheusText(metadata::ControlStore& control, metadata::DeploymentStore& deployments);
   void PublishFires(const std::vector<int64_t>& fire_ids);
 
   ServerOptions options_;
@@ -108,6 +111,9 @@ class Server {
   std::unique_ptr<RunQueue> queue_;
   std::unique_ptr<FileWatcher> watcher_;
   std::unique_ptr<DeploymentMonitor> monitor_;
+  std::unique_ptr<metadata::SqliteDeploymentStore> deployments_;  // loop thread
+  std::unique_ptr<HttpServeClient> serve_client_;
+  std::unique_ptr<RolloutController> rollouts_;
   std::unique_ptr<serving::HttpServer> http_;
 
   std::mutex mu_;

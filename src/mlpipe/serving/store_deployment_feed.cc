@@ -2,16 +2,11 @@
 
 #include <fmt/format.h>
 
-#if __has_include("mlpipe/metadata/deployment_store.h")
 #include <nlohmann/json.hpp>
 
 #include "mlpipe/metadata/sqlite_deployment_store.h"
-#define MLPIPE_HAS_DEPLOYMENT_STORE 1
-#endif
 
 namespace mlpipe::serving {
-
-#if MLPIPE_HAS_DEPLOYMENT_STORE
 
 namespace {
 
@@ -64,16 +59,5 @@ StatusOr<StoredDeployment> OpenStoredDeployment(const std::string& metadata_db, 
   out.feed = std::make_unique<StoreDeploymentFeed>(std::move(store), name);
   return out;
 }
-
-#else
-
-StatusOr<StoredDeployment> OpenStoredDeployment(const std::string& metadata_db, const std::string& name) {
-  return NotFoundError(
-      fmt::format("no deployment file '{}', and this build cannot read stored deployments (no metadata "
-                  "DeploymentStore); give the path of a deployment YAML file",
-                  name));
-}
-
-#endif
 
 }  // namespace mlpipe::serving

@@ -1,0 +1,369 @@
+#include "mlpipe/server/rollout_controller.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+#include <set>
+
+#include "mlpipe/deploy/arms.h"
+#include "mlpipe/deploy/judge.h"
+
+namespace mlpipe::server {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr int64_t kScanNs = 500'000'000;     // how often the rollouts table is read
+constexpr int64_t kRetryNs = 1'000'000'000;  // a look that could not read the serve process
+
+bool ActiveState(const std::string& s) {
+  return s == "infra_gate" || s == "running" || s == "paused" || s == "promoting";
+}
+
+json ParseOr(const std::string& text, json fallback) {
+  json j = json::parse(text, nullptr, false);
+  return j.is_discarded() ? fallback : j;
+}
+
+}  // namespace
+
+RolloutController::RolloutController(const store::Workspace& ws, metadata::DeploymentStore& store,
+                                     metadata::MetadataStore& db, ServeClient& serve, EventBus& bus,
+                                     Clock& clock, RolloutControllerOptions options)
+    : ws_(ws), store_(store), db_(db), serve_(serve), bus_(bus), clock_(clock), options_(options) {}
+
+int64_t RolloutController::NextDueNs() const {
+  int64_t due = next_scan_ns_;
+  for (const auto& [id, at] : next_look_ns_) due = std::min(due, at);
+  return due;
+}
+
+void RolloutController::Publish(const metadata::Rollout& r, const std::string& what,
+                                const std::string& reason) {
+  bus_.Publish({.kind = what,
+                .data = json{{"deployment", r.deployment},
+                             {"rollout", r.id},
+                             {"model", r.model},
+                             {"candidate_version", r.candidate_version},
+                             {"state", r.state},
+                             {"reason", reason}}
+                            .dump()});
+}
+
+void RolloutController::Tick() {
+  const int64_t now = clock_.WallNanos();
+  bool due = now >= next_scan_ns_;
+  for (const auto& [id, at] : next_look_ns_) due = due || now >= at;
+  if (!due) return;
+  next_scan_ns_ = now + kScanNs;
+  auto all = store_.ListRollouts("", false);
+  if (!all.ok()) return;
+  // The newest active rollout of a deployment is the one carried out; an
+  // older active one was superseded.
+  std::set<std::string> seen;
+  std::set<int64_t> active_ids;
+  for (metadata::Rollout& r : *all) {  // newest first
+    if (!ActiveState(r.state)) continue;
+    if (seen.count(r.deployment)) {
+      const std::string why = fmt::format("superseded by a newer rollout of deployment {}", r.deployment);
+      (void)Decide(r, "rollout.cancel", "done", why, json::object(), json::object(), json::object());
+      (void)Save(r, "cancelled", now, why);
+      Publish(r, "rollout.cancelled", why);
+      continue;
+    }
+    seen.insert(r.deployment);
+    active_ids.insert(r.id);
+    auto at = next_look_ns_.find(r.id);
+    if (at != next_look_ns_.end() && now < at->second) continue;
+    auto policy = spec::RolloutSpec::FromJson(ParseOr(r.policy, json::object()));
+    if (!policy.ok()) {
+      (void)Save(r, "halted", now, "its policy cannot be read: " + policy.status().message());
+      continue;
+    }
+    next_look_ns_[r.id] = now + policy->analysis_interval_ns;
+    pending_reloads_.clear();
+    Status s = store_.Begin();
+    if (s.ok()) s = Advance(r, *policy, now);
+    if (s.ok()) {
+      s = store_.Commit();
+    } else {
+      (void)store_.Rollback();
+    }
+    // Reloads go out after the commit: the serve process reads the record.
+    for (const std::string& dep : pending_reloads_) {
+      Status rs = serve_.Reload(dep);
+      if (!rs.ok())
+        Publish(r, "rollout.problem", "reload: " + rs.message() + " (the serve process polls instead)");
+    }
+    if (!s.ok()) {
+      if (last_problem_[r.id] != s.message()) Publish(r, "rollout.problem", s.message());
+      last_problem_[r.id] = s.message();
+      next_look_ns_[r.id] = now + kRetryNs;
+    }
+  }
+  for (auto it = next_look_ns_.begin(); it != next_look_ns_.end();) {
+    it = active_ids.count(it->first) ? std::next(it) : next_look_ns_.erase(it);
+  }
+}
+
+Status RolloutController::Advance(metadata::Rollout& r, const spec::RolloutSpec& policy, int64_t now) {
+  if (r.state == "infra_gate") return InfraGate(r, policy, now);
+  if (r.state == "promoting") return FinishPromotion(r, now);
+  return Look(r, policy, now);
+}
+
+StatusOr<deploy::DeploymentCounters> RolloutController::Counters(const std::string& deployment) {
+  ASSIGN_OR_RETURN(json stats, serve_.Stats(deployment));
+  return deploy::DeploymentCounters::FromJson(stats);
+}
+
+Status RolloutController::Save(metadata::Rollout& r, const std::string& state, int64_t now,
+                               const std::string& detail) {
+  r.state = state;
+  if (!detail.empty()) r.detail = detail;
+  r.updated_ns = now;
+  return store_.UpdateRollout(r);
+}
+
+StatusOr<int64_t> RolloutController::Decide(const metadata::Rollout& r, const std::string& kind,
+                                            const std::string& verdict, const std::string& reason,
+                                            const json& inputs, const json& thresholds,
+                                            const json& statistics) {
+  metadata::Decision d;
+  d.time_ns = clock_.WallNanos();
+  d.kind = kind;
+  d.deployment = r.deployment;
+  d.model = r.model;
+  d.model_version = r.candidate_version;
+  d.run_id = r.run_id;
+  d.rollout_id = r.id;
+  d.verdict = verdict;
+  d.reason = reason;
+  d.inputs = inputs.dump();
+  d.thresholds = thresholds.dump();
+  d.statistics = statistics.dump();
+  d.actor = "server";
+  return store_.RecordDecision(d);
+}
+
+Status RolloutController::SetWeights(const metadata::Rollout& r, int64_t candidate_version, double percent,
+                                     const std::string& source, const std::string& reason,
+                                     int64_t decision_id, const std::string& sticky_header) {
+  serving::DeploymentConfig config;
+  std::optional<int64_t> expected;
+  auto current = store_.GetDeployment(r.deployment);
+  if (current.ok()) {
+    ASSIGN_OR_RETURN(config, serving::DeploymentConfig::FromJson(ParseOr(current->config, json::object())));
+    expected = current->revision;
+  } else if (current.status().code() == StatusCode::kNotFound) {
+    config = deploy::DefaultDeployment(r.deployment, r.model);
+  } else {
+    return current.status();
+  }
+  deploy::SetArms(&config, candidate_version, percent);
+  if (!sticky_header.empty()) config.sticky_header = sticky_header;
+  metadata::DeploymentRevision next;
+  next.name = r.deployment;
+  next.model = r.model;
+  next.config = config.ToJson().dump();
+  next.source = source;
+  next.actor = "server";
+  next.reason = reason;
+  if (decision_id > 0) next.decision_id = decision_id;
+  next.created_ns = clock_.WallNanos();
+  RETURN_IF_ERROR(store_.PutDeployment(next, expected).status());
+  pending_reloads_.insert(r.deployment);
+  return OkStatus();
+}
+
+Status RolloutController::InfraGate(metadata::Rollout& r, const spec::RolloutSpec& policy, int64_t now) {
+  const std::string version = std::to_string(r.candidate_version);
+  // The candidate arm at weight 0: loaded and warmed, no traffic.
+  if (r.detail.empty()) {
+    RETURN_IF_ERROR(SetWeights(
+        r, r.candidate_version, 0, fmt::format("rollout {} infra gate", r.id),
+        fmt::format("candidate v{} loads at weight 0 for the infrastructure gate", r.candidate_version), 0,
+        policy.sticky_header));
+    r.step_started_ns = now;
+    Publish(r, "rollout.started", fmt::format("candidate v{}: infrastructure gate", r.candidate_version));
+    return Save(r, "infra_gate", now, "loading the candidate");
+  }
+  auto counters = Counters(r.deployment);
+  if (!counters.ok()) return counters.status();
+  auto live = counters->live_versions.find(deploy::kCandidateArm);
+  if (live == counters->live_versions.end() || live->second != version) {
+    if (now - r.step_started_ns < options_.infra_timeout_ns) return OkStatus();  // still loading
+    const std::string why = fmt::format("infra gate: candidate v{} did not load within {}s",
+                                        r.candidate_version, options_.infra_timeout_ns / 1000000000);
+    ASSIGN_OR_RETURN(int64_t id,
+                     Decide(r, "infra_gate", "fail", why, {{"candidate_version", r.candidate_version}},
+                            {{"timeout_ns", options_.infra_timeout_ns}}, json::object()));
+    return RollBack(r, why, id, now);
+  }
+  const std::vector<std::string> bodies = RecentLoggedRequests(ws_, r.deployment, options_.replay_requests);
+  json stats = {{"replayed", bodies.size()}};
+  bool pass = true;
+  std::string why;
+  if (bodies.empty()) {
+    why = fmt::format("infra gate: candidate v{} loaded; no logged requests to replay", r.candidate_version);
+  } else {
+    ASSIGN_OR_RETURN(std::vector<ReplayAnswer> answers,
+                     serve_.Replay(r.deployment, r.model, version, bodies));
+    size_t failed = 0, slow = 0;
+    double slowest = 0;
+    for (const ReplayAnswer& a : answers) {
+      failed += a.code != 200;
+      slow += a.seconds > options_.replay_max_seconds;
+      slowest = std::max(slowest, a.seconds);
+    }
+    stats["failed"] = failed;
+    stats["slow"] = slow;
+    stats["slowest_s"] = slowest;
+    pass = failed == 0 && slow == 0;
+    why = fmt::format(
+        "infra gate: candidate v{} answered {} replayed requests: {} failed, {} slower than {:g}s "
+        "(slowest {:.1f} ms)",
+        r.candidate_version, answers.size(), failed, slow, options_.replay_max_seconds, 1000 * slowest);
+  }
+  ASSIGN_OR_RETURN(int64_t id,
+                   Decide(r, "infra_gate", pass ? "pass" : "fail", why,
+                          {{"candidate_version", r.candidate_version}, {"requests", bodies.size()}},
+                          {{"max_seconds", options_.replay_max_seconds}}, stats));
+  if (!pass) return RollBack(r, why, id, now);
+  return StartStep(r, policy, 0, now, id);
+}
+
+Status RolloutController::StartStep(metadata::Rollout& r, const spec::RolloutSpec& policy, size_t index,
+                                    int64_t now, int64_t /*decision_id*/) {
+  const double percent = policy.steps[index];
+  const std::string why = fmt::format("step {} of {}: candidate v{} gets {:g} % of the traffic", index + 1,
+                                      policy.steps.size(), r.candidate_version, percent);
+  ASSIGN_OR_RETURN(int64_t id, Decide(r, "rollout.step", "done", why, {{"step_index", index}},
+                                      {{"percent", percent}}, json::object()));
+  RETURN_IF_ERROR(SetWeights(r, r.candidate_version, percent,
+                             fmt::format("rollout {} step {}", r.id, index + 1), why, id,
+                             policy.sticky_header));
+  auto counters = Counters(r.deployment);
+  // Without an answer now, the first look takes the baseline.
+  r.baseline = counters.ok() ? counters->ToJson().dump() : "{}";
+  r.step_index = static_cast<int>(index);
+  r.step_started_ns = now;
+  r.min_p = "{}";
+  Publish(r, "rollout.step", why);
+  return Save(r, "running", now, why);
+}
+
+Status RolloutController::Look(metadata::Rollout& r, const spec::RolloutSpec& policy, int64_t now) {
+  ASSIGN_OR_RETURN(deploy::DeploymentCounters counters, Counters(r.deployment));
+  auto base = deploy::DeploymentCounters::FromJson(ParseOr(r.baseline, json::object()));
+  if (!base.ok() || base->started_ns == 0 || base->started_ns != counters.started_ns) {
+    // No baseline yet, or the serve process restarted (its counters began
+    // again at zero, under this step's weights): the window starts here or
+    // at the restart.
+    deploy::DeploymentCounters fresh;
+    fresh.started_ns = counters.started_ns;
+    if (!base.ok() || base->started_ns == 0) fresh = counters;
+    r.baseline = fresh.ToJson().dump();
+    base = fresh;
+  }
+  ASSIGN_OR_RETURN(json current, [&]() -> StatusOr<json> {
+    auto rev = store_.GetDeployment(r.deployment);
+    if (!rev.ok()) return rev.status();
+    return ParseOr(rev->config, json::object());
+  }());
+  ASSIGN_OR_RETURN(serving::DeploymentConfig config, serving::DeploymentConfig::FromJson(current));
+  const std::string champion_arm = deploy::ChampionArm(config);
+  deploy::StepLook look;
+  look.policy = policy;
+  look.step_index = static_cast<size_t>(r.step_index);
+  look.candidate = counters.variants[deploy::kCandidateArm].Minus(base->variants[deploy::kCandidateArm]);
+  look.champion = counters.variants[champion_arm].Minus(base->variants[champion_arm]);
+  look.elapsed_ns = now - r.step_started_ns;
+  look.min_p = ParseOr(r.min_p, json::object());
+  const deploy::Judgement j = deploy::JudgeStep(look);
+  r.min_p = j.min_p.dump();
+  ASSIGN_OR_RETURN(int64_t id,
+                   Decide(r, "rollout.judge", deploy::VerdictName(j.verdict), j.reason, look.ToJson(),
+                          j.thresholds, {{"checks", j.checks}, {"min_p", j.min_p}}));
+  switch (j.verdict) {
+    case deploy::Verdict::kWait:
+      return Save(r, "running", now);
+    case deploy::Verdict::kPause:
+      if (r.state != "paused") Publish(r, "rollout.paused", j.reason);
+      return Save(r, "paused", now, j.reason);
+    case deploy::Verdict::kPass:
+      if (static_cast<size_t>(r.step_index) + 1 < policy.steps.size()) {
+        return StartStep(r, policy, static_cast<size_t>(r.step_index) + 1, now, id);
+      }
+      return Promote(r, id, now);
+    case deploy::Verdict::kFail:
+      if (policy.on_failure == spec::RolloutSpec::OnFailure::kHold) {
+        Publish(r, "rollout.held", j.reason);
+        return Save(r, "held", now, j.reason);
+      }
+      return RollBack(r, j.reason, id, now);
+    case deploy::Verdict::kHalt:
+      RETURN_IF_ERROR(SetWeights(r, r.candidate_version, 0, fmt::format("rollout {} halted", r.id), j.reason,
+                                 id, policy.sticky_header));
+      Publish(r, "rollout.halted", j.reason);
+      return Save(r, "halted", now, j.reason);
+  }
+  return OkStatus();
+}
+
+Status RolloutController::RollBack(metadata::Rollout& r, const std::string& reason, int64_t decision_id,
+                                   int64_t now) {
+  RETURN_IF_ERROR(SetWeights(r, 0, 0, fmt::format("rollout {} rolled back", r.id), reason, decision_id, ""));
+  auto moved = db_.SetAlias(r.model, "rejected", r.candidate_version, "rolled back: " + reason, now);
+  if (!moved.ok()) return moved.status();
+  ASSIGN_OR_RETURN(int64_t id, Decide(r, "rollback", "done",
+                                      fmt::format("candidate v{} rolled back (alias rejected): {}",
+                                                  r.candidate_version, reason),
+                                      {{"judgement", decision_id}}, json::object(), json::object()));
+  (void)id;
+  Publish(r, "rollout.rolled_back", reason);
+  return Save(r, "rolled_back", now, reason);
+}
+
+Status RolloutController::Promote(metadata::Rollout& r, int64_t decision_id, int64_t now) {
+  const std::string why =
+      fmt::format("candidate v{} passed every step: alias champion moves to it", r.candidate_version);
+  if (r.champion_version && *r.champion_version != r.candidate_version) {
+    RETURN_IF_ERROR(db_.SetAlias(r.model, "previous", *r.champion_version, why, now).status());
+  }
+  RETURN_IF_ERROR(db_.SetAlias(r.model, "champion", r.candidate_version, why, now).status());
+  ASSIGN_OR_RETURN(
+      int64_t id,
+      Decide(r, "promote", "done",
+             r.champion_version ? fmt::format("{}; v{} becomes previous", why, *r.champion_version) : why,
+             {{"judgement", decision_id}}, json::object(), json::object()));
+  (void)id;
+  pending_reloads_.insert(r.deployment);
+  Publish(r, "rollout.promoting", why);
+  return Save(r, "promoting", now, why);
+}
+
+Status RolloutController::FinishPromotion(metadata::Rollout& r, int64_t now) {
+  auto rev = store_.GetDeployment(r.deployment);
+  if (!rev.ok()) return rev.status();
+  ASSIGN_OR_RETURN(serving::DeploymentConfig config,
+                   serving::DeploymentConfig::FromJson(ParseOr(rev->config, json::object())));
+  ASSIGN_OR_RETURN(deploy::DeploymentCounters counters, Counters(r.deployment));
+  const bool serving_new =
+      counters.live_versions[deploy::ChampionArm(config)] == std::to_string(r.candidate_version);
+  if (!serving_new && now - r.updated_ns < options_.infra_timeout_ns)
+    return OkStatus();  // the alias swap is loading
+  const std::string why =
+      serving_new
+          ? fmt::format("the champion arm serves v{}: the candidate arm is removed", r.candidate_version)
+          : fmt::format("the champion arm did not show v{} within {}s; the candidate arm is removed anyway",
+                        r.candidate_version, options_.infra_timeout_ns / 1000000000);
+  ASSIGN_OR_RETURN(int64_t id,
+                   Decide(r, "promoted", "done", why, json::object(), json::object(), json::object()));
+  RETURN_IF_ERROR(SetWeights(r, 0, 0, fmt::format("rollout {} promoted", r.id), why, id, ""));
+  Publish(r, "rollout.promoted", why);
+  return Save(r, "promoted", now, why);
+}
+
+}  // namespace mlpipe::server

@@ -1,0 +1,95 @@
+// RolloutController: carries out queued rollouts (deploy/run_gate.h queues
+// one when a candidate passes its offline gates) in `mlpipe server`. Per
+// rollout, a state machine kept in the rollouts table, so a server killed at
+// any point resumes from the recorded step:
+//
+//   infra_gate -> the candidate arm is added at weight 0; once the serve
+//                 process has it loaded, recent logged requests are replayed
+//                 to it: every answer must be 200 within the latency budget;
+//   running    -> each step sets the candidate's share, takes the serve
+//                 counters as the baseline, and every analysis interval judges
+//                 the window since (deploy/judge.h): wait, pass (next step, or
+//                 promoting after the last), fail (rollback or hold), pause (too
+//                 little traffic: never passes or fails; resumes when traffic
+//                 comes), halt (sample ratio mismatch);
+//   promoting  -> alias champion moves to the candidate (the old champion gets
+//                 `previous`); once the serve process serves it on the champion
+//                 arm, the candidate arm is removed: promoted;
+//   rolled_back / held / halted / cancelled (a newer rollout of the same
+//                 deployment supersedes an active one).
+// Every step, judgement and outcome is a decision record with its numbers;
+// every weight change is a new revision of the deployment followed by a
+// reload request to the serve process, so it is live within milliseconds.
+//
+// Not thread-safe: the server's loop thread calls Tick.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+
+#include "mlpipe/base/clock.h"
+#include "mlpipe/base/status.h"
+#include "mlpipe/deploy/variant_window.h"
+#include "mlpipe/metadata/deployment_store.h"
+#include "mlpipe/metadata/metadata_store.h"
+#include "mlpipe/server/event_bus.h"
+#include "mlpipe/server/serve_client.h"
+#include "mlpipe/spec/deploy_spec.h"
+#include "mlpipe/store/layout.h"
+
+namespace mlpipe::server {
+
+struct RolloutControllerOptions {
+  int64_t infra_timeout_ns = 120'000'000'000;  // the candidate must load within this
+  size_t replay_requests = 50;                 // logged requests the infra gate replays
+  double replay_max_seconds = 1.0;             // each replayed answer's latency budget
+};
+
+class RolloutController {
+ public:
+  RolloutController(const store::Workspace& ws, metadata::DeploymentStore& store, metadata::MetadataStore& db,
+                    ServeClient& serve, EventBus& bus, Clock& clock, RolloutControllerOptions options = {});
+  // Advances every active rollout that is due. Problems with one rollout are
+  // events and decision records, not errors.
+  void Tick();
+  // When the next look is due (wall ns); a far future when nothing is active.
+  int64_t NextDueNs() const;
+
+ private:
+  Status Advance(metadata::Rollout& r, const spec::RolloutSpec& policy, int64_t now);
+  Status InfraGate(metadata::Rollout& r, const spec::RolloutSpec& policy, int64_t now);
+  Status Look(metadata::Rollout& r, const spec::RolloutSpec& policy, int64_t now);
+  Status FinishPromotion(metadata::Rollout& r, int64_t now);
+  // Starts step `index`: the candidate's share, a new baseline.
+  Status StartStep(metadata::Rollout& r, const spec::RolloutSpec& policy, size_t index, int64_t now,
+                   int64_t decision_id);
+  Status RollBack(metadata::Rollout& r, const std::string& reason, int64_t decision_id, int64_t now);
+  Status Promote(metadata::Rollout& r, int64_t decision_id, int64_t now);
+  // A new revision with the candidate at `percent` (version 0: arm removed),
+  // then a reload request to the serve process.
+  Status SetWeights(const metadata::Rollout& r, int64_t candidate_version, double percent,
+                    const std::string& source, const std::string& reason, int64_t decision_id,
+                    const std::string& sticky_header);
+  StatusOr<int64_t> Decide(const metadata::Rollout& r, const std::string& kind, const std::string& verdict,
+                           const std::string& reason, const nlohmann::json& inputs,
+                           const nlohmann::json& thresholds, const nlohmann::json& statistics);
+  StatusOr<deploy::DeploymentCounters> Counters(const std::string& deployment);
+  Status Save(metadata::Rollout& r, const std::string& state, int64_t now, const std::string& detail = "");
+  void Publish(const metadata::Rollout& r, const std::string& what, const std::string& reason);
+
+  const store::Workspace& ws_;
+  metadata::DeploymentStore& store_;
+  metadata::MetadataStore& db_;
+  ServeClient& serve_;
+  EventBus& bus_;
+  Clock& clock_;
+  RolloutControllerOptions options_;
+  std::map<int64_t, int64_t> next_look_ns_;  // rollout id -> when it is due
+  std::map<int64_t, std::string> last_problem_;
+  std::set<std::string> pending_reloads_;  // deployments changed in the current transaction
+  int64_t next_scan_ns_ = 0;
+};
+
+}  // namespace mlpipe::server

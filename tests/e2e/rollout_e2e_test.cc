@@ -1,0 +1,297 @@
+// Continuous delivery end to end: the real `mlpipe run` (offline gates),
+// `mlpipe serve --deployment NAME` following the stored deployment, and
+// `mlpipe server`'s rollout controller, with real HTTP traffic from a load
+// thread and real command-predictor workers (Python, standard library).
+// A better candidate passes its gates and is canaried to 100 %; an equal one
+// fails `beats: champion`; a slow one and an erroring one are rolled back by
+// the live numbers; every decision recomputes the same with `mlpipe explain`.
+// Waits are bounded polls for a state, never a fixed duration.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "tests/e2e/e2e_util.h"
+#include "tests/e2e/serve_util.h"
+#include "tests/e2e/server_util.h"
+
+namespace mlpipe::e2e {
+namespace {
+
+using json = nlohmann::json;
+
+// Writes a command package at OUT: P(yes) = sigmoid(4 * (x + c + shift)),
+// c = 1 for red and -0.5 otherwise. Modes (for one-row requests, what the
+// model server sends; a pipeline's evaluate sends the whole test set): ok;
+// slow (sleeps 60 ms); error (every third answers an error); late_error
+// (every third after a worker's first 60: it passes the replay of the
+// infrastructure gate and fails on live traffic).
+const char* kMakePackagePy = R"PY(import json, os, sys
+shift, mode, out = float(sys.argv[1]), sys.argv[2], sys.argv[3]
+os.makedirs(out)
+worker = '''import json, math, sys, time
+shift, mode = float(sys.argv[1]), sys.argv[2]
+print(json.dumps({"ready": True}), flush=True)
+n = 0
+for line in sys.stdin:
+    req = json.loads(line)
+    n += 1
+    single = len(req["columns"]["x"]) == 1
+    if mode == "slow" and single:
+        time.sleep(0.06)
+    if single and n % 3 == 0 and (mode == "error" or (mode == "late_error" and n > 60)):
+        print(json.dumps({"id": req["id"], "error": "broken on purpose"}), flush=True)
+        continue
+    c = req["columns"]
+    out = []
+    for x, color in zip(c["x"], c["color"]):
+        z = 4 * ((0.0 if x is None else x) + (1.0 if color == "red" else -0.5) + shift)
+        p = 1 / (1 + math.exp(-max(-50, min(50, z))))
+        out.append([1 - p, p])
+    print(json.dumps({"id": req["id"], "probabilities": out}), flush=True)
+'''
+open(os.path.join(out, "worker.py"), "w").write(worker)
+manifest = {"task": "binary", "target": "label",
+            "features": [{"name": "x", "type": "numeric"}, {"name": "color", "type": "categorical"}],
+            "class_labels": ["no", "yes"],
+            "predictor": {"command": ["python3", "worker.py", str(shift), mode], "workers": 2}}
+json.dump(manifest, open(os.path.join(out, "manifest.json"), "w"))
+)PY";
+
+// The truth: yes iff x + c + 0.5 > 0. A model with shift 0.5 is right on
+// every row; shift -1.5 on about two thirds.
+std::string TestCsv(int rows, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(-3, 3);
+  std::string csv = "x,color,label\n";
+  for (int i = 0; i < rows; ++i) {
+    const double x = std::round(u(rng) * 1000) / 1000;
+    const std::string color = i % 2 ? "red" : "blue";
+    const bool yes = x + (color == "red" ? 1.0 : -0.5) + 0.5 > 0;
+    csv += fmt::format("{},{},{}\n", x, color, yes ? "yes" : "no");
+  }
+  return csv;
+}
+
+const char* kPipeline = R"(pipeline: scorer
+params:
+  shift: {type: float, default: -1.5}
+  mode: {type: string, default: ok}
+steps:
+  train:
+    run: python3 make_pkg.py ${params.shift} ${params.mode} ${outputs.model}
+    outputs: {model: model}
+  evaluate:
+    uses: mlpipe/evaluate
+    inputs: {model: train.model, test: data/test.csv}
+    params: {metric: accuracy}
+register:
+  - model: scorer
+    from: train.model
+deploy:
+  model: scorer
+  gates:
+    - metric: evaluate.metrics.accuracy
+      min: 0.5
+    - beats: champion
+      metric: accuracy
+      by: 0.01
+      confidence: 0.95
+      seed: 7
+  rollout:
+    strategy: canary
+    steps: [50, 100]
+    min_requests: 80
+    max_step_time: 2m
+    analysis_interval: 300ms
+    analysis:
+      error_rate: {max_increase: 0.01}
+      latency_p99: {max_ratio: 3}
+)";
+
+// The rollout id a gated run queued, from its --json events.
+int64_t QueuedRollout(const std::string& out) {
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    json j = json::parse(line, nullptr, false);
+    if (j.is_object() && j.value("event", "") == "gates" && j.contains("rollout"))
+      return j["rollout"].get<int64_t>();
+  }
+  return 0;
+}
+
+class RolloutTest : public ::testing::Test {
+ protected:
+  RolloutTest() : p_("rollout") {
+    p_.Write("make_pkg.py", kMakePackagePy);
+    p_.Write("data/test.csv", TestCsv(400, 11));
+    p_.Write("scorer.yaml", kPipeline);
+  }
+  ~RolloutTest() override { StopLoad(); }
+
+  CommandOutput Run(std::vector<std::string> params) {
+    std::vector<std::string> args = {"run", "scorer.yaml"};
+    for (auto& p : params) args.insert(args.end(), {"-p", p});
+    return p_.Mlpipe(args);
+  }
+
+  // Requests from one thread until StopLoad, counting answers by status and
+  // by the variant header.
+  void StartLoad(int port) {
+    load_ = std::thread([this, port] {
+      httplib::Client c("127.0.0.1", port);
+      c.set_read_timeout(10);
+      int i = 0;
+      while (!stop_load_) {
+        const double x = (i++ % 61 - 30) / 10.0;
+        json body = {{"inputs",
+                      {{{"name", "x"}, {"shape", {1}}, {"datatype", "FP64"}, {"data", {x}}},
+                       {{"name", "color"},
+                        {"shape", {1}},
+                        {"datatype", "BYTES"},
+                        {"data", {i % 2 ? "red" : "blue"}}}}}};
+        auto res = c.Post("/v2/models/scorer/infer", body.dump(), "application/json");
+        if (!res) {
+          ++unanswered_;
+        } else if (res->status == 200) {
+          ++ok_;
+        } else if (res->status >= 500) {
+          ++server_errors_;
+        } else {
+          ++client_errors_;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(3));
+      }
+    });
+  }
+  void StopLoad() {
+    stop_load_ = true;
+    if (load_.joinable()) load_.join();
+  }
+
+  json Rollout(Server& server, int64_t id) {
+    return server.Get("/api/v1/rollouts/" + std::to_string(id)).second;
+  }
+
+  // Polls until rollout `id` reaches a state other than the active ones.
+  std::string WaitRolloutEnds(Server& server, int64_t id) {
+    std::string state;
+    WaitUntil(
+        [&] {
+          state = Rollout(server, id).value("state", "");
+          return state != "" && state != "infra_gate" && state != "running" && state != "paused" &&
+                 state != "promoting";
+        },
+        180);
+    return state;
+  }
+
+  // Runs a candidate better offline (shift 0.5) in `mode`, which must be
+  // rolled back; returns why (the rollout's detail).
+  std::string RollBackOf(Server& server, const std::string& mode) {
+    CommandOutput run = p_.Mlpipe({"run", "scorer.yaml", "--json", "-p", "shift=0.5", "-p", mode});
+    EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+    const int64_t id = QueuedRollout(run.out);
+    EXPECT_GT(id, 0) << run.out;
+    EXPECT_EQ(WaitRolloutEnds(server, id), "rolled_back") << Rollout(server, id).dump(1);
+    return Rollout(server, id).value("detail", "");
+  }
+
+  std::string AliasVersion(const std::string& alias) {
+    auto out = p_.Mlpipe({"models", "show", "scorer", "--json"});
+    json j = json::parse(out.out, nullptr, false);
+    if (!j.contains("aliases")) return "";
+    for (auto it = j["aliases"].begin(); it != j["aliases"].end(); ++it) {
+      if (it.key() == alias) return it.value().dump();
+    }
+    return "";
+  }
+
+  Project p_;
+  std::thread load_;
+  std::atomic<bool> stop_load_{false};
+  std::atomic<int> ok_{0}, server_errors_{0}, client_errors_{0}, unanswered_{0};
+};
+
+TEST_F(RolloutTest, GatesCanaryPromotionAndAutomaticRollbacks) {
+  // The first model: gated on its threshold only, it becomes the champion,
+  // and the deployment exists for `mlpipe serve` to follow.
+  CommandOutput first = Run({});
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  EXPECT_TRUE(Contains(first.out, "becomes the champion")) << first.out;
+  EXPECT_EQ(AliasVersion("champion"), "1");
+
+  ServeProcess serve(p_, {"--deployment", "scorer", "--poll", "200ms"});
+  ASSERT_GT(serve.port(), 0) << serve.Err();
+  Server server(p_, {"--pipelines", "scorer.yaml"});
+  ASSERT_GT(server.proc().port(), 0) << server.proc().Err();
+  StartLoad(serve.port());
+
+  // An equal model does not beat the champion: rejected, no rollout.
+  CommandOutput same = p_.Mlpipe({"run", "scorer.yaml", "--json", "-p", "shift=-1.5", "-p", "mode=same"});
+  ASSERT_EQ(same.exit_code, 0) << same.out << same.err;
+  EXPECT_TRUE(Contains(same.out, "does not exceed 0.01")) << same.out;
+  EXPECT_EQ(QueuedRollout(same.out), 0);
+  EXPECT_EQ(AliasVersion("rejected"), "2");
+
+  // A better model: gates pass, canary 50 % -> 100 %, promoted.
+  CommandOutput better = p_.Mlpipe({"run", "scorer.yaml", "--json", "-p", "shift=-0.5"});
+  ASSERT_EQ(better.exit_code, 0) << better.out << better.err;
+  const int64_t good = QueuedRollout(better.out);
+  ASSERT_GT(good, 0) << better.out;
+  EXPECT_EQ(WaitRolloutEnds(server, good), "promoted")
+      << Rollout(server, good).dump(1) << server.proc().Err();
+  EXPECT_EQ(AliasVersion("champion"), "3");
+  EXPECT_EQ(AliasVersion("previous"), "1");
+  json decisions = Rollout(server, good)["decisions"];
+  std::vector<std::string> kinds;
+  for (const auto& d : decisions) kinds.push_back(d["kind"].get<std::string>());
+  EXPECT_NE(std::find(kinds.begin(), kinds.end(), "infra_gate"), kinds.end());
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), "rollout.step"), 2);
+  EXPECT_NE(std::find(kinds.begin(), kinds.end(), "promote"), kinds.end());
+
+  // Better offline still, but slow online: rolled back on latency.
+  EXPECT_TRUE(Contains(RollBackOf(server, "mode=slow"), "p99 latency"));
+  EXPECT_EQ(AliasVersion("champion"), "3");
+  EXPECT_EQ(AliasVersion("rejected"), "4");
+  // One that fails a third of its requests is stopped by the infrastructure
+  // gate's replay, before any user request reaches it.
+  EXPECT_TRUE(Contains(RollBackOf(server, "mode=error"), "infra gate"));
+  EXPECT_EQ(server_errors_.load(), 0);
+  // One that starts failing only under live traffic: rolled back on error rate.
+  EXPECT_TRUE(Contains(RollBackOf(server, "mode=late_error"), "error rate"));
+  EXPECT_EQ(AliasVersion("champion"), "3");
+  EXPECT_EQ(AliasVersion("rejected"), "6");
+
+  StopLoad();
+  EXPECT_EQ(unanswered_.load(), 0);
+  EXPECT_EQ(client_errors_.load(), 0);
+  EXPECT_GT(ok_.load(), 200);
+  // Only the erring candidate's own failures reached users, while it had
+  // its share: far fewer than the requests it was sent.
+  EXPECT_LT(server_errors_.load(), ok_.load() / 10);
+
+  // Every judgement recomputes the same.
+  json history = server.Get("/api/v1/deployments/scorer/history?limit=1000").second["history"];
+  int judged = 0;
+  for (const auto& item : history) {
+    if (!item.contains("decision") || item["decision"]["kind"] != "rollout.judge") continue;
+    if (++judged > 3) break;
+    const std::string id = std::to_string(item["decision"]["id"].get<int64_t>());
+    CommandOutput e = p_.Mlpipe({"explain", id});
+    EXPECT_EQ(e.exit_code, 0) << e.out << e.err;
+    EXPECT_TRUE(Contains(e.out, "recomputed: the same")) << e.out;
+  }
+  EXPECT_GT(judged, 0);
+}
+
+}  // namespace
+}  // namespace mlpipe::e2e
