@@ -30,6 +30,7 @@ void AddInitCommand(CLI::App& app, Action* action);     // cmd_init.cc: mlpipe i
 // both describe `app` as it is when they run, every command registered.
 void AddCompletionCommands(CLI::App& app, Action* action);
 void AddTestCommand(CLI::App& app, Action* action);  // cmd_test.cc: mlpipe test (CI for a pipeline)
+void AddAbCommand(CLI::App& app, Action* action);    // cmd_ab.cc: mlpipe ab (offline A/B of two pipelines)
 
 struct SpecArgs {
   std::string pipeline;             // path of the pipeline YAML

@@ -200,6 +200,7 @@ int Main(int argc, char** argv) {
   AddServerFlags(app, &server_flags);
   AddInitCommand(app, &action);
   AddTestCommand(app, &action);
+  AddAbCommand(app, &action);
   AddCompletionCommands(app, &action);
 
   // builtin (internal)

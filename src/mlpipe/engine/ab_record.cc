@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <utility>
 
 #include "mlpipe/base/strings.h"
 
@@ -23,6 +24,17 @@ const std::vector<metadata::Event>& EventsOf(const AbRun& run, int64_t execution
   static const std::vector<metadata::Event> kNone;
   auto it = run.events.find(execution);
   return it == run.events.end() ? kNone : it->second;
+}
+
+// The execution of `run` that wrote `ref`, and its output event; nulls when none did.
+std::pair<const metadata::Execution*, const metadata::Event*> Producer(const AbRun& run,
+                                                                       const std::string& ref) {
+  for (const metadata::Execution& e : run.executions) {
+    for (const metadata::Event& ev : EventsOf(run, e.id)) {
+      if (ev.kind == metadata::EventKind::kOutput && ev.ref == ref) return {&e, &ev};
+    }
+  }
+  return {nullptr, nullptr};
 }
 
 std::string ShortRef(const std::string& ref) { return ref.size() > 19 ? ref.substr(0, 19) + ".." : ref; }
@@ -105,17 +117,16 @@ Status SnapshotError(const std::vector<SourceChange>& changes, int64_t run_a, in
   return FailedPreconditionError(Join(lines, "\n"));
 }
 
+std::string ProducerOf(const AbRun& run, const std::string& ref) {
+  const auto [execution, event] = Producer(run, ref);
+  return execution == nullptr ? "" : execution->step + "." + event->name;
+}
+
 StatusOr<TrainingTime> TrainingTimeOf(metadata::MetadataStore& db, const AbRun& run,
                                       const std::string& model_ref) {
   TrainingTime out;
   if (run.run.ended_ns > run.run.started_ns) out.run_seconds = Seconds(run.run.ended_ns - run.run.started_ns);
-  const metadata::Execution* producer = nullptr;
-  for (const metadata::Execution& e : run.executions) {
-    for (const metadata::Event& ev : EventsOf(run, e.id)) {
-      if (ev.kind == metadata::EventKind::kOutput && ev.ref == model_ref) producer = &e;
-    }
-    if (producer != nullptr) break;
-  }
+  const metadata::Execution* producer = Producer(run, model_ref).first;
   if (producer == nullptr) return out;  // a registered model the run read: trained elsewhere
   out.step = producer->step;
   metadata::Execution computed = *producer;

@@ -64,6 +64,10 @@ std::vector<SourceChange> ChangedSources(const std::map<std::string, SourceRead>
 // (sha256:ab12.. -> sha256:cd34..): rerun mlpipe ab", one line per change.
 Status SnapshotError(const std::vector<SourceChange>& changes, int64_t run_a, int64_t run_b);
 
+// The step and output of `run` that wrote `ref` ("split.test"), "" when no
+// step of the run did (a source, a registered model it read).
+std::string ProducerOf(const AbRun& run, const std::string& ref);
+
 // How long a model took to make.
 struct TrainingTime {
   std::string step;                    // the step that wrote it in this run ("" when no step of the run did)
