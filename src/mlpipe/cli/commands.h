@@ -33,6 +33,7 @@ void AddTestCommand(CLI::App& app, Action* action);  // cmd_test.cc: mlpipe test
 // cmd_deployments.cc: mlpipe deployments apply | list | show | history | set-weights | promote | rollback
 void AddDeploymentsCommands(CLI::App& app, Action* action);
 void AddExplainCommand(CLI::App& app, Action* action);  // cmd_explain.cc: mlpipe explain DECISION
+void AddAbCommand(CLI::App& app, Action* action);    // cmd_ab.cc: mlpipe ab (offline A/B of two pipelines)
 
 struct SpecArgs {
   std::string pipeline;             // path of the pipeline YAML

@@ -202,6 +202,7 @@ int Main(int argc, char** argv) {
   AddInitCommand(app, &action);
   AddTestCommand(app, &action);
   AddExplainCommand(app, &action);
+  AddAbCommand(app, &action);
   AddCompletionCommands(app, &action);
 
   // builtin (internal)
