@@ -34,6 +34,7 @@
 #include "mlpipe/server/file_watcher.h"
 #include "mlpipe/server/pipeline_set.h"
 #include "mlpipe/server/run_queue.h"
+#include "mlpipe/server/serve_supervisor.h"
 #include "mlpipe/server/trigger_engine.h"
 #include "mlpipe/server/trigger_probes_real.h"
 #include "mlpipe/serving/http_server.h"
@@ -58,6 +59,11 @@ struct ServerOptions {
   int threads = 16;                          // HTTP workers
   size_t max_body_bytes = 1 << 20;
   DeploymentMonitorOptions monitor;  // scrape interval, drift window
+  // --serve: the `mlpipe serve` processes the server keeps running
+  // (serve_supervisor.h). They keep serving when the server stops unless
+  // serve_stop_on_exit.
+  std::vector<ServeSpec> serve;
+  bool serve_stop_on_exit = false;
 };
 
 class Server {
@@ -108,6 +114,8 @@ class Server {
   std::unique_ptr<RunQueue> queue_;
   std::unique_ptr<FileWatcher> watcher_;
   std::unique_ptr<DeploymentMonitor> monitor_;
+  std::unique_ptr<ServeHost> serve_host_;
+  std::unique_ptr<ServeSupervisor> supervisor_;
   std::unique_ptr<serving::HttpServer> http_;
 
   std::mutex mu_;
