@@ -38,7 +38,8 @@ Server::~Server() {
 Status Server::Init() {
   // The pipelines first: a bad spec starts nothing, not even a workspace.
   ASSIGN_OR_RETURN(pipelines_,
-                   LoadPipelines(options_.pipelines, options_.project_dir, options_.default_pipelines));
+                   LoadPipelines(options_.pipelines, options_.project_dir, options_.default_pipelines,
+                                 /*allow_none=*/!options_.serve.empty()));
   ASSIGN_OR_RETURN(ws_, store::Workspace::OpenOrCreate(options_.project_dir));
   loopback_ = IsLoopbackHost(options_.host);
   token_file_ = options_.token_file.empty() ? ws_.root() + "/token" : options_.token_file;
