@@ -52,6 +52,16 @@ Status RunServer(const ServerFlags& f) {
   if (o.monitor.scrape_ns <= 0 || o.monitor.window_ns <= 0) {
     return InvalidArgumentError("--scrape and --drift-window must be positive durations");
   }
+  for (const std::string& text : f.serve) {
+    ASSIGN_OR_RETURN(server::ServeSpec spec, server::ParseServeSpec(text));
+    for (const server::ServeSpec& other : o.serve) {
+      if (other.deployment == spec.deployment) {
+        return InvalidArgumentError(fmt::format("--serve {} is given twice", spec.deployment));
+      }
+    }
+    o.serve.push_back(std::move(spec));
+  }
+  o.serve_stop_on_exit = f.serve_stop_on_exit;
 
   sigset_t signals;
   sigemptyset(&signals);

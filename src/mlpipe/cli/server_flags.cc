@@ -27,6 +27,12 @@ CLI::App* AddServerFlags(CLI::App& app, ServerFlags* flags) {
                   "How often each `mlpipe serve` of the workspace is scraped for its numbers (default 15s)");
   cmd->add_option("--drift-window", flags->drift_window,
                   "The prediction log's window compared with the model's reference statistics (default 5m)");
+  cmd->add_option(
+      "--serve", flags->serve,
+      "Keep `mlpipe serve --deployment DEPLOYMENT` running on PORT (DEPLOYMENT[:PORT], repeatable; "
+      "a stored deployment or a YAML file; no PORT: a free one, kept across restarts)");
+  cmd->add_flag("--serve-stop-on-exit", flags->serve_stop_on_exit,
+                "Stop the --serve processes when the server stops (by default they keep serving)");
   cmd->add_flag("--print-alert-rules", flags->print_alert_rules,
                 "Print Prometheus alert rules for the server's metrics and exit");
   return cmd;

@@ -25,6 +25,8 @@ struct ServerFlags {
   bool print_alert_rules = false;
   std::string scrape = "15s";
   std::string drift_window = "5m";
+  std::vector<std::string> serve;  // DEPLOYMENT[:PORT], repeatable
+  bool serve_stop_on_exit = false;
 };
 
 CLI::App* AddServerFlags(CLI::App& app, ServerFlags* flags);

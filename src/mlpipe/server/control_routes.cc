@@ -1,5 +1,6 @@
 // The server's own routes: health, pipelines, triggers (list, fire, pause,
-// resume), fires, cancel, the monitoring record's series, /metrics; the
+// resume), fires, cancel, the monitoring record's series, the supervised
+// serve processes (list, restart), /metrics; the
 // token rule in front of every route. The record's read routes (runs,
 // artifacts, models) are the API library's.
 #include <fmt/format.h>
@@ -374,6 +375,35 @@ void Server::Route(const HttpRequest& req, HttpResponse& res) {
     });
     if (!s.ok()) return StatusError(res, s);
     return Json(res, 202, {{"run", *run}, {"cancelling", true}});
+  }
+  if (parts[2] == "serve" && n == 3) {
+    // The --serve processes the server supervises.
+    if (!get) return method_not_allowed("GET");
+    json out = json::array();
+    for (const ServeStatus& st : supervisor_->Snapshot()) {
+      out.push_back({{"deployment", st.deployment},
+                     {"serve", st.spec},
+                     {"state", st.state},
+                     {"pid", st.pid},
+                     {"port", st.port},
+                     {"up", st.up},
+                     {"restarts", st.restarts},
+                     {"replacing", st.replacing}});
+    }
+    return Json(res, 200, {{"serve", out}});
+  }
+  if (parts[2] == "deployments" && n == 5 && parts[4] == "restart") {
+    // A zero-downtime replacement of the deployment's serve process.
+    if (!post) return method_not_allowed("POST");
+    int64_t old_pid = 0;
+    Status s = Call([&]() -> Status {
+      ASSIGN_OR_RETURN(
+          old_pid, supervisor_->Restart(parts[3], fmt::format("requested by {}",
+                                                              req.remote.empty() ? "the API" : req.remote)));
+      return OkStatus();
+    });
+    if (!s.ok()) return StatusError(res, s);
+    return Json(res, 202, {{"deployment", parts[3]}, {"pid", old_pid}, {"replacing", true}});
   }
   if (parts[2] == "series" && n == 3) {
     if (!get) return method_not_allowed("GET");

@@ -110,6 +110,22 @@ std::string Server::PrometheusText(metadata::ControlStore& control, metadata::De
     }
   }
   RolloutFamilies(deployments, &out);
+  if (std::vector<ServeStatus> serve = supervisor_->Snapshot(); !serve.empty()) {
+    out +=
+        "# HELP mlpipe_serve_up 1 while the deployment's supervised serve process answers its health check\n"
+        "# TYPE mlpipe_serve_up gauge\n";
+    for (const ServeStatus& s : serve)
+      out += fmt::format("mlpipe_serve_up{{deployment=\"{}\"}} {}\n", Escape(s.deployment), s.up ? 1 : 0);
+    out +=
+        "# HELP mlpipe_serve_restarts_total Serve processes started in place of an earlier one (crash, "
+        "failed "
+        "health checks, replacement) since the server started\n"
+        "# TYPE mlpipe_serve_restarts_total counter\n";
+    for (const ServeStatus& s : serve) {
+      out += fmt::format("mlpipe_serve_restarts_total{{deployment=\"{}\"}} {}\n", Escape(s.deployment),
+                         s.restarts);
+    }
+  }
   for (const Family& f : kSeries) {
     auto points = control.LatestPoints(f.name);
     if (!points.ok() || points->empty()) continue;

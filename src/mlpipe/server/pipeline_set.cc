@@ -77,7 +77,7 @@ static bool LooksLikePipeline(const std::string& path) {
 }
 
 StatusOr<LoadedPipelines> LoadPipelines(const std::vector<std::string>& patterns,
-                                        const std::string& project_dir, bool lenient) {
+                                        const std::string& project_dir, bool lenient, bool allow_none) {
   std::vector<std::string> files;
   std::set<std::string> seen;
   for (const std::string& pattern : patterns) {
@@ -101,6 +101,7 @@ StatusOr<LoadedPipelines> LoadPipelines(const std::vector<std::string>& patterns
       if (seen.insert(m).second) files.push_back(std::move(m));
     }
   }
+  if (files.empty() && lenient && allow_none) return LoadedPipelines{};
   if (files.empty()) {
     return InvalidArgumentError(fmt::format(
         "no pipeline file in {} (looked for *.yaml and pipelines/*.yaml; name files with --pipelines)",

@@ -24,8 +24,11 @@ struct LoadedPipelines {
 // files name the same pipeline, or triggers form a loop.
 // With `lenient` (the default patterns), a pattern may match nothing and a
 // file without a top-level `steps:` (a component, a deployment) is left out.
+// With `allow_none` too, finding no pipeline file at all is no error (a
+// server that only supervises serve processes).
 StatusOr<LoadedPipelines> LoadPipelines(const std::vector<std::string>& patterns,
-                                        const std::string& project_dir, bool lenient = false);
+                                        const std::string& project_dir, bool lenient = false,
+                                        bool allow_none = false);
 
 // The PipelineDef of a validated spec (paths made absolute).
 PipelineDef MakePipelineDef(const spec::PipelineSpec& spec, const std::string& spec_path);

@@ -11,6 +11,7 @@
 #include "mlpipe/monitor/duration_rule.h"
 #include "mlpipe/server/auth.h"
 #include "mlpipe/server/series_labels.h"
+#include "mlpipe/server/serve_host_real.h"
 
 namespace mlpipe::server {
 namespace {
@@ -37,7 +38,8 @@ Server::~Server() {
 Status Server::Init() {
   // The pipelines first: a bad spec starts nothing, not even a workspace.
   ASSIGN_OR_RETURN(pipelines_,
-                   LoadPipelines(options_.pipelines, options_.project_dir, options_.default_pipelines));
+                   LoadPipelines(options_.pipelines, options_.project_dir, options_.default_pipelines,
+                                 /*allow_none=*/!options_.serve.empty()));
   ASSIGN_OR_RETURN(ws_, store::Workspace::OpenOrCreate(options_.project_dir));
   loopback_ = IsLoopbackHost(options_.host);
   token_file_ = options_.token_file.empty() ? ws_.root() + "/token" : options_.token_file;
@@ -72,6 +74,18 @@ Status Server::Init() {
       std::make_unique<RolloutController>(ws_, *deployments_, *db_, *serve_client_, *bus_, RealClock());
   const std::string log_dir = ws_.root() + "/server";
   mkdir(log_dir.c_str(), 0755);
+  {
+    std::vector<std::string> names;
+    for (const ServeSpec& s : options_.serve) {
+      ASSIGN_OR_RETURN(std::string name, ServedDeploymentName(s.deployment, options_.project_dir));
+      names.push_back(std::move(name));
+    }
+    serve_host_ = std::make_unique<RealServeHost>(ws_.root());
+    supervisor_ = std::make_unique<ServeSupervisor>(
+        options_.serve, std::move(names), *serve_host_, *bus_, RealClock(),
+        ServeSupervisorOptions{
+            .mlpipe_exe = options_.mlpipe_exe, .project_dir = options_.project_dir, .log_dir = log_dir});
+  }
   queue_ =
       std::make_unique<RunQueue>(pipelines_.defs, *control_, *db_, *launcher_, *bus_, RealClock(), log_dir);
   // Retraining time: an alert when a run takes longer than its pipeline's
@@ -197,6 +211,7 @@ Status Server::LoopOnce() {
   RETURN_IF_ERROR(queue_->Step());
   if (!stopping_) monitor_->Tick();
   if (!stopping_) rollouts_->Tick();
+  if (!stopping_) supervisor_->Tick();
   const int64_t now = RealClock().WallNanos();
   if (now >= next_compact_ns_) {
     // The monitoring record: full detail for a day, hourly means for 30 days.
@@ -223,9 +238,10 @@ Status Server::Run() {
       fmt::print(stderr, "mlpipe server: {}\n", s.ToString());
     }
     const int64_t now = RealClock().WallNanos();
-    const int64_t sleep = std::clamp<int64_t>(
-        std::min({engine_->NextWakeNs(), monitor_->NextDueNs(), rollouts_->NextDueNs()}) - now, 1'000'000,
-        kMaxSleepNs);
+    const int64_t sleep = std::clamp<int64_t>(std::min({engine_->NextWakeNs(), monitor_->NextDueNs(),
+                                                        rollouts_->NextDueNs(), supervisor_->NextDueNs()}) -
+                                                  now,
+                                              1'000'000, kMaxSleepNs);
     std::unique_lock lock(mu_);
     cv_.wait_for(lock, std::chrono::nanoseconds(sleep), [&] { return woken_ || stop_requested_.load(); });
     woken_ = false;
@@ -265,6 +281,9 @@ void Server::Drain() {
     closed_ = true;
   }
   (void)LoopOnce();
+  // The serve processes keep serving while the control plane is away
+  // (--serve-stop-on-exit stops them).
+  supervisor_->Stop(options_.serve_stop_on_exit);
   bus_->Publish({.kind = "server.stopped"});
   (void)FlushEvents();
   bus_->Close();

@@ -37,6 +37,7 @@
 #include "mlpipe/server/rollout_controller.h"
 #include "mlpipe/server/run_queue.h"
 #include "mlpipe/server/serve_client.h"
+#include "mlpipe/server/serve_supervisor.h"
 #include "mlpipe/server/trigger_engine.h"
 #include "mlpipe/server/trigger_probes_real.h"
 #include "mlpipe/serving/http_server.h"
@@ -61,6 +62,11 @@ struct ServerOptions {
   int threads = 16;                          // HTTP workers
   size_t max_body_bytes = 1 << 20;
   DeploymentMonitorOptions monitor;  // scrape interval, drift window
+  // --serve: the `mlpipe serve` processes the server keeps running
+  // (serve_supervisor.h). They keep serving when the server stops unless
+  // serve_stop_on_exit.
+  std::vector<ServeSpec> serve;
+  bool serve_stop_on_exit = false;
 };
 
 class Server {
@@ -114,6 +120,8 @@ class Server {
   std::unique_ptr<metadata::SqliteDeploymentStore> deployments_;  // loop thread
   std::unique_ptr<HttpServeClient> serve_client_;
   std::unique_ptr<RolloutController> rollouts_;
+  std::unique_ptr<ServeHost> serve_host_;
+  std::unique_ptr<ServeSupervisor> supervisor_;
   std::unique_ptr<serving::HttpServer> http_;
 
   std::mutex mu_;
