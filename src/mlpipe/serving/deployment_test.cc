@@ -165,7 +165,7 @@ TEST(DeploymentCodecTest, MarksPlaceKeysForLaterChecks) {
   EXPECT_EQ(marks.Error("variants[1].version", "no such version"),
             "deploy/churn.yaml:5:24: error: no such version");
   // An absent key is placed at its nearest parent.
-  EXPECT_EQ(marks.Error("variants[3].alias", "x"), "deploy/churn.yaml:7:5: error: x");
+  EXPECT_EQ(marks.Error("variants[3].version", "x"), "deploy/churn.yaml:7:5: error: x");
 }
 
 TEST(DeploymentCodecTest, FromJsonChecksAsTheFileDoesAndNamesTheKeyPath) {
