@@ -9,11 +9,13 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <signal.h>
 
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
@@ -33,7 +35,8 @@ using json = nlohmann::json;
 // model server sends; a pipeline's evaluate sends the whole test set): ok;
 // slow (sleeps 60 ms); error (every third answers an error); late_error
 // (every third after a worker's first 60: it passes the replay of the
-// infrastructure gate and fails on live traffic).
+// infrastructure gate and fails on live traffic); flip (the opposite class:
+// right on the test set, wrong online).
 const char* kMakePackagePy = R"PY(import json, os, sys
 shift, mode, out = float(sys.argv[1]), sys.argv[2], sys.argv[3]
 os.makedirs(out)
@@ -55,7 +58,7 @@ for line in sys.stdin:
     for x, color in zip(c["x"], c["color"]):
         z = 4 * ((0.0 if x is None else x) + (1.0 if color == "red" else -0.5) + shift)
         p = 1 / (1 + math.exp(-max(-50, min(50, z))))
-        out.append([1 - p, p])
+        out.append([p, 1 - p] if mode == "flip" and single else [1 - p, p])
     print(json.dumps({"id": req["id"], "probabilities": out}), flush=True)
 '''
 open(os.path.join(out, "worker.py"), "w").write(worker)
@@ -158,11 +161,19 @@ class RolloutTest : public ::testing::Test {
                         {"shape", {1}},
                         {"datatype", "BYTES"},
                         {"data", {i % 2 ? "red" : "blue"}}}}}};
-        auto res = c.Post("/v2/models/scorer/infer", body.dump(), "application/json");
+        httplib::Headers headers;
+        if (!sticky_user_.empty()) headers.emplace("X-User", sticky_user_);
+        auto res = c.Post("/v2/models/scorer/infer", headers, body.dump(), "application/json");
         if (!res) {
           ++unanswered_;
         } else if (res->status == 200) {
           ++ok_;
+          if (feedback_) {
+            // The truth of this row, sent back as a label (the feedback feeder).
+            const bool yes = x + (i % 2 ? 1.0 : -0.5) + 0.5 > 0;
+            json fb = {{"id", res->get_header_value("X-Request-Id")}, {"label", yes ? "yes" : "no"}};
+            c.Post("/v2/feedback", fb.dump(), "application/json");
+          }
         } else if (res->status >= 500) {
           ++server_errors_;
         } else {
@@ -215,7 +226,39 @@ class RolloutTest : public ::testing::Test {
     return "";
   }
 
+  // The pipeline with the rollout's min_requests and max_step_time replaced,
+  // and `extra` rollout keys.
+  void WritePipeline(int min_requests, const std::string& max_step_time, const std::string& extra = "",
+                     const std::string& analysis = "") {
+    std::string text = kPipeline;
+    text.replace(text.find("min_requests: 80"), 16, "min_requests: " + std::to_string(min_requests));
+    text.replace(text.find("max_step_time: 2m"), 17, "max_step_time: " + max_step_time + extra);
+    text.replace(text.find("latency_p99: {max_ratio: 3}"), 27, "latency_p99: {max_ratio: 3}" + analysis);
+    p_.Write("scorer.yaml", text);
+  }
+  // Runs the first model (the champion) and a better candidate, with serve
+  // and server up; returns the candidate's rollout.
+  int64_t ChampionThenCandidate(std::unique_ptr<ServeProcess>* serve, std::unique_ptr<Server>* server,
+                                bool load) {
+    CommandOutput first = Run({});
+    EXPECT_EQ(first.exit_code, 0) << first.out << first.err;
+    *serve = std::make_unique<ServeProcess>(
+        p_, std::vector<std::string>{"--deployment", "scorer", "--poll", "200ms"});
+    *server = std::make_unique<Server>(p_, std::vector<std::string>{"--pipelines", "scorer.yaml"});
+    if (load) StartLoad((*serve)->port());
+    CommandOutput better = p_.Mlpipe({"run", "scorer.yaml", "--json", "-p", "shift=-0.5"});
+    EXPECT_EQ(better.exit_code, 0) << better.out << better.err;
+    return QueuedRollout(better.out);
+  }
+  int CountKind(const json& rollout, const std::string& kind) {
+    int n = 0;
+    for (const auto& d : rollout["decisions"]) n += d.value("kind", "") == kind;
+    return n;
+  }
+
   Project p_;
+  std::string sticky_user_;
+  bool feedback_ = false;
   std::thread load_;
   std::atomic<bool> stop_load_{false};
   std::atomic<int> ok_{0}, server_errors_{0}, client_errors_{0}, unanswered_{0};
@@ -291,6 +334,82 @@ TEST_F(RolloutTest, GatesCanaryPromotionAndAutomaticRollbacks) {
     EXPECT_TRUE(Contains(e.out, "recomputed: the same")) << e.out;
   }
   EXPECT_GT(judged, 0);
+}
+
+TEST_F(RolloutTest, AServerKilledMidRolloutResumesFromTheRecordedStep) {
+  WritePipeline(300, "2m");
+  std::unique_ptr<ServeProcess> serve;
+  std::unique_ptr<Server> server;
+  const int64_t id = ChampionThenCandidate(&serve, &server, true);
+  ASSERT_GT(id, 0);
+  // Mid step 1: judged at least once, not yet passed.
+  ASSERT_TRUE(WaitUntil([&] {
+    json r = Rollout(*server, id);
+    return r.value("state", "") == "running" && r.value("step_index", -1) == 0 &&
+           CountKind(r, "rollout.judge") > 0;
+  })) << Rollout(*server, id).dump(1);
+  kill(server->proc().pid(), SIGKILL);
+  WaitFor(server->proc().pid());
+  server = std::make_unique<Server>(p_, std::vector<std::string>{"--pipelines", "scorer.yaml"});
+  ASSERT_GT(server->proc().port(), 0) << server->proc().Err();
+  EXPECT_EQ(WaitRolloutEnds(*server, id), "promoted") << Rollout(*server, id).dump(1);
+  json r = Rollout(*server, id);
+  // Resumed, not restarted: one infrastructure gate, one start of each step.
+  EXPECT_EQ(CountKind(r, "infra_gate"), 1);
+  EXPECT_EQ(CountKind(r, "rollout.step"), 2);
+  EXPECT_EQ(AliasVersion("champion"), "2");
+  StopLoad();
+  // The data plane never stopped serving.
+  EXPECT_EQ(unanswered_.load(), 0);
+  EXPECT_EQ(server_errors_.load(), 0);
+}
+
+TEST_F(RolloutTest, NoTrafficPausesTheRolloutUntilTrafficComes) {
+  WritePipeline(80, "2s");
+  std::unique_ptr<ServeProcess> serve;
+  std::unique_ptr<Server> server;
+  const int64_t id = ChampionThenCandidate(&serve, &server, false);
+  ASSERT_GT(id, 0);
+  ASSERT_TRUE(WaitUntil([&] { return Rollout(*server, id).value("state", "") == "paused"; }))
+      << Rollout(*server, id).dump(1);
+  EXPECT_TRUE(Contains(Rollout(*server, id).value("detail", ""), "too little traffic"));
+  EXPECT_EQ(AliasVersion("champion"), "1");  // neither promoted
+  EXPECT_EQ(AliasVersion("rejected"), "");   // nor failed
+  StartLoad(serve->port());
+  EXPECT_EQ(WaitRolloutEnds(*server, id), "promoted") << Rollout(*server, id).dump(1);
+}
+
+TEST_F(RolloutTest, TrafficNotSplitAsConfiguredHaltsTheRollout) {
+  // Every request carries the same sticky key: one arm gets it all.
+  WritePipeline(80, "2m", "\n    sticky_header: X-User");
+  sticky_user_ = "the-only-user";
+  std::unique_ptr<ServeProcess> serve;
+  std::unique_ptr<Server> server;
+  const int64_t id = ChampionThenCandidate(&serve, &server, true);
+  ASSERT_GT(id, 0);
+  EXPECT_EQ(WaitRolloutEnds(*server, id), "halted") << Rollout(*server, id).dump(1);
+  EXPECT_TRUE(Contains(Rollout(*server, id).value("detail", ""), "sample ratio mismatch"))
+      << Rollout(*server, id).dump(1);
+  EXPECT_EQ(AliasVersion("champion"), "1");
+}
+
+TEST_F(RolloutTest, ACandidateWorseOnFeedbackLabelsIsRolledBack) {
+  WritePipeline(80, "2m", "", "\n      online_metric: {metric: accuracy, min_labels: 60, confidence: 0.95}");
+  feedback_ = true;
+  std::unique_ptr<ServeProcess> serve;
+  std::unique_ptr<Server> server;
+  const int64_t first = ChampionThenCandidate(&serve, &server, true);
+  ASSERT_GT(first, 0);
+  ASSERT_EQ(WaitRolloutEnds(*server, first), "promoted") << Rollout(*server, first).dump(1);
+  // Right on the test set (so it passes the gates), wrong on live rows.
+  CommandOutput run = p_.Mlpipe({"run", "scorer.yaml", "--json", "-p", "shift=0.5", "-p", "mode=flip"});
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  const int64_t id = QueuedRollout(run.out);
+  ASSERT_GT(id, 0) << run.out;
+  EXPECT_EQ(WaitRolloutEnds(*server, id), "rolled_back") << Rollout(*server, id).dump(1);
+  EXPECT_TRUE(Contains(Rollout(*server, id).value("detail", ""), "live accuracy"))
+      << Rollout(*server, id).dump(1);
+  EXPECT_EQ(AliasVersion("champion"), "2");
 }
 
 }  // namespace

@@ -92,7 +92,12 @@ Judgement JudgeStep(const StepLook& look) {
   const VariantCounters& cand = look.candidate;
   const VariantCounters& champ = look.champion;
   const double percent = p.steps[look.step_index];
-  const bool last = look.step_index + 1 == p.steps.size();
+  // The step where the online metric must have been judged before the
+  // rollout goes on: the last one that still sends the champion traffic
+  // (at 100 % the champion gets no labels to compare with).
+  size_t labels_step = p.steps.size() - 1;
+  while (labels_step > 0 && p.steps[labels_step] >= 100) --labels_step;
+  const bool labels_here = look.step_index == labels_step;
   Judgement out;
   out.min_p = look.min_p.is_object() ? look.min_p : nlohmann::json::object();
   out.thresholds = {{"step", look.step_index + 1},
@@ -221,7 +226,7 @@ Judgement JudgeStep(const StepLook& look) {
 
   // 4. Enough data?
   const bool requests_short = cand.requests < static_cast<double>(p.min_requests);
-  const bool need_labels = last && labels_short;
+  const bool need_labels = labels_here && labels_short;
   if (!requests_short && !need_labels) {
     out.verdict = Verdict::kPass;
     out.reason = fmt::format(

@@ -17,7 +17,8 @@
 //  3. Drift: the PSI of the candidate's predicted-class mix against the
 //     champion's above psi_max fails the step (a threshold, not a test).
 //  4. Otherwise the step passes once the candidate has min_requests (and, at
-//     the last step, min_labels per arm when an online metric is set); before
+//     the last step that still sends the champion traffic, min_labels per arm
+//     when an online metric is set); before
 //     that it waits, and after max_step_time without them it pauses: a step
 //     with too little traffic never passes and never fails.
 // The always-valid p-value of a check is the running minimum over the looks of

@@ -99,12 +99,19 @@ TEST(JudgeTest, OnlineMetricFailsAWorseCandidateAndTheLastStepWaitsForLabels) {
   EXPECT_EQ(j.verdict, Verdict::kFail) << j.reason;
   EXPECT_NE(j.reason.find("live accuracy"), std::string::npos);
 
-  StepLook last = Look(3, Arm(600, 0), Arm(0, 0));
-  last.policy.analysis.online_metric = spec::AnalysisSpec::Online{"accuracy", 200, 0.95};
-  last.candidate.feedback = 50;
-  j = JudgeStep(last);
+  // The last step with champion traffic (50 %) waits for labels in both arms;
+  // at 100 % the champion has none to give, and none are waited for.
+  StepLook half = Look(2, Arm(600, 0), Arm(600, 0));
+  half.policy.analysis.online_metric = spec::AnalysisSpec::Online{"accuracy", 200, 0.95};
+  half.candidate.feedback = 300;
+  half.champion.feedback = 50;
+  j = JudgeStep(half);
   EXPECT_EQ(j.verdict, Verdict::kWait) << j.reason;
   EXPECT_NE(j.reason.find("labels"), std::string::npos) << j.reason;
+  StepLook full = Look(3, Arm(600, 0), Arm(0, 0));
+  full.policy.analysis.online_metric = spec::AnalysisSpec::Online{"accuracy", 200, 0.95};
+  full.candidate.feedback = 50;
+  EXPECT_EQ(JudgeStep(full).verdict, Verdict::kPass);
 }
 
 TEST(JudgeTest, APredictionMixUnlikeTheChampionsFailsOnDrift) {
