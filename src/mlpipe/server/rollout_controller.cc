@@ -83,8 +83,9 @@ void RolloutController::Tick() {
     }
     next_look_ns_[r.id] = now + policy->analysis_interval_ns;
     pending_reloads_.clear();
+    const RolloutObservation seen = Observe(r);
     Status s = store_.Begin();
-    if (s.ok()) s = Advance(r, *policy, now);
+    if (s.ok()) s = Advance(r, *policy, now, seen);
     if (s.ok()) {
       s = store_.Commit();
     } else {
@@ -107,10 +108,31 @@ void RolloutController::Tick() {
   }
 }
 
-Status RolloutController::Advance(metadata::Rollout& r, const spec::RolloutSpec& policy, int64_t now) {
-  if (r.state == "infra_gate") return InfraGate(r, policy, now);
-  if (r.state == "promoting") return FinishPromotion(r, now);
-  return Look(r, policy, now);
+RolloutObservation RolloutController::Observe(const metadata::Rollout& r) {
+  RolloutObservation seen;
+  seen.counters = Counters(r.deployment);
+  // The replay is due once the candidate arm serves the candidate.
+  if (r.state == "infra_gate" && !r.detail.empty() && seen.counters.ok()) {
+    auto live = seen.counters->live_versions.find(deploy::kCandidateArm);
+    if (live != seen.counters->live_versions.end() && live->second == std::to_string(r.candidate_version)) {
+      const std::vector<std::string> bodies =
+          RecentLoggedRequests(ws_, r.deployment, options_.replay_requests);
+      seen.replayed = bodies.size();
+      if (bodies.empty()) {
+        seen.replay = std::vector<ReplayAnswer>{};
+      } else {
+        seen.replay = serve_.Replay(r.deployment, r.model, std::to_string(r.candidate_version), bodies);
+      }
+    }
+  }
+  return seen;
+}
+
+Status RolloutController::Advance(metadata::Rollout& r, const spec::RolloutSpec& policy, int64_t now,
+                                  const RolloutObservation& seen) {
+  if (r.state == "infra_gate") return InfraGate(r, policy, now, seen);
+  if (r.state == "promoting") return FinishPromotion(r, now, seen);
+  return Look(r, policy, now, seen);
 }
 
 StatusOr<deploy::DeploymentCounters> RolloutController::Counters(const std::string& deployment) {
@@ -177,8 +199,8 @@ Status RolloutController::SetWeights(const metadata::Rollout& r, int64_t candida
   return OkStatus();
 }
 
-Status RolloutController::InfraGate(metadata::Rollout& r, const spec::RolloutSpec& policy, int64_t now) {
-  const std::string version = std::to_string(r.candidate_version);
+Status RolloutController::InfraGate(metadata::Rollout& r, const spec::RolloutSpec& policy, int64_t now,
+                                    const RolloutObservation& seen) {
   // The candidate arm at weight 0: loaded and warmed, no traffic.
   if (r.detail.empty()) {
     RETURN_IF_ERROR(SetWeights(
@@ -189,10 +211,8 @@ Status RolloutController::InfraGate(metadata::Rollout& r, const spec::RolloutSpe
     Publish(r, "rollout.started", fmt::format("candidate v{}: infrastructure gate", r.candidate_version));
     return Save(r, "infra_gate", now, "loading the candidate");
   }
-  auto counters = Counters(r.deployment);
-  if (!counters.ok()) return counters.status();
-  auto live = counters->live_versions.find(deploy::kCandidateArm);
-  if (live == counters->live_versions.end() || live->second != version) {
+  if (!seen.counters.ok()) return seen.counters.status();
+  if (!seen.replay) {
     if (now - r.step_started_ns < options_.infra_timeout_ns) return OkStatus();  // still loading
     const std::string why = fmt::format("infra gate: candidate v{} did not load within {}s",
                                         r.candidate_version, options_.infra_timeout_ns / 1000000000);
@@ -201,15 +221,14 @@ Status RolloutController::InfraGate(metadata::Rollout& r, const spec::RolloutSpe
                             {{"timeout_ns", options_.infra_timeout_ns}}, json::object()));
     return RollBack(r, why, id, now);
   }
-  const std::vector<std::string> bodies = RecentLoggedRequests(ws_, r.deployment, options_.replay_requests);
-  json stats = {{"replayed", bodies.size()}};
+  if (!seen.replay->ok()) return seen.replay->status();
+  const std::vector<ReplayAnswer>& answers = **seen.replay;
+  json stats = {{"replayed", seen.replayed}};
   bool pass = true;
   std::string why;
-  if (bodies.empty()) {
+  if (seen.replayed == 0) {
     why = fmt::format("infra gate: candidate v{} loaded; no logged requests to replay", r.candidate_version);
   } else {
-    ASSIGN_OR_RETURN(std::vector<ReplayAnswer> answers,
-                     serve_.Replay(r.deployment, r.model, version, bodies));
     size_t failed = 0, slow = 0;
     double slowest = 0;
     for (const ReplayAnswer& a : answers) {
@@ -228,7 +247,7 @@ Status RolloutController::InfraGate(metadata::Rollout& r, const spec::RolloutSpe
   }
   ASSIGN_OR_RETURN(int64_t id,
                    Decide(r, "infra_gate", pass ? "pass" : "fail", why,
-                          {{"candidate_version", r.candidate_version}, {"requests", bodies.size()}},
+                          {{"candidate_version", r.candidate_version}, {"requests", seen.replayed}},
                           {{"max_seconds", options_.replay_max_seconds}}, stats));
   if (!pass) return RollBack(r, why, id, now);
   return StartStep(r, policy, 0, now, id);
@@ -244,9 +263,8 @@ Status RolloutController::StartStep(metadata::Rollout& r, const spec::RolloutSpe
   RETURN_IF_ERROR(SetWeights(r, r.candidate_version, percent,
                              fmt::format("rollout {} step {}", r.id, index + 1), why, id,
                              policy.sticky_header));
-  auto counters = Counters(r.deployment);
-  // Without an answer now, the first look takes the baseline.
-  r.baseline = counters.ok() ? counters->ToJson().dump() : "{}";
+  // The first look, once the new weights are live, takes the baseline.
+  r.baseline = "{}";
   r.step_index = static_cast<int>(index);
   r.step_started_ns = now;
   r.min_p = "{}";
@@ -254,8 +272,10 @@ Status RolloutController::StartStep(metadata::Rollout& r, const spec::RolloutSpe
   return Save(r, "running", now, why);
 }
 
-Status RolloutController::Look(metadata::Rollout& r, const spec::RolloutSpec& policy, int64_t now) {
-  ASSIGN_OR_RETURN(deploy::DeploymentCounters counters, Counters(r.deployment));
+Status RolloutController::Look(metadata::Rollout& r, const spec::RolloutSpec& policy, int64_t now,
+                               const RolloutObservation& seen) {
+  if (!seen.counters.ok()) return seen.counters.status();
+  deploy::DeploymentCounters counters = *seen.counters;
   auto base = deploy::DeploymentCounters::FromJson(ParseOr(r.baseline, json::object()));
   if (!base.ok() || base->started_ns == 0 || base->started_ns != counters.started_ns) {
     // No baseline yet, or the serve process restarted (its counters began
@@ -344,12 +364,13 @@ Status RolloutController::Promote(metadata::Rollout& r, int64_t decision_id, int
   return Save(r, "promoting", now, why);
 }
 
-Status RolloutController::FinishPromotion(metadata::Rollout& r, int64_t now) {
+Status RolloutController::FinishPromotion(metadata::Rollout& r, int64_t now, const RolloutObservation& seen) {
   auto rev = store_.GetDeployment(r.deployment);
   if (!rev.ok()) return rev.status();
   ASSIGN_OR_RETURN(serving::DeploymentConfig config,
                    serving::DeploymentConfig::FromJson(ParseOr(rev->config, json::object())));
-  ASSIGN_OR_RETURN(deploy::DeploymentCounters counters, Counters(r.deployment));
+  if (!seen.counters.ok()) return seen.counters.status();
+  deploy::DeploymentCounters counters = *seen.counters;
   const bool serving_new =
       counters.live_versions[deploy::ChampionArm(config)] == std::to_string(r.candidate_version);
   if (!serving_new && now - r.updated_ns < options_.infra_timeout_ns)

@@ -26,8 +26,10 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "mlpipe/base/clock.h"
 #include "mlpipe/base/status.h"
@@ -47,6 +49,16 @@ struct RolloutControllerOptions {
   double replay_max_seconds = 1.0;             // each replayed answer's latency budget
 };
 
+// What a look read from the serve process, before its transaction: HTTP
+// never runs while the metadata write lock is held.
+struct RolloutObservation {
+  StatusOr<deploy::DeploymentCounters> counters = UnavailableError("not read");
+  // The infrastructure gate's replay, when it was due: the answers and how
+  // many logged requests were sent.
+  std::optional<StatusOr<std::vector<ReplayAnswer>>> replay;
+  size_t replayed = 0;
+};
+
 class RolloutController {
  public:
   RolloutController(const store::Workspace& ws, metadata::DeploymentStore& store, metadata::MetadataStore& db,
@@ -58,10 +70,14 @@ class RolloutController {
   int64_t NextDueNs() const;
 
  private:
-  Status Advance(metadata::Rollout& r, const spec::RolloutSpec& policy, int64_t now);
-  Status InfraGate(metadata::Rollout& r, const spec::RolloutSpec& policy, int64_t now);
-  Status Look(metadata::Rollout& r, const spec::RolloutSpec& policy, int64_t now);
-  Status FinishPromotion(metadata::Rollout& r, int64_t now);
+  RolloutObservation Observe(const metadata::Rollout& r);
+  Status Advance(metadata::Rollout& r, const spec::RolloutSpec& policy, int64_t now,
+                 const RolloutObservation& seen);
+  Status InfraGate(metadata::Rollout& r, const spec::RolloutSpec& policy, int64_t now,
+                   const RolloutObservation& seen);
+  Status Look(metadata::Rollout& r, const spec::RolloutSpec& policy, int64_t now,
+              const RolloutObservation& seen);
+  Status FinishPromotion(metadata::Rollout& r, int64_t now, const RolloutObservation& seen);
   // Starts step `index`: the candidate's share, a new baseline.
   Status StartStep(metadata::Rollout& r, const spec::RolloutSpec& policy, size_t index, int64_t now,
                    int64_t decision_id);
