@@ -11,7 +11,7 @@
 namespace mlpipe::server {
 namespace {
 
-constexpr int64_t kSec = 1'000'000'000;
+constexpr int64_t kSupervisorSec = 1'000'000'000;
 
 // Processes as a table: a started one writes its endpoint at once (on its
 // --port, or 40000 + pid for port 0) and answers while `healthy`.
@@ -101,7 +101,7 @@ struct Fixture {
   void Run(double seconds) {
     for (int64_t t = 0; t < static_cast<int64_t>(seconds * 10); ++t) {
       supervisor.Tick();
-      clock.Advance(kSec / 10);
+      clock.Advance(kSupervisorSec / 10);
     }
   }
   std::vector<std::string> Kinds() {
@@ -180,10 +180,10 @@ TEST(ServeSupervisorTest, BackoffDoublesUpToTheCapAndResetsAfterAHealthyMinute) 
     const int64_t died = f.clock.WallNanos();
     f.supervisor.Tick();  // sees the exit
     while (f.host.starts.size() == before) {
-      f.clock.Advance(kSec / 10);
+      f.clock.Advance(kSupervisorSec / 10);
       f.supervisor.Tick();
     }
-    delays.push_back(static_cast<double>(f.clock.WallNanos() - died) / kSec);
+    delays.push_back(static_cast<double>(f.clock.WallNanos() - died) / kSupervisorSec);
   }
   const std::vector<double> want = {1, 2, 4, 8, 16, 30, 30};
   ASSERT_EQ(delays.size(), want.size());
