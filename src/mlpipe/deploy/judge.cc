@@ -16,9 +16,10 @@ namespace mlpipe::deploy {
 namespace {
 
 constexpr double kSrmThreshold = 0.001;
-// Below this many requests in all, the chi-square approximation is poor and
-// the ratio is not checked.
-constexpr double kSrmMinTotal = 100;
+// The chi-square approximation wants at least this many expected requests in
+// each arm; below it the ratio is not checked (and a step cannot pass on
+// fewer requests than that anyway: see min_requests).
+constexpr double kSrmMinExpected = 5;
 
 double Total(const VariantCounters& c) { return c.latency_counts.empty() ? 0 : c.latency_counts.back(); }
 
@@ -111,7 +112,7 @@ Judgement JudgeStep(const StepLook& look) {
   // 1. Sample ratio.
   const double total = cand.requests + champ.requests;
   const double w_min = std::min(percent, 100 - percent) / 100;
-  if (total >= kSrmMinTotal && total * w_min >= 5 && percent < 100) {
+  if (total * w_min >= kSrmMinExpected && percent < 100) {
     stats::SrmResult srm =
         stats::SampleRatioMismatch({champ.requests, cand.requests}, {100 - percent, percent}, kSrmThreshold);
     out.checks.push_back(

@@ -86,6 +86,14 @@ TEST(JudgeTest, SampleRatioMismatchHalts) {
   // The configured split itself is fine.
   j = JudgeStep(Look(0, Arm(520, 0), Arm(9480, 0)));
   EXPECT_EQ(j.verdict, Verdict::kPass) << j.reason;
+  // Few requests, all on one arm of a 50/50 split: halted before the step
+  // could pass on min_requests (here 80 of them).
+  StepLook few = Look(2, Arm(92, 0), Arm(0, 0));
+  few.policy.min_requests = 80;
+  EXPECT_EQ(JudgeStep(few).verdict, Verdict::kHalt);
+  // A small but fair split is not a mismatch.
+  few = Look(2, Arm(7, 0), Arm(5, 0));
+  EXPECT_NE(JudgeStep(few).verdict, Verdict::kHalt);
 }
 
 TEST(JudgeTest, OnlineMetricFailsAWorseCandidateAndTheLastStepWaitsForLabels) {
