@@ -195,7 +195,7 @@ class RolloutTest : public ::testing::Test {
   // Polls until rollout `id` reaches a state other than the active ones.
   std::string WaitRolloutEnds(Server& server, int64_t id) {
     std::string state;
-    WaitUntil(
+    Eventually(
         [&] {
           state = Rollout(server, id).value("state", "");
           return state != "" && state != "infra_gate" && state != "running" && state != "paused" &&
@@ -343,7 +343,7 @@ TEST_F(RolloutTest, AServerKilledMidRolloutResumesFromTheRecordedStep) {
   const int64_t id = ChampionThenCandidate(&serve, &server, true);
   ASSERT_GT(id, 0);
   // Mid step 1: judged at least once, not yet passed.
-  ASSERT_TRUE(WaitUntil([&] {
+  ASSERT_TRUE(Eventually([&] {
     json r = Rollout(*server, id);
     return r.value("state", "") == "running" && r.value("step_index", -1) == 0 &&
            CountKind(r, "rollout.judge") > 0;
@@ -370,7 +370,7 @@ TEST_F(RolloutTest, NoTrafficPausesTheRolloutUntilTrafficComes) {
   std::unique_ptr<Server> server;
   const int64_t id = ChampionThenCandidate(&serve, &server, false);
   ASSERT_GT(id, 0);
-  ASSERT_TRUE(WaitUntil([&] { return Rollout(*server, id).value("state", "") == "paused"; }))
+  ASSERT_TRUE(Eventually([&] { return Rollout(*server, id).value("state", "") == "paused"; }))
       << Rollout(*server, id).dump(1);
   EXPECT_TRUE(Contains(Rollout(*server, id).value("detail", ""), "too little traffic"));
   EXPECT_EQ(AliasVersion("champion"), "1");  // neither promoted

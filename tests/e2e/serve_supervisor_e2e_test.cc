@@ -19,54 +19,19 @@
 #include "tests/e2e/command_package_util.h"
 #include "tests/e2e/e2e_util.h"
 #include "tests/e2e/serve_util.h"
+#include "tests/e2e/server_util.h"
 
 namespace mlpipe::e2e {
 namespace {
 
 using json = nlohmann::json;
 
-// Polls `done` every 50 ms for up to 60 s.
-bool PollUntil(const std::function<bool()>& done) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return done();
+// The one --serve entry of the server's /api/v1/serve ({} if none yet).
+json ServeEntry(Server& s) {
+  json doc = s.Get("/api/v1/serve").second;
+  if (!doc.is_object() || !doc.contains("serve") || doc["serve"].empty()) return json::object();
+  return doc["serve"][0];
 }
-
-// A `mlpipe server` with its API client and token.
-class ControlPlane {
- public:
-  ControlPlane(const Project& p, std::vector<std::string> args) : p_(p) {
-    proc_ = std::make_unique<ServeProcess>(p, std::move(args), "server");
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", proc_->port());
-    client_->set_read_timeout(30);
-  }
-  ServeProcess& proc() { return *proc_; }
-  std::pair<int, std::string> Post(const std::string& path) {
-    std::string token = p_.Read(".mlpipe/token");
-    while (!token.empty() && token.back() == '\n') token.pop_back();
-    auto res = client_->Post(path, {{"Authorization", "Bearer " + token}}, "", "application/json");
-    if (!res) return {0, ""};
-    return {res->status, res->body};
-  }
-  std::string Get(const std::string& path) {
-    auto res = client_->Get(path);
-    return res && res->status == 200 ? res->body : "";
-  }
-  // The supervised process of the one --serve entry.
-  json Serve() {
-    json doc = json::parse(Get("/api/v1/serve"), nullptr, false);
-    if (!doc.is_object() || doc["serve"].empty()) return json::object();
-    return doc["serve"][0];
-  }
-
- private:
-  const Project& p_;
-  std::unique_ptr<ServeProcess> proc_;
-  std::unique_ptr<httplib::Client> client_;
-};
 
 // The serve processes outlive the server on purpose: the test kills every
 // one it saw at the end.
@@ -89,10 +54,10 @@ bool Answers(int port) {
 
 // The deployment's up process: its pid once /api/v1/serve says it is up
 // and its port answers a prediction (0 if not within 60 s).
-int UpPid(ControlPlane& s, int other_than = 0) {
+int UpPid(Server& s, int other_than = 0) {
   int pid = 0;
-  PollUntil([&] {
-    json st = s.Serve();
+  Eventually([&] {
+    json st = ServeEntry(s);
     if (!st.is_object() || st.value("state", "") != "up" || !st.value("up", false) ||
         st.value("replacing", true) || st.value("pid", 0) == other_than) {
       return false;
@@ -113,12 +78,12 @@ TEST(ServeSupervisorE2ETest, RestartsACrashHandsOverWithNoFailedRequestAndIsAdop
   int port = 0;
   int third = 0;
   {
-    ControlPlane s(p, args);
+    Server s(p, args);
     ASSERT_GT(s.proc().port(), 0) << s.proc().Err();
     const int first = UpPid(s);
-    ASSERT_GT(first, 0) << s.Get("/api/v1/serve") << p.Read(".mlpipe/server/serve-shift.log");
+    ASSERT_GT(first, 0) << s.Text("/api/v1/serve") << p.Read(".mlpipe/server/serve-shift.log");
     reaper.pids.insert(first);
-    port = s.Serve()["port"];
+    port = ServeEntry(s)["port"];
     json endpoint = json::parse(p.Read(".mlpipe/serving/shift/endpoint.json"));
     EXPECT_EQ(endpoint["pid"], first);
     // Its own process group: the server's terminal signals do not reach it.
@@ -126,7 +91,7 @@ TEST(ServeSupervisorE2ETest, RestartsACrashHandsOverWithNoFailedRequestAndIsAdop
 
     // A crash: refused (not hung) while it is down, then a new process on the same port.
     ASSERT_EQ(kill(first, SIGKILL), 0);
-    ASSERT_TRUE(PollUntil([&] { return !ProcessAlive(first); }));  // its sockets are closed
+    ASSERT_TRUE(Eventually([&] { return !ProcessAlive(first); }));  // its sockets are closed
     {
       // Refused, or answered by the restarted process; never an accepted
       // connection left waiting (the read timeout is far above a restart).
@@ -139,10 +104,10 @@ TEST(ServeSupervisorE2ETest, RestartsACrashHandsOverWithNoFailedRequestAndIsAdop
       }
     }
     const int second = UpPid(s, first);
-    ASSERT_GT(second, 0) << s.Get("/api/v1/serve") << p.Read(".mlpipe/server/serve-shift.log");
+    ASSERT_GT(second, 0) << s.Text("/api/v1/serve") << p.Read(".mlpipe/server/serve-shift.log");
     reaper.pids.insert(second);
-    EXPECT_EQ(s.Serve()["port"], port);
-    const std::string metrics = s.Get("/metrics");
+    EXPECT_EQ(ServeEntry(s)["port"], port);
+    const std::string metrics = s.Text("/metrics");
     EXPECT_TRUE(Contains(metrics, "mlpipe_serve_restarts_total{deployment=\"shift\"} 1")) << metrics;
     EXPECT_TRUE(Contains(metrics, "mlpipe_serve_up{deployment=\"shift\"} 1")) << metrics;
 
@@ -162,21 +127,21 @@ TEST(ServeSupervisorE2ETest, RestartsACrashHandsOverWithNoFailedRequestAndIsAdop
         }
       }
     });
-    PollUntil([&] { return ok > 20; });
+    Eventually([&] { return ok > 20; });
     auto [code, body] = s.Post("/api/v1/deployments/shift/restart");
     EXPECT_EQ(code, 202) << body;
     third = UpPid(s, second);
     reaper.pids.insert(third);
     // The old one drains and exits; the load goes on a little on the new one.
-    PollUntil([&] { return !ProcessAlive(second); });
+    Eventually([&] { return !ProcessAlive(second); });
     const int before = ok;
-    PollUntil([&] { return ok > before + 20; });
+    Eventually([&] { return ok > before + 20; });
     stop = true;
     load.join();
     EXPECT_GT(third, 0);
     EXPECT_FALSE(ProcessAlive(second));
     EXPECT_EQ(failed, 0) << "first failure: " << failure << " (" << ok << " answered)";
-    EXPECT_TRUE(Contains(s.Get("/metrics"), "mlpipe_serve_restarts_total{deployment=\"shift\"} 2"));
+    EXPECT_TRUE(Contains(s.Text("/metrics"), "mlpipe_serve_restarts_total{deployment=\"shift\"} 2"));
 
     // The server dies hard; its serve process keeps serving.
     kill(s.proc().pid(), SIGKILL);
@@ -184,10 +149,10 @@ TEST(ServeSupervisorE2ETest, RestartsACrashHandsOverWithNoFailedRequestAndIsAdop
     EXPECT_TRUE(Answers(port));
   }
   // A new server adopts it: the same pid, no restart.
-  ControlPlane s(p, args);
+  Server s(p, args);
   ASSERT_GT(s.proc().port(), 0) << s.proc().Err();
-  EXPECT_EQ(UpPid(s), third) << s.Get("/api/v1/serve");
-  EXPECT_EQ(s.Serve()["restarts"], 0);
+  EXPECT_EQ(UpPid(s), third) << s.Text("/api/v1/serve");
+  EXPECT_EQ(ServeEntry(s)["restarts"], 0);
   EXPECT_TRUE(Answers(port));
 
   // A clean stop leaves it serving too.
@@ -209,13 +174,13 @@ TEST(ServeSupervisorE2ETest, StopOnExitStopsTheServeProcessAndABadServeFlagStart
   EXPECT_TRUE(Contains(missing.err, "nosuch.yaml")) << missing.err;
 
   ServeReaper reaper;
-  ControlPlane s(p, {"--serve", "deploy/shift.yaml", "--serve-stop-on-exit"});
+  Server s(p, {"--serve", "deploy/shift.yaml", "--serve-stop-on-exit"});
   ASSERT_GT(s.proc().port(), 0) << s.proc().Err();
   const int pid = UpPid(s);
-  ASSERT_GT(pid, 0) << s.Get("/api/v1/serve");
+  ASSERT_GT(pid, 0) << s.Text("/api/v1/serve");
   reaper.pids.insert(pid);
   EXPECT_EQ(s.proc().Stop(), 0);
-  EXPECT_TRUE(PollUntil([&] { return !ProcessAlive(pid); }));
+  EXPECT_TRUE(Eventually([&] { return !ProcessAlive(pid); }));
 }
 
 }  // namespace

@@ -18,12 +18,13 @@
 
 namespace mlpipe::e2e {
 
-// Waits up to 60 s for `done()`, checking every 100 ms.
+// Waits up to `seconds` for `done()`, checking every 50 ms.
 template <typename F>
-bool Eventually(F done) {
-  for (int i = 0; i < 600; ++i) {
+bool Eventually(F done, int seconds = 60) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
     if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return done();
 }

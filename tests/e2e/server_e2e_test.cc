@@ -72,7 +72,7 @@ TEST_P(ServerE2eTest, AContentChangeFiresOnceATouchNothingAndANewFileInAFolderOn
   ASSERT_GT(s.proc().port(), 0) << s.proc().Err();
   EXPECT_EQ(s.Get("/api/v1/health").second.value("watcher", ""), poll ? "poll" : "inotify");
   p.Write("data/in.csv", "a\n2\n");
-  ASSERT_TRUE(WaitUntil([&] { return CountState(s.Fires(), "finished") == 1; })) << s.Fires().dump();
+  ASSERT_TRUE(Eventually([&] { return CountState(s.Fires(), "finished") == 1; })) << s.Fires().dump();
   // A touch changes the mtime, not the content.
   ASSERT_EQ(Shell("touch " + p.Path("data/in.csv")), 0);
   // A change to a file nobody watches, as a marker that the watcher had its
@@ -80,7 +80,7 @@ TEST_P(ServerE2eTest, AContentChangeFiresOnceATouchNothingAndANewFileInAFolderOn
   // watched change is used instead, after the touch.
   std::this_thread::sleep_for(std::chrono::milliseconds(poll ? 400 : 200));
   p.Write("data/new/2026-12.csv", "a\n3\n");
-  ASSERT_TRUE(WaitUntil([&] { return CountState(s.Fires(), "finished") == 2; })) << s.Fires().dump();
+  ASSERT_TRUE(Eventually([&] { return CountState(s.Fires(), "finished") == 2; })) << s.Fires().dump();
   std::this_thread::sleep_for(std::chrono::milliseconds(poll ? 400 : 200));
   json fires = s.Fires();
   ASSERT_EQ(fires.size(), 2u) << fires.dump(2);
@@ -115,9 +115,9 @@ TEST(ServerE2e, ABurstOfWebhooksCoalescesIntoOneQueuedRun) {
   Server s(p);
   ASSERT_GT(s.proc().port(), 0) << s.proc().Err();
   ASSERT_EQ(s.Post("/api/v1/triggers/tiny/retrain").first, 202);
-  ASSERT_TRUE(WaitUntil([&] { return CountState(s.Fires(), "started") == 1; }));
+  ASSERT_TRUE(Eventually([&] { return CountState(s.Fires(), "started") == 1; }));
   for (int i = 0; i < 4; ++i) ASSERT_EQ(s.Post("/api/v1/triggers/tiny/retrain").first, 202);
-  ASSERT_TRUE(WaitUntil([&] { return AllEnded(s.Fires()) && CountState(s.Fires(), "finished") == 2; }))
+  ASSERT_TRUE(Eventually([&] { return AllEnded(s.Fires()) && CountState(s.Fires(), "finished") == 2; }))
       << s.Fires().dump(2);
   json fires = s.Fires();
   EXPECT_EQ(fires.size(), 5u);  // every fire is recorded
@@ -134,7 +134,7 @@ TEST(ServerE2e, AKilledServerLosesNoFireAndRepeatsNoneAfterARestart) {
     ASSERT_GT(s.proc().port(), 0) << s.proc().Err();
     ASSERT_EQ(s.Post("/api/v1/triggers/tiny/retrain").first, 202);
     // Its run is running: the server dies under it; a second fire is queued.
-    ASSERT_TRUE(WaitUntil([&] {
+    ASSERT_TRUE(Eventually([&] {
       json f = s.Fires();
       return f.size() == 1 && f[0]["run"].is_number();
     }));
@@ -145,7 +145,7 @@ TEST(ServerE2e, AKilledServerLosesNoFireAndRepeatsNoneAfterARestart) {
   p.Write("data/in.csv", "a\n2\n");
   Server s(p);
   ASSERT_GT(s.proc().port(), 0) << s.proc().Err();
-  ASSERT_TRUE(WaitUntil([&] { return AllEnded(s.Fires()) && s.Fires().size() == 3; })) << s.Fires().dump(2);
+  ASSERT_TRUE(Eventually([&] { return AllEnded(s.Fires()) && s.Fires().size() == 3; })) << s.Fires().dump(2);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   json fires = s.Fires();
   ASSERT_EQ(fires.size(), 3u) << fires.dump(2);  // webhook, forced webhook, the change: no more
@@ -185,7 +185,7 @@ TEST(ServerE2e, AMissedScheduleFiresOnceAfterARestart) {
   {
     Server s(p);
     ASSERT_GT(s.proc().port(), 0) << s.proc().Err();
-    ASSERT_TRUE(WaitUntil([&] { return AllEnded(s.Fires()) && s.Fires().size() == 1; })) << s.Fires().dump();
+    ASSERT_TRUE(Eventually([&] { return AllEnded(s.Fires()) && s.Fires().size() == 1; })) << s.Fires().dump();
     const std::string reason = s.Fires()[0]["reason"];
     EXPECT_TRUE(reason.rfind("schedule */5 * * * * (", 0) == 0) << reason;
     EXPECT_TRUE(Contains(reason, " missed")) << reason;
@@ -214,7 +214,7 @@ TEST(ServerE2e, ACommitFiresWhenItTouchesThePipelinesCode) {
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   EXPECT_EQ(s.Fires().size(), 0u);
   ASSERT_EQ(Shell("echo '# v2' >> " + p.Path("scripts/prep.sh") + " && " + git + "commit -qam code"), 0);
-  ASSERT_TRUE(WaitUntil([&] { return s.Fires().size() == 1 && AllEnded(s.Fires()); })) << s.Fires().dump();
+  ASSERT_TRUE(Eventually([&] { return s.Fires().size() == 1 && AllEnded(s.Fires()); })) << s.Fires().dump();
   const std::string reason = s.Fires()[0]["reason"];
   EXPECT_TRUE(Contains(reason, "by Ann touches scripts/prep.sh")) << reason;
 }
@@ -253,7 +253,7 @@ TEST(ServerE2e, SigtermLetsARunningRunFinishAndStartsNothingNew) {
   Server s(p);
   ASSERT_GT(s.proc().port(), 0) << s.proc().Err();
   ASSERT_EQ(s.Post("/api/v1/triggers/tiny/retrain").first, 202);
-  ASSERT_TRUE(WaitUntil([&] { return CountState(s.Fires(), "started") == 1; }));
+  ASSERT_TRUE(Eventually([&] { return CountState(s.Fires(), "started") == 1; }));
   ASSERT_EQ(s.Post("/api/v1/triggers/tiny/retrain", R"({"force": true})").first, 202);
   EXPECT_EQ(s.proc().Stop(), 0);
   json runs = Runs(p);
@@ -261,7 +261,7 @@ TEST(ServerE2e, SigtermLetsARunningRunFinishAndStartsNothingNew) {
   EXPECT_EQ(runs[0]["status"], "succeeded");
   // It is still queued, and runs at the next start.
   Server again(p);
-  ASSERT_TRUE(WaitUntil([&] { return AllEnded(again.Fires()) && Runs(p).size() == 2; }));
+  ASSERT_TRUE(Eventually([&] { return AllEnded(again.Fires()) && Runs(p).size() == 2; }));
 }
 
 TEST(ServerE2e, SigtermCancelsARunThatOutlastsTheGrace) {
@@ -271,7 +271,7 @@ TEST(ServerE2e, SigtermCancelsARunThatOutlastsTheGrace) {
   Server s(p, {"--grace", "200ms"});
   ASSERT_GT(s.proc().port(), 0) << s.proc().Err();
   ASSERT_EQ(s.Post("/api/v1/triggers/tiny/retrain").first, 202);
-  ASSERT_TRUE(WaitUntil([&] {
+  ASSERT_TRUE(Eventually([&] {
     json f = s.Fires();
     return f.size() == 1 && f[0]["run"].is_number();
   }));
@@ -332,7 +332,7 @@ TEST(ServerE2e, TheEventsStreamReplaysAfterLastEventIdInOrder) {
   Server s(p);
   ASSERT_GT(s.proc().port(), 0) << s.proc().Err();
   ASSERT_EQ(s.Post("/api/v1/triggers/tiny/retrain").first, 202);
-  ASSERT_TRUE(WaitUntil([&] { return AllEnded(s.Fires()) && CountState(s.Fires(), "finished") == 1; }));
+  ASSERT_TRUE(Eventually([&] { return AllEnded(s.Fires()) && CountState(s.Fires(), "finished") == 1; }));
   // Everything from the start, read until run.finished.
   std::vector<std::pair<int64_t, std::string>> events;
   std::string buffer;

@@ -1,15 +1,12 @@
 // A running `mlpipe server` for end-to-end tests, with an HTTP client that
-// knows its token, and a bounded poll for a state.
+// knows its token.
 #pragma once
 
 #include <httplib.h>
 
-#include <chrono>
-#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -44,6 +41,11 @@ class Server {
     if (!res) return {0, nlohmann::json()};
     return {res->status, nlohmann::json::parse(res->body, nullptr, false)};
   }
+  // GET's body as text, whatever the status ("" without an answer): /metrics.
+  std::string Text(const std::string& path) {
+    auto res = client_->Get(path);
+    return res ? res->body : "";
+  }
   nlohmann::json Fires() { return Get("/api/v1/fires?limit=1000").second["fires"]; }
 
  private:
@@ -51,15 +53,5 @@ class Server {
   std::unique_ptr<ServeProcess> proc_;
   std::unique_ptr<httplib::Client> client_;
 };
-
-// Polls `done` every 50 ms for up to `seconds`.
-inline bool WaitUntil(const std::function<bool()>& done, int seconds = 60) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return done();
-}
 
 }  // namespace mlpipe::e2e

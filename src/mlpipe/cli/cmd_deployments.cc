@@ -19,6 +19,7 @@
 #include "mlpipe/cli/commands.h"
 #include "mlpipe/cli/deployments_common.h"
 #include "mlpipe/cli/format.h"
+#include "mlpipe/metadata/deployment_view.h"
 #include "mlpipe/metadata/model_names.h"
 
 namespace mlpipe::cli {
@@ -28,11 +29,6 @@ using metadata::Decision;
 using metadata::DeploymentRevision;
 using metadata::Rollout;
 using nlohmann::json;
-
-json ParsedOrText(const std::string& text) {
-  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  return j.is_discarded() ? json(text) : j;
-}
 
 json OptJson(const std::optional<int64_t>& v) { return v ? json(*v) : json(); }
 
@@ -174,21 +170,6 @@ Status CmdDeploymentsList(const DeploymentsArgs& args) {
   return OkStatus();
 }
 
-json RolloutJson(const Rollout& r) {
-  return {{"id", r.id},
-          {"state", r.state},
-          {"model", r.model},
-          {"candidate_version", r.candidate_version},
-          {"champion_version", OptJson(r.champion_version)},
-          {"run", OptJson(r.run_id)},
-          {"step_index", r.step_index},
-          {"policy", ParsedOrText(r.policy)},
-          {"detail", r.detail},
-          {"created", FormatTime(r.created_ns)},
-          {"updated", FormatTime(r.updated_ns)},
-          {"updated_ns", r.updated_ns}};
-}
-
 Status CmdDeploymentsShow(const DeploymentsArgs& args) {
   ASSIGN_OR_RETURN(DeploymentSession session, OpenDeploymentSession());
   metadata::DeploymentStore& store = *session.deployments;
@@ -237,7 +218,9 @@ Status CmdDeploymentsShow(const DeploymentsArgs& args) {
                       {"sticky_header", config.sticky_header},
                       {"shadow", shadow},
                       {"config", config.ToJson()},
-                      {"rollout", active.empty() ? json() : RolloutJson(active.front())}}
+                      {"rollout", active.empty()
+                                      ? json()
+                                      : metadata::RolloutJson(active.front(), metadata::TimeStyle::kLocal)}}
                      .dump(2)
               << "\n";
     return OkStatus();
@@ -261,24 +244,6 @@ Status CmdDeploymentsShow(const DeploymentsArgs& args) {
   return OkStatus();
 }
 
-json DecisionJson(const Decision& d) {
-  return {{"id", d.id},
-          {"time", FormatTime(d.time_ns)},
-          {"time_ns", d.time_ns},
-          {"kind", d.kind},
-          {"verdict", d.verdict},
-          {"reason", d.reason},
-          {"actor", d.actor},
-          {"model", d.model},
-          {"model_version", OptJson(d.model_version)},
-          {"run", OptJson(d.run_id)},
-          {"rollout", OptJson(d.rollout_id)},
-          {"inputs", ParsedOrText(d.inputs)},
-          {"thresholds", ParsedOrText(d.thresholds)},
-          {"statistics", ParsedOrText(d.statistics)},
-          {"seed", d.seed ? json(*d.seed) : json()}};
-}
-
 Status CmdDeploymentsHistory(const DeploymentsArgs& args) {
   ASSIGN_OR_RETURN(DeploymentSession session, OpenDeploymentSession());
   metadata::DeploymentStore& store = *session.deployments;
@@ -300,7 +265,7 @@ Status CmdDeploymentsHistory(const DeploymentsArgs& args) {
   for (const auto& d : decisions) listed.insert(d.id);
   std::vector<Entry> entries;
   for (auto it = decisions.rbegin(); it != decisions.rend(); ++it) {  // oldest first
-    json j = DecisionJson(*it);
+    json j = metadata::DecisionJson(*it, metadata::TimeStyle::kLocal);
     auto rev = revision_of.find(it->id);
     j["revision"] = rev == revision_of.end() ? json() : json(rev->second->revision);
     std::string reason = it->reason;

@@ -25,11 +25,6 @@ struct ExplainArgs {
   bool json = false;
 };
 
-json Parsed(const std::string& text) {
-  json j = json::parse(text, nullptr, false);
-  return j.is_discarded() ? json(text) : j;
-}
-
 Status CmdExplain(const ExplainArgs& args) {
   ASSIGN_OR_RETURN(OpenStores stores, OpenAll());
   ASSIGN_OR_RETURN(auto deployments, metadata::SqliteDeploymentStore::Open(stores.ws.MetadataDbPath()));
@@ -56,9 +51,9 @@ Status CmdExplain(const ExplainArgs& args) {
     if (d->seed) subject += fmt::format("  seed {}", *d->seed);
     std::cout << subject << "  (by " << d->actor << ")\n";
     std::cout << "reason:     " << d->reason << "\n";
-    std::cout << "inputs:     " << Parsed(d->inputs).dump() << "\n";
-    std::cout << "thresholds: " << Parsed(d->thresholds).dump() << "\n";
-    std::cout << "statistics: " << Parsed(d->statistics).dump() << "\n";
+    std::cout << "inputs:     " << metadata::StoredJson(d->inputs).dump() << "\n";
+    std::cout << "thresholds: " << metadata::StoredJson(d->thresholds).dump() << "\n";
+    std::cout << "statistics: " << metadata::StoredJson(d->statistics).dump() << "\n";
     if (!e.recomputable) {
       std::cout << "recomputed: nothing to recompute: " << e.note << "\n";
     } else if (e.same) {

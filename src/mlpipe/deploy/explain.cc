@@ -7,16 +7,12 @@
 #include "mlpipe/deploy/gates.h"
 #include "mlpipe/deploy/judge.h"
 #include "mlpipe/deploy/run_gate.h"
+#include "mlpipe/metadata/deployment_view.h"
 
 namespace mlpipe::deploy {
 namespace {
 
 using json = nlohmann::json;
-
-json Parse(const std::string& text) {
-  json j = json::parse(text, nullptr, false);
-  return j.is_discarded() ? json::object() : j;
-}
 
 bool Close(const json& a, const json& b, const char* key) {
   if (!a.contains(key) || !b.contains(key) || !a[key].is_number() || !b[key].is_number()) return false;
@@ -25,23 +21,24 @@ bool Close(const json& a, const json& b, const char* key) {
 }
 
 StatusOr<Explanation> ExplainJudgement(const metadata::Decision& d) {
-  ASSIGN_OR_RETURN(StepLook look, StepLook::FromJson(Parse(d.inputs)));
+  ASSIGN_OR_RETURN(StepLook look, StepLook::FromJson(metadata::StoredJson(d.inputs)));
   const Judgement j = JudgeStep(look);
   Explanation e;
   e.recomputable = true;
   e.verdict = VerdictName(j.verdict);
   e.reason = j.reason;
   e.statistics = {{"checks", j.checks}, {"min_p", j.min_p}};
-  e.same = e.verdict == d.verdict && e.reason == d.reason && e.statistics == Parse(d.statistics);
+  e.same =
+      e.verdict == d.verdict && e.reason == d.reason && e.statistics == metadata::StoredJson(d.statistics);
   e.note = "the recorded window counts of both arms, judged again";
   return e;
 }
 
 StatusOr<Explanation> ExplainGate(const metadata::Decision& d, metadata::MetadataStore& db,
                                   store::ObjectStore& objects) {
-  const json in = Parse(d.inputs);
-  const json th = Parse(d.thresholds);
-  const json recorded = Parse(d.statistics);
+  const json in = metadata::StoredJson(d.inputs);
+  const json th = metadata::StoredJson(d.thresholds);
+  const json recorded = metadata::StoredJson(d.statistics);
   spec::GateSpec g;
   GateContext ctx;
   Explanation e;
@@ -113,10 +110,16 @@ json Explanation::ToJson() const {
 
 StatusOr<Explanation> ExplainDecision(const metadata::Decision& d, metadata::MetadataStore& db,
                                       store::ObjectStore& objects) {
+  for (const std::string* column : {&d.inputs, &d.thresholds, &d.statistics}) {
+    if (!metadata::StoredJson(*column).is_object()) {
+      return DataLossError(
+          fmt::format("decision {}: a stored column is not a JSON object: {}", d.id, *column));
+    }
+  }
   if (d.kind == "rollout.judge") return ExplainJudgement(d);
   if (d.kind == "gate") return ExplainGate(d, db, objects);
   Explanation e;
-  const json in = Parse(d.inputs);
+  const json in = metadata::StoredJson(d.inputs);
   e.note = in.contains("judgement")
                ? fmt::format("an action, not a judgement: it carries out decision {}", in["judgement"].dump())
                : "an action or a summary, not a judgement: nothing to recompute";

@@ -75,17 +75,24 @@ StatusOr<std::optional<double>> GateMetric(metadata::MetadataStore& db, store::O
   return LookUp(doc, g.key);
 }
 
-// The decision record of one gate.
-metadata::Decision GateDecision(const spec::DeploySpec& deploy, const GateResult& r, int64_t version,
-                                int64_t run_id) {
+// A decision of this run about `deploy`'s model (version 0: not registered).
+metadata::Decision RunDecision(const spec::DeploySpec& deploy, const std::string& kind, bool pass,
+                               int64_t version, int64_t run_id) {
   metadata::Decision d;
   d.time_ns = RealClock().WallNanos();
-  d.kind = "gate";
+  d.kind = kind;
   d.deployment = deploy.deployment;
   d.model = deploy.model;
   if (version > 0) d.model_version = version;
   d.run_id = run_id;
-  d.verdict = r.pass ? "pass" : "fail";
+  d.verdict = pass ? "pass" : "fail";
+  return d;
+}
+
+// The decision record of one gate.
+metadata::Decision GateDecision(const spec::DeploySpec& deploy, const GateResult& r, int64_t version,
+                                int64_t run_id) {
+  metadata::Decision d = RunDecision(deploy, "gate", r.pass, version, run_id);
   d.reason = r.reason;
   d.inputs = r.inputs.dump();
   d.thresholds = r.thresholds.dump();
@@ -216,14 +223,7 @@ Status RunGate::Registered(const spec::RegisterSpec& reg, int64_t version, int64
     for (const GateResult& r : report_.results) {
       RETURN_IF_ERROR(deployments_->RecordDecision(GateDecision(deploy, r, version, run_id)).status());
     }
-    metadata::Decision d;
-    d.time_ns = RealClock().WallNanos();
-    d.kind = "gates";
-    d.deployment = deploy.deployment;
-    d.model = deploy.model;
-    if (version > 0) d.model_version = version;
-    d.run_id = run_id;
-    d.verdict = report_.pass ? "pass" : "fail";
+    metadata::Decision d = RunDecision(deploy, "gates", report_.pass, version, run_id);
     nlohmann::json inputs = {{"candidate", {{"ref", ctx_.candidate.ref}, {"version", version}}}};
     if (auto it = ctx_.aliases.find("champion"); it != ctx_.aliases.end()) {
       inputs["champion"] = {{"ref", it->second.ref}, {"version", it->second.version}};

@@ -57,8 +57,12 @@ struct Rollout {
   std::string detail = {};      // why paused/halted/held/rolled back
   int64_t created_ns = 0, updated_ns = 0;
   // infra_gate, running or paused: the rollout still owns the deployment's
-  // weights. Every other state is final.
+  // weights (a manual rollback rolls the rollout back).
   bool Active() const;
+  // Active, or promoting (alias champion has moved; the controller removes
+  // the candidate arm once the serve process serves the new champion): the
+  // controller still has work to do. Every other state is final.
+  bool InFlight() const;
 };
 
 struct Decision {

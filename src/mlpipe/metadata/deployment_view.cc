@@ -1,23 +1,19 @@
 #include "mlpipe/metadata/deployment_view.h"
 
 namespace mlpipe::metadata {
-namespace {
-
 using json = nlohmann::json;
 
-// A stored JSON text as JSON (the text itself if it does not parse).
-json Embedded(const std::string& text) {
+json StoredJson(const std::string& text) {
   json j = json::parse(text, nullptr, false);
   return j.is_discarded() ? json(text) : j;
 }
 
-}  // namespace
-
 json RevisionJson(const DeploymentRevision& r, TimeStyle style) {
-  json j = {{"deployment", r.name},   {"model", r.model},
-            {"revision", r.revision}, {"config", Embedded(r.config)},
-            {"source", r.source},     {"actor", r.actor},
-            {"reason", r.reason},     {"created", TimeJson(r.created_ns, style)}};
+  json j = {{"deployment", r.name},      {"model", r.model},
+            {"revision", r.revision},    {"config", StoredJson(r.config)},
+            {"source", r.source},        {"actor", r.actor},
+            {"reason", r.reason},        {"created", TimeJson(r.created_ns, style)},
+            {"created_ns", r.created_ns}};
   j["decision"] = r.decision_id ? json(*r.decision_id) : json();
   return j;
 }
@@ -29,18 +25,21 @@ json RolloutJson(const Rollout& r, TimeStyle style) {
           {"candidate_version", r.candidate_version},
           {"champion_version", r.champion_version ? json(*r.champion_version) : json()},
           {"run", r.run_id ? json(*r.run_id) : json()},
-          {"policy", Embedded(r.policy)},
+          {"policy", StoredJson(r.policy)},
           {"state", r.state},
           {"step_index", r.step_index},
           {"step_started", TimeJson(r.step_started_ns, style)},
           {"detail", r.detail},
           {"created", TimeJson(r.created_ns, style)},
-          {"updated", TimeJson(r.updated_ns, style)}};
+          {"created_ns", r.created_ns},
+          {"updated", TimeJson(r.updated_ns, style)},
+          {"updated_ns", r.updated_ns}};
 }
 
 json DecisionJson(const Decision& d, TimeStyle style) {
   return {{"id", d.id},
           {"time", TimeJson(d.time_ns, style)},
+          {"time_ns", d.time_ns},
           {"kind", d.kind},
           {"deployment", d.deployment},
           {"model", d.model},
@@ -49,9 +48,9 @@ json DecisionJson(const Decision& d, TimeStyle style) {
           {"rollout", d.rollout_id ? json(*d.rollout_id) : json()},
           {"verdict", d.verdict},
           {"reason", d.reason},
-          {"inputs", Embedded(d.inputs)},
-          {"thresholds", Embedded(d.thresholds)},
-          {"statistics", Embedded(d.statistics)},
+          {"inputs", StoredJson(d.inputs)},
+          {"thresholds", StoredJson(d.thresholds)},
+          {"statistics", StoredJson(d.statistics)},
           {"seed", d.seed ? json(*d.seed) : json()},
           {"actor", d.actor}};
 }

@@ -24,7 +24,8 @@ struct ApiCall {
 void SetJson(serving::HttpResponse& response, const nlohmann::json& body);
 // A time as the API writes it: RFC 3339 UTC text, null for unset.
 nlohmann::json ApiTime(int64_t wall_ns);
-// A run id from the path: InvalidArgument unless a positive integer.
+// An id from the path (of a run, a fire, a decision...): InvalidArgument
+// "WHAT id must be a positive integer, not 'x'" unless a positive integer.
 StatusOr<int64_t> PathId(const std::string& segment, std::string_view what);
 
 // api_runs.cc

@@ -9,6 +9,7 @@
 
 #include "mlpipe/base/strings.h"
 #include "mlpipe/server/api_error.h"
+#include "mlpipe/server/api_handlers.h"
 #include "mlpipe/server/api_query.h"
 #include "mlpipe/server/api_routes.h"
 #include "mlpipe/server/auth.h"
@@ -50,14 +51,6 @@ StatusOr<json> BodyOf(const HttpRequest& req) {
     return InvalidArgumentError("\"force\" must be true or false");
   }
   return body;
-}
-
-// A path segment that must be an id: a positive integer.
-StatusOr<int64_t> IdOf(const std::string& text, std::string_view what) {
-  if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) {
-    return InvalidArgumentError(fmt::format("{} must be a positive integer, not '{}'", what, text));
-  }
-  return std::stoll(text);
 }
 
 json FireJson(const metadata::TriggerFire& f) {
@@ -350,7 +343,7 @@ void Server::Route(const HttpRequest& req, HttpResponse& res) {
           fires->size() == static_cast<size_t>(q.limit) ? json(std::to_string(fires->back().id)) : json();
       return Json(res, 200, {{"fires", out}, {"next_cursor", next}});
     }
-    auto id = IdOf(parts[3], "fire id");
+    auto id = PathId(parts[3], "fire");
     if (!id.ok()) return StatusError(res, id.status());
     if (n == 4) {
       if (!get) return method_not_allowed("GET");
@@ -367,7 +360,7 @@ void Server::Route(const HttpRequest& req, HttpResponse& res) {
   }
   if (parts[2] == "runs" && n == 5 && parts[4] == "cancel") {
     if (!post) return method_not_allowed("POST");
-    auto run = IdOf(parts[3], "run id");
+    auto run = PathId(parts[3], "run");
     if (!run.ok()) return StatusError(res, run.status());
     Status s = Call([&]() -> Status {
       ASSIGN_OR_RETURN(int64_t fire, queue_->FireOfRun(*run));

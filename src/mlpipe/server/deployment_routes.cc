@@ -6,6 +6,7 @@
 
 #include "mlpipe/metadata/deployment_view.h"
 #include "mlpipe/server/api_error.h"
+#include "mlpipe/server/api_handlers.h"
 
 namespace mlpipe::server {
 namespace {
@@ -13,19 +14,6 @@ namespace {
 using json = nlohmann::json;
 using metadata::TimeStyle;
 constexpr TimeStyle kStyle = TimeStyle::kRfc3339;
-
-void Reply(serving::HttpResponse& res, const json& body) {
-  res.status = 200;
-  res.content_type = "application/json";
-  res.body = body.dump();
-}
-
-StatusOr<int64_t> PositiveId(const std::string& text, std::string_view what) {
-  if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) {
-    return InvalidArgumentError(fmt::format("{} must be a positive integer, not '{}'", what, text));
-  }
-  return std::stoll(text);
-}
 
 StatusOr<json> Deployment(metadata::DeploymentStore& store, const std::string& name) {
   ASSIGN_OR_RETURN(metadata::DeploymentRevision rev, store.GetDeployment(name));
@@ -72,7 +60,7 @@ bool HandleDeploymentRoute(metadata::DeploymentStore& store, const std::vector<s
     return true;
   }
   auto answer = [&](const StatusOr<json>& j) {
-    if (j.ok()) return Reply(res, *j);
+    if (j.ok()) return SetJson(res, *j);
     SetApiError(res, j.status());
   };
   if (parts[2] == "deployments" && n == 3) {
@@ -87,7 +75,7 @@ bool HandleDeploymentRoute(metadata::DeploymentStore& store, const std::vector<s
           active.ok() && !active->empty() ? metadata::RolloutJson(active->front(), kStyle) : json();
       list.push_back(std::move(j));
     }
-    Reply(res, {{"deployments", list}});
+    SetJson(res, {{"deployments", list}});
     return true;
   }
   if (parts[2] == "deployments" && n == 4) {
@@ -103,14 +91,14 @@ bool HandleDeploymentRoute(metadata::DeploymentStore& store, const std::vector<s
     return true;
   }
   if (parts[2] == "decisions" && n == 4) {
-    auto id = PositiveId(parts[3], "decision id");
+    auto id = PathId(parts[3], "decision");
     if (!id.ok()) return SetApiError(res, id.status()), true;
     auto d = store.GetDecision(*id);
     answer(d.ok() ? StatusOr<json>(metadata::DecisionJson(*d, kStyle)) : StatusOr<json>(d.status()));
     return true;
   }
   if (parts[2] == "rollouts" && n == 4) {
-    auto id = PositiveId(parts[3], "rollout id");
+    auto id = PathId(parts[3], "rollout");
     if (!id.ok()) return SetApiError(res, id.status()), true;
     auto r = store.GetRollout(*id);
     if (!r.ok()) return SetApiError(res, r.status()), true;
@@ -120,7 +108,7 @@ bool HandleDeploymentRoute(metadata::DeploymentStore& store, const std::vector<s
     json list = json::array();
     for (const auto& d : *decisions) list.push_back(metadata::DecisionJson(d, kStyle));
     j["decisions"] = list;
-    Reply(res, j);
+    SetJson(res, j);
     return true;
   }
   SetApiError(res, 404, "not_found", fmt::format("no route {} {}", req.method, req.path));

@@ -55,8 +55,7 @@ void RolloutFamilies(metadata::DeploymentStore& deployments, std::string* out) {
   std::string active;
   for (const metadata::Rollout& r : *all) {
     ++counts[{r.deployment, r.state}];
-    if (r.state != "infra_gate" && r.state != "running" && r.state != "paused" && r.state != "promoting")
-      continue;
+    if (!r.InFlight()) continue;
     double percent = 0;
     if (r.state == "promoting") {
       percent = 100;

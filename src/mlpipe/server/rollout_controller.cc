@@ -8,6 +8,7 @@
 
 #include "mlpipe/deploy/arms.h"
 #include "mlpipe/deploy/judge.h"
+#include "mlpipe/metadata/deployment_view.h"
 
 namespace mlpipe::server {
 namespace {
@@ -16,15 +17,6 @@ using json = nlohmann::json;
 
 constexpr int64_t kScanNs = 500'000'000;     // how often the rollouts table is read
 constexpr int64_t kRetryNs = 1'000'000'000;  // a look that could not read the serve process
-
-bool ActiveState(const std::string& s) {
-  return s == "infra_gate" || s == "running" || s == "paused" || s == "promoting";
-}
-
-json ParseOr(const std::string& text, json fallback) {
-  json j = json::parse(text, nullptr, false);
-  return j.is_discarded() ? fallback : j;
-}
 
 }  // namespace
 
@@ -64,7 +56,7 @@ void RolloutController::Tick() {
   std::set<std::string> seen;
   std::set<int64_t> active_ids;
   for (metadata::Rollout& r : *all) {  // newest first
-    if (!ActiveState(r.state)) continue;
+    if (!r.InFlight()) continue;
     if (seen.count(r.deployment)) {
       const std::string why = fmt::format("superseded by a newer rollout of deployment {}", r.deployment);
       (void)Decide(r, "rollout.cancel", "done", why, json::object(), json::object(), json::object());
@@ -76,7 +68,7 @@ void RolloutController::Tick() {
     active_ids.insert(r.id);
     auto at = next_look_ns_.find(r.id);
     if (at != next_look_ns_.end() && now < at->second) continue;
-    auto policy = spec::RolloutSpec::FromJson(ParseOr(r.policy, json::object()));
+    auto policy = spec::RolloutSpec::FromJson(metadata::StoredJson(r.policy));
     if (!policy.ok()) {
       (void)Save(r, "halted", now, "its policy cannot be read: " + policy.status().message());
       continue;
@@ -176,7 +168,7 @@ Status RolloutController::SetWeights(const metadata::Rollout& r, int64_t candida
   std::optional<int64_t> expected;
   auto current = store_.GetDeployment(r.deployment);
   if (current.ok()) {
-    ASSIGN_OR_RETURN(config, serving::DeploymentConfig::FromJson(ParseOr(current->config, json::object())));
+    ASSIGN_OR_RETURN(config, serving::DeploymentConfig::FromJson(metadata::StoredJson(current->config)));
     expected = current->revision;
   } else if (current.status().code() == StatusCode::kNotFound) {
     config = deploy::DefaultDeployment(r.deployment, r.model);
@@ -276,7 +268,7 @@ Status RolloutController::Look(metadata::Rollout& r, const spec::RolloutSpec& po
                                const RolloutObservation& seen) {
   if (!seen.counters.ok()) return seen.counters.status();
   deploy::DeploymentCounters counters = *seen.counters;
-  auto base = deploy::DeploymentCounters::FromJson(ParseOr(r.baseline, json::object()));
+  auto base = deploy::DeploymentCounters::FromJson(metadata::StoredJson(r.baseline));
   if (!base.ok() || base->started_ns == 0 || base->started_ns != counters.started_ns) {
     // No baseline yet, or the serve process restarted (its counters began
     // again at zero, under this step's weights): the window starts here or
@@ -290,7 +282,7 @@ Status RolloutController::Look(metadata::Rollout& r, const spec::RolloutSpec& po
   ASSIGN_OR_RETURN(json current, [&]() -> StatusOr<json> {
     auto rev = store_.GetDeployment(r.deployment);
     if (!rev.ok()) return rev.status();
-    return ParseOr(rev->config, json::object());
+    return metadata::StoredJson(rev->config);
   }());
   ASSIGN_OR_RETURN(serving::DeploymentConfig config, serving::DeploymentConfig::FromJson(current));
   const std::string champion_arm = deploy::ChampionArm(config);
@@ -300,7 +292,7 @@ Status RolloutController::Look(metadata::Rollout& r, const spec::RolloutSpec& po
   look.candidate = counters.variants[deploy::kCandidateArm].Minus(base->variants[deploy::kCandidateArm]);
   look.champion = counters.variants[champion_arm].Minus(base->variants[champion_arm]);
   look.elapsed_ns = now - r.step_started_ns;
-  look.min_p = ParseOr(r.min_p, json::object());
+  look.min_p = metadata::StoredJson(r.min_p);
   const deploy::Judgement j = deploy::JudgeStep(look);
   r.min_p = j.min_p.dump();
   ASSIGN_OR_RETURN(int64_t id,
@@ -368,7 +360,7 @@ Status RolloutController::FinishPromotion(metadata::Rollout& r, int64_t now, con
   auto rev = store_.GetDeployment(r.deployment);
   if (!rev.ok()) return rev.status();
   ASSIGN_OR_RETURN(serving::DeploymentConfig config,
-                   serving::DeploymentConfig::FromJson(ParseOr(rev->config, json::object())));
+                   serving::DeploymentConfig::FromJson(metadata::StoredJson(rev->config)));
   if (!seen.counters.ok()) return seen.counters.status();
   deploy::DeploymentCounters counters = *seen.counters;
   const bool serving_new =
