@@ -8,7 +8,7 @@ set -euo pipefail
 BUILD=$(readlink -f "${1:-build-bench}")
 MLPIPE="$BUILD/src/mlpipe/cli/mlpipe"
 HERE=$(cd "$(dirname "$0")" && pwd)
-for bench in change_latency overhead events_fanout idle canary; do
+for bench in change_latency overhead events_fanout idle canary rollback; do
   echo
   echo "### $bench"
   python3 "$HERE/$bench.py" "$MLPIPE"

@@ -134,6 +134,13 @@ class DeploymentStore {
   virtual StatusOr<Decision> GetDecision(int64_t id) = 0;
   // Decisions matching `q`, newest first.
   virtual StatusOr<std::vector<Decision>> ListDecisions(const DecisionQuery& q) = 0;
+  // How many decisions there are of each (deployment, kind, verdict), in
+  // that order (Prometheus' mlpipe_decisions_total).
+  struct DecisionCount {
+    std::string deployment, kind, verdict;
+    int64_t count = 0;
+  };
+  virtual StatusOr<std::vector<DecisionCount>> DecisionCounts() = 0;
 };
 
 }  // namespace mlpipe::metadata

@@ -353,4 +353,15 @@ StatusOr<std::vector<Decision>> SqliteDeploymentStore::ListDecisions(const Decis
       });
 }
 
+StatusOr<std::vector<DeploymentStore::DecisionCount>> SqliteDeploymentStore::DecisionCounts() {
+  ASSIGN_OR_RETURN(Statement * st,
+                   db_->Prepare("SELECT deployment, kind, verdict, COUNT(*) FROM decisions "
+                                "GROUP BY deployment, kind, verdict ORDER BY deployment, kind, verdict"));
+  return CollectRows(
+      *st, +[](Statement& row) {
+        return DecisionCount{
+            .deployment = row.Text(0), .kind = row.Text(1), .verdict = row.Text(2), .count = row.Int(3)};
+      });
+}
+
 }  // namespace mlpipe::metadata

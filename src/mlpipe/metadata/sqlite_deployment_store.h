@@ -58,6 +58,7 @@ class SqliteDeploymentStore : public DeploymentStore {
   StatusOr<int64_t> RecordDecision(const Decision& d) override;
   StatusOr<Decision> GetDecision(int64_t id) override;
   StatusOr<std::vector<Decision>> ListDecisions(const DecisionQuery& q) override;
+  StatusOr<std::vector<DecisionCount>> DecisionCounts() override;
 
  private:
   SqliteDeploymentStore(std::unique_ptr<SqliteDb> owned, SqliteDb* db, SqliteStore* shared, Clock& clock)

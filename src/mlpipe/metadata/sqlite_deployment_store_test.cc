@@ -3,7 +3,10 @@
 // a store sharing the registry's transaction.
 #include "mlpipe/metadata/sqlite_deployment_store.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <tuple>
 
 #include "mlpipe/base/testing/temp_dir.h"
 #include "mlpipe/metadata/migrations.h"
@@ -285,6 +288,24 @@ TEST_F(SqliteDeploymentStoreTest, DecisionQueriesFilterByDeploymentRunRolloutKin
   EXPECT_EQ(ids_of(store_->ListDecisions({.before_id = ids[3], .limit = 2})),
             (std::vector<int64_t>{ids[2], ids[1]}));
   EXPECT_TRUE(store_->ListDecisions({.deployment = "none"})->empty());
+}
+
+TEST_F(SqliteDeploymentStoreTest, DecisionCountsGroupByDeploymentKindAndVerdict) {
+  EXPECT_TRUE(store_->DecisionCounts()->empty());
+  for (auto [deployment, kind, verdict] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{{"churn", "rollout.judge", "wait"},
+                                                                      {"churn", "rollout.judge", "fail"},
+                                                                      {"churn", "rollout.judge", "wait"},
+                                                                      {"fraud", "gate", "pass"}}) {
+    ASSERT_TRUE(store_->RecordDecision({.kind = kind, .deployment = deployment, .verdict = verdict}).ok());
+  }
+  auto counts = store_->DecisionCounts();
+  ASSERT_TRUE(counts.ok()) << counts.status().ToString();
+  std::vector<std::string> rows;
+  for (const auto& c : *counts)
+    rows.push_back(fmt::format("{} {} {} {}", c.deployment, c.kind, c.verdict, c.count));
+  EXPECT_EQ(rows, (std::vector<std::string>{"churn rollout.judge fail 1", "churn rollout.judge wait 2",
+                                            "fraud gate pass 1"}));
 }
 
 TEST_F(SqliteDeploymentStoreTest, ARolledBackTransactionLeavesNoRevisionAndNoDecision) {

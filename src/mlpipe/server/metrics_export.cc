@@ -85,6 +85,21 @@ void RolloutFamilies(metadata::DeploymentStore& deployments, std::string* out) {
   }
 }
 
+// Decision records by deployment, kind and verdict: an alert on
+// rate(mlpipe_decisions_total{verdict="fail"}) sees every automatic rollback.
+void DecisionFamily(metadata::DeploymentStore& deployments, std::string* out) {
+  auto counts = deployments.DecisionCounts();
+  if (!counts.ok() || counts->empty()) return;
+  *out +=
+      "# HELP mlpipe_decisions_total Decision records (gates, rollout looks and actions), by deployment, "
+      "kind "
+      "and verdict\n# TYPE mlpipe_decisions_total counter\n";
+  for (const auto& c : *counts) {
+    *out += fmt::format("mlpipe_decisions_total{{deployment=\"{}\",kind=\"{}\",verdict=\"{}\"}} {}\n",
+                        Escape(c.deployment), Escape(c.kind), Escape(c.verdict), c.count);
+  }
+}
+
 }  // namespace
 
 std::string Server::PrometheusText(metadata::ControlStore& control, metadata::DeploymentStore& deployments) {
@@ -109,6 +124,7 @@ std::string Server::PrometheusText(metadata::ControlStore& control, metadata::De
     }
   }
   RolloutFamilies(deployments, &out);
+  DecisionFamily(deployments, &out);
   if (std::vector<ServeStatus> serve = supervisor_->Snapshot(); !serve.empty()) {
     out +=
         "# HELP mlpipe_serve_up 1 while the deployment's supervised serve process answers its health check\n"
