@@ -250,6 +250,20 @@ class RolloutTest : public ::testing::Test {
     EXPECT_EQ(better.exit_code, 0) << better.out << better.err;
     return QueuedRollout(better.out);
   }
+  // The first judgements of the history recompute the same with `mlpipe explain`.
+  void ExpectJudgementsRecompute(Server& server) {
+    json history = server.Get("/api/v1/deployments/scorer/history?limit=1000").second["history"];
+    int judged = 0;
+    for (const auto& item : history) {
+      if (!item.contains("decision") || item["decision"]["kind"] != "rollout.judge") continue;
+      if (++judged > 3) break;
+      const std::string id = std::to_string(item["decision"]["id"].get<int64_t>());
+      CommandOutput e = p_.Mlpipe({"explain", id});
+      EXPECT_EQ(e.exit_code, 0) << e.out << e.err;
+      EXPECT_TRUE(Contains(e.out, "recomputed: the same")) << e.out;
+    }
+    EXPECT_GT(judged, 0);
+  }
   int CountKind(const json& rollout, const std::string& kind) {
     int n = 0;
     for (const auto& d : rollout["decisions"]) n += d.value("kind", "") == kind;
@@ -264,7 +278,7 @@ class RolloutTest : public ::testing::Test {
   std::atomic<int> ok_{0}, server_errors_{0}, client_errors_{0}, unanswered_{0};
 };
 
-TEST_F(RolloutTest, GatesCanaryPromotionAndAutomaticRollbacks) {
+TEST_F(RolloutTest, GatesThenCanaryPromotion) {
   // The first model: gated on its threshold only, it becomes the champion,
   // and the deployment exists for `mlpipe serve` to follow.
   CommandOutput first = Run({});
@@ -301,18 +315,35 @@ TEST_F(RolloutTest, GatesCanaryPromotionAndAutomaticRollbacks) {
   EXPECT_EQ(std::count(kinds.begin(), kinds.end(), "rollout.step"), 2);
   EXPECT_NE(std::find(kinds.begin(), kinds.end(), "promote"), kinds.end());
 
-  // Better offline still, but slow online: rolled back on latency.
+  StopLoad();
+  EXPECT_EQ(unanswered_.load(), 0);
+  EXPECT_EQ(client_errors_.load(), 0);
+  EXPECT_EQ(server_errors_.load(), 0);
+  EXPECT_GT(ok_.load(), 100);
+  ExpectJudgementsRecompute(server);
+}
+
+TEST_F(RolloutTest, AutomaticRollbacksOnLatencyInfraGateAndErrorRate) {
+  CommandOutput first = Run({});
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  ServeProcess serve(p_, {"--deployment", "scorer", "--poll", "200ms"});
+  ASSERT_GT(serve.port(), 0) << serve.Err();
+  Server server(p_, {"--pipelines", "scorer.yaml"});
+  ASSERT_GT(server.proc().port(), 0) << server.proc().Err();
+  StartLoad(serve.port());
+
+  // Better offline, but slow online: rolled back on latency.
   EXPECT_TRUE(Contains(RollBackOf(server, "mode=slow"), "p99 latency"));
-  EXPECT_EQ(AliasVersion("champion"), "3");
-  EXPECT_EQ(AliasVersion("rejected"), "4");
+  EXPECT_EQ(AliasVersion("champion"), "1");
+  EXPECT_EQ(AliasVersion("rejected"), "2");
   // One that fails a third of its requests is stopped by the infrastructure
   // gate's replay, before any user request reaches it.
   EXPECT_TRUE(Contains(RollBackOf(server, "mode=error"), "infra gate"));
   EXPECT_EQ(server_errors_.load(), 0);
   // One that starts failing only under live traffic: rolled back on error rate.
   EXPECT_TRUE(Contains(RollBackOf(server, "mode=late_error"), "error rate"));
-  EXPECT_EQ(AliasVersion("champion"), "3");
-  EXPECT_EQ(AliasVersion("rejected"), "6");
+  EXPECT_EQ(AliasVersion("champion"), "1");
+  EXPECT_EQ(AliasVersion("rejected"), "4");
 
   StopLoad();
   EXPECT_EQ(unanswered_.load(), 0);
@@ -321,19 +352,18 @@ TEST_F(RolloutTest, GatesCanaryPromotionAndAutomaticRollbacks) {
   // Only the erring candidate's own failures reached users, while it had
   // its share: far fewer than the requests it was sent.
   EXPECT_LT(server_errors_.load(), ok_.load() / 10);
+  ExpectJudgementsRecompute(server);
 
-  // Every judgement recomputes the same.
-  json history = server.Get("/api/v1/deployments/scorer/history?limit=1000").second["history"];
-  int judged = 0;
-  for (const auto& item : history) {
-    if (!item.contains("decision") || item["decision"]["kind"] != "rollout.judge") continue;
-    if (++judged > 3) break;
-    const std::string id = std::to_string(item["decision"]["id"].get<int64_t>());
-    CommandOutput e = p_.Mlpipe({"explain", id});
-    EXPECT_EQ(e.exit_code, 0) << e.out << e.err;
-    EXPECT_TRUE(Contains(e.out, "recomputed: the same")) << e.out;
-  }
-  EXPECT_GT(judged, 0);
+  // And Prometheus counts the decisions: the failed looks of the two live
+  // rollbacks and the failed infrastructure gate.
+  const std::string metrics = server.Text("/metrics");
+  EXPECT_TRUE(Contains(metrics, "# TYPE mlpipe_decisions_total counter")) << metrics;
+  EXPECT_TRUE(Contains(
+      metrics, "mlpipe_decisions_total{deployment=\"scorer\",kind=\"rollout.judge\",verdict=\"fail\"} 2"))
+      << metrics;
+  EXPECT_TRUE(Contains(
+      metrics, "mlpipe_decisions_total{deployment=\"scorer\",kind=\"infra_gate\",verdict=\"fail\"} 1"))
+      << metrics;
 }
 
 TEST_F(RolloutTest, AServerKilledMidRolloutResumesFromTheRecordedStep) {
