@@ -228,5 +228,34 @@ TEST_F(DeploymentsE2ETest, BadFilesExitTwoAtTheirLineAndStoreNothing) {
   EXPECT_TRUE(Contains(p_.Mlpipe({"deployments", "list"}).out, "no deployments yet"));
 }
 
+TEST_F(DeploymentsE2ETest, RollbackInAShadowPhaseRemovesTheCandidateShadow) {
+  p_.Write("deploy/churn.yaml", R"(deployment: churn
+model: churn
+variants:
+  - {name: champion, alias: champion, weight: 100}
+shadow: {variant: candidate, version: 2}
+)");
+  ASSERT_EQ(p_.Mlpipe({"deployments", "apply", "deploy/churn.yaml"}).exit_code, 0);
+  // A shadow_then_canary rollout in its shadow phase (step index -1).
+  ASSERT_EQ(
+      Shell("sqlite3 " + p_.Path(".mlpipe/metadata.db") +
+            " \"INSERT INTO rollouts(deployment, model, candidate_version, champion_version, policy, state, "
+            "step_index, created_ns, updated_ns) VALUES ('churn', 'churn', 2, 1, "
+            "'{\\\"strategy\\\":\\\"shadow_then_canary\\\",\\\"steps\\\":[50,100]}', 'running', -1, 1, 1)\""),
+      0);
+  json shown = Json({"deployments", "show", "churn", "--json"});
+  ASSERT_FALSE(shown["rollout"].is_null()) << shown.dump(2);
+  EXPECT_EQ(shown["rollout"]["phase"], "shadow");
+  EXPECT_TRUE(Contains(p_.Mlpipe({"deployments", "show", "churn"}).out, "shadow phase"));
+
+  auto rollback = p_.Mlpipe({"deployments", "rollback", "churn", "--json"});
+  ASSERT_EQ(rollback.exit_code, 0) << rollback.out << rollback.err;
+  EXPECT_EQ(Aliases()["rejected"], 2);
+  shown = Json({"deployments", "show", "churn", "--json"});
+  EXPECT_TRUE(shown["rollout"].is_null()) << "the rollout ended";
+  EXPECT_FALSE(shown["config"].contains("shadow")) << shown.dump(2);
+  EXPECT_EQ(shown["config"]["variants"][0]["weight"], 100.0);
+}
+
 }  // namespace
 }  // namespace mlpipe::e2e

@@ -515,5 +515,37 @@ TEST_F(RolloutTest, ASlowCandidateIsRolledBackInTheShadowPhaseWithoutAnsweringAn
   EXPECT_GT(ok_.load(), 80);
 }
 
+TEST_F(RolloutTest, AServerKilledInTheShadowPhaseResumesIt) {
+  WritePipeline(80, "2m");
+  UseShadowThenCanary(p_);
+  std::unique_ptr<ServeProcess> serve;
+  std::unique_ptr<Server> server;
+  // No traffic yet: the shadow phase waits, looked at but never passed.
+  const int64_t id = ChampionThenCandidate(&serve, &server, false);
+  ASSERT_GT(id, 0);
+  ASSERT_TRUE(Eventually([&] {
+    json r = Rollout(*server, id);
+    return r.value("phase", "") == "shadow" && CountKind(r, "rollout.shadow") > 0;
+  })) << Rollout(*server, id).dump(1);
+  CommandOutput show = p_.Mlpipe({"deployments", "show", "scorer"});
+  EXPECT_TRUE(Contains(show.out, "shadow phase")) << show.out;
+  EXPECT_TRUE(Contains(show.out, "shadow   candidate -> scorer:v2")) << show.out;
+  kill(server->proc().pid(), SIGKILL);
+  WaitFor(server->proc().pid());
+  server = std::make_unique<Server>(p_, std::vector<std::string>{"--pipelines", "scorer.yaml"});
+  ASSERT_GT(server->proc().port(), 0) << server->proc().Err();
+  StartLoad(serve->port());
+  EXPECT_EQ(WaitRolloutEnds(*server, id), "promoted") << Rollout(*server, id).dump(1);
+  json r = Rollout(*server, id);
+  // Resumed, not restarted: one infrastructure gate, one start of the shadow
+  // phase and of each step.
+  EXPECT_EQ(CountKind(r, "infra_gate"), 1);
+  EXPECT_EQ(CountKind(r, "rollout.step"), 3);
+  EXPECT_EQ(DecisionsOf(r, "rollout.shadow").back()["verdict"], "pass");
+  StopLoad();
+  EXPECT_EQ(unanswered_.load(), 0);
+  EXPECT_EQ(server_errors_.load(), 0);
+}
+
 }  // namespace
 }  // namespace mlpipe::e2e
