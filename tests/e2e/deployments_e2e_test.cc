@@ -58,6 +58,17 @@ class DeploymentsE2ETest : public ::testing::Test {
   }
   json Aliases() { return Json({"models", "show", "churn", "--json"})["aliases"]; }
   json History() { return Json({"deployments", "history", "churn", "--json"})["history"]; }
+  // A running rollout of v2 against v1 as the controller records it, at
+  // `step_index` of `policy` (JSON).
+  void RecordRollout(const std::string& policy, int step_index) {
+    std::string quoted;  // inside the shell's double quotes
+    for (char c : policy) quoted += c == '"' ? std::string("\\\"") : std::string(1, c);
+    ASSERT_EQ(Shell("sqlite3 " + p_.Path(".mlpipe/metadata.db") +
+                    " \"INSERT INTO rollouts(deployment, model, candidate_version, champion_version, policy, "
+                    "state, step_index, created_ns, updated_ns) VALUES ('churn', 'churn', 2, 1, '" +
+                    quoted + "', 'running', " + std::to_string(step_index) + ", 1, 1)\""),
+              0);
+  }
 
   Project p_{"deployments"};
 };
@@ -169,13 +180,7 @@ variants:
 )");
   ASSERT_EQ(p_.Mlpipe({"deployments", "apply", "deploy/churn.yaml"}).exit_code, 0);
   // A rollout as the controller records it, at its second step.
-  ASSERT_EQ(
-      Shell(
-          "sqlite3 " + p_.Path(".mlpipe/metadata.db") +
-          " \"INSERT INTO rollouts(deployment, model, candidate_version, champion_version, policy, state, "
-          "step_index, created_ns, updated_ns) VALUES ('churn', 'churn', 2, 1, '{\\\"steps\\\":[5,25,100]}', "
-          "'running', 1, 1, 1)\""),
-      0);
+  RecordRollout(R"({"steps":[5,25,100]})", 1);
   json shown = Json({"deployments", "show", "churn", "--json"});
   ASSERT_FALSE(shown["rollout"].is_null()) << shown.dump(2);
   EXPECT_EQ(shown["rollout"]["state"], "running");
@@ -226,6 +231,30 @@ TEST_F(DeploymentsE2ETest, BadFilesExitTwoAtTheirLineAndStoreNothing) {
   EXPECT_EQ(p_.Mlpipe({"deployments", "apply", "absent.yaml"}).exit_code, 2);
   EXPECT_TRUE(Json({"deployments", "list", "--json"}).empty());
   EXPECT_TRUE(Contains(p_.Mlpipe({"deployments", "list"}).out, "no deployments yet"));
+}
+
+TEST_F(DeploymentsE2ETest, RollbackInAShadowPhaseRemovesTheCandidateShadow) {
+  p_.Write("deploy/churn.yaml", R"(deployment: churn
+model: churn
+variants:
+  - {name: champion, alias: champion, weight: 100}
+shadow: {variant: candidate, version: 2}
+)");
+  ASSERT_EQ(p_.Mlpipe({"deployments", "apply", "deploy/churn.yaml"}).exit_code, 0);
+  // A shadow_then_canary rollout in its shadow phase (step index -1).
+  RecordRollout(R"({"strategy":"shadow_then_canary","steps":[50,100]})", -1);
+  json shown = Json({"deployments", "show", "churn", "--json"});
+  ASSERT_FALSE(shown["rollout"].is_null()) << shown.dump(2);
+  EXPECT_EQ(shown["rollout"]["phase"], "shadow");
+  EXPECT_TRUE(Contains(p_.Mlpipe({"deployments", "show", "churn"}).out, "shadow phase"));
+
+  auto rollback = p_.Mlpipe({"deployments", "rollback", "churn", "--json"});
+  ASSERT_EQ(rollback.exit_code, 0) << rollback.out << rollback.err;
+  EXPECT_EQ(Aliases()["rejected"], 2);
+  shown = Json({"deployments", "show", "churn", "--json"});
+  EXPECT_TRUE(shown["rollout"].is_null()) << "the rollout ended";
+  EXPECT_FALSE(shown["config"].contains("shadow")) << shown.dump(2);
+  EXPECT_EQ(shown["config"]["variants"][0]["weight"], 100.0);
 }
 
 }  // namespace

@@ -168,6 +168,7 @@ class RolloutTest : public ::testing::Test {
           ++unanswered_;
         } else if (res->status == 200) {
           ++ok_;
+          if (res->get_header_value("X-Mlpipe-Variant") != "champion") ++not_champion_;
           if (feedback_) {
             // The truth of this row, sent back as a label (the feedback feeder).
             const bool yes = x + (i % 2 ? 1.0 : -0.5) + 0.5 > 0;
@@ -276,6 +277,7 @@ class RolloutTest : public ::testing::Test {
   std::thread load_;
   std::atomic<bool> stop_load_{false};
   std::atomic<int> ok_{0}, server_errors_{0}, client_errors_{0}, unanswered_{0};
+  std::atomic<int> not_champion_{0};  // answers by another variant than "champion"
 };
 
 TEST_F(RolloutTest, GatesThenCanaryPromotion) {
@@ -440,6 +442,139 @@ TEST_F(RolloutTest, ACandidateWorseOnFeedbackLabelsIsRolledBack) {
   EXPECT_TRUE(Contains(Rollout(*server, id).value("detail", ""), "live accuracy"))
       << Rollout(*server, id).dump(1);
   EXPECT_EQ(AliasVersion("champion"), "2");
+}
+
+// shadow_then_canary: after the infrastructure gate the candidate is the
+// deployment's shadow (a copy of every request, no answer returned), judged
+// like a step; a pass starts the canary steps.
+void UseShadowThenCanary(Project& p) {
+  std::string text = p.Read("scorer.yaml");
+  text.replace(text.find("strategy: canary"), 16, "strategy: shadow_then_canary");
+  p.Write("scorer.yaml", text);
+}
+
+// The rollout's decisions of `kind`, oldest first.
+std::vector<json> DecisionsOf(const json& rollout, const std::string& kind) {
+  std::vector<json> out;
+  for (const auto& d : rollout["decisions"]) {
+    if (d.value("kind", "") == kind) out.push_back(d);
+  }
+  std::sort(out.begin(), out.end(), [](const json& a, const json& b) { return a["id"] < b["id"]; });
+  return out;
+}
+
+TEST_F(RolloutTest, ShadowThenCanaryJudgesTheShadowThenRunsTheStepsAndPromotes) {
+  WritePipeline(80, "2m");
+  UseShadowThenCanary(p_);
+  std::unique_ptr<ServeProcess> serve;
+  std::unique_ptr<Server> server;
+  const int64_t id = ChampionThenCandidate(&serve, &server, true);
+  ASSERT_GT(id, 0);
+  EXPECT_EQ(WaitRolloutEnds(*server, id), "promoted") << Rollout(*server, id).dump(1);
+  EXPECT_EQ(AliasVersion("champion"), "2");
+  json r = Rollout(*server, id);
+  EXPECT_EQ(r["phase"], "steps");
+  // Shadow looks first, the last one a pass; then the two canary steps.
+  const std::vector<json> shadow = DecisionsOf(r, "rollout.shadow");
+  const std::vector<json> judged = DecisionsOf(r, "rollout.judge");
+  const std::vector<json> started = DecisionsOf(r, "rollout.step");
+  ASSERT_FALSE(shadow.empty()) << r.dump(1);
+  ASSERT_FALSE(judged.empty()) << r.dump(1);
+  EXPECT_EQ(shadow.back()["verdict"], "pass") << shadow.back().dump(1);
+  EXPECT_TRUE(Contains(shadow.back()["reason"].get<std::string>(), "shadow phase: no harm"));
+  EXPECT_LT(shadow.back()["id"].get<int64_t>(), judged.front()["id"].get<int64_t>());
+  ASSERT_EQ(started.size(), 3u);  // the shadow phase, step 1, step 2
+  EXPECT_EQ(started[0]["inputs"]["phase"], "shadow");
+  // No sample-ratio check in a shadow look; the copies were counted.
+  EXPECT_EQ(shadow.back()["statistics"]["checks"][0]["check"], "sample_ratio");
+  EXPECT_EQ(shadow.back()["statistics"]["checks"][0]["result"], "not_judged");
+  EXPECT_GE(shadow.back()["inputs"]["candidate"]["requests"].get<double>(), 80);
+  // The shadow was a revision of its own, the candidate as `shadow:`.
+  json history = server->Get("/api/v1/deployments/scorer/history?limit=1000").second["history"];
+  bool shadow_revision = false;
+  for (const auto& item : history) {
+    if (!item.contains("revision") || !item["revision"].is_object()) continue;
+    const json& config = item["revision"]["config"];
+    if (config.contains("shadow") && config["shadow"].value("variant", "") == "candidate")
+      shadow_revision = true;
+  }
+  EXPECT_TRUE(shadow_revision) << history.dump(1);
+  // The shadow look recomputes the same.
+  CommandOutput e = p_.Mlpipe({"explain", std::to_string(shadow.back()["id"].get<int64_t>())});
+  EXPECT_EQ(e.exit_code, 0) << e.out << e.err;
+  EXPECT_TRUE(Contains(e.out, "recomputed: the same")) << e.out;
+  StopLoad();
+  EXPECT_EQ(unanswered_.load(), 0);
+  EXPECT_EQ(server_errors_.load(), 0);
+}
+
+TEST_F(RolloutTest, ASlowCandidateIsRolledBackInTheShadowPhaseWithoutAnsweringAnyUser) {
+  WritePipeline(80, "2m");
+  UseShadowThenCanary(p_);
+  CommandOutput first = Run({});
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  ServeProcess serve(p_, {"--deployment", "scorer", "--poll", "200ms"});
+  ASSERT_GT(serve.port(), 0) << serve.Err();
+  Server server(p_, {"--pipelines", "scorer.yaml"});
+  ASSERT_GT(server.proc().port(), 0) << server.proc().Err();
+  StartLoad(serve.port());
+  // Better offline, 60 ms a prediction online: it passes the replay (within
+  // 1 s) and is stopped by the shadow's model latency.
+  CommandOutput run = p_.Mlpipe({"run", "scorer.yaml", "--json", "-p", "shift=0.5", "-p", "mode=slow"});
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  const int64_t id = QueuedRollout(run.out);
+  ASSERT_GT(id, 0) << run.out;
+  EXPECT_EQ(WaitRolloutEnds(server, id), "rolled_back") << Rollout(server, id).dump(1);
+  json r = Rollout(server, id);
+  const std::string detail = r.value("detail", "");
+  EXPECT_TRUE(Contains(detail, "shadow phase")) << detail;
+  EXPECT_TRUE(Contains(detail, "model p99 latency")) << detail;
+  EXPECT_EQ(r["phase"], "shadow") << r.dump(1);
+  EXPECT_TRUE(DecisionsOf(r, "rollout.judge").empty()) << r.dump(1);  // no canary step was judged
+  EXPECT_EQ(DecisionsOf(r, "rollout.shadow").back()["verdict"], "fail");
+  EXPECT_EQ(AliasVersion("rejected"), "2");
+  EXPECT_EQ(AliasVersion("champion"), "1");
+  // The candidate's shadow is gone from the deployment.
+  json deployment = server.Get("/api/v1/deployments/scorer").second;
+  EXPECT_FALSE(deployment["config"].contains("shadow")) << deployment["config"].dump(1);
+  StopLoad();
+  // Every user request was answered, by the champion.
+  EXPECT_EQ(not_champion_.load(), 0);
+  EXPECT_EQ(server_errors_.load(), 0);
+  EXPECT_EQ(unanswered_.load(), 0);
+  EXPECT_GT(ok_.load(), 80);
+}
+
+TEST_F(RolloutTest, AServerKilledInTheShadowPhaseResumesIt) {
+  WritePipeline(80, "2m");
+  UseShadowThenCanary(p_);
+  std::unique_ptr<ServeProcess> serve;
+  std::unique_ptr<Server> server;
+  // No traffic yet: the shadow phase waits, looked at but never passed.
+  const int64_t id = ChampionThenCandidate(&serve, &server, false);
+  ASSERT_GT(id, 0);
+  ASSERT_TRUE(Eventually([&] {
+    json r = Rollout(*server, id);
+    return r.value("phase", "") == "shadow" && CountKind(r, "rollout.shadow") > 0;
+  })) << Rollout(*server, id).dump(1);
+  CommandOutput show = p_.Mlpipe({"deployments", "show", "scorer"});
+  EXPECT_TRUE(Contains(show.out, "shadow phase")) << show.out;
+  EXPECT_TRUE(Contains(show.out, "shadow   candidate -> scorer:v2")) << show.out;
+  kill(server->proc().pid(), SIGKILL);
+  WaitFor(server->proc().pid());
+  server = std::make_unique<Server>(p_, std::vector<std::string>{"--pipelines", "scorer.yaml"});
+  ASSERT_GT(server->proc().port(), 0) << server->proc().Err();
+  StartLoad(serve->port());
+  EXPECT_EQ(WaitRolloutEnds(*server, id), "promoted") << Rollout(*server, id).dump(1);
+  json r = Rollout(*server, id);
+  // Resumed, not restarted: one infrastructure gate, one start of the shadow
+  // phase and of each step.
+  EXPECT_EQ(CountKind(r, "infra_gate"), 1);
+  EXPECT_EQ(CountKind(r, "rollout.step"), 3);
+  EXPECT_EQ(DecisionsOf(r, "rollout.shadow").back()["verdict"], "pass");
+  StopLoad();
+  EXPECT_EQ(unanswered_.load(), 0);
+  EXPECT_EQ(server_errors_.load(), 0);
 }
 
 }  // namespace

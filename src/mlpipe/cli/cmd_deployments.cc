@@ -237,9 +237,11 @@ Status CmdDeploymentsShow(const DeploymentsArgs& args) {
     std::cout << "\nno active rollout\n";
   } else {
     const Rollout& ro = active.front();
-    std::cout << fmt::format("\nrollout {}: {}, candidate v{} against champion {}, step {}{}\n", ro.id,
-                             ro.state, ro.candidate_version, VersionCell(ro.champion_version),
-                             ro.step_index + 1, ro.detail.empty() ? "" : " (" + ro.detail + ")");
+    const std::string where =
+        ro.step_index < 0 ? std::string("shadow phase") : fmt::format("step {}", ro.step_index + 1);
+    std::cout << fmt::format("\nrollout {}: {}, candidate v{} against champion {}, {}{}\n", ro.id, ro.state,
+                             ro.candidate_version, VersionCell(ro.champion_version), where,
+                             ro.detail.empty() ? "" : " (" + ro.detail + ")");
   }
   return OkStatus();
 }

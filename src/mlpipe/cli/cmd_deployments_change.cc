@@ -244,6 +244,14 @@ Status RollbackRollout(const DeploymentsArgs& args, DeploymentSession& session, 
       zeroed.push_back(v.name);
     }
   }
+  // In a shadow phase the candidate is the shadow: it stops getting copies.
+  if (config.shadow) {
+    ASSIGN_OR_RETURN(std::optional<int64_t> served, ServedVersion(db, *config.shadow));
+    if (served == rollout.candidate_version) {
+      zeroed.push_back(config.shadow->name);
+      config.shadow.reset();
+    }
+  }
   if (!(TotalWeight(config) > 0)) {
     if (champion == nullptr) {
       return FailedPreconditionError(fmt::format(

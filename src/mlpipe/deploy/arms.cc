@@ -26,6 +26,7 @@ std::string ChampionArm(const serving::DeploymentConfig& config) {
 }
 
 void SetArms(serving::DeploymentConfig* config, int64_t candidate_version, double percent) {
+  if (config->shadow && config->shadow->name == kCandidateArm) config->shadow.reset();
   std::string champion = ChampionArm(*config);
   if (champion.empty()) {
     serving::VariantConfig v;
@@ -52,6 +53,14 @@ void SetArms(serving::DeploymentConfig* config, int64_t candidate_version, doubl
   for (auto& v : vs) {
     if (v.name == champion) v.weight = candidate_version <= 0 ? 100 : 100 - percent;
   }
+}
+
+void SetShadowArm(serving::DeploymentConfig* config, int64_t candidate_version) {
+  SetArms(config, 0, 0);
+  serving::VariantConfig shadow;
+  shadow.name = kCandidateArm;
+  shadow.spec.model_ref = fmt::format("{}:v{}", config->model, candidate_version);
+  config->shadow = shadow;
 }
 
 }  // namespace mlpipe::deploy

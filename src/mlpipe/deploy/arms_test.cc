@@ -51,5 +51,31 @@ TEST(ArmsTest, AUserNamedChampionVariantAndOtherVariantsAreKept) {
   EXPECT_EQ(WeightOf(c, "champion"), -1);  // no second champion arm added
 }
 
+TEST(ArmsTest, TheShadowPhaseMakesTheCandidateTheShadowAndAStepRemovesIt) {
+  serving::DeploymentConfig c = DefaultDeployment("churn", "churn");
+  SetArms(&c, 7, 0);  // the infrastructure gate's arm at weight 0
+  SetShadowArm(&c, 7);
+  ASSERT_EQ(c.variants.size(), 1u);
+  EXPECT_EQ(WeightOf(c, "champion"), 100);
+  ASSERT_TRUE(c.shadow.has_value());
+  EXPECT_EQ(c.shadow->name, "candidate");
+  EXPECT_EQ(c.shadow->spec.model_ref, "churn:v7");
+  // Step 0 in the same revision: the arm back, the shadow gone.
+  SetArms(&c, 7, 5);
+  EXPECT_FALSE(c.shadow.has_value());
+  EXPECT_EQ(WeightOf(c, "candidate"), 5);
+  // A rollback from the shadow phase removes it too; a user's own shadow stays.
+  SetShadowArm(&c, 7);
+  SetArms(&c, 0, 0);
+  EXPECT_FALSE(c.shadow.has_value());
+  serving::VariantConfig mine;
+  mine.name = "staging";
+  mine.spec.model_ref = "churn@staging";
+  c.shadow = mine;
+  SetArms(&c, 0, 0);
+  ASSERT_TRUE(c.shadow.has_value());
+  EXPECT_EQ(c.shadow->name, "staging");
+}
+
 }  // namespace
 }  // namespace mlpipe::deploy

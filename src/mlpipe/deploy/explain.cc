@@ -116,7 +116,7 @@ StatusOr<Explanation> ExplainDecision(const metadata::Decision& d, metadata::Met
           fmt::format("decision {}: a stored column is not a JSON object: {}", d.id, *column));
     }
   }
-  if (d.kind == "rollout.judge") return ExplainJudgement(d);
+  if (d.kind == "rollout.judge" || d.kind == "rollout.shadow") return ExplainJudgement(d);
   if (d.kind == "gate") return ExplainGate(d, db, objects);
   Explanation e;
   const json in = metadata::StoredJson(d.inputs);

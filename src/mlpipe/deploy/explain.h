@@ -4,7 +4,8 @@
 //   gate (beats)      both model packages and the test set, by digest from
 //                     the object store, through the same paired bootstrap
 //                     with the recorded seed: the interval must match;
-//   rollout.judge     the recorded window counts through deploy/judge.h;
+//   rollout.judge,    the recorded window counts through deploy/judge.h (a
+//   rollout.shadow    step's look, a shadow phase's look);
 //   others            (a step taken, a promotion, a rollback) are actions:
 //                     their cause is the judgement they name.
 #pragma once

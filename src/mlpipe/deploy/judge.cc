@@ -21,7 +21,8 @@ constexpr double kSrmThreshold = 0.001;
 // fewer requests than that anyway: see min_requests).
 constexpr double kSrmMinExpected = 5;
 
-double Total(const VariantCounters& c) { return c.latency_counts.empty() ? 0 : c.latency_counts.back(); }
+// The number of observations of a cumulative histogram.
+double Total(const std::vector<double>& cumulative) { return cumulative.empty() ? 0 : cumulative.back(); }
 
 // The look's p for `name`, folded into the running minimum.
 double RunningMin(const nlohmann::json& prior, nlohmann::json* next, const std::string& name, double p) {
@@ -68,8 +69,11 @@ const char* VerdictName(Verdict v) {
 }
 
 nlohmann::json StepLook::ToJson() const {
-  return {{"policy", policy.ToJson()},     {"step_index", step_index}, {"candidate", candidate.ToJson()},
-          {"champion", champion.ToJson()}, {"elapsed_ns", elapsed_ns}, {"min_p", min_p}};
+  nlohmann::json j = {{"policy", policy.ToJson()},       {"step_index", step_index},
+                      {"candidate", candidate.ToJson()}, {"champion", champion.ToJson()},
+                      {"elapsed_ns", elapsed_ns},        {"min_p", min_p}};
+  if (shadow) j["phase"] = "shadow";
+  return j;
 }
 
 StatusOr<StepLook> StepLook::FromJson(const nlohmann::json& j) {
@@ -82,7 +86,8 @@ StatusOr<StepLook> StepLook::FromJson(const nlohmann::json& j) {
   look.champion = VariantCounters::FromJson(j.value("champion", nlohmann::json::object()));
   look.elapsed_ns = j.value("elapsed_ns", int64_t{0});
   look.min_p = j.value("min_p", nlohmann::json::object());
-  if (look.step_index >= look.policy.steps.size())
+  look.shadow = j.value("phase", "") == "shadow";
+  if (!look.shadow && look.step_index >= look.policy.steps.size())
     return InvalidArgumentError("step look: step index out of range");
   return look;
 }
@@ -92,27 +97,40 @@ Judgement JudgeStep(const StepLook& look) {
   const spec::AnalysisSpec& a = p.analysis;
   const VariantCounters& cand = look.candidate;
   const VariantCounters& champ = look.champion;
-  const double percent = p.steps[look.step_index];
+  const double percent = look.shadow ? 0 : p.steps[look.step_index];
   // The step where the online metric must have been judged before the
   // rollout goes on: the last one that still sends the champion traffic
   // (at 100 % the champion gets no labels to compare with).
   size_t labels_step = p.steps.size() - 1;
   while (labels_step > 0 && p.steps[labels_step] >= 100) --labels_step;
-  const bool labels_here = look.step_index == labels_step;
+  const bool labels_here = !look.shadow && look.step_index == labels_step;
   Judgement out;
   out.min_p = look.min_p.is_object() ? look.min_p : nlohmann::json::object();
-  out.thresholds = {{"step", look.step_index + 1},
-                    {"percent", percent},
-                    {"min_requests", p.min_requests},
-                    {"max_step_time_ns", p.max_step_time_ns},
-                    {"alpha", p.alpha},
-                    {"srm_p", kSrmThreshold}};
-  const std::string where = fmt::format("step {} ({:g} %)", look.step_index + 1, percent);
+  if (look.shadow) {
+    out.thresholds = {{"phase", "shadow"},
+                      {"min_requests", p.min_requests},
+                      {"max_step_time_ns", p.max_step_time_ns},
+                      {"alpha", p.alpha}};
+  } else {
+    out.thresholds = {{"step", look.step_index + 1},
+                      {"percent", percent},
+                      {"min_requests", p.min_requests},
+                      {"max_step_time_ns", p.max_step_time_ns},
+                      {"alpha", p.alpha},
+                      {"srm_p", kSrmThreshold}};
+  }
+  const std::string where = look.shadow ? std::string("shadow phase")
+                                        : fmt::format("step {} ({:g} %)", look.step_index + 1, percent);
+  const char* arm = look.shadow ? "shadow" : "candidate";
 
-  // 1. Sample ratio.
+  // 1. Sample ratio (a shadow's copies are not a split of the traffic).
   const double total = cand.requests + champ.requests;
   const double w_min = std::min(percent, 100 - percent) / 100;
-  if (total * w_min >= kSrmMinExpected && percent < 100) {
+  if (look.shadow) {
+    out.checks.push_back({{"check", "sample_ratio"},
+                          {"result", "not_judged"},
+                          {"why", "a shadow gets a copy of each request: there is no split to check"}});
+  } else if (total * w_min >= kSrmMinExpected && percent < 100) {
     stats::SrmResult srm =
         stats::SampleRatioMismatch({champ.requests, cand.requests}, {100 - percent, percent}, kSrmThreshold);
     out.checks.push_back(
@@ -145,22 +163,30 @@ Judgement JudgeStep(const StepLook& look) {
       harms.push_back(*h);
     }
   }
-  if (a.latency_p99_max_ratio && Total(champ) > 0 && Total(cand) > 0) {
-    const double l99 = stats::HistogramQuantile(champ.latency_le, champ.latency_counts, 0.99);
+  // A shadow's copies are timed on their prediction call: so are both arms.
+  const std::vector<double>& cand_le = look.shadow ? cand.model_latency_le : cand.latency_le;
+  const std::vector<double>& cand_n = look.shadow ? cand.model_latency_counts : cand.latency_counts;
+  const std::vector<double>& champ_le = look.shadow ? champ.model_latency_le : champ.latency_le;
+  const std::vector<double>& champ_n = look.shadow ? champ.model_latency_counts : champ.latency_counts;
+  const double cand_timed = Total(cand_n);
+  const double champ_timed = Total(champ_n);
+  if (a.latency_p99_max_ratio && champ_timed > 0 && cand_timed > 0) {
+    const double l99 = stats::HistogramQuantile(champ_le, champ_n, 0.99);
     const double limit = *a.latency_p99_max_ratio * l99;
-    const double cand_p99 = stats::HistogramQuantile(cand.latency_le, cand.latency_counts, 0.99);
-    const double cand_above = stats::HistogramCountAbove(cand.latency_le, cand.latency_counts, limit);
-    const double champ_above = stats::HistogramCountAbove(champ.latency_le, champ.latency_counts, l99);
-    const auto t = stats::ArmSample::Proportion(Total(cand), cand_above);
-    const auto c = stats::ArmSample::Proportion(Total(champ), champ_above);
+    const double cand_p99 = stats::HistogramQuantile(cand_le, cand_n, 0.99);
+    const double cand_above = stats::HistogramCountAbove(cand_le, cand_n, limit);
+    const double champ_above = stats::HistogramCountAbove(champ_le, champ_n, l99);
+    const auto t = stats::ArmSample::Proportion(cand_timed, cand_above);
+    const auto c = stats::ArmSample::Proportion(champ_timed, champ_above);
     const auto r = stats::SequentialTest(t, c, 0, stats::Side::kGreater, so);
     out.thresholds["latency_p99_max_ratio"] = *a.latency_p99_max_ratio;
-    if (auto h = Guardrail(
-            "latency_p99", r,
-            fmt::format("p99 latency {:.1f} ms vs champion {:.1f} ms: {} of candidate requests slower "
-                        "than {:.1f} ms ({:g}x)",
-                        1000 * cand_p99, 1000 * l99, Pct(t.Mean()), 1000 * limit, *a.latency_p99_max_ratio),
-            look.min_p, &out)) {
+    if (auto h =
+            Guardrail("latency_p99", r,
+                      fmt::format("{}p99 latency {:.1f} ms vs champion {:.1f} ms: {} of {} requests slower "
+                                  "than {:.1f} ms ({:g}x)",
+                                  look.shadow ? "model " : "", 1000 * cand_p99, 1000 * l99, Pct(t.Mean()),
+                                  arm, 1000 * limit, *a.latency_p99_max_ratio),
+                      look.min_p, &out)) {
       harms.push_back(*h);
     }
     out.checks.back()["champion_p99_s"] = l99;
@@ -231,12 +257,12 @@ Judgement JudgeStep(const StepLook& look) {
   if (!requests_short && !need_labels) {
     out.verdict = Verdict::kPass;
     out.reason = fmt::format(
-        "{}: no harm on {:g} candidate / {:g} champion requests{}", where, cand.requests, champ.requests,
+        "{}: no harm on {:g} {} / {:g} champion requests{}", where, cand.requests, arm, champ.requests,
         a.online_metric ? fmt::format(", {:g} / {:g} labels", cand.feedback, champ.feedback) : "");
     return out;
   }
   const std::string missing =
-      requests_short ? fmt::format("{:g} of {} candidate requests", cand.requests, p.min_requests)
+      requests_short ? fmt::format("{:g} of {} {} requests", cand.requests, p.min_requests, arm)
                      : fmt::format("{:g} / {:g} of {} labels per arm", cand.feedback, champ.feedback,
                                    a.online_metric ? a.online_metric->min_labels : 0);
   if (look.elapsed_ns >= p.max_step_time_ns) {

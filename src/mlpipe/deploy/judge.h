@@ -23,6 +23,14 @@
 //     with too little traffic never passes and never fails.
 // The always-valid p-value of a check is the running minimum over the looks of
 // a step; the caller keeps it (`min_p`) and passes it back.
+//
+// A shadow look (strategy shadow_then_canary, before step 0) judges the
+// candidate as the deployment's shadow: it got a copy of the champion's
+// requests, so there is no split and no sample-ratio check; latency compares
+// the prediction calls' time (model latency) of both arms, since a copy
+// waits in the shadow queue off the request path; the online metric is
+// judged when labels come but not waited for; min_requests counts the
+// shadow's copies; too little traffic waits and pauses as for a step.
 #pragma once
 
 #include <cstddef>
@@ -40,7 +48,8 @@ const char* VerdictName(Verdict v);  // "wait", "pass", "fail", "pause", "halt"
 
 struct StepLook {
   spec::RolloutSpec policy;
-  size_t step_index = 0;
+  size_t step_index = 0;      // unused in a shadow look
+  bool shadow = false;        // the shadow phase, before step 0 ("phase": "shadow")
   VariantCounters candidate;  // the window's counts (differences), per arm
   VariantCounters champion;
   int64_t elapsed_ns = 0;                           // since the step started

@@ -145,6 +145,80 @@ TEST(JudgeTest, ALookRoundTripsThroughJsonToTheSameJudgement) {
   EXPECT_EQ(a.checks, b.checks);
 }
 
+// A shadow look: the candidate predicted a copy of each of the champion's
+// requests. Its model latency is two buckets above the champion's at p99.
+StepLook ShadowLook(VariantCounters cand, VariantCounters champ, int64_t elapsed_ns = 1'000'000'000) {
+  StepLook l = Look(0, std::move(cand), std::move(champ), elapsed_ns);
+  l.shadow = true;
+  l.step_index = 0;
+  // The shadow arm is timed on its prediction call: so is the champion.
+  for (VariantCounters* arm : {&l.candidate, &l.champion}) {
+    arm->model_latency_le = arm->latency_le;
+    arm->model_latency_counts = arm->latency_counts;
+  }
+  return l;
+}
+
+TEST(JudgeTest, AShadowWindowIsJudgedWithoutASampleRatioCheck) {
+  // As many copies as champion requests: a 5 % step would halt on this
+  // ratio; a shadow has no split, so it passes.
+  Judgement j = JudgeStep(ShadowLook(Arm(600, 0), Arm(600, 0)));
+  EXPECT_EQ(j.verdict, Verdict::kPass) << j.reason;
+  EXPECT_NE(j.reason.find("shadow phase: no harm on 600 shadow / 600 champion requests"), std::string::npos)
+      << j.reason;
+  ASSERT_FALSE(j.checks.empty());
+  EXPECT_EQ(j.checks[0]["check"], "sample_ratio");
+  EXPECT_EQ(j.checks[0]["result"], "not_judged");
+  EXPECT_EQ(j.thresholds["phase"], "shadow");
+  EXPECT_FALSE(j.thresholds.contains("srm_p"));
+  EXPECT_EQ(JudgeStep(Look(0, Arm(600, 0), Arm(600, 0))).verdict, Verdict::kHalt);
+}
+
+TEST(JudgeTest, AShadowIsFailedOnErrorsAndOnModelLatencyAndWaitsThenPausesWithoutTraffic) {
+  Judgement j = JudgeStep(ShadowLook(Arm(300, 40), Arm(300, 0)));
+  EXPECT_EQ(j.verdict, Verdict::kFail) << j.reason;
+  EXPECT_NE(j.reason.find("error rate"), std::string::npos) << j.reason;
+  // Slow prediction calls fail it, whatever the request latency says.
+  StepLook slow = ShadowLook(Arm(600, 0, 3), Arm(600, 0, 1));
+  slow.candidate.latency_counts = slow.champion.latency_counts;
+  slow.candidate.latency_le = slow.champion.latency_le;
+  j = JudgeStep(slow);
+  EXPECT_EQ(j.verdict, Verdict::kFail) << j.reason;
+  EXPECT_NE(j.reason.find("model p99 latency"), std::string::npos) << j.reason;
+  // Request latency alone (no model latency recorded) is not what a shadow is judged on.
+  StepLook untimed = ShadowLook(Arm(600, 0, 3), Arm(600, 0, 1));
+  untimed.candidate.model_latency_counts.clear();
+  EXPECT_EQ(JudgeStep(untimed).verdict, Verdict::kPass);
+  j = JudgeStep(ShadowLook(Arm(100, 0), Arm(100, 0)));
+  EXPECT_EQ(j.verdict, Verdict::kWait) << j.reason;
+  EXPECT_NE(j.reason.find("100 of 500 shadow requests"), std::string::npos) << j.reason;
+  EXPECT_EQ(JudgeStep(ShadowLook(Arm(0, 0), Arm(0, 0), 61'000'000'000)).verdict, Verdict::kPause);
+}
+
+TEST(JudgeTest, AShadowIsJudgedOnLabelsWhenTheyComeButDoesNotWaitForThem) {
+  StepLook l = ShadowLook(Arm(600, 0), Arm(600, 0));
+  l.policy.analysis.online_metric = spec::AnalysisSpec::Online{"accuracy", 200, 0.95};
+  EXPECT_EQ(JudgeStep(l).verdict, Verdict::kPass);  // no labels yet: not waited for
+  l.candidate.feedback = 400;
+  l.candidate.correct = 240;  // 60 % on the same requests
+  l.champion.feedback = 400;
+  l.champion.correct = 360;  // 90 %
+  Judgement j = JudgeStep(l);
+  EXPECT_EQ(j.verdict, Verdict::kFail) << j.reason;
+  EXPECT_NE(j.reason.find("live accuracy"), std::string::npos) << j.reason;
+}
+
+TEST(JudgeTest, AShadowLookRoundTripsThroughJson) {
+  StepLook l = ShadowLook(Arm(300, 40), Arm(900, 2));
+  auto back = StepLook::FromJson(l.ToJson());
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_TRUE(back->shadow);
+  Judgement a = JudgeStep(l), b = JudgeStep(*back);
+  EXPECT_EQ(a.reason, b.reason);
+  EXPECT_EQ(a.checks, b.checks);
+  EXPECT_EQ(a.thresholds, b.thresholds);
+}
+
 TEST(VariantWindowTest, ReadsServesStatsWithTheInfBucketImplied) {
   // The shape `mlpipe serve` answers: finite bounds, one more cumulative count.
   auto stats = nlohmann::json::parse(R"({"started_ns": 5, "revision": 3, "variants": [
@@ -166,6 +240,29 @@ TEST(VariantWindowTest, ReadsServesStatsWithTheInfBucketImplied) {
   VariantCounters w = back->variants["champion"].Minus(c);
   EXPECT_EQ(w.requests, 0);
   EXPECT_EQ(w.latency_counts.back(), 0);
+}
+
+TEST(VariantWindowTest, TheShadowIsReadBesideTheVariantsWithItsModelLatencyAndDroppedCopies) {
+  auto stats = nlohmann::json::parse(R"({"started_ns": 5, "revision": 3, "variants": [
+      {"name": "champion", "version": "2", "requests": 10,
+       "model_latency": {"le": [0.01], "counts": [9, 10]}}],
+      "shadow": {"name": "candidate", "version": "4", "shadow": true, "requests": 8, "errors": 1,
+       "dropped": 2, "model_latency": {"le": [0.01], "counts": [5, 8]}}})");
+  auto d = DeploymentCounters::FromJson(stats);
+  ASSERT_TRUE(d.ok()) << d.status().message();
+  ASSERT_EQ(d->variants.count("candidate"), 1u);
+  const VariantCounters& s = d->variants["candidate"];
+  EXPECT_EQ(s.requests, 8);
+  EXPECT_EQ(s.dropped, 2);
+  EXPECT_EQ(s.model_latency_counts, (std::vector<double>{5, 8}));
+  EXPECT_EQ(d->live_versions["candidate"], "4");
+  // A stored baseline keeps it, and a window subtracts it.
+  auto back = DeploymentCounters::FromJson(d->ToJson());
+  ASSERT_TRUE(back.ok());
+  VariantCounters w = s.Minus(back->variants["candidate"]);
+  EXPECT_EQ(w.requests, 0);
+  EXPECT_EQ(w.dropped, 0);
+  EXPECT_EQ(w.model_latency_counts, (std::vector<double>{0, 0}));
 }
 
 }  // namespace

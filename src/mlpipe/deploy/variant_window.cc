@@ -18,6 +18,37 @@ double Bound(const nlohmann::json& v) {
   return std::numeric_limits<double>::infinity();
 }
 
+// The histogram at `key` ({"le", "counts"}) into bounds and cumulative counts.
+void ReadHistogram(const nlohmann::json& v, const char* key, std::vector<double>* bounds,
+                   std::vector<double>* cumulative) {
+  auto l = v.find(key);
+  if (l == v.end() || !l->is_object()) return;
+  auto le = l->find("le");
+  // Bounds are numbers, with "+Inf" (or null) for the last.
+  auto counts = l->find("counts");
+  // `mlpipe serve` lists the finite bounds and one more count for +inf.
+  if (le != l->end() && counts != l->end() && le->is_array() && counts->is_array() &&
+      (le->size() == counts->size() || le->size() + 1 == counts->size())) {
+    for (size_t i = 0; i < counts->size(); ++i) {
+      bounds->push_back(i < le->size() ? Bound((*le)[i]) : std::numeric_limits<double>::infinity());
+      cumulative->push_back((*counts)[i].is_number() ? (*counts)[i].get<double>() : 0.0);
+    }
+  }
+}
+
+nlohmann::json HistogramJson(const std::vector<double>& bounds, const std::vector<double>& counts) {
+  nlohmann::json le = nlohmann::json::array();
+  for (double b : bounds) le.push_back(std::isinf(b) ? nlohmann::json("+Inf") : nlohmann::json(b));
+  return {{"le", le}, {"counts", counts}};
+}
+
+// base's counts subtracted from `counts` when both have the same bounds.
+void SubtractHistogram(const std::vector<double>& bounds, std::vector<double>* counts,
+                       const std::vector<double>& base_bounds, const std::vector<double>& base_counts) {
+  if (base_bounds != bounds) return;
+  for (size_t i = 0; i < counts->size() && i < base_counts.size(); ++i) (*counts)[i] -= base_counts[i];
+}
+
 }  // namespace
 
 VariantCounters VariantCounters::FromJson(const nlohmann::json& v) {
@@ -27,19 +58,9 @@ VariantCounters VariantCounters::FromJson(const nlohmann::json& v) {
   c.feedback = Num(v, "feedback");
   c.correct = Num(v, "correct");
   c.abs_error_sum = Num(v, "abs_error_sum");
-  if (auto l = v.find("latency"); l != v.end() && l->is_object()) {
-    auto le = l->find("le");
-    // Bounds are numbers, with "+Inf" (or null) for the last.
-    auto counts = l->find("counts");
-    // `mlpipe serve` lists the finite bounds and one more count for +inf.
-    if (le != l->end() && counts != l->end() && le->is_array() && counts->is_array() &&
-        (le->size() == counts->size() || le->size() + 1 == counts->size())) {
-      for (size_t i = 0; i < counts->size(); ++i) {
-        c.latency_le.push_back(i < le->size() ? Bound((*le)[i]) : std::numeric_limits<double>::infinity());
-        c.latency_counts.push_back((*counts)[i].is_number() ? (*counts)[i].get<double>() : 0.0);
-      }
-    }
-  }
+  c.dropped = Num(v, "dropped");
+  ReadHistogram(v, "latency", &c.latency_le, &c.latency_counts);
+  ReadHistogram(v, "model_latency", &c.model_latency_le, &c.model_latency_counts);
   if (auto cl = v.find("classes"); cl != v.end() && cl->is_object()) {
     for (auto it = cl->begin(); it != cl->end(); ++it) {
       if (it.value().is_number()) c.classes[it.key()] = it.value().get<double>();
@@ -49,11 +70,14 @@ VariantCounters VariantCounters::FromJson(const nlohmann::json& v) {
 }
 
 nlohmann::json VariantCounters::ToJson() const {
-  nlohmann::json le = nlohmann::json::array();
-  for (double b : latency_le) le.push_back(std::isinf(b) ? nlohmann::json("+Inf") : nlohmann::json(b));
-  return {{"requests", requests}, {"errors", errors},   {"latency", {{"le", le}, {"counts", latency_counts}}},
-          {"feedback", feedback}, {"correct", correct}, {"abs_error_sum", abs_error_sum},
-          {"classes", classes}};
+  nlohmann::json j = {
+      {"requests", requests}, {"errors", errors},   {"latency", HistogramJson(latency_le, latency_counts)},
+      {"feedback", feedback}, {"correct", correct}, {"abs_error_sum", abs_error_sum},
+      {"classes", classes}};
+  // Only when present, so the stored looks of a step read as before.
+  if (!model_latency_le.empty()) j["model_latency"] = HistogramJson(model_latency_le, model_latency_counts);
+  if (dropped != 0) j["dropped"] = dropped;
+  return j;
 }
 
 VariantCounters VariantCounters::Minus(const VariantCounters& base) const {
@@ -63,9 +87,10 @@ VariantCounters VariantCounters::Minus(const VariantCounters& base) const {
   d.feedback -= base.feedback;
   d.correct -= base.correct;
   d.abs_error_sum -= base.abs_error_sum;
-  if (base.latency_le == latency_le) {
-    for (size_t i = 0; i < d.latency_counts.size(); ++i) d.latency_counts[i] -= base.latency_counts[i];
-  }
+  d.dropped -= base.dropped;
+  SubtractHistogram(latency_le, &d.latency_counts, base.latency_le, base.latency_counts);
+  SubtractHistogram(model_latency_le, &d.model_latency_counts, base.model_latency_le,
+                    base.model_latency_counts);
   for (auto& [label, n] : d.classes) {
     if (auto it = base.classes.find(label); it != base.classes.end()) n -= it->second;
   }
@@ -89,6 +114,15 @@ StatusOr<DeploymentCounters> DeploymentCounters::FromJson(const nlohmann::json& 
     d.variants[name] = VariantCounters::FromJson(v);
     d.live_versions[name] =
         v.contains("version") && v["version"].is_string() ? v["version"].get<std::string>() : "";
+  }
+  // The shadow's copies, counted like a variant's requests (its name is never
+  // a variant's); a stored baseline (ToJson) has it among the variants.
+  if (auto s = stats.find("shadow");
+      s != stats.end() && s->is_object() && s->contains("name") && (*s)["name"].is_string()) {
+    const std::string name = (*s)["name"].get<std::string>();
+    d.variants[name] = VariantCounters::FromJson(*s);
+    d.live_versions[name] =
+        s->contains("version") && (*s)["version"].is_string() ? (*s)["version"].get<std::string>() : "";
   }
   return d;
 }

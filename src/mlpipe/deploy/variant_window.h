@@ -17,10 +17,16 @@
 namespace mlpipe::deploy {
 
 struct VariantCounters {
-  double requests = 0;                    // model requests answered
-  double errors = 0;                      // answered >= 500
-  std::vector<double> latency_le;         // bucket upper bounds (seconds), the last +inf
-  std::vector<double> latency_counts;     // cumulative counts per bound
+  double requests = 0;                 // model requests answered
+  double errors = 0;                   // answered >= 500
+  std::vector<double> latency_le;      // bucket upper bounds (seconds), the last +inf
+  std::vector<double> latency_counts;  // cumulative counts per bound
+  // The prediction call alone (the stats' "model_latency"), the same shape:
+  // what a shadow's latency is compared on, since a shadow copy has no
+  // request of its own.
+  std::vector<double> model_latency_le;
+  std::vector<double> model_latency_counts;
+  double dropped = 0;                     // a shadow's copies dropped (never errors)
   double feedback = 0;                    // rows with a true label
   double correct = 0;                     // classifiers: labels equal to the prediction
   double abs_error_sum = 0;               // regression: sum of |label - prediction|
@@ -37,7 +43,8 @@ struct VariantCounters {
 };
 
 // A whole stats response: the process's start time (a changed one means
-// every counter restarted from zero) and the variants by name.
+// every counter restarted from zero) and the variants by name, the shadow
+// (the stats' "shadow" entry) among them under its own name.
 struct DeploymentCounters {
   int64_t started_ns = 0;
   int64_t revision = 0;

@@ -50,7 +50,7 @@ struct Rollout {
   std::string policy = "{}";  // JSON of the rollout policy it follows
   // "infra_gate", "running", "paused", "halted", "held", "promoted", "rolled_back", "cancelled".
   std::string state = {};
-  int step_index = 0;  // index into the policy's steps
+  int step_index = 0;  // index into the policy's steps; -1 in the shadow phase (before step 0)
   int64_t step_started_ns = 0;
   std::string baseline = "{}";  // JSON: serve counters at the step's start
   std::string min_p = "{}";     // JSON: running minimum of always-valid p-values per check
@@ -63,13 +63,16 @@ struct Rollout {
   // the candidate arm once the serve process serves the new champion): the
   // controller still has work to do. Every other state is final.
   bool InFlight() const;
+  // "infra_gate", "shadow" (step_index -1) or "steps": where the rollout is
+  // (or, once final, where it ended).
+  const char* Phase() const;
 };
 
 struct Decision {
   int64_t id = 0;
   int64_t time_ns = 0;
-  // "gate", "infra_gate", "rollout.step", "rollout.judge", "promote", "rollback", "halt", "pause", "resume",
-  // "set_weights", "apply".
+  // "gate", "infra_gate", "rollout.step", "rollout.shadow" (a shadow phase's look), "rollout.judge",
+  // "promote", "rollback", "halt", "pause", "resume", "set_weights", "apply".
   std::string kind = {};
   std::string deployment = {}, model = {};
   std::optional<int64_t> model_version = {}, run_id = {}, rollout_id = {};

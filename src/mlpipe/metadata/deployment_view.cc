@@ -28,6 +28,7 @@ json RolloutJson(const Rollout& r, TimeStyle style) {
           {"policy", StoredJson(r.policy)},
           {"state", r.state},
           {"step_index", r.step_index},
+          {"phase", r.Phase()},
           {"step_started", TimeJson(r.step_started_ns, style)},
           {"detail", r.detail},
           {"created", TimeJson(r.created_ns, style)},

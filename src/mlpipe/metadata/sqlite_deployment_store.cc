@@ -123,6 +123,11 @@ StatusOr<std::vector<T>> CollectRows(Statement& st, T (*read)(Statement&)) {
 bool Rollout::Active() const { return state == "infra_gate" || state == "running" || state == "paused"; }
 bool Rollout::InFlight() const { return Active() || state == "promoting"; }
 
+const char* Rollout::Phase() const {
+  if (state == "infra_gate") return "infra_gate";
+  return step_index < 0 ? "shadow" : "steps";
+}
+
 StatusOr<std::unique_ptr<SqliteDeploymentStore>> SqliteDeploymentStore::Open(const std::string& path,
                                                                              int busy_timeout_ms,
                                                                              Clock& clock) {

@@ -61,7 +61,8 @@ void RolloutFamilies(metadata::DeploymentStore& deployments, std::string* out) {
       percent = 100;
     } else if (r.state != "infra_gate") {
       auto policy = nlohmann::json::parse(r.policy, nullptr, false);
-      if (policy.is_object() && policy.contains("steps") && policy["steps"].is_array() &&
+      // The shadow phase (step_index -1) sends the candidate no user traffic.
+      if (policy.is_object() && policy.contains("steps") && policy["steps"].is_array() && r.step_index >= 0 &&
           r.step_index < static_cast<int>(policy["steps"].size())) {
         percent = policy["steps"][static_cast<size_t>(r.step_index)].get<double>();
       }

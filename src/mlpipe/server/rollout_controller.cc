@@ -163,7 +163,7 @@ StatusOr<int64_t> RolloutController::Decide(const metadata::Rollout& r, const st
 
 Status RolloutController::SetWeights(const metadata::Rollout& r, int64_t candidate_version, double percent,
                                      const std::string& source, const std::string& reason,
-                                     int64_t decision_id, const std::string& sticky_header) {
+                                     int64_t decision_id, const std::string& sticky_header, bool shadow) {
   serving::DeploymentConfig config;
   std::optional<int64_t> expected;
   auto current = store_.GetDeployment(r.deployment);
@@ -175,7 +175,11 @@ Status RolloutController::SetWeights(const metadata::Rollout& r, int64_t candida
   } else {
     return current.status();
   }
-  deploy::SetArms(&config, candidate_version, percent);
+  if (shadow) {
+    deploy::SetShadowArm(&config, candidate_version);
+  } else {
+    deploy::SetArms(&config, candidate_version, percent);
+  }
   if (!sticky_header.empty()) config.sticky_header = sticky_header;
   metadata::DeploymentRevision next;
   next.name = r.deployment;
@@ -242,7 +246,26 @@ Status RolloutController::InfraGate(metadata::Rollout& r, const spec::RolloutSpe
                           {{"candidate_version", r.candidate_version}, {"requests", seen.replayed}},
                           {{"max_seconds", options_.replay_max_seconds}}, stats));
   if (!pass) return RollBack(r, why, id, now);
+  if (policy.strategy == spec::RolloutStrategy::kShadowThenCanary) return StartShadow(r, policy, now);
   return StartStep(r, policy, 0, now, id);
+}
+
+Status RolloutController::StartShadow(metadata::Rollout& r, const spec::RolloutSpec& policy, int64_t now) {
+  const std::string why = fmt::format(
+      "shadow phase: candidate v{} predicts a copy of every request (its answers are never returned); the "
+      "champion answers all of them",
+      r.candidate_version);
+  ASSIGN_OR_RETURN(int64_t id, Decide(r, "rollout.step", "done", why, {{"phase", "shadow"}}, {{"percent", 0}},
+                                      json::object()));
+  RETURN_IF_ERROR(SetWeights(r, r.candidate_version, 0, fmt::format("rollout {} shadow", r.id), why, id,
+                             policy.sticky_header, /*shadow=*/true));
+  // The first look, once the shadow is live, takes the baseline.
+  r.baseline = "{}";
+  r.step_index = -1;
+  r.step_started_ns = now;
+  r.min_p = "{}";
+  Publish(r, "rollout.shadow", why);
+  return Save(r, "running", now, why);
 }
 
 Status RolloutController::StartStep(metadata::Rollout& r, const spec::RolloutSpec& policy, size_t index,
@@ -288,7 +311,8 @@ Status RolloutController::Look(metadata::Rollout& r, const spec::RolloutSpec& po
   const std::string champion_arm = deploy::ChampionArm(config);
   deploy::StepLook look;
   look.policy = policy;
-  look.step_index = static_cast<size_t>(r.step_index);
+  look.shadow = r.step_index < 0;  // the shadow phase: the candidate arm is the shadow
+  look.step_index = look.shadow ? 0 : static_cast<size_t>(r.step_index);
   look.candidate = counters.variants[deploy::kCandidateArm].Minus(base->variants[deploy::kCandidateArm]);
   look.champion = counters.variants[champion_arm].Minus(base->variants[champion_arm]);
   look.elapsed_ns = now - r.step_started_ns;
@@ -296,8 +320,8 @@ Status RolloutController::Look(metadata::Rollout& r, const spec::RolloutSpec& po
   const deploy::Judgement j = deploy::JudgeStep(look);
   r.min_p = j.min_p.dump();
   ASSIGN_OR_RETURN(int64_t id,
-                   Decide(r, "rollout.judge", deploy::VerdictName(j.verdict), j.reason, look.ToJson(),
-                          j.thresholds, {{"checks", j.checks}, {"min_p", j.min_p}}));
+                   Decide(r, look.shadow ? "rollout.shadow" : "rollout.judge", deploy::VerdictName(j.verdict),
+                          j.reason, look.ToJson(), j.thresholds, {{"checks", j.checks}, {"min_p", j.min_p}}));
   switch (j.verdict) {
     case deploy::Verdict::kWait:
       return Save(r, "running", now);
@@ -305,6 +329,7 @@ Status RolloutController::Look(metadata::Rollout& r, const spec::RolloutSpec& po
       if (r.state != "paused") Publish(r, "rollout.paused", j.reason);
       return Save(r, "paused", now, j.reason);
     case deploy::Verdict::kPass:
+      if (look.shadow) return StartStep(r, policy, 0, now, id);
       if (static_cast<size_t>(r.step_index) + 1 < policy.steps.size()) {
         return StartStep(r, policy, static_cast<size_t>(r.step_index) + 1, now, id);
       }

@@ -6,6 +6,12 @@
 //   infra_gate -> the candidate arm is added at weight 0; once the serve
 //                 process has it loaded, recent logged requests are replayed
 //                 to it: every answer must be 200 within the latency budget;
+//   shadow     -> (shadow_then_canary; state running or paused, step index
+//                 -1) the candidate is the deployment's shadow with the
+//                 champion at 100 %: it predicts a copy of each request and
+//                 answers none; each look judges it as a step is judged, with
+//                 no sample-ratio check; a pass starts step 0 in the same
+//                 revision that removes the shadow;
 //   running    -> each step sets the candidate's share, takes the serve
 //                 counters as the baseline, and every analysis interval judges
 //                 the window since (deploy/judge.h): wait, pass (next step, or
@@ -81,13 +87,16 @@ class RolloutController {
   // Starts step `index`: the candidate's share, a new baseline.
   Status StartStep(metadata::Rollout& r, const spec::RolloutSpec& policy, size_t index, int64_t now,
                    int64_t decision_id);
+  // Starts the shadow phase: the candidate as the shadow, a new baseline.
+  Status StartShadow(metadata::Rollout& r, const spec::RolloutSpec& policy, int64_t now);
   Status RollBack(metadata::Rollout& r, const std::string& reason, int64_t decision_id, int64_t now);
   Status Promote(metadata::Rollout& r, int64_t decision_id, int64_t now);
-  // A new revision with the candidate at `percent` (version 0: arm removed),
-  // then a reload request to the serve process.
+  // A new revision with the candidate at `percent` (version 0: arm removed;
+  // `shadow`: the candidate as the shadow, deploy::SetShadowArm), then a
+  // reload request to the serve process.
   Status SetWeights(const metadata::Rollout& r, int64_t candidate_version, double percent,
                     const std::string& source, const std::string& reason, int64_t decision_id,
-                    const std::string& sticky_header);
+                    const std::string& sticky_header, bool shadow = false);
   StatusOr<int64_t> Decide(const metadata::Rollout& r, const std::string& kind, const std::string& verdict,
                            const std::string& reason, const nlohmann::json& inputs,
                            const nlohmann::json& thresholds, const nlohmann::json& statistics);

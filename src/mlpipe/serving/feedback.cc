@@ -1,9 +1,9 @@
 #include "mlpipe/serving/feedback.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <limits>
-
-#include <fmt/format.h>
 
 namespace mlpipe::serving {
 
@@ -13,14 +13,16 @@ double VariantFeedback::Score() const {
   return abs_error_sum / static_cast<double>(feedback);
 }
 
-void FeedbackStore::RecordPrediction(const std::string& id, const std::string& variant, const std::string& version,
-                                     std::vector<std::string> labels, std::vector<double> values) {
+void FeedbackStore::RecordPrediction(const std::string& id, const std::string& variant,
+                                     const std::string& version, std::vector<std::string> labels,
+                                     std::vector<double> values) {
   std::lock_guard<std::mutex> lock(mu_);
   VariantFeedback& vs = stats_[variant];
   vs.classifier = values.empty();
   vs.predictions += vs.classifier ? labels.size() : values.size();
   auto [it, inserted] = entries_.try_emplace(id);
-  it->second = Entry{variant, version, std::move(labels), std::move(values), false};
+  it->second = Entry{};
+  it->second.answered = Prediction{variant, version, std::move(labels), std::move(values)};
   if (inserted) {
     order_.push_back(id);
     while (order_.size() > capacity_) {
@@ -47,39 +49,68 @@ StatusOr<std::string> LabelText(const nlohmann::json& j) {
 
 }  // namespace
 
+void FeedbackStore::RecordShadowPrediction(const std::string& id, const std::string& variant,
+                                           const std::string& version, std::vector<std::string> labels,
+                                           std::vector<double> values) {
+  std::lock_guard<std::mutex> lock(mu_);
+  VariantFeedback& vs = stats_[variant];
+  vs.classifier = values.empty();
+  vs.predictions += vs.classifier ? labels.size() : values.size();
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return;
+  Prediction p{variant, version, std::move(labels), std::move(values)};
+  if (it->second.has_feedback) {
+    (void)Score(p, it->second.given);  // a shadow that disagrees on the row count is not scored
+  } else {
+    it->second.shadows.push_back(std::move(p));
+  }
+}
+
+StatusOr<std::pair<size_t, double>> FeedbackStore::Score(const Prediction& p,
+                                                         const std::vector<nlohmann::json>& given) {
+  const bool classifier = p.values.empty();
+  const size_t rows = classifier ? p.labels.size() : p.values.size();
+  if (given.size() != rows) {
+    return InvalidArgumentError(fmt::format("it had {} rows; got {} labels", rows, given.size()));
+  }
+  size_t correct = 0;
+  double abs_err = 0;
+  for (size_t r = 0; r < rows; ++r) {
+    if (classifier) {
+      ASSIGN_OR_RETURN(std::string text, LabelText(given[r]));
+      if (text == p.labels[r]) ++correct;
+    } else {
+      if (!given[r].is_number()) return InvalidArgumentError("a regression label must be a number");
+      abs_err += std::abs(given[r].get<double>() - p.values[r]);
+    }
+  }
+  VariantFeedback& vs = stats_[p.variant];
+  vs.feedback += rows;
+  vs.correct += correct;
+  vs.abs_error_sum += abs_err;
+  return std::make_pair(correct, abs_err);
+}
+
 StatusOr<FeedbackMatch> FeedbackStore::AddFeedback(const std::string& id, const nlohmann::json& label) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = entries_.find(id);
   if (it == entries_.end()) return NotFoundError("no recent prediction with id '" + id + "'");
   Entry& e = it->second;
   if (e.has_feedback) return AlreadyExistsError("feedback for '" + id + "' was already given");
-  const bool classifier = e.values.empty();
-  const size_t rows = classifier ? e.labels.size() : e.values.size();
   std::vector<nlohmann::json> given;
   if (label.is_array()) {
     given.assign(label.begin(), label.end());
   } else {
     given.push_back(label);
   }
-  if (given.size() != rows) {
-    return InvalidArgumentError(fmt::format("request '{}' had {} rows; got {} labels", id, rows, given.size()));
-  }
-  FeedbackMatch m{e.variant, e.version, rows, 0};
-  double abs_err = 0;
-  for (size_t r = 0; r < rows; ++r) {
-    if (classifier) {
-      ASSIGN_OR_RETURN(std::string text, LabelText(given[r]));
-      if (text == e.labels[r]) ++m.correct;
-    } else {
-      if (!given[r].is_number()) return InvalidArgumentError("a regression label must be a number");
-      abs_err += std::abs(given[r].get<double>() - e.values[r]);
-    }
-  }
+  auto scored = Score(e.answered, given);
+  if (!scored.ok()) return scored.status().WithContext("request '" + id + "'");
+  const Prediction& a = e.answered;
+  FeedbackMatch m{a.variant, a.version, a.values.empty() ? a.labels.size() : a.values.size(), scored->first};
+  for (const Prediction& shadow : e.shadows) (void)Score(shadow, given);
+  e.shadows.clear();
   e.has_feedback = true;
-  VariantFeedback& vs = stats_[e.variant];
-  vs.feedback += rows;
-  vs.correct += m.correct;
-  vs.abs_error_sum += abs_err;
+  e.given = std::move(given);
   return m;
 }
 

@@ -1,7 +1,9 @@
 // FeedbackStore: joins true labels sent after the fact (POST /v2/feedback)
 // with the predictions the server made, by request id, so live accuracy per
 // variant can be computed (classifiers: share of correct labels; regression:
-// mean absolute error).
+// mean absolute error). A shadow's predictions of the same request are joined
+// too, so a label counts for the variant that answered and for the shadow:
+// both are scored on the same requests.
 //
 // Keeps the last `capacity` requests' predictions in memory (oldest dropped
 // first); feedback for an older or unknown id is NotFound.
@@ -12,11 +14,10 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <unordered_map>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "mlpipe/base/status.h"
 
@@ -48,23 +49,37 @@ class FeedbackStore {
   // classifier, else values.
   void RecordPrediction(const std::string& id, const std::string& variant, const std::string& version,
                         std::vector<std::string> labels, std::vector<double> values);
+  // Remembers a shadow's predictions of request `id` (already recorded by
+  // RecordPrediction; an evicted or unknown id is ignored). If the label came
+  // first, they are scored at once.
+  void RecordShadowPrediction(const std::string& id, const std::string& variant, const std::string& version,
+                              std::vector<std::string> labels, std::vector<double> values);
   // Attaches the true label(s): `label` is a string / number for a one-row
   // request or an array with one entry per row. NotFound for an unknown (or
   // evicted) id; AlreadyExists if feedback was already given; InvalidArgument
-  // for a wrong count or type.
+  // for a wrong count or type. The match names the answering variant; the
+  // shadow's predictions are scored as well.
   StatusOr<FeedbackMatch> AddFeedback(const std::string& id, const nlohmann::json& label);
 
   // Per variant name.
   std::map<std::string, VariantFeedback> Stats() const;
 
  private:
-  struct Entry {
+  struct Prediction {
     std::string variant;
     std::string version;
     std::vector<std::string> labels;
     std::vector<double> values;
-    bool has_feedback = false;
   };
+  struct Entry {
+    Prediction answered;
+    std::vector<Prediction> shadows;  // not scored yet
+    bool has_feedback = false;
+    std::vector<nlohmann::json> given;  // the labels, once feedback came
+  };
+  // Scores `p` against `given` (one label per row) into stats_; the number
+  // of correct rows (classifiers) and the sum of absolute errors.
+  StatusOr<std::pair<size_t, double>> Score(const Prediction& p, const std::vector<nlohmann::json>& given);
 
   const size_t capacity_;
   mutable std::mutex mu_;

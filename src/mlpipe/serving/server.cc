@@ -162,14 +162,24 @@ void ModelServer::ShadowLoop() {
     const int64_t start = options_.clock->MonotonicNanos();
     auto preds = PredictRows(*job.model, job.request);
     metrics_.RecordShadow(options_.deployment.model, job.variant, preds.ok() ? "ok" : "error");
+    // The copy's latency is its prediction call's, as a variant's model
+    // latency: the time it waited in the queue is not the model's.
     const double secs = static_cast<double>(options_.clock->MonotonicNanos() - start) / 1e9;
     counters_.RecordRequest(job.variant, preds.ok() ? 200 : HttpStatusFor(preds.status()), secs);
+    counters_.RecordModelLatency(job.variant, secs);
     if (preds.ok()) {
-      if (job.model->is_classifier()) {
-        std::vector<std::string> labels;
-        for (const ml::RowPrediction& p : *preds) labels.push_back(p.label);
-        counters_.RecordClasses(job.variant, labels);
+      std::vector<std::string> labels;
+      std::vector<double> values;
+      for (const ml::RowPrediction& p : *preds) {
+        if (job.model->is_classifier()) {
+          labels.push_back(p.label);
+        } else {
+          values.push_back(p.value);
+        }
       }
+      counters_.RecordClasses(job.variant, labels);
+      feedback_.RecordShadowPrediction(job.request.id, job.variant, job.model->version(), std::move(labels),
+                                       std::move(values));
       LogPrediction(*job.model, job.variant, job.request, *preds, start, /*shadow=*/true);
     }
     job.model.reset();
@@ -300,6 +310,10 @@ Status ModelServer::ApplyDeployment(DeploymentConfig next, std::string revision)
   std::vector<const VariantConfig*> wanted;
   for (const VariantConfig& v : next.variants) wanted.push_back(&v);
   if (next.shadow) wanted.push_back(&*next.shadow);
+  // By name, copied: `next` is moved into the snapshot before the old
+  // servables are dropped (the shadow lives inside it, not in a vector's buffer).
+  std::set<std::string> wanted_names;
+  for (const VariantConfig* v : wanted) wanted_names.insert(v->name);
 
   // New or changed sources are loaded and warmed before anyone is routed to them.
   std::vector<std::string> added, changed;
@@ -324,9 +338,7 @@ Status ModelServer::ApplyDeployment(DeploymentConfig next, std::string revision)
   // Variants no longer named go after the swap: requests holding their models finish on them.
   std::vector<std::string> removed;
   for (const auto& [name, spec] : live_specs) {
-    const bool still =
-        std::any_of(wanted.begin(), wanted.end(), [&](const VariantConfig* v) { return v->name == name; });
-    if (!still) {
+    if (wanted_names.count(name) == 0) {
       manager_->RemoveServable(name);
       removed.push_back(name);
     }

@@ -14,20 +14,13 @@
 #include <set>
 #include <thread>
 
-#include "mlpipe/serving/deployment_feed.h"
-#include "mlpipe/serving/server.h"
-#include "mlpipe/serving/test_fixture.h"
+#include "mlpipe/serving/deployment_server_fixture.h"
 
 namespace mlpipe::serving {
 namespace {
 
 using json = nlohmann::json;
 namespace fs = std::filesystem;
-
-struct FollowPackages {
-  std::string dir, v1, v2, broken;
-};
-FollowPackages* follow_packages = nullptr;
 
 // One row of the training table as an OIP infer body.
 std::string OneRowBody(const data::Table& t, size_t row) {
@@ -40,79 +33,13 @@ std::string OneRowBody(const data::Table& t, size_t row) {
   return body.dump();
 }
 
-VariantConfig Variant(const std::string& name, const std::string& ref, double weight) {
-  VariantConfig v;
-  v.name = name;
-  v.spec.model_ref = ref;
-  v.weight = weight;
-  return v;
-}
+using testing::Deployment;
+using testing::Variant;
 
-DeploymentConfig Deployment(std::vector<VariantConfig> variants) {
-  DeploymentConfig d;
-  d.name = "churn";
-  d.model = "churn";
-  d.variants = std::move(variants);
-  return d;
-}
-
-class ServerDeploymentTest : public ::testing::Test {
+class ServerDeploymentTest : public testing::DeploymentServerTest {
  protected:
-  static void SetUpTestSuite() {
-    follow_packages = new FollowPackages;
-    follow_packages->dir = testing::TestDir();
-    follow_packages->v1 = testing::MakePackage(follow_packages->dir, "v1", 5);
-    follow_packages->v2 = testing::MakePackage(follow_packages->dir, "v2", 15);
-    follow_packages->broken = testing::MakeBrokenPackage(follow_packages->v1, follow_packages->dir, "broken");
-  }
-  static void TearDownTestSuite() {
-    fs::remove_all(follow_packages->dir);
-    delete follow_packages;
-  }
-  void SetUp() override {
-    table_ = testing::TrainingTable();
-    source_.Set("churn@champion", {"1", follow_packages->v1});
-    source_.Set("churn@candidate", {"2", follow_packages->v2});
-    source_.Set("churn@broken", {"3", follow_packages->broken});
-  }
-  void TearDown() override {
-    if (server_) server_->Shutdown(5'000'000'000);
-    server_.reset();
-  }
-  void Start(DeploymentConfig d, DeploymentFeed* feed = nullptr, int64_t poll_ns = 3600'000'000'000) {
-    ServerOptions o;
-    o.deployment = std::move(d);
-    o.source = &source_;
-    o.threads = 8;
-    o.poll_interval_ns = poll_ns;
-    o.feed = feed;
-    o.feed_revision = feed != nullptr ? 1 : 0;
-    o.revision = feed != nullptr ? "1" : "0";
-    o.log = [this](const std::string& line) {
-      std::lock_guard<std::mutex> lock(log_mu_);
-      log_.push_back(line);
-    };
-    o.on_deployment = [this](const DeploymentConfig&, const std::string& revision) {
-      std::lock_guard<std::mutex> lock(log_mu_);
-      published_.push_back(revision);
-    };
-    auto s = ModelServer::Create(std::move(o));
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    server_ = std::move(s).value();
-    ASSERT_TRUE(server_->Start().ok());
-  }
-  httplib::Client Client() {
-    httplib::Client c("127.0.0.1", server_->port());
-    c.set_read_timeout(10, 0);
-    return c;
-  }
   httplib::Result Infer(httplib::Client& c, size_t row = 0) {
     return c.Post("/v2/models/churn/infer", OneRowBody(table_, row), "application/json");
-  }
-  json Stats(httplib::Client& c) {
-    auto res = c.Get("/v2/deployments/churn/stats");
-    EXPECT_TRUE(res && res->status == 200);
-    return res ? json::parse(res->body) : json();
   }
   // Variant header -> count over n requests.
   std::map<std::string, int> Split(httplib::Client& c, int n) {
@@ -124,13 +51,6 @@ class ServerDeploymentTest : public ::testing::Test {
     }
     return seen;
   }
-
-  data::Table table_;
-  FakeModelSource source_;
-  std::unique_ptr<ModelServer> server_;
-  std::mutex log_mu_;
-  std::vector<std::string> log_;
-  std::vector<std::string> published_;
 };
 
 TEST_F(ServerDeploymentTest, WeightChangesUnderLoadAnswerEveryRequestFromOneSnapshot) {

@@ -229,7 +229,10 @@ void ModelServer::Predict(const HttpRequest& req, const std::string& name, const
     if (pr.id.empty()) pr.id = NextRequestId();
   }
   r->request_id = pr.id;
+  const int64_t model_start = options_.clock->MonotonicNanos();
   auto preds = PredictRows(*model, pr);
+  counters_.RecordModelLatency(r->variant,
+                               static_cast<double>(options_.clock->MonotonicNanos() - model_start) / 1e9);
   if (!preds.ok()) return fail(preds.status());
   r->body.reserve(256);
   if (v1) {
@@ -267,6 +270,7 @@ void ModelServer::Predict(const HttpRequest& req, const std::string& name, const
       shadow_cv_.notify_one();
     } else {
       metrics_.RecordShadow(model_label, shadow_name, "dropped");
+      counters_.RecordDropped(shadow_name);
     }
   }
   LogPrediction(*model, r->variant, pr, *preds, start, /*shadow=*/false);
@@ -401,7 +405,9 @@ void ModelServer::DeploymentStats(const Snapshot& snap, const std::string& name,
     j["errors"] = c.errors;
     j["client_errors"] = c.client_errors;
     j["latency"] = c.LatencyJson();
+    j["model_latency"] = c.ModelLatencyJson();
     j["classes"] = c.classes;
+    if (shadow) j["dropped"] = c.dropped;
     return j;
   };
   json variants = json::array();

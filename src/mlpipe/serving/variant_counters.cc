@@ -6,21 +6,38 @@
 
 namespace mlpipe::serving {
 
-nlohmann::json VariantCounts::LatencyJson() const {
+namespace {
+
+// {"le", "counts" (cumulative, then +Inf), "sum", "count"} of per-bucket counts.
+nlohmann::json BucketJson(const std::vector<uint64_t>& per_bucket, double sum) {
   const std::vector<double>& bounds = LatencyBuckets();
   nlohmann::json counts = nlohmann::json::array();
   uint64_t cumulative = 0;
   for (size_t i = 0; i <= bounds.size(); ++i) {
-    cumulative += i < latency_counts.size() ? latency_counts[i] : 0;
+    cumulative += i < per_bucket.size() ? per_bucket[i] : 0;
     counts.push_back(cumulative);
   }
-  return {{"le", bounds}, {"counts", counts}, {"sum", latency_sum}, {"count", cumulative}};
+  return {{"le", bounds}, {"counts", counts}, {"sum", sum}, {"count", cumulative}};
 }
 
-void VariantCounters::RecordRequest(const std::string& variant, int code, double seconds) {
+// Adds one observation of `seconds` to per-bucket counts (sized on first use).
+void AddToBuckets(std::vector<uint64_t>* per_bucket, double seconds) {
   const std::vector<double>& bounds = LatencyBuckets();
   const size_t bucket =
       static_cast<size_t>(std::lower_bound(bounds.begin(), bounds.end(), seconds) - bounds.begin());
+  if (per_bucket->empty()) per_bucket->assign(bounds.size() + 1, 0);
+  ++(*per_bucket)[bucket];
+}
+
+}  // namespace
+
+nlohmann::json VariantCounts::LatencyJson() const { return BucketJson(latency_counts, latency_sum); }
+
+nlohmann::json VariantCounts::ModelLatencyJson() const {
+  return BucketJson(model_latency_counts, model_latency_sum);
+}
+
+void VariantCounters::RecordRequest(const std::string& variant, int code, double seconds) {
   std::lock_guard<std::mutex> lock(mu_);
   VariantCounts& c = counts_[variant];
   ++c.requests;
@@ -29,9 +46,20 @@ void VariantCounters::RecordRequest(const std::string& variant, int code, double
   } else if (code >= 400) {
     ++c.client_errors;
   }
-  if (c.latency_counts.empty()) c.latency_counts.assign(bounds.size() + 1, 0);
-  ++c.latency_counts[bucket];
+  AddToBuckets(&c.latency_counts, seconds);
   c.latency_sum += seconds;
+}
+
+void VariantCounters::RecordModelLatency(const std::string& variant, double seconds) {
+  std::lock_guard<std::mutex> lock(mu_);
+  VariantCounts& c = counts_[variant];
+  AddToBuckets(&c.model_latency_counts, seconds);
+  c.model_latency_sum += seconds;
+}
+
+void VariantCounters::RecordDropped(const std::string& variant) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++counts_[variant].dropped;
 }
 
 void VariantCounters::RecordClasses(const std::string& variant, const std::vector<std::string>& labels) {

@@ -18,15 +18,19 @@
 namespace mlpipe::serving {
 
 struct VariantCounts {
-  uint64_t requests = 0;                    // model-route answers
-  uint64_t errors = 0;                      // answers >= 500
-  uint64_t client_errors = 0;               // answers 400..499
-  std::vector<uint64_t> latency_counts;     // per LatencyBuckets() bound, not cumulative; + one for +Inf
-  double latency_sum = 0;                   // seconds
-  std::map<std::string, uint64_t> classes;  // predicted class -> rows
+  uint64_t requests = 0;                       // model-route answers
+  uint64_t errors = 0;                         // answers >= 500
+  uint64_t client_errors = 0;                  // answers 400..499
+  std::vector<uint64_t> latency_counts;        // per LatencyBuckets() bound, not cumulative; + one for +Inf
+  double latency_sum = 0;                      // seconds
+  std::vector<uint64_t> model_latency_counts;  // the prediction call alone; as latency_counts
+  double model_latency_sum = 0;                // seconds
+  uint64_t dropped = 0;                        // shadow copies dropped (queue full, no live model)
+  std::map<std::string, uint64_t> classes;     // predicted class -> rows
 
   // {"le": [bounds], "counts": [cumulative, one per bound, then +Inf], "sum": s, "count": n}.
   nlohmann::json LatencyJson() const;
+  nlohmann::json ModelLatencyJson() const;  // the same shape, of model_latency_counts
 };
 
 class VariantCounters {
@@ -34,6 +38,11 @@ class VariantCounters {
   // One answered request routed to `variant` ("" = none: unknown model, no
   // live version).
   void RecordRequest(const std::string& variant, int code, double seconds);
+  // The time of one request's prediction call (or a shadow copy's).
+  void RecordModelLatency(const std::string& variant, double seconds);
+  // A shadow copy that was not predicted (the shadow queue was full, or the
+  // shadow had no live model).
+  void RecordDropped(const std::string& variant);
   // Predicted classes of one request's rows.
   void RecordClasses(const std::string& variant, const std::vector<std::string>& labels);
   // A copy of every variant's counts.
