@@ -33,10 +33,9 @@ using json = nlohmann::json;
 // Writes a command package at OUT: P(yes) = sigmoid(4 * (x + c + shift)),
 // c = 1 for red and -0.5 otherwise. Modes (for one-row requests, what the
 // model server sends; a pipeline's evaluate sends the whole test set): ok;
-// slow (sleeps 60 ms); error (every third answers an error); late_error
-// (every third after a worker's first 60: it passes the replay of the
-// infrastructure gate and fails on live traffic); flip (the opposite class:
-// right on the test set, wrong online).
+// slow (sleeps 250 ms: far above 3x the champion's p99 even on a loaded machine); error (every third answers
+// an error); late_error (every third after a worker's first 60: it passes the replay of the infrastructure
+// gate and fails on live traffic); flip (the opposite class: right on the test set, wrong online).
 const char* kMakePackagePy = R"PY(import json, os, sys
 shift, mode, out = float(sys.argv[1]), sys.argv[2], sys.argv[3]
 os.makedirs(out)
@@ -49,7 +48,7 @@ for line in sys.stdin:
     n += 1
     single = len(req["columns"]["x"]) == 1
     if mode == "slow" and single:
-        time.sleep(0.06)
+        time.sleep(0.25)
     if single and n % 3 == 0 and (mode == "error" or (mode == "late_error" and n > 60)):
         print(json.dumps({"id": req["id"], "error": "broken on purpose"}), flush=True)
         continue
