@@ -121,7 +121,7 @@ StatusOr<std::vector<T>> CollectRows(Statement& st, T (*read)(Statement&)) {
 }  // namespace
 
 bool Rollout::Active() const { return state == "infra_gate" || state == "running" || state == "paused"; }
-bool Rollout::InFlight() const { return Active() || state == "promoting"; }
+bool Rollout::InFlight() const { return Active() || state == "promoting" || state == "waiting"; }
 
 StatusOr<std::unique_ptr<SqliteDeploymentStore>> SqliteDeploymentStore::Open(const std::string& path,
                                                                              int busy_timeout_ms,

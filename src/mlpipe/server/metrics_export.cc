@@ -59,7 +59,7 @@ void RolloutFamilies(metadata::DeploymentStore& deployments, std::string* out) {
     double percent = 0;
     if (r.state == "promoting") {
       percent = 100;
-    } else if (r.state != "infra_gate") {
+    } else if (r.state != "infra_gate" && r.state != "waiting") {
       auto policy = nlohmann::json::parse(r.policy, nullptr, false);
       if (policy.is_object() && policy.contains("steps") && policy["steps"].is_array() &&
           r.step_index < static_cast<int>(policy["steps"].size())) {
