@@ -70,10 +70,9 @@ TEST(ValidateE2ETest, BadParamOverrideIsUsageError) {
   EXPECT_TRUE(Contains(r2.err, "repeat")) << r2.err;  // did you mean
 }
 
-// A deploy: block with three problems; `touch` would leave a file if
-// anything ran.
-const char* kBadDeploy = R"y(pipeline: deploy_bad
-steps:
+// Steps and register: of a pipeline with a deploy: block (lines 2-18 after
+// its pipeline: line); `touch` would leave a file if anything ran.
+const char* kGatedSteps = R"y(steps:
   touch:
     run: touch ${pipeline.dir}/ran
   data:
@@ -89,7 +88,11 @@ steps:
 register:
   - model: scorer
     from: train.model
-deploy:
+)y";
+
+// A deploy: block with three problems.
+std::string BadDeploy() {
+  return std::string("pipeline: deploy_bad\n") + kGatedSteps + R"y(deploy:
   model: scorre
   gates:
     - metric: evaluate.metrics.roc_acu
@@ -97,10 +100,11 @@ deploy:
   rollout:
     steps: [5, 50, 25, 100]
 )y";
+}
 
 TEST(ValidateE2ETest, DeployBlockErrorsStopValidateAndRun) {
   Project p("validate-deploy");
-  p.Write("pipeline.yaml", kBadDeploy);
+  p.Write("pipeline.yaml", BadDeploy());
   auto r = p.Mlpipe({"validate", "pipeline.yaml"});
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
   EXPECT_TRUE(
@@ -134,25 +138,8 @@ TEST(ValidateE2ETest, LendingClubDeployBlockIsValidAndDescribed) {
 std::string Deploying(const std::string& name, const std::string& of, const std::string& deployment) {
   std::string text = "pipeline: " + name + "\n";
   if (!of.empty()) text += "challenger_of: " + of + "\n";
-  text += R"y(steps:
-  touch:
-    run: touch ${pipeline.dir}/ran
-  data:
-    run: echo ${outputs.rows}
-    outputs: {rows: dataset}
-  train:
-    run: echo ${inputs.d} ${outputs.model}
-    inputs: {d: data.rows}
-    outputs: {model: model}
-  evaluate:
-    uses: mlpipe/evaluate
-    inputs: {model: train.model, test: data.rows}
-register:
-  - model: scorer
-    from: train.model
-deploy:
-  model: scorer
-)y";
+  text += kGatedSteps;
+  text += "deploy:\n  model: scorer\n";
   text += "  deployment: " + deployment + "\n";
   text += R"y(  gates:
     - beats: champion
