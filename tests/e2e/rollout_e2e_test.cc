@@ -5,6 +5,9 @@
 // A better candidate passes its gates and is canaried to 100 %; an equal one
 // fails `beats: champion`; a slow one and an erroring one are rolled back by
 // the live numbers; every decision recomputes the same with `mlpipe explain`.
+// A challenger pipeline (challenger_of:) runs with each fire of the
+// champion's, and only an offline winner goes into an online A/B, sticky per
+// user, which waits for a canary in flight.
 // Waits are bounded polls for a state, never a fixed duration.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -15,9 +18,12 @@
 #include <chrono>
 #include <cmath>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -31,13 +37,16 @@ namespace {
 using json = nlohmann::json;
 
 // Writes a command package at OUT: P(yes) = sigmoid(4 * (x + c + shift)),
-// c = 1 for red and -0.5 otherwise. Modes (for one-row requests, what the
-// model server sends; a pipeline's evaluate sends the whole test set): ok;
-// slow (sleeps 250 ms: far above 3x the champion's p99 even on a loaded machine); error (every third answers
-// an error); late_error (every third after a worker's first 60: it passes the replay of the infrastructure
-// gate and fails on live traffic); flip (the opposite class: right on the test set, wrong online).
+// c = 1 for red and -0.5 otherwise (SHIFT: a number or a file holding one).
+// Modes (for one-row requests, what the model server sends; a pipeline's
+// evaluate sends the whole test set): ok; slow (sleeps 250 ms: far above 3x
+// the champion's p99 even on a loaded machine); error (every third answers an
+// error); late_error (every third after a worker's first 60: it passes the
+// replay of the infrastructure gate and fails on live traffic); flip (the
+// opposite class: right on the test set, wrong online).
 const char* kMakePackagePy = R"PY(import json, os, sys
-shift, mode, out = float(sys.argv[1]), sys.argv[2], sys.argv[3]
+shift, mode, out = sys.argv[1], sys.argv[2], sys.argv[3]
+shift = float(open(shift).read()) if os.path.isfile(shift) else float(shift)  # a number, or a file of one
 os.makedirs(out)
 worker = '''import json, math, sys, time
 shift, mode = float(sys.argv[1]), sys.argv[2]
@@ -162,12 +171,22 @@ class RolloutTest : public ::testing::Test {
                         {"data", {i % 2 ? "red" : "blue"}}}}}};
         httplib::Headers headers;
         if (!sticky_user_.empty()) headers.emplace("X-User", sticky_user_);
+        // Many users of two requests each, under the A/B's default header.
+        const std::string key = fmt::format("user-{}", i / 2);
+        if (ab_keys_) headers.emplace("X-Mlpipe-Key", key);
         auto res = c.Post("/v2/models/scorer/infer", headers, body.dump(), "application/json");
         if (!res) {
           ++unanswered_;
         } else if (res->status == 200) {
           ++ok_;
           if (res->get_header_value("X-Mlpipe-Variant") != "champion") ++not_champion_;
+          if (ab_keys_) {
+            // A user stays on the arm of their first request.
+            const std::string variant = res->get_header_value("X-Mlpipe-Variant");
+            std::lock_guard lock(arms_mu_);
+            auto [it, first] = arm_of_key_.emplace(key, variant);
+            if (!first && it->second != variant) ++arm_switches_;
+          }
           if (feedback_) {
             // The truth of this row, sent back as a label (the feedback feeder).
             const bool yes = x + (i % 2 ? 1.0 : -0.5) + 0.5 > 0;
@@ -199,7 +218,7 @@ class RolloutTest : public ::testing::Test {
         [&] {
           state = Rollout(server, id).value("state", "");
           return state != "" && state != "infra_gate" && state != "running" && state != "paused" &&
-                 state != "promoting";
+                 state != "promoting" && state != "waiting";
         },
         180);
     return state;
@@ -273,6 +292,10 @@ class RolloutTest : public ::testing::Test {
   Project p_;
   std::string sticky_user_;
   bool feedback_ = false;
+  bool ab_keys_ = false;
+  std::mutex arms_mu_;
+  std::map<std::string, std::string> arm_of_key_;
+  std::atomic<int> arm_switches_{0};
   std::thread load_;
   std::atomic<bool> stop_load_{false};
   std::atomic<int> ok_{0}, server_errors_{0}, client_errors_{0}, unanswered_{0};
@@ -574,6 +597,195 @@ TEST_F(RolloutTest, AServerKilledInTheShadowPhaseResumesIt) {
   StopLoad();
   EXPECT_EQ(unanswered_.load(), 0);
   EXPECT_EQ(server_errors_.load(), 0);
+}
+
+// A challenger of `scorer`: scorer's pipeline with the shift read from
+// data/b_shift.txt, and the rollout of a challenger: an online A/B at 50 %
+// (strategy ab, its default) judged on feedback labels too.
+std::string ChallengerYaml() {
+  std::string text = kPipeline;
+  auto replace = [&](const std::string& from, const std::string& to) {
+    text.replace(text.find(from), from.size(), to);
+  };
+  replace("pipeline: scorer\n", "pipeline: scorer_b\nchallenger_of: scorer\n");
+  replace("${params.shift} ${params.mode} ${outputs.model}\n",
+          "${inputs.shift} ok ${outputs.model}\n    inputs: {shift: data/b_shift.txt}\n");
+  text.resize(text.find("  rollout:"));
+  return text + R"(  rollout:
+    split: 50
+    min_requests: 80
+    max_step_time: 2m
+    analysis_interval: 300ms
+    analysis:
+      latency_p99: {max_ratio: 3}
+      online_metric: {metric: accuracy, min_labels: 40}
+)";
+}
+
+class ChallengerTest : public RolloutTest {
+ protected:
+  ChallengerTest() {
+    p_.Write("scorer.yaml", std::string(kPipeline) + "triggers:\n  - webhook: retrain\n");
+    p_.Write("challenger.yaml", ChallengerYaml());
+  }
+  // The champion (v1, shift -1.5), then serve and the server with both
+  // pipelines, and the load (sticky keys, feedback labels) when `load`.
+  void Start(bool load) {
+    CommandOutput first = Run({});
+    ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+    serve_ = std::make_unique<ServeProcess>(
+        p_, std::vector<std::string>{"--deployment", "scorer", "--poll", "200ms"});
+    ASSERT_GT(serve_->port(), 0) << serve_->Err();
+    server_ = std::make_unique<Server>(
+        p_, std::vector<std::string>{"--pipelines", "scorer.yaml", "--pipelines", "challenger.yaml"});
+    ASSERT_GT(server_->proc().port(), 0) << server_->proc().Err();
+    ab_keys_ = true;
+    feedback_ = true;
+    if (load) StartLoad(serve_->port());
+  }
+  // Fires scorer's webhook; returns the challenger's fire it queued once both
+  // fires' runs have ended.
+  json FireBoth() {
+    auto [code, body] = server_->Post("/api/v1/triggers/scorer/retrain");
+    EXPECT_EQ(code, 202) << body.dump();
+    const int64_t fire = body["fire"].value("id", int64_t{0});
+    const std::string reason = fmt::format("challenger_of scorer: fire {} (webhook retrain from", fire);
+    json mine;
+    EXPECT_TRUE(Eventually(
+        [&] {
+          int done = 0;
+          for (const json& f : server_->Fires()) {
+            const bool ended = f.value("state", "") == "finished";
+            if (f.value("id", int64_t{0}) == fire) {
+              champion_fire_ = f;
+              done += ended;
+            }
+            if (f.value("pipeline", "") == "scorer_b" && Contains(f.value("reason", ""), reason)) {
+              mine = f;
+              done += ended;
+            }
+          }
+          return done == 2;
+        },
+        120))
+        << server_->Fires().dump(1);
+    return mine;
+  }
+  // The rollouts of deployment scorer, newest first.
+  json Rollouts() { return server_->Get("/api/v1/deployments/scorer").second["rollouts"]; }
+
+  // Decision records of run `run` in deployment scorer's history.
+  int DecisionsOfRun(int64_t run) {
+    int n = 0;
+    const json history = server_->Get("/api/v1/deployments/scorer/history?limit=1000").second["history"];
+    for (const json& item : history) {
+      if (item.contains("decision") && item["decision"].value("run", int64_t{0}) == run) ++n;
+    }
+    return n;
+  }
+
+  std::unique_ptr<ServeProcess> serve_;
+  std::unique_ptr<Server> server_;
+  json champion_fire_;  // the fire of scorer FireBoth made
+};
+
+TEST_F(ChallengerTest, EachFireRunsBothAndOnlyAnOfflineWinnerGoesIntoAnOnlineAbThenIsPromoted) {
+  // A challenger worse than the champion: rejected offline, no A/B. (The
+  // champion's own rerun trains the champion again: no gate, no alias moves.)
+  p_.Write("data/b_shift.txt", "-1.55");
+  ASSERT_NO_FATAL_FAILURE(Start(true));
+  EXPECT_EQ(server_->Get("/api/v1/pipelines/scorer_b").second.value("challenger_of", ""), "scorer");
+  json lost = FireBoth();
+  ASSERT_TRUE(lost.is_object());
+  EXPECT_EQ(lost.value("trigger", ""), "challenger_of");
+  EXPECT_FALSE(lost.value("force", true));
+  ASSERT_TRUE(lost["run"].is_number()) << lost.dump();
+  CommandOutput shown = p_.Mlpipe({"runs", "show", std::to_string(lost["run"].get<int64_t>())});
+  EXPECT_TRUE(Contains(shown.out, "challenger_of scorer: fire")) << shown.out;
+  EXPECT_TRUE(Rollouts().empty()) << Rollouts().dump(1);
+  const std::string rejected = AliasVersion("rejected");
+  EXPECT_EQ(rejected, "2");
+  // scorer's own rerun trained the champion again: no gate, nothing moved.
+  ASSERT_TRUE(champion_fire_["run"].is_number()) << champion_fire_.dump();
+  EXPECT_EQ(DecisionsOfRun(champion_fire_["run"].get<int64_t>()), 0);
+  EXPECT_GT(DecisionsOfRun(lost["run"].get<int64_t>()), 0);
+  EXPECT_EQ(AliasVersion("champion"), "1");
+
+  // A better one: wins offline, then the A/B at 50 % on live traffic with
+  // sticky users and feedback labels, then promoted.
+  p_.Write("data/b_shift.txt", "-0.5");
+  json won = FireBoth();
+  ASSERT_TRUE(won.is_object());
+  ASSERT_TRUE(Eventually([&] { return !Rollouts().empty(); })) << server_->proc().Err();
+  json rollout = Rollouts()[0];
+  EXPECT_EQ(rollout["policy"].value("strategy", ""), "ab");
+  EXPECT_EQ(rollout["policy"]["steps"], json::array({50}));
+  const int64_t id = rollout["id"].get<int64_t>();
+  const std::string candidate = std::to_string(rollout["candidate_version"].get<int64_t>());
+  EXPECT_NE(candidate, rejected);
+  EXPECT_EQ(WaitRolloutEnds(*server_, id), "promoted")
+      << Rollout(*server_, id).dump(1) << server_->proc().Err();
+  EXPECT_EQ(AliasVersion("champion"), candidate);
+  EXPECT_EQ(AliasVersion("previous"), "1");
+  json r = Rollout(*server_, id);
+  EXPECT_EQ(CountKind(r, "infra_gate"), 1);
+  EXPECT_EQ(CountKind(r, "rollout.step"), 1);  // one share, held until judged
+  EXPECT_EQ(CountKind(r, "promote"), 1);
+  // Judged with both arms' labels: the online metric was looked at.
+  int64_t passed = 0;
+  for (const json& d : r["decisions"]) {
+    if (d.value("kind", "") == "rollout.judge" && d.value("verdict", "") == "pass")
+      passed = d["id"].get<int64_t>();
+  }
+  ASSERT_GT(passed, 0) << r.dump(1);
+  CommandOutput e = p_.Mlpipe({"explain", std::to_string(passed)});
+  EXPECT_EQ(e.exit_code, 0) << e.out << e.err;
+  EXPECT_TRUE(Contains(e.out, "recomputed: the same")) << e.out;
+  StopLoad();
+  EXPECT_EQ(unanswered_.load(), 0);
+  EXPECT_EQ(server_errors_.load(), 0);
+  // Sticky: a user keeps one arm; only a user whose two requests straddle a
+  // weight change (the A/B's start, its promotion) may see both.
+  EXPECT_LE(arm_switches_.load(), 2) << "of " << arm_of_key_.size() << " users";
+  std::set<std::string> arms;
+  for (const auto& [key, arm] : arm_of_key_) arms.insert(arm);
+  EXPECT_TRUE(arms.count("candidate")) << "no user saw the challenger";
+}
+
+TEST_F(ChallengerTest, AnAbWaitsForTheCanaryInFlightThenFacesTheChampionItLeaves) {
+  p_.Write("data/b_shift.txt", "0.5");  // better than both
+  ASSERT_NO_FATAL_FAILURE(Start(false));
+  // scorer's own better candidate (v2): its canary waits for traffic.
+  CommandOutput better = p_.Mlpipe({"run", "scorer.yaml", "--json", "-p", "shift=-0.5"});
+  ASSERT_EQ(better.exit_code, 0) << better.out << better.err;
+  const int64_t canary = QueuedRollout(better.out);
+  ASSERT_GT(canary, 0) << better.out;
+  ASSERT_TRUE(Eventually([&] { return Rollout(*server_, canary).value("state", "") == "running"; }))
+      << Rollout(*server_, canary).dump(1);
+  FireBoth();
+  int64_t ab = 0;
+  ASSERT_TRUE(Eventually([&] {
+    for (const json& ro : Rollouts()) {
+      if (ro["policy"].value("strategy", "") == "ab" && ro.value("state", "") == "waiting") ab = ro["id"];
+    }
+    return ab > 0;
+  })) << Rollouts().dump(1);
+  EXPECT_TRUE(
+      Contains(Rollout(*server_, ab).value("detail", ""),
+               fmt::format("rollout {} (canary of v2, running) of deployment scorer is in flight", canary)))
+      << Rollout(*server_, ab).dump(1);
+  EXPECT_EQ(Rollout(*server_, canary).value("state", ""), "running");  // not superseded
+  // Traffic: the canary is promoted (v2), then the A/B starts against v2.
+  StartLoad(serve_->port());
+  EXPECT_EQ(WaitRolloutEnds(*server_, canary), "promoted") << Rollout(*server_, canary).dump(1);
+  EXPECT_EQ(WaitRolloutEnds(*server_, ab), "promoted") << Rollout(*server_, ab).dump(1);
+  json r = Rollout(*server_, ab);
+  EXPECT_EQ(r.value("champion_version", int64_t{0}), 2);
+  EXPECT_EQ(AliasVersion("previous"), "2");
+  EXPECT_EQ(AliasVersion("champion"), std::to_string(r["candidate_version"].get<int64_t>()));
+  EXPECT_EQ(CountKind(r, "rollout.wait"), 2);  // began waiting, ended
+  StopLoad();
+  EXPECT_EQ(unanswered_.load(), 0);
 }
 
 }  // namespace

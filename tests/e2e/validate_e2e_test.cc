@@ -31,8 +31,8 @@ TEST(ValidateE2ETest, ReportsEveryErrorWithPosition) {
   auto r = p.Mlpipe({"validate", "pipeline.yaml"});
   EXPECT_EQ(r.exit_code, 2);
   std::string all = r.out + r.err;
-  EXPECT_TRUE(Contains(all, "pipeline.yaml:7:5")) << all;  // retires
-  EXPECT_TRUE(Contains(all, "retries")) << all;            // did you mean
+  EXPECT_TRUE(Contains(all, "pipeline.yaml:7:5")) << all;    // retires
+  EXPECT_TRUE(Contains(all, "retries")) << all;              // did you mean
   EXPECT_TRUE(Contains(all, "pipeline.yaml:11:13")) << all;  // generat.text
   EXPECT_TRUE(Contains(all, "generate")) << all;
 }
@@ -70,10 +70,9 @@ TEST(ValidateE2ETest, BadParamOverrideIsUsageError) {
   EXPECT_TRUE(Contains(r2.err, "repeat")) << r2.err;  // did you mean
 }
 
-// A deploy: block with three problems; `touch` would leave a file if
-// anything ran.
-const char* kBadDeploy = R"y(pipeline: deploy_bad
-steps:
+// Steps and register: of a pipeline with a deploy: block (lines 2-18 after
+// its pipeline: line); `touch` would leave a file if anything ran.
+const char* kGatedSteps = R"y(steps:
   touch:
     run: touch ${pipeline.dir}/ran
   data:
@@ -89,7 +88,11 @@ steps:
 register:
   - model: scorer
     from: train.model
-deploy:
+)y";
+
+// A deploy: block with three problems.
+std::string BadDeploy() {
+  return std::string("pipeline: deploy_bad\n") + kGatedSteps + R"y(deploy:
   model: scorre
   gates:
     - metric: evaluate.metrics.roc_acu
@@ -97,18 +100,21 @@ deploy:
   rollout:
     steps: [5, 50, 25, 100]
 )y";
+}
 
 TEST(ValidateE2ETest, DeployBlockErrorsStopValidateAndRun) {
   Project p("validate-deploy");
-  p.Write("pipeline.yaml", kBadDeploy);
+  p.Write("pipeline.yaml", BadDeploy());
   auto r = p.Mlpipe({"validate", "pipeline.yaml"});
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
-  EXPECT_TRUE(Contains(r.err, "pipeline.yaml:19:10: error: deploy model 'scorre' is not registered by this pipeline"))
+  EXPECT_TRUE(
+      Contains(r.err, "pipeline.yaml:19:10: error: deploy model 'scorre' is not registered by this pipeline"))
       << r.err;
   EXPECT_TRUE(Contains(r.err, "did you mean 'scorer'?")) << r.err;
   EXPECT_TRUE(Contains(r.err, "pipeline.yaml:21:15: error: gate on unknown metric 'roc_acu'")) << r.err;
   EXPECT_TRUE(Contains(r.err, "did you mean 'roc_auc'?")) << r.err;
-  EXPECT_TRUE(Contains(r.err, "pipeline.yaml:24:20: error: rollout steps must increase: 25 after 50")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "pipeline.yaml:24:20: error: rollout steps must increase: 25 after 50"))
+      << r.err;
   EXPECT_TRUE(Contains(r.err, "3 errors in pipeline.yaml")) << r.err;
   auto json = p.Mlpipe({"validate", "pipeline.yaml", "--json"});
   EXPECT_EQ(json.exit_code, 2);
@@ -125,6 +131,60 @@ TEST(ValidateE2ETest, LendingClubDeployBlockIsValidAndDescribed) {
   auto r = p.Mlpipe({"validate", "pipeline.yaml"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_TRUE(Contains(r.out, "deploys lending-club: 2 gates, canary 5/25/50/100 %")) << r.out;
+}
+
+// A pipeline deploying `scorer` to `deployment`, a challenger of `of` when
+// given (its challenger_of: on line 2).
+std::string Deploying(const std::string& name, const std::string& of, const std::string& deployment) {
+  std::string text = "pipeline: " + name + "\n";
+  if (!of.empty()) text += "challenger_of: " + of + "\n";
+  text += kGatedSteps;
+  text += "deploy:\n  model: scorer\n";
+  text += "  deployment: " + deployment + "\n";
+  text += R"y(  gates:
+    - beats: champion
+      metric: accuracy
+  rollout:
+    analysis:
+      online_metric: {metric: accuracy}
+)y";
+  return text;
+}
+
+TEST(ValidateE2ETest, AChallengerIsCheckedAgainstThePipelineItChallenges) {
+  Project p("validate-challenger");
+  p.Write("a.yaml", Deploying("a", "", "live"));
+  p.Write("b.yaml", Deploying("b", "a", "staging"));
+  // Alone, b is valid: the pipeline it names is not given.
+  auto alone = p.Mlpipe({"validate", "b.yaml"});
+  EXPECT_EQ(alone.exit_code, 0) << alone.out << alone.err;
+  EXPECT_TRUE(Contains(alone.out, "deploys scorer to staging: 1 gate, ab 50 %, challenger of a"))
+      << alone.out;
+  auto both = p.Mlpipe({"validate", "a.yaml", "b.yaml"});
+  EXPECT_EQ(both.exit_code, 2) << both.out << both.err;
+  EXPECT_TRUE(Contains(both.err,
+                       "b.yaml:19:1: error: challenger 'b' deploys to deployment 'staging', but 'a' "
+                       "(which it challenges) deploys to 'live'"))
+      << both.err;
+  EXPECT_TRUE(Contains(both.err, "hint: add deployment: live to the deploy: block")) << both.err;
+  EXPECT_FALSE(Contains(both.out, "is valid")) << both.out;
+  // The server refuses to start on them, and on a challenger of a pipeline
+  // it does not run; nothing runs.
+  auto server = p.Mlpipe({"server", "--pipelines", "a.yaml", "--pipelines", "b.yaml", "--port", "0"});
+  EXPECT_EQ(server.exit_code, 2) << server.out << server.err;
+  EXPECT_TRUE(Contains(server.err, "b.yaml:19:1: error: challenger 'b' deploys to deployment")) << server.err;
+  p.Write("b.yaml", Deploying("b", "c", "live"));
+  auto missing = p.Mlpipe({"server", "--pipelines", "a.yaml", "--pipelines", "b.yaml", "--port", "0"});
+  EXPECT_EQ(missing.exit_code, 2) << missing.out << missing.err;
+  EXPECT_TRUE(Contains(missing.err,
+                       "b.yaml:2:16: error: challenger_of names pipeline 'c', which is not one of "
+                       "the server's pipelines"))
+      << missing.err;
+  // Together and consistent: valid.
+  p.Write("b.yaml", Deploying("b", "a", "live"));
+  auto ok = p.Mlpipe({"validate", "a.yaml", "b.yaml"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  EXPECT_FALSE(std::filesystem::exists(p.Path("ran")));
 }
 
 }  // namespace

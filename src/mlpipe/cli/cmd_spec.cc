@@ -7,6 +7,7 @@
 
 #include "mlpipe/cli/commands.h"
 #include "mlpipe/engine/load.h"
+#include "mlpipe/spec/challengers.h"
 #include "mlpipe/spec/graph_export.h"
 #include "mlpipe/spec/params.h"
 #include "mlpipe/spec/trigger_loops.h"
@@ -44,9 +45,10 @@ std::string DeploySummary(const spec::PipelineSpec& s) {
   const spec::RolloutSpec& r = s.deploy->rollout;
   std::string rollout = spec::RolloutStrategyName(r.strategy);
   if (r.strategy != spec::RolloutStrategy::kManual) rollout += fmt::format(" {} %", fmt::join(r.steps, "/"));
-  return fmt::format(", deploys {}{}: {}, {}", s.deploy->model,
+  return fmt::format(", deploys {}{}: {}, {}{}", s.deploy->model,
                      s.deploy->deployment == s.deploy->model ? "" : " to " + s.deploy->deployment,
-                     Plural(s.deploy->gates.size(), "gate"), rollout);
+                     Plural(s.deploy->gates.size(), "gate"), rollout,
+                     s.challenger_of.empty() ? "" : ", challenger of " + s.challenger_of);
 }
 
 }  // namespace
@@ -66,9 +68,12 @@ Status CmdValidate(const SpecArgs& args, const std::vector<std::string>& more, b
     if (r.ok()) valid.push_back(&r.spec);
   }
   const std::vector<spec::Diagnostic> loops = spec::CheckTriggerLoops(valid);
+  // challenger_of: checked against the pipeline it names when that is given too.
+  const std::vector<spec::Diagnostic> challengers = spec::CheckChallengers(valid, /*complete=*/false);
   std::vector<spec::Diagnostic> all;
   for (const auto& r : results) all.insert(all.end(), r.diagnostics.begin(), r.diagnostics.end());
   all.insert(all.end(), loops.begin(), loops.end());
+  all.insert(all.end(), challengers.begin(), challengers.end());
   if (json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& d : all) {
@@ -89,16 +94,19 @@ Status CmdValidate(const SpecArgs& args, const std::vector<std::string>& more, b
       bad_files.push_back(paths[i]);
       continue;
     }
-    if (!loops.empty()) continue;  // valid alone, not together
+    if (!loops.empty() || !challengers.empty()) continue;  // valid alone, not together
     const spec::PipelineSpec& s = r.spec;
-    std::cout << fmt::format("{}: pipeline '{}' is valid ({}, {}{}{})\n", paths[i], s.name,
-                             Plural(s.steps.size(), "step"), Plural(s.params.size(), "param"),
-                             s.triggers.empty() ? std::string() : fmt::format(", {}", Plural(s.triggers.size(), "trigger")),
-                             DeploySummary(s));
+    std::cout << fmt::format(
+        "{}: pipeline '{}' is valid ({}, {}{}{})\n", paths[i], s.name, Plural(s.steps.size(), "step"),
+        Plural(s.params.size(), "param"),
+        s.triggers.empty() ? std::string() : fmt::format(", {}", Plural(s.triggers.size(), "trigger")),
+        DeploySummary(s));
   }
-  for (const auto& d : loops) std::cerr << d.ToString() << "\n";
+  std::vector<spec::Diagnostic> together = loops;
+  together.insert(together.end(), challengers.begin(), challengers.end());
+  for (const auto& d : together) std::cerr << d.ToString() << "\n";
   if (all.empty()) return OkStatus();
-  for (const auto& d : loops) {
+  for (const auto& d : together) {
     if (std::find(bad_files.begin(), bad_files.end(), d.loc.file.str()) == bad_files.end()) {
       bad_files.push_back(d.loc.file.str());
     }

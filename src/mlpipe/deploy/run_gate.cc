@@ -187,12 +187,29 @@ StatusOr<std::optional<engine::GateVerdict>> RunGate::Decide(metadata::MetadataS
   if (!spec.deploy || spec.deploy->model != reg.model) return std::optional<engine::GateVerdict>();
   deploy_ = *spec.deploy;
   ASSIGN_OR_RETURN(ctx_, GatherGateContext(db, objects, *deploy_, model_ref, run_id));
-  ASSIGN_OR_RETURN(report_, EvaluateGates(*deploy_, ctx_));
   engine::GateVerdict v;
   // Aliases the deploy: block does not manage stay as the entry says.
   for (const std::string& a : reg.aliases) {
     if (a != "champion" && a != "candidate" && a != "rejected" && a != "previous") v.aliases.push_back(a);
   }
+  // A run that trained the champion again (nothing changed: a triggered rerun,
+  // or a challenger identical to it) has nothing to gate or roll out, and its
+  // aliases must not move (it would be `rejected` for not beating itself).
+  if (auto champion = ctx_.aliases.find("champion");
+      champion != ctx_.aliases.end() && champion->second.ref == model_ref) {
+    same_as_champion_ = true;
+    v.reason = fmt::format("the model is the champion v{} itself (same content): no gate, no rollout",
+                           champion->second.version);
+    if (json_) {
+      *out_ << nlohmann::json{{"event", "gates_skipped"}, {"model", reg.model}, {"reason", v.reason}}.dump()
+            << "\n";
+    } else {
+      *out_ << v.reason << "\n";
+    }
+    return std::optional<engine::GateVerdict>(std::move(v));
+  }
+  same_as_champion_ = false;
+  ASSIGN_OR_RETURN(report_, EvaluateGates(*deploy_, ctx_));
   for (const GateResult& r : report_.results) {
     if (json_) {
       *out_ << nlohmann::json{{"event", "gate"}, {"model", reg.model}, {"pass", r.pass}, {"reason", r.reason}}
@@ -216,7 +233,7 @@ StatusOr<std::optional<engine::GateVerdict>> RunGate::Decide(metadata::MetadataS
 }
 
 Status RunGate::Registered(const spec::RegisterSpec& reg, int64_t version, int64_t run_id) {
-  if (!deploy_ || deploy_->model != reg.model) return OkStatus();
+  if (!deploy_ || deploy_->model != reg.model || same_as_champion_) return OkStatus();
   const spec::DeploySpec& deploy = *deploy_;
   RETURN_IF_ERROR(deployments_->Begin());
   auto body = [&]() -> Status {

@@ -12,6 +12,8 @@
 // Every gate, and the outcome, is a decision record (metadata/deployment_store.h)
 // with its inputs by digest, thresholds, statistics, seed and reason.
 // Strategy `manual` queues no rollout: `mlpipe deployments promote` does it.
+// A model with the champion's content (a rerun where nothing changed) is the
+// champion: no gate, no decision, no alias moves.
 #pragma once
 
 #include <cstdint>
@@ -47,6 +49,7 @@ class RunGate : public engine::RegisterGate {
   std::optional<spec::DeploySpec> deploy_;
   GateReport report_;
   GateContext ctx_;
+  bool same_as_champion_ = false;  // the run's model is the champion: no gates
 };
 
 // The values the threshold gates of `deploy` read in run `run_id`

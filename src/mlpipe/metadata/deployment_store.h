@@ -48,7 +48,8 @@ struct Rollout {
   std::optional<int64_t> champion_version = {};
   std::optional<int64_t> run_id = {};
   std::string policy = "{}";  // JSON of the rollout policy it follows
-  // "infra_gate", "running", "paused", "halted", "held", "promoted", "rolled_back", "cancelled".
+  // "waiting" (an A/B until another rollout of its deployment ends), "infra_gate", "running", "paused",
+  // "halted", "held", "promoting", "promoted", "rolled_back", "cancelled".
   std::string state = {};
   int step_index = 0;  // index into the policy's steps; -1 in the shadow phase (before step 0)
   int64_t step_started_ns = 0;
@@ -60,8 +61,9 @@ struct Rollout {
   // weights (a manual rollback rolls the rollout back).
   bool Active() const;
   // Active, or promoting (alias champion has moved; the controller removes
-  // the candidate arm once the serve process serves the new champion): the
-  // controller still has work to do. Every other state is final.
+  // the candidate arm once the serve process serves the new champion), or
+  // waiting (an A/B that has not begun): the controller still has work to
+  // do. Every other state is final.
   bool InFlight() const;
   // "infra_gate", "shadow" (step_index -1) or "steps": where the rollout is
   // (or, once final, where it ended).

@@ -121,7 +121,7 @@ StatusOr<std::vector<T>> CollectRows(Statement& st, T (*read)(Statement&)) {
 }  // namespace
 
 bool Rollout::Active() const { return state == "infra_gate" || state == "running" || state == "paused"; }
-bool Rollout::InFlight() const { return Active() || state == "promoting"; }
+bool Rollout::InFlight() const { return Active() || state == "promoting" || state == "waiting"; }
 
 const char* Rollout::Phase() const {
   if (state == "infra_gate") return "infra_gate";

@@ -189,6 +189,7 @@ void Server::Route(const HttpRequest& req, HttpResponse& res) {
                        {"concurrency", p.concurrency},
                        {"cooldown_s", static_cast<double>(p.cooldown_ns) / 1e9},
                        {"max_runs_per_day", p.max_runs_per_day},
+                       {"challenger_of", p.challenger_of.empty() ? json() : json(p.challenger_of)},
                        {"last_runs", last}});
       }
       return Json(res, 200, {{"pipelines", out}});
@@ -227,7 +228,8 @@ void Server::Route(const HttpRequest& req, HttpResponse& res) {
                    {"triggers", triggers},
                    {"concurrency", p->concurrency},
                    {"cooldown_s", static_cast<double>(p->cooldown_ns) / 1e9},
-                   {"max_runs_per_day", p->max_runs_per_day}});
+                   {"max_runs_per_day", p->max_runs_per_day},
+                   {"challenger_of", p->challenger_of.empty() ? json() : json(p->challenger_of)}});
     }
     if (n == 5 && parts[4] == "runs") {
       // POST: a manual run through the queue (recorded as a fire "api").

@@ -59,7 +59,7 @@ void RolloutFamilies(metadata::DeploymentStore& deployments, std::string* out) {
     double percent = 0;
     if (r.state == "promoting") {
       percent = 100;
-    } else if (r.state != "infra_gate") {
+    } else if (r.state != "infra_gate" && r.state != "waiting") {
       auto policy = nlohmann::json::parse(r.policy, nullptr, false);
       // The shadow phase (step_index -1) sends the candidate no user traffic.
       if (policy.is_object() && policy.contains("steps") && policy["steps"].is_array() && r.step_index >= 0 &&

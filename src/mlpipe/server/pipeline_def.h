@@ -51,6 +51,8 @@ struct PipelineDef {
   int64_t cooldown_ns = 0;
   int max_runs_per_day = 0;     // 0 = no cap
   int64_t max_duration_ns = 0;  // a longer run records an alert (0: only the median rule)
+  // challenger_of: every fire of that pipeline also fires this one ("" = none).
+  std::string challenger_of;
   // Files a commit must touch to start a run (on_commit): the pipeline and
   // component files and the code files its steps name, absolute.
   std::vector<std::string> code_files;

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "mlpipe/engine/load.h"
+#include "mlpipe/spec/challengers.h"
 #include "mlpipe/spec/trigger_loops.h"
 
 namespace mlpipe::server {
@@ -57,6 +58,7 @@ PipelineDef MakePipelineDef(const spec::PipelineSpec& spec, const std::string& s
   p.cooldown_ns = spec.cooldown_ns;
   p.max_runs_per_day = spec.max_runs_per_day;
   p.max_duration_ns = spec.max_duration_ns;
+  p.challenger_of = spec.challenger_of;
   std::set<std::string> files;
   for (const auto& [path, digest] : spec.read_files) files.insert(path);
   for (const spec::StepSpec& s : spec.steps) {
@@ -128,6 +130,8 @@ StatusOr<LoadedPipelines> LoadPipelines(const std::vector<std::string>& patterns
     std::vector<const spec::PipelineSpec*> specs;
     for (const auto& s : out.specs) specs.push_back(&s);
     for (const spec::Diagnostic& d : spec::CheckTriggerLoops(specs)) errors += d.ToString() + "\n";
+    for (const spec::Diagnostic& d : spec::CheckChallengers(specs, /*complete=*/true))
+      errors += d.ToString() + "\n";
   }
   if (!errors.empty()) return InvalidArgumentError(errors + "nothing runs until the pipelines are valid");
   return out;

@@ -9,6 +9,7 @@
 #include "mlpipe/deploy/arms.h"
 #include "mlpipe/deploy/judge.h"
 #include "mlpipe/metadata/deployment_view.h"
+#include "mlpipe/server/rollout_order.h"
 
 namespace mlpipe::server {
 namespace {
@@ -52,20 +53,30 @@ void RolloutController::Tick() {
   auto all = store_.ListRollouts("", false);
   if (!all.ok()) return;
   // The newest active rollout of a deployment is the one carried out; an
-  // older active one was superseded.
-  std::set<std::string> seen;
+  // older active one was superseded; an A/B not yet started waits for a
+  // rollout of another strategy (rollout_order.h).
+  const std::map<int64_t, RolloutPlan> plan = PlanRollouts(*all);
   std::set<int64_t> active_ids;
   for (metadata::Rollout& r : *all) {  // newest first
     if (!r.InFlight()) continue;
-    if (seen.count(r.deployment)) {
-      const std::string why = fmt::format("superseded by a newer rollout of deployment {}", r.deployment);
+    const RolloutPlan role = plan.at(r.id);
+    if (role.role == RolloutRole::kSupersede) {
+      const std::string why = fmt::format("superseded by a newer rollout of deployment {} (rollout {})",
+                                          r.deployment, role.other);
       (void)Decide(r, "rollout.cancel", "done", why, json::object(), json::object(), json::object());
       (void)Save(r, "cancelled", now, why);
       Publish(r, "rollout.cancelled", why);
       continue;
     }
-    seen.insert(r.deployment);
     active_ids.insert(r.id);
+    if (role.role == RolloutRole::kWait) {
+      if (r.state != "waiting") InTransaction(r, [&] { return Wait(r, role.other, *all, now); });
+      continue;
+    }
+    if (r.state == "waiting") {
+      InTransaction(r, [&] { return EndWait(r, now); });
+      if (r.state == "waiting") continue;  // not ended: tried again next scan
+    }
     auto at = next_look_ns_.find(r.id);
     if (at != next_look_ns_.end() && now < at->second) continue;
     auto policy = spec::RolloutSpec::FromJson(metadata::StoredJson(r.policy));
@@ -98,6 +109,63 @@ void RolloutController::Tick() {
   for (auto it = next_look_ns_.begin(); it != next_look_ns_.end();) {
     it = active_ids.count(it->first) ? std::next(it) : next_look_ns_.erase(it);
   }
+}
+
+void RolloutController::InTransaction(const metadata::Rollout& r, const std::function<Status()>& body) {
+  Status s = store_.Begin();
+  if (s.ok()) s = body();
+  if (s.ok()) {
+    s = store_.Commit();
+  } else {
+    (void)store_.Rollback();
+  }
+  if (!s.ok()) Publish(r, "rollout.problem", s.message());
+}
+
+Status RolloutController::Wait(metadata::Rollout& r, int64_t blocker_id,
+                               const std::vector<metadata::Rollout>& all, int64_t now) {
+  std::string what = fmt::format("rollout {}", blocker_id);
+  for (const metadata::Rollout& b : all) {
+    if (b.id != blocker_id) continue;
+    auto policy = spec::RolloutSpec::FromJson(metadata::StoredJson(b.policy));
+    what = fmt::format("rollout {} ({} of v{}, {})", b.id,
+                       policy.ok() ? spec::RolloutStrategyName(policy->strategy) : "rollout",
+                       b.candidate_version, b.state);
+  }
+  const std::string why = fmt::format(
+      "A/B of v{} waits: {} of deployment {} is in flight; the A/B then faces the champion that results",
+      r.candidate_version, what, r.deployment);
+  ASSIGN_OR_RETURN(int64_t id, Decide(r, "rollout.wait", "wait", why, {{"waits_for", blocker_id}},
+                                      json::object(), json::object()));
+  (void)id;
+  Publish(r, "rollout.waiting", why);
+  return Save(r, "waiting", now, why);
+}
+
+Status RolloutController::EndWait(metadata::Rollout& r, int64_t now) {
+  // The champion now is the one the A/B faces (and that becomes `previous`
+  // if the A/B's candidate is promoted).
+  auto champion = db_.ResolveModel(r.model + "@champion");
+  if (champion.ok()) {
+    r.champion_version = champion->version;
+  } else if (champion.status().code() != StatusCode::kNotFound) {
+    return champion.status();
+  }
+  const std::string why =
+      champion.ok() ? fmt::format(
+                          "A/B of v{} starts: no other rollout of deployment {} is in flight; it faces "
+                          "the champion v{}",
+                          r.candidate_version, r.deployment, champion->version)
+                    : fmt::format("A/B of v{} starts: no other rollout of deployment {} is in flight",
+                                  r.candidate_version, r.deployment);
+  ASSIGN_OR_RETURN(int64_t id,
+                   Decide(r, "rollout.wait", "done", why,
+                          {{"champion_version", champion.ok() ? json(champion->version) : json()}},
+                          json::object(), json::object()));
+  (void)id;
+  Publish(r, "rollout.resumed", why);
+  r.detail.clear();  // the infrastructure gate begins
+  return Save(r, "infra_gate", now);
 }
 
 RolloutObservation RolloutController::Observe(const metadata::Rollout& r) {

@@ -23,6 +23,10 @@
 //                 arm, the candidate arm is removed: promoted;
 //   rolled_back / held / halted / cancelled (a newer rollout of the same
 //                 deployment supersedes an active one).
+// Strategy ab (a challenger's model) is one step at its split, then promotion
+// or rollback; an A/B not started while a rollout of another strategy of the
+// same deployment is in flight is `waiting` (rollout_order.h) until that one
+// ends, then begins at infra_gate against the champion that resulted.
 // Every step, judgement and outcome is a decision record with its numbers;
 // every weight change is a new revision of the deployment followed by a
 // reload request to the serve process, so it is live within milliseconds.
@@ -31,6 +35,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -76,6 +81,13 @@ class RolloutController {
   int64_t NextDueNs() const;
 
  private:
+  // Runs `body` in one transaction of the store; a failure is an event.
+  void InTransaction(const metadata::Rollout& r, const std::function<Status()>& body);
+  // The A/B `r` waits for rollout `blocker_id` (one of `all`); a decision.
+  Status Wait(metadata::Rollout& r, int64_t blocker_id, const std::vector<metadata::Rollout>& all,
+              int64_t now);
+  // The wait is over: the current champion recorded, back to infra_gate.
+  Status EndWait(metadata::Rollout& r, int64_t now);
   RolloutObservation Observe(const metadata::Rollout& r);
   Status Advance(metadata::Rollout& r, const spec::RolloutSpec& policy, int64_t now,
                  const RolloutObservation& seen);

@@ -163,7 +163,10 @@ Status Server::Call(std::function<Status()> fn) {
   return result.get();
 }
 
-void Server::PublishFires(const std::vector<int64_t>& fire_ids) {
+void Server::PublishFires(const std::vector<int64_t>& fired) {
+  // The challengers' fires that came with them (challenger_of:) too.
+  std::vector<int64_t> fire_ids = fired;
+  for (int64_t id : engine_->TakeChallengerFires()) fire_ids.push_back(id);
   for (int64_t id : fire_ids) {
     auto fire = control_->GetFire(id);
     if (!fire.ok()) continue;

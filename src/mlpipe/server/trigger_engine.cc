@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <utility>
 
 #include "mlpipe/base/strings.h"
 #include "mlpipe/spec/cron.h"
@@ -111,13 +112,21 @@ StatusOr<std::vector<int64_t>> TriggerEngine::PathsChanged(const std::set<std::s
 
 Status TriggerEngine::InTransaction(const std::function<Status()>& body) {
   RETURN_IF_ERROR(store_.Begin());
+  pending_challenger_fires_.clear();
   Status s = body();
+  if (s.ok()) s = store_.Commit();
   if (!s.ok()) {
     (void)store_.Rollback();
+    pending_challenger_fires_.clear();
     return s;
   }
-  return store_.Commit();
+  challenger_fires_.insert(challenger_fires_.end(), pending_challenger_fires_.begin(),
+                           pending_challenger_fires_.end());
+  pending_challenger_fires_.clear();
+  return OkStatus();
 }
+
+std::vector<int64_t> TriggerEngine::TakeChallengerFires() { return std::exchange(challenger_fires_, {}); }
 
 StatusOr<std::vector<int64_t>> TriggerEngine::RunPass(const Pass& pass) {
   std::vector<int64_t> fired;
@@ -316,7 +325,19 @@ StatusOr<int64_t> TriggerEngine::RecordFire(const PipelineDef& p, const std::str
     fire.state = metadata::FireState::kCoalesced;
     fire.detail = fmt::format("coalesced into fire {}, already queued", queued[0].id);
   }
-  return store_.RecordFire(fire);
+  ASSIGN_OR_RETURN(int64_t id, store_.RecordFire(fire));
+  // A coalesced fire starts no run: the challengers' fires of the queued one
+  // it joined stand for it.
+  if (fire.state != metadata::FireState::kQueued) return id;
+  for (const PipelineDef& c : pipelines_) {
+    if (c.challenger_of != p.name || c.name == p.name) continue;
+    ASSIGN_OR_RETURN(
+        int64_t paired,
+        RecordFire(c, "challenger_of", fmt::format("challenger_of {}: fire {} ({})", p.name, id, reason),
+                   /*force=*/false));
+    pending_challenger_fires_.push_back(paired);
+  }
+  return id;
 }
 
 StatusOr<int64_t> TriggerEngine::Webhook(const std::string& pipeline, const std::string& trigger_id,

@@ -24,6 +24,10 @@
 //   when any member fires.
 // A fire of a pipeline that already has a queued fire is recorded as
 // coalesced into it. A paused trigger records nothing (webhooks: an error).
+// A fire that is queued (any trigger, forced or not) also records, in the
+// same transaction, a fire of each pipeline that is a challenger_of it
+// (trigger "challenger_of", reason "challenger_of OTHER: fire N (REASON)"),
+// never forced: the challenger's own brakes and coalescing apply to it.
 //
 // Not thread-safe: the server's loop thread owns it.
 #pragma once
@@ -81,6 +85,9 @@ class TriggerEngine {
   const PipelineDef* FindPipeline(const std::string& name) const;
   // Every path an on_change trigger watches.
   std::set<std::string> WatchedPaths() const;
+  // The challengers' fires recorded since the last call (committed; their
+  // ids are not in what Tick, Webhook, ... return).
+  std::vector<int64_t> TakeChallengerFires();
 
  private:
   // An event one leaf trigger saw: what its fire's reason says.
@@ -130,6 +137,8 @@ class TriggerEngine {
   // database read and no local-time walk until a slot is due.
   std::map<std::string, spec::CronSchedule> crons_;
   std::map<std::string, int64_t> next_slot_;
+  std::vector<int64_t> challenger_fires_;          // committed, not yet taken
+  std::vector<int64_t> pending_challenger_fires_;  // in the open transaction
 };
 
 }  // namespace mlpipe::server

@@ -4,6 +4,7 @@
 // engine on the same database) neither loses nor repeats a fire.
 #include "mlpipe/server/trigger_engine.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -298,6 +299,64 @@ TEST_F(TriggerEngineTest, DriftFiresTheDeploymentsOnDriftTriggers) {
   ASSERT_TRUE(fired.ok());
   ASSERT_EQ(fired->size(), 1u);
   EXPECT_EQ(Fires()[0].reason, "on_drift lending-club: psi 0.31 >= 0.25 on int_rate for 3 windows");
+}
+
+TEST_F(TriggerEngineTest, EveryQueuedFireOfAPipelineAlsoFiresItsChallenger) {
+  PipelineDef champion = Pipeline({Webhook("retrain"), Schedule("schedule#1", "0 3 * * *")});
+  PipelineDef challenger = Pipeline({Webhook("own")});
+  challenger.name = "loans_xgb";
+  challenger.challenger_of = "loans";
+  engine_ = std::make_unique<TriggerEngine>(std::vector<PipelineDef>{champion, challenger}, *store_, probes_,
+                                            clock_, TriggerEngineOptions{.poll_interval_ns = 5 * kSec});
+  ASSERT_TRUE(engine_->Start().ok());
+  auto id = engine_->Webhook("loans", "retrain", "127.0.0.1", false);
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  std::vector<metadata::TriggerFire> fires = Fires();
+  ASSERT_EQ(fires.size(), 2u);
+  EXPECT_EQ(fires[1].pipeline, "loans_xgb");
+  EXPECT_EQ(fires[1].trigger_id, "challenger_of");
+  EXPECT_EQ(fires[1].reason,
+            fmt::format("challenger_of loans: fire {} (webhook retrain from 127.0.0.1)", *id));
+  EXPECT_EQ(fires[1].state, FireState::kQueued);
+  EXPECT_EQ(engine_->TakeChallengerFires(), std::vector<int64_t>{fires[1].id});
+  EXPECT_TRUE(engine_->TakeChallengerFires().empty());
+  // A fire of the champion coalesced into its queued one starts no run: no
+  // fire of the challenger either.
+  ASSERT_TRUE(engine_->Webhook("loans", "retrain", "127.0.0.1", false).ok());
+  EXPECT_EQ(Fires().size(), 3u);
+  // The challenger's own trigger fires it alone (coalesced: one is queued).
+  ASSERT_TRUE(engine_->Webhook("loans_xgb", "own", "127.0.0.1", false).ok());
+  fires = Fires();
+  ASSERT_EQ(fires.size(), 4u);
+  EXPECT_EQ(fires[3].pipeline, "loans_xgb");
+  EXPECT_EQ(fires[3].state, FireState::kCoalesced);
+  // A forced fire of the champion queues; the challenger's is not forced, so
+  // its own brakes and coalescing apply.
+  auto forced = engine_->Webhook("loans", "retrain", "127.0.0.1", true);
+  ASSERT_TRUE(forced.ok());
+  fires = Fires();
+  ASSERT_EQ(fires.size(), 6u);
+  EXPECT_EQ(fires[5].pipeline, "loans_xgb");
+  EXPECT_FALSE(fires[5].force);
+  EXPECT_EQ(fires[5].state, FireState::kCoalesced);
+  EXPECT_EQ(fires[5].reason,
+            fmt::format("challenger_of loans: fire {} (webhook retrain from 127.0.0.1)", *forced));
+  // Any trigger: a schedule slot of the champion, once the queue is empty.
+  for (const auto& f : Fires()) {
+    if (f.state != FireState::kQueued) continue;
+    auto done = f;
+    done.state = FireState::kFinished;
+    ASSERT_TRUE(store_->UpdateFire(done).ok());
+  }
+  clock_.Advance(90 * kSec);  // 03:00:30
+  auto fired = engine_->Tick();
+  ASSERT_TRUE(fired.ok());
+  ASSERT_EQ(fired->size(), 1u);
+  fires = Fires();
+  EXPECT_EQ(fires.back().pipeline, "loans_xgb");
+  EXPECT_EQ(fires.back().state, FireState::kQueued);
+  EXPECT_EQ(fires.back().reason,
+            fmt::format("challenger_of loans: fire {} (schedule 0 3 * * * (2026-12-07 03:00))", (*fired)[0]));
 }
 
 }  // namespace

@@ -59,7 +59,25 @@ class DeployParser {
       }
     }
     if (const MapEntry* e = FindEntry(fields, "gates")) ParseGates(*e, &d->gates);
-    if (const MapEntry* e = FindEntry(fields, "rollout")) ParseRollout(*e, st_, &d->rollout);
+    const bool challenger = !spec_.challenger_of.empty();
+    const MapEntry* rollout = FindEntry(fields, "rollout");
+    if (rollout != nullptr) {
+      ParseRollout(*rollout, st_, challenger, &d->rollout);
+    } else if (challenger) {
+      SetAbRollout(&d->rollout);
+    }
+    if (d->rollout.strategy == RolloutStrategy::kAb && !d->rollout.analysis.online_metric) {
+      diags_.Error(
+          rollout != nullptr ? rollout->key_loc : entry.key_loc,
+          challenger
+              ? fmt::format("the rollout of a challenger is an online A/B (strategy ab, the default "
+                            "with challenger_of), judged on an online metric, but analysis: has no "
+                            "online_metric:")
+              : std::string("strategy ab is judged on an online metric, but the rollout's analysis: has "
+                            "no online_metric:"),
+          "add to rollout:\n      analysis:\n        online_metric: {metric: accuracy, min_labels: 200}\n"
+          "the A/B compares both models on feedback labels (/v2/feedback)");
+    }
   }
 
  private:
@@ -377,6 +395,28 @@ void ParseChallengerOf(const MapEntry& entry, LoadState& st, PipelineSpec* spec)
   }
   spec->challenger_of = *name;
   spec->challenger_of_loc = st.diags.Loc(entry.loc);
+}
+
+void CheckChallenger(const MapEntry* deploy, LoadState& st, const PipelineSpec& spec) {
+  if (deploy == nullptr) {
+    st.diags.Error(spec.challenger_of_loc,
+                   fmt::format("pipeline '{}' is a challenger of '{}' but has no deploy: block", spec.name,
+                               spec.challenger_of),
+                   fmt::format("add deploy: naming the deployment of '{}' (deployment: NAME), with a gate "
+                               "- beats: champion: a challenger reaches users only by beating the champion",
+                               spec.challenger_of));
+    return;
+  }
+  if (!spec.deploy) return;  // its own errors are reported
+  for (const GateSpec& g : spec.deploy->gates) {
+    if (g.kind == GateSpec::Kind::kBeats) return;
+  }
+  st.diags.Error(
+      spec.deploy->loc,
+      fmt::format("pipeline '{}' is a challenger of '{}', but its deploy gates have no beats: gate",
+                  spec.name, spec.challenger_of),
+      "a challenger must win offline before its online A/B: add to gates:\n    - beats: champion\n"
+      "      metric: accuracy");
 }
 
 }  // namespace mlpipe::spec::internal

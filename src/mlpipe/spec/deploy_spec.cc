@@ -16,6 +16,7 @@ constexpr std::pair<RolloutStrategy, const char*> kStrategyNames[] = {
     {RolloutStrategy::kBlueGreen, "blue_green"},
     {RolloutStrategy::kShadowThenCanary, "shadow_then_canary"},
     {RolloutStrategy::kManual, "manual"},
+    {RolloutStrategy::kAb, "ab"},
 };
 
 json OptionalJson(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }

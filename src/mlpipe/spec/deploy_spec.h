@@ -65,8 +65,15 @@ enum class RolloutStrategy : uint8_t {
   kShadowThenCanary,  // first a shadow phase (the candidate answers a copy of the traffic, never returned)
                       // judged like a step, then the canary steps
   kManual,            // the controller moves nothing: weights are set by hand (mlpipe deployments)
+  kAb,                // an online A/B: one step at `split` % (steps: [split]) held until judged, then
+                      // promoted to 100 % or rolled back; the default of a challenger (challenger_of:)
 };
 const char* RolloutStrategyName(RolloutStrategy strategy);  // "canary", "blue_green", ...
+
+// Strategy ab's defaults: the challenger's share of the traffic, and the
+// header that keeps a client on one arm.
+inline constexpr double kAbDefaultSplit = 50;
+inline constexpr const char* kAbStickyHeader = "X-Mlpipe-Key";
 
 // What each step of a rollout is judged on: the candidate against the
 // champion over the same window. An unset field is not judged.
@@ -93,7 +100,8 @@ struct AnalysisSpec {
 struct RolloutSpec {
   RolloutStrategy strategy = RolloutStrategy::kCanary;
   // Percent of traffic to the candidate, step by step: strictly increasing,
-  // each in (0, 100], the last 100. blue_green: [100].
+  // each in (0, 100], the last 100. blue_green: [100]. ab: [split], the one
+  // share in (0, 100) the A/B holds until it is judged (default 50).
   std::vector<double> steps = {5, 25, 50, 100};
   int64_t min_requests = 500;  // per arm and step before it is judged (>= 1)
   // A step that has not reached min_requests by then pauses (on_no_data);
@@ -109,7 +117,8 @@ struct RolloutSpec {
   // on_no_data: a step with too little traffic pauses (never promotes, never
   // fails) and resumes when traffic comes; "pause" is the only value.
   // sticky_header: assign a request to an arm by this header's value ("" =
-  // no stickiness); an HTTP header name.
+  // no stickiness); an HTTP header name. ab: X-Mlpipe-Key unless given (a
+  // request without the header is assigned at random).
   std::string sticky_header;
   SourceLocation loc;  // of the rollout: key (line 0: the defaults)
 

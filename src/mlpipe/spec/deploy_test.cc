@@ -427,7 +427,7 @@ TEST_F(DeploySpecTest, RolloutSteps) {
 TEST_F(DeploySpecTest, RolloutScalars) {
   std::string e = Error(RolloutBlock("    strategy: canery\n"));
   EXPECT_THAT(e, HasSubstr("p.yaml:19:15: error: strategy of rollout must be one of canary, blue_green, "
-                           "shadow_then_canary or manual, got 'canery'"));
+                           "shadow_then_canary, manual or ab, got 'canery'"));
   EXPECT_THAT(e, HasSubstr("did you mean 'canary'?"));
   EXPECT_THAT(Error(RolloutBlock("    min_requests: 0\n")),
               HasSubstr("p.yaml:19:19: error: min_requests of rollout must be at least 1, got 0"));
@@ -512,16 +512,103 @@ challenger_of: p
   EXPECT_THAT(errors[4], HasSubstr("p.yaml:27:16: error: pipeline 'p' cannot be a challenger of itself"));
 }
 
+// A challenger's deploy: block, from line 17 (challenger_of: is line 16).
+const char* kChallenger = R"(challenger_of: lending_club
+deploy:
+  model: lending-club
+  gates:
+    - beats: champion
+      metric: accuracy
+)";
+const char* kOnline = R"(  rollout:
+    analysis:
+      online_metric: {metric: accuracy, min_labels: 20}
+)";
+
 TEST_F(DeploySpecTest, ChallengerOf) {
   EXPECT_THAT(Error("challenger_of: p\n"),
               HasSubstr("p.yaml:16:16: error: pipeline 'p' cannot be a challenger"));
   EXPECT_THAT(Error("challenger_of: a/b.yaml\n"),
               HasSubstr("p.yaml:16:16: error: challenger_of names 'a/b.yaml', not a pipeline name"));
-  auto r = Load("challenger_of: lending_club\n");
+  auto r = Load(std::string(kChallenger) + kOnline);
   ASSERT_TRUE(r.ok()) << r.ErrorText();
   EXPECT_EQ(r.spec.challenger_of, "lending_club");
-  EXPECT_FALSE(r.spec.deploy.has_value());
+  EXPECT_EQ(r.spec.challenger_of_loc.line, 16);
   EXPECT_THAT(Load("").spec.challenger_of, IsEmpty());
+}
+
+TEST_F(DeploySpecTest, AChallengerNeedsADeployBlockWithABeatsGate) {
+  const std::string none = Error("challenger_of: lending_club\n");
+  EXPECT_THAT(none,
+              HasSubstr("p.yaml:16:16: error: pipeline 'p' is a challenger of 'lending_club' but has no "
+                        "deploy: block"));
+  EXPECT_THAT(none, HasSubstr("hint: add deploy: naming the deployment of 'lending_club'"));
+  const std::string no_beats = Error(R"(challenger_of: lending_club
+deploy:
+  model: lending-club
+  gates:
+    - metric: evaluate.metrics.accuracy
+      min: 0.5
+  rollout:
+    analysis:
+      online_metric: {metric: accuracy}
+)");
+  EXPECT_THAT(no_beats,
+              HasSubstr("p.yaml:17:1: error: pipeline 'p' is a challenger of 'lending_club', but its "
+                        "deploy gates have no beats: gate"));
+  EXPECT_THAT(no_beats, HasSubstr("hint: a challenger must win offline before its online A/B: add to gates:\n"
+                                  "    - beats: champion"));
+}
+
+TEST_F(DeploySpecTest, AChallengersRolloutIsAnAbByDefault) {
+  auto r = Load(std::string(kChallenger) + kOnline);
+  ASSERT_TRUE(r.ok()) << r.ErrorText();
+  const RolloutSpec& ro = r.spec.deploy->rollout;
+  EXPECT_EQ(ro.strategy, RolloutStrategy::kAb);
+  EXPECT_THAT(ro.steps, ElementsAre(50));
+  EXPECT_EQ(ro.sticky_header, "X-Mlpipe-Key");
+  // Another strategy, named, is that strategy with its own defaults.
+  auto canary = Load(std::string(kChallenger) + "  rollout:\n    strategy: canary\n");
+  ASSERT_TRUE(canary.ok()) << canary.ErrorText();
+  EXPECT_EQ(canary.spec.deploy->rollout.strategy, RolloutStrategy::kCanary);
+  EXPECT_THAT(canary.spec.deploy->rollout.steps, ElementsAre(5, 25, 50, 100));
+  EXPECT_THAT(canary.spec.deploy->rollout.sticky_header, IsEmpty());
+  // ab for any pipeline when asked for, with its split and header.
+  auto ab = Load(R"(deploy:
+  model: lending-club
+  rollout:
+    strategy: ab
+    split: 20
+    sticky_header: X-User-Id
+    analysis:
+      online_metric: {metric: accuracy}
+)");
+  ASSERT_TRUE(ab.ok()) << ab.ErrorText();
+  EXPECT_THAT(ab.spec.deploy->rollout.steps, ElementsAre(20));
+  EXPECT_EQ(ab.spec.deploy->rollout.sticky_header, "X-User-Id");
+  auto back = RolloutSpec::FromJson(ab.spec.deploy->rollout.ToJson());
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->strategy, RolloutStrategy::kAb);
+  EXPECT_THAT(back->steps, ElementsAre(20));
+}
+
+TEST_F(DeploySpecTest, AnAbIsJudgedOnAnOnlineMetricAtOneSplit) {
+  const std::string missing = Error(kChallenger);
+  EXPECT_THAT(missing,
+              HasSubstr("p.yaml:17:1: error: the rollout of a challenger is an online A/B (strategy ab, "
+                        "the default with challenger_of), judged on an online metric"));
+  EXPECT_THAT(missing, HasSubstr("online_metric: {metric: accuracy, min_labels: 200}"));
+  EXPECT_THAT(Error(std::string(kChallenger) + "  rollout:\n    min_requests: 10\n"),
+              HasSubstr("p.yaml:22:3: error: the rollout of a challenger is an online A/B"));
+  const std::string online = "    analysis: {online_metric: {metric: accuracy}}\n";
+  EXPECT_THAT(Error(std::string(kChallenger) + "  rollout:\n    split: 100\n" + online),
+              HasSubstr("p.yaml:23:12: error: split of rollout must be between 0 and 100 (exclusive)"));
+  EXPECT_THAT(Error(std::string(kChallenger) + "  rollout:\n    steps: [50, 100]\n" + online),
+              HasSubstr("p.yaml:23:5: error: steps of rollout: strategy ab holds one share until the A/B is "
+                        "judged"));
+  EXPECT_THAT(Error(std::string(kChallenger) + "  rollout:\n    strategy: canary\n    split: 30\n"),
+              HasSubstr("p.yaml:24:5: error: split of rollout is the share of an A/B, but the strategy is "
+                        "canary"));
 }
 
 }  // namespace

@@ -126,11 +126,17 @@ void ParseBrake(const MapEntry& entry, LoadState& state, PipelineSpec* spec);
 // which its model and gates are checked against); nothing on an error.
 void ParseDeploy(const MapEntry& entry, LoadState& state, PipelineSpec* spec);
 
-// Reads deploy.rollout into *rollout (defaults for what it leaves out).
-void ParseRollout(const MapEntry& entry, LoadState& state, RolloutSpec* rollout);
+// Reads deploy.rollout into *rollout (defaults for what it leaves out; a
+// `challenger`'s strategy defaults to ab).
+void ParseRollout(const MapEntry& entry, LoadState& state, bool challenger, RolloutSpec* rollout);
+// Makes *rollout strategy ab with its defaults (a challenger without rollout:).
+void SetAbRollout(RolloutSpec* rollout);
 
-// Reads the top-level challenger_of: (after pipeline:).
+// Reads the top-level challenger_of: (after pipeline:, before deploy:).
 void ParseChallengerOf(const MapEntry& entry, LoadState& state, PipelineSpec* spec);
+// What a challenger needs in its own file (after deploy:): a deploy: block
+// (`deploy` is its entry, null when absent) with a beats: gate.
+void CheckChallenger(const MapEntry* deploy, LoadState& state, const PipelineSpec& spec);
 
 // Reads the ci: block (its params checked against spec->params).
 void ParseCi(const MapEntry& entry, LoadState& state, PipelineSpec* spec);

@@ -113,8 +113,10 @@ bool ParseTop(internal::YamlDocument& doc, internal::LoadState& st, PipelineSpec
     if (const MapEntry* e = internal::FindEntry(entries, brake)) internal::ParseBrake(*e, st, spec);
   }
   if (const MapEntry* e = internal::FindEntry(entries, "ci")) internal::ParseCi(*e, st, spec);
-  if (const MapEntry* e = internal::FindEntry(entries, "deploy")) internal::ParseDeploy(*e, st, spec);
   if (const MapEntry* e = internal::FindEntry(entries, "challenger_of")) internal::ParseChallengerOf(*e, st, spec);
+  const MapEntry* deploy = internal::FindEntry(entries, "deploy");
+  if (deploy != nullptr) internal::ParseDeploy(*deploy, st, spec);
+  if (!spec->challenger_of.empty()) internal::CheckChallenger(deploy, st, *spec);
   return true;
 }
 

@@ -10,8 +10,8 @@ namespace mlpipe::spec::internal {
 namespace {
 
 const std::vector<std::string> kRolloutKeys = {
-    "strategy", "steps",    "min_requests", "max_step_time", "analysis_interval",
-    "alpha",    "analysis", "on_failure",   "on_no_data",    "sticky_header"};
+    "strategy",   "steps",      "min_requests",  "max_step_time", "analysis_interval", "alpha", "analysis",
+    "on_failure", "on_no_data", "sticky_header", "split"};
 const std::vector<std::string> kAnalysisKeys = {"error_rate", "latency_p99", "online_metric", "drift"};
 const std::vector<std::string> kOnlineKeys = {"metric", "min_labels", "confidence"};
 const std::vector<std::string> kOnlineMetrics = {"accuracy", "mae"};
@@ -19,7 +19,7 @@ const std::vector<std::string> kOnlineMetrics = {"accuracy", "mae"};
 std::vector<std::string> StrategyNames() {
   std::vector<std::string> out;
   for (auto s : {RolloutStrategy::kCanary, RolloutStrategy::kBlueGreen, RolloutStrategy::kShadowThenCanary,
-                 RolloutStrategy::kManual}) {
+                 RolloutStrategy::kManual, RolloutStrategy::kAb}) {
     out.emplace_back(RolloutStrategyName(s));
   }
   return out;
@@ -40,8 +40,16 @@ class RolloutParser {
  public:
   explicit RolloutParser(LoadState& st) : diags_(st.diags) {}
 
-  void Parse(const MapEntry& entry, RolloutSpec* r) {
+  // strategy ab: one step at `split` %, sticky by X-Mlpipe-Key.
+  static void SetAbDefaults(RolloutSpec* r) {
+    r->strategy = RolloutStrategy::kAb;
+    r->steps = {kAbDefaultSplit};
+    if (r->sticky_header.empty()) r->sticky_header = kAbStickyHeader;
+  }
+
+  void Parse(const MapEntry& entry, bool challenger, RolloutSpec* r) {
     r->loc = diags_.Loc(entry.key_loc);
+    if (challenger) SetAbDefaults(r);
     if (entry.value->IsNull()) return;
     if (!entry.value->IsMap()) {
       diags_.Error(entry.loc,
@@ -53,14 +61,21 @@ class RolloutParser {
     if (const MapEntry* e = FindEntry(fields, "strategy")) {
       if (auto name = GetOneOf(*e, diags_, "strategy of rollout", StrategyNames())) {
         for (auto s : {RolloutStrategy::kCanary, RolloutStrategy::kBlueGreen,
-                       RolloutStrategy::kShadowThenCanary, RolloutStrategy::kManual}) {
+                       RolloutStrategy::kShadowThenCanary, RolloutStrategy::kManual, RolloutStrategy::kAb}) {
           if (*name == RolloutStrategyName(s)) r->strategy = s;
         }
       }
+      // A challenger that names another strategy gets that strategy's defaults.
+      if (r->strategy != RolloutStrategy::kAb) {
+        r->steps = RolloutSpec().steps;
+        r->sticky_header.clear();
+      }
     }
+    if (r->strategy == RolloutStrategy::kAb) SetAbDefaults(r);
     const MapEntry* steps = FindEntry(fields, "steps");
     if (r->strategy == RolloutStrategy::kBlueGreen) r->steps = {100};
     if (steps != nullptr) ParseSteps(*steps, r);
+    if (const MapEntry* e = FindEntry(fields, "split")) ParseSplit(*e, r);
     if (const MapEntry* e = FindEntry(fields, "min_requests")) {
       auto n = GetInt(*e, diags_, "min_requests of rollout");
       if (n && *n < 1) {
@@ -108,7 +123,28 @@ class RolloutParser {
   }
 
  private:
+  void ParseSplit(const MapEntry& e, RolloutSpec* r) {
+    if (r->strategy != RolloutStrategy::kAb) {
+      diags_.Error(e.key_loc,
+                   fmt::format("split of rollout is the share of an A/B, but the strategy is {}",
+                               RolloutStrategyName(r->strategy)),
+                   "write strategy: ab to test the candidate at split % against the champion, or use steps: "
+                   "for a canary");
+      return;
+    }
+    auto v = GetNumberWhere(
+        e, diags_, "split of rollout", [](double x) { return x > 0 && x < 100; },
+        "between 0 and 100 (exclusive)", "the challenger's percent of the traffic during the A/B, e.g. 50");
+    if (v) r->steps = {*v};
+  }
+
   void ParseSteps(const MapEntry& e, RolloutSpec* r) {
+    if (r->strategy == RolloutStrategy::kAb) {
+      diags_.Error(e.key_loc, "steps of rollout: strategy ab holds one share until the A/B is judged",
+                   "write split: 50 (the challenger's percent of the traffic) instead of steps:, or use "
+                   "strategy: canary for steps");
+      return;
+    }
     if (r->strategy == RolloutStrategy::kManual) {
       diags_.Error(e.key_loc, "steps of rollout: strategy manual moves no traffic by itself",
                    "leave steps: out (weights are set with mlpipe deployments set-weights), or use strategy: "
@@ -270,8 +306,10 @@ class RolloutParser {
 
 }  // namespace
 
-void ParseRollout(const MapEntry& entry, LoadState& st, RolloutSpec* rollout) {
-  RolloutParser(st).Parse(entry, rollout);
+void SetAbRollout(RolloutSpec* rollout) { RolloutParser::SetAbDefaults(rollout); }
+
+void ParseRollout(const MapEntry& entry, LoadState& st, bool challenger, RolloutSpec* rollout) {
+  RolloutParser(st).Parse(entry, challenger, rollout);
 }
 
 }  // namespace mlpipe::spec::internal

@@ -1,0 +1,108 @@
+// The run queue with a fake launcher, over real SQLite stores: a
+// challenger's fire (challenger_of:) comes with each fire of the pipeline it
+// challenges, runs with that reason as its trigger, and is held by its own
+// brakes, never the other pipeline's.
+#include "mlpipe/server/run_queue.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <ctime>
+#include <utility>
+
+#include "mlpipe/base/testing/temp_dir.h"
+#include "mlpipe/metadata/sqlite_control_store.h"
+#include "mlpipe/metadata/sqlite_store.h"
+#include "mlpipe/server/trigger_engine.h"
+
+namespace mlpipe::server {
+namespace {
+
+using metadata::FireState;
+
+// 2026-12-07 10:00:00 UTC: mid-day, so the test's starts share a local day.
+constexpr int64_t kQueueTestStart = 1'796'637'600LL * 1'000'000'000;
+
+class RecordingLauncher : public RunLauncher {
+ public:
+  Status Launch(const LaunchRequest& request) override {
+    launched.push_back(request);
+    return OkStatus();
+  }
+  bool Signal(int64_t, int) override { return false; }
+  std::vector<LaunchReport> TakeReports() override { return std::exchange(reports, {}); }
+  int running() const override { return 0; }
+  // Every child launched so far exits 0.
+  void ExitAll() {
+    for (const LaunchRequest& r : launched) {
+      LaunchReport exited;
+      exited.fire_id = r.fire_id;
+      exited.exited = true;
+      reports.push_back(exited);
+    }
+  }
+  std::vector<LaunchRequest> launched;
+  std::vector<LaunchReport> reports;
+};
+
+PipelineDef Def(const std::string& name, const std::string& challenger_of, int max_runs_per_day) {
+  PipelineDef p;
+  p.name = name;
+  p.dir = "/proj";
+  p.spec_path = "/proj/" + name + ".yaml";
+  p.challenger_of = challenger_of;
+  p.max_runs_per_day = max_runs_per_day;
+  TriggerDef hook;
+  hook.kind = TriggerDef::Kind::kWebhook;
+  hook.id = "retrain";
+  p.triggers.push_back(hook);
+  return p;
+}
+
+TEST(RunQueueChallengerTest, AChallengersFireRunsWithItsReasonUnderItsOwnBrakes) {
+  setenv("TZ", "UTC", 1);
+  tzset();
+  mlpipe::testing::TempDir tmp("run-queue");
+  auto control = metadata::SqliteControlStore::Open(tmp.Sub("metadata.db"));
+  ASSERT_TRUE(control.ok()) << control.status().ToString();
+  auto db = metadata::SqliteStore::Open(tmp.Sub("metadata.db"));
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  FakeClock clock(kQueueTestStart);
+  FakeTriggerProbes probes;
+  const std::vector<PipelineDef> pipelines = {Def("loans", "", 0), Def("loans_xgb", "loans", 1)};
+  TriggerEngine engine(pipelines, **control, probes, clock);
+  ASSERT_TRUE(engine.Start().ok());
+  RecordingLauncher launcher;
+  EventBus bus(0);
+  RunQueue queue(pipelines, **control, **db, launcher, bus, clock, "");
+
+  auto first = engine.Webhook("loans", "retrain", "127.0.0.1", false);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_TRUE(queue.Step().ok());
+  ASSERT_EQ(launcher.launched.size(), 2u);
+  EXPECT_EQ(launcher.launched[0].spec_path, "/proj/loans.yaml");
+  EXPECT_EQ(launcher.launched[1].spec_path, "/proj/loans_xgb.yaml");
+  EXPECT_EQ(launcher.launched[1].trigger,
+            fmt::format("challenger_of loans: fire {} (webhook retrain from 127.0.0.1)", *first));
+  launcher.ExitAll();
+  clock.Advance(60'000'000'000);
+  ASSERT_TRUE(queue.Step().ok());
+
+  // The next fire of loans runs loans again; the challenger has had its one
+  // run of the day (max_runs_per_day: 1): skipped, and says why.
+  auto second = engine.Webhook("loans", "retrain", "127.0.0.1", false);
+  ASSERT_TRUE(second.ok());
+  ASSERT_TRUE(queue.Step().ok());
+  ASSERT_EQ(launcher.launched.size(), 3u);
+  EXPECT_EQ(launcher.launched[2].spec_path, "/proj/loans.yaml");
+  auto fires = (*control)->ListFires({.pipeline = "loans_xgb", .states = {}, .before_id = 0, .limit = 0});
+  ASSERT_TRUE(fires.ok());
+  ASSERT_EQ(fires->size(), 2u);
+  EXPECT_EQ((*fires)[0].state, FireState::kSkipped);
+  EXPECT_EQ((*fires)[0].detail, "max_runs_per_day 1 reached today (force=true runs anyway)");
+  EXPECT_EQ((*fires)[1].state, FireState::kFinished);
+}
+
+}  // namespace
+}  // namespace mlpipe::server
