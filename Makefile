@@ -83,6 +83,7 @@ test-install: package
 	tests/e2e/install_test.sh $(RELEASE_BUILD)
 	tests/e2e/deb_test.sh $(RELEASE_BUILD)
 	tests/e2e/demo_test.sh $(RELEASE_BUILD)/src/mlpipe/cli/mlpipe
+	tests/e2e/demo_delivery_test.sh $(RELEASE_BUILD)/src/mlpipe/cli/mlpipe
 
 # CI runs `make test`: one sanitized build that runs every test, end-to-end
 # ones included, then the Release build, installed and packaged.
