@@ -86,7 +86,7 @@ stop = threading.Event()
 log = open(args.log, "a") if args.log else None
 start = time.monotonic()
 next_k = 0
-total = {"sent": 0, "ok": 0, "failed": 0, "variants": {}, "errors": {}}
+total = {"sent": 0, "ok": 0, "failed": 0, "reconnects": 0, "variants": {}, "errors": {}}
 all_latencies = []
 window = []  # latencies since the last report
 
@@ -102,6 +102,7 @@ def take():
 
 def worker():
     conn = connect()
+    used = False  # whether `conn` has carried a request (a fresh one is never stale)
     while not stop.is_set():
         k, due = take()
         if args.seconds and due - start >= args.seconds:
@@ -115,17 +116,30 @@ def worker():
                    args.sticky_header: f"user-{k % args.users}"}
         t0 = time.monotonic()
         status, variant, version, error = 0, "", "", ""
-        try:
-            conn.request("POST", f"/v2/models/{model}/infer", body(k, rows[r]), headers)
-            res = conn.getresponse()
-            res.read()
-            status = res.status
-            variant = res.getheader("X-Mlpipe-Variant", "")
-            version = res.getheader("X-Mlpipe-Model-Version", "")
-        except (OSError, http.client.HTTPException) as e:
-            error = type(e).__name__
-            conn.close()
-            conn = connect()
+        for attempt in (1, 2):
+            try:
+                conn.request("POST", f"/v2/models/{model}/infer", body(k, rows[r]), headers)
+                res = conn.getresponse()
+                res.read()
+                status = res.status
+                variant = res.getheader("X-Mlpipe-Variant", "")
+                version = res.getheader("X-Mlpipe-Model-Version", "")
+                used = True
+                break
+            except (OSError, http.client.HTTPException) as e:
+                error = type(e).__name__
+                conn.close()
+                conn = connect()
+                # A kept-alive connection the server closed before reading the request (an idle timeout, a
+                # process handing over its port) is retried once on a new one, as HTTP clients do; any
+                # other failure, or a second one, counts.
+                stale = used and isinstance(e, (http.client.RemoteDisconnected, ConnectionResetError,
+                                                BrokenPipeError))
+                used = False
+                if not stale:
+                    break
+                with lock:
+                    total["reconnects"] += 1
         seconds = time.monotonic() - t0
         with lock:
             total["sent"] += 1
@@ -175,7 +189,7 @@ summary = dict(total, seconds=round(time.monotonic() - start, 1), p50_ms=round(1
                p99_ms=round(1000 * percentile(lat, 0.99), 2), url=base, model=model)
 errors = ", ".join(f"{why} x{n}" for why, n in summary["errors"].items())
 print(f"load summary: {summary['sent']} sent, {summary['ok']} ok, {summary['failed']} failed"
-      f"{' (' + errors + ')' if errors else ''} in {summary['seconds']} s; p50 {summary['p50_ms']} ms, "
+      f"{' (' + errors + ')' if errors else ''}, {summary['reconnects']} stale connections retried in {summary['seconds']} s; p50 {summary['p50_ms']} ms, "
       f"p99 {summary['p99_ms']} ms; variants " +
       ", ".join(f"{v}={n}" for v, n in sorted(summary["variants"].items())), flush=True)
 if args.summary:
