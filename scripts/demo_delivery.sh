@@ -97,24 +97,26 @@ RUN=$(sed -n 's/^run \([0-9]*\) succeeded.*/\1/p' sklearn.out)
 step python3 watch.py --server "$URL" --run "$RUN" --timeout 240
 latest load: load.log
 
-say "the traffic stops: the load generator's summary (a failed request would make it exit 1)"
+# The traffic stops here, so that the history below is the whole story.
 kill -TERM "$LOAD" "$FEEDBACK"
 LOAD_STATUS=0
 wait "$LOAD" || LOAD_STATUS=$?
 wait "$FEEDBACK" || true
 PIDS=("$SERVER")
-grep -v '^load: ' load.log || true
-latest feedback: feedback.log
 
 say "every decision about the deployment, newest first (without the waits: each step is judged every second)"
-printf '\n\033[1m$ %s\033[0m\n' "$MLPIPE deployments history lending-club | grep -v ' wait '"
-"$MLPIPE" deployments history lending-club --limit 0 | grep -v ' wait ' 
+printf '\n\033[1m$ %s\033[0m\n' "$MLPIPE deployments history lending-club --limit 0 | grep -v ' wait '"
+"$MLPIPE" deployments history lending-club --limit 0 | grep -v ' wait '
 say "why was the scikit-learn candidate rolled back? The judgement, recomputed from its stored inputs"
 DECISION=$("$MLPIPE" deployments history lending-club --limit 0 --json | python3 -c '
 import json, sys
 history = json.load(sys.stdin)["history"]
 print(next(h["id"] for h in history if h["kind"] == "rollout.judge" and h["verdict"] == "fail"))')
 step "$MLPIPE" explain "$DECISION"
+
+say "the traffic throughout: the load generator's summary (a failed request makes it exit 1) and the labels sent"
+grep -v '^load: ' load.log || true
+latest feedback: feedback.log
 
 kill -TERM "$SERVER"
 wait "$SERVER" || true
