@@ -15,7 +15,7 @@ CMAKE_FLAGS ?=
 # ccache when there is one (never required).
 LAUNCHER := $(if $(shell command -v ccache 2>/dev/null),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 
-.PHONY: all deps build demo demo-server test test-fast test-asan test-install release install package bench clean format
+.PHONY: all deps build demo demo-server demo-delivery test test-fast test-asan test-install release install package bench clean format
 
 all: build
 
@@ -35,6 +35,12 @@ demo: build
 demo-server: build
 	cmake --build $(BUILD) -j $(JOBS) --target mlpipe-serve
 	@scripts/demo_server.sh $(BUILD)/src/mlpipe/cli/mlpipe
+
+# Continuous delivery: gates, a canary promoted, a broken model rejected, a
+# slow one rolled back, under live load (examples/continuous_delivery).
+demo-delivery: build
+	cmake --build $(BUILD) -j $(JOBS) --target mlpipe-serve
+	@scripts/demo_delivery.sh $(BUILD)/src/mlpipe/cli/mlpipe
 
 # The test passes build in Debug (fast to compile; -Werror as everywhere).
 $(TEST_BUILD)/build.ninja:
@@ -77,6 +83,7 @@ test-install: package
 	tests/e2e/install_test.sh $(RELEASE_BUILD)
 	tests/e2e/deb_test.sh $(RELEASE_BUILD)
 	tests/e2e/demo_test.sh $(RELEASE_BUILD)/src/mlpipe/cli/mlpipe
+	tests/e2e/demo_delivery_test.sh $(RELEASE_BUILD)/src/mlpipe/cli/mlpipe
 
 # CI runs `make test`: one sanitized build that runs every test, end-to-end
 # ones included, then the Release build, installed and packaged.
