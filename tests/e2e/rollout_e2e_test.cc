@@ -332,6 +332,7 @@ TEST_F(RolloutTest, GatesThenCanaryPromotion) {
       << Rollout(server, good).dump(1) << server.proc().Err();
   EXPECT_EQ(AliasVersion("champion"), "3");
   EXPECT_EQ(AliasVersion("previous"), "1");
+  EXPECT_EQ(AliasVersion("candidate"), "");  // a promoted model is no longer a candidate
   json decisions = Rollout(server, good)["decisions"];
   std::vector<std::string> kinds;
   for (const auto& d : decisions) kinds.push_back(d["kind"].get<std::string>());
@@ -360,6 +361,7 @@ TEST_F(RolloutTest, AutomaticRollbacksOnLatencyInfraGateAndErrorRate) {
   EXPECT_TRUE(Contains(RollBackOf(server, "mode=slow"), "p99 latency"));
   EXPECT_EQ(AliasVersion("champion"), "1");
   EXPECT_EQ(AliasVersion("rejected"), "2");
+  EXPECT_EQ(AliasVersion("candidate"), "");  // nor is a rejected one
   // One that fails a third of its requests is stopped by the infrastructure
   // gate's replay, before any user request reaches it.
   EXPECT_TRUE(Contains(RollBackOf(server, "mode=error"), "infra gate"));

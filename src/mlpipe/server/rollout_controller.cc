@@ -417,11 +417,28 @@ Status RolloutController::Look(metadata::Rollout& r, const spec::RolloutSpec& po
   return OkStatus();
 }
 
+namespace {
+
+// Alias `candidate` leaves version `version` once its rollout has ended
+// (promoted: it is the champion now; rolled back: it is rejected): a later
+// reader of `candidate` never finds a model that is no longer one. A
+// candidate alias already moved to a newer version stays where it is.
+Status ClearCandidateAlias(metadata::MetadataStore& db, const std::string& model, int64_t version,
+                           const std::string& why, int64_t now) {
+  auto current = db.ResolveModel(model + "@candidate");
+  if (!current.ok()) return current.status().code() == StatusCode::kNotFound ? OkStatus() : current.status();
+  if (current->version != version) return OkStatus();
+  return db.DeleteAlias(model, "candidate", why, now).status();
+}
+
+}  // namespace
+
 Status RolloutController::RollBack(metadata::Rollout& r, const std::string& reason, int64_t decision_id,
                                    int64_t now) {
   RETURN_IF_ERROR(SetWeights(r, 0, 0, fmt::format("rollout {} rolled back", r.id), reason, decision_id, ""));
   auto moved = db_.SetAlias(r.model, "rejected", r.candidate_version, "rolled back: " + reason, now);
   if (!moved.ok()) return moved.status();
+  RETURN_IF_ERROR(ClearCandidateAlias(db_, r.model, r.candidate_version, "rolled back: " + reason, now));
   ASSIGN_OR_RETURN(int64_t id, Decide(r, "rollback", "done",
                                       fmt::format("candidate v{} rolled back (alias rejected): {}",
                                                   r.candidate_version, reason),
@@ -438,6 +455,7 @@ Status RolloutController::Promote(metadata::Rollout& r, int64_t decision_id, int
     RETURN_IF_ERROR(db_.SetAlias(r.model, "previous", *r.champion_version, why, now).status());
   }
   RETURN_IF_ERROR(db_.SetAlias(r.model, "champion", r.candidate_version, why, now).status());
+  RETURN_IF_ERROR(ClearCandidateAlias(db_, r.model, r.candidate_version, why, now));
   ASSIGN_OR_RETURN(
       int64_t id,
       Decide(r, "promote", "done",
