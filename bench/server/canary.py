@@ -17,7 +17,7 @@ import threading
 import time
 import http.client
 
-from serverlib import Server, arg_parser, fresh_dir, median, project_env, wait_until, write
+from serverlib import Server, arg_parser, fresh_dir, median, mlpipe, start_serve, wait_until, write
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -63,11 +63,6 @@ BODY = {"inputs": [
     {"name": "petal_width", "shape": [1], "datatype": "FP64", "data": [1.5]}]}
 
 
-def mlpipe(binary, project, *args):
-    return subprocess.run([binary] + list(args), cwd=project, env=project_env(project), check=True,
-                          capture_output=True, text=True).stdout
-
-
 def wrk(port, seconds, body_file):
     env = dict(os.environ, BODY_FILE=body_file, INFER_PATH="/v2/models/iris/infer")
     out = subprocess.run(["wrk", "-t2", "-c8", "-d%ds" % seconds, "-s",
@@ -111,14 +106,7 @@ def main():
     write(body_file, json.dumps(BODY))
     mlpipe(args.mlpipe, project, "run", "pipeline.yaml")  # v1: the champion, the deployment created
 
-    serve_out = open(os.path.join(project, ".serve.out"), "w")
-    # A 2 % sample of the traffic in the prediction log, as one would run 5,000 requests a second.
-    serve = subprocess.Popen([args.mlpipe, "serve", "--deployment", "iris", "--port", "0", "--poll", "500ms",
-                              "--log-sample", "0.02"],
-                             cwd=project, env=project_env(project), stdout=serve_out, stderr=subprocess.STDOUT)
-    port = wait_until(lambda: (re.search(r"listening on http://[\d.]+:(\d+)", open(serve_out.name).read()) or
-                               [None, None])[1], timeout=60, every=0.05)
-    port = int(port)
+    serve, port = start_serve(args.mlpipe, project, "iris")
     server = Server(args.mlpipe, project, ["--pipelines", "pipeline.yaml"])
     try:
         base = wrk(port, args.seconds, body_file)

@@ -27,7 +27,7 @@ import subprocess
 import threading
 import time
 
-from serverlib import Server, arg_parser, fresh_dir, median, project_env, wait_until, write
+from serverlib import Server, arg_parser, fresh_dir, median, mlpipe, start_serve, wait_until, write
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -116,11 +116,6 @@ def seconds_of(text):
     return float(m[1]) * {"ms": 1e-3, "s": 1.0, "m": 60.0}[m[2]]
 
 
-def mlpipe(binary, project, *args):
-    return subprocess.run([binary] + list(args), cwd=project, env=project_env(project), check=True,
-                          capture_output=True, text=True).stdout
-
-
 class ArmWatcher(threading.Thread):
     """Polls the deployment's stats every 2 ms; records when the candidate's arm was last seen and first
     seen gone (wall ns)."""
@@ -161,13 +156,7 @@ def main():
     write(body_file, json.dumps(BODY))
     mlpipe(args.mlpipe, project, "run", "pipeline.yaml")  # v1: the champion, the deployment created
 
-    serve_out = open(os.path.join(project, ".serve.out"), "w")
-    serve = subprocess.Popen([args.mlpipe, "serve", "--deployment", "scorer", "--port", "0", "--poll", "500ms",
-                              "--log-sample", "0.02"],
-                             cwd=project, env=project_env(project), stdout=serve_out, stderr=subprocess.STDOUT)
-    port = wait_until(lambda: (re.search(r"listening on http://[\d.]+:(\d+)", open(serve_out.name).read()) or
-                               [None, None])[1], timeout=60, every=0.05)
-    port = int(port)
+    serve, port = start_serve(args.mlpipe, project, "scorer")
     server = Server(args.mlpipe, project, ["--pipelines", "pipeline.yaml"])
     env = dict(os.environ, BODY_FILE=body_file, INFER_PATH="/v2/models/scorer/infer")
     wrk = subprocess.Popen(["wrk", "-t2", "-c8", "-d3600s", "-s", os.path.join(REPO, "bench", "serving",

@@ -9,6 +9,7 @@ import argparse
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -64,6 +65,28 @@ def wait_until(done, timeout=120.0, every=0.005):
 def project_env(project):
     """The environment of mlpipe in `project`: its own workspace, whatever folder holds it."""
     return dict(os.environ, MLPIPE_HOME=os.path.join(project, ".mlpipe"))
+
+
+def mlpipe(binary, project, *args):
+    """Runs `mlpipe ARGS` in `project` (its own workspace); its stdout. Raises if it fails."""
+    return subprocess.run([binary] + list(args), cwd=project, env=project_env(project), check=True,
+                          capture_output=True, text=True).stdout
+
+
+def start_serve(binary, project, deployment):
+    """`mlpipe serve --deployment DEPLOYMENT` on a free port, following the stored deployment (polled every
+    500 ms) with a 2 % sample of the traffic in the prediction log, as one would run 5,000 requests a second.
+    Returns (process, port)."""
+    out = open(os.path.join(project, ".serve.out"), "w")
+    proc = subprocess.Popen([binary, "serve", "--deployment", deployment, "--port", "0", "--poll", "500ms",
+                             "--log-sample", "0.02"],
+                            cwd=project, env=project_env(project), stdout=out, stderr=subprocess.STDOUT)
+    port = wait_until(lambda: (re.search(r"listening on http://[\d.]+:(\d+)", open(out.name).read()) or
+                               [None, None])[1], timeout=60, every=0.05)
+    if not port:
+        proc.kill()
+        raise RuntimeError("mlpipe serve did not listen:\n" + open(out.name).read()[-2000:])
+    return proc, int(port)
 
 
 class Server:

@@ -255,16 +255,23 @@ class RolloutTest : public ::testing::Test {
     text.replace(text.find("latency_p99: {max_ratio: 3}"), 27, "latency_p99: {max_ratio: 3}" + analysis);
     p_.Write("scorer.yaml", text);
   }
+  // `mlpipe serve` following deployment scorer and `mlpipe server` running
+  // scorer.yaml, both listening; the load thread on serve when `load`.
+  void StartServing(std::unique_ptr<ServeProcess>* serve, std::unique_ptr<Server>* server, bool load) {
+    *serve = std::make_unique<ServeProcess>(
+        p_, std::vector<std::string>{"--deployment", "scorer", "--poll", "200ms"});
+    ASSERT_GT((*serve)->port(), 0) << (*serve)->Err();
+    *server = std::make_unique<Server>(p_, std::vector<std::string>{"--pipelines", "scorer.yaml"});
+    ASSERT_GT((*server)->proc().port(), 0) << (*server)->proc().Err();
+    if (load) StartLoad((*serve)->port());
+  }
   // Runs the first model (the champion) and a better candidate, with serve
   // and server up; returns the candidate's rollout.
   int64_t ChampionThenCandidate(std::unique_ptr<ServeProcess>* serve, std::unique_ptr<Server>* server,
                                 bool load) {
     CommandOutput first = Run({});
     EXPECT_EQ(first.exit_code, 0) << first.out << first.err;
-    *serve = std::make_unique<ServeProcess>(
-        p_, std::vector<std::string>{"--deployment", "scorer", "--poll", "200ms"});
-    *server = std::make_unique<Server>(p_, std::vector<std::string>{"--pipelines", "scorer.yaml"});
-    if (load) StartLoad((*serve)->port());
+    StartServing(serve, server, load);
     CommandOutput better = p_.Mlpipe({"run", "scorer.yaml", "--json", "-p", "shift=-0.5"});
     EXPECT_EQ(better.exit_code, 0) << better.out << better.err;
     return QueuedRollout(better.out);
@@ -310,11 +317,10 @@ TEST_F(RolloutTest, GatesThenCanaryPromotion) {
   EXPECT_TRUE(Contains(first.out, "becomes the champion")) << first.out;
   EXPECT_EQ(AliasVersion("champion"), "1");
 
-  ServeProcess serve(p_, {"--deployment", "scorer", "--poll", "200ms"});
-  ASSERT_GT(serve.port(), 0) << serve.Err();
-  Server server(p_, {"--pipelines", "scorer.yaml"});
-  ASSERT_GT(server.proc().port(), 0) << server.proc().Err();
-  StartLoad(serve.port());
+  std::unique_ptr<ServeProcess> serve;
+  std::unique_ptr<Server> control;
+  ASSERT_NO_FATAL_FAILURE(StartServing(&serve, &control, true));
+  Server& server = *control;
 
   // An equal model does not beat the champion: rejected, no rollout.
   CommandOutput same = p_.Mlpipe({"run", "scorer.yaml", "--json", "-p", "shift=-1.5", "-p", "mode=same"});
@@ -351,11 +357,10 @@ TEST_F(RolloutTest, GatesThenCanaryPromotion) {
 TEST_F(RolloutTest, AutomaticRollbacksOnLatencyInfraGateAndErrorRate) {
   CommandOutput first = Run({});
   ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
-  ServeProcess serve(p_, {"--deployment", "scorer", "--poll", "200ms"});
-  ASSERT_GT(serve.port(), 0) << serve.Err();
-  Server server(p_, {"--pipelines", "scorer.yaml"});
-  ASSERT_GT(server.proc().port(), 0) << server.proc().Err();
-  StartLoad(serve.port());
+  std::unique_ptr<ServeProcess> serve;
+  std::unique_ptr<Server> control;
+  ASSERT_NO_FATAL_FAILURE(StartServing(&serve, &control, true));
+  Server& server = *control;
 
   // Better offline, but slow online: rolled back on latency.
   EXPECT_TRUE(Contains(RollBackOf(server, "mode=slow"), "p99 latency"));
@@ -537,12 +542,11 @@ TEST_F(RolloutTest, ASlowCandidateIsRolledBackInTheShadowPhaseWithoutAnsweringAn
   UseShadowThenCanary(p_);
   CommandOutput first = Run({});
   ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
-  ServeProcess serve(p_, {"--deployment", "scorer", "--poll", "200ms"});
-  ASSERT_GT(serve.port(), 0) << serve.Err();
-  Server server(p_, {"--pipelines", "scorer.yaml"});
-  ASSERT_GT(server.proc().port(), 0) << server.proc().Err();
-  StartLoad(serve.port());
-  // Better offline, 60 ms a prediction online: it passes the replay (within
+  std::unique_ptr<ServeProcess> serve;
+  std::unique_ptr<Server> control;
+  ASSERT_NO_FATAL_FAILURE(StartServing(&serve, &control, true));
+  Server& server = *control;
+  // Better offline, 250 ms a prediction online: it passes the replay (within
   // 1 s) and is stopped by the shadow's model latency.
   CommandOutput run = p_.Mlpipe({"run", "scorer.yaml", "--json", "-p", "shift=0.5", "-p", "mode=slow"});
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
