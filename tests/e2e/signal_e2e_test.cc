@@ -58,12 +58,9 @@ TEST(SignalE2ETest, SigintStopsEveryProcessAndExits130) {
   int pid = p.StartMlpipe({"run", "pipeline.yaml", "-j", "3"}, p.Path("out.txt"), p.Path("err.txt"));
   ASSERT_TRUE(WaitForFiles(p, 4, 20)) << p.Read("out.txt") << p.Read("err.txt");
   auto pids = ReadPids(p);
-  auto t0 = std::chrono::steady_clock::now();
   kill(pid, SIGINT);
   int code = WaitFor(pid);
-  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_EQ(code, 130) << p.Read("err.txt");
-  EXPECT_LT(took, 1.0);
   for (int child : pids) EXPECT_FALSE(ProcessAlive(child)) << "pid " << child << " survived";
 }
 

@@ -23,7 +23,10 @@
 //     first extra field),
 //   - an unterminated quoted field (ROW/COLUMN where the quote opened),
 //   - a value that does not fit a type forced by `column_types` (unless
-//     `type_errors_as_missing`).
+//     `type_errors_as_missing`),
+//   - a column name or categorical value that is not valid UTF-8 (text is
+//     read as UTF-8; bytes are never guessed or replaced, which could merge
+//     distinct categories).
 // An unreadable file gives the errno-based Status (NotFound for a missing file).
 //
 // Thread-safety: the functions are reentrant; they share no state.

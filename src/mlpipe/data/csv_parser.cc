@@ -4,8 +4,11 @@
 
 #include <cmath>
 #include <cstring>
+#include <string>
+#include <unordered_set>
 
 #include <fmt/format.h>
+#include <simdjson.h>
 
 #include "mlpipe/data/number.h"
 
@@ -23,6 +26,31 @@ NaSet::NaSet(const std::vector<std::string>& values) : values_(values) {
 namespace {
 
 enum class End { kDelim, kEol, kEof, kError };
+
+bool IsUtf8(std::string_view s) {
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) >= 0x80) return simdjson::validate_utf8(s.data(), s.size());
+  }
+  return true;  // ASCII, the common case, without the call
+}
+
+// "column 'cat': 'caf\xE9' is not valid UTF-8 ..." (column "" for a header name).
+std::string NotUtf8Message(std::string_view column, std::string_view value) {
+  std::string shown;
+  for (char c : value.substr(0, 80)) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u < 0x7f) {
+      shown += c;
+    } else {
+      shown += fmt::format("\\x{:02X}", u);
+    }
+  }
+  if (value.size() > 80) shown += "...";
+  return fmt::format(
+      "{}'{}' is not valid UTF-8 (mlpipe reads CSV text as UTF-8 and neither guesses nor replaces bytes; "
+      "convert the file first, e.g. iconv -f latin1 -t utf-8 IN > OUT)",
+      column.empty() ? "column name " : fmt::format("column '{}': value ", column), shown);
+}
 
 // A fast hash for short category strings (8 bytes at a time, multiply-mix).
 inline uint64_t HashBytes(const char* p, size_t n) {
@@ -47,6 +75,9 @@ inline uint64_t HashBytes(const char* p, size_t n) {
 // string -> code of a categorical Column, in front of Column::Intern (which
 // is only called for strings not seen before in this chunk). Strings of at
 // most 8 bytes are compared inside the slot, without touching the dictionary.
+// A string not seen before must be valid UTF-8 (-1 otherwise): dictionaries
+// end up in JSON (stats, schema, transform), which holds only UTF-8, so the
+// value is refused where its row and column are still known.
 class InternCache {
  public:
   int32_t Get(std::string_view s, Column* col) {
@@ -65,6 +96,7 @@ class InternCache {
       }
       i = (i + 1) & mask_;
     }
+    if (!IsUtf8(s)) return -1;
     int32_t code = col->Intern(s);
     slots_[i] = Slot{h, prefix, n, code};
     if (++used_ * 2 > slots_.size()) Rehash(slots_.size() * 2);
@@ -314,7 +346,12 @@ class Parser {
         if (na_->Contains(t)) {
           col.AppendMissing();
         } else {
-          col.AppendCode(cache_[j].Get(t, &col));
+          const int32_t code = cache_[j].Get(t, &col);
+          if (code < 0) {
+            error_ = CsvError{line, j + 1, NotUtf8Message(plan_->names[j], t)};
+            return false;
+          }
+          col.AppendCode(code);
         }
         return true;
     }
@@ -346,6 +383,7 @@ Status ParseHeader(const char* begin, const char* end, const CsvOptions& options
   if (begin >= end) return error(1, 1, "empty input: no header line");
   NaSet no_na({});
   Parser parser(begin, end, options, &no_na);
+  std::unordered_set<std::string> seen;  // a set, not a scan: 40,000 columns are read in linear time
   for (size_t j = 1;; ++j) {
     std::string_view t;
     End e = parser.NextField(&t, j);
@@ -355,9 +393,8 @@ Status ParseHeader(const char* begin, const char* end, const CsvOptions& options
     }
     std::string name(t);
     if (name.empty()) name = fmt::format("unnamed_{}", j);
-    for (const auto& n : *names) {
-      if (n == name) return error(1, j, fmt::format("duplicate column name '{}'", name));
-    }
+    if (!IsUtf8(name)) return error(1, j, NotUtf8Message("", name));
+    if (!seen.insert(name).second) return error(1, j, fmt::format("duplicate column name '{}'", name));
     names->push_back(std::move(name));
     if (e != End::kDelim) break;
   }

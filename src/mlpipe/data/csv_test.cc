@@ -4,6 +4,7 @@
 #include <cmath>
 #include <fstream>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "mlpipe/data/number.h"
@@ -106,6 +107,45 @@ TEST(CsvTest, ForcedTypeRejectsOrBlanksBadValues) {
   Table u = MustRead("x\n1\n2\n", cat);
   EXPECT_EQ(u.column(0).type(), ColumnType::kCategorical);
   EXPECT_EQ(u.column(0).str(1), "2");
+}
+
+TEST(CsvTest, BytesThatAreNotUtf8NameTheirRowAndColumn) {
+  // "caf\xE9" is Latin-1 for "cafe" with an acute accent: refused, not guessed.
+  auto value = ReadCsvString("n,city\n1,Paris\n2,caf\xE9\n", {}, "l1.csv");
+  ASSERT_FALSE(value.ok());
+  EXPECT_EQ(value.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(value.status().message(),
+              ::testing::StartsWith("l1.csv:3:2: column 'city': value 'caf\\xE9' is not valid UTF-8"));
+  EXPECT_THAT(value.status().message(), ::testing::HasSubstr("iconv -f latin1 -t utf-8"));
+  auto header = ReadCsvString("n,caf\xE9\n1,2\n", {}, "h.csv");
+  ASSERT_FALSE(header.ok());
+  EXPECT_THAT(header.status().message(), ::testing::StartsWith("h.csv:1:2: column name 'caf\\xE9'"));
+  // A value that first looks numeric is caught when the column turns categorical.
+  auto late = ReadCsvString("x\n1\n2\n\xFF\n", {}, "x.csv");
+  ASSERT_FALSE(late.ok());
+  EXPECT_THAT(late.status().message(), ::testing::StartsWith("x.csv:4:1: column 'x'"));
+  // Valid UTF-8 (two- to four-byte sequences) is read as is.
+  Table ok = MustRead("city\ncaf\xC3\xA9\n\xE6\x9D\xB1\xE4\xBA\xAC\n\xF0\x9F\x98\x80\n");
+  EXPECT_EQ(ok.column(0).str(0), "caf\xC3\xA9");
+  EXPECT_EQ(ok.column(0).str(2), "\xF0\x9F\x98\x80");
+}
+
+TEST(CsvTest, ManyColumnsKeepTheirOrderAndAreFoundByName) {
+  // 40,000 columns of one row: every name is found at its index.
+  std::string header, row;
+  for (int j = 0; j < 40000; ++j) {
+    header += (j ? ",c" : "c") + std::to_string(j);
+    row += (j ? "," : "") + std::to_string(j % 2 ? j : -j);
+  }
+  Table t = MustRead(header + "\n" + row + "\n");
+  ASSERT_EQ(t.num_columns(), 40000u);
+  for (int j : {0, 1, 20000, 39999}) {
+    EXPECT_EQ(*t.IndexOf("c" + std::to_string(j)), static_cast<size_t>(j));
+    EXPECT_EQ(t.Find("c" + std::to_string(j))->number(0), j % 2 ? j : -j);
+  }
+  auto dup = ReadCsvString(header + ",c39999\n" + row + ",1\n", {}, "w.csv");
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.status().message(), "w.csv:1:40001: duplicate column name 'c39999'");
 }
 
 TEST(CsvTest, MissingFileIsNotFound) {

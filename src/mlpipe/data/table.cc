@@ -149,17 +149,18 @@ std::vector<std::string> Table::ColumnNames() const {
   return names;
 }
 
+void Table::Reindex() {
+  by_name_.clear();
+  for (size_t i = 0; i < columns_.size(); ++i) by_name_.emplace(columns_[i].name(), i);
+}
+
 const Column* Table::Find(std::string_view name) const {
-  for (const auto& c : columns_) {
-    if (c.name() == name) return &c;
-  }
-  return nullptr;
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : &columns_[it->second];
 }
 
 StatusOr<size_t> Table::IndexOf(std::string_view name) const {
-  for (size_t i = 0; i < columns_.size(); ++i) {
-    if (columns_[i].name() == name) return i;
-  }
+  if (auto it = by_name_.find(name); it != by_name_.end()) return it->second;
   std::string hint = ClosestMatch(name, ColumnNames());
   return NotFoundError(fmt::format("no column '{}'{}", name,
                                    hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
@@ -173,6 +174,7 @@ Status Table::AddColumn(Column column) {
     return InvalidArgumentError(fmt::format("column '{}' has {} rows, the table has {}",
                                             column.name(), column.size(), num_rows()));
   }
+  by_name_.emplace(column.name(), columns_.size());
   columns_.push_back(std::move(column));
   return OkStatus();
 }
@@ -180,6 +182,7 @@ Status Table::AddColumn(Column column) {
 Status Table::RemoveColumn(std::string_view name) {
   ASSIGN_OR_RETURN(size_t i, IndexOf(name));
   columns_.erase(columns_.begin() + static_cast<std::ptrdiff_t>(i));
+  Reindex();
   return OkStatus();
 }
 
@@ -187,6 +190,7 @@ Table Table::Take(const std::vector<size_t>& rows) const {
   Table out;
   out.columns_.reserve(columns_.size());
   for (const auto& c : columns_) out.columns_.push_back(c.Take(rows));
+  out.by_name_ = by_name_;
   return out;
 }
 

@@ -53,6 +53,18 @@ TEST(TableTest, RejectsDuplicateNameAndWrongLength) {
   EXPECT_EQ(t.AddColumn(shorter).code(), StatusCode::kInvalidArgument);
 }
 
+TEST(TableTest, RemovingAColumnKeepsLookupsOfTheOthersRight) {
+  Table t = Small();
+  const size_t n = t.num_columns();
+  const std::string first = t.column(0).name(), last = t.column(n - 1).name();
+  ASSERT_TRUE(t.RemoveColumn(first).ok());
+  EXPECT_EQ(t.Find(first), nullptr);
+  EXPECT_EQ(*t.IndexOf(last), n - 2);
+  EXPECT_EQ(t.Find(last)->name(), last);
+  Table taken = t.Take({0});
+  EXPECT_EQ(*taken.IndexOf(last), n - 2);
+}
+
 TEST(TableTest, TakeSelectsRowsInGivenOrder) {
   Table t = Small();
   Table s = t.Take({4, 0, 1});

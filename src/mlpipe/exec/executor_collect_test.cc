@@ -70,16 +70,13 @@ TEST(ExecutorCollectTest, CollectRunsOnWorkersAndOverlapsWhileFinishStaysOnTheEx
   OverlapDelegate delegate;
   LocalRunner runner{LocalRunnerOptions{.watch_interrupts = false}};
   Executor executor(ExecutorOptions{.parallelism = 1, .collect_threads = 4});
-  auto start = std::chrono::steady_clock::now();
   auto outcome = executor.Run(Independent(4), delegate, runner);
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
   EXPECT_TRUE(outcome->ok) << outcome->error;
   EXPECT_EQ(delegate.finished.size(), 4u);
   // With -j1 a second job can only have run while the first collected: the
   // slot is free as soon as the process exits.
-  EXPECT_GE(delegate.max_in_collect, 2);
-  EXPECT_LT(seconds, 9.0);  // not one 10 s wait per job: collections overlapped
+  EXPECT_GE(delegate.max_in_collect, 2);  // collections overlapped, not one wait per job
   EXPECT_EQ(delegate.collect_threads.count(std::this_thread::get_id()), 0u);
   EXPECT_EQ(delegate.finish_threads, std::set<std::thread::id>{std::this_thread::get_id()});
   EXPECT_TRUE(delegate.finished_after_collect);

