@@ -15,7 +15,7 @@ CMAKE_FLAGS ?=
 # ccache when there is one (never required).
 LAUNCHER := $(if $(shell command -v ccache 2>/dev/null),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 
-.PHONY: all deps build demo demo-server demo-delivery test test-fast test-asan test-install release install package bench clean format
+.PHONY: crash-campaign all deps build demo demo-server demo-delivery test test-fast test-asan test-install release install package bench clean format
 
 all: build
 
@@ -49,6 +49,15 @@ $(TEST_BUILD)/build.ninja:
 test-fast: deps $(TEST_BUILD)/build.ninja
 	cmake --build $(TEST_BUILD) -j $(JOBS)
 	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The kill -9 campaign at any size (make test runs it at 4 kills a pipeline):
+# make crash-campaign KILLS=100 SEED=7
+KILLS ?= 50
+SEED ?= 20261207
+crash-campaign: deps $(TEST_BUILD)/build.ninja
+	cmake --build $(TEST_BUILD) -j $(JOBS) --target mlpipe mlpipe_e2e_test
+	cd $(TEST_BUILD) && MLPIPE_CRASH_KILLS=$(KILLS) MLPIPE_CRASH_SEED=$(SEED) \
+	  ./tests/mlpipe_e2e_test --gtest_filter='CrashCampaignE2ETest.*'
 
 # A unity build (8 files a compile): the sanitized build is what CI waits for,
 # and most of a file's compile time is parsing the same headers. The other
