@@ -15,7 +15,7 @@ CMAKE_FLAGS ?=
 # ccache when there is one (never required).
 LAUNCHER := $(if $(shell command -v ccache 2>/dev/null),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 
-.PHONY: crash-campaign all deps build demo demo-server demo-delivery test test-fast test-asan test-install release install package bench clean format
+.PHONY: crash-campaign fuzz all deps build demo demo-server demo-delivery test test-fast test-asan test-install release install package bench clean format
 
 all: build
 
@@ -58,6 +58,17 @@ crash-campaign: deps $(TEST_BUILD)/build.ninja
 	cmake --build $(TEST_BUILD) -j $(JOBS) --target mlpipe mlpipe_e2e_test
 	cd $(TEST_BUILD) && MLPIPE_CRASH_KILLS=$(KILLS) MLPIPE_CRASH_SEED=$(SEED) \
 	  ./tests/mlpipe_e2e_test --gtest_filter='CrashCampaignE2ETest.*'
+
+# libFuzzer targets (fuzz/), built with clang: make fuzz FUZZ_SECONDS=600
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+$(FUZZ_BUILD)/build.ninja:
+	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++-14 \
+	  -DMLPIPE_FUZZ=ON -DMLPIPE_TESTS=OFF -DMLPIPE_WERROR=OFF $(LAUNCHER) $(CMAKE_FLAGS)
+
+fuzz: deps $(FUZZ_BUILD)/build.ninja
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_targets
+	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 # A unity build (8 files a compile): the sanitized build is what CI waits for,
 # and most of a file's compile time is parsing the same headers. The other

@@ -15,6 +15,7 @@ want=(
   python3-sklearn python3-pandas
   dpkg-dev man-db bash-completion zsh  # make package (dpkg-shlibdeps), the man page and completion tests
   graphviz  # tests: `mlpipe graph` output drawn by dot
+  clang-14 libclang-rt-14-dev  # make fuzz: clang's libFuzzer and sanitizers
 )
 if [[ "${1:-build}" == bench ]]; then
   want+=(python3-xgboost python3-pandas python3-sklearn snakemake make wrk hyperfine)
