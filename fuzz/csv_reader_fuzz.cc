@@ -34,8 +34,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   serial.threads = 1;
   auto a = mlpipe::data::ReadCsvString(text, serial, "fuzz.csv");
   mlpipe::data::CsvOptions parallel;
-  parallel.threads = 4;
-  auto b = mlpipe::data::csv_internal::ReadCsvChunked(text, parallel, "fuzz.csv", /*min_chunk_bytes=*/16);
+  parallel.threads = 2;
+  auto b = mlpipe::data::csv_internal::ReadCsvChunked(text, parallel, "fuzz.csv", /*min_chunk_bytes=*/32);
   if (a.ok() != b.ok()) std::abort();  // chunking changed the verdict
   if (a.ok()) {
     const std::string da = Dump(*a), db = Dump(*b);

@@ -1,0 +1,67 @@
+// Fuzz target: the Open Inference Protocol and v1 predict request decoders,
+// then the prediction of what they accept. A client controls every byte of
+// a request body; any body must end in rows or a client error (never a
+// crash, a hang or a prediction on rows the model cannot take).
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "mlpipe/data/csv.h"
+#include "mlpipe/ml/model_package.h"
+#include "mlpipe/serving/oip_codec.h"
+#include "mlpipe/serving/package_writer.h"
+#include "mlpipe/serving/served_model.h"
+
+namespace {
+
+std::shared_ptr<const mlpipe::serving::ServedModel>* g_model = nullptr;
+
+// A small classifier on a numeric and a categorical feature, trained once.
+std::shared_ptr<const mlpipe::serving::ServedModel> MakeModel() {
+  std::string csv = "x,color,label\n";
+  const char* colors[] = {"red", "green", "blue"};
+  for (int i = 0; i < 60; ++i) csv += fmt::format("{},{},{}\n", (i % 7) - 3, colors[i % 3], i % 2 ? "yes" : "no");
+  auto table = mlpipe::data::ReadCsvString(csv);
+  if (!table.ok()) std::abort();
+  mlpipe::data::TransformOptions transform;
+  transform.target = "label";
+  transform.positive_class = "yes";
+  mlpipe::ml::XgboostParams params;
+  params.rounds = 3;
+  params.nthread = 1;
+  const std::string dir = fmt::format("{}/mlpipe_oip_fuzz_{}", std::filesystem::temp_directory_path().string(), getpid());
+  std::filesystem::remove_all(dir);
+  auto path = mlpipe::serving::WriteXgboostPackage(*table, transform, params, dir + "/pkg", "oip fuzz");
+  if (!path.ok()) std::abort();
+  auto loaded = mlpipe::ml::LoadModelPackage(*path);
+  if (!loaded.ok()) std::abort();
+  std::filesystem::remove_all(dir);
+  return mlpipe::serving::ServedModel::Make("1", "fuzz", *loaded);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
+  g_model = new std::shared_ptr<const mlpipe::serving::ServedModel>(MakeModel());
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view body(reinterpret_cast<const char*>(data), size);
+  const mlpipe::serving::ServedModel& model = **g_model;
+  for (auto parse : {&mlpipe::serving::ParseInferRequest, &mlpipe::serving::ParsePredictRequest}) {
+    auto request = parse(body, model);
+    if (!request.ok()) continue;
+    auto rows = mlpipe::serving::PredictRows(model, *request);
+    if (rows.ok() && rows->size() != request->rows) std::abort();  // one prediction per row
+  }
+  return 0;
+}
