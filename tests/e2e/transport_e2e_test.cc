@@ -108,7 +108,8 @@ TEST(TransportE2ETest, ServeBoundsConnectionsAndShowsItsTransportInMetrics) {
   ASSERT_TRUE(Eventually([&] {
     auto res = c.Get("/metrics");
     page = res ? res->body : "";
-    return Series(page, "mlpipe_http_rejected_connections_total") == 1;
+    // At least 1: until the server has seen the held ones close, this client may be refused too.
+    return Series(page, "mlpipe_http_rejected_connections_total") >= 1;
   })) << page;
 
   // A request that trickles past --request-timeout is answered 408 and counted.

@@ -76,6 +76,9 @@ constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr auto kFirstRequestWhileStopping = std::chrono::milliseconds(500);
 // Out of descriptors: the next accept is tried after this long.
 constexpr auto kAcceptRetry = std::chrono::milliseconds(10);
+// How long a worker with nothing else to do waits for the next request on
+// the connection it has just answered (ReadNextRequestHere).
+constexpr int kNextRequestWaitMs = 1;
 // Read buffer capacity an idle connection keeps.
 constexpr size_t kKeptBuffer = 16 << 10;
 // Descriptors the process needs besides connections (files, pipes, logs).
@@ -133,6 +136,48 @@ class HttpNowWriter {
   size_t write_some(const ConstBuffers& buffers) {
     error_code ec;
     const size_t n = write_some(buffers, ec);
+    if (ec) throw boost::system::system_error(ec);
+    return n;
+  }
+
+ private:
+  int fd_;
+};
+
+// A connected non-blocking socket as Beast's SyncReadStream for a worker:
+// one recv of what is there; nothing there is net::error::would_block.
+class HttpNowReader {
+ public:
+  explicit HttpNowReader(int fd) : fd_(fd) {}
+
+  template <class MutableBuffers>
+  size_t read_some(const MutableBuffers& buffers, error_code& ec) {
+    for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers); ++it) {
+      net::mutable_buffer b = *it;
+      if (b.size() == 0) continue;
+      for (;;) {
+        const ssize_t n = recv(fd_, b.data(), b.size(), MSG_DONTWAIT);
+        if (n > 0) {
+          ec = {};
+          return static_cast<size_t>(n);
+        }
+        if (n == 0) {
+          ec = net::error::eof;
+          return 0;
+        }
+        if (errno == EINTR) continue;
+        ec = errno == EAGAIN || errno == EWOULDBLOCK ? error_code(net::error::would_block)
+                                                     : error_code(errno, boost::system::system_category());
+        return 0;
+      }
+    }
+    ec = {};
+    return 0;
+  }
+  template <class MutableBuffers>
+  size_t read_some(const MutableBuffers& buffers) {
+    error_code ec;
+    const size_t n = read_some(buffers, ec);
     if (ec) throw boost::system::system_error(ec);
     return n;
   }
@@ -228,6 +273,7 @@ class HttpTransport {
   void CountRejectedRequest() { rejected_requests_.fetch_add(1, std::memory_order_relaxed); }
   void Busy(int delta) { busy_.fetch_add(delta, std::memory_order_relaxed); }
   size_t max_queued() const { return max_queued_; }
+  int64_t queued() const { return queued_.load(std::memory_order_relaxed); }
 
  private:
   void WaitForConnections();
@@ -321,6 +367,9 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void RunHandler();
 
  private:
+  enum class Next { kNone, kComplete, kPartial, kError };  // what ReadNextRequestHere found
+  Next ReadNextRequestHere(error_code& ec);
+  void ContinueReading();
   enum class Phase { kIdle, kReading, kHandling, kWriting, kClosing };
 
   void WaitForRequest();
@@ -545,26 +594,90 @@ void HttpConnection::RunHandler() {
     net::post(server_.ioc(), [self = shared_from_this()] { self->Close(); });
     return;
   }
-  Request& msg = parser_->get();
-  const bool head = msg.method() == http::verb::head;
-  HttpResponse res;
-  server_.Busy(+1);
-  {
-    HttpRequest req = MakeRequest(msg, head);
-    req.remote = internal::PeerAddress(socket_.native_handle());
-    try {
-      server_.handler()(req, res);
-    } catch (const std::exception& e) {
-      res = ErrorResponse(500, fmt::format("internal error: {}", e.what()));
+  for (;;) {
+    Request& msg = parser_->get();
+    const http::verb verb = msg.method();
+    const bool head = verb == http::verb::head;
+    HttpResponse res;
+    if (verb != http::verb::get && verb != http::verb::post && !head) {
+      res = ErrorResponse(405, "method not allowed");
+      res.headers.emplace_back("Allow", "GET, POST, HEAD");
+    } else {
+      server_.Busy(+1);
+      HttpRequest req = MakeRequest(msg, head);
+      req.remote = internal::PeerAddress(socket_.native_handle());
+      try {
+        server_.handler()(req, res);
+      } catch (const std::exception& e) {
+        res = ErrorResponse(500, fmt::format("internal error: {}", e.what()));
+      }
+      server_.Busy(-1);
+    }
+    if (res.stream) return StartStream(std::move(res), msg.version());
+    // Read after the handler: a request finishing during Shutdown says close.
+    Prepare(res, msg.version(), msg.keep_alive() && !server_.stopping(), head);
+    error_code ec;
+    const bool done = SendNow(ec);
+    Next next = Next::kNone;
+    if (!ec && done && keep_alive_) next = ReadNextRequestHere(ec);
+    switch (next) {
+      case Next::kComplete:
+        server_.CountRequest();
+        continue;  // served on this worker, no hand-over
+      case Next::kPartial:
+        net::post(server_.ioc(), [self = shared_from_this()] { self->ContinueReading(); });
+        return;
+      case Next::kError:
+        net::post(server_.ioc(), [self = shared_from_this(), ec] {
+          self->phase_ = Phase::kReading;
+          self->Fail(ec);
+        });
+        return;
+      case Next::kNone:
+        net::post(server_.ioc(), [self = shared_from_this(), ec, done] { self->OnSent(ec, done); });
+        return;
     }
   }
-  server_.Busy(-1);
-  if (res.stream) return StartStream(std::move(res), msg.version());
-  // Read after the handler: a request finishing during Shutdown says close.
-  Prepare(res, msg.version(), msg.keep_alive() && !server_.stopping(), head);
-  error_code ec;
-  const bool done = SendNow(ec);
-  net::post(server_.ioc(), [self = shared_from_this(), ec, done] { self->OnSent(ec, done); });
+}
+
+// A client that sends its next request as soon as it has the answer (a
+// keep-alive client in a loop) gets it read here, by the worker that
+// answered, with no hand-over to the loop and back: the worker waits up to
+// kNextRequestWait for it, and only while no other request waits for a
+// worker (so this never delays anyone). What is not there whole at once
+// goes back to the loop, which reads the rest under the request deadline.
+HttpConnection::Next HttpConnection::ReadNextRequestHere(error_code& ec) {
+  if (server_.stopping() || server_.queued() > 0) return Next::kNone;
+  const int fd = socket_.native_handle();
+  if (buffer_.size() == 0) {
+    pollfd ready{fd, POLLIN, 0};
+    if (poll(&ready, 1, kNextRequestWaitMs) <= 0) return Next::kNone;
+  }
+  serializer_.reset();
+  response_.reset();
+  parser_.emplace();
+  parser_->header_limit(
+      static_cast<std::uint32_t>(std::min<size_t>(server_.options().max_header_bytes, UINT32_MAX)));
+  parser_->body_limit(server_.options().max_body_bytes);
+  HttpNowReader now(fd);
+  http::read(now, buffer_, *parser_, ec);
+  if (!ec) return Next::kComplete;
+  if (ec == net::error::would_block) {
+    ec = {};
+    return buffer_.size() > 0 || parser_->got_some() ? Next::kPartial : Next::kNone;
+  }
+  return Next::kError;
+}
+
+// Loop thread: a request a worker began to read (ReadNextRequestHere).
+void HttpConnection::ContinueReading() {
+  if (closed_) return;
+  phase_ = Phase::kReading;
+  continue_sent_ = false;
+  Arm(std::chrono::seconds(server_.options().request_timeout_s));
+  if (parser_->is_header_done()) return OnHeader({});
+  http::async_read_header(socket_, buffer_, *parser_,
+                          [self = shared_from_this()](const error_code& ec, size_t) { self->OnHeader(ec); });
 }
 
 // A streamed answer: headers now, then whatever the handler's stream writes,
