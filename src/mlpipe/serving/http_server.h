@@ -7,8 +7,12 @@
 // no thread. A complete request goes to a bounded queue served by a fixed
 // pool of `threads` workers that run the handler; the worker writes the
 // answer itself when the socket takes it whole (the common case: one
-// sendmsg), else the loop writes the rest. A streamed answer (SSE) runs on a
-// thread of its own, so it never holds a worker. Beast parses and serializes
+// sendmsg), else the loop writes the rest. While no other request waits for
+// a worker, the worker then waits up to 1 ms for the connection's next
+// request and serves it too when it arrives whole (a keep-alive client in a
+// loop costs no hand-over); anything partial goes back to the loop. A
+// streamed answer (SSE) runs on a thread of its own, so it never holds a
+// worker. Beast parses and serializes
 // (http_server.cc only; this header does not include Boost).
 //
 // Deadlines: an idle connection is closed after keep_alive_timeout_s; a
