@@ -274,6 +274,7 @@ class HttpTransport {
   void Busy(int delta) { busy_.fetch_add(delta, std::memory_order_relaxed); }
   size_t max_queued() const { return max_queued_; }
   int64_t queued() const { return queued_.load(std::memory_order_relaxed); }
+  tcp protocol() const { return protocol_; }
 
  private:
   void WaitForConnections();
@@ -326,8 +327,14 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   HttpConnection(HttpTransport& server, tcp::socket socket, bool accepted_while_stopping)
       : server_(server),
         socket_(std::move(socket)),
+        fd_(socket_.native_handle()),
         timer_(server.ioc()),
         accepted_while_stopping_(accepted_while_stopping) {}
+  ~HttpConnection() {
+    if (!closed_ && !socket_.is_open()) ::close(fd_);  // detached and never handed back
+  }
+  HttpConnection(const HttpConnection&) = delete;
+  HttpConnection& operator=(const HttpConnection&) = delete;
 
   // Serves requests until the client closes, a deadline, an error, or
   // Connection: close.
@@ -358,7 +365,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   // finishes; the answer finds the socket shut).
   void Cut() {
     if (phase_ == Phase::kHandling) {
-      ::shutdown(socket_.native_handle(), SHUT_RDWR);
+      ::shutdown(fd_, SHUT_RDWR);
       return;
     }
     Close();
@@ -370,6 +377,27 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   enum class Next { kNone, kComplete, kPartial, kError };  // what ReadNextRequestHere found
   Next ReadNextRequestHere(error_code& ec);
   void ContinueReading();
+  // While a worker has the connection, its descriptor is out of the loop's
+  // epoll set, so the next request wakes the worker alone (not the loop
+  // too). Loop thread; Attach undoes Detach.
+  void Detach() {
+    error_code ec;
+    socket_.release(ec);
+  }
+  void Attach() {
+    if (socket_.is_open()) return;
+    error_code ec;
+    socket_.assign(server_.protocol(), fd_, ec);
+  }
+  // From a worker or a stream thread: hands the connection back to the loop,
+  // which runs `f` on it.
+  template <class F>
+  void PostToLoop(F f) {
+    net::post(server_.ioc(), [self = shared_from_this(), f] {
+      self->Attach();
+      f(*self);
+    });
+  }
   enum class Phase { kIdle, kReading, kHandling, kWriting, kClosing };
 
   void WaitForRequest();
@@ -394,6 +422,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
 
   HttpTransport& server_;
   tcp::socket socket_;
+  const int fd_;  // socket_'s descriptor, also while detached
   net::steady_timer timer_;
   const bool accepted_while_stopping_;
   uint64_t timer_generation_ = 0;
@@ -493,7 +522,9 @@ void HttpConnection::OnRequest(const error_code& ec) {
     return Respond(res, msg.version(), keep_alive, /*head=*/false);
   }
   phase_ = Phase::kHandling;
+  Detach();
   if (!server_.Submit(shared_from_this())) {
+    Attach();
     phase_ = Phase::kWriting;
     server_.CountRejectedRequest();
     HttpResponse res = ErrorResponse(
@@ -550,7 +581,7 @@ void HttpConnection::Prepare(HttpResponse& res, unsigned version, bool keep_aliv
 }
 
 bool HttpConnection::SendNow(error_code& ec) {
-  HttpNowWriter now(socket_.native_handle());
+  HttpNowWriter now(fd_);
   http::write(now, *serializer_, ec);
   if (ec == net::error::would_block) {
     ec = {};
@@ -591,7 +622,7 @@ void HttpConnection::AfterWrite(const error_code& ec) {
 
 void HttpConnection::RunHandler() {
   if (server_.cut()) {  // dropped past the grace period, unanswered
-    net::post(server_.ioc(), [self = shared_from_this()] { self->Close(); });
+    PostToLoop([](HttpConnection& c) { c.Close(); });
     return;
   }
   for (;;) {
@@ -605,7 +636,7 @@ void HttpConnection::RunHandler() {
     } else {
       server_.Busy(+1);
       HttpRequest req = MakeRequest(msg, head);
-      req.remote = internal::PeerAddress(socket_.native_handle());
+      req.remote = internal::PeerAddress(fd_);
       try {
         server_.handler()(req, res);
       } catch (const std::exception& e) {
@@ -625,16 +656,16 @@ void HttpConnection::RunHandler() {
         server_.CountRequest();
         continue;  // served on this worker, no hand-over
       case Next::kPartial:
-        net::post(server_.ioc(), [self = shared_from_this()] { self->ContinueReading(); });
+        PostToLoop([](HttpConnection& c) { c.ContinueReading(); });
         return;
       case Next::kError:
-        net::post(server_.ioc(), [self = shared_from_this(), ec] {
-          self->phase_ = Phase::kReading;
-          self->Fail(ec);
+        PostToLoop([ec](HttpConnection& c) {
+          c.phase_ = Phase::kReading;
+          c.Fail(ec);
         });
         return;
       case Next::kNone:
-        net::post(server_.ioc(), [self = shared_from_this(), ec, done] { self->OnSent(ec, done); });
+        PostToLoop([ec, done](HttpConnection& c) { c.OnSent(ec, done); });
         return;
     }
   }
@@ -648,7 +679,7 @@ void HttpConnection::RunHandler() {
 // goes back to the loop, which reads the rest under the request deadline.
 HttpConnection::Next HttpConnection::ReadNextRequestHere(error_code& ec) {
   if (server_.stopping() || server_.queued() > 0) return Next::kNone;
-  const int fd = socket_.native_handle();
+  const int fd = fd_;
   if (buffer_.size() == 0) {
     pollfd ready{fd, POLLIN, 0};
     if (poll(&ready, 1, kNextRequestWaitMs) <= 0) return Next::kNone;
@@ -684,7 +715,7 @@ void HttpConnection::ContinueReading() {
 // on a thread of its own; the end of the stream is the end of the connection.
 void HttpConnection::StartStream(HttpResponse res, unsigned version) {
   server_.RunStream([self = shared_from_this(), res = std::move(res), version]() mutable {
-    const int fd = self->socket_.native_handle();
+    const int fd = self->fd_;
     const int timeout_ms = self->server_.options().write_timeout_s * 1000;
     HttpTransport& server = self->server_;
     auto send = [&](std::string_view bytes) {
@@ -696,7 +727,7 @@ void HttpConnection::StartStream(HttpResponse res, unsigned version) {
     for (const auto& [name, value] : res.headers) head += fmt::format("{}: {}\r\n", name, value);
     head += "Connection: close\r\n\r\n";
     if (send(head)) res.stream([&](std::string_view bytes) { return send(bytes); });
-    net::post(server.ioc(), [self] { self->Close(); });
+    self->PostToLoop([](HttpConnection& c) { c.Close(); });
   });
 }
 
@@ -727,7 +758,11 @@ void HttpConnection::Close() {
   closed_ = true;
   Disarm();
   error_code ec;
-  socket_.close(ec);
+  if (socket_.is_open()) {
+    socket_.close(ec);
+  } else {
+    ::close(fd_);
+  }
   if (registered_) server_.Unregister(this);
 }
 
