@@ -152,7 +152,10 @@ Status Serve(const ServeFlags& f) {
   o.port = f.port;
   o.threads = f.threads;
   o.max_body_bytes = static_cast<size_t>(max_body);
-  o.read_timeout_s = o.write_timeout_s = static_cast<int>(std::max<int64_t>(1, timeout_ns / 1'000'000'000));
+  o.write_timeout_s = static_cast<int>(std::max<int64_t>(1, timeout_ns / 1'000'000'000));
+  ASSIGN_OR_RETURN(o.request_timeout_s, RequestTimeoutSeconds(f.transport));
+  o.max_connections = f.transport.max_connections;
+  o.max_queued_requests = f.transport.max_queued;
   o.poll_interval_ns = poll_ns;
   o.log_dir = log_dir;
   o.log_sample = f.log_sample;
@@ -184,6 +187,12 @@ Status Serve(const ServeFlags& f) {
 }
 
 }  // namespace
+
+StatusOr<int> RequestTimeoutSeconds(const TransportFlags& flags) {
+  ASSIGN_OR_RETURN(int64_t ns, spec::ParseDuration(flags.request_timeout));
+  if (ns < 1'000'000'000) return InvalidArgumentError("--request-timeout must be at least 1s");
+  return static_cast<int>(std::min<int64_t>(ns / 1'000'000'000, INT32_MAX));
+}
 
 void AddServeCommand(CLI::App& app, Action* action) {
   static ServeFlags flags;

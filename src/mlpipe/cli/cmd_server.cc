@@ -46,6 +46,9 @@ Status RunServer(const ServerFlags& f) {
   ASSIGN_OR_RETURN(o.poll_interval_ns, spec::ParseDuration(f.poll_interval));
   o.poll = f.poll;
   o.threads = f.threads;
+  ASSIGN_OR_RETURN(o.request_timeout_s, RequestTimeoutSeconds(f.transport));
+  o.max_connections = f.transport.max_connections;
+  o.max_queued_requests = f.transport.max_queued;
   o.mlpipe_exe = MlpipeExecutable();
   ASSIGN_OR_RETURN(o.monitor.scrape_ns, spec::ParseDuration(f.scrape));
   ASSIGN_OR_RETURN(o.monitor.window_ns, spec::ParseDuration(f.drift_window));

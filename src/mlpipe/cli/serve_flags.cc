@@ -16,7 +16,7 @@ CLI::App* AddServeFlags(CLI::App& app, ServeFlags* flags) {
   cmd->add_option("--port", flags->port, "Port (default 8080; 0 = any free port, printed on stdout)")
       ->check(CLI::Range(0, 65535));
   cmd->add_option("--poll", flags->poll, "How often aliases and the deployment are re-read (default 2s)");
-  cmd->add_option("--threads", flags->threads, "HTTP worker threads, one per open connection (default 16)")
+  cmd->add_option("--threads", flags->threads, "HTTP worker threads that run request handlers (default 16)")
       ->check(CLI::Range(1, 1024));
   cmd->add_option("--max-body", flags->max_body, "Largest request body (default 1MiB); larger gets 413");
   cmd->add_option("--log-sample", flags->log_sample,
@@ -28,11 +28,27 @@ CLI::App* AddServeFlags(CLI::App& app, ServeFlags* flags) {
                   "Recent requests whose predictions are kept in memory for /v2/feedback (default 100000)")
       ->check(CLI::Range(int64_t{1}, int64_t{100'000'000}));
   cmd->add_option("--grace", flags->grace, "On SIGTERM, wait this long for in-flight requests (default 10s)");
-  cmd->add_option("--timeout", flags->timeout, "Read and write timeout per request (default 5s)");
+  cmd->add_option("--timeout", flags->timeout,
+                  "Write timeout: longest wait for a client to take an answer's bytes (default 5s)");
+  AddTransportFlags(cmd, &flags->transport);
   cmd->add_flag("--reuse-port", flags->reuse_port,
                 "Bind with SO_REUSEPORT, so a new serve process can take over the port while this one "
                 "drains (SIGTERM closes the listener first, then finishes in-flight requests)");
   return cmd;
+}
+
+void AddTransportFlags(CLI::App* cmd, TransportFlags* flags) {
+  cmd->add_option(
+         "--max-connections", flags->max_connections,
+         "Open connections at most; beyond, a new connection gets 503 with Retry-After (default 10000)")
+      ->check(CLI::Range(1, 10'000'000));
+  cmd->add_option("--max-queued", flags->max_queued,
+                  "Requests waiting for a worker at most; beyond, 503 with Retry-After: 1 (default 0 = 4 x "
+                  "--threads)")
+      ->check(CLI::Range(0, 10'000'000));
+  cmd->add_option("--request-timeout", flags->request_timeout,
+                  "A request must arrive whole (headers and body) this soon after its first byte, else 408 "
+                  "(default 10s)");
 }
 
 }  // namespace mlpipe::cli

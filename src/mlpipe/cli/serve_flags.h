@@ -6,11 +6,28 @@
 #include <cstdint>
 #include <string>
 
+#include "mlpipe/base/status.h"
+
 namespace CLI {
 class App;
 }
 
 namespace mlpipe::cli {
+
+// The HTTP transport's bounds, shared by `serve` and `server`
+// (serving::HttpServerOptions).
+struct TransportFlags {
+  int max_connections = 10000;          // --max-connections
+  int max_queued = 0;                   // --max-queued; 0 = 4 x --threads
+  std::string request_timeout = "10s";  // --request-timeout
+};
+
+// Adds --max-connections, --max-queued and --request-timeout to `cmd`.
+void AddTransportFlags(CLI::App* cmd, TransportFlags* flags);
+
+// --request-timeout in whole seconds (at least 1); InvalidArgument for a bad
+// duration. Defined in cmd_serve.cc: only mlpipe-serve runs the servers.
+StatusOr<int> RequestTimeoutSeconds(const TransportFlags& flags);
 
 struct ServeFlags {
   std::string model;       // NAME[@ALIAS|:vN]
@@ -27,6 +44,7 @@ struct ServeFlags {
   std::string grace = "10s";
   std::string timeout = "5s";
   bool reuse_port = false;  // SO_REUSEPORT: another serve process may bind the same port (hand-over)
+  TransportFlags transport;
 };
 
 // Adds the `serve` subcommand to `app`, its options bound to `*flags`

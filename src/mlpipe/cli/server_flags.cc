@@ -21,8 +21,9 @@ CLI::App* AddServerFlags(CLI::App& app, ServerFlags* flags) {
   cmd->add_flag("--poll", flags->poll, "Watch on_change paths by polling their stat instead of inotify");
   cmd->add_option("--poll-interval", flags->poll_interval,
                   "How often commits, aliases (and, with --poll, on_change paths) are checked (default 1s)");
-  cmd->add_option("--threads", flags->threads, "HTTP worker threads, one per open connection (default 16)")
+  cmd->add_option("--threads", flags->threads, "HTTP worker threads that run request handlers (default 16)")
       ->check(CLI::Range(1, 1024));
+  AddTransportFlags(cmd, &flags->transport);
   cmd->add_option("--scrape", flags->scrape,
                   "How often each `mlpipe serve` of the workspace is scraped for its numbers (default 15s)");
   cmd->add_option("--drift-window", flags->drift_window,

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "mlpipe/cli/serve_flags.h"
+
 namespace CLI {
 class App;
 }
@@ -27,6 +29,7 @@ struct ServerFlags {
   std::string drift_window = "5m";
   std::vector<std::string> serve;  // DEPLOYMENT[:PORT], repeatable
   bool serve_stop_on_exit = false;
+  TransportFlags transport;
 };
 
 CLI::App* AddServerFlags(CLI::App& app, ServerFlags* flags);

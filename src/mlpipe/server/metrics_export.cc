@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mlpipe/server/server.h"
+#include "mlpipe/serving/transport_metrics.h"
 
 namespace mlpipe::server {
 namespace {
@@ -151,6 +152,8 @@ std::string Server::PrometheusText(metadata::ControlStore& control, metadata::De
                               : fmt::format("{}{{{}}} {}\n", f.name, p.labels, p.value);
     }
   }
+  if (http_) serving::AppendHttpMetrics(http_->Stats(), &out);
+  serving::AppendProcessMetrics(&out);
   return out;
 }
 

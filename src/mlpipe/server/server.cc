@@ -122,6 +122,9 @@ Status Server::Init() {
   http.port = options_.port;
   http.threads = options_.threads;
   http.max_body_bytes = options_.max_body_bytes;
+  http.request_timeout_s = options_.request_timeout_s;
+  http.max_connections = options_.max_connections;
+  http.max_queued_requests = options_.max_queued_requests;
   // An events stream is written to, not read from: keep-alive and read
   // timeouts do not limit it.
   ASSIGN_OR_RETURN(http_, serving::HttpServer::Bind(

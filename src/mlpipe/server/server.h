@@ -60,6 +60,9 @@ struct ServerOptions {
   int64_t poll_interval_ns = 1'000'000'000;  // on_change polls (with --poll), commits, aliases
   std::string mlpipe_exe;                    // the mlpipe that runs pipelines
   int threads = 16;                          // HTTP workers
+  int request_timeout_s = 10;                // a request's first byte to its last (HttpServerOptions)
+  int max_connections = 10000;               // open connections beyond which new ones get 503
+  int max_queued_requests = 0;               // requests waiting for a worker at most; 0 = 4 x threads
   size_t max_body_bytes = 1 << 20;
   DeploymentMonitorOptions monitor;  // scrape interval, drift window
   // --serve: the `mlpipe serve` processes the server keeps running

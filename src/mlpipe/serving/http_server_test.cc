@@ -6,12 +6,15 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <map>
 #include <string>
@@ -93,6 +96,13 @@ class RawConnection {
     return n == 0 || (n < 0 && errno == ECONNRESET);
   }
   void Close() { shutdown(fd_, SHUT_RDWR); }
+  int fd() const { return fd_; }
+  // True if the server sends exactly `bytes` (after what Read took) and closes.
+  bool ClosedByServerAfter(const std::string& bytes) {
+    while (Fill()) {
+    }
+    return in_ == bytes;
+  }
 
  private:
   bool Fill() {
@@ -127,6 +137,18 @@ class HttpServerTest : public ::testing::Test {
         std::this_thread::sleep_for(std::chrono::milliseconds(500));
       }
       if (req.path == "/throw") throw std::runtime_error("boom");
+      if (req.path == "/block") {
+        blocked_.fetch_add(1);
+        released_.wait();
+      }
+      if (req.path == "/stream") {
+        res.stream = [this](const HttpResponse::Writer& write) {
+          write("data: first\n\n");
+          released_.wait();
+          write("data: last\n\n");
+        };
+        return;
+      }
       if (req.path == "/big") {
         res.body.assign(8 << 20, 'x');
         return;
@@ -144,13 +166,30 @@ class HttpServerTest : public ::testing::Test {
     server_->Start();
   }
   void TearDown() override {
+    Release();
     if (server_) server_->Shutdown(5'000'000'000);
+  }
+  // Lets /block and /stream handlers return.
+  void Release() {
+    if (!released_flag_.exchange(true)) release_.set_value();
+  }
+  // Waits (10 s at most: a bound on hanging) until `done` holds of the stats.
+  bool WaitForStats(const std::function<bool(const HttpServerStats&)>& done) {
+    for (int i = 0; i < 1000; ++i) {
+      if (done(server_->Stats())) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
   }
   int port() const { return server_->port(); }
 
   std::unique_ptr<HttpServer> server_;
   std::atomic<int> calls_{0};
   std::promise<void> slow_entered_;
+  std::atomic<int> blocked_{0};
+  std::promise<void> release_;
+  std::shared_future<void> released_ = release_.get_future().share();
+  std::atomic<bool> released_flag_{false};
 };
 
 TEST_F(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
@@ -395,7 +434,7 @@ TEST_F(HttpServerTest, ShutdownClosesIdleKeepAliveConnectionsPromptly) {
 
 TEST_F(HttpServerTest, ShutdownPastTheGraceCutsStuckClients) {
   HttpServerOptions o;
-  o.read_timeout_s = 30;
+  o.request_timeout_s = 30;
   Start(o);
   RawConnection c(port());  // a body that never comes: busy, not idle
   ASSERT_TRUE(c.Send("POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nhalf"));
@@ -403,6 +442,237 @@ TEST_F(HttpServerTest, ShutdownPastTheGraceCutsStuckClients) {
   const auto start = Clock::now();
   EXPECT_FALSE(server_->Shutdown(200'000'000));
   EXPECT_LT(SecondsSince(start), 2.0);
+}
+
+// Idle keep-alive connections cost no worker: with 1,000 of them open (16
+// workers), new clients are answered.
+TEST_F(HttpServerTest, ThousandIdleKeepAliveConnectionsDoNotBlockNewClients) {
+  constexpr int kIdle = 1000;
+  rlimit lim{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &lim), 0);
+  if (lim.rlim_max != RLIM_INFINITY && lim.rlim_max < 2 * kIdle + 256) {
+    GTEST_SKIP() << "the hard open-file limit (" << lim.rlim_max << ") is below the test's 2,256 sockets";
+  }
+  lim.rlim_cur = lim.rlim_max;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &lim), 0);
+  HttpServerOptions o;
+  o.keep_alive_timeout_s = 120;
+  Start(o);
+  std::vector<std::unique_ptr<RawConnection>> idle;
+  for (int i = 0; i < kIdle; ++i) {
+    idle.push_back(std::make_unique<RawConnection>(port()));
+    ASSERT_TRUE(idle.back()->connected()) << i;
+  }
+  // Half of them have been served once (keep-alive after a request), half never sent anything.
+  // (One at a time: all at once, most would find the queue of waiting requests full.)
+  for (int i = 0; i < kIdle; i += 2) {
+    ASSERT_TRUE(idle[i]->Send(Get("/first")));
+    ASSERT_EQ(idle[i]->Read().status, 200) << i;
+  }
+  ASSERT_TRUE(WaitForStats([&](const HttpServerStats& s) { return s.open_connections >= kIdle; }));
+  // Each read is bounded by RawConnection's 10 s receive timeout: a bound on hanging.
+  int answered = 0;
+  for (int i = 0; i < 50; ++i) {
+    RawConnection c(port());
+    ASSERT_TRUE(c.Send(Get("/new" + std::to_string(i))));
+    RawResponse r = c.Read();
+    if (r.status == 200 && r.body == "GET /new" + std::to_string(i) + " ") ++answered;
+  }
+  EXPECT_EQ(answered, 50);
+  const HttpServerStats s = server_->Stats();
+  EXPECT_GE(s.open_connections, kIdle);
+  EXPECT_EQ(s.requests_total, kIdle / 2 + 50);
+  EXPECT_EQ(s.busy_workers, 0);
+}
+
+// A client that sends its request a byte at a time holds nothing: others are
+// served meanwhile, and it is cut (408) at the request deadline, not at a
+// per-read timeout it can keep resetting.
+TEST_F(HttpServerTest, TricklingClientsAreCutAtTheRequestDeadline) {
+  HttpServerOptions o;
+  o.threads = 2;
+  o.request_timeout_s = 1;
+  o.keep_alive_timeout_s = 30;
+  Start(o);
+  constexpr int kTricklers = 16;
+  // 200 header bytes at one per 200 ms: 40 s, far past the 1 s deadline.
+  const std::string slow = Get("/slowly", "X-Pad: " + std::string(170, 'p') + "\r\n");
+  std::atomic<int> started{0};
+  std::vector<int> outcome(kTricklers, -1);  // the status read, 0 = closed without an answer
+  std::vector<std::thread> tricklers;
+  for (int t = 0; t < kTricklers; ++t) {
+    tricklers.emplace_back([&, t] {
+      RawConnection c(port());
+      started.fetch_add(1);
+      for (char byte : slow) {
+        if (!c.Send(std::string(1, byte))) break;
+        pollfd ready{c.fd(), POLLIN, 0};
+        if (poll(&ready, 1, 200) > 0) break;  // the server answered or closed
+      }
+      outcome[t] = c.Read().status;
+    });
+  }
+  while (started.load() < kTricklers) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  // While they trickle: the health route and others are answered.
+  for (const char* path : {"/v2/health/live", "/metrics"}) {
+    RawConnection c(port());
+    ASSERT_TRUE(c.Send(Get(path)));
+    EXPECT_EQ(c.Read().status, 200) << path;
+  }
+  for (auto& t : tricklers) t.join();
+  for (int t = 0; t < kTricklers; ++t) EXPECT_TRUE(outcome[t] == 408 || outcome[t] == 0) << outcome[t];
+  EXPECT_EQ(server_->Stats().request_timeouts_total, kTricklers);
+  EXPECT_EQ(calls_.load(), 2);  // the trickled requests never reached the handler
+}
+
+TEST_F(HttpServerTest, TimedOutRequestIsAnswered408) {
+  HttpServerOptions o;
+  o.request_timeout_s = 1;
+  Start(o);
+  RawConnection c(port());
+  ASSERT_TRUE(c.Send("POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nhalf"));
+  RawResponse r = c.Read();
+  EXPECT_EQ(r.status, 408);
+  EXPECT_EQ(r.body, R"({"error":"request not received whole within 1 s"})");
+  EXPECT_TRUE(r.HasField("Connection: close")) << r.head;
+  EXPECT_TRUE(c.ClosedByServer());
+}
+
+TEST_F(HttpServerTest, ManyKeepAliveClientsOnFewWorkersAllGetTheirAnswers) {
+  HttpServerOptions o;
+  o.threads = 4;
+  o.max_queued_requests = 64;
+  Start(o);
+  constexpr int kClients = 64, kEach = 25;
+  std::vector<int> answered(kClients, 0);
+  std::vector<std::thread> clients;
+  for (int t = 0; t < kClients; ++t) {
+    clients.emplace_back([&, t] {
+      RawConnection c(port());
+      for (int i = 0; i < kEach; ++i) {
+        const std::string path = "/c" + std::to_string(t) + "/" + std::to_string(i);
+        if (!c.Send(Post(path, "x"))) return;
+        if (c.Read().body != "POST " + path + " x") return;
+        ++answered[t];
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  for (int t = 0; t < kClients; ++t) EXPECT_EQ(answered[t], kEach) << "client " << t;
+  EXPECT_EQ(server_->Stats().requests_total, kClients * kEach);
+}
+
+// threads=1, max_queued_requests=2: one request runs, two wait, the fourth
+// is answered 503 at once and its connection stays usable.
+TEST_F(HttpServerTest, FullQueueAnswers503AndTheQueuedRequestsAreServedLater) {
+  HttpServerOptions o;
+  o.threads = 1;
+  o.max_queued_requests = 2;
+  Start(o);
+  std::vector<std::unique_ptr<RawConnection>> conns;
+  for (int i = 0; i < 4; ++i) conns.push_back(std::make_unique<RawConnection>(port()));
+  ASSERT_TRUE(conns[0]->Send(Get("/block")));
+  ASSERT_TRUE(WaitForStats([](const HttpServerStats& s) { return s.busy_workers == 1; }));
+  ASSERT_TRUE(conns[1]->Send(Get("/block")));
+  ASSERT_TRUE(conns[2]->Send(Get("/block")));
+  ASSERT_TRUE(WaitForStats([](const HttpServerStats& s) { return s.queued_requests == 2; }));
+  ASSERT_TRUE(conns[3]->Send(Get("/block")));
+  RawResponse busy = conns[3]->Read();
+  EXPECT_EQ(busy.status, 503);
+  EXPECT_TRUE(busy.HasField("Retry-After: 1")) << busy.head;
+  EXPECT_NE(busy.body.find(R"({"error":"server busy)"), std::string::npos) << busy.body;
+  EXPECT_EQ(server_->Stats().rejected_requests_total, 1);
+  EXPECT_EQ(blocked_.load(), 1);
+  Release();
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(conns[i]->Read().status, 200) << i;
+  EXPECT_EQ(blocked_.load(), 3);
+  ASSERT_TRUE(conns[3]->Send(Get("/after")));  // the refused request's connection is still open
+  EXPECT_EQ(conns[3]->Read().body, "GET /after ");
+}
+
+TEST_F(HttpServerTest, ConnectionsBeyondTheLimitAre503AndCounted) {
+  HttpServerOptions o;
+  o.max_connections = 3;
+  Start(o);
+  std::vector<std::unique_ptr<RawConnection>> conns;
+  for (int i = 0; i < 3; ++i) {
+    conns.push_back(std::make_unique<RawConnection>(port()));
+    ASSERT_TRUE(conns.back()->Send(Get("/a")));
+    ASSERT_EQ(conns.back()->Read().status, 200);
+  }
+  RawConnection extra(port());
+  ASSERT_TRUE(extra.connected());
+  RawResponse r = extra.Read();
+  EXPECT_EQ(r.status, 503);
+  EXPECT_TRUE(r.HasField("Retry-After: 1")) << r.head;
+  EXPECT_TRUE(r.HasField("Connection: close")) << r.head;
+  EXPECT_TRUE(extra.ClosedByServer());
+  EXPECT_EQ(server_->Stats().rejected_connections_total, 1);
+  EXPECT_EQ(server_->Stats().open_connections, 3);
+  // One leaves: a new connection is served again.
+  conns[0].reset();
+  ASSERT_TRUE(WaitForStats([](const HttpServerStats& s) { return s.open_connections == 2; }));
+  RawConnection again(port());
+  ASSERT_TRUE(again.Send(Get("/b")));
+  EXPECT_EQ(again.Read().body, "GET /b ");
+  EXPECT_EQ(server_->Stats().rejected_connections_total, 1);
+}
+
+// A keep-alive client's next request is read by the worker that answered
+// the last one when it comes at once; one that comes in pieces goes back to
+// the loop and is still read whole, and one that is wrong is still answered.
+TEST_F(HttpServerTest, NextRequestsInPiecesOrWrongAreStillAnswered) {
+  Start();
+  RawConnection c(port());
+  ASSERT_TRUE(c.Send(Get("/a")));
+  EXPECT_EQ(c.Read().body, "GET /a ");
+  ASSERT_TRUE(c.Send("GET /b HTTP/1.1\r\nHo"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(c.Send("st: t\r\n\r\n"));
+  EXPECT_EQ(c.Read().body, "GET /b ");
+  ASSERT_TRUE(c.Send(Post("/c", "0123456789").substr(0, 52)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(c.Send(Post("/c", "0123456789").substr(52)));
+  EXPECT_EQ(c.Read().body, "POST /c 0123456789");
+  ASSERT_TRUE(c.Send("PUT /d HTTP/1.1\r\nHost: t\r\n\r\n"));
+  EXPECT_EQ(c.Read().status, 405);
+  ASSERT_TRUE(c.Send("garbage\r\n\r\n"));
+  EXPECT_EQ(c.Read().status, 400);
+  EXPECT_TRUE(c.ClosedByServer());
+  EXPECT_EQ(calls_.load(), 3);
+}
+
+TEST_F(HttpServerTest, AbsoluteFormTargetIsServedAsItsPath) {
+  Start();
+  RawConnection c(port());
+  const std::string authority = "127.0.0.1:" + std::to_string(port());
+  ASSERT_TRUE(
+      c.Send("GET http://" + authority + "/v2/health/live?x=1 HTTP/1.1\r\nHost: " + authority + "\r\n\r\n"));
+  RawResponse r = c.Read();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "GET /v2/health/live ");
+  ASSERT_TRUE(c.Send("POST HTTP://" + authority + " HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n\r\nz"));
+  EXPECT_EQ(c.Read().body, "POST / z");
+}
+
+// A streamed answer runs on a thread of its own: with one worker, other
+// requests are served while it streams.
+TEST_F(HttpServerTest, AStreamDoesNotHoldAWorker) {
+  HttpServerOptions o;
+  o.threads = 1;
+  Start(o);
+  RawConnection stream(port());
+  ASSERT_TRUE(stream.Send(Get("/stream")));
+  RawResponse head = stream.Read(/*head_request=*/true);
+  EXPECT_EQ(head.status, 200);
+  ASSERT_TRUE(WaitForStats([](const HttpServerStats& s) { return s.streams == 1; }));
+  for (int i = 0; i < 3; ++i) {
+    RawConnection c(port());
+    ASSERT_TRUE(c.Send(Get("/other")));
+    EXPECT_EQ(c.Read().body, "GET /other ");
+  }
+  Release();
+  EXPECT_TRUE(stream.ClosedByServerAfter("data: first\n\ndata: last\n\n"));
 }
 
 TEST(HttpServerBindTest, BadOptionsAndBusyPortsAreErrors) {

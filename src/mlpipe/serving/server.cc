@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "mlpipe/serving/http_status.h"
+#include "mlpipe/serving/transport_metrics.h"
 
 namespace mlpipe::serving {
 
@@ -116,10 +117,13 @@ Status ModelServer::Start() {
   ho.port = options_.port;
   ho.threads = options_.threads;
   ho.max_body_bytes = options_.max_body_bytes;
-  ho.read_timeout_s = options_.read_timeout_s;
+  ho.request_timeout_s = options_.request_timeout_s;
   ho.write_timeout_s = options_.write_timeout_s;
   ho.keep_alive_timeout_s = options_.keep_alive_timeout_s;
   ho.reuse_port = options_.reuse_port;
+  ho.max_connections = options_.max_connections;
+  ho.max_queued_requests = options_.max_queued_requests;
+  ho.log = [this](const std::string& line) { Log("serve: " + line); };
   HttpHandler handler = [this](const HttpRequest& req, HttpResponse& res) { Dispatch(req, res); };
   ASSIGN_OR_RETURN(http_, HttpServer::Bind(std::move(ho), std::move(handler)));
   port_ = http_->port();
@@ -188,6 +192,8 @@ void ModelServer::ShadowLoop() {
 }
 
 void ModelServer::RenderExtraMetrics(std::string* out) const {
+  if (http_) AppendHttpMetrics(http_->Stats(), out);
+  AppendProcessMetrics(out);
   auto it = std::back_inserter(*out);
   const std::string dep = PromEscape(options_.deployment.name);
   auto stats = feedback_.Stats();

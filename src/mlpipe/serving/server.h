@@ -63,12 +63,14 @@ struct ServerOptions {
   Clock* clock = nullptr;                    // null: RealClock()
   std::string host = "127.0.0.1";            // bind address; default loopback only
   int port = 0;                              // 0 = any free port (see port())
-  int threads = 16;                          // HTTP worker threads (one per open connection); default 16
+  int threads = 16;                          // HTTP workers running request handlers; default 16
   size_t max_body_bytes = 1 << 20;           // larger bodies get 413; default 1 MiB
-  int read_timeout_s = 5;                    // default 5 s
+  int request_timeout_s = 10;                // a request's first byte to its last; default 10 s
   int write_timeout_s = 5;                   // default 5 s
   int keep_alive_timeout_s = 5;              // idle keep-alive connections close after this; default 5 s
   bool reuse_port = false;                   // SO_REUSEPORT (HttpServerOptions::reuse_port); default off
+  int max_connections = 10000;               // open connections beyond which new ones get 503; default 10,000
+  int max_queued_requests = 0;               // requests waiting for a worker at most; 0 = 4 x threads
   int64_t poll_interval_ns = 2'000'000'000;  // re-resolve the source; default 2 s
   std::string log_dir;                       // prediction log folder; "" = no log files
   double log_sample = 1.0;                   // fraction of requests logged; default 1.0
