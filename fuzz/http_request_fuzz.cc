@@ -1,0 +1,111 @@
+// Fuzz target: the model server's whole request path, from bytes on a socket
+// through the transport's parser and bounds to the routes and the inference
+// handlers. Each input is sent as is on a new loopback connection to a real
+// ModelServer (a small XGBoost classifier, started once); the client then
+// half-closes and reads whatever comes back. Whatever the bytes, the server
+// must not crash, and must still answer a plain health check afterwards.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "mlpipe/data/csv.h"
+#include "mlpipe/serving/model_source.h"
+#include "mlpipe/serving/package_writer.h"
+#include "mlpipe/serving/server.h"
+
+namespace {
+
+std::unique_ptr<mlpipe::serving::PackagePathSource> g_source;
+std::unique_ptr<mlpipe::serving::ModelServer> g_server;
+
+std::string MakePackage() {
+  std::string csv = "x,color,label\n";
+  const char* colors[] = {"red", "green", "blue"};
+  for (int i = 0; i < 60; ++i) csv += fmt::format("{},{},{}\n", (i % 7) - 3, colors[i % 3], i % 2 ? "yes" : "no");
+  auto table = mlpipe::data::ReadCsvString(csv);
+  if (!table.ok()) std::abort();
+  mlpipe::data::TransformOptions transform;
+  transform.target = "label";
+  transform.positive_class = "yes";
+  mlpipe::ml::XgboostParams params;
+  params.rounds = 3;
+  params.nthread = 1;
+  const std::string dir =
+      fmt::format("{}/mlpipe_http_fuzz_{}", std::filesystem::temp_directory_path().string(), getpid());
+  std::filesystem::remove_all(dir);
+  auto path = mlpipe::serving::WriteXgboostPackage(*table, transform, params, dir + "/pkg", "http fuzz");
+  if (!path.ok()) std::abort();
+  return *path;
+}
+
+// Sends `bytes` on a new connection, half-closes, and reads until the server
+// closes or 2 s pass. Returns what was read.
+std::string Exchange(const char* bytes, size_t size) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) std::abort();
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(g_server->port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) std::abort();  // the server is gone
+  size_t sent = 0;
+  while (sent < size) {
+    ssize_t n = send(fd, bytes + sent, size - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;  // the server answered and closed early: fine
+    sent += static_cast<size_t>(n);
+  }
+  shutdown(fd, SHUT_WR);
+  std::string answer;
+  char buf[8192];
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 2000) <= 0) break;
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    answer.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return answer;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
+  g_source = std::make_unique<mlpipe::serving::PackagePathSource>();
+  mlpipe::serving::ModelSpec spec;
+  spec.package_path = MakePackage();
+  mlpipe::serving::ServerOptions o;
+  o.deployment = mlpipe::serving::DeploymentConfig::SingleVariant("m", spec);
+  o.source = g_source.get();
+  o.threads = 2;
+  o.request_timeout_s = 1;  // a request cut short by the fuzzer is answered 408 at once, not after 10 s
+  o.keep_alive_timeout_s = 1;
+  o.max_body_bytes = 64 * 1024;
+  o.poll_interval_ns = 3'600'000'000'000;  // the package does not change
+  o.log = [](const std::string&) {};
+  auto server = mlpipe::serving::ModelServer::Create(std::move(o));
+  if (!server.ok() || !(*server)->Start().ok()) std::abort();
+  g_server = std::move(*server);
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  Exchange(reinterpret_cast<const char*>(data), size);
+  // Still serving: a well-formed request gets its answer.
+  static const char kHealth[] = "GET /v2/health/live HTTP/1.1\r\nHost: f\r\nConnection: close\r\n\r\n";
+  const std::string health = Exchange(kHealth, sizeof kHealth - 1);
+  if (health.rfind("HTTP/1.1 200", 0) != 0) std::abort();
+  return 0;
+}
