@@ -82,5 +82,36 @@ TEST(ArtifactsE2ETest, GcFreesDeletedRunsObjectsOnly) {
   EXPECT_EQ(FinalStates(ParseEvents(again.out))["generate"], "cached");
 }
 
+
+// Damage to the WAL (where the newest metadata lives until a checkpoint) used
+// to empty the metadata without a word: SQLite opens the database as of the
+// last checkpoint. verify notices a store of objects that no metadata names.
+TEST(ArtifactsE2ETest, VerifyReportsMetadataLostToADamagedWal) {
+  Project p("wal_damage");
+  p.CopyFromRepo("examples/textstats", ".");
+  ASSERT_EQ(p.Mlpipe({"run", "pipeline.yaml"}).exit_code, 0);
+  auto clean = p.Mlpipe({"artifacts", "verify"});
+  ASSERT_EQ(clean.exit_code, 0) << clean.out << clean.err;
+  EXPECT_FALSE(Contains(clean.out, "METADATA")) << clean.out;
+  const std::string wal = p.Path(".mlpipe/metadata.db-wal");
+  ASSERT_GT(std::filesystem::file_size(wal), 32u) << "the run left no WAL to damage";
+  // Garbage over the WAL header: its checksum no longer matches.
+  ASSERT_EQ(Shell("printf 'garbage-garbage-garbage-garbage-' | dd of='" + wal +
+                  "' bs=1 seek=0 conv=notrunc status=none"),
+            0);
+  auto runs = p.Mlpipe({"runs", "list", "--json"});
+  ASSERT_EQ(runs.exit_code, 0) << runs.err;
+  EXPECT_EQ(nlohmann::json::parse(runs.out).size(), 0u) << runs.out;  // what the damage does
+  auto verify = p.Mlpipe({"artifacts", "verify"});
+  EXPECT_EQ(verify.exit_code, 1) << verify.out << verify.err;
+  EXPECT_TRUE(Contains(verify.out, "the metadata was lost")) << verify.out;
+  EXPECT_TRUE(Contains(verify.out, "from a backup")) << verify.out;
+  auto json = p.Mlpipe({"artifacts", "verify", "--json"});
+  auto j = nlohmann::json::parse(json.out);
+  EXPECT_FALSE(j["ok"].get<bool>());
+  EXPECT_EQ(j["metadata_problems"].size(), 1u) << json.out;
+  EXPECT_GT(j["unnamed_objects"].get<int>(), 0) << json.out;
+}
+
 }  // namespace
 }  // namespace mlpipe::e2e

@@ -253,5 +253,40 @@ TEST(RecordsE2ETest, AMisspelledScriptIsASpecErrorWithADidYouMeanAndNothingRuns)
   EXPECT_FALSE(std::filesystem::exists(p.Path(".mlpipe/runs"))) << "no run was recorded";
 }
 
+
+// A step's PEAK RSS is the step's: a child that shared mlpipe's memory until
+// exec was charged mlpipe's whole RSS (15 MiB for `true`).
+TEST(RecordsE2ETest, PeakRssOfAStepIsItsOwnNotMlpipes) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "under ASan mlpipe's memory is mostly anonymous shadow pages, which a forked child starts "
+                  "with; the Debug build checks this";
+#endif
+  Project p("peak_rss");
+  p.Write("pipeline.yaml", R"y(pipeline: rss
+steps:
+  noop:
+    run: "true"
+  parent:
+    run: grep VmRSS /proc/$$PPID/status > ${pipeline.dir}/parent.rss
+    shell: true
+)y");
+  auto run = p.Mlpipe({"run", "pipeline.yaml", "-j", "1"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  // The step's parent is mlpipe: its RSS, in kB.
+  const std::string parent = p.Read("parent.rss");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(parent, m, std::regex(R"(VmRSS:\s+(\d+) kB)"))) << parent;
+  const int64_t mlpipe_rss = std::stoll(m[1]) * 1024;
+  auto show = p.Mlpipe({"runs", "show", "1", "--json"});
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  int64_t noop_rss = -1;
+  const json shown = json::parse(show.out);
+  for (const auto& step : shown["steps"]) {
+    if (step["step"] == "noop") noop_rss = step["peak_rss_bytes"].get<int64_t>();
+  }
+  EXPECT_GT(noop_rss, 0) << show.out;
+  EXPECT_LT(noop_rss, mlpipe_rss / 2) << "mlpipe's RSS " << mlpipe_rss << " bytes\n" << show.out;
+}
+
 }  // namespace
 }  // namespace mlpipe::e2e

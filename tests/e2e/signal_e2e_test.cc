@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -111,6 +112,55 @@ steps:
   auto runs = nlohmann::json::parse(p.Mlpipe({"runs", "list", "--json"}).out);
   ASSERT_EQ(runs.size(), 2u);
   EXPECT_NE(runs[1]["status"], "running") << runs.dump();
+}
+
+
+bool AliveWithin(int pid, double seconds, bool want_alive) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (ProcessAlive(pid) != want_alive && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return ProcessAlive(pid) == want_alive;
+}
+
+// kill -9 of `mlpipe run` used to leave its steps running, so that the next
+// run could run the same step beside an orphan. The step's main process dies
+// with the run (a parent-death signal); what it started in its process group
+// is ended by the next run of the pipeline before any step starts.
+TEST(SignalE2ETest, KillNineTakesItsStepsAndTheNextRunEndsWhatTheyLeft) {
+  Project p("kill9_orphans");
+  std::filesystem::create_directories(p.Path("pids"));
+  p.Write("pipeline.yaml", R"y(pipeline: orphans
+steps:
+  slow:
+    run: sleep 120 & echo $! > ${pipeline.dir}/pids/child; echo $$$$ > ${pipeline.dir}/pids/leader; wait
+    shell: true
+)y");
+  const int pid = p.StartMlpipe({"run", "pipeline.yaml"}, p.Path("out.txt"), p.Path("err.txt"));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while ((p.Read("pids/leader").empty() || p.Read("pids/child").empty()) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const int leader = std::atoi(p.Read("pids/leader").c_str());
+  const int child = std::atoi(p.Read("pids/child").c_str());
+  ASSERT_GT(leader, 0) << p.Read("err.txt");
+  ASSERT_GT(child, 0) << p.Read("err.txt");
+  kill(pid, SIGKILL);
+  WaitFor(pid);
+  EXPECT_TRUE(AliveWithin(leader, 10, false)) << "the step's main process outlived the run";
+  ASSERT_TRUE(ProcessAlive(child)) << "the background job is what the next run must end";
+  // The next run ends it before its step starts (the step now finishes at once).
+  p.Write("pipeline.yaml", "pipeline: orphans\nsteps:\n  slow:\n    run: \"true\"\n");
+  auto rerun = p.Mlpipe({"run", "pipeline.yaml"});
+  EXPECT_EQ(rerun.exit_code, 0) << rerun.err;
+  EXPECT_TRUE(Contains(rerun.err, "ended 1 process that a killed run of pipeline 'orphans' left running"))
+      << rerun.err;
+  EXPECT_TRUE(AliveWithin(child, 10, false)) << "pid " << child << " survived the rerun";
+  // Nothing is left to end after a run that finished.
+  auto again = p.Mlpipe({"run", "pipeline.yaml", "--no-cache"});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_FALSE(Contains(again.err, "left running")) << again.err;
 }
 
 }  // namespace

@@ -70,6 +70,48 @@ TEST(ValidateE2ETest, BadParamOverrideIsUsageError) {
   EXPECT_TRUE(Contains(r2.err, "repeat")) << r2.err;  // did you mean
 }
 
+// A -p list nested 10,000 levels (20 KB) used to overflow the stack where
+// params are expanded: -p lists hold plain values, as YAML defaults do.
+TEST(ValidateE2ETest, NestedListParamIsUsageErrorNamingTheParam) {
+  Project p("validate-nested-param");
+  p.Write("pipeline.yaml", R"y(pipeline: lists
+params: {l: [a, b]}
+steps:
+  echo:
+    run: echo ${params.l} > ${pipeline.dir}/ran
+    shell: true
+)y");
+  const std::string deep = std::string(10000, '[') + std::string(10000, ']');
+  auto r = p.Mlpipe({"run", "pipeline.yaml", "-p", "l=" + deep});
+  EXPECT_EQ(r.exit_code, 2) << r.err.substr(0, 500);
+  EXPECT_TRUE(Contains(r.err, "param 'l' is list: item 1 is a list")) << r.err.substr(0, 500);
+  EXPECT_LT(r.err.size(), 1000u);
+  EXPECT_FALSE(std::filesystem::exists(p.Path("ran")));
+  auto flat = p.Mlpipe({"run", "pipeline.yaml", "-p", "l=x,2"});
+  EXPECT_EQ(flat.exit_code, 0) << flat.err;
+}
+
+// 40,000 levels of YAML nesting took libyaml 12 s: refused at the place
+// where the nesting passes 64 levels, before the file is parsed; a
+// deployment file (read by yaml-cpp) the same.
+TEST(ValidateE2ETest, DeeplyNestedYamlIsRefusedWithItsPosition) {
+  Project p("validate-deep");
+  p.Write("pipeline.yaml", "pipeline: deep\nparams:\n  x: " + std::string(40000, '[') +
+                               std::string(40000, ']') + "\nsteps: {a: {run: 'true'}}\n");
+  auto r = p.Mlpipe({"validate", "pipeline.yaml"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err.substr(0, 500);
+  // params: and x: open two levels; the 63rd bracket (column 68) passes 64.
+  EXPECT_TRUE(Contains(r.out + r.err, "pipeline.yaml:3:68")) << r.out << r.err.substr(0, 500);
+  EXPECT_TRUE(Contains(r.out + r.err, "more than 64 levels")) << r.out << r.err.substr(0, 500);
+  std::string block = "deployment: d\n";
+  for (int i = 0; i < 200; ++i) block += std::string(static_cast<size_t>(i), ' ') + "k:\n";
+  p.Write("deploy.yaml", block);
+  auto d = p.Mlpipe({"deployments", "apply", "deploy.yaml"});
+  EXPECT_NE(d.exit_code, 0);
+  EXPECT_TRUE(Contains(d.err, "deploy.yaml:66:")) << d.err;
+  EXPECT_TRUE(Contains(d.err, "more than 64 levels")) << d.err;
+}
+
 // Steps and register: of a pipeline with a deploy: block (lines 2-18 after
 // its pipeline: line); `touch` would leave a file if anything ran.
 const char* kGatedSteps = R"y(steps:

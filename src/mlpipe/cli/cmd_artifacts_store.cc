@@ -1,5 +1,6 @@
 // mlpipe artifacts gc | verify: the object store as a whole.
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <iostream>
 #include <map>
@@ -12,6 +13,9 @@
 #include "mlpipe/cli/format.h"
 #include "mlpipe/cli/workspace.h"
 #include "mlpipe/engine/object_integrity.h"
+#include "mlpipe/engine/pipeline_lock.h"
+#include "mlpipe/engine/run_leftovers.h"
+#include "mlpipe/store/space_reserve.h"
 
 namespace mlpipe::cli {
 namespace {
@@ -42,17 +46,85 @@ const char* KindName(store::ProblemKind kind) {
   return "damaged";
 }
 
+// "run 3 of pipeline 'p' (pid 42)": who holds the workspace lock shared, for
+// gc's messages.
+std::string RunningRuns(metadata::MetadataStore& db) {
+  std::vector<std::string> running;
+  if (auto runs = db.ListRuns(0); runs.ok()) {
+    for (const auto& r : *runs) {
+      if (r.status == metadata::RunStatus::kRunning && r.host == HostName() && ProcessAlive(r.pid))
+        running.push_back(fmt::format("run {} of pipeline '{}' (pid {})", r.id, r.pipeline, r.pid));
+    }
+  }
+  if (running.empty()) return "a run or a model registration";
+  return Join(running, ", ");
+}
+
+// What is wrong with the metadata itself: its database's consistency check
+// (PRAGMA quick_check), and a store of objects that the metadata knows
+// nothing of, which is what a damaged WAL leaves (SQLite then opens the
+// database as it was at the last checkpoint, possibly empty, without an
+// error). Sets `*unnamed` to the objects no metadata names (an interrupted
+// or deleted run leaves some: a note, not a problem, unless nothing is named).
+std::vector<std::string> MetadataProblems(OpenStores& s, const std::set<std::string>& referenced,
+                                          const std::set<std::string>& removed, size_t* unnamed) {
+  std::vector<std::string> problems;
+  auto integrity = s.db->CheckIntegrity();
+  if (!integrity.ok())
+    problems.push_back("the metadata database cannot be checked: " + integrity.status().message());
+  for (const std::string& line : integrity.ok() ? *integrity : std::vector<std::string>()) {
+    problems.push_back("metadata database: " + line);
+  }
+  *unnamed = 0;
+  auto objects = s.objects->ListObjects();
+  if (!objects.ok()) return problems;
+  std::set<std::string> named = referenced;
+  for (const std::string& ref : referenced) {
+    if (!s.objects->IsFolder(ref)) continue;
+    if (auto blobs = s.objects->ReferencedBlobs(ref); blobs.ok()) named.insert(blobs->begin(), blobs->end());
+  }
+  for (const auto& o : *objects) *unnamed += !named.count(o.ref) && !removed.count(o.ref);
+  auto runs = s.db->ListRuns(1);
+  if (runs.ok() && runs->empty() && referenced.empty() && !objects->empty()) {
+    problems.push_back(fmt::format(
+        "the metadata names no run and no artifact, but the store holds {} objects: the metadata was lost (a "
+        "damaged or removed .mlpipe/metadata.db-wal?); restore .mlpipe/metadata.db, metadata.db-wal and "
+        "metadata.db-shm together from a backup, and do not run `mlpipe artifacts gc` before (it would "
+        "remove "
+        "every object)",
+        objects->size()));
+  }
+  return problems;
+}
+
 }  // namespace
 
 Status CmdArtifactsGc(const GcArgs& args) {
   ASSIGN_OR_RETURN(auto s, OpenAll());
-  ASSIGN_OR_RETURN(auto runs, s.db->ListRuns(0));
-  for (const auto& r : runs) {
-    if (r.status == metadata::RunStatus::kRunning && r.host == HostName() && ProcessAlive(r.pid)) {
-      return FailedPreconditionError(fmt::format(
-          "run {} of pipeline '{}' is running (pid {}); gc waits for no run", r.id, r.pipeline, r.pid));
-    }
+  // The workspace lock, exclusive, held until gc returns: across the snapshot
+  // of what is kept and the removal, no run adds or reuses an object
+  // (engine/pipeline_lock.h).
+  engine::FileLock lock;
+  Status locked = lock.Acquire(
+      s.ws.LockPath("workspace"), engine::LockMode::kExclusive,
+      [&](const std::string&) {
+        if (!args.no_wait)
+          std::cerr << "mlpipe: artifacts gc: waiting for " << RunningRuns(*s.db) << " to finish\n";
+      },
+      !args.no_wait);
+  if (!locked.ok() && locked.code() == StatusCode::kFailedPrecondition) {
+    return FailedPreconditionError(fmt::format(
+        "artifacts gc --no-wait: {} in progress; nothing was removed (without --no-wait gc waits for it)",
+        RunningRuns(*s.db)));
   }
+  RETURN_IF_ERROR(locked);
+  lock.SetHolderInfo(fmt::format("artifacts gc, pid {}", getpid()));
+  // On a full disk the metadata writes below need room before anything is
+  // freed: the reserve gives it (made again at the end).
+  if (!args.dry_run) (void)store::ReleaseSpaceReserve(s.ws);
+  // What finished runs left in their folders (engine/run_leftovers.h).
+  ASSIGN_OR_RETURN(engine::RunLeftovers leftovers, engine::ReclaimRunLeftovers(s.ws, *s.db, args.dry_run));
+  ASSIGN_OR_RETURN(auto runs, s.db->ListRuns(0));
   // What is kept: everything a remaining run read or wrote (which covers every
   // remaining cache entry), every registered model version, and the newest N
   // versions of every name.
@@ -98,13 +170,20 @@ Status CmdArtifactsGc(const GcArgs& args) {
   // Folders first, so a crash in between never leaves a folder without blobs.
   std::stable_sort(doomed.begin(), doomed.end(),
                    [](const auto& a, const auto& b) { return a.is_dir > b.is_dir; });
+  // Recorded before the files go, in one transaction (a few pages of WAL
+  // where one commit an object needed as many), so that `artifacts show` and
+  // `verify` tell them from lost objects; an object recorded but still
+  // present after a crash is garbage the next gc removes.
+  if (!args.dry_run && !doomed.empty()) {
+    metadata::Transaction txn(*s.db);
+    RETURN_IF_ERROR(txn.status());
+    const int64_t now = RealClock().WallNanos();
+    for (const auto& o : doomed) RETURN_IF_ERROR(s.db->RecordObjectRemoval({o.ref, "gc", "", now}));
+    RETURN_IF_ERROR(txn.Commit());
+  }
   json removed = json::array();
   for (const auto& o : doomed) {
-    if (!args.dry_run) {
-      RETURN_IF_ERROR(s.objects->Remove(o.ref));
-      // Recorded, so that `artifacts show` and `verify` tell it from a lost object.
-      RETURN_IF_ERROR(s.db->RecordObjectRemoval({o.ref, "gc", "", RealClock().WallNanos()}));
-    }
+    if (!args.dry_run) RETURN_IF_ERROR(s.objects->Remove(o.ref));
     removed.push_back({{"ref", o.ref}, {"size", o.size}, {"is_dir", o.is_dir}});
     if (!args.json) {
       std::cout << fmt::format("{} {} {} ({})\n", args.dry_run ? "would remove" : "removed",
@@ -115,14 +194,24 @@ Status CmdArtifactsGc(const GcArgs& args) {
     std::cout << json{{"dry_run", args.dry_run},
                       {"removed", removed},
                       {"freed_bytes", freed},
-                      {"kept", objects.size() - doomed.size()}}
+                      {"kept", objects.size() - doomed.size()},
+                      {"run_leftovers", leftovers.paths},
+                      {"run_leftover_bytes", leftovers.bytes}}
                      .dump(2)
               << "\n";
   } else {
-    std::cout << fmt::format("{} {} object{}, {}; kept {}\n", args.dry_run ? "would free" : "freed",
+    for (const std::string& path : leftovers.paths)
+      std::cout << fmt::format("{} {}\n", args.dry_run ? "would remove" : "removed", path);
+    std::cout << fmt::format("{} {} object{}, {}; kept {}", args.dry_run ? "would free" : "freed",
                              doomed.size(), doomed.size() == 1 ? "" : "s", FormatBytes(freed),
                              objects.size() - doomed.size());
+    if (!leftovers.paths.empty()) {
+      std::cout << fmt::format("; and {} of what finished runs left in their folders ({} paths)",
+                               FormatBytes(leftovers.bytes), leftovers.paths.size());
+    }
+    std::cout << "\n";
   }
+  if (!args.dry_run) (void)store::EnsureSpaceReserve(s.ws);
   return OkStatus();
 }
 
@@ -149,6 +238,9 @@ Status CmdArtifactsVerify(const VerifyArgs& args) {
         {ref, "", store::ProblemKind::kMissing,
          "metadata names it but the store has neither its file nor its folder manifest"});
   }
+  size_t unnamed = 0;
+  const std::vector<std::string> metadata_problems =
+      MetadataProblems(s, std::set<std::string>(referenced.begin(), referenced.end()), removed, &unnamed);
   // --repair: damaged objects leave the store, and the cache entries that
   // would reuse them go (recorded), so the next run recomputes them.
   json problems = json::array();
@@ -181,8 +273,20 @@ Status CmdArtifactsVerify(const VerifyArgs& args) {
       if (!repair.empty()) std::cout << "  repaired: " << repair << "\n";
     }
   }
+  const bool ok = report.ok() && metadata_problems.empty();
+  if (!args.json) {
+    for (const std::string& p : metadata_problems) std::cout << "METADATA " << p << "\n";
+    if (unnamed > 0) {
+      std::cout << fmt::format(
+          "note: {} object{} in the store named by no run, artifact or model (an interrupted or deleted run "
+          "leaves some; `mlpipe artifacts gc` removes them)\n",
+          unnamed, unnamed == 1 ? " is" : "s are");
+    }
+  }
   if (args.json) {
-    std::cout << json{{"ok", report.ok()},
+    std::cout << json{{"ok", ok},
+                      {"metadata_problems", metadata_problems},
+                      {"unnamed_objects", unnamed},
                       {"blobs", report.blobs_checked},
                       {"folders", report.folders_checked},
                       {"bytes", report.bytes_checked},
@@ -195,13 +299,17 @@ Status CmdArtifactsVerify(const VerifyArgs& args) {
     std::cout << fmt::format(
         "verified {} files and {} folders ({}) and {} references: {}\n", report.blobs_checked,
         report.folders_checked, FormatBytes(report.bytes_checked), references_checked,
-        report.ok() ? "all good"
-        : repaired  ? fmt::format("{} problems, {} repaired", report.problems.size(), repaired)
-                    : fmt::format("{} problems", report.problems.size()));
+        ok         ? "all good"
+        : repaired ? fmt::format("{} problems, {} repaired", report.problems.size(), repaired)
+                   : fmt::format("{} problems", report.problems.size() + metadata_problems.size()));
     if (!report.ok() && !args.repair) {
       std::cout
           << "`mlpipe artifacts verify --repair` quarantines damaged objects so that runs recompute them\n";
     }
+  }
+  if (!metadata_problems.empty()) {
+    return DataLossError(fmt::format("the metadata is damaged or lost ({} problem{})",
+                                     metadata_problems.size(), metadata_problems.size() == 1 ? "" : "s"));
   }
   if (!report.ok())
     return DataLossError(fmt::format("{} damaged or missing objects", report.problems.size()));

@@ -19,6 +19,7 @@
 #include "mlpipe/cli/format.h"
 #include "mlpipe/cli/workspace.h"
 #include "mlpipe/engine/model_registration.h"
+#include "mlpipe/engine/pipeline_lock.h"
 
 namespace mlpipe::cli {
 namespace {
@@ -122,6 +123,9 @@ StatusOr<int64_t> ParseVersion(const std::string& text) {
 
 Status CmdModelsRegister(const ModelsArgs& args) {
   ASSIGN_OR_RETURN(auto s, OpenAll());
+  // Shared with runs: `artifacts gc` must not remove the object being registered.
+  engine::FileLock workspace_lock;
+  RETURN_IF_ERROR(engine::LockWorkspaceShared(workspace_lock, s.ws, std::cerr));
   engine::RegisterRequest request;
   request.model = args.name;
   request.artifact = args.ref;

@@ -14,6 +14,7 @@
 #include "mlpipe/engine/pipeline_run.h"
 #include "mlpipe/engine/run_reuse.h"
 #include "mlpipe/engine/run_stamp.h"
+#include "mlpipe/exec/interrupt.h"
 #include "mlpipe/metadata/sqlite_deployment_store.h"
 #include "mlpipe/metadata/sqlite_store.h"
 #include "mlpipe/spec/params.h"
@@ -99,6 +100,10 @@ Status CmdRun(const RunArgs& args) {
   // then fail with EPIPE and the run goes on and records itself. (Steps get
   // the default disposition back: exec/spawn.cc.)
   signal(SIGPIPE, SIG_IGN);
+  // SIGINT and SIGTERM from here on stop the run with exit 130, also while it
+  // waits for a lock (engine/pipeline_lock.h).
+  RETURN_IF_ERROR(exec::InstallInterruptHandlers());
+  exec::ClearInterrupt();
   const std::vector<std::string>& overrides = args.spec.params;
   engine::RunOptions options;
   options.parallelism = args.jobs;

@@ -18,6 +18,7 @@
 #include "mlpipe/metadata/run_metrics.h"
 #include "mlpipe/metadata/run_view.h"
 #include "mlpipe/store/file_system.h"
+#include "mlpipe/store/space_reserve.h"
 
 namespace mlpipe::cli {
 namespace {
@@ -344,9 +345,18 @@ Status CmdRunsDelete(const std::vector<int64_t>& run_ids) {
     if (ShownStatus(run) == "running") {
       return FailedPreconditionError(fmt::format("run {} is still running (pid {})", id, run.pid));
     }
-    RETURN_IF_ERROR(s.db->DeleteRun(id));
+    Status deleted = s.db->DeleteRun(id);
+    if (!deleted.ok() && store::IsDiskFull(deleted.message())) {
+      // A full disk: free the run's folder first, then the space reserve
+      // (store/space_reserve.h), and write again.
+      (void)store::PosixFileSystem().RemoveAll(s.ws.RunDir(id));
+      (void)store::ReleaseSpaceReserve(s.ws);
+      deleted = s.db->DeleteRun(id);
+    }
+    RETURN_IF_ERROR(deleted);
     (void)store::PosixFileSystem().RemoveAll(
         s.ws.RunDir(id));  // its records are gone: a leftover file is harmless
+    (void)store::EnsureSpaceReserve(s.ws);
     std::cout << fmt::format("deleted run {}; `mlpipe artifacts gc` frees the objects only it needed\n", id);
   }
   return OkStatus();

@@ -93,6 +93,7 @@ struct GcArgs {
   bool dry_run = false;
   int keep_versions = 3;  // newest N versions of every named output are kept
   bool json = false;
+  bool no_wait = false;  // fail instead of waiting for runs in progress
 };
 Status CmdArtifactsGc(const GcArgs& args);
 struct VerifyArgs {

@@ -170,6 +170,8 @@ int Main(int argc, char** argv) {
   art_gc->add_option("--keep-versions", gc_args.keep_versions,
                      "Keep the newest N versions of every named output even without a run (default 3)");
   art_gc->add_flag("--json", gc_args.json, "Output as JSON");
+  art_gc->add_flag("--no-wait", gc_args.no_wait,
+                   "Fail (exit 1, nothing removed) instead of waiting for runs in progress");
   art_gc->callback([&] { action = [&] { return CmdArtifactsGc(gc_args); }; });
   VerifyArgs verify_args;
   auto* art_verify = artifacts->add_subcommand(

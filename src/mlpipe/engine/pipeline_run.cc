@@ -1,6 +1,7 @@
 #include "mlpipe/engine/pipeline_run.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <ostream>
@@ -17,12 +18,15 @@
 #include "mlpipe/engine/run_stamp.h"
 #include "mlpipe/engine/step_decider.h"
 #include "mlpipe/engine/step_delegate.h"
+#include "mlpipe/engine/step_processes.h"
 #include "mlpipe/exec/executor.h"
 #include "mlpipe/exec/interrupt.h"
 #include "mlpipe/exec/local_runner.h"
 #include "mlpipe/metadata/sqlite_store.h"
 #include "mlpipe/spec/graph_export.h"
+#include "mlpipe/store/file_system.h"
 #include "mlpipe/store/source_ingester.h"
+#include "mlpipe/store/space_reserve.h"
 
 namespace mlpipe::engine {
 namespace {
@@ -92,13 +96,46 @@ void StampRun(metadata::MetadataStore& db, const LoadedPipeline& pipeline, const
   if (stamp.ok()) (void)db.PutRunStamp(*stamp);
 }
 
+// Records how the run ended. On a full disk the run must not be left
+// "running" (shown as interrupted): it frees what it staged (partial outputs
+// of failed steps, working folders) and the workspace's space reserve, then
+// writes again.
+Status FinishOnFullDisk(const store::Workspace& ws, RunRecorder& recorder, const std::string& status,
+                        const std::string& reason) {
+  Status finished = recorder.FinishRun(status, reason);
+  if (finished.ok() || !store::IsDiskFull(finished.message())) return finished;
+  store::FileSystem& fs = store::PosixFileSystem();
+  (void)fs.RemoveAll(ws.RunOutputsDir(recorder.run_id()));
+  (void)fs.RemoveAll(ws.RunWorkDir(recorder.run_id()));
+  (void)store::ReleaseSpaceReserve(ws);
+  const std::string why =
+      fmt::format("{}{}no space left on device: {}", reason, reason.empty() ? "" : "; ", ws.MetadataDbPath());
+  return recorder.FinishRun(status, status == "succeeded" ? reason : why);
+}
+
 }  // namespace
 
 StatusOr<RunReport> RunPipeline(const store::Workspace& ws, const LoadedPipeline& pipeline,
                                 const RunOptions& options) {
   const spec::PipelineSpec& spec = pipeline.spec;
-  PipelineLock lock;
+  // Handlers first: a SIGINT or SIGTERM while waiting for a lock cancels the
+  // wait (exit 130) before anything is recorded.
+  RETURN_IF_ERROR(exec::InstallInterruptHandlers());
+  FileLock lock;
   RETURN_IF_ERROR(LockPipeline(lock, ws, spec.name, *options.err).status());
+  // Shared with other runs, exclusive for `artifacts gc` (pipeline_lock.h).
+  FileLock workspace_lock;
+  RETURN_IF_ERROR(LockWorkspaceShared(workspace_lock, ws, *options.err));
+  // What a kill -9 of the last run left running would otherwise run beside
+  // this run's steps (step_processes.h).
+  const std::string step_record = ws.StepProcessesPath(spec.name);
+  if (auto ended = StepProcesses::EndLeftBehind(step_record); ended.ok() && !ended->empty()) {
+    *options.err << fmt::format(
+        "mlpipe: ended {} process{} that a killed run of pipeline '{}' left running (pid {})\n",
+        ended->size(), ended->size() == 1 ? "" : "es", spec.name, fmt::join(*ended, ", "));
+  }
+  StepProcesses step_processes(step_record);
+  (void)store::EnsureSpaceReserve(ws);  // what the final status is written with on a full disk
   ASSIGN_OR_RETURN(Stores stores, OpenStores(ws));
   RunRecorder recorder(*stores.db, spec.name);
   nlohmann::json info = {{"host", HostName()}, {"pid", static_cast<int64_t>(getpid())}};
@@ -129,9 +166,9 @@ StatusOr<RunReport> RunPipeline(const store::Workspace& ws, const LoadedPipeline
     return made;
   }
 
-  RETURN_IF_ERROR(exec::InstallInterruptHandlers());
-  exec::ClearInterrupt();
-  exec::LocalRunner runner{exec::LocalRunnerOptions{}};
+  exec::LocalRunnerOptions runner_options;
+  runner_options.on_started = [&step_processes](pid_t pgid) { step_processes.Record(pgid); };
+  exec::LocalRunner runner{runner_options};
   exec::ProgressOptions popts;
   popts.mode = options.progress;
   exec::ProgressPrinter printer(*options.out, popts);
@@ -151,7 +188,7 @@ StatusOr<RunReport> RunPipeline(const store::Workspace& ws, const LoadedPipeline
   exec::Executor executor(eopts);
   auto outcome = executor.Run(graph, delegate, runner, &observer);
   if (!outcome.ok()) {
-    (void)recorder.FinishRun("failed", outcome.status().message());
+    (void)FinishOnFullDisk(ws, recorder, "failed", outcome.status().message());
     return outcome.status();
   }
   delegate.RecordUnfinished(*outcome);
@@ -172,7 +209,8 @@ StatusOr<RunReport> RunPipeline(const store::Workspace& ws, const LoadedPipeline
     }
   }
   std::string status = RunStatusOf(*outcome);
-  RETURN_IF_ERROR(recorder.FinishRun(status, outcome->error));
+  RETURN_IF_ERROR(FinishOnFullDisk(ws, recorder, status, outcome->error));
+  (void)store::EnsureSpaceReserve(ws);  // again, if a full disk took it
   if (status == "succeeded")
     StampRun(*stores.db, pipeline, decider, delegate, recorder.run_id(), options.invocation);
   (void)stores.hashes->Flush();

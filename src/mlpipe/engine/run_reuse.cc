@@ -11,6 +11,7 @@
 #include "mlpipe/engine/pipeline_lock.h"
 #include "mlpipe/engine/run_output.h"
 #include "mlpipe/engine/run_stamp.h"
+#include "mlpipe/exec/interrupt.h"
 #include "mlpipe/metadata/sqlite_store.h"
 #include "mlpipe/store/file_system.h"
 #include "mlpipe/store/hash_cache.h"
@@ -109,8 +110,11 @@ StatusOr<std::optional<RunReport>> TryReuseRun(const store::Workspace& ws, const
   ASSIGN_OR_RETURN(auto db, metadata::SqliteStore::Open(ws.MetadataDbPath(), db_options));
   ASSIGN_OR_RETURN(auto stored, db->GetRunStamp(options.invocation));
   if (!stored) return none;
-  PipelineLock lock;
+  RETURN_IF_ERROR(exec::InstallInterruptHandlers());  // a signal cancels the wait for a lock
+  FileLock lock;
   ASSIGN_OR_RETURN(bool waited, LockPipeline(lock, ws, stored->pipeline, *options.err));
+  FileLock workspace_lock;  // gc must not remove the outputs this run reuses
+  RETURN_IF_ERROR(LockWorkspaceShared(workspace_lock, ws, *options.err));
   if (waited) {
     // The run we waited for may have replaced the stamp.
     ASSIGN_OR_RETURN(stored, db->GetRunStamp(options.invocation));

@@ -127,7 +127,9 @@ Status LocalRunner::Start(int job, const Command& command) {
     err_fd = proc.logs.back().write_fd();
   }
   std::string error;
-  proc.pid = SpawnProcessGroup(command, out_fd, err_fd, &error);
+  SpawnOptions spawn;
+  spawn.die_with_parent = options_.die_with_runner;
+  proc.pid = SpawnProcessGroup(command, out_fd, err_fd, &error, /*stdin_fd=*/-1, spawn);
   for (LogCapture& log : proc.logs) log.CloseWriteEnd();
   if (proc.pid < 0) {
     CommandResult result;
@@ -136,6 +138,7 @@ Status LocalRunner::Start(int job, const Command& command) {
     done_.emplace_back(job, std::move(result));
     return OkStatus();
   }
+  if (options_.on_started) options_.on_started(proc.pid);
   if (options_.use_pidfd) {
     proc.pidfd = PidfdOpen(proc.pid);
     if (proc.pidfd < 0) SigchldFd();  // HasExited polling in Wait covers a child that already exited
@@ -279,7 +282,7 @@ StatusOr<std::optional<std::pair<int, CommandResult>>> LocalRunner::Wait(int64_t
     }
     if (now >= deadline_mono_ns) return std::optional<std::pair<int, CommandResult>>();
     if (PollUntil(wake, options_.watch_interrupts)) {
-      if (CollectExited() > 0) continue;  // results first
+      if (CollectExited() > 0) continue;                      // results first
       return std::optional<std::pair<int, CommandResult>>();  // woken by Wake()
     }
   }

@@ -1,7 +1,8 @@
 // LocalRunner: runs commands as local processes.
 //
-// Each command is spawned with posix_spawn into its own process group (so a
-// timeout or an interrupt kills the whole tree, grandchildren included), with
+// Each command is forked into its own process group (so a timeout or an
+// interrupt kills the whole tree, grandchildren included), dying with this
+// process (a parent-death signal), with
 // stdin from /dev/null, stdout/stderr into pipes copied to the command's log
 // files (LogCapture: a file is made only when its stream writes a byte) and
 // the given cwd and environment. Wait() blocks in a single poll() over one
@@ -21,6 +22,7 @@
 #include <sys/types.h>
 
 #include <deque>
+#include <functional>
 #include <vector>
 
 #include "mlpipe/base/clock.h"
@@ -44,6 +46,15 @@ struct LocalRunnerOptions {
   bool watch_interrupts = true;
   // Kill what a step left in its process group once its main process exits.
   bool kill_group_on_exit = true;
+  // Each command's main process gets SIGKILL when this process dies (even by
+  // kill -9): spawn.h's die_with_parent. The thread that calls Start must
+  // live as long as the commands. Default true.
+  bool die_with_runner = true;
+  // Called after each command starts, with its pid (which is also its
+  // process group), so that the caller can record it: what survives a
+  // kill -9 of this process is then found and ended by the next run
+  // (engine/step_processes.h). Default: nothing.
+  std::function<void(pid_t)> on_started = nullptr;
 };
 
 class LocalRunner : public CommandRunner {

@@ -2,8 +2,9 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -52,10 +53,56 @@ std::string Resolve(const std::string& program, const Command& command) {
   return "";
 }
 
+// Writes errno to `report` for the parent, and exits.
+[[noreturn]] void ReportAndExit(int report) {
+  const int saved = errno;
+  [[maybe_unused]] ssize_t n = write(report, &saved, sizeof saved);
+  _exit(127);
+}
+
+// The child between fork and exec: async-signal-safe calls only. Leads a
+// new process group; with `parent` set, dies by SIGKILL when `parent` does
+// (checked once more after the prctl, in case it died before); empty signal
+// mask and default dispositions for the signals mlpipe handles; the standard
+// streams, the cwd, then exec. On failure writes errno to `report` and exits
+// 127.
+[[noreturn]] void ChildAfterFork(const char* path, char* const* argv, char* const* env, const char* cwd,
+                                 int stdin_fd, int stdout_fd, int stderr_fd, pid_t parent, int report) {
+  if (setpgid(0, 0) != 0) ReportAndExit(report);
+  if (parent != 0) {
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) ReportAndExit(report);
+    if (getppid() != parent) _exit(127);  // the parent died before the prctl
+  }
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD, SIGUSR1, SIGUSR2})
+    sigaction(s, &dfl, nullptr);
+  sigset_t empty;
+  sigemptyset(&empty);
+  sigprocmask(SIG_SETMASK, &empty, nullptr);
+  if (stdin_fd >= 0) {
+    if (dup2(stdin_fd, 0) < 0) ReportAndExit(report);
+  } else {
+    const int null_fd = open("/dev/null", O_RDONLY);
+    if (null_fd < 0) ReportAndExit(report);
+    if (null_fd != 0) {
+      if (dup2(null_fd, 0) < 0) ReportAndExit(report);
+      close(null_fd);
+    }
+  }
+  // dup2 onto 0/1/2 clears FD_CLOEXEC on the copies; the originals close at exec.
+  if (stdout_fd >= 0 && dup2(stdout_fd, 1) < 0) ReportAndExit(report);
+  if (stderr_fd >= 0 && dup2(stderr_fd, 2) < 0) ReportAndExit(report);
+  if (cwd != nullptr && chdir(cwd) != 0) ReportAndExit(report);
+  execve(path, argv, env);
+  ReportAndExit(report);
+}
+
 }  // namespace
 
 pid_t SpawnProcessGroup(const Command& command, int stdout_fd, int stderr_fd, std::string* error,
-                        int stdin_fd) {
+                        int stdin_fd, const SpawnOptions& options) {
   const std::string& program = command.argv.at(0);
   if (!command.cwd.empty()) {
     struct stat st {};
@@ -75,41 +122,47 @@ pid_t SpawnProcessGroup(const Command& command, int stdout_fd, int stderr_fd, st
     *error = fmt::format("cannot run '{}': not found in PATH", program);
     return -1;
   }
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  if (stdin_fd >= 0) {
-    posix_spawn_file_actions_adddup2(&actions, stdin_fd, 0);
-  } else {
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  }
-  // dup2 onto 0/1/2 clears FD_CLOEXEC on the copies; the originals close at exec.
-  if (stdout_fd >= 0) posix_spawn_file_actions_adddup2(&actions, stdout_fd, 1);
-  if (stderr_fd >= 0) posix_spawn_file_actions_adddup2(&actions, stderr_fd, 2);
-  if (!command.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, command.cwd.c_str());
-
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  posix_spawnattr_setpgroup(&attr, 0);
-  sigset_t empty, defaults;
-  sigemptyset(&empty);
-  posix_spawnattr_setsigmask(&attr, &empty);
-  sigemptyset(&defaults);
-  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD, SIGUSR1, SIGUSR2})
-    sigaddset(&defaults, s);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-
+  // Everything the child needs is made before fork: between fork and exec it
+  // makes system calls only (the parent has other threads).
   std::vector<char*> argv = CStrings(command.argv);
   std::vector<char*> envp;
   if (!command.env.empty()) envp = CStrings(command.env);
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, resolved.c_str(), &actions, &attr, argv.data(),
-                       command.env.empty() ? environ : envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) {
-    *error = fmt::format("cannot run '{}': {}", program, strerror(rc));
+  char* const* env = command.env.empty() ? environ : envp.data();
+  const char* cwd = command.cwd.empty() ? nullptr : command.cwd.c_str();
+  // The child reports a failed exec's errno here; exec closes it (CLOEXEC).
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) != 0) {
+    *error = fmt::format("cannot run '{}': {}", program, strerror(errno));
+    return -1;
+  }
+  const pid_t parent = getpid();
+  // fork, not vfork or posix_spawn: a child that shares our memory until it
+  // execs is charged our peak RSS (the kernel keeps the old memory's high
+  // water mark across exec), and every step would report at least mlpipe's
+  // own RSS. A forked child starts from our anonymous pages only.
+  const pid_t pid = fork();
+  if (pid == 0) {
+    ChildAfterFork(resolved.c_str(), argv.data(), env, cwd, stdin_fd, stdout_fd, stderr_fd,
+                   options.die_with_parent ? parent : 0, report[1]);
+  }
+  const int fork_errno = errno;
+  close(report[1]);
+  if (pid < 0) {
+    close(report[0]);
+    *error = fmt::format("cannot run '{}': {}", program, strerror(fork_errno));
+    return -1;
+  }
+  int child_errno = 0;
+  ssize_t n;
+  do {
+    n = read(report[0], &child_errno, sizeof child_errno);
+  } while (n < 0 && errno == EINTR);
+  close(report[0]);
+  if (n == static_cast<ssize_t>(sizeof child_errno)) {
+    // The child could not exec and has exited: reap it here.
+    while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    *error = fmt::format("cannot run '{}': {}", program, strerror(child_errno));
     return -1;
   }
   return pid;

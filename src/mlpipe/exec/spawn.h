@@ -1,5 +1,6 @@
-// SpawnProcessGroup: the posix_spawn call behind LocalRunner and the model
-// package's predictor workers (ml/worker_launcher.h).
+// SpawnProcessGroup: the fork and exec behind LocalRunner, the model
+// package's predictor workers (ml/worker_launcher.h) and the server's child
+// processes.
 #pragma once
 
 #include <sys/types.h>
@@ -20,7 +21,20 @@ namespace mlpipe::exec {
 // (the caller's PATH when the environment has none).
 // Returns the pid, or a message for people such as
 // "cannot run 'nosuch': No such file or directory" (in `*error`) and -1.
+//
+// The child is forked (not vforked): its peak RSS (wait4's ru_maxrss) is its
+// own plus at most the caller's anonymous memory at the fork, not the
+// caller's whole RSS, which a child sharing the caller's memory until exec
+// is charged.
+struct SpawnOptions {
+  // The child gets SIGKILL when the calling thread's process dies
+  // (PR_SET_PDEATHSIG): a kill -9 of a run takes its steps with it. Only for
+  // a caller that outlives its children on the thread that spawns them (the
+  // signal follows the spawning thread). Default false: server children
+  // outlive the server.
+  bool die_with_parent = false;
+};
 pid_t SpawnProcessGroup(const Command& command, int stdout_fd, int stderr_fd, std::string* error,
-                        int stdin_fd = -1);
+                        int stdin_fd = -1, const SpawnOptions& options = {});
 
 }  // namespace mlpipe::exec

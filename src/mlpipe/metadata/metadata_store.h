@@ -176,6 +176,11 @@ class MetadataStore {
   // model version; sorted, unique.
   virtual StatusOr<std::vector<std::string>> ReferencedRefs() = 0;
 
+  // ---- The store's own consistency (artifacts verify).
+  // What the backend's consistency check finds wrong (SQLite: PRAGMA
+  // quick_check), one line each; empty when it finds nothing.
+  virtual StatusOr<std::vector<std::string>> CheckIntegrity() = 0;
+
   // ---- Objects the store no longer has (artifacts verify, gc, quarantine).
   // Records that `removal.ref` left the object store (or, "not-stored", never
   // entered it). InvalidArgument for another reason.

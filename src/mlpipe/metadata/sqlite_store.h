@@ -90,6 +90,7 @@ class SqliteStore : public MetadataStore {
   Status RecordObjectRemoval(const ObjectRemoval& removal) override;
   StatusOr<std::optional<ObjectRemoval>> LastObjectRemoval(std::string_view ref) override;
   StatusOr<std::vector<std::string>> RemovedRefs() override;
+  StatusOr<std::vector<std::string>> CheckIntegrity() override;
   StatusOr<std::vector<int64_t>> DropCacheEntriesFor(std::string_view ref) override;
 
   StatusOr<ModelVersion> RegisterModelVersion(const ModelVersion& version, std::string_view description,

@@ -1,5 +1,6 @@
-// SqliteStore: objects that left the object store (gc, quarantine), and
-// dropping the cache entries that would reuse a damaged one.
+// SqliteStore: objects that left the object store (gc, quarantine),
+// dropping the cache entries that would reuse a damaged one, and the
+// database's own consistency check.
 #include <fmt/format.h>
 
 #include "mlpipe/metadata/sqlite_store.h"
@@ -34,6 +35,15 @@ StatusOr<std::optional<ObjectRemoval>> SqliteStore::LastObjectRemoval(std::strin
 StatusOr<std::vector<std::string>> SqliteStore::RemovedRefs() {
   ASSIGN_OR_RETURN(Statement * st, db_->Prepare("SELECT DISTINCT ref FROM object_removals ORDER BY 1"));
   return FirstColumnTexts(*st);
+}
+
+StatusOr<std::vector<std::string>> SqliteStore::CheckIntegrity() {
+  // quick_check: every page, record and index entry well formed, without
+  // matching each index against its table (integrity_check's slow part).
+  ASSIGN_OR_RETURN(Statement * st, db_->Prepare("PRAGMA quick_check"));
+  ASSIGN_OR_RETURN(std::vector<std::string> lines, FirstColumnTexts(*st));
+  if (lines.size() == 1 && lines[0] == "ok") lines.clear();
+  return lines;
 }
 
 StatusOr<std::vector<int64_t>> SqliteStore::DropCacheEntriesFor(std::string_view ref) {

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "mlpipe/base/strings.h"
+#include "mlpipe/base/yaml_nesting.h"
 #include "mlpipe/metadata/model_names.h"
 
 namespace mlpipe::serving {
@@ -357,6 +358,11 @@ StatusOr<DeploymentConfig> DeploymentConfig::FromYaml(const std::string& text, c
   DeploymentMarks& m = marks != nullptr ? *marks : local;
   m.file = file;
   m.at.clear();
+  // yaml-cpp recurses once per level: a deeply nested file is refused first.
+  if (auto deep = CheckYamlNesting(text)) {
+    return InvalidArgumentError(
+        fmt::format("{}:{}:{}: error: not valid YAML: {}", file, deep->line, deep->column, deep->message));
+  }
   YAML::Node root;
   try {
     root = YAML::Load(text);

@@ -62,6 +62,14 @@ std::string Describe(const nlohmann::json& value) {
   return fmt::format("{} {}", ParamTypeName(InferParamType(value)), value.dump());
 }
 
+// A -p value as error messages quote it: a long one (a 20 KB list) cut to
+// its start and its size.
+std::string Abbreviate(std::string_view text) {
+  constexpr size_t kShown = 60;
+  if (text.size() <= kShown) return std::string(text);
+  return fmt::format("{}... ({} bytes)", text.substr(0, kShown), text.size());
+}
+
 }  // namespace
 
 std::optional<ParamType> ParamTypeFromName(std::string_view name) {
@@ -115,7 +123,16 @@ StatusOr<nlohmann::json> ParseParamText(ParamType type, std::string_view text) {
       if (!trimmed.empty() && trimmed.front() == '[') {
         nlohmann::json parsed = nlohmann::json::parse(trimmed, nullptr, /*allow_exceptions=*/false);
         if (parsed.is_discarded() || !parsed.is_array()) {
-          return InvalidArgumentError(fmt::format("expected a JSON list, got '{}'", text));
+          return InvalidArgumentError(fmt::format("expected a JSON list, got '{}'", Abbreviate(text)));
+        }
+        // As in a YAML default: a list holds plain values (a nested list
+        // would also nest every expansion of it without bound).
+        for (size_t i = 0; i < parsed.size(); ++i) {
+          if (parsed[i].is_array() || parsed[i].is_object()) {
+            return InvalidArgumentError(
+                fmt::format("item {} is a {}; a list param holds plain values (number, string or bool)",
+                            i + 1, parsed[i].is_array() ? "list" : "map"));
+          }
         }
         return parsed;
       }
@@ -181,8 +198,13 @@ StatusOr<nlohmann::json> ApplyParamOverrides(const PipelineSpec& spec,
     }
     auto value = ParseParamText(param->type, text);
     if (!value.ok()) {
-      return InvalidArgumentError(
-          fmt::format("-p {}: param '{}' is {}, got '{}'", item, name, ParamTypeName(param->type), text));
+      const std::string shown = Abbreviate(text);
+      if (param->type == ParamType::kList && value.status().message().find("item ") == 0) {
+        return InvalidArgumentError(
+            fmt::format("-p {}={}: param '{}' is list: {}", name, shown, name, value.status().message()));
+      }
+      return InvalidArgumentError(fmt::format("-p {}={}: param '{}' is {}, got '{}'", name, shown, name,
+                                              ParamTypeName(param->type), shown));
     }
     out[name] = std::move(value).value();
   }

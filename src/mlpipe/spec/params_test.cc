@@ -70,6 +70,24 @@ TEST(ApplyParamOverridesTest, ListFromJson) {
   EXPECT_FALSE(ApplyParamOverrides(Spec(), {"tags=[1, 2"}).ok());
 }
 
+// A list nested 10,000 deep used to overflow the stack when expanded: -p
+// lists hold plain values, as YAML defaults do, and the error names the param
+// without echoing all 20 KB of the value.
+TEST(ApplyParamOverridesTest, NestedListIsRejectedNamingTheParam) {
+  auto nested = ApplyParamOverrides(Spec(), {"tags=[1, [2]]"});
+  ASSERT_FALSE(nested.ok());
+  EXPECT_EQ(nested.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(nested.status().message(),
+            "-p tags=[1, [2]]: param 'tags' is list: item 2 is a list; a list param holds plain values "
+            "(number, string or bool)");
+  EXPECT_FALSE(ApplyParamOverrides(Spec(), {"tags=[{\"a\": 1}]"}).ok());
+  const std::string deep = std::string(10000, '[') + std::string(10000, ']');
+  auto too_deep = ApplyParamOverrides(Spec(), {"tags=" + deep});
+  ASSERT_FALSE(too_deep.ok());
+  EXPECT_NE(too_deep.status().message().find("param 'tags'"), std::string::npos);
+  EXPECT_LT(too_deep.status().message().size(), 300u) << too_deep.status().message();
+}
+
 TEST(ApplyParamOverridesTest, WrongTypeNamesParamTypeAndValue) {
   auto params = ApplyParamOverrides(Spec(), {"repeat=abc"});
   ASSERT_FALSE(params.ok());

@@ -11,6 +11,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "mlpipe/base/yaml_nesting.h"
+
 namespace mlpipe::spec::internal {
 // Named, not anonymous: YamlTreeBuilder (a friend declared in the header) holds a Positions.
 namespace yaml_tree_detail {
@@ -242,6 +244,14 @@ class YamlTreeBuilder {
         case YAML_SEQUENCE_START_EVENT:
         case YAML_MAPPING_START_EVENT: {
           bool map = e.type == YAML_MAPPING_START_EVENT;
+          if (open_.size() >= static_cast<size_t>(kMaxYamlNesting)) {  // what the pre-scan estimated short
+            auto [line, column] = positions_.FromMark(e.start_mark);
+            return Fail(YamlSyntaxError{
+                fmt::format("nested more than {} levels deep (collections inside collections); mlpipe's YAML "
+                            "files need far fewer, and a deeper file is refused",
+                            kMaxYamlNesting),
+                line, column});
+          }
           YamlNode* node = NewNode(e.start_mark);
           node->kind_ = map ? YamlNode::Kind::kMap : YamlNode::Kind::kSequence;
           RegisterAnchor(map ? e.data.mapping_start.anchor : e.data.sequence_start.anchor, node);
@@ -396,6 +406,8 @@ class YamlTreeBuilder {
 
 std::optional<YamlSyntaxError> ParseYaml(std::string_view text, YamlDocument* doc) {
   *doc = YamlDocument();
+  // Before libyaml: its scanner's cost grows with the square of the nesting.
+  if (auto deep = CheckYamlNesting(text)) return YamlSyntaxError{deep->message, deep->line, deep->column};
   YamlTreeBuilder builder(text, doc);
   return builder.Run();
 }

@@ -147,9 +147,13 @@ std::string Workspace::AttemptStderrLog(int64_t run_id, std::string_view step, i
   return fmt::format("{}/attempt-{}.stderr.log", StepDir(run_id, step), attempt);
 }
 std::string Workspace::HashCachePath() const { return root_ + "/hash-cache"; }
+std::string Workspace::ReservePath() const { return root_ + "/reserve"; }
 std::string Workspace::LocksDir() const { return root_ + "/locks"; }
 std::string Workspace::LockPath(std::string_view name) const {
   return fmt::format("{}/{}.lock", LocksDir(), SafeComponent(name));
+}
+std::string Workspace::StepProcessesPath(std::string_view pipeline) const {
+  return fmt::format("{}/pipeline-{}.steps", LocksDir(), SafeComponent(pipeline));
 }
 
 }  // namespace mlpipe::store

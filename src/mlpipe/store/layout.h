@@ -15,7 +15,9 @@
 //     runs/<run id>/<step>/               made when needed: attempt-N.{stdout,stderr}.log
 //                                         (when the stream wrote), invocation-N.json, ...
 //     hash-cache                          source hash cache
-//     locks/                              lock files
+//     reserve                             1 MiB kept free for writes on a full disk
+//     locks/                              lock files: pipeline-<name>.lock, workspace.lock
+//     locks/pipeline-<name>.steps         process groups of the steps of a run in progress
 //
 // Finding the workspace: if MLPIPE_HOME is set it names the `.mlpipe` folder
 // itself; otherwise `.mlpipe` is searched upward from the start directory, like
@@ -95,8 +97,11 @@ class Workspace {
   std::string AttemptStdoutLog(int64_t run_id, std::string_view step, int attempt) const;
   std::string AttemptStderrLog(int64_t run_id, std::string_view step, int attempt) const;
   std::string HashCachePath() const;                  // .mlpipe/hash-cache
+  std::string ReservePath() const;                    // .mlpipe/reserve (space_reserve.h)
   std::string LocksDir() const;                       // .mlpipe/locks
   std::string LockPath(std::string_view name) const;  // locks/<name>.lock
+  // locks/pipeline-<name>.steps: the process groups of a running run's steps.
+  std::string StepProcessesPath(std::string_view pipeline) const;
 
  private:
   std::string root_;
