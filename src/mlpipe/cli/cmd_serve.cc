@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "mlpipe/base/bearer_token.h"
 #include "mlpipe/cli/commands.h"
 #include "mlpipe/cli/serve_flags.h"
 #include "mlpipe/cli/workspace.h"
@@ -131,6 +132,23 @@ Status Serve(const ServeFlags& f) {
                                  stores.ok() ? stores->objects.get() : nullptr);
 
   serving::ServerOptions o;
+  if (!IsLoopbackHost(f.host)) {
+    // Beyond loopback, the routes that change state need the bearer token of
+    // `mlpipe server` (the same file by default).
+    std::string token_file = f.token_file;
+    if (token_file.empty() && stores.ok()) token_file = stores->ws.root() + "/token";
+    if (token_file.empty()) {
+      return InvalidArgumentError(fmt::format(
+          "serving on {} (beyond loopback) needs a bearer token: give --token-file (no workspace for the "
+          "default .mlpipe/token)",
+          f.host));
+    }
+    ASSIGN_OR_RETURN(o.token, LoadOrCreateToken(token_file));
+    std::fprintf(stderr,
+                 "serve: %s is beyond loopback: load, unload, feedback, reload and the repository index "
+                 "need the bearer token in %s\n",
+                 f.host.c_str(), token_file.c_str());
+  }
   o.deployment = std::move(deployment);
   o.revision = revision;
   o.feed = feed.get();

@@ -12,7 +12,12 @@ CLI::App* AddServeFlags(CLI::App& app, ServeFlags* flags) {
       "--deployment", flags->deployment,
       "A deployment YAML file (variants, weights, sticky, shadow; followed as it changes), or the "
       "name of a stored deployment (`mlpipe deployments`), followed revision by revision");
-  cmd->add_option("--host", flags->host, "Address to bind (default 127.0.0.1)");
+  cmd->add_option(
+      "--host", flags->host,
+      "Address to bind (default 127.0.0.1; another needs the token on the routes that change state)");
+  cmd->add_option("--token-file", flags->token_file,
+                  "Beyond loopback: the bearer token's file, created 0600 if missing (default .mlpipe/token, "
+                  "the token of `mlpipe server`)");
   cmd->add_option("--port", flags->port, "Port (default 8080; 0 = any free port, printed on stdout)")
       ->check(CLI::Range(0, 65535));
   cmd->add_option("--poll", flags->poll, "How often aliases and the deployment are re-read (default 2s)");

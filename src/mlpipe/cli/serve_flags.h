@@ -34,6 +34,7 @@ struct ServeFlags {
   std::string package;     // a model package folder
   std::string deployment;  // a deployment YAML file, or the name of a stored deployment
   std::string host = "127.0.0.1";
+  std::string token_file;  // "" = <workspace>/token, read only when host is not loopback
   int port = 8080;
   std::string poll = "2s";
   int threads = 16;

@@ -77,8 +77,9 @@ StatusOr<json> HttpServeClient::Stats(const std::string& deployment) {
 
 Status HttpServeClient::Reload(const std::string& deployment) {
   ASSIGN_OR_RETURN(std::string url, Url(deployment));
-  auto res =
-      ClientFor(url)->Post(fmt::format("/v2/deployments/{}/reload", deployment), "{}", "application/json");
+  const httplib::Headers headers = {{"Authorization", "Bearer " + token_}};
+  auto res = ClientFor(url)->Post(fmt::format("/v2/deployments/{}/reload", deployment), headers, "{}",
+                                  "application/json");
   if (!res) return UnavailableError(fmt::format("{}: no answer to the reload request", url));
   if (res->status != 200)
     return UnavailableError(fmt::format("{}: reload answered {}: {}", url, res->status, res->body));

@@ -39,7 +39,9 @@ class ServeClient {
 
 class HttpServeClient : public ServeClient {
  public:
-  explicit HttpServeClient(const store::Workspace& ws) : ws_(ws) {}
+  // `token`: the bearer token sent with the reload request (a serve
+  // process that binds beyond loopback asks for it; the same file's by default).
+  HttpServeClient(const store::Workspace& ws, std::string token) : ws_(ws), token_(std::move(token)) {}
   StatusOr<nlohmann::json> Stats(const std::string& deployment) override;
   Status Reload(const std::string& deployment) override;
   StatusOr<std::vector<ReplayAnswer>> Replay(const std::string& deployment, const std::string& model,
@@ -50,6 +52,7 @@ class HttpServeClient : public ServeClient {
   // The deployment's URL from its endpoint.json, if its process is alive.
   StatusOr<std::string> Url(const std::string& deployment) const;
   const store::Workspace& ws_;
+  const std::string token_;
 };
 
 // Up to `limit` recent requests of the deployment's prediction log (newest

@@ -69,7 +69,7 @@ Status Server::Init() {
   // On the loop's registry connection: a rollout's alias moves, its
   // deployment revision and decision record commit as one.
   deployments_ = metadata::SqliteDeploymentStore::Sharing(*db_);
-  serve_client_ = std::make_unique<HttpServeClient>(ws_);
+  serve_client_ = std::make_unique<HttpServeClient>(ws_, token_);
   rollouts_ =
       std::make_unique<RolloutController>(ws_, *deployments_, *db_, *serve_client_, *bus_, RealClock());
   const std::string log_dir = ws_.root() + "/server";

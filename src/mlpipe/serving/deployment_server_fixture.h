@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -45,6 +46,15 @@ inline DeploymentConfig Deployment(std::vector<VariantConfig> variants) {
   d.model = "churn";
   d.variants = std::move(variants);
   return d;
+}
+
+// Asserts an error answer: its status and {"error": ...} holding `fragment`.
+inline void ExpectErrorAnswer(const httplib::Result& res, int status, const std::string& fragment) {
+  ASSERT_TRUE(res) << "no response";
+  EXPECT_EQ(res->status, status) << res->body;
+  nlohmann::json j = nlohmann::json::parse(res->body, nullptr, false);
+  ASSERT_TRUE(j.is_object() && j.contains("error")) << res->body;
+  EXPECT_NE(j["error"].get<std::string>().find(fragment), std::string::npos) << res->body;
 }
 
 class DeploymentServerTest : public ::testing::Test {
@@ -102,6 +112,7 @@ class DeploymentServerTest : public ::testing::Test {
       std::lock_guard<std::mutex> lock(log_mu_);
       published_.push_back(revision);
     };
+    if (configure_) configure_(o);
     auto s = ModelServer::Create(std::move(o));
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     server_ = std::move(s).value();
@@ -123,8 +134,9 @@ class DeploymentServerTest : public ::testing::Test {
   FakeModelSource source_;
   std::unique_ptr<ModelServer> server_;
   std::mutex log_mu_;
-  std::vector<std::string> log_;        // the server's log lines
-  std::vector<std::string> published_;  // revisions published, in order
+  std::vector<std::string> log_;                   // the server's log lines
+  std::vector<std::string> published_;             // revisions published, in order
+  std::function<void(ServerOptions&)> configure_;  // changes the options Start uses
 };
 
 }  // namespace mlpipe::serving::testing

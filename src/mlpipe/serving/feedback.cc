@@ -21,6 +21,15 @@ void FeedbackStore::RecordPrediction(const std::string& id, const std::string& v
   vs.classifier = values.empty();
   vs.predictions += vs.classifier ? labels.size() : values.size();
   auto [it, inserted] = entries_.try_emplace(id);
+  if (!inserted && it->second.has_feedback) {
+    // A reused id whose feedback came: its labels were counted once, and
+    // stay the only ones (a second /v2/feedback is AlreadyExists); this
+    // request is counted as a prediction but joined to nothing, nor are its
+    // shadow copies.
+    it->second.reused = true;
+    return;
+  }
+  // Until feedback comes, the latest request with the id is the one it joins.
   it->second = Entry{};
   it->second.answered = Prediction{variant, version, std::move(labels), std::move(values)};
   if (inserted) {
@@ -59,6 +68,7 @@ void FeedbackStore::RecordShadowPrediction(const std::string& id, const std::str
   auto it = entries_.find(id);
   if (it == entries_.end()) return;
   Prediction p{variant, version, std::move(labels), std::move(values)};
+  if (it->second.reused) return;  // a copy of a request that reused a scored id
   if (it->second.has_feedback) {
     (void)Score(p, it->second.given);  // a shadow that disagrees on the row count is not scored
   } else {
@@ -96,7 +106,11 @@ StatusOr<FeedbackMatch> FeedbackStore::AddFeedback(const std::string& id, const 
   auto it = entries_.find(id);
   if (it == entries_.end()) return NotFoundError("no recent prediction with id '" + id + "'");
   Entry& e = it->second;
-  if (e.has_feedback) return AlreadyExistsError("feedback for '" + id + "' was already given");
+  if (e.has_feedback) {
+    return AlreadyExistsError(
+        "feedback for request '" + id +
+        "' was already given: an id's labels count once (give each request its own id)");
+  }
   std::vector<nlohmann::json> given;
   if (label.is_array()) {
     given.assign(label.begin(), label.end());

@@ -46,7 +46,9 @@ class FeedbackStore {
   explicit FeedbackStore(size_t capacity = 100000) : capacity_(capacity) {}
 
   // Remembers request `id`'s predictions (one per row): class labels for a
-  // classifier, else values.
+  // classifier, else values. A reused id replaces the earlier request while
+  // it has no feedback; once it has, the id is spent: the later request is
+  // counted as predictions but never scored (each id's labels count once).
   void RecordPrediction(const std::string& id, const std::string& variant, const std::string& version,
                         std::vector<std::string> labels, std::vector<double> values);
   // Remembers a shadow's predictions of request `id` (already recorded by
@@ -76,6 +78,7 @@ class FeedbackStore {
     std::vector<Prediction> shadows;  // not scored yet
     bool has_feedback = false;
     std::vector<nlohmann::json> given;  // the labels, once feedback came
+    bool reused = false;                // a later request reused the id after its feedback
   };
   // Scores `p` against `given` (one label per row) into stats_; the number
   // of correct rows (classifiers) and the sum of absolute errors.

@@ -1,14 +1,16 @@
 #include "mlpipe/serving/metrics.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
 
 namespace mlpipe::serving {
 
 const std::vector<double>& LatencyBuckets() {
   static const std::vector<double> kBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                               0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,     10};
+                                               0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
   return kBuckets;
 }
 
@@ -52,16 +54,25 @@ void ServingMetrics::RecordClass(std::string_view model, std::string_view varian
   classes_[{std::string(model), std::string(variant), std::string(version), std::string(label)}] += count;
 }
 
+double RoundBucketBound(double bound) {
+  if (!std::isfinite(bound)) return bound;
+  return std::strtod(fmt::format("{:.12g}", bound).c_str(), nullptr);
+}
+
 void ServingMetrics::RecordValue(std::string_view model, std::string_view variant, std::string_view version,
                                  double value, const std::vector<double>& buckets) {
   std::lock_guard<std::mutex> lock(mu_);
   Histogram& h = values_[{std::string(model), std::string(variant), std::string(version)}];
-  if (h.bounds.empty()) h.bounds = buckets;
+  if (h.bounds.empty()) {
+    for (double b : buckets) h.bounds.push_back(RoundBucketBound(b));
+    std::sort(h.bounds.begin(), h.bounds.end());
+    h.bounds.erase(std::unique(h.bounds.begin(), h.bounds.end()), h.bounds.end());
+  }
   h.Observe(value);
 }
 
-void ServingMetrics::RecordLoad(std::string_view model, std::string_view variant, std::string_view version, bool ok,
-                                double seconds) {
+void ServingMetrics::RecordLoad(std::string_view model, std::string_view variant, std::string_view version,
+                                bool ok, double seconds) {
   std::lock_guard<std::mutex> lock(mu_);
   ++loads_[{std::string(model), std::string(variant), ok ? "ok" : "error"}];
   if (ok) {
@@ -97,9 +108,11 @@ std::string ServingMetrics::Render() const {
   std::function<void(std::string*)> extra;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    Header(&out, "mlpipe_requests_total", "counter", "Requests by model, version, variant and HTTP status code.");
+    Header(&out, "mlpipe_requests_total", "counter",
+           "Requests by model, version, variant and HTTP status code.");
     for (const auto& [k, n] : requests_) {
-      fmt::format_to(it, "mlpipe_requests_total{{model=\"{}\",version=\"{}\",variant=\"{}\",code=\"{}\"}} {}\n",
+      fmt::format_to(it,
+                     "mlpipe_requests_total{{model=\"{}\",version=\"{}\",variant=\"{}\",code=\"{}\"}} {}\n",
                      PromEscape(std::get<0>(k)), PromEscape(std::get<1>(k)), PromEscape(std::get<2>(k)),
                      std::get<3>(k), n);
     }
@@ -111,7 +124,8 @@ std::string ServingMetrics::Render() const {
       }
       cum += h.counts.back();
       fmt::format_to(it, "{}_bucket{{{},le=\"+Inf\"}} {}\n", name, labels, cum);
-      fmt::format_to(it, "{}_sum{{{}}} {}\n{}_count{{{}}} {}\n", name, labels, Num(h.sum), name, labels, h.count);
+      fmt::format_to(it, "{}_sum{{{}}} {}\n{}_count{{{}}} {}\n", name, labels, Num(h.sum), name, labels,
+                     h.count);
     };
     Header(&out, "mlpipe_request_duration_seconds", "histogram", "Request latency in seconds.");
     for (const auto& [k, h] : latency_) {
@@ -127,7 +141,8 @@ std::string ServingMetrics::Render() const {
       fmt::format_to(it, "mlpipe_model_loads_total{{model=\"{}\",variant=\"{}\",result=\"{}\"}} {}\n",
                      PromEscape(std::get<0>(k)), PromEscape(std::get<1>(k)), std::get<2>(k), n);
     }
-    Header(&out, "mlpipe_model_load_failures_total", "counter", "Model versions that failed to load or warm up.");
+    Header(&out, "mlpipe_model_load_failures_total", "counter",
+           "Model versions that failed to load or warm up.");
     for (const auto& [k, n] : load_failures_) {
       fmt::format_to(it, "mlpipe_model_load_failures_total{{model=\"{}\",variant=\"{}\"}} {}\n",
                      PromEscape(k.first), PromEscape(k.second), n);
@@ -135,13 +150,15 @@ std::string ServingMetrics::Render() const {
     Header(&out, "mlpipe_model_load_seconds", "gauge", "Time to load and warm up a model version, seconds.");
     for (const auto& [k, s] : load_seconds_) {
       fmt::format_to(it, "mlpipe_model_load_seconds{{model=\"{}\",variant=\"{}\",version=\"{}\"}} {}\n",
-                     PromEscape(std::get<0>(k)), PromEscape(std::get<1>(k)), PromEscape(std::get<2>(k)), Num(s));
+                     PromEscape(std::get<0>(k)), PromEscape(std::get<1>(k)), PromEscape(std::get<2>(k)),
+                     Num(s));
     }
     Header(&out, "mlpipe_predictions_total", "counter", "Predictions by predicted class (classifiers).");
     for (const auto& [k, n] : classes_) {
-      fmt::format_to(it, "mlpipe_predictions_total{{model=\"{}\",variant=\"{}\",version=\"{}\",class=\"{}\"}} {}\n",
-                     PromEscape(std::get<0>(k)), PromEscape(std::get<1>(k)), PromEscape(std::get<2>(k)),
-                     PromEscape(std::get<3>(k)), n);
+      fmt::format_to(
+          it, "mlpipe_predictions_total{{model=\"{}\",variant=\"{}\",version=\"{}\",class=\"{}\"}} {}\n",
+          PromEscape(std::get<0>(k)), PromEscape(std::get<1>(k)), PromEscape(std::get<2>(k)),
+          PromEscape(std::get<3>(k)), n);
     }
     Header(&out, "mlpipe_prediction_value", "histogram", "Predicted values (regression).");
     for (const auto& [k, h] : values_) {

@@ -32,6 +32,13 @@ namespace mlpipe::serving {
 // Upper bounds of the latency histogram buckets, seconds.
 const std::vector<double>& LatencyBuckets();
 
+// A histogram bucket bound rounded to 12 significant digits, so that a bound
+// computed as min + i * width (14.370500000000001) is kept, and printed by
+// the shortest round-trip format, as a person writes it (le="14.3705"); it
+// moves by less than 1e-12 of itself. The prediction value histograms'
+// bounds pass here (the latency buckets are written as literals).
+double RoundBucketBound(double bound);
+
 // Prometheus label value escaping (\\, \", \n).
 std::string PromEscape(std::string_view value);
 
@@ -72,8 +79,9 @@ class ServingMetrics {
 
   std::atomic<int64_t> in_flight_{0};
   mutable std::mutex mu_;
-  std::map<std::tuple<std::string, std::string, std::string, int>, uint64_t> requests_;  // model, version, variant, code
-  std::map<Labels3, Histogram> latency_;                                                // model, version, variant
+  std::map<std::tuple<std::string, std::string, std::string, int>, uint64_t>
+      requests_;                          // model, version, variant, code
+  std::map<Labels3, Histogram> latency_;  // model, version, variant
   std::map<std::tuple<std::string, std::string, std::string, std::string>, uint64_t> classes_;
   std::map<Labels3, Histogram> values_;  // model, variant, version
   std::map<Labels3, uint64_t> loads_;    // model, variant, result

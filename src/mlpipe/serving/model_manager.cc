@@ -8,8 +8,13 @@ namespace mlpipe::serving {
 
 LoadDecision DecideLoad(const SlotSnapshot& slot, const StatusOr<ResolvedModel>& desired, bool forced) {
   const std::string live = slot.live_version.empty() ? "none" : "version " + slot.live_version;
-  if (slot.unloaded && !forced)
-    return {LoadAction::kKeep, "unloaded on request; a forced load brings it back"};
+  if (slot.unloaded && !forced) {
+    // An operator who unloaded a model meant it to stop serving: polling the
+    // source (an alias that moves included) never brings it back.
+    return {LoadAction::kKeep,
+            std::string(kUnloadedReason) +
+                (desired.ok() ? "; the source now names version " + desired->version : "")};
+  }
   if (!desired.ok()) {
     return {LoadAction::kKeep, fmt::format("cannot resolve the desired version ({}); keeping {}",
                                            desired.status().message(), live)};
@@ -300,7 +305,7 @@ Status ModelManager::Unload(const std::string& model_name) {
     slot->unloaded = true;
     slot->status.state = ServableState::kUnloaded;
     slot->status.live_version.clear();
-    slot->status.last_reason = "unloaded on request";
+    slot->status.last_reason = kUnloadedReason;
   }
   if (!known) return NotFoundError("no model '" + model_name + "' is served here");
   return OkStatus();

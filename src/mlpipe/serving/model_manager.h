@@ -60,9 +60,15 @@ struct LoadDecision {
   std::string reason;  // for people: "champion: alias moved 3 -> 4"
 };
 
+// Why an unloaded servable stays so (the start of its status reason).
+inline constexpr const char* kUnloadedReason =
+    "unloaded on request until the next load call (POST /v2/repository/models/MODEL/load); the poll of "
+    "its source does not reload it";
+
 // What to do for one servable given what the source wants. `forced`: a
 // reload was requested (POST .../load): retries a failed version and loads an
-// unloaded servable even if its version did not change.
+// unloaded servable even if its version did not change. An unloaded one is
+// kept unloaded by every unforced pass, even when its alias moved.
 LoadDecision DecideLoad(const SlotSnapshot& slot, const StatusOr<ResolvedModel>& desired, bool forced);
 
 // ---- The manager.

@@ -52,7 +52,10 @@ TEST(DecideLoadTest, KeepsServingWhenTheSourceFails) {
 }
 
 TEST(DecideLoadTest, UnloadedStaysUnloadedUntilForced) {
-  EXPECT_EQ(DecideLoad({"", "", true}, ResolvedModel{"3", "/p"}, false).action, LoadAction::kKeep);
+  const LoadDecision kept = DecideLoad({"", "", true}, ResolvedModel{"3", "/p"}, false);
+  EXPECT_EQ(kept.action, LoadAction::kKeep);  // even when the alias names a version not served before
+  EXPECT_NE(kept.reason.find("until the next load call"), std::string::npos) << kept.reason;
+  EXPECT_NE(kept.reason.find("the source now names version 3"), std::string::npos) << kept.reason;
   EXPECT_EQ(DecideLoad({"", "", true}, ResolvedModel{"3", "/p"}, true).action, LoadAction::kLoad);
 }
 

@@ -3,8 +3,11 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include <algorithm>
+
 #include "mlpipe/base/strings.h"
 #include "mlpipe/ml/json_object.h"
+#include "mlpipe/serving/oip_binary.h"
 
 namespace mlpipe::serving {
 
@@ -38,8 +41,8 @@ Status UnknownInput(const ServedModel& model, std::string_view name) {
   std::vector<std::string> names;
   for (const InputSpec& in : model.inputs()) names.push_back(in.name);
   std::string hint = ClosestMatch(name, names);
-  return InvalidArgumentError(fmt::format("unknown input '{}'{}", name,
-                                          hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+  return InvalidArgumentError(
+      fmt::format("unknown input '{}'{}", name, hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
 }
 
 // `body` as a JSON object (ml::ParseJsonObject: it lives until this thread's
@@ -102,15 +105,120 @@ Status Element(const InputSpec& in, DType dt, dom::element e, data::FieldValue* 
     return OkStatus();
   }
   if (!e.is_number() || ((dt == DType::kInt || dt == DType::kUint) && !IsInteger(e))) {
-    return InvalidArgumentError(fmt::format("input '{}': element {} does not match its datatype", in.name, Dump(e)));
+    return InvalidArgumentError(
+        fmt::format("input '{}': element {} does not match its datatype", in.name, Dump(e)));
   }
   *out = NumberOf(e);
   return OkStatus();
 }
 
+// The request's "outputs" and "parameters".binary_data_output, resolved
+// against the model's outputs into *out (never empty).
+Status ParseOutputs(dom::object j, const ServedModel& model, std::vector<RequestedOutput>* out) {
+  bool binary_default = false;
+  dom::element e;
+  if (Member(j, "parameters", &e)) {
+    dom::object params;
+    if (e.get(params) != simdjson::SUCCESS) return InvalidArgumentError("'parameters' must be an object");
+    dom::element b;
+    if (Member(params, "binary_data_output", &b) && b.get(binary_default) != simdjson::SUCCESS) {
+      return InvalidArgumentError("parameter 'binary_data_output' must be true or false");
+    }
+  }
+  const std::vector<OutputName> known = ModelOutputs(model);
+  dom::array asked;
+  bool named = false;  // an empty or null "outputs" names none
+  if (Member(j, "outputs", &e) && !e.is_null()) {
+    if (e.get(asked) != simdjson::SUCCESS) {
+      return InvalidArgumentError(R"('outputs' must be an array like [{"name": "label"}])");
+    }
+    named = asked.size() > 0;
+  }
+  if (!named) {
+    for (OutputName o : known) out->push_back({o, binary_default});
+    return OkStatus();
+  }
+  std::string valid;
+  for (OutputName o : known) valid += std::string(valid.empty() ? "" : ", ") + std::string(OutputNameText(o));
+  for (dom::element item : asked) {
+    dom::object output;
+    std::string_view name;
+    if (item.get(output) != simdjson::SUCCESS || !Member(output, "name", &e) ||
+        e.get(name) != simdjson::SUCCESS) {
+      return InvalidArgumentError(R"(each of 'outputs' must be an object with a "name")");
+    }
+    RequestedOutput r{OutputName::kLabel, binary_default};
+    auto it =
+        std::find_if(known.begin(), known.end(), [&](OutputName o) { return OutputNameText(o) == name; });
+    if (it == known.end()) {
+      return InvalidArgumentError(
+          fmt::format("unknown output '{}': this model's outputs are {}", name, valid));
+    }
+    r.name = *it;
+    for (const RequestedOutput& earlier : *out) {
+      if (earlier.name == r.name)
+        return InvalidArgumentError(fmt::format("output '{}' is asked twice", name));
+    }
+    if (Member(output, "parameters", &e)) {
+      dom::object params;
+      if (e.get(params) != simdjson::SUCCESS) {
+        return InvalidArgumentError(fmt::format("output '{}': 'parameters' must be an object", name));
+      }
+      dom::element p;
+      if (Member(params, "binary_data", &p) && p.get(r.binary) != simdjson::SUCCESS) {
+        return InvalidArgumentError(fmt::format("output '{}': 'binary_data' must be true or false", name));
+      }
+      if (Member(params, "classification", &p)) {
+        return InvalidArgumentError(fmt::format(
+            "output '{}': the 'classification' parameter is not supported; ask for the outputs {} instead",
+            name, valid));
+      }
+    }
+    out->push_back(r);
+  }
+  return OkStatus();
+}
+
+// Input `name`'s "parameters".binary_data_size into *size; false if it has none.
+StatusOr<bool> BinaryDataSize(dom::object input, std::string_view name, uint64_t* size) {
+  dom::element e;
+  if (!Member(input, "parameters", &e)) return false;
+  dom::object params;
+  if (e.get(params) != simdjson::SUCCESS) {
+    return InvalidArgumentError(fmt::format("input '{}': 'parameters' must be an object", name));
+  }
+  if (!Member(params, "binary_data_size", &e)) return false;
+  if (e.get(*size) != simdjson::SUCCESS) {
+    return InvalidArgumentError(fmt::format("input '{}': binary_data_size must be a byte count", name));
+  }
+  return true;
+}
+
 }  // namespace
 
-StatusOr<ParsedRequest> ParseInferRequest(std::string_view body, const ServedModel& model) {
+std::vector<OutputName> ModelOutputs(const ServedModel& model) {
+  if (model.is_classifier()) return {OutputName::kLabel, OutputName::kProbabilities};
+  return {OutputName::kValue};
+}
+
+std::string_view OutputNameText(OutputName name) {
+  switch (name) {
+    case OutputName::kLabel:
+      return "label";
+    case OutputName::kProbabilities:
+      return "probabilities";
+    case OutputName::kValue:
+      return "value";
+  }
+  return "";
+}
+
+StatusOr<ParsedRequest> ParseInferRequest(std::string_view body, const ServedModel& model, size_t json_size) {
+  // With the binary tensor extension, the JSON header and the tensors' bytes.
+  const bool has_binary = json_size != std::string_view::npos;
+  const std::string_view binary = has_binary ? body.substr(json_size) : std::string_view();
+  size_t binary_at = 0;
+  if (has_binary) body = body.substr(0, json_size);
   ASSIGN_OR_RETURN(dom::object j, ParseBody(body));
   ParsedRequest req;
   dom::element e;
@@ -141,12 +249,12 @@ StatusOr<ParsedRequest> ParseInferRequest(std::string_view body, const ServedMod
       return InvalidArgumentError(fmt::format("input '{}' has no 'datatype'", name));
     }
     DType dt = ParseDType(dts);
-    if (dt == DType::kInvalid) return InvalidArgumentError(fmt::format("input '{}': unknown datatype '{}'", name, dts));
+    if (dt == DType::kInvalid)
+      return InvalidArgumentError(fmt::format("input '{}': unknown datatype '{}'", name, dts));
     if ((spec.datatype == "BYTES") != (dt == DType::kBytes)) {
-      return InvalidArgumentError(fmt::format("input '{}' is a {} feature: datatype must be {}, got {}", name,
-                                              data::ColumnTypeName(spec.type),
-                                              spec.datatype == "BYTES" ? "BYTES" : "FP64 (or another numeric type)",
-                                              dts));
+      return InvalidArgumentError(fmt::format(
+          "input '{}' is a {} feature: datatype must be {}, got {}", name, data::ColumnTypeName(spec.type),
+          spec.datatype == "BYTES" ? "BYTES" : "FP64 (or another numeric type)", dts));
     }
     dom::element shape_el;
     dom::array shape;
@@ -167,26 +275,52 @@ StatusOr<ParsedRequest> ParseInferRequest(std::string_view body, const ServedMod
       }
     }
     if (product != rows) {
-      return InvalidArgumentError(fmt::format("shape mismatch: input '{}' has shape {}; expected [rows] or [rows, 1]",
-                                              name, Dump(shape_el)));
+      return InvalidArgumentError(fmt::format(
+          "shape mismatch: input '{}' has shape {}; expected [rows] or [rows, 1]", name, Dump(shape_el)));
     }
-    if (!Member(input, "data", &e) || !e.is_array()) {
+    uint64_t binary_size = 0;
+    ASSIGN_OR_RETURN(const bool is_binary, BinaryDataSize(input, name, &binary_size));
+    if (is_binary) {
+      if (!has_binary) {
+        return InvalidArgumentError(fmt::format(
+            "input '{}' has a binary_data_size but the request has no Inference-Header-Content-Length "
+            "field (the size of the JSON before the binary data)",
+            name));
+      }
+      if (Member(input, "data", &e)) {
+        return InvalidArgumentError(fmt::format("input '{}' has both 'data' and a binary_data_size", name));
+      }
+      if (binary_size > binary.size() - binary_at) {
+        return InvalidArgumentError(
+            fmt::format("input '{}': binary_data_size {} is more than the {} bytes left", name, binary_size,
+                        binary.size() - binary_at));
+      }
+    } else if (!Member(input, "data", &e) || !e.is_array()) {
       return InvalidArgumentError(fmt::format("input '{}' has no 'data' array", name));
-    }
-    flat.clear();
-    Flatten(e, &flat);
-    if (static_cast<int64_t>(flat.size()) != product) {
-      return InvalidArgumentError(fmt::format("shape mismatch: input '{}' has shape {} ({} elements) but {} data elements",
-                                              name, Dump(shape_el), product, flat.size()));
+    } else {
+      flat.clear();
+      Flatten(e, &flat);
+      if (static_cast<int64_t>(flat.size()) != product) {
+        return InvalidArgumentError(
+            fmt::format("shape mismatch: input '{}' has shape {} ({} elements) but {} data elements", name,
+                        Dump(shape_el), product, flat.size()));
+      }
     }
     if (first) {
       req.rows = static_cast<size_t>(rows);
       first = false;
     } else if (static_cast<size_t>(rows) != req.rows) {
-      return InvalidArgumentError(fmt::format("shape mismatch: input '{}' has {} rows, an earlier input has {}", name,
-                                              rows, req.rows));
+      return InvalidArgumentError(fmt::format(
+          "shape mismatch: input '{}' has {} rows, an earlier input has {}", name, rows, req.rows));
     }
     auto& col = req.columns[idx];
+    if (is_binary) {
+      col.reserve(static_cast<size_t>(product));
+      RETURN_IF_ERROR(DecodeBinaryTensor(name, dts, binary.substr(binary_at, binary_size),
+                                         static_cast<size_t>(product), &col));
+      binary_at += binary_size;
+      continue;
+    }
     col.resize(flat.size());
     for (size_t r = 0; r < flat.size(); ++r) RETURN_IF_ERROR(Element(spec, dt, flat[r], &col[r]));
   }
@@ -194,6 +328,12 @@ StatusOr<ParsedRequest> ParseInferRequest(std::string_view body, const ServedMod
     if (!seen[i]) return InvalidArgumentError(fmt::format("missing input '{}'", specs[i].name));
   }
   if (req.rows == 0) return InvalidArgumentError("the request has no rows");
+  if (binary_at != binary.size()) {
+    return InvalidArgumentError(
+        fmt::format("the body has {} bytes after its JSON header; the inputs' binary_data_size take {}",
+                    binary.size(), binary_at));
+  }
+  RETURN_IF_ERROR(ParseOutputs(j, model, &req.outputs));
   return req;
 }
 
@@ -204,7 +344,8 @@ StatusOr<ParsedRequest> ParsePredictRequest(std::string_view body, const ServedM
   if (!Member(j, "instances", &e) || e.get(inst) != simdjson::SUCCESS || inst.size() == 0) {
     return InvalidArgumentError("'instances' must be a non-empty array of objects");
   }
-  if (inst.size() > kMaxRowsPerRequest) return ResourceExhaustedError(fmt::format("more than {} instances", kMaxRowsPerRequest));
+  if (inst.size() > kMaxRowsPerRequest)
+    return ResourceExhaustedError(fmt::format("more than {} instances", kMaxRowsPerRequest));
   ParsedRequest req;
   req.rows = inst.size();
   const auto& specs = model.inputs();
@@ -213,7 +354,8 @@ StatusOr<ParsedRequest> ParsePredictRequest(std::string_view body, const ServedM
   size_t r = 0;
   for (dom::element item : inst) {
     dom::object row;
-    if (item.get(row) != simdjson::SUCCESS) return InvalidArgumentError(fmt::format("instance {} is not an object", r));
+    if (item.get(row) != simdjson::SUCCESS)
+      return InvalidArgumentError(fmt::format("instance {} is not an object", r));
     for (dom::key_value_pair kv : row) {
       const std::string_view key = kv.key;
       const dom::element value = kv.value;
@@ -232,13 +374,15 @@ StatusOr<ParsedRequest> ParsePredictRequest(std::string_view body, const ServedM
         out = std::string(std::string_view(value));
       } else if (value.is_number()) {
         if (spec.type == data::ColumnType::kDate) {
-          return InvalidArgumentError(fmt::format("instance {}: '{}' is a date; give \"YYYY-MM-DD\"", r, key));
+          return InvalidArgumentError(
+              fmt::format("instance {}: '{}' is a date; give \"YYYY-MM-DD\"", r, key));
         }
         out = NumberOf(value);
       } else if (value.is_bool()) {
         out = bool(value) ? 1.0 : 0.0;
       } else {
-        return InvalidArgumentError(fmt::format("instance {}: '{}' must be a number, a string or null", r, key));
+        return InvalidArgumentError(
+            fmt::format("instance {}: '{}' must be a number, a string or null", r, key));
       }
     }
     ++r;
@@ -260,42 +404,74 @@ StatusOr<std::vector<ml::RowPrediction>> PredictRows(const ServedModel& model, c
   return out;
 }
 
-void WriteInferResponse(const std::string& model_name, const ServedModel& model, const std::string& id,
-                        const std::vector<ml::RowPrediction>& predictions, std::string* out) {
+size_t WriteInferResponse(const std::string& model_name, const ServedModel& model,
+                          const ParsedRequest& request, const std::vector<ml::RowPrediction>& predictions,
+                          std::string* out) {
   auto it = std::back_inserter(*out);
+  const size_t start = out->size();
   const size_t n = predictions.size();
+  std::string binary;  // the binary outputs' bytes, in the order of the outputs
+  bool any_binary = false;
   *out += R"({"model_name":)";
   AppendJsonString(model_name, out);
   *out += R"(,"model_version":)";
   AppendJsonString(model.version(), out);
   *out += R"(,"id":)";
-  AppendJsonString(id, out);
+  AppendJsonString(request.id, out);
   *out += R"(,"outputs":[)";
-  if (model.is_classifier()) {
-    const size_t k = model.json_labels().size();
-    fmt::format_to(it, R"({{"name":"label","datatype":"BYTES","shape":[{}],"data":[)", n);
-    for (size_t r = 0; r < n; ++r) {
-      if (r > 0) out->push_back(',');
-      AppendJsonString(predictions[r].label, out);
-    }
-    fmt::format_to(it, R"(]}},{{"name":"probabilities","datatype":"FP32","shape":[{},{}],"data":[)", n, k);
+  for (size_t i = 0; i < request.outputs.size(); ++i) {
+    const RequestedOutput& o = request.outputs[i];
+    if (i > 0) out->push_back(',');
+    const char* datatype = o.name == OutputName::kLabel   ? "BYTES"
+                           : o.name == OutputName::kValue ? "FP64"
+                                                          : "FP32";
+    fmt::format_to(it, R"({{"name":"{}","datatype":"{}","shape":[{})", OutputNameText(o.name), datatype, n);
+    if (o.name == OutputName::kProbabilities) fmt::format_to(it, ",{}", model.json_labels().size());
+    const size_t binary_start = binary.size();
+    *out += o.binary ? "]," : R"(],"data":[)";
     bool first = true;
-    for (const auto& p : predictions) {
-      for (float v : p.probabilities) {
-        if (!first) out->push_back(',');
-        first = false;
-        fmt::format_to(it, "{}", v);
+    auto sep = [&] {
+      if (!first) out->push_back(',');
+      first = false;
+    };
+    for (const ml::RowPrediction& p : predictions) {
+      if (o.name == OutputName::kLabel) {
+        if (o.binary) {
+          AppendBinaryBytes(p.label, &binary);
+        } else {
+          sep();
+          AppendJsonString(p.label, out);
+        }
+      } else if (o.name == OutputName::kValue) {
+        if (o.binary) {
+          AppendBinaryFp64(p.value, &binary);
+        } else {
+          sep();
+          fmt::format_to(it, "{}", p.value);
+        }
+      } else {
+        for (float v : p.probabilities) {
+          if (o.binary) {
+            AppendBinaryFp32(v, &binary);
+          } else {
+            sep();
+            fmt::format_to(it, "{}", v);
+          }
+        }
       }
     }
-    *out += "]}]}";
-  } else {
-    fmt::format_to(it, R"({{"name":"value","datatype":"FP64","shape":[{}],"data":[)", n);
-    for (size_t r = 0; r < n; ++r) {
-      if (r > 0) out->push_back(',');
-      fmt::format_to(it, "{}", predictions[r].value);
+    if (o.binary) {
+      any_binary = true;
+      fmt::format_to(it, R"("parameters":{{"binary_data_size":{}}}}})", binary.size() - binary_start);
+    } else {
+      *out += "]}";
     }
-    *out += "]}]}";
   }
+  *out += "]}";
+  if (!any_binary) return 0;
+  const size_t json_size = out->size() - start;
+  *out += binary;
+  return json_size;
 }
 
 void WritePredictResponse(const ServedModel& model, const std::vector<ml::RowPrediction>& predictions,

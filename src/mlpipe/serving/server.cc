@@ -11,6 +11,7 @@
 #include <set>
 #include <utility>
 
+#include "mlpipe/base/bearer_token.h"
 #include "mlpipe/serving/http_status.h"
 #include "mlpipe/serving/transport_metrics.h"
 
@@ -31,6 +32,11 @@ StatusOr<std::unique_ptr<ModelServer>> ModelServer::Create(ServerOptions options
     return InvalidArgumentError("--log-sample must be in [0, 1]");
   if (options.poll_interval_ns <= 0) return InvalidArgumentError("--poll must be positive");
   if (options.feedback_window < 1) return InvalidArgumentError("--feedback-window must be at least 1");
+  if (!IsLoopbackHost(options.host) && options.token.empty()) {
+    return InvalidArgumentError(
+        fmt::format("serving on {} (beyond loopback) needs a bearer token for the routes that change state",
+                    options.host));
+  }
   if (options.clock == nullptr) options.clock = &RealClock();
   std::unique_ptr<ModelServer> s(new ModelServer(std::move(options)));
   ServerOptions& o = s->options_;
@@ -165,19 +171,19 @@ void ModelServer::ShadowLoop() {
     lock.unlock();
     const int64_t start = options_.clock->MonotonicNanos();
     auto preds = PredictRows(*job.model, job.request);
-    metrics_.RecordShadow(options_.deployment.model, job.variant, preds.ok() ? "ok" : "error");
     // The copy's latency is its prediction call's, as a variant's model
     // latency: the time it waited in the queue is not the model's.
     const double secs = static_cast<double>(options_.clock->MonotonicNanos() - start) / 1e9;
-    counters_.RecordRequest(job.variant, preds.ok() ? 200 : HttpStatusFor(preds.status()), secs);
-    counters_.RecordModelLatency(job.variant, secs);
     if (preds.ok()) {
       std::vector<std::string> labels;
       std::vector<double> values;
       for (const ml::RowPrediction& p : *preds) {
         if (job.model->is_classifier()) {
+          metrics_.RecordClass(options_.deployment.model, job.variant, job.model->version(), p.label);
           labels.push_back(p.label);
         } else {
+          metrics_.RecordValue(options_.deployment.model, job.variant, job.model->version(), p.value,
+                               job.model->value_buckets());
           values.push_back(p.value);
         }
       }
@@ -186,6 +192,10 @@ void ModelServer::ShadowLoop() {
                                        std::move(values));
       LogPrediction(*job.model, job.variant, job.request, *preds, start, /*shadow=*/true);
     }
+    // Counted last: a reader that sees the copy counted sees its predictions too.
+    metrics_.RecordShadow(options_.deployment.model, job.variant, preds.ok() ? "ok" : "error");
+    counters_.RecordModelLatency(job.variant, secs);
+    counters_.RecordRequest(job.variant, preds.ok() ? 200 : HttpStatusFor(preds.status()), secs);
     job.model.reset();
     lock.lock();
   }
@@ -236,13 +246,18 @@ void ModelServer::RenderExtraMetrics(std::string* out) const {
       "# TYPE mlpipe_model_calls_total counter\n";
   std::string rows_text;
   auto rows_it = std::back_inserter(rows_text);
-  for (const auto& variant : deployment()->config.variants) {
-    auto model = manager_->Get(variant.name);
+  // The shadow's calls are its copies', under its own variant name.
+  const SnapshotPtr snap = deployment();
+  std::vector<const VariantConfig*> served;
+  for (const VariantConfig& v : snap->config.variants) served.push_back(&v);
+  if (snap->config.shadow) served.push_back(&*snap->config.shadow);
+  for (const VariantConfig* variant : served) {
+    auto model = manager_->Get(variant->name);
     if (!model) continue;
     fmt::format_to(it, "mlpipe_model_calls_total{{variant=\"{}\",version=\"{}\"}} {}\n",
-                   PromEscape(variant.name), PromEscape(model->version()), model->batcher().calls());
+                   PromEscape(variant->name), PromEscape(model->version()), model->batcher().calls());
     fmt::format_to(rows_it, "mlpipe_model_rows_total{{variant=\"{}\",version=\"{}\"}} {}\n",
-                   PromEscape(variant.name), PromEscape(model->version()), model->batcher().rows());
+                   PromEscape(variant->name), PromEscape(model->version()), model->batcher().rows());
   }
   *out +=
       "# HELP mlpipe_model_rows_total Rows predicted by model calls.\n"

@@ -59,9 +59,13 @@ struct ServerOptions {
   // Called after each published revision (on the applying thread), e.g. to
   // rewrite endpoint.json. Default none.
   std::function<void(const DeploymentConfig&, const std::string& revision)> on_deployment;
-  Loader* loader = nullptr;                  // null: PackageLoader
-  Clock* clock = nullptr;                    // null: RealClock()
-  std::string host = "127.0.0.1";            // bind address; default loopback only
+  Loader* loader = nullptr;        // null: PackageLoader
+  Clock* clock = nullptr;          // null: RealClock()
+  std::string host = "127.0.0.1";  // bind address; default loopback only
+  // The bearer token the routes that change state (load, unload, feedback,
+  // deployment reload) and the repository index need; required when `host`
+  // is not loopback (bearer_token.h), "" = none (loopback only).
+  std::string token;
   int port = 0;                              // 0 = any free port (see port())
   int threads = 16;                          // HTTP workers running request handlers; default 16
   size_t max_body_bytes = 1 << 20;           // larger bodies get 413; default 1 MiB
@@ -136,7 +140,8 @@ class ModelServer {
     std::string version;
     std::string request_id;
     const char* content_type = "application/json";
-    bool model_route = false;  // counted in mlpipe_requests_total
+    bool model_route = false;                                  // counted in mlpipe_requests_total
+    std::vector<std::pair<std::string, std::string>> headers;  // more header fields (Allow, ...)
   };
   struct ShadowJob {
     std::shared_ptr<const ServedModel> model;
@@ -163,7 +168,11 @@ class ModelServer {
   void Repository(const std::string& name, const std::string& action, Reply* r);
   void Feedback(const HttpRequest& req, Reply* r);
   void DeploymentStats(const Snapshot& snap, const std::string& name, Reply* r);
-  void DeploymentReload(const HttpRequest& req, const std::string& name, SnapshotPtr& snap, Reply* r);
+  void DeploymentReload(const std::string& name, SnapshotPtr& snap, Reply* r);
+  // Whether the request may use a route that changes state: always without
+  // options_.token, else with "Authorization: Bearer TOKEN". Fills a 401
+  // reply when not.
+  bool Authorized(const HttpRequest& req, Reply* r) const;
   void RepositoryIndex(Reply* r);
   void RenderExtraMetrics(std::string* out) const;
   void ShadowLoop();

@@ -226,6 +226,9 @@ TEST_F(ServerDeploymentTest, TheTimedPollFollowsTheFeed) {
   }
   EXPECT_EQ(server_->deployment()->revision, "2");
   EXPECT_TRUE(server_->manager().HasServable("candidate"));
+  // The feed is this test's: the server polling it every 20 ms stops before it goes.
+  server_->Shutdown(5'000'000'000);
+  server_.reset();
 }
 
 TEST_F(ServerDeploymentTest, StatsCountRequestsErrorsLatencyClassesAndFeedbackPerVariant) {

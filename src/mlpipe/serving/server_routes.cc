@@ -5,7 +5,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mlpipe/base/bearer_token.h"
 #include "mlpipe/serving/http_status.h"
+#include "mlpipe/serving/oip_binary.h"
 #include "mlpipe/serving/routing.h"
 #include "mlpipe/serving/server.h"
 
@@ -36,12 +38,6 @@ size_t SplitPath(std::string_view path, std::string_view* parts) {
 
 std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-// 127.0.0.0/8, ::1 and their IPv4-mapped form.
-bool IsLoopback(std::string_view address) {
-  if (address.rfind("::ffff:", 0) == 0) address.remove_prefix(7);
-  return address.rfind("127.", 0) == 0 || address == "::1";
-}
-
 }  // namespace
 
 void ModelServer::Dispatch(const HttpRequest& req, HttpResponse& res) {
@@ -55,6 +51,7 @@ void ModelServer::Dispatch(const HttpRequest& req, HttpResponse& res) {
   if (!r.variant.empty()) res.headers.emplace_back("X-Mlpipe-Variant", r.variant);
   if (!r.version.empty()) res.headers.emplace_back("X-Mlpipe-Model-Version", r.version);
   if (!r.request_id.empty()) res.headers.emplace_back("X-Request-Id", r.request_id);
+  for (auto& h : r.headers) res.headers.push_back(std::move(h));
   res.content_type = r.content_type;
   res.body = std::move(r.body);
   if (r.model_route) {
@@ -69,11 +66,15 @@ void ModelServer::Dispatch(const HttpRequest& req, HttpResponse& res) {
 void ModelServer::Route(const HttpRequest& req, bool post, SnapshotPtr& snap, Reply* r) {
   std::string_view p[kMaxParts];
   const size_t n = SplitPath(req.path, p);
-  auto error = [r](const Status& s) {
-    r->code = HttpStatusFor(s);
-    r->body = ErrorBody(s.message());
+  // A known path asked with another method: 405 naming the methods it takes.
+  auto only = [&](std::string_view allowed) {
+    r->code = 405;
+    r->body = ErrorBody(fmt::format("{} {} is not a route; use {}", req.method, req.path, allowed));
+    r->headers.emplace_back("Allow", std::string(allowed));
   };
-  if (n >= 2 && p[0] == "v2" && p[1] == "models" && n >= 3) {
+  constexpr std::string_view kGet = "GET, HEAD";
+  constexpr std::string_view kPost = "POST";
+  if (n >= 3 && p[0] == "v2" && p[1] == "models") {
     const std::string name(p[2]);
     std::string version;
     size_t rest = 3;
@@ -81,52 +82,82 @@ void ModelServer::Route(const HttpRequest& req, bool post, SnapshotPtr& snap, Re
       version = std::string(p[4]);
       rest = 5;
     }
-    if (rest == n && !post) return ModelMetadata(*snap, name, version, false, r);
-    if (rest + 1 == n && p[rest] == "ready" && !post) return ModelMetadata(*snap, name, version, true, r);
-    if (rest + 1 == n && p[rest] == "infer" && post) return Predict(req, name, version, false, snap, r);
+    if (rest == n) return post ? only(kGet) : ModelMetadata(*snap, name, version, false, r);
+    if (rest + 1 == n && p[rest] == "ready")
+      return post ? only(kGet) : ModelMetadata(*snap, name, version, true, r);
+    if (rest + 1 == n && p[rest] == "infer")
+      return post ? Predict(req, name, version, false, snap, r) : only(kPost);
   }
-  if (n == 3 && p[0] == "v1" && p[1] == "models" && post) {
+  if (n == 3 && p[0] == "v1" && p[1] == "models") {
     std::string_view tail = p[2];
     constexpr std::string_view kSuffix = ":predict";
     if (tail.size() > kSuffix.size() && tail.substr(tail.size() - kSuffix.size()) == kSuffix) {
+      if (!post) return only(kPost);
       return Predict(req, std::string(tail.substr(0, tail.size() - kSuffix.size())), "", true, snap, r);
     }
   }
-  if (n == 1 && p[0] == "metrics" && !post) {
+  if (n == 1 && p[0] == "metrics") {
+    if (post) return only(kGet);
     r->body = metrics_.Render();
     r->content_type = "text/plain; version=0.0.4; charset=utf-8";
     return;
   }
-  if (n == 3 && p[0] == "v2" && p[1] == "health" && !post) {
+  if (n == 3 && p[0] == "v2" && p[1] == "health" && (p[2] == "live" || p[2] == "ready")) {
+    if (post) return only(kGet);
     if (p[2] == "live") {
       r->body = R"({"live":true})";
       return;
     }
-    if (p[2] == "ready") {
-      const bool ready = manager_->AllAvailable();
-      r->code = ready ? 200 : 503;
-      r->body = ready ? R"({"ready":true})" : R"({"ready":false,"error":"a model is not loaded"})";
-      return;
-    }
-  }
-  if (n == 1 && p[0] == "v2" && !post) {
-    r->body = Dump({{"name", "mlpipe"},
-                    {"version", MLPIPE_VERSION},
-                    {"extensions", {"model_repository", "mlpipe_deployments", "mlpipe_feedback"}}});
+    const bool ready = manager_->AllAvailable();
+    r->code = ready ? 200 : 503;
+    r->body = ready ? R"({"ready":true})" : R"({"ready":false,"error":"a model is not loaded"})";
     return;
   }
-  if (n == 5 && p[0] == "v2" && p[1] == "repository" && p[2] == "models" && post) {
+  if (n == 1 && p[0] == "v2") {
+    if (post) return only(kGet);
+    r->body = Dump({{"name", "mlpipe"},
+                    {"version", MLPIPE_VERSION},
+                    {"extensions",
+                     {"model_repository", "binary_tensor_data", "mlpipe_deployments", "mlpipe_feedback"}}});
+    return;
+  }
+  if (n == 5 && p[0] == "v2" && p[1] == "repository" && p[2] == "models" &&
+      (p[4] == "load" || p[4] == "unload")) {
+    if (!post) return only(kPost);
+    if (!Authorized(req, r)) return;
     return Repository(std::string(p[3]), std::string(p[4]), r);
   }
-  if (n == 3 && p[0] == "v2" && p[1] == "repository" && p[2] == "index") return RepositoryIndex(r);
-  if (n == 2 && p[0] == "v2" && p[1] == "feedback" && post) return Feedback(req, r);
-  if (n == 4 && p[0] == "v2" && p[1] == "deployments" && p[3] == "stats" && !post) {
+  if (n == 3 && p[0] == "v2" && p[1] == "repository" && p[2] == "index") {
+    if (!Authorized(req, r)) return;
+    return RepositoryIndex(r);  // GET, or POST as the protocol's repository extension has it
+  }
+  if (n == 2 && p[0] == "v2" && p[1] == "feedback") {
+    if (!post) return only(kPost);
+    if (!Authorized(req, r)) return;
+    return Feedback(req, r);
+  }
+  if (n == 4 && p[0] == "v2" && p[1] == "deployments" && p[3] == "stats") {
+    if (post) return only(kGet);
     return DeploymentStats(*snap, std::string(p[2]), r);
   }
-  if (n == 4 && p[0] == "v2" && p[1] == "deployments" && p[3] == "reload" && post) {
-    return DeploymentReload(req, std::string(p[2]), snap, r);
+  if (n == 4 && p[0] == "v2" && p[1] == "deployments" && p[3] == "reload") {
+    if (!post) return only(kPost);
+    if (!Authorized(req, r)) return;
+    return DeploymentReload(std::string(p[2]), snap, r);
   }
-  error(NotFoundError(fmt::format("no route {} {}", post ? "POST" : "GET", req.path)));
+  r->code = 404;
+  r->body = ErrorBody(fmt::format("no route {} {}", req.method, req.path));
+}
+
+bool ModelServer::Authorized(const HttpRequest& req, Reply* r) const {
+  if (options_.token.empty() || TokenMatches(req.header("Authorization"), options_.token)) return true;
+  r->code = 401;
+  r->body = ErrorBody(
+      "this server listens beyond loopback: a request that changes state (load, unload, feedback, reload) "
+      "or reads the repository index needs its bearer token (Authorization: Bearer TOKEN; the token is in "
+      "serve's --token-file)");
+  r->headers.emplace_back("WWW-Authenticate", "Bearer");
+  return false;
 }
 
 void ModelServer::ModelMetadata(const Snapshot& snap, const std::string& name, const std::string& version,
@@ -221,7 +252,18 @@ void ModelServer::Predict(const HttpRequest& req, const std::string& name, const
   r->variant = variants[chosen].name;
   r->version = model->version();
   const int64_t start = options_.clock->MonotonicNanos();
-  auto parsed = v1 ? ParsePredictRequest(req.body, *model) : ParseInferRequest(req.body, *model);
+  // The binary tensor extension: the JSON header's size, the tensors after it.
+  size_t json_size = std::string_view::npos;
+  if (const std::string_view h = req.header("Inference-Header-Content-Length"); !h.empty()) {
+    if (v1) {
+      return fail(InvalidArgumentError(
+          "the binary tensor extension (Inference-Header-Content-Length) is for /v2/models/NAME/infer only"));
+    }
+    auto size = ParseInferenceHeaderLength(h, req.body.size());
+    if (!size.ok()) return fail(size.status());
+    json_size = *size;
+  }
+  auto parsed = v1 ? ParsePredictRequest(req.body, *model) : ParseInferRequest(req.body, *model, json_size);
   if (!parsed.ok()) return fail(parsed.status());
   ParsedRequest& pr = *parsed;
   if (pr.id.empty()) {
@@ -238,7 +280,11 @@ void ModelServer::Predict(const HttpRequest& req, const std::string& name, const
   if (v1) {
     WritePredictResponse(*model, *preds, &r->body);
   } else {
-    WriteInferResponse(name, *model, pr.id, *preds, &r->body);
+    const size_t header_size = WriteInferResponse(name, *model, pr, *preds, &r->body);
+    if (header_size > 0) {
+      r->headers.emplace_back("Inference-Header-Content-Length", std::to_string(header_size));
+      r->content_type = "application/octet-stream";
+    }
   }
   // Monitoring: prediction distribution, feedback join, shadow copy, log.
   const std::string& model_label = options_.deployment.model;
@@ -311,10 +357,13 @@ void ModelServer::Repository(const std::string& name, const std::string& action,
     return;
   }
   json versions = json::object();
+  json states = json::object();
   for (const ServableStatus& st : manager_->Statuses()) {
-    if (st.model_name == name) versions[st.key] = st.live_version;
+    if (st.model_name != name) continue;
+    versions[st.key] = st.live_version;
+    states[st.key] = {{"state", ServableStateName(st.state)}, {"reason", st.last_reason}};
   }
-  r->body = Dump({{"name", name}, {"action", action}, {"live_versions", versions}});
+  r->body = Dump({{"name", name}, {"action", action}, {"live_versions", versions}, {"variants", states}});
 }
 
 void ModelServer::RepositoryIndex(Reply* r) {
@@ -433,19 +482,13 @@ void ModelServer::DeploymentStats(const Snapshot& snap, const std::string& name,
   r->body = Dump(out);
 }
 
-void ModelServer::DeploymentReload(const HttpRequest& req, const std::string& name, SnapshotPtr& snap,
-                                   Reply* r) {
+void ModelServer::DeploymentReload(const std::string& name, SnapshotPtr& snap, Reply* r) {
   auto fail = [r](const Status& s) {
     r->code = HttpStatusFor(s);
     r->body = ErrorBody(s.message());
   };
   if (name != options_.deployment.name && name != options_.deployment.model) {
     return fail(NotFoundError("unknown deployment '" + name + "'"));
-  }
-  if (!IsLoopback(req.remote)) {
-    r->code = 403;
-    r->body = ErrorBody("reload is only answered to clients on this machine (loopback)");
-    return;
   }
   auto polled = ReloadDeployment();
   if (!polled.ok()) return fail(polled.status());

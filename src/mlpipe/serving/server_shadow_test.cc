@@ -78,6 +78,15 @@ TEST_F(ServerShadowTest, StatsCountAShadowsCopiesLikeAVariantAndFeedbackScoresBo
   int classes = 0;
   for (const auto& [label, n] : shadow["classes"].items()) classes += n.get<int>();
   EXPECT_EQ(classes, 10);
+  EXPECT_EQ(shadow["predictions"], 10);  // rows it predicted, as a variant's
+  EXPECT_EQ(stats["variants"][0]["predictions"], 10);
+  // Its model calls and rows in /metrics, under its own variant name.
+  const std::string metrics = c.Get("/metrics")->body;
+  EXPECT_NE(metrics.find("mlpipe_model_rows_total{variant=\"candidate\",version=\"2\"} 10\n"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("mlpipe_model_calls_total{variant=\"candidate\",version=\"2\"} "),
+            std::string::npos);
   // The champion's prediction calls are timed too: what a shadow is compared on.
   EXPECT_EQ(stats["variants"][0]["model_latency"]["count"], 10);
   EXPECT_EQ(stats["variants"][0]["requests"], 10);

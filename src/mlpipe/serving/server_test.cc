@@ -1,18 +1,18 @@
 // End-to-end tests of the model server: real HTTP on loopback (httplib::Client).
 #include "mlpipe/serving/server.h"
 
+#include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <atomic>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 #include <thread>
 
-#include <fmt/format.h>
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
+#include "mlpipe/serving/deployment_server_fixture.h"
 #include "mlpipe/serving/test_fixture.h"
 
 namespace mlpipe::serving {
@@ -99,17 +99,14 @@ class ServerTest : public ::testing::Test {
     c.set_read_timeout(10, 0);
     return c;
   }
-  httplib::Result Infer(httplib::Client& c, const json& body, const std::string& path = "/v2/models/churn/infer",
+  httplib::Result Infer(httplib::Client& c, const json& body,
+                        const std::string& path = "/v2/models/churn/infer",
                         const httplib::Headers& headers = {}) {
     return c.Post(path.c_str(), headers, body.dump(), "application/json");
   }
   // Asserts an error reply: status and {"error": ...}.
   void ExpectError(const httplib::Result& res, int status, const std::string& fragment) {
-    ASSERT_TRUE(res) << "no response";
-    EXPECT_EQ(res->status, status) << res->body;
-    json j = json::parse(res->body, nullptr, false);
-    ASSERT_TRUE(j.is_object() && j.contains("error")) << res->body;
-    EXPECT_NE(j["error"].get<std::string>().find(fragment), std::string::npos) << res->body;
+    testing::ExpectErrorAnswer(res, status, fragment);
   }
   void ExpectStillServing(httplib::Client& c) {
     auto res = Infer(c, InferBody(table_, 0, 1));
@@ -140,7 +137,9 @@ TEST_F(ServerTest, HealthServerAndModelMetadataRoutes) {
   EXPECT_EQ(meta["name"], "churn");
   EXPECT_EQ(meta["versions"], json::array({"1"}));
   ASSERT_EQ(meta["inputs"].size(), 2u);
-  EXPECT_EQ(meta["inputs"][0], json({{"name", "x"}, {"datatype", "FP64"}, {"shape", {-1}},
+  EXPECT_EQ(meta["inputs"][0], json({{"name", "x"},
+                                     {"datatype", "FP64"},
+                                     {"shape", {-1}},
                                      {"parameters", {{"feature_type", "numeric"}}}}));
   EXPECT_EQ(meta["inputs"][1]["datatype"], "BYTES");
   EXPECT_EQ(meta["outputs"][0]["name"], "label");
@@ -183,7 +182,9 @@ TEST_F(ServerTest, InferAnswersEqualBatchPredictOnTheSameRows) {
     EXPECT_EQ(one["outputs"][1]["data"][0].get<float>(), batch->prob(r, 0));
   }
   // The row form gives the same answers.
-  json inst = {{"instances", {{{"x", table_.Find("x")->number(7)}, {"color", std::string(table_.Find("color")->str(7))}}}}};
+  json inst = {
+      {"instances",
+       {{{"x", table_.Find("x")->number(7)}, {"color", std::string(table_.Find("color")->str(7))}}}}};
   auto v1 = c.Post("/v1/models/churn:predict", inst.dump(), "application/json");
   ASSERT_EQ(v1->status, 200) << v1->body;
   auto pj = json::parse(v1->body);
@@ -206,18 +207,20 @@ TEST_F(ServerTest, RegressionModelsAnswerFp64Values) {
   EXPECT_EQ(j["outputs"][0]["datatype"], "FP64");
   for (size_t r = 0; r < 5; ++r) EXPECT_EQ(j["outputs"][0]["data"][r].get<double>(), batch->values[r]);
   auto metrics = c.Get("/metrics")->body;
-  EXPECT_NE(metrics.find("mlpipe_prediction_value_count{model=\"prices\",variant=\"default\",version=\"r1\"} 5"),
-            std::string::npos)
+  EXPECT_NE(
+      metrics.find("mlpipe_prediction_value_count{model=\"prices\",variant=\"default\",version=\"r1\"} 5"),
+      std::string::npos)
       << metrics;
   // The server reads no stats.json, yet the histogram keeps the training
-  // target's bins: its bounds are the upper edges of the target's histogram.
+  // target's bins: its bounds are the upper edges of the target's histogram,
+  // printed as written (12 significant digits, no float noise).
   const data::ColumnStats* target = (*model)->stats()->Find((*model)->manifest().target);
   ASSERT_NE(target, nullptr);
   const std::vector<double>& edges = target->numeric.histogram.edges;
   ASSERT_GT(edges.size(), 2u);
   for (size_t i = 1; i < edges.size(); ++i) {
     EXPECT_NE(metrics.find(fmt::format("mlpipe_prediction_value_bucket{{model=\"prices\",variant=\"default\","
-                                       "version=\"r1\",le=\"{}\"}}",
+                                       "version=\"r1\",le=\"{:.12g}\"}}",
                                        edges[i])),
               std::string::npos)
         << "bound " << edges[i] << "\n"
@@ -264,7 +267,8 @@ TEST_F(ServerTest, UnknownModelIs404AndTheServerKeepsServing) {
   StartSingle();
   auto c = Client();
   ExpectError(Infer(c, InferBody(table_, 0, 1), "/v2/models/other/infer"), 404, "unknown model 'other'");
-  ExpectError(Infer(c, InferBody(table_, 0, 1), "/v2/models/churn/versions/42/infer"), 404, "no live version");
+  ExpectError(Infer(c, InferBody(table_, 0, 1), "/v2/models/churn/versions/42/infer"), 404,
+              "no live version");
   ExpectError(c.Post("/v1/models/other:predict", "{}", "application/json"), 404, "unknown model");
   ExpectStillServing(c);
 }
@@ -320,7 +324,8 @@ TEST_F(ServerTest, HotSwapUnderLoadFailsNoRequestAndFreesTheOldModel) {
   while (ok.load() < 200) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   const int64_t moved = RealClock().MonotonicNanos();
   source_.Set("churn@champion", {"2", packages->v2});  // the alias moves
-  for (int i = 0; i < 500 && first_v2_ns.load() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 500 && first_v2_ns.load() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   const int before = ok.load();
   while (ok.load() < before + 200) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   stop = true;
@@ -350,7 +355,8 @@ TEST_F(ServerTest, ABrokenPackageNeverReplacesTheWorkingOne) {
   EXPECT_EQ(index[0]["state"], "available");
   EXPECT_NE(index[0]["error"].get<std::string>().find("failed to load"), std::string::npos);
   auto metrics = c.Get("/metrics")->body;
-  EXPECT_NE(metrics.find("mlpipe_model_load_failures_total{model=\"churn\",variant=\"default\"} 1"), std::string::npos);
+  EXPECT_NE(metrics.find("mlpipe_model_load_failures_total{model=\"churn\",variant=\"default\"} 1"),
+            std::string::npos);
   bool logged = false;
   {
     std::lock_guard<std::mutex> lock(log_mu_);
@@ -392,8 +398,9 @@ TEST_F(ServerTest, RoutesByWeightStickyKeyAndShadowsWithoutAnswering) {
   for (int u = 0; u < 20; ++u) {
     httplib::Headers h = {{"X-User-Id", "user-" + std::to_string(u)}};
     std::set<std::string> seen;
-    for (int i = 0; i < 10; ++i) seen.insert(Infer(c, InferBody(table_, 0, 1), "/v2/models/churn/infer", h)
-                                                  ->get_header_value("X-Mlpipe-Variant"));
+    for (int i = 0; i < 10; ++i)
+      seen.insert(Infer(c, InferBody(table_, 0, 1), "/v2/models/churn/infer", h)
+                      ->get_header_value("X-Mlpipe-Variant"));
     EXPECT_EQ(seen.size(), 1u) << "user-" << u;
   }
   // A version pinned in the URL bypasses the split.
@@ -402,7 +409,10 @@ TEST_F(ServerTest, RoutesByWeightStickyKeyAndShadowsWithoutAnswering) {
   server_->Shutdown(5'000'000'000);  // drains the shadow queue and the log
   auto metrics = server_->metrics().Render();
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(metrics, m, std::regex("mlpipe_shadow_requests_total\\{model=\"churn\",variant=\"shadow\",result=\"ok\"\\} (\\d+)")))
+  ASSERT_TRUE(std::regex_search(
+      metrics, m,
+      std::regex(
+          "mlpipe_shadow_requests_total\\{model=\"churn\",variant=\"shadow\",result=\"ok\"\\} (\\d+)")))
       << metrics;
   EXPECT_GT(std::stoi(m[1]), 0);
   // Shadow answers are in the prediction log, marked shadow.
@@ -429,13 +439,16 @@ TEST_F(ServerTest, FeedbackJoinsPredictionsIntoLiveAccuracy) {
   auto fb = c.Post("/v2/feedback", json({{"id", "req-3"}, {"label", predicted}}).dump(), "application/json");
   ASSERT_EQ(fb->status, 200) << fb->body;
   EXPECT_EQ(json::parse(fb->body)["correct"], 1);
-  std::string predicted4 = json::parse(Infer(c, InferBody(table_, 4, 1, "req-4"))->body)["outputs"][0]["data"][0];
+  std::string predicted4 =
+      json::parse(Infer(c, InferBody(table_, 4, 1, "req-4"))->body)["outputs"][0]["data"][0];
   std::string wrong = predicted4 == "yes" ? "no" : "yes";
-  ASSERT_EQ(c.Post("/v2/feedback", json({{"id", "req-4"}, {"label", wrong}}).dump(), "application/json")->status, 200);
-  ExpectError(c.Post("/v2/feedback", json({{"id", "req-4"}, {"label", wrong}}).dump(), "application/json"), 409,
-              "already");
-  ExpectError(c.Post("/v2/feedback", json({{"id", "nope"}, {"label", "yes"}}).dump(), "application/json"), 404,
-              "no recent prediction");
+  ASSERT_EQ(
+      c.Post("/v2/feedback", json({{"id", "req-4"}, {"label", wrong}}).dump(), "application/json")->status,
+      200);
+  ExpectError(c.Post("/v2/feedback", json({{"id", "req-4"}, {"label", wrong}}).dump(), "application/json"),
+              409, "already");
+  ExpectError(c.Post("/v2/feedback", json({{"id", "nope"}, {"label", "yes"}}).dump(), "application/json"),
+              404, "no recent prediction");
   ExpectError(c.Post("/v2/feedback", "{", "application/json"), 400, "malformed");
   auto stats = json::parse(c.Get("/v2/deployments/churn/stats")->body);
   ASSERT_EQ(stats["variants"].size(), 1u);
@@ -443,8 +456,9 @@ TEST_F(ServerTest, FeedbackJoinsPredictionsIntoLiveAccuracy) {
   EXPECT_EQ(stats["variants"][0]["correct"], 1);
   EXPECT_DOUBLE_EQ(stats["variants"][0]["accuracy"].get<double>(), 0.5);
   EXPECT_EQ(c.Get("/v2/deployments/other/stats")->status, 404);
-  EXPECT_NE(c.Get("/metrics")->body.find("mlpipe_live_accuracy{deployment=\"churn\",variant=\"default\"} 0.5"),
-            std::string::npos);
+  EXPECT_NE(
+      c.Get("/metrics")->body.find("mlpipe_live_accuracy{deployment=\"churn\",variant=\"default\"} 0.5"),
+      std::string::npos);
   // The prediction log has the request, with features and prediction.
   server_->prediction_log().Flush();
   std::string path = DailyLogPath(log_dir_, "predictions", RealClock().WallNanos());
@@ -467,7 +481,8 @@ TEST_F(ServerTest, FeedbackJoinsPredictionsIntoLiveAccuracy) {
 // A minimal check of the Prometheus text format: every sample line is
 // NAME{LABELS} VALUE, every family has HELP and TYPE before its samples.
 void ExpectPrometheusText(const std::string& text) {
-  static const std::regex kSample(R"re(^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? (-?[0-9.eE+-]+|\+Inf|-Inf|NaN)$)re");
+  static const std::regex kSample(
+      R"re(^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? (-?[0-9.eE+-]+|\+Inf|-Inf|NaN)$)re");
   std::set<std::string> typed;
   std::istringstream in(text);
   int samples = 0;
@@ -506,19 +521,25 @@ TEST_F(ServerTest, MetricsAreValidPrometheusTextWithTheExpectedSeries) {
   EXPECT_NE(m.find("mlpipe_requests_total{model=\"churn\",version=\"1\",variant=\"default\",code=\"200\"} 5"),
             std::string::npos)
       << m;
-  EXPECT_NE(m.find("mlpipe_requests_total{model=\"\",version=\"\",variant=\"\",code=\"404\"} 1"), std::string::npos);
-  EXPECT_NE(m.find("mlpipe_request_duration_seconds_bucket{model=\"churn\",version=\"1\",variant=\"default\",le=\"0.0001\"}"),
+  EXPECT_NE(m.find("mlpipe_requests_total{model=\"\",version=\"\",variant=\"\",code=\"404\"} 1"),
             std::string::npos);
-  EXPECT_NE(m.find("mlpipe_request_duration_seconds_count{model=\"churn\",version=\"1\",variant=\"default\"} 5"),
+  EXPECT_NE(m.find("mlpipe_request_duration_seconds_bucket{model=\"churn\",version=\"1\",variant=\"default\","
+                   "le=\"0.0001\"}"),
             std::string::npos);
+  EXPECT_NE(
+      m.find("mlpipe_request_duration_seconds_count{model=\"churn\",version=\"1\",variant=\"default\"} 5"),
+      std::string::npos);
   EXPECT_NE(m.find("le=\"10\""), std::string::npos);
   EXPECT_NE(m.find("mlpipe_requests_in_flight 1"), std::string::npos);  // the /metrics request itself
-  EXPECT_NE(m.find("mlpipe_model_load_seconds{model=\"churn\",variant=\"default\",version=\"1\"}"), std::string::npos);
-  EXPECT_NE(m.find("mlpipe_model_loads_total{model=\"churn\",variant=\"default\",result=\"ok\"} 1"), std::string::npos);
+  EXPECT_NE(m.find("mlpipe_model_load_seconds{model=\"churn\",variant=\"default\",version=\"1\"}"),
+            std::string::npos);
+  EXPECT_NE(m.find("mlpipe_model_loads_total{model=\"churn\",variant=\"default\",result=\"ok\"} 1"),
+            std::string::npos);
   EXPECT_NE(m.find("mlpipe_predictions_total{model=\"churn\",variant=\"default\",version=\"1\",class=\""),
             std::string::npos);
-  EXPECT_NE(m.find("mlpipe_model_info{model=\"churn\",variant=\"default\",version=\"1\",state=\"available\"} 1"),
-            std::string::npos);
+  EXPECT_NE(
+      m.find("mlpipe_model_info{model=\"churn\",variant=\"default\",version=\"1\",state=\"available\"} 1"),
+      std::string::npos);
 }
 
 TEST_F(ServerTest, ShutdownDrainsAndClosesThePort) {

@@ -1,4 +1,4 @@
-#include "mlpipe/server/auth.h"
+#include "mlpipe/base/bearer_token.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -10,7 +10,7 @@
 #include <cstring>
 #include <fstream>
 
-namespace mlpipe::server {
+namespace mlpipe {
 
 StatusOr<std::string> LoadOrCreateToken(const std::string& path) {
   struct stat st;
@@ -47,8 +47,6 @@ bool IsLoopbackHost(std::string_view host) {
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
 
-bool NeedsToken(bool loopback_server, std::string_view method) { return !loopback_server || method != "GET"; }
-
 bool TokenMatches(std::string_view authorization, std::string_view token) {
   constexpr std::string_view kBearer = "Bearer ";
   if (authorization.size() != kBearer.size() + token.size()) return false;
@@ -60,4 +58,4 @@ bool TokenMatches(std::string_view authorization, std::string_view token) {
   return diff == 0;
 }
 
-}  // namespace mlpipe::server
+}  // namespace mlpipe
