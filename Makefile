@@ -15,7 +15,7 @@ CMAKE_FLAGS ?=
 # ccache when there is one (never required).
 LAUNCHER := $(if $(shell command -v ccache 2>/dev/null),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 
-.PHONY: crash-campaign fuzz all deps build demo demo-server demo-delivery test test-fast test-asan test-install release install package bench clean format
+.PHONY: crash-campaign fuzz fuzz-ci all deps build demo demo-server demo-delivery test test-fast test-asan test-install release install package bench clean format
 
 all: build
 
@@ -62,6 +62,8 @@ crash-campaign: deps $(TEST_BUILD)/build.ninja
 # libFuzzer targets (fuzz/), built with clang: make fuzz FUZZ_SECONDS=600
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
+FUZZ_SEED ?= 0
+FUZZ_TARGETS ?= spec_loader_fuzz csv_reader_fuzz oip_request_fuzz http_request_fuzz
 $(FUZZ_BUILD)/build.ninja:
 	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++-14 \
 	  -DMLPIPE_FUZZ=ON -DMLPIPE_TESTS=OFF -DMLPIPE_WERROR=OFF \
@@ -69,7 +71,13 @@ $(FUZZ_BUILD)/build.ninja:
 
 fuzz: deps $(FUZZ_BUILD)/build.ninja
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_targets
-	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_SEED) "$(FUZZ_TARGETS)"
+
+# What make test runs: the decoders briefly, from a fixed seed. (The HTTP
+# target runs in make fuzz: it still finds a stall of the server after a
+# thousand-odd inputs that does not replay from one input, see fuzz/README.md.)
+fuzz-ci:
+	$(MAKE) fuzz FUZZ_SECONDS=15 FUZZ_SEED=1 FUZZ_TARGETS="spec_loader_fuzz csv_reader_fuzz oip_request_fuzz"
 
 # A unity build (8 files a compile): the sanitized build is what CI waits for,
 # and most of a file's compile time is parsing the same headers. The other
@@ -108,7 +116,7 @@ test-install: package
 
 # CI runs `make test`: one sanitized build that runs every test, end-to-end
 # ones included, then the Release build, installed and packaged.
-test: test-asan test-install
+test: test-asan test-install fuzz-ci
 
 bench:
 	@scripts/deps.sh bench

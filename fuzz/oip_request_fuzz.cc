@@ -57,11 +57,19 @@ extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view body(reinterpret_cast<const char*>(data), size);
   const mlpipe::serving::ServedModel& model = **g_model;
-  for (auto parse : {&mlpipe::serving::ParseInferRequest, &mlpipe::serving::ParsePredictRequest}) {
-    auto request = parse(body, model);
-    if (!request.ok()) continue;
+  auto check = [&](const mlpipe::StatusOr<mlpipe::serving::ParsedRequest>& request) {
+    if (!request.ok()) return;
     auto rows = mlpipe::serving::PredictRows(model, *request);
     if (rows.ok() && rows->size() != request->rows) std::abort();  // one prediction per row
+  };
+  check(mlpipe::serving::ParseInferRequest(body, model));
+  check(mlpipe::serving::ParsePredictRequest(body, model));
+  // The binary tensor extension: the first two bytes choose the JSON
+  // header's length (Inference-Header-Content-Length), the rest is the body.
+  if (size >= 2) {
+    const std::string_view rest = body.substr(2);
+    const size_t json_size = (data[0] | (static_cast<size_t>(data[1]) << 8)) % (rest.size() + 1);
+    check(mlpipe::serving::ParseInferRequest(rest, model, json_size));
   }
   return 0;
 }

@@ -1,6 +1,8 @@
 #!/bin/sh
 # Runs every libFuzzer target in fuzz/ for a set time each.
-#   scripts/fuzz.sh BUILD_DIR SECONDS_PER_TARGET
+#   scripts/fuzz.sh BUILD_DIR SECONDS_PER_TARGET [SEED [TARGETS]]
+# SEED 0 (the default) lets libFuzzer pick one; CI gives a fixed one.
+# TARGETS: a space-separated list (default: every target).
 # First each target replays fuzz/regressions/TARGET/ (inputs that once crashed
 # it: they must pass forever), then fuzzes from a seed corpus made of the
 # examples and the docs' code blocks plus the corpus kept in BUILD_DIR from
@@ -11,6 +13,8 @@
 set -eu
 BUILD=${1:-build-fuzz}
 SECONDS_EACH=${2:-60}
+SEED=${3:-0}
+TARGETS=${4:-spec_loader_fuzz csv_reader_fuzz oip_request_fuzz http_request_fuzz}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SEEDS="$BUILD/seeds"
 mkdir -p "$BUILD/crashes"
@@ -38,7 +42,7 @@ for dir in "$ROOT"/fuzz/seeds/*/; do
 done
 
 status=0
-for target in spec_loader_fuzz csv_reader_fuzz oip_request_fuzz http_request_fuzz; do
+for target in $TARGETS; do
   bin="$BUILD/fuzz/$target"
   [ -x "$bin" ] || continue
   regressions="$ROOT/fuzz/regressions/$target"
@@ -54,7 +58,7 @@ for target in spec_loader_fuzz csv_reader_fuzz oip_request_fuzz http_request_fuz
   corpus="$BUILD/corpus/$target"
   mkdir -p "$corpus"
   echo "== $target: fuzzing for ${SECONDS_EACH} s"
-  if ! "$bin" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+  if ! "$bin" -seed="$SEED" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
       -print_final_stats=1 -artifact_prefix="$BUILD/crashes/$target-" \
       "$corpus" "$SEEDS/$target" >"$BUILD/crashes/$target.log" 2>&1; then
     echo "FAILED: $target found an input that breaks it (kept under $BUILD/crashes/); the log's end:"
