@@ -111,6 +111,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string health = Exchange(kHealth, sizeof kHealth - 1, 6000);
   if (health.rfind("HTTP/1.1 200", 0) != 0) {
     std::fprintf(stderr, "the health check after this input got: '%s'\n", health.c_str());
+    // MLPIPE_FUZZ_PAUSE=1: wait to be looked at (gdb -p PID) before failing.
+    if (std::getenv("MLPIPE_FUZZ_PAUSE") != nullptr) {
+      std::fprintf(stderr, "paused: pid %d\n", getpid());
+      sleep(600);
+    }
     std::abort();
   }
   return 0;

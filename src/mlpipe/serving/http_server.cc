@@ -229,11 +229,12 @@ HttpResponse ErrorResponse(int status, const std::string& message) {
   return res;
 }
 
-class HttpConnection;
 
 }  // namespace
 
 namespace internal {
+
+class HttpConnection;
 
 // What the connections share: options, handler, loop, pool, counters.
 class HttpTransport {
@@ -316,9 +317,7 @@ class HttpTransport {
 
 }  // namespace internal
 
-namespace {
-
-using internal::HttpTransport;
+namespace internal {
 
 // One connection's state machine. Loop thread: Start, Reject, the waits and
 // reads, OnShutdown, Cut, Close. Worker: RunHandler.
@@ -766,7 +765,7 @@ void HttpConnection::Close() {
   if (registered_) server_.Unregister(this);
 }
 
-}  // namespace
+}  // namespace internal
 
 namespace internal {
 
