@@ -140,7 +140,7 @@ std::string OriginForm(std::string_view target) {
   const std::string_view rest = target.substr(scheme_end + 3);
   const size_t path_start = rest.find_first_of("/?");
   if (path_start == std::string_view::npos) return "/";
-  if (rest[path_start] == '?') return "/" + std::string(rest.substr(path_start));
+  if (rest[path_start] == '?') return fmt::format("/{}", rest.substr(path_start));
   return std::string(rest.substr(path_start));
 }
 
