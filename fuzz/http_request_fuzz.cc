@@ -15,41 +15,17 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <memory>
 #include <string>
 
-#include <fmt/format.h>
-
-#include "mlpipe/data/csv.h"
+#include "fuzz/fuzz_package.h"
 #include "mlpipe/serving/model_source.h"
-#include "mlpipe/serving/package_writer.h"
 #include "mlpipe/serving/server.h"
 
 namespace {
 
 std::unique_ptr<mlpipe::serving::PackagePathSource> g_source;
 std::unique_ptr<mlpipe::serving::ModelServer> g_server;
-
-std::string MakePackage() {
-  std::string csv = "x,color,label\n";
-  const char* colors[] = {"red", "green", "blue"};
-  for (int i = 0; i < 60; ++i) csv += fmt::format("{},{},{}\n", (i % 7) - 3, colors[i % 3], i % 2 ? "yes" : "no");
-  auto table = mlpipe::data::ReadCsvString(csv);
-  if (!table.ok()) std::abort();
-  mlpipe::data::TransformOptions transform;
-  transform.target = "label";
-  transform.positive_class = "yes";
-  mlpipe::ml::XgboostParams params;
-  params.rounds = 3;
-  params.nthread = 1;
-  const std::string dir =
-      fmt::format("{}/mlpipe_http_fuzz_{}", std::filesystem::temp_directory_path().string(), getpid());
-  std::filesystem::remove_all(dir);
-  auto path = mlpipe::serving::WriteXgboostPackage(*table, transform, params, dir + "/pkg", "http fuzz");
-  if (!path.ok()) std::abort();
-  return *path;
-}
 
 // Sends `bytes` on a new connection, half-closes, and reads until the server
 // closes or `wait_ms` pass without a byte. Returns what was read.
@@ -86,7 +62,7 @@ std::string Exchange(const char* bytes, size_t size, int wait_ms) {
 extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
   g_source = std::make_unique<mlpipe::serving::PackagePathSource>();
   mlpipe::serving::ModelSpec spec;
-  spec.package_path = MakePackage();
+  spec.package_path = mlpipe::fuzzing::MakeFuzzPackage("http_fuzz");
   mlpipe::serving::ServerOptions o;
   o.deployment = mlpipe::serving::DeploymentConfig::SingleVariant("m", spec);
   o.source = g_source.get();

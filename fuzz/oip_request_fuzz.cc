@@ -2,8 +2,6 @@
 // then the prediction of what they accept. A client controls every byte of
 // a request body; any body must end in rows or a client error (never a
 // crash, a hang or a prediction on rows the model cannot take).
-#include <unistd.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -12,38 +10,21 @@
 #include <string>
 #include <string_view>
 
-#include <fmt/format.h>
-
-#include "mlpipe/data/csv.h"
+#include "fuzz/fuzz_package.h"
 #include "mlpipe/ml/model_package.h"
 #include "mlpipe/serving/oip_codec.h"
-#include "mlpipe/serving/package_writer.h"
 #include "mlpipe/serving/served_model.h"
 
 namespace {
 
 std::shared_ptr<const mlpipe::serving::ServedModel>* g_model = nullptr;
 
-// A small classifier on a numeric and a categorical feature, trained once.
+// The fuzz package, loaded once.
 std::shared_ptr<const mlpipe::serving::ServedModel> MakeModel() {
-  std::string csv = "x,color,label\n";
-  const char* colors[] = {"red", "green", "blue"};
-  for (int i = 0; i < 60; ++i) csv += fmt::format("{},{},{}\n", (i % 7) - 3, colors[i % 3], i % 2 ? "yes" : "no");
-  auto table = mlpipe::data::ReadCsvString(csv);
-  if (!table.ok()) std::abort();
-  mlpipe::data::TransformOptions transform;
-  transform.target = "label";
-  transform.positive_class = "yes";
-  mlpipe::ml::XgboostParams params;
-  params.rounds = 3;
-  params.nthread = 1;
-  const std::string dir = fmt::format("{}/mlpipe_oip_fuzz_{}", std::filesystem::temp_directory_path().string(), getpid());
-  std::filesystem::remove_all(dir);
-  auto path = mlpipe::serving::WriteXgboostPackage(*table, transform, params, dir + "/pkg", "oip fuzz");
-  if (!path.ok()) std::abort();
-  auto loaded = mlpipe::ml::LoadModelPackage(*path);
+  const std::string path = mlpipe::fuzzing::MakeFuzzPackage("oip_fuzz");
+  auto loaded = mlpipe::ml::LoadModelPackage(path);
   if (!loaded.ok()) std::abort();
-  std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(std::filesystem::path(path).parent_path());
   return mlpipe::serving::ServedModel::Make("1", "fuzz", *loaded);
 }
 

@@ -21,5 +21,7 @@ std::string ClosestMatch(std::string_view word, const std::vector<std::string>& 
 std::string FormatDuration(int64_t nanos);
 // "1.5 KiB", "3.2 MiB".
 std::string FormatBytes(uint64_t bytes);
+// The value of a hex digit (0-9, a-f, A-F), or -1: percent-decoding.
+int HexDigitValue(char c);
 
 }  // namespace mlpipe

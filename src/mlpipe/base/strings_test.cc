@@ -29,5 +29,14 @@ TEST(StringsTest, FormatsDurationsAndBytes) {
 
 TEST(StringsTest, Trim) { EXPECT_EQ(Trim("  x y\r\n"), "x y"); }
 
+TEST(StringsTest, HexDigitValueReadsBothCasesAndRefusesTheRest) {
+  EXPECT_EQ(HexDigitValue('0'), 0);
+  EXPECT_EQ(HexDigitValue('9'), 9);
+  EXPECT_EQ(HexDigitValue('a'), 10);
+  EXPECT_EQ(HexDigitValue('F'), 15);
+  EXPECT_EQ(HexDigitValue('g'), -1);
+  EXPECT_EQ(HexDigitValue('%'), -1);
+}
+
 }  // namespace
 }  // namespace mlpipe

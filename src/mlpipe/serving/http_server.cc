@@ -96,6 +96,13 @@ Status Validate(const HttpServerOptions& o) {
   return OkStatus();
 }
 
+// A failed call on a non-blocking socket as Beast sees it: nothing to do
+// now is net::error::would_block, anything else the system error.
+error_code NonBlockingError(int err) {
+  return err == EAGAIN || err == EWOULDBLOCK ? error_code(net::error::would_block)
+                                             : error_code(err, boost::system::system_category());
+}
+
 // A connected non-blocking socket as Beast's SyncWriteStream for a worker:
 // one sendmsg of the whole buffer sequence (status line, fields and body in
 // one call), never waiting: what the socket does not take now is
@@ -127,8 +134,7 @@ class HttpNowWriter {
         return static_cast<size_t>(sent);
       }
       if (errno == EINTR) continue;
-      ec = errno == EAGAIN || errno == EWOULDBLOCK ? error_code(net::error::would_block)
-                                                   : error_code(errno, boost::system::system_category());
+      ec = NonBlockingError(errno);
       return 0;
     }
   }
@@ -166,8 +172,7 @@ class HttpNowReader {
           return 0;
         }
         if (errno == EINTR) continue;
-        ec = errno == EAGAIN || errno == EWOULDBLOCK ? error_code(net::error::would_block)
-                                                     : error_code(errno, boost::system::system_category());
+        ec = NonBlockingError(errno);
         return 0;
       }
     }

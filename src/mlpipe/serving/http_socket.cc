@@ -13,6 +13,8 @@
 #include <cstring>
 #include <mutex>
 
+#include "mlpipe/base/strings.h"
+
 namespace mlpipe::serving::internal {
 
 StatusOr<int> Listen(const std::string& host, int port, bool reuse_port) {
@@ -102,25 +104,14 @@ uint64_t RaiseFileLimit() {
   return lim.rlim_cur == RLIM_INFINITY ? UINT64_MAX : static_cast<uint64_t>(lim.rlim_cur);
 }
 
-namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
-
 std::string DecodedPath(std::string_view target) {
   std::string_view path = target.substr(0, target.find('?'));
   if (path.find('%') == std::string_view::npos) return std::string(path);
   std::string out;
   out.reserve(path.size());
   for (size_t i = 0; i < path.size(); ++i) {
-    const int hi = path[i] == '%' && i + 2 < path.size() ? HexValue(path[i + 1]) : -1;
-    const int lo = hi >= 0 ? HexValue(path[i + 2]) : -1;
+    const int hi = path[i] == '%' && i + 2 < path.size() ? HexDigitValue(path[i + 1]) : -1;
+    const int lo = hi >= 0 ? HexDigitValue(path[i + 2]) : -1;
     if (lo >= 0) {
       out += static_cast<char>(hi * 16 + lo);
       i += 2;
