@@ -33,6 +33,8 @@ parser.add_argument("--threads", type=int, default=4)
 parser.add_argument("--seconds", type=float, default=0, help="0: until killed")
 parser.add_argument("--sticky-header", default="X-User-Id", help="header carrying the sticky key")
 parser.add_argument("--users", type=int, default=5000, help="distinct sticky keys (request k is user k mod N)")
+parser.add_argument("--pin-version", default="",
+                    help="send every other request to this model version's route, outside the split")
 parser.add_argument("--timeout", type=float, default=10, help="seconds before a request counts as failed")
 parser.add_argument("--report-every", type=float, default=5)
 parser.add_argument("--log", help="append a JSON line per answered request (for feedback.py)")
@@ -118,7 +120,9 @@ def worker():
         status, variant, version, error = 0, "", "", ""
         for attempt in (1, 2):
             try:
-                conn.request("POST", f"/v2/models/{model}/infer", body(k, rows[r]), headers)
+                path = (f"/v2/models/{model}/versions/{args.pin_version}/infer" if args.pin_version and k % 2
+                        else f"/v2/models/{model}/infer")
+                conn.request("POST", path, body(k, rows[r]), headers)
                 res = conn.getresponse()
                 res.read()
                 status = res.status

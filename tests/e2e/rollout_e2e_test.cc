@@ -170,11 +170,14 @@ class RolloutTest : public ::testing::Test {
                         {"datatype", "BYTES"},
                         {"data", {i % 2 ? "red" : "blue"}}}}}};
         httplib::Headers headers;
-        if (!sticky_user_.empty()) headers.emplace("X-User", sticky_user_);
         // Many users of two requests each, under the A/B's default header.
         const std::string key = fmt::format("user-{}", i / 2);
         if (ab_keys_) headers.emplace("X-Mlpipe-Key", key);
-        auto res = c.Post("/v2/models/scorer/infer", headers, body.dump(), "application/json");
+        // A client that pins a version sends every other request outside the split.
+        const std::string path = !pin_version_.empty() && i % 2
+                                     ? "/v2/models/scorer/versions/" + pin_version_ + "/infer"
+                                     : std::string("/v2/models/scorer/infer");
+        auto res = c.Post(path, headers, body.dump(), "application/json");
         if (!res) {
           ++unanswered_;
         } else if (res->status == 200) {
@@ -297,7 +300,7 @@ class RolloutTest : public ::testing::Test {
   }
 
   Project p_;
-  std::string sticky_user_;
+  std::string pin_version_;  // every other request names this version (not routed by the split)
   bool feedback_ = false;
   bool ab_keys_ = false;
   std::mutex arms_mu_;
@@ -441,9 +444,10 @@ TEST_F(RolloutTest, NoTrafficPausesTheRolloutUntilTrafficComes) {
 }
 
 TEST_F(RolloutTest, TrafficNotSplitAsConfiguredHaltsTheRollout) {
-  // Every request carries the same sticky key: one arm gets it all.
-  WritePipeline(80, "2m", "\n    sticky_header: X-User");
-  sticky_user_ = "the-only-user";
+  // A client pins the champion's version on half the requests: at the 50 %
+  // step the candidate gets a quarter of them.
+  WritePipeline(80, "2m");
+  pin_version_ = "1";
   std::unique_ptr<ServeProcess> serve;
   std::unique_ptr<Server> server;
   const int64_t id = ChampionThenCandidate(&serve, &server, true);

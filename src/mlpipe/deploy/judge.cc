@@ -15,11 +15,10 @@
 namespace mlpipe::deploy {
 namespace {
 
-constexpr double kSrmThreshold = 0.001;
-// The chi-square approximation wants at least this many expected requests in
-// each arm; below it the ratio is not checked (and a step cannot pass on
-// fewer requests than that anyway: see min_requests).
-constexpr double kSrmMinExpected = 5;
+// The sample-ratio check's alpha: a rollout halts on a mismatch only when the
+// anytime-valid test (stats/srm.h) reaches a Bayes factor of 1,000 against
+// the configured split, however many looks the step takes.
+constexpr double kSrmAlpha = 0.001;
 
 // The number of observations of a cumulative histogram.
 double Total(const std::vector<double>& cumulative) { return cumulative.empty() ? 0 : cumulative.back(); }
@@ -117,32 +116,39 @@ Judgement JudgeStep(const StepLook& look) {
                       {"min_requests", p.min_requests},
                       {"max_step_time_ns", p.max_step_time_ns},
                       {"alpha", p.alpha},
-                      {"srm_p", kSrmThreshold}};
+                      {"srm_alpha", kSrmAlpha}};
   }
   const std::string where = look.shadow ? std::string("shadow phase")
                                         : fmt::format("step {} ({:g} %)", look.step_index + 1, percent);
   const char* arm = look.shadow ? "shadow" : "candidate";
 
-  // 1. Sample ratio (a shadow's copies are not a split of the traffic).
-  const double total = cand.requests + champ.requests;
-  const double w_min = std::min(percent, 100 - percent) / 100;
+  // 1. Sample ratio (a shadow's copies are not a split of the traffic), on
+  // randomization units when the serve process counts them: requests of one
+  // sticky user all go to one arm, so they are not independent draws.
+  const bool by_units = cand.units > 0 || champ.units > 0;
+  const double cand_units = by_units ? cand.units : cand.requests;
+  const double champ_units = by_units ? champ.units : champ.requests;
+  const char* unit = by_units ? "users (randomization units)" : "requests";
   if (look.shadow) {
     out.checks.push_back({{"check", "sample_ratio"},
                           {"result", "not_judged"},
                           {"why", "a shadow gets a copy of each request: there is no split to check"}});
-  } else if (total * w_min >= kSrmMinExpected && percent < 100) {
+  } else if (percent < 100 && cand_units + champ_units > 0) {
     stats::SrmResult srm =
-        stats::SampleRatioMismatch({champ.requests, cand.requests}, {100 - percent, percent}, kSrmThreshold);
-    out.checks.push_back(
-        {{"check", "sample_ratio"}, {"test", srm.ToJson()}, {"result", srm.mismatch ? "mismatch" : "ok"}});
+        stats::SequentialSampleRatioMismatch({champ_units, cand_units}, {100 - percent, percent}, kSrmAlpha);
+    out.checks.push_back({{"check", "sample_ratio"},
+                          {"counted", by_units ? "units" : "requests"},
+                          {"test", srm.ToJson()},
+                          {"always_valid_p", RunningMin(look.min_p, &out.min_p, "sample_ratio", srm.p_value)},
+                          {"result", srm.mismatch ? "mismatch" : "ok"}});
     if (srm.mismatch) {
       out.verdict = Verdict::kHalt;
       out.reason = fmt::format(
-          "{}: sample ratio mismatch: candidate {:g} / champion {:g} requests for a {:g}/{:g} split "
-          "(chi-square {:.1f}, "
-          "p {:.2g} < {:g}); traffic is not split as configured",
-          where, cand.requests, champ.requests, percent, 100 - percent, srm.chi_square, srm.p_value,
-          kSrmThreshold);
+          "{}: sample ratio mismatch: candidate {:g} / champion {:g} {} for a {:g}/{:g} split "
+          "(Bayes factor {:.3g}, always-valid p {:.2g} <= {:g}; chi-square {:.1f}); traffic is not split as "
+          "configured",
+          where, cand_units, champ_units, unit, percent, 100 - percent, std::exp(srm.log_bayes_factor),
+          srm.p_value, kSrmAlpha, srm.chi_square);
       return out;
     }
   }

@@ -96,6 +96,35 @@ TEST(JudgeTest, SampleRatioMismatchHalts) {
   EXPECT_NE(JudgeStep(few).verdict, Verdict::kHalt);
 }
 
+// Requests of one sticky user are not independent: the split is checked on
+// randomization units when the serve process reports them.
+TEST(JudgeTest, SampleRatioCountsUnitsWhenTheServeProcessReportsThem) {
+  // 50/50: 40 users made 400 requests on the candidate, 40 made 100 on the
+  // champion. Fair by users; a mismatch by requests.
+  VariantCounters cand = Arm(400, 0), champ = Arm(100, 0);
+  cand.units = 40;
+  champ.units = 40;
+  Judgement j = JudgeStep(Look(2, cand, champ));
+  EXPECT_NE(j.verdict, Verdict::kHalt) << j.reason;
+  ASSERT_FALSE(j.checks.empty());
+  EXPECT_EQ(j.checks[0]["check"], "sample_ratio");
+  EXPECT_EQ(j.checks[0]["counted"], "units");
+  // Without units (an older serve process) requests are counted: a halt.
+  j = JudgeStep(Look(2, Arm(400, 0), Arm(100, 0)));
+  EXPECT_EQ(j.verdict, Verdict::kHalt) << j.reason;
+  EXPECT_NE(j.reason.find("400 / champion 100 requests"), std::string::npos) << j.reason;
+  // Balanced requests, 5 candidate users against 200: a halt that names users.
+  cand = Arm(300, 0);
+  champ = Arm(300, 0);
+  cand.units = 5;
+  champ.units = 200;
+  j = JudgeStep(Look(2, cand, champ));
+  EXPECT_EQ(j.verdict, Verdict::kHalt) << j.reason;
+  EXPECT_NE(j.reason.find("candidate 5 / champion 200 users"), std::string::npos) << j.reason;
+  // The always-valid p is kept as a running minimum, like the guardrails'.
+  EXPECT_TRUE(j.min_p.contains("sample_ratio")) << j.min_p.dump();
+}
+
 TEST(JudgeTest, OnlineMetricFailsAWorseCandidateAndTheLastStepWaitsForLabels) {
   StepLook l = Look(1, Arm(600, 0), Arm(1800, 0));
   l.policy.analysis.online_metric = spec::AnalysisSpec::Online{"accuracy", 200, 0.95};

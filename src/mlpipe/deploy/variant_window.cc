@@ -1,6 +1,7 @@
 #include "mlpipe/deploy/variant_window.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 
 namespace mlpipe::deploy {
@@ -54,6 +55,7 @@ void SubtractHistogram(const std::vector<double>& bounds, std::vector<double>* c
 VariantCounters VariantCounters::FromJson(const nlohmann::json& v) {
   VariantCounters c;
   c.requests = Num(v, "requests");
+  c.units = Num(v, "units");
   c.errors = Num(v, "errors");
   c.feedback = Num(v, "feedback");
   c.correct = Num(v, "correct");
@@ -75,6 +77,7 @@ nlohmann::json VariantCounters::ToJson() const {
       {"feedback", feedback}, {"correct", correct}, {"abs_error_sum", abs_error_sum},
       {"classes", classes}};
   // Only when present, so the stored looks of a step read as before.
+  if (units != 0) j["units"] = units;
   if (!model_latency_le.empty()) j["model_latency"] = HistogramJson(model_latency_le, model_latency_counts);
   if (dropped != 0) j["dropped"] = dropped;
   return j;
@@ -83,6 +86,7 @@ nlohmann::json VariantCounters::ToJson() const {
 VariantCounters VariantCounters::Minus(const VariantCounters& base) const {
   VariantCounters d = *this;
   d.requests -= base.requests;
+  d.units -= base.units;
   d.errors -= base.errors;
   d.feedback -= base.feedback;
   d.correct -= base.correct;
@@ -107,7 +111,12 @@ StatusOr<DeploymentCounters> DeploymentCounters::FromJson(const nlohmann::json& 
   }
   DeploymentCounters d;
   d.started_ns = static_cast<int64_t>(Num(stats, "started_ns"));
-  d.revision = static_cast<int64_t>(Num(stats, "revision"));
+  // `mlpipe serve` reports the revision as text ("3"); a stored baseline as a number.
+  if (auto r = stats.find("revision"); r != stats.end() && r->is_string()) {
+    d.revision = std::strtoll(r->get<std::string>().c_str(), nullptr, 10);
+  } else {
+    d.revision = static_cast<int64_t>(Num(stats, "revision"));
+  }
   for (const auto& v : stats["variants"]) {
     if (!v.is_object() || !v.contains("name") || !v["name"].is_string()) continue;
     const std::string name = v["name"].get<std::string>();

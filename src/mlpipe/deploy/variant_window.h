@@ -17,7 +17,12 @@
 namespace mlpipe::deploy {
 
 struct VariantCounters {
-  double requests = 0;                 // model requests answered
+  double requests = 0;  // model requests answered
+  // Randomization units among them: a distinct sticky key counts once (per
+  // deployment revision the serve process applied), a request without a key
+  // counts one. 0 from a serve process that does not report them. What the
+  // sample-ratio check counts: requests of one user are not independent.
+  double units = 0;
   double errors = 0;                   // answered >= 500
   std::vector<double> latency_le;      // bucket upper bounds (seconds), the last +inf
   std::vector<double> latency_counts;  // cumulative counts per bound
@@ -47,7 +52,7 @@ struct VariantCounters {
 // (the stats' "shadow" entry) among them under its own name.
 struct DeploymentCounters {
   int64_t started_ns = 0;
-  int64_t revision = 0;
+  int64_t revision = 0;  // the deployment revision the serve process applies (a number or its text)
   std::map<std::string, VariantCounters> variants;
   // Which version each variant serves now ("" when none is live).
   std::map<std::string, std::string> live_versions;

@@ -229,9 +229,10 @@ StatusOr<int64_t> RolloutController::Decide(const metadata::Rollout& r, const st
   return store_.RecordDecision(d);
 }
 
-Status RolloutController::SetWeights(const metadata::Rollout& r, int64_t candidate_version, double percent,
-                                     const std::string& source, const std::string& reason,
-                                     int64_t decision_id, const std::string& sticky_header, bool shadow) {
+StatusOr<int64_t> RolloutController::SetWeights(const metadata::Rollout& r, int64_t candidate_version,
+                                                double percent, const std::string& source,
+                                                const std::string& reason, int64_t decision_id,
+                                                const std::string& sticky_header, bool shadow) {
   serving::DeploymentConfig config;
   std::optional<int64_t> expected;
   auto current = store_.GetDeployment(r.deployment);
@@ -258,19 +259,20 @@ Status RolloutController::SetWeights(const metadata::Rollout& r, int64_t candida
   next.reason = reason;
   if (decision_id > 0) next.decision_id = decision_id;
   next.created_ns = clock_.WallNanos();
-  RETURN_IF_ERROR(store_.PutDeployment(next, expected).status());
+  ASSIGN_OR_RETURN(int64_t revision, store_.PutDeployment(next, expected));
   pending_reloads_.insert(r.deployment);
-  return OkStatus();
+  return revision;
 }
 
 Status RolloutController::InfraGate(metadata::Rollout& r, const spec::RolloutSpec& policy, int64_t now,
                                     const RolloutObservation& seen) {
   // The candidate arm at weight 0: loaded and warmed, no traffic.
   if (r.detail.empty()) {
-    RETURN_IF_ERROR(SetWeights(
-        r, r.candidate_version, 0, fmt::format("rollout {} infra gate", r.id),
-        fmt::format("candidate v{} loads at weight 0 for the infrastructure gate", r.candidate_version), 0,
-        policy.sticky_header));
+    RETURN_IF_ERROR(SetWeights(r, r.candidate_version, 0, fmt::format("rollout {} infra gate", r.id),
+                               fmt::format("candidate v{} loads at weight 0 for the infrastructure gate",
+                                           r.candidate_version),
+                               0, policy.sticky_header)
+                        .status());
     r.step_started_ns = now;
     Publish(r, "rollout.started", fmt::format("candidate v{}: infrastructure gate", r.candidate_version));
     return Save(r, "infra_gate", now, "loading the candidate");
@@ -325,10 +327,12 @@ Status RolloutController::StartShadow(metadata::Rollout& r, const spec::RolloutS
       r.candidate_version);
   ASSIGN_OR_RETURN(int64_t id, Decide(r, "rollout.step", "done", why, {{"phase", "shadow"}}, {{"percent", 0}},
                                       json::object()));
-  RETURN_IF_ERROR(SetWeights(r, r.candidate_version, 0, fmt::format("rollout {} shadow", r.id), why, id,
-                             policy.sticky_header, /*shadow=*/true));
-  // The first look, once the shadow is live, takes the baseline.
-  r.baseline = "{}";
+  ASSIGN_OR_RETURN(int64_t revision,
+                   SetWeights(r, r.candidate_version, 0, fmt::format("rollout {} shadow", r.id), why, id,
+                              policy.sticky_header, /*shadow=*/true));
+  // The first look once the serve process applies `revision` (the shadow is
+  // live) takes the baseline.
+  r.baseline = json{{"await_revision", revision}}.dump();
   r.step_index = -1;
   r.step_started_ns = now;
   r.min_p = "{}";
@@ -343,11 +347,13 @@ Status RolloutController::StartStep(metadata::Rollout& r, const spec::RolloutSpe
                                       policy.steps.size(), r.candidate_version, percent);
   ASSIGN_OR_RETURN(int64_t id, Decide(r, "rollout.step", "done", why, {{"step_index", index}},
                                       {{"percent", percent}}, json::object()));
-  RETURN_IF_ERROR(SetWeights(r, r.candidate_version, percent,
-                             fmt::format("rollout {} step {}", r.id, index + 1), why, id,
-                             policy.sticky_header));
-  // The first look, once the new weights are live, takes the baseline.
-  r.baseline = "{}";
+  ASSIGN_OR_RETURN(int64_t revision, SetWeights(r, r.candidate_version, percent,
+                                                fmt::format("rollout {} step {}", r.id, index + 1), why, id,
+                                                policy.sticky_header));
+  // The first look once the serve process applies `revision` (the new
+  // weights are live) takes the baseline: requests routed by the previous
+  // weights never count against this step's split.
+  r.baseline = json{{"await_revision", revision}}.dump();
   r.step_index = static_cast<int>(index);
   r.step_started_ns = now;
   r.min_p = "{}";
@@ -359,7 +365,14 @@ Status RolloutController::Look(metadata::Rollout& r, const spec::RolloutSpec& po
                                const RolloutObservation& seen) {
   if (!seen.counters.ok()) return seen.counters.status();
   deploy::DeploymentCounters counters = *seen.counters;
-  auto base = deploy::DeploymentCounters::FromJson(metadata::StoredJson(r.baseline));
+  const json stored_base = metadata::StoredJson(r.baseline);
+  if (const int64_t awaited = stored_base.value("await_revision", int64_t{0});
+      awaited > 0 && counters.revision < awaited && now - r.step_started_ns < policy.max_step_time_ns) {
+    // The serve process still routes by the previous weights: no window yet.
+    // (Past max_step_time the look goes on, and too little traffic pauses.)
+    return Save(r, "running", now);
+  }
+  auto base = deploy::DeploymentCounters::FromJson(stored_base);
   if (!base.ok() || base->started_ns == 0 || base->started_ns != counters.started_ns) {
     // No baseline yet, or the serve process restarted (its counters began
     // again at zero, under this step's weights): the window starts here or
@@ -410,7 +423,8 @@ Status RolloutController::Look(metadata::Rollout& r, const spec::RolloutSpec& po
       return RollBack(r, j.reason, id, now);
     case deploy::Verdict::kHalt:
       RETURN_IF_ERROR(SetWeights(r, r.candidate_version, 0, fmt::format("rollout {} halted", r.id), j.reason,
-                                 id, policy.sticky_header));
+                                 id, policy.sticky_header)
+                          .status());
       Publish(r, "rollout.halted", j.reason);
       return Save(r, "halted", now, j.reason);
   }
@@ -435,7 +449,8 @@ Status ClearCandidateAlias(metadata::MetadataStore& db, const std::string& model
 
 Status RolloutController::RollBack(metadata::Rollout& r, const std::string& reason, int64_t decision_id,
                                    int64_t now) {
-  RETURN_IF_ERROR(SetWeights(r, 0, 0, fmt::format("rollout {} rolled back", r.id), reason, decision_id, ""));
+  RETURN_IF_ERROR(
+      SetWeights(r, 0, 0, fmt::format("rollout {} rolled back", r.id), reason, decision_id, "").status());
   auto moved = db_.SetAlias(r.model, "rejected", r.candidate_version, "rolled back: " + reason, now);
   if (!moved.ok()) return moved.status();
   RETURN_IF_ERROR(ClearCandidateAlias(db_, r.model, r.candidate_version, "rolled back: " + reason, now));
@@ -485,7 +500,7 @@ Status RolloutController::FinishPromotion(metadata::Rollout& r, int64_t now, con
                         r.candidate_version, options_.infra_timeout_ns / 1000000000);
   ASSIGN_OR_RETURN(int64_t id,
                    Decide(r, "promoted", "done", why, json::object(), json::object(), json::object()));
-  RETURN_IF_ERROR(SetWeights(r, 0, 0, fmt::format("rollout {} promoted", r.id), why, id, ""));
+  RETURN_IF_ERROR(SetWeights(r, 0, 0, fmt::format("rollout {} promoted", r.id), why, id, "").status());
   Publish(r, "rollout.promoted", why);
   return Save(r, "promoted", now, why);
 }

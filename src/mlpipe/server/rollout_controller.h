@@ -105,10 +105,10 @@ class RolloutController {
   Status Promote(metadata::Rollout& r, int64_t decision_id, int64_t now);
   // A new revision with the candidate at `percent` (version 0: arm removed;
   // `shadow`: the candidate as the shadow, deploy::SetShadowArm), then a
-  // reload request to the serve process.
-  Status SetWeights(const metadata::Rollout& r, int64_t candidate_version, double percent,
-                    const std::string& source, const std::string& reason, int64_t decision_id,
-                    const std::string& sticky_header, bool shadow = false);
+  // reload request to the serve process. Returns the revision written.
+  StatusOr<int64_t> SetWeights(const metadata::Rollout& r, int64_t candidate_version, double percent,
+                               const std::string& source, const std::string& reason, int64_t decision_id,
+                               const std::string& sticky_header, bool shadow = false);
   StatusOr<int64_t> Decide(const metadata::Rollout& r, const std::string& kind, const std::string& verdict,
                            const std::string& reason, const nlohmann::json& inputs,
                            const nlohmann::json& thresholds, const nlohmann::json& statistics);

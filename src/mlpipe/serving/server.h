@@ -139,6 +139,7 @@ class ModelServer {
     std::string variant;  // for headers and metrics ("" = none)
     std::string version;
     std::string request_id;
+    std::string unit_key;  // the sticky key the split routed the request by ("" = none)
     const char* content_type = "application/json";
     bool model_route = false;                                  // counted in mlpipe_requests_total
     std::vector<std::pair<std::string, std::string>> headers;  // more header fields (Allow, ...)

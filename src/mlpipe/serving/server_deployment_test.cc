@@ -99,6 +99,42 @@ TEST_F(ServerDeploymentTest, WeightChangesUnderLoadAnswerEveryRequestFromOneSnap
   for (const auto& st : server_->manager().Statuses()) EXPECT_EQ(st.loads, 1) << st.key;
 }
 
+// What a rollout's sample-ratio check counts: a sticky user once per
+// revision, a request without a key once each.
+TEST_F(ServerDeploymentTest, StatsCountEachStickyUserOnceARevisionAsAUnit) {
+  DeploymentConfig d =
+      Deployment({Variant("champion", "churn@champion", 50), Variant("candidate", "churn@candidate", 50)});
+  d.sticky_header = "X-User";
+  Start(d);
+  auto c = Client();
+  auto send = [&](const std::string& user) {
+    httplib::Headers headers;
+    if (!user.empty()) headers.emplace("X-User", user);
+    auto res = c.Post("/v2/models/churn/infer", headers, OneRowBody(table_, 0), "application/json");
+    ASSERT_TRUE(res && res->status == 200) << (res ? res->body : "no response");
+  };
+  auto totals = [&] {
+    json stats = Stats(c);
+    std::pair<int64_t, int64_t> requests_units{0, 0};
+    for (const json& v : stats["variants"]) {
+      requests_units.first += v["requests"].get<int64_t>();
+      requests_units.second += v["units"].get<int64_t>();
+    }
+    return requests_units;
+  };
+  for (int round = 0; round < 3; ++round) {
+    for (int u = 0; u < 10; ++u) send(fmt::format("user-{}", u));
+  }
+  for (int i = 0; i < 4; ++i) send("");
+  EXPECT_EQ(totals(), (std::pair<int64_t, int64_t>{34, 14}));
+  // A new revision (the same weights): each user is a new unit once more.
+  ASSERT_TRUE(server_->ApplyDeployment(d, "2").ok());
+  send("user-0");
+  send("user-0");
+  send("user-1");
+  EXPECT_EQ(totals(), (std::pair<int64_t, int64_t>{37, 16}));
+}
+
 TEST_F(ServerDeploymentTest, AddsAVariantLoadedBeforeItGetsTrafficAndDropsItAfterwards) {
   Start(Deployment({Variant("champion", "churn@champion", 1)}));
   auto c = Client();

@@ -58,7 +58,7 @@ void ModelServer::Dispatch(const HttpRequest& req, HttpResponse& res) {
     const double secs = static_cast<double>(options_.clock->MonotonicNanos() - start) / 1e9;
     metrics_.RecordRequest(r.code == 404 ? "" : options_.deployment.model, r.version, r.variant, r.code,
                            secs);
-    counters_.RecordRequest(r.variant, r.code, secs);
+    counters_.RecordRequest(r.variant, r.code, secs, r.unit_key, snap->revision);
   }
   metrics_.RequestEnded();
 }
@@ -251,6 +251,9 @@ void ModelServer::Predict(const HttpRequest& req, const std::string& name, const
   const auto& variants = snap->config.variants;
   r->variant = variants[chosen].name;
   r->version = model->version();
+  if (version.empty() && !snap->config.sticky_header.empty()) {
+    r->unit_key = std::string(req.header(snap->config.sticky_header));
+  }
   const int64_t start = options_.clock->MonotonicNanos();
   // The binary tensor extension: the JSON header's size, the tensors after it.
   size_t json_size = std::string_view::npos;
@@ -451,6 +454,7 @@ void ModelServer::DeploymentStats(const Snapshot& snap, const std::string& name,
       j["mae"] = f.feedback > 0 ? json(f.Score()) : json(nullptr);
     }
     j["requests"] = c.requests;
+    j["units"] = c.units;
     j["errors"] = c.errors;
     j["client_errors"] = c.client_errors;
     j["latency"] = c.LatencyJson();

@@ -1,6 +1,7 @@
 #include "mlpipe/serving/variant_counters.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "mlpipe/serving/metrics.h"
 
@@ -37,10 +38,20 @@ nlohmann::json VariantCounts::ModelLatencyJson() const {
   return BucketJson(model_latency_counts, model_latency_sum);
 }
 
-void VariantCounters::RecordRequest(const std::string& variant, int code, double seconds) {
+void VariantCounters::RecordRequest(const std::string& variant, int code, double seconds,
+                                    std::string_view unit_key, std::string_view revision) {
   std::lock_guard<std::mutex> lock(mu_);
   VariantCounts& c = counts_[variant];
   ++c.requests;
+  bool new_unit = true;
+  if (!unit_key.empty()) {
+    if (revision != unit_revision_ || unit_keys_.size() >= kMaxUnitKeys) {
+      unit_keys_.clear();
+      unit_revision_ = revision;
+    }
+    new_unit = unit_keys_.insert(std::hash<std::string_view>{}(unit_key)).second;
+  }
+  c.units += new_unit;
   if (code >= 500) {
     ++c.errors;
   } else if (code >= 400) {

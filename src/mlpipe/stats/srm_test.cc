@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "mlpipe/stats/rng.h"
+
 namespace mlpipe::stats {
 namespace {
 
@@ -67,6 +69,69 @@ TEST(SampleRatioMismatchTest, InvalidSplitIsMismatchWithReason) {
     EXPECT_NE(r.reason.find("cannot be checked"), std::string::npos) << r.reason;
   }
   EXPECT_EQ(SampleRatioMismatch({5000, 5400}, {1, 1}).ToJson()["degrees_of_freedom"], 1);
+}
+
+// log Bayes factors from scipy.special.gammaln (scipy 1.10):
+// gammaln(k) - gammaln(k + n) + sum(gammaln(k p_i + x_i) - gammaln(k p_i) - x_i log p_i), k = 100.
+TEST(SequentialSampleRatioMismatchTest, MatchesTheMixtureBayesFactor) {
+  struct Case {
+    std::vector<double> observed, weights;
+    double log_bf;
+  };
+  const Case cases[] = {
+      {{5000, 5400}, {50, 50}, 5.292161416073213},
+      {{930, 70}, {95, 5}, 2.0943051089751066},
+      {{92, 0}, {50, 50}, 22.77731976810844},
+      {{7, 5}, {50, 50}, -0.03891368228655878},
+      {{480, 530, 990}, {25, 25, 50}, -1.780324224612741},
+      {{4000, 1000}, {95, 5}, 687.0532455855409},
+  };
+  for (const Case& c : cases) {
+    SrmResult r = SequentialSampleRatioMismatch(c.observed, c.weights);
+    EXPECT_TRUE(r.sequential);
+    EXPECT_NEAR(r.log_bayes_factor, c.log_bf, 1e-8 * (1 + std::abs(c.log_bf)));
+    EXPECT_NEAR(r.p_value, std::min(1.0, std::exp(-c.log_bf)), 1e-9);
+    EXPECT_EQ(r.mismatch, c.log_bf >= std::log(1000.0)) << r.reason;
+    // The fixed-sample chi-square is still reported.
+    EXPECT_EQ(r.chi_square, SampleRatioMismatch(c.observed, c.weights).chi_square);
+  }
+  EXPECT_TRUE(SequentialSampleRatioMismatch({92, 0}, {50, 50}).mismatch);
+  EXPECT_EQ(SequentialSampleRatioMismatch({5000, 5000, 1}, {50, 50, 0}).p_value, 0);
+  EXPECT_TRUE(SequentialSampleRatioMismatch({1, 2}, {0, 0}).mismatch);
+  EXPECT_FALSE(SequentialSampleRatioMismatch({0, 0}, {50, 50}).mismatch);
+  EXPECT_EQ(SequentialSampleRatioMismatch({5000, 5400}, {1, 1}).ToJson()["test"],
+            "sequential (Dirichlet-multinomial mixture)");
+}
+
+// The reason for the sequential test: a look every few requests. Under a
+// split that is as configured, the chi-square at 0.05 looked at after every
+// 10 units rejects in far more than 5 % of experiments; the mixture test stays
+// within its alpha. A real mismatch is still found.
+TEST(SequentialSampleRatioMismatchTest, RepeatedLooksKeepTheFalseHaltRate) {
+  SeededRng rng(20261207);
+  const int kExperiments = 400, kLooks = 100, kPerLook = 10;
+  int chi_square_halts = 0, sequential_halts = 0;
+  for (int e = 0; e < kExperiments; ++e) {
+    double arms[2] = {0, 0};
+    bool chi = false, seq = false;
+    for (int look = 0; look < kLooks && !(chi && seq); ++look) {
+      for (int i = 0; i < kPerLook; ++i) arms[rng.Uniform() < 0.5 ? 1 : 0] += 1;
+      chi = chi || SampleRatioMismatch({arms[0], arms[1]}, {50, 50}, 0.05).mismatch;
+      seq = seq || SequentialSampleRatioMismatch({arms[0], arms[1]}, {50, 50}, 0.05).mismatch;
+    }
+    chi_square_halts += chi;
+    sequential_halts += seq;
+  }
+  EXPECT_GT(chi_square_halts, kExperiments * 0.15) << chi_square_halts << " of " << kExperiments;
+  EXPECT_LE(sequential_halts, kExperiments * 0.05) << sequential_halts << " of " << kExperiments;
+  // 10 % configured, 15 % sent: found within a few thousand units.
+  double arms[2] = {0, 0};
+  int found_at = -1;
+  for (int n = 1; n <= 5000 && found_at < 0; ++n) {
+    arms[rng.Uniform() < 0.15 ? 1 : 0] += 1;
+    if (n % 10 == 0 && SequentialSampleRatioMismatch({arms[0], arms[1]}, {90, 10}).mismatch) found_at = n;
+  }
+  EXPECT_GT(found_at, 0) << "10 % configured, 15 % observed, not found in 5000 units";
 }
 
 }  // namespace
