@@ -80,8 +80,9 @@ fuzz-ci:
 	$(MAKE) fuzz FUZZ_SECONDS=15 FUZZ_SEED=1 FUZZ_TARGETS="spec_loader_fuzz csv_reader_fuzz oip_request_fuzz"
 
 # A unity build (8 files a compile): the sanitized build is what CI waits for,
-# and most of a file's compile time is parsing the same headers. The other
-# builds compile file by file, so a file that forgets an include still fails.
+# and most of a file's compile time is parsing the same headers. The Debug,
+# RelWithDebInfo and bench builds compile file by file, so a file that forgets
+# an include still fails there.
 $(ASAN_BUILD)/build.ninja:
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMLPIPE_SANITIZE=ON \
 	  -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=8 $(LAUNCHER) $(CMAKE_FLAGS)
@@ -90,9 +91,11 @@ test-asan: deps $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
 
-# What is installed and packaged: a Release build of the executables only.
+# What is installed and packaged: a Release build of the executables only,
+# a unity build as the sanitized one (CI builds both from nothing).
 $(RELEASE_BUILD)/build.ninja:
-	cmake -S . -B $(RELEASE_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DMLPIPE_TESTS=OFF $(LAUNCHER) $(CMAKE_FLAGS)
+	cmake -S . -B $(RELEASE_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DMLPIPE_TESTS=OFF \
+	  -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=8 $(LAUNCHER) $(CMAKE_FLAGS)
 
 release: deps $(RELEASE_BUILD)/build.ninja
 	cmake --build $(RELEASE_BUILD) -j $(JOBS)

@@ -16,6 +16,7 @@ want=(
   dpkg-dev man-db bash-completion zsh  # make package (dpkg-shlibdeps), the man page and completion tests
   graphviz  # tests: `mlpipe graph` output drawn by dot
   clang-14 libclang-rt-14-dev  # make fuzz: clang's libFuzzer and sanitizers
+  prometheus  # tests: promtool checks the alert rules; a real Prometheus scrapes `mlpipe serve`
 )
 if [[ "${1:-build}" == bench ]]; then
   want+=(python3-xgboost python3-pandas python3-sklearn snakemake make wrk hyperfine)
