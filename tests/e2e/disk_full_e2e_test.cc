@@ -49,6 +49,11 @@ steps:
 )y");
   auto full = p.Mlpipe({"run", "pipeline.yaml"});
   EXPECT_EQ(full.exit_code, 1) << full.out << full.err;
+  // The failure says the disk is full, where, how full, and what to do.
+  EXPECT_TRUE(Contains(full.out, "fill failed: ")) << full.out;
+  EXPECT_TRUE(Contains(full.out, "the disk holding " + p.Path(".mlpipe/runs/1") + " is full: ")) << full.out;
+  EXPECT_TRUE(Contains(full.out, "free of 8.0 MiB")) << full.out;
+  EXPECT_TRUE(Contains(full.out, "and run again")) << full.out;
   auto runs = nlohmann::json::parse(p.Mlpipe({"runs", "list", "--json"}).out);
   ASSERT_EQ(runs.size(), 1u);
   EXPECT_EQ(runs[0]["status"], "failed") << runs.dump();

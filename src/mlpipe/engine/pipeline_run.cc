@@ -108,8 +108,10 @@ Status FinishOnFullDisk(const store::Workspace& ws, RunRecorder& recorder, const
   (void)fs.RemoveAll(ws.RunOutputsDir(recorder.run_id()));
   (void)fs.RemoveAll(ws.RunWorkDir(recorder.run_id()));
   (void)store::ReleaseSpaceReserve(ws);
+  const std::string detail = store::DiskFullDetail(fs, ws.root());
   const std::string why =
-      fmt::format("{}{}no space left on device: {}", reason, reason.empty() ? "" : "; ", ws.MetadataDbPath());
+      fmt::format("{}{}no space left on device: {}{}{}", reason, reason.empty() ? "" : "; ",
+                  ws.MetadataDbPath(), detail.empty() ? "" : "; ", detail);
   return recorder.FinishRun(status, status == "succeeded" ? reason : why);
 }
 

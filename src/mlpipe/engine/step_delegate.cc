@@ -6,8 +6,10 @@
 #include <filesystem>
 
 #include "mlpipe/base/self_exe.h"
+#include "mlpipe/base/strings.h"
 #include "mlpipe/engine/metrics_file.h"
 #include "mlpipe/engine/step_command.h"
+#include "mlpipe/store/space_reserve.h"
 
 namespace mlpipe::engine {
 namespace fs = std::filesystem;
@@ -116,8 +118,8 @@ Status StepDelegate::Finish(int job, int attempt, const exec::CommandResult& res
   end.reason = st.run_reason;
   end.stdout_path = ws_.AttemptStdoutLog(run_id_, step.name, attempt);
   end.stderr_path = ws_.AttemptStderrLog(run_id_, step.name, attempt);
-  ASSIGN_OR_RETURN(auto versions,
-                   recorder_.FinishExecution(st.execution_id, step.name, st.decision.key, end, st.stored, st.metrics));
+  ASSIGN_OR_RETURN(auto versions, recorder_.FinishExecution(st.execution_id, step.name, st.decision.key, end,
+                                                            st.stored, st.metrics));
   AddWarningNotes(step.name, st.metric_warnings);
   for (auto& [name, version] : versions) available_[step.name + "." + name] = version;
   st.finished = true;
@@ -142,6 +144,19 @@ void StepDelegate::AttemptFailed(int job, int attempt, const exec::CommandResult
   end.stderr_path = ws_.AttemptStderrLog(run_id_, spec_.steps[job].name, attempt);
   (void)recorder_.EndExecution(st.execution_id, spec_.steps[job].name, end);
   if (!will_retry) st.finished = true;
+}
+
+std::string StepDelegate::FailureNote(int job, const std::string& reason) {
+  store::FileSystem& fs = store::PosixFileSystem();
+  const std::string where = ws_.RunDir(run_id_);
+  if (!store::IsDiskFull(reason) && !store::NearlyFull(fs, where)) return "";
+  uint64_t written = 0;
+  for (const auto& [name, path] : steps_[job].output_paths) {
+    if (auto size = fs.TreeSize(path); size.ok()) written += *size;
+  }
+  const std::string detail = store::DiskFullDetail(fs, where);
+  if (detail.empty()) return "";
+  return fmt::format("{} (its outputs had {} when it failed)", detail, FormatBytes(written));
 }
 
 Status StepDelegate::ReadOutputsAndMetrics(int job, bool kept_only) {

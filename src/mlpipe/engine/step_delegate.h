@@ -41,6 +41,9 @@ class StepDelegate : public exec::JobDelegate {
   Status Finish(int job, int attempt, const exec::CommandResult& result) override;
   void AttemptFailed(int job, int attempt, const exec::CommandResult& result, const std::string& reason,
                      bool will_retry) override;
+  // On a full disk (the reason says so, or less than the space reserve is
+  // left where the run writes): how full, and what the step's outputs took.
+  std::string FailureNote(int job, const std::string& reason) override;
   // Group commit of the run's records (RunRecorder batches them).
   bool HasPendingWork() const override { return recorder_.HasPending(); }
   void FlushPendingWork() override;
@@ -70,8 +73,8 @@ class StepDelegate : public exec::JobDelegate {
     std::map<std::string, std::string> output_paths;
     std::string work_dir;  // taken from folders_ ("" when the step names its own)
     std::string metrics_path;
-    std::vector<OutputIngested> stored;  // by Collect
-    std::vector<MetricPoint> metrics;    // by Collect
+    std::vector<OutputIngested> stored;          // by Collect
+    std::vector<MetricPoint> metrics;            // by Collect
     std::vector<MetricWarning> metric_warnings;  // by Collect
     bool finished = false;
   };

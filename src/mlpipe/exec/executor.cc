@@ -232,8 +232,10 @@ class RunLoop {
   }
 
   void AttemptFailed(int job, int attempt, const std::string& reason) {
-    bool will_retry = plan_.AttemptFailed(job, clock_.MonotonicNanos(), reason);
-    delegate_.AttemptFailed(job, attempt, outcome_.jobs[job].result, reason, will_retry);
+    const std::string note = delegate_.FailureNote(job, reason);
+    const std::string why = note.empty() ? reason : fmt::format("{}; {}", reason, note);
+    bool will_retry = plan_.AttemptFailed(job, clock_.MonotonicNanos(), why);
+    delegate_.AttemptFailed(job, attempt, outcome_.jobs[job].result, why, will_retry);
   }
 
   // Finishes the jobs whose Collect() is done (executor thread). Returns how many.

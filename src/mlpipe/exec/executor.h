@@ -88,6 +88,9 @@ class JobDelegate {
   // the Collect()/Finish() error when the command itself exited 0.
   virtual void AttemptFailed(int job, int attempt, const CommandResult& result, const std::string& reason,
                              bool will_retry) {}
+  // Words added to a failed attempt's reason before anything records or
+  // prints it (e.g. that the disk is full, and how full); "" for none.
+  virtual std::string FailureNote(int job, const std::string& reason) { return ""; }
   // Optional group commit: while HasPendingWork() (records batched, not yet
   // durable), the executor waits at most ExecutorOptions::idle_flush_ns for
   // the next result, and if none comes calls FlushPendingWork(). So bursts of

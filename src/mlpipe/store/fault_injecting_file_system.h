@@ -73,6 +73,7 @@ class FaultInjectingFileSystem : public FileSystem {
     return base_.CloneFile(from, to);
   }
   StatusOr<FileStat> Stat(const std::string& path) override { return base_.Stat(path); }
+  StatusOr<DiskSpace> Space(const std::string& path) override { return base_.Space(path); }
   StatusOr<std::vector<DirEntry>> ReadDir(const std::string& path) override { return base_.ReadDir(path); }
 
   // Used by the wrapped file objects. Returns a non-OK Status if this call of

@@ -6,6 +6,7 @@
 #include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -187,6 +188,14 @@ class Posix : public FileSystem {
     s.is_symlink = S_ISLNK(st.st_mode);
     return s;
   }
+  StatusOr<DiskSpace> Space(const std::string& path) override {
+    struct statvfs sv;
+    if (::statvfs(path.c_str(), &sv) != 0) return ErrnoError("statvfs " + path, errno);
+    DiskSpace d;
+    d.available = static_cast<uint64_t>(sv.f_bavail) * sv.f_frsize;
+    d.total = static_cast<uint64_t>(sv.f_blocks) * sv.f_frsize;
+    return d;
+  }
   StatusOr<std::vector<DirEntry>> ReadDir(const std::string& path) override {
     DIR* d = ::opendir(path.c_str());
     if (d == nullptr) return ErrnoError("opendir " + path, errno);
@@ -262,6 +271,18 @@ Status FileSystem::RemoveAll(const std::string& path) {
   ASSIGN_OR_RETURN(auto entries, ReadDir(path));
   for (const auto& e : entries) RETURN_IF_ERROR(RemoveAll(JoinPath(path, e.name)));
   return RemoveDir(path);
+}
+
+StatusOr<uint64_t> FileSystem::TreeSize(const std::string& path) {
+  ASSIGN_OR_RETURN(FileStat st, Stat(path));
+  if (!st.is_dir) return st.is_regular ? st.size : 0;
+  ASSIGN_OR_RETURN(auto entries, ReadDir(path));
+  uint64_t total = 0;
+  for (const auto& e : entries) {
+    ASSIGN_OR_RETURN(uint64_t size, TreeSize(JoinPath(path, e.name)));
+    total += size;
+  }
+  return total;
 }
 
 std::string DirName(const std::string& path) {

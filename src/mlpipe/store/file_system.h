@@ -22,6 +22,12 @@
 namespace mlpipe::store {
 
 // What lstat(2) says about a path.
+// statvfs(2) of the filesystem holding a path.
+struct DiskSpace {
+  uint64_t available = 0;  // bytes an unprivileged writer may still use (f_bavail)
+  uint64_t total = 0;      // the filesystem's size in bytes
+};
+
 struct FileStat {
   uint64_t device = 0;
   uint64_t inode = 0;
@@ -96,6 +102,8 @@ class FileSystem {
   virtual StatusOr<bool> CloneFile(const std::string& from, const std::string& to) = 0;
   // lstat(2).
   virtual StatusOr<FileStat> Stat(const std::string& path) = 0;
+  // statvfs(2): the space of the filesystem holding `path`.
+  virtual StatusOr<DiskSpace> Space(const std::string& path) = 0;
   // Entries of a directory, sorted by name (byte order).
   virtual StatusOr<std::vector<DirEntry>> ReadDir(const std::string& path) = 0;
 
@@ -112,6 +120,8 @@ class FileSystem {
   Status WriteFileAtomically(const std::string& path, const std::string& data);
   // rm -rf, making read-only directories writable first. OK if missing.
   Status RemoveAll(const std::string& path);
+  // The bytes of the regular files at or under `path` (symlinks not followed).
+  StatusOr<uint64_t> TreeSize(const std::string& path);
 };
 
 // The real thing, on POSIX calls. Never null; lives for the process.

@@ -9,6 +9,7 @@
 
 #include "mlpipe/base/sha256.h"
 #include "mlpipe/base/strings.h"
+#include "mlpipe/store/space_reserve.h"
 
 namespace mlpipe::store {
 namespace {
@@ -79,9 +80,16 @@ StatusOr<StoredObject> ObjectStore::Put(const std::string& path, PutMode mode) {
 
 StatusOr<StoredObject> ObjectStore::Put(const std::string& path, const PutOptions& options) {
   ASSIGN_OR_RETURN(FileStat st, fs_.Stat(path));
-  if (st.is_dir) return PutFolder(path, options);
-  if (!st.is_regular) return InvalidArgumentError(path + ": only regular files and folders can be stored");
-  return PutFile(path, st, options);
+  if (!st.is_dir && !st.is_regular)
+    return InvalidArgumentError(path + ": only regular files and folders can be stored");
+  StatusOr<StoredObject> stored = st.is_dir ? PutFolder(path, options) : PutFile(path, st, options);
+  if (stored.ok() || stored.status().code() != StatusCode::kResourceExhausted) return stored;
+  // A full disk: say how full, and what storing this needed.
+  std::optional<uint64_t> needed;
+  if (auto size = fs_.TreeSize(path); size.ok()) needed = *size;
+  const std::string detail = DiskFullDetail(fs_, ws_.ObjectsDir(), needed);
+  if (detail.empty()) return stored;
+  return ResourceExhaustedError(fmt::format("storing {}: {}; {}", path, stored.status().message(), detail));
 }
 
 Status ObjectStore::EnsureParent(const std::string& final_path) {

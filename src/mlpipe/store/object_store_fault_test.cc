@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "mlpipe/base/sha256.h"
+#include "mlpipe/base/strings.h"
 #include "mlpipe/store/fault_injecting_file_system.h"
 #include "mlpipe/store/object_store.h"
 #include "mlpipe/store/test_util.h"
@@ -70,7 +71,7 @@ class ObjectStoreFaultTest : public ::testing::TestWithParam<FaultCase> {
 
 TEST_P(ObjectStoreFaultTest, FailureAtAnyPointLeavesNoPartialObject) {
   const FaultCase& c = GetParam();
-  int total_failures = 0;
+  int total_failures = 0, disk_full_errors = 0;
   for (int round = 1; round <= 8; ++round) {
     std::string rel = "out" + std::to_string(round);
     MakeFolder(rel, round);
@@ -90,6 +91,15 @@ TEST_P(ObjectStoreFaultTest, FailureAtAnyPointLeavesNoPartialObject) {
     total_failures += fs_.failures();
     fs_.Disarm();
     ExpectNothingPartialVisible();
+    if (!obj.ok() && obj.status().code() == StatusCode::kResourceExhausted) {
+      // A full disk is said in full: the path, how full, what storing needed.
+      const std::string m(obj.status().message());
+      EXPECT_NE(m.find("storing " + dir_.Sub(rel)), std::string::npos) << m;
+      EXPECT_NE(m.find("the disk holding " + ws_->ObjectsDir() + " is full"), std::string::npos) << m;
+      const uint64_t size = *PosixFileSystem().TreeSize(dir_.Sub(rel));
+      EXPECT_NE(m.find("this needs " + FormatBytes(size)), std::string::npos) << m;
+      ++disk_full_errors;
+    }
     if (obj.ok()) {
       EXPECT_TRUE(store_->Contains(obj->ref));
     }
@@ -110,6 +120,9 @@ TEST_P(ObjectStoreFaultTest, FailureAtAnyPointLeavesNoPartialObject) {
     ExpectNothingPartialVisible();
   }
   EXPECT_GT(total_failures, 0) << "the fault never fired: the test proves nothing";
+  if (c.fault.kind == FaultKind::kDiskFull && c.mode == PutMode::kCopy) {
+    EXPECT_GT(disk_full_errors, 0);
+  }
   // Failed puts cleaned up after themselves; a fresh open sweeps the rest.
   auto reopened = ObjectStore::Open(*ws_, {.process_alive = [](int64_t) { return false; }});
   ASSERT_TRUE(reopened.ok());
@@ -118,19 +131,20 @@ TEST_P(ObjectStoreFaultTest, FailureAtAnyPointLeavesNoPartialObject) {
 
 INSTANTIATE_TEST_SUITE_P(
     AllFaultKinds, ObjectStoreFaultTest,
-    ::testing::Values(FaultCase{"WriteOnce", {.kind = FaultKind::kWrite}, PutMode::kCopy},
-                      FaultCase{"WriteAlways", {.kind = FaultKind::kWrite, .always = true}, PutMode::kCopy},
-                      FaultCase{"SyncOnce", {.kind = FaultKind::kSync}, PutMode::kCopy},
-                      FaultCase{"SyncAlways", {.kind = FaultKind::kSync, .always = true}, PutMode::kCopy},
-                      FaultCase{"SyncOnceLinkMode", {.kind = FaultKind::kSync}, PutMode::kLink},
-                      FaultCase{"RenameOnce", {.kind = FaultKind::kRename}, PutMode::kCopy},
-                      FaultCase{"RenameAlways", {.kind = FaultKind::kRename, .always = true}, PutMode::kCopy},
-                      FaultCase{"RenameOnceMoveMode", {.kind = FaultKind::kRename}, PutMode::kMove},
-                      FaultCase{"LinkOnce", {.kind = FaultKind::kLink}, PutMode::kLink},
-                      FaultCase{"LinkAlways", {.kind = FaultKind::kLink, .always = true}, PutMode::kLink},
-                      FaultCase{"DiskFullOnce", {.kind = FaultKind::kDiskFull}, PutMode::kCopy},
-                      FaultCase{"DiskFullAlways", {.kind = FaultKind::kDiskFull, .always = true}, PutMode::kCopy},
-                      FaultCase{"DiskFullLinkMode", {.kind = FaultKind::kDiskFull, .always = true}, PutMode::kLink}),
+    ::testing::Values(
+        FaultCase{"WriteOnce", {.kind = FaultKind::kWrite}, PutMode::kCopy},
+        FaultCase{"WriteAlways", {.kind = FaultKind::kWrite, .always = true}, PutMode::kCopy},
+        FaultCase{"SyncOnce", {.kind = FaultKind::kSync}, PutMode::kCopy},
+        FaultCase{"SyncAlways", {.kind = FaultKind::kSync, .always = true}, PutMode::kCopy},
+        FaultCase{"SyncOnceLinkMode", {.kind = FaultKind::kSync}, PutMode::kLink},
+        FaultCase{"RenameOnce", {.kind = FaultKind::kRename}, PutMode::kCopy},
+        FaultCase{"RenameAlways", {.kind = FaultKind::kRename, .always = true}, PutMode::kCopy},
+        FaultCase{"RenameOnceMoveMode", {.kind = FaultKind::kRename}, PutMode::kMove},
+        FaultCase{"LinkOnce", {.kind = FaultKind::kLink}, PutMode::kLink},
+        FaultCase{"LinkAlways", {.kind = FaultKind::kLink, .always = true}, PutMode::kLink},
+        FaultCase{"DiskFullOnce", {.kind = FaultKind::kDiskFull}, PutMode::kCopy},
+        FaultCase{"DiskFullAlways", {.kind = FaultKind::kDiskFull, .always = true}, PutMode::kCopy},
+        FaultCase{"DiskFullLinkMode", {.kind = FaultKind::kDiskFull, .always = true}, PutMode::kLink}),
     [](const ::testing::TestParamInfo<FaultCase>& info) { return std::string(info.param.name); });
 
 }  // namespace

@@ -1,11 +1,14 @@
 #include "mlpipe/store/space_reserve.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+
+#include "mlpipe/base/strings.h"
 
 namespace mlpipe::store {
 
@@ -33,6 +36,21 @@ bool IsDiskFull(const std::string& message) {
   return message.find(std::strerror(ENOSPC)) != std::string::npos ||
          message.find(std::strerror(EDQUOT)) != std::string::npos ||
          message.find("database or disk is full") != std::string::npos;
+}
+
+std::string DiskFullDetail(FileSystem& fs, const std::string& path, std::optional<uint64_t> needed) {
+  auto space = fs.Space(path);
+  if (!space.ok()) return "";
+  return fmt::format(
+      "the disk holding {} is full: {} free of {}{}; free space (mlpipe artifacts gc, mlpipe runs delete, "
+      "or outside mlpipe) and run again: what finished is reused",
+      path, FormatBytes(space->available), FormatBytes(space->total),
+      needed ? fmt::format("; this needs {}", FormatBytes(*needed)) : std::string());
+}
+
+bool NearlyFull(FileSystem& fs, const std::string& path) {
+  auto space = fs.Space(path);
+  return space.ok() && space->available < kReserveBytes;
 }
 
 }  // namespace mlpipe::store
