@@ -64,10 +64,10 @@ TEST(ArtifactsE2ETest, GcFreesDeletedRunsObjectsOnly) {
   p.CopyFromRepo("examples/textstats", ".");
   ASSERT_EQ(p.Mlpipe({"run", "pipeline.yaml", "-p", "repeat=7"}).exit_code, 0);  // run 1
   ASSERT_EQ(p.Mlpipe({"run", "pipeline.yaml"}).exit_code, 0);                    // run 2
-  auto old = nlohmann::json::parse(
-      p.Mlpipe({"artifacts", "show", "textstats.generate.text:v1", "--json"}).out);
-  auto kept = nlohmann::json::parse(
-      p.Mlpipe({"artifacts", "show", "textstats.generate.text:v2", "--json"}).out);
+  auto old =
+      nlohmann::json::parse(p.Mlpipe({"artifacts", "show", "textstats.generate.text:v1", "--json"}).out);
+  auto kept =
+      nlohmann::json::parse(p.Mlpipe({"artifacts", "show", "textstats.generate.text:v2", "--json"}).out);
   ASSERT_EQ(p.Mlpipe({"runs", "delete", "1"}).exit_code, 0);
   auto dry = p.Mlpipe({"artifacts", "gc", "--dry-run", "--keep-versions", "0"});
   ASSERT_EQ(dry.exit_code, 0) << dry.err;
@@ -82,10 +82,15 @@ TEST(ArtifactsE2ETest, GcFreesDeletedRunsObjectsOnly) {
   EXPECT_EQ(FinalStates(ParseEvents(again.out))["generate"], "cached");
 }
 
-
 // Damage to the WAL (where the newest metadata lives until a checkpoint) used
 // to empty the metadata without a word: SQLite opens the database as of the
 // last checkpoint. verify notices a store of objects that no metadata names.
+size_t CountStoreFiles(const std::string& dir) {
+  size_t n = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) n += e.is_regular_file();
+  return n;
+}
+
 TEST(ArtifactsE2ETest, VerifyReportsMetadataLostToADamagedWal) {
   Project p("wal_damage");
   p.CopyFromRepo("examples/textstats", ".");
@@ -111,6 +116,25 @@ TEST(ArtifactsE2ETest, VerifyReportsMetadataLostToADamagedWal) {
   EXPECT_FALSE(j["ok"].get<bool>());
   EXPECT_EQ(j["metadata_problems"].size(), 1u) << json.out;
   EXPECT_GT(j["unnamed_objects"].get<int>(), 0) << json.out;
+  // gc would remove every object: it refuses, and removes nothing.
+  const auto objects_before = CountStoreFiles(p.Path(".mlpipe/objects"));
+  auto gc = p.Mlpipe({"artifacts", "gc"});
+  EXPECT_EQ(gc.exit_code, 1) << gc.out << gc.err;
+  EXPECT_TRUE(Contains(gc.err, "the metadata was probably lost")) << gc.err;
+  EXPECT_TRUE(Contains(gc.err, "--force")) << gc.err;
+  EXPECT_EQ(CountStoreFiles(p.Path(".mlpipe/objects")), objects_before);
+  EXPECT_GT(objects_before, 0u);
+}
+
+// Deleting every run is not lost metadata: gc then frees what they made.
+TEST(ArtifactsE2ETest, GcAfterEveryRunIsDeletedFreesTheirObjects) {
+  Project p("all_deleted");
+  p.CopyFromRepo("examples/textstats", ".");
+  ASSERT_EQ(p.Mlpipe({"run", "pipeline.yaml"}).exit_code, 0);
+  ASSERT_EQ(p.Mlpipe({"runs", "delete", "1"}).exit_code, 0);
+  auto gc = p.Mlpipe({"artifacts", "gc", "--keep-versions", "0"});
+  EXPECT_EQ(gc.exit_code, 0) << gc.out << gc.err;
+  EXPECT_TRUE(Contains(gc.out, "removed")) << gc.out;
 }
 
 }  // namespace

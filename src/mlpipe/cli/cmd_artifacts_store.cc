@@ -125,6 +125,21 @@ Status CmdArtifactsGc(const GcArgs& args) {
   // What finished runs left in their folders (engine/run_leftovers.h).
   ASSIGN_OR_RETURN(engine::RunLeftovers leftovers, engine::ReclaimRunLeftovers(s.ws, *s.db, args.dry_run));
   ASSIGN_OR_RETURN(auto runs, s.db->ListRuns(0));
+  // A metadata store that never recorded a run, beside objects: it was lost
+  // and made again (a damaged or removed WAL), and every object would go.
+  ASSIGN_OR_RETURN(int64_t highest_run, s.db->HighestRunIdEver());
+  if (highest_run == 0 && !args.force) {
+    ASSIGN_OR_RETURN(auto stored, s.objects->ListObjects());
+    ASSIGN_OR_RETURN(auto registered, s.db->ListRegisteredModels());
+    if (!stored.empty() && registered.empty()) {
+      return FailedPreconditionError(fmt::format(
+          "artifacts gc: the metadata never recorded a run, but the store holds {} objects: the metadata was "
+          "probably lost (see `mlpipe artifacts verify`), and gc would remove every object; nothing was "
+          "removed. Restore .mlpipe/metadata.db, metadata.db-wal and metadata.db-shm together from a backup, "
+          "or pass --force to remove them anyway",
+          stored.size()));
+    }
+  }
   // What is kept: everything a remaining run read or wrote (which covers every
   // remaining cache entry), every registered model version, and the newest N
   // versions of every name.

@@ -94,6 +94,7 @@ struct GcArgs {
   int keep_versions = 3;  // newest N versions of every named output are kept
   bool json = false;
   bool no_wait = false;  // fail instead of waiting for runs in progress
+  bool force = false;    // collect even when the metadata looks lost (it never recorded a run)
 };
 Status CmdArtifactsGc(const GcArgs& args);
 struct VerifyArgs {

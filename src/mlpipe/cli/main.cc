@@ -9,6 +9,7 @@
 #include <iostream>
 #include <string_view>
 
+#include "mlpipe/base/self_exe.h"
 #include "mlpipe/base/strings.h"
 #include "mlpipe/cli/app_main.h"
 #include "mlpipe/cli/commands.h"
@@ -16,7 +17,6 @@
 #include "mlpipe/cli/serve_flags.h"
 #include "mlpipe/cli/server_executable.h"
 #include "mlpipe/cli/server_flags.h"
-#include "mlpipe/base/self_exe.h"
 
 namespace mlpipe::cli {
 namespace {
@@ -172,6 +172,9 @@ int Main(int argc, char** argv) {
   art_gc->add_flag("--json", gc_args.json, "Output as JSON");
   art_gc->add_flag("--no-wait", gc_args.no_wait,
                    "Fail (exit 1, nothing removed) instead of waiting for runs in progress");
+  art_gc->add_flag("--force", gc_args.force,
+                   "Collect even when the metadata never recorded a run but the store holds objects "
+                   "(lost metadata: without --force gc refuses)");
   art_gc->callback([&] { action = [&] { return CmdArtifactsGc(gc_args); }; });
   VerifyArgs verify_args;
   auto* art_verify = artifacts->add_subcommand(

@@ -180,6 +180,10 @@ class MetadataStore {
   // What the backend's consistency check finds wrong (SQLite: PRAGMA
   // quick_check), one line each; empty when it finds nothing.
   virtual StatusOr<std::vector<std::string>> CheckIntegrity() = 0;
+  // The highest run id this store ever handed out, deleted runs included (0:
+  // it never recorded a run). A store whose objects outnumber what it ever
+  // recorded was lost and made again (artifacts gc refuses to run on it).
+  virtual StatusOr<int64_t> HighestRunIdEver() = 0;
 
   // ---- Objects the store no longer has (artifacts verify, gc, quarantine).
   // Records that `removal.ref` left the object store (or, "not-stored", never

@@ -91,6 +91,7 @@ class SqliteStore : public MetadataStore {
   StatusOr<std::optional<ObjectRemoval>> LastObjectRemoval(std::string_view ref) override;
   StatusOr<std::vector<std::string>> RemovedRefs() override;
   StatusOr<std::vector<std::string>> CheckIntegrity() override;
+  StatusOr<int64_t> HighestRunIdEver() override;
   StatusOr<std::vector<int64_t>> DropCacheEntriesFor(std::string_view ref) override;
 
   StatusOr<ModelVersion> RegisterModelVersion(const ModelVersion& version, std::string_view description,

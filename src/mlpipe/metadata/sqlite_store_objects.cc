@@ -46,6 +46,18 @@ StatusOr<std::vector<std::string>> SqliteStore::CheckIntegrity() {
   return lines;
 }
 
+StatusOr<int64_t> SqliteStore::HighestRunIdEver() {
+  // runs.id is AUTOINCREMENT: sqlite_sequence keeps the highest id after the
+  // rows are deleted (and has no row for runs before the first).
+  ASSIGN_OR_RETURN(Statement * st,
+                   db_->Prepare("SELECT MAX(seq) FROM (SELECT seq FROM sqlite_sequence WHERE name = 'runs' "
+                                "UNION ALL SELECT MAX(id) FROM runs)"));
+  ASSIGN_OR_RETURN(bool row, st->Step());
+  const int64_t highest = row ? st->Int(0) : 0;
+  st->Reset();
+  return highest;
+}
+
 StatusOr<std::vector<int64_t>> SqliteStore::DropCacheEntriesFor(std::string_view ref) {
   std::vector<int64_t> executions;
   RETURN_IF_ERROR(InWriteTxn([&]() -> Status {
