@@ -77,17 +77,19 @@ void SteerNewConnectionsHere(int listen_fd) {
   setsockopt(listen_fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &program, sizeof program);
 }
 
-std::string PeerAddress(int fd) {
+int Accept(int listen_fd, std::string& remote) {
   sockaddr_storage addr{};
   socklen_t len = sizeof addr;
-  if (getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return "";
+  const int fd = accept4(listen_fd, reinterpret_cast<sockaddr*>(&addr), &len, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  if (fd < 0) return fd;
   char host[INET6_ADDRSTRLEN] = {0};
   if (addr.ss_family == AF_INET) {
     inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&addr)->sin_addr, host, sizeof host);
   } else if (addr.ss_family == AF_INET6) {
     inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&addr)->sin6_addr, host, sizeof host);
   }
-  return host;
+  remote = host;
+  return fd;
 }
 
 uint64_t RaiseFileLimit() {

@@ -1,5 +1,5 @@
 // The OS side of HttpServer's sockets, without Boost: the listening socket
-// (SO_REUSEPORT and the hand-over steering), peer addresses, the process's
+// (SO_REUSEPORT and the hand-over steering), accepting with the peer's address, the process's
 // descriptor limit, and request targets (percent-decoding, absolute form).
 #pragma once
 
@@ -23,8 +23,12 @@ int BoundPort(int fd);
 // (http_socket.cc says how).
 void SteerNewConnectionsHere(int listen_fd);
 
-// The peer's numeric address ("127.0.0.1", "::1"); "" if unknown.
-std::string PeerAddress(int fd);
+// accept4 with SOCK_CLOEXEC (a model's command worker must not inherit a
+// client's socket) and SOCK_NONBLOCK: the new descriptor, and in `remote` the
+// peer's numeric address ("127.0.0.1", "::1"; "" if unknown), read from what
+// accept4 returns, so that no request pays a getpeername. -1 and errno when
+// nothing was accepted.
+int Accept(int listen_fd, std::string& remote);
 
 // Raises the soft RLIMIT_NOFILE to the hard limit (once per process: every
 // open connection is a descriptor) and returns the soft limit now in force.
