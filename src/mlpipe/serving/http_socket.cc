@@ -5,6 +5,7 @@
 #include <linux/filter.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -90,6 +91,23 @@ int Accept(int listen_fd, std::string& remote) {
   }
   remote = host;
   return fd;
+}
+
+// Sends all of `bytes` on a non-blocking socket, waiting up to timeout_ms
+// each time it takes nothing. False when the client is gone or too slow.
+bool SendAllWaiting(int fd, std::string_view bytes, int timeout_ms) {
+  while (!bytes.empty()) {
+    const ssize_t n = send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      bytes.remove_prefix(static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return false;
+    pollfd ready{fd, POLLOUT, 0};
+    if (poll(&ready, 1, timeout_ms) <= 0 || (ready.revents & (POLLERR | POLLHUP)) != 0) return false;
+  }
+  return true;
 }
 
 uint64_t RaiseFileLimit() {
