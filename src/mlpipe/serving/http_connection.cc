@@ -358,8 +358,8 @@ void HttpConnection::RunHandler() {
 // keep-alive client in a loop) gets it read here, by the worker that
 // answered, with no hand-over to the loop and back: the worker waits for it
 // (kNextRequestWaitUs, rounded up to the kernel's tick), and only while no
-// other request waits for a worker, and never with every worker at once
-// (one is always there for the queue). The wait is one blocking recv with
+// other request waits for a worker and another worker is idle, there for
+// the queue (HttpWorkerPool::MayWaitForNext). The wait is one blocking recv with
 // SO_RCVTIMEO, not poll() then recv: a request costs the worker two system
 // calls (this recv, the answer's sendmsg). What is not there whole at once
 // goes back to the loop, which reads the rest under the request deadline.
@@ -367,10 +367,9 @@ HttpConnection::Next HttpConnection::ReadNextRequestHere(error_code& ec) {
   if (server_.stopping() || server_.pool().queued() > 0) return Next::kNone;
   const int fd = fd_;
   if (buffer_.size() == 0) {
-    if (!server_.pool().BeginWaitForNext()) return Next::kNone;
+    if (!server_.pool().MayWaitForNext()) return Next::kNone;
     const ssize_t n = ReceiveWaiting(buffer_.prepare(kFirstRead));
     const int err = errno;
-    server_.pool().EndWaitForNext();
     if (n == 0) {
       ec = http::error::end_of_stream;  // the client closed between requests
       return Next::kError;

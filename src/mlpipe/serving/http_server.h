@@ -8,7 +8,7 @@
 // pool of `threads` workers that run the handler; the worker writes the
 // answer itself when the socket takes it whole (the common case: one
 // sendmsg), else the loop writes the rest. While no other request waits for
-// a worker and another worker is not waiting so, the worker then waits a few
+// a worker and another worker is idle, the worker then waits a few
 // milliseconds (one blocking recv, the kernel's timer tick) for the
 // connection's next request and serves it too when it arrives whole (a
 // keep-alive client in a loop costs no hand-over and two system calls a

@@ -37,18 +37,14 @@ bool HttpWorkerPool::Submit(std::shared_ptr<HttpConnection> c) {
   return true;
 }
 
-bool HttpWorkerPool::BeginWaitForNext() {
-  int n = waiting_for_next_.load(std::memory_order_relaxed);
-  do {
-    if (n + 1 >= threads_) return false;
-  } while (!waiting_for_next_.compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
-  return true;
-}
-
 void HttpWorkerPool::WorkerLoop() {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
-    work_cv_.wait(lock, [&] { return !queue_.empty() || closing_; });
+    if (queue_.empty() && !closing_) {
+      idle_.fetch_add(1, std::memory_order_relaxed);
+      work_cv_.wait(lock, [&] { return !queue_.empty() || closing_; });
+      idle_.fetch_sub(1, std::memory_order_relaxed);
+    }
     if (queue_.empty()) return;
     std::shared_ptr<HttpConnection> c = std::move(queue_.front());
     queue_.pop_front();

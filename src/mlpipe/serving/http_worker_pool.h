@@ -2,7 +2,7 @@
 // connections whose request waits for one (HttpTransport owns it). A worker
 // takes a connection from the queue and runs HttpConnection::RunHandler,
 // which may serve that connection's next requests too (it waits for them
-// only while BeginWaitForNext allows). Internal to the transport; without
+// only while MayWaitForNext says so). Internal to the transport; without
 // Boost.
 //
 // Thread-safety: every method may be called from any thread, except Start
@@ -38,11 +38,13 @@ class HttpWorkerPool {
   // Queues a connection whose request was read whole; false when
   // max_queued wait already (the caller answers 503).
   bool Submit(std::shared_ptr<HttpConnection> c);
-  // A worker may wait for its connection's next request while at least one
-  // other worker does not (it is there for the queue): true if this one may
-  // (then EndWaitForNext after the wait).
-  bool BeginWaitForNext();
-  void EndWaitForNext() { waiting_for_next_.fetch_sub(1, std::memory_order_relaxed); }
+  // A worker may wait for its connection's next request while another
+  // worker is idle, there for the queue. A read, not a reservation: two
+  // workers may both see the last idle one, and then a queued request waits
+  // for the first of them to finish its wait (a few milliseconds at most).
+  // No atomic write on a request's path: workers on other cores would fight
+  // over its cache line.
+  bool MayWaitForNext() const { return idle_.load(std::memory_order_relaxed) > 0; }
 
   int threads() const { return threads_; }
   size_t max_queued() const { return max_queued_; }
@@ -53,8 +55,8 @@ class HttpWorkerPool {
 
   const int threads_;
   const size_t max_queued_;
-  std::atomic<int64_t> queued_{0};        // queue_.size(), readable without mu_
-  std::atomic<int> waiting_for_next_{0};  // workers in HttpConnection's wait for a next request
+  std::atomic<int64_t> queued_{0};         // queue_.size(), readable without mu_
+  std::atomic<int> idle_{0};               // workers waiting for the queue (changed under mu_)
   std::mutex mu_;
   std::condition_variable work_cv_;  // a connection was queued, or the pool closes
   std::deque<std::shared_ptr<HttpConnection>> queue_;
