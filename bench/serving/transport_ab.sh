@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A/B of the HTTP transport alone (serving/http_server.cc) at two revisions: each is compiled (-O3) with
+# A/B of the HTTP transport alone (serving/http_*.cc) at two revisions: each is compiled (-O3) with
 # transport_echo.cc, a handler that answers a constant body, so that what differs is the transport; both
 # servers run side by side and wrk loads one then the other, alternated ROUNDS times, over 1 connection
 # (latency: p50, p99) and 8 connections (throughput). Prints every run and the medians with the ratio B/A.
@@ -22,16 +22,26 @@ source "$HERE/lib.sh"
 build() {  # SIDE REV: the transport of REV (or the working tree) with the echo handler
   local dir=$WORK/$1/src/mlpipe
   mkdir -p "$dir/serving" "$dir/base"
-  for f in serving/http_server.cc serving/http_server.h serving/http_socket.cc serving/http_socket.h \
-    serving/http_status.cc serving/http_status.h base/status.cc base/status.h; do
+  # The transport's files at that revision (http_server.cc alone at 9cce6f1; split in files since), and
+  # what they use of base/.
+  local files
+  if [ -n "$2" ]; then
+    files=$(git -C "$ROOT" ls-tree --name-only "$2" src/mlpipe/serving/ src/mlpipe/base/ | sed 's|^src/mlpipe/||')
+  else
+    files=$(cd "$ROOT/src/mlpipe" && ls serving/* base/*)
+  fi
+  files=$(grep -E '^(serving/http_[a-z_]*|base/status|base/strings)\.(cc|h)$' <<<"$files" | grep -v '_test\.cc$')
+  for f in $files; do
     if [ -n "$2" ]; then
-      git -C "$ROOT" show "$2:src/mlpipe/$f" >"$dir/$f" 2>/dev/null || rm -f "$dir/$f"
+      git -C "$ROOT" show "$2:src/mlpipe/$f" >"$dir/$f"
     else
-      cp "$ROOT/src/mlpipe/$f" "$dir/$f" 2>/dev/null || true
+      cp "$ROOT/src/mlpipe/$f" "$dir/$f"
     fi
   done
-  local sources=("$HERE/transport_echo.cc" "$dir/serving/http_server.cc" "$dir/serving/http_status.cc" "$dir/base/status.cc")
-  [ -f "$dir/serving/http_socket.cc" ] && sources+=("$dir/serving/http_socket.cc")
+  local sources=("$HERE/transport_echo.cc")
+  for f in $files; do
+    if [[ $f == *.cc ]]; then sources+=("$dir/$f"); fi
+  done
   g++ -std=c++20 -O3 -DNDEBUG -DBOOST_ALL_NO_LIB -I"$WORK/$1/src" -o "$WORK/$1/echo" "${sources[@]}" -lfmt -pthread
 }
 build A "$REV_A" &

@@ -8,12 +8,16 @@
 // pool of `threads` workers that run the handler; the worker writes the
 // answer itself when the socket takes it whole (the common case: one
 // sendmsg), else the loop writes the rest. While no other request waits for
-// a worker, the worker then waits up to 1 ms for the connection's next
-// request and serves it too when it arrives whole (a keep-alive client in a
-// loop costs no hand-over); anything partial goes back to the loop. A
+// a worker and another worker is idle, the worker then waits a few
+// milliseconds (one blocking recv, the kernel's timer tick) for the
+// connection's next request and serves it too when it arrives whole (a
+// keep-alive client in a loop costs no hand-over and two system calls a
+// request); anything partial goes back to the loop, and so does a connection
+// that stays quiet (an idle connection holds no thread). A
 // streamed answer (SSE) runs on a thread of its own, so it never holds a
-// worker. Beast parses and serializes
-// (http_server.cc only; this header does not include Boost).
+// worker. Beast parses and serializes. Files: http_transport.h (the loop
+// and the acceptor), http_connection.h (a connection), http_worker_pool.h
+// (the workers and their queue); this header does not include Boost.
 //
 // Deadlines: an idle connection is closed after keep_alive_timeout_s; a
 // request must arrive whole (headers and body) within request_timeout_s of
@@ -61,7 +65,7 @@
 namespace mlpipe::serving {
 
 namespace internal {
-class HttpTransport;  // the event loop, the worker pool, the connections (http_server.cc)
+class HttpTransport;  // the event loop and the acceptor (http_transport.h)
 }
 
 struct HttpRequest {

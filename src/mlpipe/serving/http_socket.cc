@@ -5,6 +5,7 @@
 #include <linux/filter.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -77,17 +78,36 @@ void SteerNewConnectionsHere(int listen_fd) {
   setsockopt(listen_fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &program, sizeof program);
 }
 
-std::string PeerAddress(int fd) {
+int Accept(int listen_fd, std::string& remote) {
   sockaddr_storage addr{};
   socklen_t len = sizeof addr;
-  if (getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return "";
+  const int fd = accept4(listen_fd, reinterpret_cast<sockaddr*>(&addr), &len, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  if (fd < 0) return fd;
   char host[INET6_ADDRSTRLEN] = {0};
   if (addr.ss_family == AF_INET) {
     inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&addr)->sin_addr, host, sizeof host);
   } else if (addr.ss_family == AF_INET6) {
     inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&addr)->sin6_addr, host, sizeof host);
   }
-  return host;
+  remote = host;
+  return fd;
+}
+
+// Sends all of `bytes` on a non-blocking socket, waiting up to timeout_ms
+// each time it takes nothing. False when the client is gone or too slow.
+bool SendAllWaiting(int fd, std::string_view bytes, int timeout_ms) {
+  while (!bytes.empty()) {
+    const ssize_t n = send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      bytes.remove_prefix(static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return false;
+    pollfd ready{fd, POLLOUT, 0};
+    if (poll(&ready, 1, timeout_ms) <= 0 || (ready.revents & (POLLERR | POLLHUP)) != 0) return false;
+  }
+  return true;
 }
 
 uint64_t RaiseFileLimit() {

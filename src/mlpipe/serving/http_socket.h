@@ -1,6 +1,7 @@
 // The OS side of HttpServer's sockets, without Boost: the listening socket
-// (SO_REUSEPORT and the hand-over steering), peer addresses, the process's
-// descriptor limit, and request targets (percent-decoding, absolute form).
+// (SO_REUSEPORT and the hand-over steering), accepting with the peer's
+// address, sending with a timeout, the process's descriptor limit, and
+// request targets (percent-decoding, absolute form).
 #pragma once
 
 #include <cstdint>
@@ -23,8 +24,16 @@ int BoundPort(int fd);
 // (http_socket.cc says how).
 void SteerNewConnectionsHere(int listen_fd);
 
-// The peer's numeric address ("127.0.0.1", "::1"); "" if unknown.
-std::string PeerAddress(int fd);
+// accept4 with SOCK_CLOEXEC (a model's command worker must not inherit a
+// client's socket) and SOCK_NONBLOCK: the new descriptor, and in `remote` the
+// peer's numeric address ("127.0.0.1", "::1"; "" if unknown), read from what
+// accept4 returns, so that no request pays a getpeername. -1 and errno when
+// nothing was accepted.
+int Accept(int listen_fd, std::string& remote);
+
+// Sends all of `bytes` on a non-blocking socket, waiting up to timeout_ms
+// each time it takes nothing. False when the client is gone or too slow.
+bool SendAllWaiting(int fd, std::string_view bytes, int timeout_ms);
 
 // Raises the soft RLIMIT_NOFILE to the hard limit (once per process: every
 // open connection is a descriptor) and returns the soft limit now in force.
