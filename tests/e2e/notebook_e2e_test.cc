@@ -1,6 +1,7 @@
 // End-to-end: Jupyter notebooks as steps (`uses: mlpipe/notebook`), run by the
 // real binary on a real python3 kernel (Debian's nbclient and ipykernel).
 // Each kernel start costs seconds, so the tests run five notebooks in all.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -34,7 +35,7 @@ Json Notebook(const std::vector<Cell>& cells) {
              {"cells", Json::array()}};
   int id = 0;
   for (const Cell& c : cells) {
-    Json cell = {{"id", "c" + std::to_string(++id)},
+    Json cell = {{"id", fmt::format("c{}", ++id)},
                  {"cell_type", c.type},
                  {"metadata", Json::object()},
                  {"source", c.source}};

@@ -1,6 +1,7 @@
 #include "mlpipe/engine/metrics_file.h"
 
 #include <gmock/gmock.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 namespace mlpipe::engine {
@@ -95,7 +96,7 @@ TEST(MetricsFileTest, AReportedValueReplacesItsNestedCopyFromAMetricsOutput) {
                                        {"f1", 0.2, 3}};  // a curve point never merges
   auto merged = MergeReportedMetrics(outputs, reported);
   std::vector<std::string> names;
-  for (const auto& m : merged) names.push_back(m.name + (m.step ? "@" + std::to_string(*m.step) : ""));
+  for (const auto& m : merged) names.push_back(m.step ? fmt::format("{}@{}", m.name, *m.step) : m.name);
   EXPECT_EQ(names, (std::vector<std::string>{"baseline.metrics.accuracy", "metrics.roc_auc", "accuracy_of_baseline",
                                              "train.loss", "valid.loss", "accuracy", "roc_auc", "loss", "f1",
                                              "f1@3"}));

@@ -1,5 +1,6 @@
 // Crash-safety of the object store under injected faults: whatever fails,
 // nothing partial is ever visible at a final path and the store verifies clean.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "mlpipe/base/sha256.h"
@@ -12,6 +13,7 @@ namespace mlpipe::store {
 namespace {
 
 using testing::ReadFile;
+using testing::OpenTestStore;
 using testing::TempDir;
 using testing::WriteFile;
 
@@ -24,13 +26,7 @@ struct FaultCase {
 class ObjectStoreFaultTest : public ::testing::TestWithParam<FaultCase> {
  protected:
   void SetUp() override {
-    fs_.set_skip_real_sync(true);  // faults still count and fire; the disk is not waited for
-    auto ws = Workspace::OpenOrCreate(dir_.path(), dir_.Sub(".mlpipe"));
-    ASSERT_TRUE(ws.ok());
-    ws_ = std::make_unique<Workspace>(*ws);
-    auto store = ObjectStore::Open(*ws_, {.fs = &fs_});
-    ASSERT_TRUE(store.ok());
-    store_ = std::move(*store);
+    OpenTestStore(dir_, fs_, &ws_, &store_);
   }
 
   // Fresh content each round so every round has something new to write.
@@ -116,7 +112,7 @@ TEST_P(ObjectStoreFaultTest, FailureAtAnyPointLeavesNoPartialObject) {
     }
     auto tree = store_->Materialize(retry->ref);
     ASSERT_TRUE(tree.ok()) << tree.status().ToString();
-    EXPECT_EQ(ReadFile(*tree + "/sub/b.txt"), "b" + std::to_string(round));
+    EXPECT_EQ(ReadFile(*tree + "/sub/b.txt"), fmt::format("b{}", round));
     ExpectNothingPartialVisible();
   }
   EXPECT_GT(total_failures, 0) << "the fault never fired: the test proves nothing";

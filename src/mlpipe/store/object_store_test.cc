@@ -14,6 +14,7 @@ namespace {
 
 using testing::ModeOf;
 using testing::ReadFile;
+using testing::OpenTestStore;
 using testing::TempDir;
 using testing::WriteFile;
 
@@ -30,13 +31,7 @@ std::string HostTagForTest() {
 class ObjectStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    fs_.set_skip_real_sync(true);
-    auto ws = Workspace::OpenOrCreate(dir_.path(), dir_.Sub(".mlpipe"));
-    ASSERT_TRUE(ws.ok());
-    ws_ = std::make_unique<Workspace>(*ws);
-    auto store = ObjectStore::Open(*ws_, {.fs = &fs_});
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(*store);
+    OpenTestStore(dir_, fs_, &ws_, &store_);
   }
   void MakeFolder(const std::string& rel) {
     WriteFile(dir_.Sub(rel + "/model.bin"), "weights");

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "mlpipe/base/testing/temp_dir.h"
+#include "mlpipe/store/fault_injecting_file_system.h"
 #include "mlpipe/store/file_system.h"
 #include "mlpipe/store/layout.h"
 #include "mlpipe/store/object_store.h"
@@ -60,5 +61,18 @@ class StoreTest : public ::testing::Test {
   std::unique_ptr<Workspace> ws_;
   std::unique_ptr<ObjectStore> store_;
 };
+
+// A workspace in `dir`/.mlpipe and its object store over `fs` (which the
+// test keeps, with real syncs skipped).
+inline void OpenTestStore(TempDir& dir, FaultInjectingFileSystem& fs, std::unique_ptr<Workspace>* ws,
+                          std::unique_ptr<ObjectStore>* store) {
+  fs.set_skip_real_sync(true);
+  auto opened_ws = Workspace::OpenOrCreate(dir.path(), dir.Sub(".mlpipe"));
+  ASSERT_TRUE(opened_ws.ok());
+  *ws = std::make_unique<Workspace>(*opened_ws);
+  auto opened = ObjectStore::Open(**ws, {.fs = &fs});
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  *store = std::move(*opened);
+}
 
 }  // namespace mlpipe::store::testing
