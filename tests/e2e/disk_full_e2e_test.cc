@@ -2,6 +2,7 @@
 // run that fills it records how it ended (not left "running"), drops the
 // partial output its failed step staged, and `runs delete` and `artifacts gc`
 // work while the disk is full.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sys/mount.h>
 
@@ -51,7 +52,8 @@ steps:
   EXPECT_EQ(full.exit_code, 1) << full.out << full.err;
   // The failure says the disk is full, where, how full, and what to do.
   EXPECT_TRUE(Contains(full.out, "fill failed: ")) << full.out;
-  EXPECT_TRUE(Contains(full.out, "the disk holding " + p.Path(".mlpipe/runs/1") + " is full: ")) << full.out;
+  EXPECT_TRUE(Contains(full.out, fmt::format("the disk holding {} is full: ", p.Path(".mlpipe/runs/1"))))
+      << full.out;
   EXPECT_TRUE(Contains(full.out, "free of 8.0 MiB")) << full.out;
   EXPECT_TRUE(Contains(full.out, "and run again")) << full.out;
   auto runs = nlohmann::json::parse(p.Mlpipe({"runs", "list", "--json"}).out);

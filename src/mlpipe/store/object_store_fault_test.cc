@@ -12,8 +12,8 @@
 namespace mlpipe::store {
 namespace {
 
-using testing::ReadFile;
 using testing::OpenTestStore;
+using testing::ReadFile;
 using testing::TempDir;
 using testing::WriteFile;
 
@@ -25,9 +25,7 @@ struct FaultCase {
 
 class ObjectStoreFaultTest : public ::testing::TestWithParam<FaultCase> {
  protected:
-  void SetUp() override {
-    OpenTestStore(dir_, fs_, &ws_, &store_);
-  }
+  void SetUp() override { OpenTestStore(dir_, fs_, &ws_, &store_); }
 
   // Fresh content each round so every round has something new to write.
   void MakeFolder(const std::string& rel, int round) {
@@ -90,10 +88,11 @@ TEST_P(ObjectStoreFaultTest, FailureAtAnyPointLeavesNoPartialObject) {
     if (!obj.ok() && obj.status().code() == StatusCode::kResourceExhausted) {
       // A full disk is said in full: the path, how full, what storing needed.
       const std::string m(obj.status().message());
-      EXPECT_NE(m.find("storing " + dir_.Sub(rel)), std::string::npos) << m;
-      EXPECT_NE(m.find("the disk holding " + ws_->ObjectsDir() + " is full"), std::string::npos) << m;
+      EXPECT_NE(m.find(fmt::format("storing {}", dir_.Sub(rel))), std::string::npos) << m;
+      EXPECT_NE(m.find(fmt::format("the disk holding {} is full", ws_->ObjectsDir())), std::string::npos)
+          << m;
       const uint64_t size = *PosixFileSystem().TreeSize(dir_.Sub(rel));
-      EXPECT_NE(m.find("this needs " + FormatBytes(size)), std::string::npos) << m;
+      EXPECT_NE(m.find(fmt::format("this needs {}", FormatBytes(size))), std::string::npos) << m;
       ++disk_full_errors;
     }
     if (obj.ok()) {
