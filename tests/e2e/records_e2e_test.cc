@@ -281,13 +281,16 @@ steps:
   std::map<std::string, int64_t> rss;
   const json shown = json::parse(show.out);
   for (const auto& step : shown["steps"]) rss[step["step"]] = step["peak_rss_bytes"].get<int64_t>();
-  // What the step itself used: 256 MiB more than `true`, whatever mlpipe's own size.
+  // What the step itself used: its 256 MiB, more than `true`, whatever
+  // mlpipe's own size.
   EXPECT_GT(rss["noop"], 0) << show.out;
   EXPECT_GE(rss["big"], int64_t{256} << 20) << show.out;
-  EXPECT_GE(rss["big"] - rss["noop"], int64_t{200} << 20) << show.out;
+  EXPECT_LT(rss["noop"], rss["big"]) << show.out;
 #if !defined(__SANITIZE_ADDRESS__)
-  // Under ASan a forked child starts with mlpipe's shadow pages until its
-  // exec, so `true`'s peak is mlpipe's there; elsewhere it is far below it.
+  // Under ASan a forked child starts with mlpipe's shadow pages (about 140
+  // MiB) until its exec, so a step's peak is at least that there; elsewhere
+  // `true`'s peak is far below mlpipe's RSS, and the 256 MiB show whole.
+  EXPECT_GE(rss["big"] - rss["noop"], int64_t{200} << 20) << show.out;
   EXPECT_LT(rss["noop"], mlpipe_rss / 2) << "mlpipe's RSS " << mlpipe_rss << " bytes\n" << show.out;
 #else
   EXPECT_GT(mlpipe_rss, 0);
