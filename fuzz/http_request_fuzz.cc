@@ -27,19 +27,45 @@ namespace {
 std::unique_ptr<mlpipe::serving::PackagePathSource> g_source;
 std::unique_ptr<mlpipe::serving::ModelServer> g_server;
 
+// libFuzzer's timers interrupt system calls (EINTR); the harness retries
+// them, so an interrupted wait is never mistaken for a silent server.
+int PollRetrying(pollfd& p, int wait_ms) {
+  for (;;) {
+    const int ready = poll(&p, 1, wait_ms);
+    if (ready >= 0 || errno != EINTR) return ready;
+  }
+}
+
+// connect(2), finished when a signal interrupted it.
+bool Connect(int fd, const sockaddr_in& addr) {
+  if (connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) return true;
+  if (errno != EINTR && errno != EINPROGRESS) return false;
+  pollfd p{fd, POLLOUT, 0};
+  if (PollRetrying(p, 10000) <= 0) return false;
+  int error = 0;
+  socklen_t len = sizeof error;
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) != 0) return false;
+  errno = error;
+  return error == 0;
+}
+
 // Sends `bytes` on a new connection, half-closes, and reads until the server
 // closes or `wait_ms` pass without a byte. Returns what was read.
-std::string Exchange(const char* bytes, size_t size, int wait_ms) {
+std::string Exchange(const char* bytes, size_t size, int wait_ms, std::string* why = nullptr) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) std::abort();
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(g_server->port()));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) std::abort();  // the server is gone
+  if (!Connect(fd, addr)) {
+    std::fprintf(stderr, "connect to the server: %s\n", std::strerror(errno));
+    std::abort();  // the server is gone
+  }
   size_t sent = 0;
   while (sent < size) {
     ssize_t n = send(fd, bytes + sent, size - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // the server answered and closed early: fine
     sent += static_cast<size_t>(n);
   }
@@ -48,9 +74,17 @@ std::string Exchange(const char* bytes, size_t size, int wait_ms) {
   char buf[8192];
   for (;;) {
     pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, wait_ms) <= 0) break;
+    const int ready = PollRetrying(p, wait_ms);
+    if (ready <= 0) {
+      if (why != nullptr) *why = ready == 0 ? "no byte within the wait" : std::strerror(errno);
+      break;
+    }
     ssize_t n = recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) break;
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (why != nullptr) *why = n == 0 ? "the server closed the connection" : std::strerror(errno);
+      break;
+    }
     answer.append(buf, static_cast<size_t>(n));
   }
   close(fd);
@@ -84,9 +118,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const char kHealth[] = "GET /v2/health/live HTTP/1.1\r\nHost: f\r\nConnection: close\r\n\r\n";
   // (Up to 6 s without a byte: a loaded machine under ASan can stall a while;
   // a server that stopped serving stays silent for good.)
-  const std::string health = Exchange(kHealth, sizeof kHealth - 1, 6000);
+  std::string why;
+  const std::string health = Exchange(kHealth, sizeof kHealth - 1, 6000, &why);
   if (health.rfind("HTTP/1.1 200", 0) != 0) {
-    std::fprintf(stderr, "the health check after this input got: '%s'\n", health.c_str());
+    std::fprintf(stderr, "the health check after this input got: '%s' (%s)\n", health.c_str(), why.c_str());
     // MLPIPE_FUZZ_PAUSE=1: wait to be looked at (gdb -p PID) before failing.
     if (std::getenv("MLPIPE_FUZZ_PAUSE") != nullptr) {
       std::fprintf(stderr, "paused: pid %d\n", getpid());
