@@ -27,21 +27,14 @@ namespace {
 std::unique_ptr<mlpipe::serving::PackagePathSource> g_source;
 std::unique_ptr<mlpipe::serving::ModelServer> g_server;
 
-// libFuzzer's timers interrupt system calls (EINTR); the harness retries
-// them, so an interrupted wait is never mistaken for a silent server.
-int PollRetrying(pollfd& p, int wait_ms) {
-  for (;;) {
-    const int ready = poll(&p, 1, wait_ms);
-    if (ready >= 0 || errno != EINTR) return ready;
-  }
-}
-
-// connect(2), finished when a signal interrupted it.
+// libFuzzer's timers interrupt system calls (EINTR): the harness retries
+// them (TEMP_FAILURE_RETRY), so an interrupted wait is never mistaken for a
+// silent server. connect(2), finished when a signal interrupted it.
 bool Connect(int fd, const sockaddr_in& addr) {
   if (connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) return true;
   if (errno != EINTR && errno != EINPROGRESS) return false;
   pollfd p{fd, POLLOUT, 0};
-  if (PollRetrying(p, 10000) <= 0) return false;
+  if (TEMP_FAILURE_RETRY(poll(&p, 1, 10000)) <= 0) return false;
   int error = 0;
   socklen_t len = sizeof error;
   if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) != 0) return false;
@@ -64,8 +57,7 @@ std::string Exchange(const char* bytes, size_t size, int wait_ms, std::string* w
   }
   size_t sent = 0;
   while (sent < size) {
-    ssize_t n = send(fd, bytes + sent, size - sent, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
+    ssize_t n = TEMP_FAILURE_RETRY(send(fd, bytes + sent, size - sent, MSG_NOSIGNAL));
     if (n <= 0) break;  // the server answered and closed early: fine
     sent += static_cast<size_t>(n);
   }
@@ -74,13 +66,12 @@ std::string Exchange(const char* bytes, size_t size, int wait_ms, std::string* w
   char buf[8192];
   for (;;) {
     pollfd p{fd, POLLIN, 0};
-    const int ready = PollRetrying(p, wait_ms);
+    const int ready = TEMP_FAILURE_RETRY(poll(&p, 1, wait_ms));
     if (ready <= 0) {
       if (why != nullptr) *why = ready == 0 ? "no byte within the wait" : std::strerror(errno);
       break;
     }
-    ssize_t n = recv(fd, buf, sizeof buf, 0);
-    if (n < 0 && errno == EINTR) continue;
+    ssize_t n = TEMP_FAILURE_RETRY(recv(fd, buf, sizeof buf, 0));
     if (n <= 0) {
       if (why != nullptr) *why = n == 0 ? "the server closed the connection" : std::strerror(errno);
       break;

@@ -13,6 +13,7 @@
 
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
@@ -65,17 +66,10 @@ class HttpNowWriter {
     msghdr msg{};
     msg.msg_iov = iov;
     msg.msg_iovlen = static_cast<size_t>(n);
-    for (;;) {
-      // MSG_NOSIGNAL: a client that went away is EPIPE here, not SIGPIPE for the process.
-      const ssize_t sent = sendmsg(fd_, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (sent >= 0) {
-        ec = {};
-        return static_cast<size_t>(sent);
-      }
-      if (errno == EINTR) continue;
-      ec = NonBlockingError(errno);
-      return 0;
-    }
+    // MSG_NOSIGNAL: a client that went away is EPIPE here, not SIGPIPE for the process.
+    const ssize_t sent = TEMP_FAILURE_RETRY(sendmsg(fd_, &msg, MSG_NOSIGNAL | MSG_DONTWAIT));
+    ec = sent < 0 ? NonBlockingError(errno) : error_code();
+    return sent < 0 ? 0 : static_cast<size_t>(sent);
   }
   template <class ConstBuffers>
   size_t write_some(const ConstBuffers& buffers) {
@@ -98,20 +92,9 @@ class HttpNowReader {
     for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers); ++it) {
       net::mutable_buffer b = *it;
       if (b.size() == 0) continue;
-      for (;;) {
-        const ssize_t n = recv(fd_, b.data(), b.size(), MSG_DONTWAIT);
-        if (n > 0) {
-          ec = {};
-          return static_cast<size_t>(n);
-        }
-        if (n == 0) {
-          ec = net::error::eof;
-          return 0;
-        }
-        if (errno == EINTR) continue;
-        ec = NonBlockingError(errno);
-        return 0;
-      }
+      const ssize_t n = TEMP_FAILURE_RETRY(recv(fd_, b.data(), b.size(), MSG_DONTWAIT));
+      ec = n < 0 ? NonBlockingError(errno) : n == 0 ? error_code(net::error::eof) : error_code();
+      return n < 0 ? 0 : static_cast<size_t>(n);
     }
     ec = {};
     return 0;

@@ -97,15 +97,16 @@ int Accept(int listen_fd, std::string& remote) {
 // each time it takes nothing. False when the client is gone or too slow.
 bool SendAllWaiting(int fd, std::string_view bytes, int timeout_ms) {
   while (!bytes.empty()) {
-    const ssize_t n = send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    const ssize_t n = TEMP_FAILURE_RETRY(send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT));
     if (n > 0) {
       bytes.remove_prefix(static_cast<size_t>(n));
       continue;
     }
-    if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return false;
+    // A signal that interrupts the wait is not a slow client.
     pollfd ready{fd, POLLOUT, 0};
-    if (poll(&ready, 1, timeout_ms) <= 0 || (ready.revents & (POLLERR | POLLHUP)) != 0) return false;
+    if (TEMP_FAILURE_RETRY(poll(&ready, 1, timeout_ms)) <= 0 || (ready.revents & (POLLERR | POLLHUP)) != 0)
+      return false;
   }
   return true;
 }
