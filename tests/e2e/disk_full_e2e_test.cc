@@ -7,7 +7,9 @@
 #include <sys/mount.h>
 
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "tests/e2e/e2e_util.h"
 
@@ -59,6 +61,13 @@ steps:
   auto runs = nlohmann::json::parse(p.Mlpipe({"runs", "list", "--json"}).out);
   ASSERT_EQ(runs.size(), 1u);
   EXPECT_EQ(runs[0]["status"], "failed") << runs.dump();
+  // Every step's end is recorded: the batch that held them was committed
+  // with the space reserve given back, not lost with a failed COMMIT.
+  auto shown = nlohmann::json::parse(p.Mlpipe({"runs", "show", "1", "--json"}).out);
+  std::map<std::string, std::string> statuses;
+  for (const auto& step : shown["steps"]) statuses[step["step"].get<std::string>()] = step["status"];
+  EXPECT_EQ(statuses, (std::map<std::string, std::string>{{"small", "succeeded"}, {"fill", "failed"}}))
+      << shown.dump();
   // The failed step's partial output is not kept beyond the next gc (the
   // run freed it already if the disk was too full to record its end).
   auto reclaim = p.Mlpipe({"artifacts", "gc", "--keep-versions", "0"});

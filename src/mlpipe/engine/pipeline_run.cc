@@ -140,6 +140,9 @@ StatusOr<RunReport> RunPipeline(const store::Workspace& ws, const LoadedPipeline
   (void)store::EnsureSpaceReserve(ws);  // what the final status is written with on a full disk
   ASSIGN_OR_RETURN(Stores stores, OpenStores(ws));
   RunRecorder recorder(*stores.db, spec.name);
+  recorder.SetBeforeCommit([&ws] {
+    if (store::NearlyFull(store::PosixFileSystem(), ws.root())) (void)store::ReleaseSpaceReserve(ws);
+  });
   nlohmann::json info = {{"host", HostName()}, {"pid", static_cast<int64_t>(getpid())}};
   if (options.resumed_from) info["resumed_from"] = options.resumed_from;
   if (!options.trigger.empty()) info["trigger"] = options.trigger;

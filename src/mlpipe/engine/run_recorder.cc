@@ -33,6 +33,7 @@ Status RunRecorder::EnsureBatch() {
 
 Status RunRecorder::Flush() {
   if (!in_batch_) return OkStatus();
+  if (before_commit_) before_commit_();
   in_batch_ = false;
   uncommitted_finished_.clear();
   return db_.Commit();

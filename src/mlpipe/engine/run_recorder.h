@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -118,10 +119,9 @@ class RunRecorder {
   // A step that succeeded: its outputs, versions, output events, metrics and
   // cache entry, and its final status, in one transaction. `step` names the
   // outputs' versions (PIPELINE.STEP.OUTPUT).
-  StatusOr<std::map<std::string, ArtifactVersion>> FinishExecution(int64_t execution_id, const std::string& step,
-                                                                   const std::string& key, const ExecutionEnd& end,
-                                                                   const std::vector<OutputIngested>& outputs,
-                                                                   const std::vector<MetricPoint>& metrics);
+  StatusOr<std::map<std::string, ArtifactVersion>> FinishExecution(
+      int64_t execution_id, const std::string& step, const std::string& key, const ExecutionEnd& end,
+      const std::vector<OutputIngested>& outputs, const std::vector<MetricPoint>& metrics);
   // What a step that failed left behind that is worth keeping: its outputs
   // marked keep_on_failure (with versions and output events, the execution
   // being the failed one) and the metrics it reported. No cache entry: a
@@ -143,6 +143,10 @@ class RunRecorder {
   Status FinishRun(const std::string& status, const std::string& reason);
   // Commits the batched writes.
   Status Flush();
+  // Called before each commit of a batch. A COMMIT that fails on a full disk
+  // loses the whole batch (SQLite rolls it back), so the run gives back the
+  // workspace's space reserve there when the disk is nearly full.
+  void SetBeforeCommit(std::function<void()> fn) { before_commit_ = std::move(fn); }
   // True while writes wait in the batch.
   bool HasPending() const { return in_batch_; }
   // True if `step` finished (succeeded) in the batch not yet committed. A step
@@ -173,12 +177,13 @@ class RunRecorder {
 
   metadata::MetadataStore& db_;
   std::string pipeline_;
+  std::function<void()> before_commit_;
   int64_t run_id_ = 0;
   bool in_batch_ = false;
   int64_t batch_started_ns_ = 0;
   std::set<std::string> uncommitted_finished_;  // steps that succeeded in the open batch
   std::vector<std::string> notes_;              // AddNote, for FinishRun
-  std::map<std::string, int64_t> executions_;  // step -> execution id in this run
+  std::map<std::string, int64_t> executions_;   // step -> execution id in this run
   // Read ahead by the first LastKey (kReadAheadRuns recent runs).
   static constexpr int kReadAheadRuns = 3;
   bool read_ahead_ = false;

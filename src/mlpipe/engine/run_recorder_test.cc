@@ -1,9 +1,10 @@
 #include "mlpipe/engine/run_recorder.h"
 
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <filesystem>
-
-#include <gtest/gtest.h>
+#include <vector>
 
 #include "mlpipe/base/testing/temp_dir.h"
 #include "mlpipe/metadata/sqlite_store.h"
@@ -34,7 +35,8 @@ class RunRecorderTest : public ::testing::Test {
     ExecutionEnd end;
     end.status = "succeeded";
     end.exit_code = 0;
-    auto versions = rec.FinishExecution(*id, step, key, end, {OutputIngested{"out", "dataset", ref, 1, false}}, {});
+    auto versions =
+        rec.FinishExecution(*id, step, key, end, {OutputIngested{"out", "dataset", ref, 1, false}}, {});
     EXPECT_TRUE(versions.ok()) << versions.status().ToString();
     return *id;
   }
@@ -42,6 +44,21 @@ class RunRecorderTest : public ::testing::Test {
   mlpipe::testing::TempDir tmp_{"engine"};
   std::unique_ptr<metadata::SqliteStore> db_;
 };
+
+// The hook runs before each batch's commit, while the batch is still open
+// (what the run uses to give back the space reserve on a nearly full disk),
+// and not when there is nothing to commit.
+TEST_F(RunRecorderTest, BeforeCommitRunsOncePerBatchBeforeItIsCommitted) {
+  RunRecorder rec(*db_, "p");
+  ASSERT_TRUE(rec.StartRun("p.yaml", nlohmann::json::object(), nlohmann::json::object()).ok());
+  std::vector<bool> pending_at_call;
+  rec.SetBeforeCommit([&] { pending_at_call.push_back(rec.HasPending()); });
+  Succeed(rec, "a", "K", Ref('a'));
+  ASSERT_TRUE(rec.HasPending());
+  ASSERT_TRUE(rec.Flush().ok());
+  ASSERT_TRUE(rec.Flush().ok());  // nothing pending: no commit, no call
+  EXPECT_EQ(pending_at_call, std::vector<bool>{true});
+}
 
 TEST_F(RunRecorderTest, ReadAheadAnswersLikeTheDatabaseAndSeesEntriesOfItsOwnRun) {
   int64_t a1 = 0;
