@@ -86,8 +86,13 @@ void AppendProcessMetrics(std::string* out) {
   const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
   // Field numbers of proc(5) minus 3: utime 14, stime 15, starttime 22, vsize 23, rss 24.
   if (f.size() > 21 && ticks > 0) {
+    // getrusage, not /proc's clock ticks: a process that has used less than
+    // a tick (10 ms) would show 0.
+    struct rusage usage {};
+    ::getrusage(RUSAGE_SELF, &usage);
+    auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
     Family(out, "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.",
-           (std::stod(f[11]) + std::stod(f[12])) / ticks);
+           seconds(usage.ru_utime) + seconds(usage.ru_stime));
     Family(out, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.", std::stod(f[20]));
     Family(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.",
            std::stod(f[21]) * page);
