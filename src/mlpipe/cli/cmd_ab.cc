@@ -13,6 +13,7 @@
 
 #include "mlpipe/base/strings.h"
 #include "mlpipe/cli/commands.h"
+#include "mlpipe/cli/local_env.h"
 #include "mlpipe/cli/workspace.h"
 #include "mlpipe/engine/ab_compare.h"
 #include "mlpipe/engine/ab_record.h"
@@ -87,7 +88,8 @@ Status RunArm(const store::Workspace& ws, const AbArgs& args, Arm* arm) {
   options.out = &std::cerr;
   options.err = &std::cerr;
   options.trigger = kAbTrigger;
-  ASSIGN_OR_RETURN(auto report, engine::RunPipeline(ws, arm->pipeline, options));
+  ASSIGN_OR_RETURN(LocalEnv local, OpenLocalEnv(ws));
+  ASSIGN_OR_RETURN(auto report, engine::RunPipeline(local.env, ws, arm->pipeline, options));
   if (report.outcome.interrupted) return CancelledError(fmt::format("run {} interrupted", report.run_id));
   if (!report.outcome.ok) {
     return FailedPreconditionError(

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mlpipe/cli/commands.h"
+#include "mlpipe/cli/local_env.h"
 #include "mlpipe/cli/workspace.h"
 #include "mlpipe/deploy/run_gate.h"
 #include "mlpipe/engine/load.h"
@@ -135,8 +136,9 @@ Status CmdRun(const RunArgs& args) {
     ASSIGN_OR_RETURN(pipeline, engine::LoadPipelineForRun(args.spec.pipeline, overrides));
   }
   ASSIGN_OR_RETURN(auto ws, OpenWorkspace(true));
+  ASSIGN_OR_RETURN(LocalEnv local, OpenLocalEnv(ws));
   if (args.dry_run) {
-    ASSIGN_OR_RETURN(auto plan, engine::PlanPipeline(ws, pipeline, args.no_cache));
+    ASSIGN_OR_RETURN(auto plan, engine::PlanPipeline(local.env, pipeline, args.no_cache));
     PrintPlan(plan, pipeline.spec, args.json);
     return OkStatus();
   }
@@ -148,7 +150,7 @@ Status CmdRun(const RunArgs& args) {
     gate = std::make_unique<deploy::RunGate>(deployments.get(), &std::cout, args.json);
     options.register_gate = gate.get();
   }
-  ASSIGN_OR_RETURN(auto report, engine::RunPipeline(ws, pipeline, options));
+  ASSIGN_OR_RETURN(auto report, engine::RunPipeline(local.env, ws, pipeline, options));
   if (report.outcome.interrupted) return CancelledError(fmt::format("run {} interrupted", report.run_id));
   if (!report.outcome.ok) {
     return FailedPreconditionError(fmt::format(
@@ -160,7 +162,8 @@ Status CmdRun(const RunArgs& args) {
 Status CmdStatus(const SpecArgs& args, bool json) {
   ASSIGN_OR_RETURN(auto pipeline, engine::LoadPipelineForRun(args.pipeline, args.params));
   ASSIGN_OR_RETURN(auto ws, OpenWorkspace(true));
-  ASSIGN_OR_RETURN(auto plan, engine::PlanPipeline(ws, pipeline, false));
+  ASSIGN_OR_RETURN(LocalEnv local, OpenLocalEnv(ws));
+  ASSIGN_OR_RETURN(auto plan, engine::PlanPipeline(local.env, pipeline, false));
   PrintPlan(plan, pipeline.spec, json);
   return OkStatus();
 }

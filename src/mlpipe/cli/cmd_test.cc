@@ -18,6 +18,7 @@
 #include "mlpipe/cli/ci_report.h"
 #include "mlpipe/cli/ci_tests.h"
 #include "mlpipe/cli/commands.h"
+#include "mlpipe/cli/local_env.h"
 #include "mlpipe/cli/workspace.h"
 #include "mlpipe/engine/load.h"
 #include "mlpipe/engine/pipeline_run.h"
@@ -116,8 +117,9 @@ Status SmokeRun(const TestArgs& args, const engine::LoadedPipeline& pipeline,
   options.err = &std::cerr;
   options.trigger = kCiTrigger;
   options.register_models = false;  // a smoke run on a sample is no model to register
+  ASSIGN_OR_RETURN(LocalEnv local, OpenLocalEnv(ws));
   const int64_t start = RealClock().MonotonicNanos();
-  ASSIGN_OR_RETURN(auto run, engine::RunPipeline(ws, pipeline, options));
+  ASSIGN_OR_RETURN(auto run, engine::RunPipeline(local.env, ws, pipeline, options));
   report->smoke_duration_ns = RealClock().MonotonicNanos() - start;
   report->smoke_run = run.run_id;
   report->smoke_succeeded = run.outcome.ok;

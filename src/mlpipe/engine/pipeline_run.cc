@@ -21,8 +21,6 @@
 #include "mlpipe/engine/step_processes.h"
 #include "mlpipe/exec/executor.h"
 #include "mlpipe/exec/interrupt.h"
-#include "mlpipe/exec/local_runner.h"
-#include "mlpipe/metadata/sqlite_store.h"
 #include "mlpipe/spec/graph_export.h"
 #include "mlpipe/store/file_system.h"
 #include "mlpipe/store/source_ingester.h"
@@ -30,20 +28,6 @@
 
 namespace mlpipe::engine {
 namespace {
-
-struct Stores {
-  std::unique_ptr<metadata::MetadataStore> db;
-  std::unique_ptr<store::ObjectStore> objects;
-  std::unique_ptr<store::HashCache> hashes;
-};
-
-StatusOr<Stores> OpenStores(const store::Workspace& ws) {
-  Stores s;
-  ASSIGN_OR_RETURN(s.db, metadata::SqliteStore::Open(ws.MetadataDbPath()));
-  ASSIGN_OR_RETURN(s.objects, store::ObjectStore::Open(ws));
-  ASSIGN_OR_RETURN(s.hashes, store::HashCache::Open(ws.HashCachePath()));
-  return s;
-}
 
 // The sources: block as the store takes it.
 store::SourceIngestOptions SourceIngestOptionsFor(const spec::PipelineSpec& spec,
@@ -67,14 +51,14 @@ store::SourceIngestOptions SourceIngestOptionsFor(const spec::PipelineSpec& spec
   return o;
 }
 
-std::string RunStatusOf(const exec::RunOutcome& outcome) {
-  if (outcome.interrupted) return "cancelled";
-  return outcome.ok ? "succeeded" : "failed";
+metadata::RunStatus RunStatusOf(const exec::RunOutcome& outcome) {
+  if (outcome.interrupted) return metadata::RunStatus::kCancelled;
+  return outcome.ok ? metadata::RunStatus::kSucceeded : metadata::RunStatus::kFailed;
 }
 
 // Stamps a succeeded run (run_stamp.h says which runs qualify). A run without
 // a stamp only misses the fast path next time: failures are not errors.
-void StampRun(metadata::MetadataStore& db, const LoadedPipeline& pipeline, const StepDecider& decider,
+void StampRun(const Env& env, const LoadedPipeline& pipeline, const StepDecider& decider,
               const StepDelegate& delegate, int64_t run_id, const std::string& invocation) {
   const spec::PipelineSpec& spec = pipeline.spec;
   if (invocation.empty() || !spec.registers.empty() || ReadsRegisteredModels(spec)) return;
@@ -92,19 +76,19 @@ void StampRun(metadata::MetadataStore& db, const LoadedPipeline& pipeline, const
   // Stored sources too: a no-op rerun must leave them restorable.
   data.sources.assign(decider.StoredSources().begin(), decider.StoredSources().end());
   data.steps = delegate.StampSteps();
-  auto stamp = EncodeRunStamp(data, RealClock().WallNanos());
-  if (stamp.ok()) (void)db.PutRunStamp(*stamp);
+  auto stamp = EncodeRunStamp(data, env.clock->WallNanos());
+  if (stamp.ok()) (void)env.db->PutRunStamp(*stamp);
 }
 
 // Records how the run ended. On a full disk the run must not be left
 // "running" (shown as interrupted): it frees what it staged (partial outputs
 // of failed steps, working folders) and the workspace's space reserve, then
 // writes again.
-Status FinishOnFullDisk(const store::Workspace& ws, RunRecorder& recorder, const std::string& status,
-                        const std::string& reason) {
+Status FinishOnFullDisk(const Env& env, const store::Workspace& ws, RunRecorder& recorder,
+                        metadata::RunStatus status, const std::string& reason) {
   Status finished = recorder.FinishRun(status, reason);
   if (finished.ok() || !store::IsDiskFull(finished.message())) return finished;
-  store::FileSystem& fs = store::PosixFileSystem();
+  store::FileSystem& fs = *env.fs;
   (void)fs.RemoveAll(ws.RunOutputsDir(recorder.run_id()));
   (void)fs.RemoveAll(ws.RunWorkDir(recorder.run_id()));
   (void)store::ReleaseSpaceReserve(ws);
@@ -112,12 +96,12 @@ Status FinishOnFullDisk(const store::Workspace& ws, RunRecorder& recorder, const
   const std::string why =
       fmt::format("{}{}no space left on device: {}{}{}", reason, reason.empty() ? "" : "; ",
                   ws.MetadataDbPath(), detail.empty() ? "" : "; ", detail);
-  return recorder.FinishRun(status, status == "succeeded" ? reason : why);
+  return recorder.FinishRun(status, status == metadata::RunStatus::kSucceeded ? reason : why);
 }
 
 }  // namespace
 
-StatusOr<RunReport> RunPipeline(const store::Workspace& ws, const LoadedPipeline& pipeline,
+StatusOr<RunReport> RunPipeline(const Env& env, const store::Workspace& ws, const LoadedPipeline& pipeline,
                                 const RunOptions& options) {
   const spec::PipelineSpec& spec = pipeline.spec;
   // Handlers first: a SIGINT or SIGTERM while waiting for a lock cancels the
@@ -138,10 +122,9 @@ StatusOr<RunReport> RunPipeline(const store::Workspace& ws, const LoadedPipeline
   }
   StepProcesses step_processes(step_record);
   (void)store::EnsureSpaceReserve(ws);  // what the final status is written with on a full disk
-  ASSIGN_OR_RETURN(Stores stores, OpenStores(ws));
-  RunRecorder recorder(*stores.db, spec.name);
-  recorder.SetBeforeCommit([&ws] {
-    if (store::NearlyFull(store::PosixFileSystem(), ws.root())) (void)store::ReleaseSpaceReserve(ws);
+  RunRecorder recorder(*env.db, spec.name, *env.clock);
+  recorder.SetBeforeCommit([&env, &ws] {
+    if (store::NearlyFull(*env.fs, ws.root())) (void)store::ReleaseSpaceReserve(ws);
   });
   nlohmann::json info = {{"host", HostName()}, {"pid", static_cast<int64_t>(getpid())}};
   if (options.resumed_from) info["resumed_from"] = options.resumed_from;
@@ -151,7 +134,7 @@ StatusOr<RunReport> RunPipeline(const store::Workspace& ws, const LoadedPipeline
   RETURN_IF_ERROR(recorder.StartRun(spec_path, pipeline.params, info));
   lock.SetHolderInfo(fmt::format("pid {}, run {}", getpid(), recorder.run_id()));
 
-  store::SourceIngester sources(*stores.hashes, *stores.objects,
+  store::SourceIngester sources(*env.hashes, *env.objects,
                                 SourceIngestOptionsFor(spec, [&options](const std::string& message) {
                                   *options.err << "mlpipe: warning: " << message << "\n";
                                 }));
@@ -162,18 +145,17 @@ StatusOr<RunReport> RunPipeline(const store::Workspace& ws, const LoadedPipeline
         "that read a version of them cannot be restored once they change\n",
         spec.name, spec.sources.loc.ToString());
   }
-  StepDecider decider(spec, pipeline.params, *stores.hashes, sources, *stores.objects, recorder,
-                      options.no_cache);
+  StepDecider decider(spec, pipeline.params, *env.hashes, sources, *env.objects, recorder, options.no_cache);
   exec::JobGraph graph = BuildJobGraph(spec);
-  StepDelegate delegate(spec, ws, *stores.objects, recorder, decider);
+  StepDelegate delegate(spec, ws, *env.objects, recorder, decider, *env.fs);
   if (Status made = delegate.Start(); !made.ok()) {
-    (void)recorder.FinishRun("failed", made.message());
+    (void)recorder.FinishRun(metadata::RunStatus::kFailed, made.message());
     return made;
   }
 
-  exec::LocalRunnerOptions runner_options;
-  runner_options.on_started = [&step_processes](pid_t pgid) { step_processes.Record(pgid); };
-  exec::LocalRunner runner{runner_options};
+  RunnerHooks hooks;
+  hooks.on_started = [&step_processes](pid_t pgid) { step_processes.Record(pgid); };
+  std::unique_ptr<exec::CommandRunner> runner = env.make_runner(hooks);
   exec::ProgressOptions popts;
   popts.mode = options.progress;
   exec::ProgressPrinter printer(*options.out, popts);
@@ -187,13 +169,14 @@ StatusOr<RunReport> RunPipeline(const store::Workspace& ws, const LoadedPipeline
                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   eopts.memory_budget_bytes = options.memory_budget;
   eopts.keep_going = options.keep_going;
+  eopts.clock = env.clock;
   // Storing outputs waits on fsync, not on the CPU: more workers than slots
   // lets their fsyncs share the filesystem's journal commits.
   eopts.collect_threads = std::max(4, 2 * eopts.parallelism);
   exec::Executor executor(eopts);
-  auto outcome = executor.Run(graph, delegate, runner, &observer);
+  auto outcome = executor.Run(graph, delegate, *runner, &observer);
   if (!outcome.ok()) {
-    (void)FinishOnFullDisk(ws, recorder, "failed", outcome.status().message());
+    (void)FinishOnFullDisk(env, ws, recorder, metadata::RunStatus::kFailed, outcome.status().message());
     return outcome.status();
   }
   delegate.RecordUnfinished(*outcome);
@@ -204,8 +187,9 @@ StatusOr<RunReport> RunPipeline(const store::Workspace& ws, const LoadedPipeline
   } else if (outcome->ok && !spec.registers.empty()) {  // the register: block (run_registrations.h)
     Status registered = recorder.Flush();
     if (registered.ok()) {
-      registered = RegisterRunModels(*stores.db, *stores.objects, spec, recorder.run_id(), *options.out,
-                                     options.progress == exec::ProgressMode::kJson, options.register_gate);
+      registered =
+          RegisterRunModels(*env.db, *env.objects, spec, recorder.run_id(), *options.out,
+                            options.progress == exec::ProgressMode::kJson, options.register_gate, *env.clock);
     }
     if (!registered.ok()) {
       *options.err << "mlpipe: " << registered.message() << "\n";
@@ -213,25 +197,23 @@ StatusOr<RunReport> RunPipeline(const store::Workspace& ws, const LoadedPipeline
       outcome->error = registered.message();
     }
   }
-  std::string status = RunStatusOf(*outcome);
-  RETURN_IF_ERROR(FinishOnFullDisk(ws, recorder, status, outcome->error));
+  const metadata::RunStatus status = RunStatusOf(*outcome);
+  RETURN_IF_ERROR(FinishOnFullDisk(env, ws, recorder, status, outcome->error));
   (void)store::EnsureSpaceReserve(ws);  // again, if a full disk took it
-  if (status == "succeeded")
-    StampRun(*stores.db, pipeline, decider, delegate, recorder.run_id(), options.invocation);
-  (void)stores.hashes->Flush();
+  if (status == metadata::RunStatus::kSucceeded)
+    StampRun(env, pipeline, decider, delegate, recorder.run_id(), options.invocation);
+  (void)env.hashes->Flush();
   PrintRunFinished(options, recorder.run_id(), status);
   return RunReport{recorder.run_id(), std::move(*outcome)};
 }
 
-StatusOr<std::vector<StepPlan>> PlanPipeline(const store::Workspace& ws, const LoadedPipeline& pipeline,
-                                             bool no_cache) {
+StatusOr<std::vector<StepPlan>> PlanPipeline(const Env& env, const LoadedPipeline& pipeline, bool no_cache) {
   const spec::PipelineSpec& spec = pipeline.spec;
-  ASSIGN_OR_RETURN(Stores stores, OpenStores(ws));
-  RunRecorder recorder(*stores.db, spec.name);
+  RunRecorder recorder(*env.db, spec.name, *env.clock);
   store::SourceIngestOptions hash_only;
   hash_only.store = false;  // plans read, never write
-  store::SourceIngester sources(*stores.hashes, *stores.objects, hash_only);
-  StepDecider decider(spec, pipeline.params, *stores.hashes, sources, *stores.objects, recorder, no_cache);
+  store::SourceIngester sources(*env.hashes, *env.objects, hash_only);
+  StepDecider decider(spec, pipeline.params, *env.hashes, sources, *env.objects, recorder, no_cache);
   std::map<std::string, ArtifactVersion> available;
   std::vector<StepPlan> plan;
   plan.reserve(spec.steps.size());  // 10,000 steps: no doubling slack
@@ -260,7 +242,7 @@ StatusOr<std::vector<StepPlan>> PlanPipeline(const store::Workspace& ws, const L
     }
     plan.push_back({step.name, d.cached ? "cached" : "run", d.reason});
   }
-  (void)stores.hashes->Flush();
+  (void)env.hashes->Flush();
   return plan;
 }
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "mlpipe/base/status.h"
+#include "mlpipe/engine/env.h"
 #include "mlpipe/engine/load.h"
 #include "mlpipe/engine/register_gate.h"
 #include "mlpipe/exec/progress.h"
@@ -51,10 +52,10 @@ struct RunReport {
   exec::RunOutcome outcome;
 };
 
-// Runs the pipeline. Errors (Status) are for problems outside the steps:
-// the workspace cannot be opened, the metadata store fails. Step failures
-// and interrupts are in the report's outcome.
-StatusOr<RunReport> RunPipeline(const store::Workspace& ws, const LoadedPipeline& pipeline,
+// Runs the pipeline in `ws` with what `env` gives (env.h). Errors (Status)
+// are for problems outside the steps: a lock, the metadata store fails. Step
+// failures and interrupts are in the report's outcome.
+StatusOr<RunReport> RunPipeline(const Env& env, const store::Workspace& ws, const LoadedPipeline& pipeline,
                                 const RunOptions& options);
 
 // What a run would do, step by step, without running or recording anything.
@@ -63,7 +64,7 @@ struct StepPlan {
   std::string action;  // "cached" or "run"
   std::string reason;
 };
-StatusOr<std::vector<StepPlan>> PlanPipeline(const store::Workspace& ws, const LoadedPipeline& pipeline,
-                                             bool no_cache);
+// Reads env's stores, never writes them; env.make_runner is not used.
+StatusOr<std::vector<StepPlan>> PlanPipeline(const Env& env, const LoadedPipeline& pipeline, bool no_cache);
 
 }  // namespace mlpipe::engine

@@ -56,6 +56,7 @@ class RunFolders {
   // Removes what an earlier attempt (or process) left at a staged output or
   // metrics path, read-only leftovers included. OK if there is nothing.
   Status ClearStaged(const std::string& path) { return fs_.RemoveAll(path); }
+  store::FileSystem& fs() { return fs_; }
 
   // Gives `dir` back. Left empty, it goes back to the pool; otherwise it is
   // renamed to `keep_as` (a failed attempt's folder, kept) or, when `keep_as`

@@ -1,27 +1,31 @@
 #include "mlpipe/engine/run_output.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
-#include <ostream>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <ostream>
 
 namespace mlpipe::engine {
 
 void PrintRunStarted(const RunOptions& options, int64_t run_id, const std::string& pipeline, size_t steps) {
   if (options.progress == exec::ProgressMode::kJson) {
-    *options.out << nlohmann::json{{"event", "run_started"}, {"run", run_id}, {"pipeline", pipeline}}.dump() << "\n";
+    *options.out << nlohmann::json{{"event", "run_started"}, {"run", run_id}, {"pipeline", pipeline}}.dump()
+                 << "\n";
   } else {
     *options.out << fmt::format("run {} of pipeline '{}' ({} steps)\n", run_id, pipeline, steps);
   }
 }
 
-void PrintRunFinished(const RunOptions& options, int64_t run_id, const std::string& status) {
+void PrintRunFinished(const RunOptions& options, int64_t run_id, metadata::RunStatus status) {
   if (options.progress == exec::ProgressMode::kJson) {
-    *options.out << nlohmann::json{{"event", "run_finished"}, {"run", run_id}, {"status", status}}.dump() << "\n";
+    *options.out << nlohmann::json{{"event", "run_finished"},
+                                   {"run", run_id},
+                                   {"status", metadata::ToString(status)}}
+                        .dump()
+                 << "\n";
   } else {
-    *options.out << fmt::format("run {} {}\n", run_id, status);
+    *options.out << fmt::format("run {} {}\n", run_id, metadata::ToString(status));
   }
   options.out->flush();
 }
@@ -45,8 +49,10 @@ void RunObserver::OnEvent(const exec::JobEvent& event) {
   if (event.kind == exec::JobEvent::Kind::kStarted && event.attempt == 1) {
     const std::string why = run_reason_(event.job);
     if (options_.progress == exec::ProgressMode::kJson) {
-      *options_.out << nlohmann::json{{"event", "explain"}, {"step", graph_.jobs[event.job].name},
-                                      {"action", "run"}, {"reason", why}}
+      *options_.out << nlohmann::json{{"event", "explain"},
+                                      {"step", graph_.jobs[event.job].name},
+                                      {"action", "run"},
+                                      {"reason", why}}
                            .dump()
                     << "\n";
     }

@@ -19,7 +19,7 @@ namespace mlpipe::engine {
 // "run N of pipeline 'P' (K steps)", or the run_started JSON event.
 void PrintRunStarted(const RunOptions& options, int64_t run_id, const std::string& pipeline, size_t steps);
 // "run N STATUS", or the run_finished JSON event; flushes.
-void PrintRunFinished(const RunOptions& options, int64_t run_id, const std::string& status);
+void PrintRunFinished(const RunOptions& options, int64_t run_id, metadata::RunStatus status);
 
 // This machine's host name ("localhost" if unknown), recorded with a run.
 std::string HostName();

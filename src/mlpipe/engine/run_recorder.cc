@@ -5,21 +5,11 @@
 #include "mlpipe/base/clock.h"
 
 namespace mlpipe::engine {
-namespace {
 
 using metadata::ExecutionStatus;
 
-int64_t Now() { return RealClock().WallNanos(); }
-
-ExecutionStatus StatusFromName(const std::string& name) {
-  auto parsed = metadata::ParseExecutionStatus(name);
-  return parsed.ok() ? *parsed : ExecutionStatus::kFailed;
-}
-
-}  // namespace
-
-RunRecorder::RunRecorder(metadata::MetadataStore& db, std::string pipeline)
-    : db_(db), pipeline_(std::move(pipeline)) {}
+RunRecorder::RunRecorder(metadata::MetadataStore& db, std::string pipeline, Clock& clock)
+    : db_(db), pipeline_(std::move(pipeline)), clock_(clock) {}
 
 RunRecorder::~RunRecorder() { (void)Flush(); }
 
@@ -27,7 +17,7 @@ Status RunRecorder::EnsureBatch() {
   if (in_batch_) return OkStatus();
   RETURN_IF_ERROR(db_.Begin());
   in_batch_ = true;
-  batch_started_ns_ = RealClock().MonotonicNanos();
+  batch_started_ns_ = clock_.MonotonicNanos();
   return OkStatus();
 }
 
@@ -40,7 +30,7 @@ Status RunRecorder::Flush() {
 }
 
 Status RunRecorder::FlushIfOld() {
-  if (in_batch_ && RealClock().MonotonicNanos() - batch_started_ns_ >= kMaxBatchAgeNs) return Flush();
+  if (in_batch_ && clock_.MonotonicNanos() - batch_started_ns_ >= kMaxBatchAgeNs) return Flush();
   return OkStatus();
 }
 
@@ -51,7 +41,7 @@ Status RunRecorder::StartRun(const std::string& spec_path, const nlohmann::json&
   run.spec_path = spec_path;
   run.status = metadata::RunStatus::kRunning;
   run.params_json = params.dump();
-  run.started_ns = Now();
+  run.started_ns = clock_.WallNanos();
   run.host = run_info.value("host", "");
   run.pid = run_info.value("pid", int64_t{0});
   run.trigger = run_info.value("trigger", "");
@@ -155,7 +145,7 @@ StatusOr<ArtifactVersion> RunRecorder::PutAndVersion(const std::string& name, co
   artifact.type = type;
   artifact.size = size;
   artifact.is_dir = is_dir;
-  artifact.created_ns = Now();
+  artifact.created_ns = clock_.WallNanos();
   RETURN_IF_ERROR(db_.PutArtifact(artifact));
   ASSIGN_OR_RETURN(auto v, db_.AssignVersion(name, ref, execution_id, artifact.created_ns));
   return ArtifactVersion{ref, name, v.version};
@@ -191,13 +181,13 @@ Status RunRecorder::RecordInputs(int64_t execution_id, const std::map<std::strin
 Status RunRecorder::NoteNotStored(const std::string& ref, const std::string& why) {
   ASSIGN_OR_RETURN(auto last, db_.LastObjectRemoval(ref));
   if (last && last->reason == "not-stored" && last->detail == why) return OkStatus();
-  return db_.RecordObjectRemoval({ref, "not-stored", why, Now()});
+  return db_.RecordObjectRemoval({ref, "not-stored", why, clock_.WallNanos()});
 }
 
 StatusOr<std::map<std::string, ArtifactVersion>> RunRecorder::RecordCached(const ExecutionStart& start,
                                                                            const CacheHit& hit) {
   RETURN_IF_ERROR(EnsureBatch());
-  int64_t now = Now();
+  int64_t now = clock_.WallNanos();
   metadata::Execution e;
   e.run_id = run_id_;
   e.step = start.step;
@@ -250,7 +240,7 @@ StatusOr<int64_t> RunRecorder::StartExecution(const ExecutionStart& start) {
   e.step = start.step;
   e.status = ExecutionStatus::kRunning;
   e.attempt = start.attempt;
-  e.started_ns = Now();
+  e.started_ns = clock_.WallNanos();
   e.cache_key = start.key;
   e.key_record = start.key_record.dump();
   e.reason = start.reason;
@@ -292,7 +282,7 @@ StatusOr<std::map<std::string, ArtifactVersion>> RunRecorder::FinishExecution(
   RETURN_IF_ERROR(EnsureBatch());
   metadata::Transaction txn(db_);
   RETURN_IF_ERROR(txn.status());
-  int64_t now = Now();
+  int64_t now = clock_.WallNanos();
   metadata::ExecutionResult result;
   result.status = ExecutionStatus::kSucceeded;
   result.attempt = end.attempt;
@@ -323,7 +313,8 @@ StatusOr<std::map<std::string, ArtifactVersion>> RunRecorder::RecordFailedOutput
   RETURN_IF_ERROR(EnsureBatch());
   metadata::Transaction txn(db_);
   RETURN_IF_ERROR(txn.status());
-  ASSIGN_OR_RETURN(auto versions, RecordOutputsAndMetrics(execution_id, step, outputs, metrics, Now()));
+  ASSIGN_OR_RETURN(auto versions,
+                   RecordOutputsAndMetrics(execution_id, step, outputs, metrics, clock_.WallNanos()));
   RETURN_IF_ERROR(txn.Commit());
   return versions;
 }
@@ -334,18 +325,18 @@ Status RunRecorder::EndExecution(int64_t execution_id, const std::string& step, 
     metadata::Execution e;
     e.run_id = run_id_;
     e.step = step;
-    e.status = StatusFromName(end.status);
+    e.status = end.status;
     e.attempt = end.attempt;
     e.reason = end.reason;
-    e.started_ns = e.ended_ns = Now();
+    e.started_ns = e.ended_ns = clock_.WallNanos();
     return db_.CreateExecution(e).status();
   }
   RETURN_IF_ERROR(EnsureBatch());
   ASSIGN_OR_RETURN(auto e, db_.GetExecution(execution_id));
-  e.status = StatusFromName(end.status);
+  e.status = end.status;
   e.attempt = end.attempt;
   if (end.exit_code >= 0) e.exit_code = end.exit_code;
-  e.ended_ns = Now();
+  e.ended_ns = clock_.WallNanos();
   e.wall_ns += end.wall_ns;
   e.cpu_ns += end.cpu_ns;
   e.peak_rss_bytes = std::max(e.peak_rss_bytes, end.max_rss_bytes);
@@ -355,12 +346,11 @@ Status RunRecorder::EndExecution(int64_t execution_id, const std::string& step, 
   return db_.UpdateExecution(e);
 }
 
-Status RunRecorder::FinishRun(const std::string& status, const std::string& reason) {
+Status RunRecorder::FinishRun(metadata::RunStatus status, const std::string& reason) {
   RETURN_IF_ERROR(Flush());
   ASSIGN_OR_RETURN(auto run, db_.GetRun(run_id_));
-  auto parsed = metadata::ParseRunStatus(status);
-  run.status = parsed.ok() ? *parsed : metadata::RunStatus::kFailed;
-  run.ended_ns = Now();
+  run.status = status;
+  run.ended_ns = clock_.WallNanos();
   if (!reason.empty()) run.exit_reason = reason;
   for (const std::string& note : notes_) run.exit_reason += (run.exit_reason.empty() ? "" : "\n") + note;
   return db_.UpdateRun(run);

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "mlpipe/base/clock.h"
 #include "mlpipe/base/status.h"
 #include "mlpipe/engine/metrics_file.h"
 #include "mlpipe/metadata/metadata_store.h"
@@ -65,7 +66,7 @@ struct OutputIngested {
 };
 
 struct ExecutionEnd {
-  std::string status;  // succeeded, failed, cancelled, skipped
+  metadata::ExecutionStatus status = metadata::ExecutionStatus::kFailed;
   int attempt = 1;
   int exit_code = -1;
   int64_t wall_ns = 0;
@@ -77,8 +78,9 @@ struct ExecutionEnd {
 
 class RunRecorder {
  public:
-  // `db` must outlive the recorder.
-  RunRecorder(metadata::MetadataStore& db, std::string pipeline);
+  // `db` and `clock` must outlive the recorder. The clock dates every record
+  // and ages the batch.
+  RunRecorder(metadata::MetadataStore& db, std::string pipeline, Clock& clock);
   ~RunRecorder();
 
   // Creates the run record (status running, this host and pid).
@@ -87,6 +89,7 @@ class RunRecorder {
   // The store it records into (reads see the batch not yet committed; also
   // for records outside a run's own, such as quarantines).
   metadata::MetadataStore& db() { return db_; }
+  Clock& clock() { return clock_; }
 
   // Succeeded executions under `key` (any run), newest first, at most `limit`.
   // With limit 1, a key whose hit was read ahead (see LastKey) costs no query.
@@ -140,7 +143,7 @@ class RunRecorder {
   // Final run status (succeeded, failed, cancelled), with `reason` (or, if
   // empty, the note the run started with) and the notes, one per line, as
   // its note. Commits.
-  Status FinishRun(const std::string& status, const std::string& reason);
+  Status FinishRun(metadata::RunStatus status, const std::string& reason);
   // Commits the batched writes.
   Status Flush();
   // Called before each commit of a batch. A COMMIT that fails on a full disk
@@ -177,6 +180,7 @@ class RunRecorder {
 
   metadata::MetadataStore& db_;
   std::string pipeline_;
+  Clock& clock_;
   std::function<void()> before_commit_;
   int64_t run_id_ = 0;
   bool in_batch_ = false;

@@ -33,7 +33,7 @@ class RunRecorderTest : public ::testing::Test {
     auto id = rec.StartExecution(start);
     EXPECT_TRUE(id.ok()) << id.status().ToString();
     ExecutionEnd end;
-    end.status = "succeeded";
+    end.status = metadata::ExecutionStatus::kSucceeded;
     end.exit_code = 0;
     auto versions =
         rec.FinishExecution(*id, step, key, end, {OutputIngested{"out", "dataset", ref, 1, false}}, {});
@@ -43,13 +43,14 @@ class RunRecorderTest : public ::testing::Test {
 
   mlpipe::testing::TempDir tmp_{"engine"};
   std::unique_ptr<metadata::SqliteStore> db_;
+  FakeClock clock_;
 };
 
 // The hook runs before each batch's commit, while the batch is still open
 // (what the run uses to give back the space reserve on a nearly full disk),
 // and not when there is nothing to commit.
 TEST_F(RunRecorderTest, BeforeCommitRunsOncePerBatchBeforeItIsCommitted) {
-  RunRecorder rec(*db_, "p");
+  RunRecorder rec(*db_, "p", clock_);
   ASSERT_TRUE(rec.StartRun("p.yaml", nlohmann::json::object(), nlohmann::json::object()).ok());
   std::vector<bool> pending_at_call;
   rec.SetBeforeCommit([&] { pending_at_call.push_back(rec.HasPending()); });
@@ -63,12 +64,12 @@ TEST_F(RunRecorderTest, BeforeCommitRunsOncePerBatchBeforeItIsCommitted) {
 TEST_F(RunRecorderTest, ReadAheadAnswersLikeTheDatabaseAndSeesEntriesOfItsOwnRun) {
   int64_t a1 = 0;
   {
-    RunRecorder run1(*db_, "p");
+    RunRecorder run1(*db_, "p", clock_);
     ASSERT_TRUE(run1.StartRun("p.yaml", nlohmann::json::object(), nlohmann::json::object()).ok());
     a1 = Succeed(run1, "a", "K", Ref('a'));
-    ASSERT_TRUE(run1.FinishRun("succeeded", "").ok());
+    ASSERT_TRUE(run1.FinishRun(metadata::RunStatus::kSucceeded, "").ok());
   }
-  RunRecorder run2(*db_, "p");
+  RunRecorder run2(*db_, "p", clock_);
   ASSERT_TRUE(run2.StartRun("p.yaml", nlohmann::json::object(), nlohmann::json::object()).ok());
   auto last = run2.LastKey("a");
   ASSERT_TRUE(last.ok()) << last.status().ToString();
@@ -100,18 +101,18 @@ TEST_F(RunRecorderTest, ReadAheadAnswersLikeTheDatabaseAndSeesEntriesOfItsOwnRun
 TEST_F(RunRecorderTest, AStepMissingFromTheRecentRunsIsLookedUpFurtherBack) {
   int64_t old = 0;
   {
-    RunRecorder run(*db_, "p");
+    RunRecorder run(*db_, "p", clock_);
     ASSERT_TRUE(run.StartRun("p.yaml", nlohmann::json::object(), nlohmann::json::object()).ok());
     old = Succeed(run, "rare", "R", Ref('r'));
-    ASSERT_TRUE(run.FinishRun("succeeded", "").ok());
+    ASSERT_TRUE(run.FinishRun(metadata::RunStatus::kSucceeded, "").ok());
   }
   for (int i = 0; i < 4; ++i) {  // more runs than the read-ahead covers, without "rare"
-    RunRecorder run(*db_, "p");
+    RunRecorder run(*db_, "p", clock_);
     ASSERT_TRUE(run.StartRun("p.yaml", nlohmann::json::object(), nlohmann::json::object()).ok());
     Succeed(run, "often", "O", Ref('o'));
-    ASSERT_TRUE(run.FinishRun("succeeded", "").ok());
+    ASSERT_TRUE(run.FinishRun(metadata::RunStatus::kSucceeded, "").ok());
   }
-  RunRecorder run(*db_, "p");
+  RunRecorder run(*db_, "p", clock_);
   ASSERT_TRUE(run.StartRun("p.yaml", nlohmann::json::object(), nlohmann::json::object()).ok());
   auto last = run.LastKey("rare");
   ASSERT_TRUE(last.ok());
@@ -121,7 +122,7 @@ TEST_F(RunRecorderTest, AStepMissingFromTheRecentRunsIsLookedUpFurtherBack) {
 }
 
 TEST_F(RunRecorderTest, AFailedStepsKeptOutputsAreRecordedButNeverReused) {
-  RunRecorder rec(*db_, "p");
+  RunRecorder rec(*db_, "p", clock_);
   ASSERT_TRUE(rec.StartRun("p.yaml", nlohmann::json::object(), nlohmann::json::object()).ok());
   ExecutionStart start;
   start.step = "validate";
@@ -135,12 +136,12 @@ TEST_F(RunRecorderTest, AFailedStepsKeptOutputsAreRecordedButNeverReused) {
   ASSERT_TRUE(versions.ok()) << versions.status().ToString();
   EXPECT_EQ((*versions)["report"].Label(), "p.validate.report:v1");
   ExecutionEnd end;
-  end.status = "failed";
+  end.status = metadata::ExecutionStatus::kFailed;
   end.exit_code = 1;
   end.reason = "exit 1";
   ASSERT_TRUE(rec.EndExecution(*id, "validate", end).ok());
   rec.AddNote("warning: step validate: metric 'x' is null, not a number: not recorded");
-  ASSERT_TRUE(rec.FinishRun("failed", "step validate failed").ok());
+  ASSERT_TRUE(rec.FinishRun(metadata::RunStatus::kFailed, "step validate failed").ok());
 
   auto version = db_->ResolveArtifact("p.validate.report");
   ASSERT_TRUE(version.ok()) << version.status().ToString();

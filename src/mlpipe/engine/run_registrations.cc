@@ -53,14 +53,14 @@ std::string NotBlessedReason(store::ObjectStore& objects, const Event& blessing,
 // The execution "register:MODEL" of the run, reading `inputs`.
 Status RecordEntry(metadata::MetadataStore& db, int64_t run_id, const std::string& model,
                    ExecutionStatus status, const std::string& reason, const std::vector<Event>& inputs,
-                   int64_t started_ns) {
+                   int64_t started_ns, Clock& clock) {
   metadata::Execution e;
   e.run_id = run_id;
   e.step = "register:" + model;
   e.status = status;
   e.attempt = status == ExecutionStatus::kSkipped ? 0 : 1;
   e.started_ns = started_ns;
-  e.ended_ns = RealClock().WallNanos();
+  e.ended_ns = clock.WallNanos();
   e.wall_ns = e.ended_ns - started_ns;
   e.reason = reason;
   ASSIGN_OR_RETURN(int64_t id, db.CreateExecution(e));
@@ -99,8 +99,8 @@ std::string RegisteredText(const RegisterResult& r, const std::vector<std::strin
 
 Status RegisterEntry(metadata::MetadataStore& db, store::ObjectStore& objects, const spec::PipelineSpec& spec,
                      const spec::RegisterSpec& reg, const std::vector<metadata::Execution>& execs,
-                     int64_t run_id, std::ostream& out, bool json, RegisterGate* gate) {
-  const int64_t started = RealClock().WallNanos();
+                     int64_t run_id, std::ostream& out, bool json, RegisterGate* gate, Clock& clock) {
+  const int64_t started = clock.WallNanos();
   std::vector<Event> inputs;
   std::string skip;
   ASSIGN_OR_RETURN(std::optional<Event> model, RunOutput(db, execs, reg.from_step, reg.from_output));
@@ -126,7 +126,8 @@ Status RegisterEntry(metadata::MetadataStore& db, store::ObjectStore& objects, c
     if (verdict && !verdict->register_model) skip = verdict->reason;
   }
   if (!skip.empty()) {
-    RETURN_IF_ERROR(RecordEntry(db, run_id, reg.model, ExecutionStatus::kSkipped, skip, inputs, started));
+    RETURN_IF_ERROR(
+        RecordEntry(db, run_id, reg.model, ExecutionStatus::kSkipped, skip, inputs, started, clock));
     PrintSkipped(out, json, reg.model, skip);
     if (verdict) return gate->Registered(reg, 0, run_id);
     return OkStatus();
@@ -149,12 +150,13 @@ Status RegisterEntry(metadata::MetadataStore& db, store::ObjectStore& objects, c
       if (!r.kept.count(alias)) at_version.push_back(alias);
     }
     return RecordEntry(txn_db, run_id, reg.model, ExecutionStatus::kSucceeded, RegisteredText(r, at_version),
-                       inputs, started);
+                       inputs, started, clock);
   };
   auto result = RegisterModel(db, objects, request, started);
   if (!result.ok()) {
     Status failed = result.status().WithContext("register " + reg.model);
-    (void)RecordEntry(db, run_id, reg.model, ExecutionStatus::kFailed, failed.message(), inputs, started);
+    (void)RecordEntry(db, run_id, reg.model, ExecutionStatus::kFailed, failed.message(), inputs, started,
+                      clock);
     return failed;
   }
   const RegisterResult& r = *result;
@@ -183,11 +185,11 @@ Status RegisterEntry(metadata::MetadataStore& db, store::ObjectStore& objects, c
 
 Status RegisterRunModels(metadata::MetadataStore& db, store::ObjectStore& objects,
                          const spec::PipelineSpec& spec, int64_t run_id, std::ostream& out, bool json,
-                         RegisterGate* gate) {
+                         RegisterGate* gate, Clock& clock) {
   if (spec.registers.empty()) return OkStatus();
   ASSIGN_OR_RETURN(std::vector<metadata::Execution> execs, db.ListExecutions(run_id));
   for (const auto& reg : spec.registers) {
-    RETURN_IF_ERROR(RegisterEntry(db, objects, spec, reg, execs, run_id, out, json, gate));
+    RETURN_IF_ERROR(RegisterEntry(db, objects, spec, reg, execs, run_id, out, json, gate, clock));
   }
   return OkStatus();
 }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <iosfwd>
 
+#include "mlpipe/base/clock.h"
 #include "mlpipe/base/status.h"
 #include "mlpipe/engine/register_gate.h"
 #include "mlpipe/metadata/metadata_store.h"
@@ -30,6 +31,6 @@ namespace mlpipe::engine {
 // registered (register_gate.h).
 Status RegisterRunModels(metadata::MetadataStore& db, store::ObjectStore& objects,
                          const spec::PipelineSpec& spec, int64_t run_id, std::ostream& out, bool json,
-                         RegisterGate* gate = nullptr);
+                         RegisterGate* gate, Clock& clock);
 
 }  // namespace mlpipe::engine

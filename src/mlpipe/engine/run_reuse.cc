@@ -92,7 +92,7 @@ void PrintReusedRun(const RunOptions& options, const RunStampData& stamp, int64_
     observer.OnEvent(event);
   }
   observer.OnRunFinished(outcome);
-  PrintRunFinished(buffered, run_id, "succeeded");
+  PrintRunFinished(buffered, run_id, metadata::RunStatus::kSucceeded);
   *options.out << text.view();
   options.out->flush();
 }

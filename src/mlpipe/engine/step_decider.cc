@@ -63,7 +63,7 @@ std::string StepDecider::MissingOutput(const spec::StepSpec& step, const CacheHi
     store::CheckResult check = objects_.Check(it->second);
     if (check.ok()) continue;
     if (check.integrity == store::Integrity::kDamaged) {
-      auto note = RecordQuarantined(recorder_.db(), it->second, check.detail, RealClock().WallNanos());
+      auto note = RecordQuarantined(recorder_.db(), it->second, check.detail, recorder_.clock().WallNanos());
       return fmt::format("output {} {} ({})", out.name, check.detail,
                          note.ok() && !note->empty() ? "quarantined; " + *note : "quarantined");
     }

@@ -15,7 +15,8 @@ namespace mlpipe::engine {
 namespace fs = std::filesystem;
 
 StepDelegate::StepDelegate(const spec::PipelineSpec& spec, const store::Workspace& ws,
-                           store::ObjectStore& objects, RunRecorder& recorder, StepDecider& decider)
+                           store::ObjectStore& objects, RunRecorder& recorder, StepDecider& decider,
+                           store::FileSystem& fs)
     : spec_(spec),
       ws_(ws),
       objects_(objects),
@@ -25,7 +26,7 @@ StepDelegate::StepDelegate(const spec::PipelineSpec& spec, const store::Workspac
       steps_(spec.steps.size()),
       run_id_(recorder.run_id()) {
   if (self_exe_.empty()) self_exe_ = "mlpipe";  // /proc/self/exe unreadable: the one on PATH
-  folders_ = std::make_unique<RunFolders>(ws, run_id_);
+  folders_ = std::make_unique<RunFolders>(ws, run_id_, fs);
 }
 
 Status StepDelegate::Start() { return folders_->Make(); }
@@ -109,7 +110,7 @@ Status StepDelegate::Finish(int job, int attempt, const exec::CommandResult& res
   const spec::StepSpec& step = spec_.steps[job];
   StepState& st = steps_[job];
   ExecutionEnd end;
-  end.status = "succeeded";
+  end.status = metadata::ExecutionStatus::kSucceeded;
   end.attempt = attempt;
   end.exit_code = result.exit_code;
   end.wall_ns = result.wall_ns;
@@ -133,7 +134,7 @@ void StepDelegate::AttemptFailed(int job, int attempt, const exec::CommandResult
   if (st.execution_id == 0) return;
   if (!will_retry) KeepFailedOutputs(job, result);
   ExecutionEnd end;
-  end.status = will_retry ? "running" : "failed";
+  end.status = will_retry ? metadata::ExecutionStatus::kRunning : metadata::ExecutionStatus::kFailed;
   end.attempt = attempt;
   end.exit_code = result.exit_code;
   end.wall_ns = result.wall_ns;
@@ -147,7 +148,7 @@ void StepDelegate::AttemptFailed(int job, int attempt, const exec::CommandResult
 }
 
 std::string StepDelegate::FailureNote(int job, const std::string& reason) {
-  store::FileSystem& fs = store::PosixFileSystem();
+  store::FileSystem& fs = folders_->fs();
   const std::string where = ws_.RunDir(run_id_);
   if (!store::IsDiskFull(reason) && !store::NearlyFull(fs, where)) return "";
   uint64_t written = 0;
@@ -254,11 +255,10 @@ void StepDelegate::RecordUnfinished(const exec::RunOutcome& outcome) {
     if (jo.state == exec::JobState::kSucceeded || jo.state == exec::JobState::kCached) continue;
     if (st.finished && st.execution_id != 0) continue;  // failure already recorded
     ExecutionEnd end;
-    end.status = std::string(exec::JobStateName(jo.state));
-    if (end.status == "pending" || end.status == "ready" || end.status == "running" ||
-        end.status == "waiting-retry") {
-      end.status = "cancelled";
-    }
+    end.status = jo.state == exec::JobState::kFailed ? metadata::ExecutionStatus::kFailed
+                 : jo.state == exec::JobState::kSkipped
+                     ? metadata::ExecutionStatus::kSkipped
+                     : metadata::ExecutionStatus::kCancelled;  // never finished
     end.attempt = jo.attempts;
     end.exit_code = jo.result.exit_code;
     end.wall_ns = jo.wall_ns;

@@ -25,8 +25,9 @@ namespace mlpipe::engine {
 class StepDelegate : public exec::JobDelegate {
  public:
   // The recorder's run must have started (its id names the run's folders).
+  // `fs` holds the run's folders (RunFolders).
   StepDelegate(const spec::PipelineSpec& spec, const store::Workspace& ws, store::ObjectStore& objects,
-               RunRecorder& recorder, StepDecider& decider);
+               RunRecorder& recorder, StepDecider& decider, store::FileSystem& fs);
 
   // Makes the run's fixed folders (RunFolders); call before the executor runs.
   Status Start();

@@ -35,6 +35,7 @@ Status FakeRunner::Start(int job, const Command& command) {
     done_.emplace_back(job, std::move(result));
     return OkStatus();
   }
+  if (on_start_) on_start_(job, command);
   Running r{job, now, now + script.duration_ns, false, command.timeout_ns, script};
   if (command.timeout_ns > 0 && command.timeout_ns < script.duration_ns) {
     r.times_out = true;

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -47,6 +48,10 @@ class FakeRunner : public CommandRunner {
   // Wait returns Cancelled once the clock reaches `at_ns` (until ClearInterrupt).
   void InterruptAt(int64_t at_ns) { interrupt_at_ns_ = at_ns; }
   void ClearInterrupt() { interrupt_at_ns_ = kNoDeadline; }
+  // Called by Start with each command that is not a scripted spawn failure,
+  // before it "runs": a test makes the command's effects there (the files it
+  // would write), as ninja's build_test does for its fake commands.
+  void OnStart(std::function<void(int job, const Command& command)> fn) { on_start_ = std::move(fn); }
 
   Status Start(int job, const Command& command) override;
   StatusOr<std::optional<std::pair<int, CommandResult>>> Wait(int64_t deadline_mono_ns) override;
@@ -72,6 +77,7 @@ class FakeRunner : public CommandRunner {
   const FakeAttempt& AttemptFor(int job, int attempt) const;
 
   FakeClock* clock_;
+  std::function<void(int, const Command&)> on_start_;
   std::map<int, std::vector<FakeAttempt>> scripts_;
   FakeAttempt default_;
   int64_t interrupt_at_ns_ = kNoDeadline;
