@@ -105,6 +105,8 @@ Status CmdRun(const RunArgs& args) {
   // waits for a lock (engine/pipeline_lock.h).
   RETURN_IF_ERROR(exec::InstallInterruptHandlers());
   exec::ClearInterrupt();
+  // Slurm answers and the partition exists, or exit 2 before anything runs.
+  ASSIGN_OR_RETURN(ExecutorChoice executor, ChooseExecutor(args.executor, args.partition, args.account));
   const std::vector<std::string>& overrides = args.spec.params;
   engine::RunOptions options;
   options.parallelism = args.jobs;
@@ -136,7 +138,7 @@ Status CmdRun(const RunArgs& args) {
     ASSIGN_OR_RETURN(pipeline, engine::LoadPipelineForRun(args.spec.pipeline, overrides));
   }
   ASSIGN_OR_RETURN(auto ws, OpenWorkspace(true));
-  ASSIGN_OR_RETURN(LocalEnv local, OpenLocalEnv(ws));
+  ASSIGN_OR_RETURN(LocalEnv local, OpenLocalEnv(ws, executor));
   if (args.dry_run) {
     ASSIGN_OR_RETURN(auto plan, engine::PlanPipeline(local.env, pipeline, args.no_cache));
     PrintPlan(plan, pipeline.spec, args.json);

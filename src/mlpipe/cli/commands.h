@@ -56,6 +56,9 @@ struct RunArgs {
   int64_t resume_run = 0;     // --resume RUN (0 = a new run)
   std::string trigger;        // --trigger TEXT: recorded as what started the run
   int64_t memory_budget = 0;  // --memory (bytes, 0 = unlimited)
+  std::string executor;       // --executor: local (default) or slurm
+  std::string partition;      // --partition (slurm)
+  std::string account;        // --account (slurm)
 };
 
 // Runs a pipeline. Exit: 0 all steps succeeded or cached, 1 a step failed,

@@ -1,11 +1,60 @@
 #include "mlpipe/cli/local_env.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cstdlib>
+
 #include "mlpipe/exec/local_runner.h"
+#include "mlpipe/exec/slurm_runner.h"
 #include "mlpipe/metadata/sqlite_store.h"
 
 namespace mlpipe::cli {
+namespace {
 
-StatusOr<LocalEnv> OpenLocalEnv(const store::Workspace& ws) {
+std::string FlagOrEnv(const std::string& flag, const char* var) {
+  if (!flag.empty()) return flag;
+  const char* value = std::getenv(var);
+  return value != nullptr ? value : "";
+}
+
+}  // namespace
+
+StatusOr<ExecutorChoice> ChooseExecutor(const std::string& executor, const std::string& partition,
+                                        const std::string& account) {
+  ExecutorChoice choice;
+  choice.executor = FlagOrEnv(executor, "MLPIPE_EXECUTOR");
+  if (choice.executor.empty()) choice.executor = "local";
+  if (choice.executor != "local" && choice.executor != "slurm") {
+    return InvalidArgumentError(
+        fmt::format("unknown executor '{}' (from MLPIPE_EXECUTOR); use local or slurm", choice.executor));
+  }
+  choice.partition = FlagOrEnv(partition, "MLPIPE_SLURM_PARTITION");
+  choice.account = FlagOrEnv(account, "MLPIPE_SLURM_ACCOUNT");
+  if (choice.executor == "local") {
+    if (!choice.partition.empty() || !choice.account.empty()) {
+      return InvalidArgumentError("--partition and --account are for --executor slurm");
+    }
+    return choice;
+  }
+  auto partitions = exec::SlurmPartitions();
+  if (!partitions.ok()) {
+    return InvalidArgumentError(
+        fmt::format("--executor slurm: {}; hint: is slurmctld running and sinfo on PATH?",
+                    partitions.status().message()));
+  }
+  if (!choice.partition.empty() &&
+      std::find(partitions->begin(), partitions->end(), choice.partition) == partitions->end()) {
+    return InvalidArgumentError(
+        fmt::format("--executor slurm: partition '{}' does not exist in this cluster "
+                    "(its partitions: {})",
+                    choice.partition, fmt::join(*partitions, ", ")));
+  }
+  return choice;
+}
+
+StatusOr<LocalEnv> OpenLocalEnv(const store::Workspace& ws, const ExecutorChoice& executor) {
   LocalEnv local;
   ASSIGN_OR_RETURN(local.db, metadata::SqliteStore::Open(ws.MetadataDbPath()));
   ASSIGN_OR_RETURN(local.objects, store::ObjectStore::Open(ws));
@@ -16,6 +65,17 @@ StatusOr<LocalEnv> OpenLocalEnv(const store::Workspace& ws) {
   env.db = local.db.get();
   env.objects = local.objects.get();
   env.hashes = local.hashes.get();
+  if (executor.executor == "slurm") {
+    local.slurm = std::make_unique<exec::RealSlurmClient>();
+    exec::SlurmClient* client = local.slurm.get();
+    exec::SlurmRunnerOptions options;
+    options.partition = executor.partition;
+    options.account = executor.account;
+    env.make_runner = [client, options](const engine::RunnerHooks&) -> std::unique_ptr<exec::CommandRunner> {
+      return std::make_unique<exec::SlurmRunner>(*client, options);
+    };
+    return local;
+  }
   env.make_runner = [](const engine::RunnerHooks& hooks) -> std::unique_ptr<exec::CommandRunner> {
     exec::LocalRunnerOptions options;
     options.clock = &RealClock();

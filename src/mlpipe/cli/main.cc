@@ -60,6 +60,15 @@ int Main(int argc, char** argv) {
   run->add_option("--resume", run_args.resume_run,
                   "Continue run RUN (its params) instead of starting a new one");
   run->add_option("--memory", run_args.memory_budget, "Memory budget in bytes for steps' declared memory");
+  run->add_option("--executor", run_args.executor,
+                  "Where steps run: local (processes here, the default) or slurm (a batch job each); "
+                  "default: $MLPIPE_EXECUTOR or local")
+      ->check(CLI::IsMember({"local", "slurm"}));
+  run->add_option(
+      "--partition", run_args.partition,
+      "Slurm partition of the steps' jobs (default: $MLPIPE_SLURM_PARTITION or the cluster's default)");
+  run->add_option("--account", run_args.account,
+                  "Slurm account of the steps' jobs (default: $MLPIPE_SLURM_ACCOUNT or yours)");
   run->add_option("--trigger", run_args.trigger,
                   "Record TEXT as what started the run (mlpipe server sets it; default: by hand)");
   run->callback([&] { action = [&] { return CmdRun(run_args); }; });

@@ -34,6 +34,10 @@ struct Command {
   // Kill the command after this long (0 = no timeout): SIGTERM to its process
   // group, then SIGKILL after the runner's grace period.
   int64_t timeout_ns = 0;
+  // What the command needs, for a runner that asks a scheduler for it (Slurm);
+  // 0 = unspecified. The executor sets them from the job's slots and memory.
+  int cpus = 0;
+  int64_t memory_bytes = 0;
 };
 
 struct CommandResult {

@@ -1,47 +1,22 @@
 #include "mlpipe/server/trigger_probes_real.h"
 
 #include <fmt/format.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <filesystem>
 
 #include "mlpipe/base/strings.h"
-#include "mlpipe/exec/spawn.h"
+#include "mlpipe/exec/run_tool.h"
 
 namespace mlpipe::server {
 namespace {
 
 // Runs git with `args` in `repo`; its stdout, or nullopt when git fails.
 std::optional<std::string> Git(const std::string& repo, std::vector<std::string> args) {
-  exec::Command command;
-  command.argv = {"git", "-C", repo};
-  command.argv.insert(command.argv.end(), args.begin(), args.end());
-  int fds[2];
-  if (pipe(fds) != 0) return std::nullopt;
-  std::string error;
-  const int devnull = -1;
-  const pid_t pid = exec::SpawnProcessGroup(command, fds[1], devnull, &error);
-  close(fds[1]);
-  if (pid < 0) {
-    close(fds[0]);
-    return std::nullopt;
-  }
-  std::string out;
-  char buf[8192];
-  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) != 0;) {
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    out.append(buf, static_cast<size_t>(n));
-  }
-  close(fds[0]);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
-  return out;
+  std::vector<std::string> argv = {"git", "-C", repo};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto result = exec::RunTool(argv);
+  if (!result.ok() || !result->ok()) return std::nullopt;
+  return result->out;
 }
 
 std::string Trim(std::string s) {

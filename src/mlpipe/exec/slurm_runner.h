@@ -1,0 +1,99 @@
+// SlurmRunner: a CommandRunner that runs each command as a Slurm batch job
+// (`mlpipe run --executor slurm`). The engine still decides caching, ingests
+// outputs and records everything: only where a step's process runs changes.
+//
+// Start submits a job (sbatch) whose script enters the command's folder and
+// execs it with exactly its environment; stdout and stderr go to the
+// command's log files (/dev/null when it has none), its resources become
+// --cpus-per-task and --mem, its timeout --time (whole minutes, rounded up:
+// Slurm's unit), with the partition and account of the options. Wait asks
+// Slurm for the state of every job in flight in one call (squeue), at most
+// once per poll interval, and maps a finished job to the same result a local
+// process would have: exit code, killed by a signal, timed out (TIMEOUT),
+// cancelled. AbortAll (an interrupt) cancels them all in one scancel and waits
+// until Slurm reports them ended. CPU time and peak RSS are not known without
+// Slurm's accounting and are reported as 0.
+//
+// Not thread-safe, except Wake.
+#pragma once
+
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "mlpipe/base/clock.h"
+#include "mlpipe/exec/command_runner.h"
+#include "mlpipe/exec/slurm_client.h"
+
+namespace mlpipe::exec {
+
+struct SlurmRunnerOptions {
+  // Time source for deadlines and polls. Default (nullptr): RealClock().
+  Clock* clock = nullptr;
+  std::string partition;  // "" = the cluster's default
+  std::string account;    // "" = the user's default
+  // More sbatch arguments, passed as they are ("--qos=low").
+  std::vector<std::string> sbatch_args;
+  // Jobs are named PREFIX-JOB (squeue shows them).
+  std::string job_name_prefix = "mlpipe";
+  // The shortest time between two state queries. Slurm's scheduler runs about
+  // once a second, so a query more often than this learns nothing.
+  int64_t poll_interval_ns = 250'000'000;
+  // Include the interrupt fd in Wait and return Cancelled on interrupt.
+  bool watch_interrupts = true;
+  // AbortAll waits at most this long for Slurm to report the jobs ended.
+  int64_t abort_wait_ns = 30'000'000'000;
+};
+
+// The batch script of `command`: `cd` to its folder, then exec its argv with
+// exactly its environment (env -i) or, with none, the submitter's (sbatch
+// exports it).
+std::string SlurmBatchScript(const Command& command);
+// sbatch's arguments for `command`, run as `job`.
+std::vector<std::string> SbatchArgs(const Command& command, int job, const SlurmRunnerOptions& options);
+// What a finished job means as a CommandResult.
+CommandResult ResultOfSlurmJob(const SlurmJobState& state, int64_t timeout_ns);
+
+class SlurmRunner : public CommandRunner {
+ public:
+  // `client` must outlive the runner.
+  SlurmRunner(SlurmClient& client, SlurmRunnerOptions options = {});
+  ~SlurmRunner() override;
+  SlurmRunner(const SlurmRunner&) = delete;
+  SlurmRunner& operator=(const SlurmRunner&) = delete;
+
+  Status Start(int job, const Command& command) override;
+  StatusOr<std::optional<std::pair<int, CommandResult>>> Wait(int64_t deadline_mono_ns) override;
+  void AbortAll() override;
+  size_t running() const override { return jobs_.size() + done_.size(); }
+  void Wake() override;
+
+  // State queries made so far (one per poll, whatever the number of jobs).
+  int queries() const { return queries_; }
+
+ private:
+  struct Job {
+    int job = -1;
+    std::string id;
+    int64_t start_ns = 0;
+    int64_t timeout_ns = 0;
+    bool cancelled = false;
+    int missing_polls = 0;          // queries in a row that did not list it
+    std::vector<std::string> logs;  // its log files, removed when empty (as a LocalRunner never makes them)
+  };
+  // One query for every job in flight; finished ones move to done_.
+  Status Poll();
+  // Blocks until `until_ns` (monotonic), a Wake or an interrupt.
+  void Sleep(int64_t until_ns, bool with_interrupt);
+
+  SlurmClient& client_;
+  SlurmRunnerOptions options_;
+  Clock* clock_;
+  std::vector<Job> jobs_;
+  std::deque<std::pair<int, CommandResult>> done_;
+  int64_t last_poll_ns_ = 0;
+  int queries_ = 0;
+  int wake_fd_ = -1;
+};
+
+}  // namespace mlpipe::exec

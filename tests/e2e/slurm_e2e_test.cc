@@ -1,0 +1,150 @@
+// End-to-end: `mlpipe run --executor slurm` against a real single-node Slurm
+// (scripts/services/start-slurm.sh; `make test` starts it before the tests
+// and stops it after). The same pipeline file as a local run, the same
+// records and outputs; exit codes, logs, cancellation and a bad partition as
+// Slurm reports them.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+
+#include "tests/e2e/e2e_util.h"
+
+namespace mlpipe::e2e {
+namespace {
+
+constexpr const char* kPipeline = R"y(pipeline: slurmy
+params: {code: 3}
+steps:
+  prep:
+    run: cp ${inputs.raw} ${outputs.data}
+    inputs: {raw: data/raw.csv}
+    outputs: {data: dataset}
+  count:
+    run: wc -l < ${inputs.data} > ${outputs.n}; echo counted on $(hostname) >&2
+    shell: true
+    inputs: {data: prep.data}
+    outputs: {n: metrics}
+    resources: {cpus: 1, memory: 100MB}
+  fails:
+    run: exit ${params.code}
+    shell: true
+)y";
+
+class SlurmE2ETest : public ::testing::Test {
+ protected:
+  // Asked once: sinfo takes seconds to give up on a controller that is not there.
+  static bool SlurmAnswers() {
+    static const bool answers = [] {
+      int rc = 0;
+      ShellOutput("sinfo -h -o %P 2>&1", &rc);
+      return rc == 0;
+    }();
+    return answers;
+  }
+  void SetUp() override {
+    if (!SlurmAnswers()) {
+      const char* why = std::getenv("MLPIPE_SLURM_UNAVAILABLE");
+      GTEST_SKIP() << "Slurm does not answer here ("
+                   << (why != nullptr
+                           ? why
+                           : "not started: make test starts it with scripts/services/start-slurm.sh")
+                   << ")";
+    }
+  }
+
+  std::map<std::string, nlohmann::json> Steps(const Project& p, int run) {
+    std::map<std::string, nlohmann::json> out;
+    auto shown = nlohmann::json::parse(p.Mlpipe({"runs", "show", std::to_string(run), "--json"}).out);
+    for (const auto& step : shown["steps"]) out[step["step"].get<std::string>()] = step;
+    return out;
+  }
+};
+
+TEST_F(SlurmE2ETest, StepsRunAsBatchJobsWithTheSameRecordsAndOutputsAsLocally) {
+  Project p("slurm_run");
+  p.Write("pipeline.yaml", kPipeline);
+  p.Write("data/raw.csv", "a,b\n1,2\n3,4\n");
+  auto run = p.Mlpipe({"run", "pipeline.yaml", "--executor", "slurm", "--keep-going"});
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  auto steps = Steps(p, 1);
+  EXPECT_EQ(steps["prep"]["status"], "succeeded") << run.out;
+  EXPECT_EQ(steps["count"]["status"], "succeeded") << run.out;
+  EXPECT_EQ(steps["fails"]["status"], "failed") << run.out;
+  EXPECT_EQ(steps["fails"]["reason"], "exit 3") << steps["fails"].dump();
+  // The output is the content the step wrote on the node, versioned as usual.
+  auto cat = p.Mlpipe({"artifacts", "cat", "slurmy.count.n:v1"});
+  EXPECT_EQ(cat.out, "3\n") << cat.err;
+  // Its stderr is the step's log.
+  auto logs = p.Mlpipe({"runs", "logs", "1", "count"});
+  EXPECT_TRUE(Contains(logs.out, "counted on ")) << logs.out;
+  // Slurm ran them: the jobs are named after the run's jobs.
+  const std::string names = ShellOutput("squeue -h -t all -o %j");
+  EXPECT_TRUE(Contains(names, "mlpipe-")) << names;
+
+  // A rerun submits nothing for what is cached and reruns what failed.
+  auto rerun = p.Mlpipe({"run", "pipeline.yaml", "--executor", "slurm", "-p", "code=0"});
+  EXPECT_EQ(rerun.exit_code, 0) << rerun.out << rerun.err;
+  auto again = Steps(p, 2);
+  EXPECT_EQ(again["prep"]["status"], "cached");
+  EXPECT_EQ(again["count"]["status"], "cached");
+  EXPECT_EQ(again["fails"]["status"], "succeeded");
+
+  // The same pipeline run here, not through Slurm, makes the same content.
+  auto local = p.Mlpipe({"run", "pipeline.yaml", "--no-cache", "-p", "code=0"});
+  EXPECT_EQ(local.exit_code, 0) << local.out << local.err;
+  EXPECT_EQ(Steps(p, 3)["count"]["outputs"], again["count"]["outputs"]);
+}
+
+TEST_F(SlurmE2ETest, APartitionThatDoesNotExistIsExit2BeforeAnythingRuns) {
+  Project p("slurm_partition");
+  p.Write("pipeline.yaml", kPipeline);
+  p.Write("data/raw.csv", "a\n1\n");
+  auto run = p.Mlpipe({"run", "pipeline.yaml", "--executor", "slurm", "--partition", "nosuch"});
+  EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
+  EXPECT_TRUE(Contains(run.err, "partition 'nosuch' does not exist in this cluster")) << run.err;
+  auto runs = p.Mlpipe({"runs", "list", "--json"});
+  EXPECT_TRUE(runs.out.find("\"id\"") == std::string::npos) << runs.out;
+}
+
+TEST_F(SlurmE2ETest, AnInterruptCancelsTheRunsJobsInSlurm) {
+  Project p("slurm_cancel");
+  p.Write("pipeline.yaml", R"y(pipeline: slurm_sleep
+steps:
+  nap:
+    run: echo started > ${outputs.note}; sleep 600
+    shell: true
+    outputs: {note: dataset}
+)y");
+  const std::string out = p.Path("run.out"), err = p.Path("run.err");
+  const int pid = p.StartMlpipe({"run", "pipeline.yaml", "--executor", "slurm"}, out, err);
+  // Wait until Slurm runs the job (its name carries the run's job index).
+  std::string job;
+  for (int i = 0; i < 300 && job.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    job = ShellOutput("squeue -h -t R -n mlpipe-0 -o %i | tail -1");
+    while (!job.empty() && job.back() == '\n') job.pop_back();
+  }
+  ASSERT_FALSE(job.empty()) << "the step's job never ran";
+  kill(pid, SIGINT);
+  EXPECT_EQ(WaitFor(pid), 130);
+  std::string state;
+  for (int i = 0; i < 100; ++i) {
+    state = ShellOutput(fmt::format("squeue -h -t all -j {} -o %T", job));
+    if (Contains(state, "CANCELLED")) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(Contains(state, "CANCELLED")) << state;
+  auto shown = nlohmann::json::parse(p.Mlpipe({"runs", "show", "1", "--json"}).out);
+  EXPECT_EQ(shown["status"], "cancelled") << shown.dump();
+}
+
+}  // namespace
+}  // namespace mlpipe::e2e
