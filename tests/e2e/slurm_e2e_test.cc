@@ -38,6 +38,23 @@ steps:
     shell: true
 )y";
 
+// A job's id once Slurm runs the job named `name`; "" if it never does.
+std::string RunningJob(const std::string& name) {
+  std::string job;
+  for (int i = 0; i < 300 && job.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    job = ShellOutput(fmt::format("squeue -h -t R -n {} -o %i | tail -1", name));
+    while (!job.empty() && job.back() == '\n') job.pop_back();
+  }
+  return job;
+}
+
+std::string JobState(const std::string& job) {
+  std::string state = ShellOutput(fmt::format("squeue -h -t all -j {} -o %T", job));
+  while (!state.empty() && state.back() == '\n') state.pop_back();
+  return state;
+}
+
 class SlurmE2ETest : public ::testing::Test {
  protected:
   // Asked once: sinfo takes seconds to give up on a controller that is not there.
@@ -87,7 +104,7 @@ TEST_F(SlurmE2ETest, StepsRunAsBatchJobsWithTheSameRecordsAndOutputsAsLocally) {
   EXPECT_TRUE(Contains(logs.out, "counted on ")) << logs.out;
   // Slurm ran them: the jobs are named after the run's jobs.
   const std::string names = ShellOutput("squeue -h -t all -o %j");
-  EXPECT_TRUE(Contains(names, "mlpipe-")) << names;
+  EXPECT_TRUE(Contains(names, "mlpipe-slurmy-count")) << names;
 
   // A rerun submits nothing for what is cached and reruns what failed.
   auto rerun = p.Mlpipe({"run", "pipeline.yaml", "--executor", "slurm", "-p", "code=0"});
@@ -126,12 +143,7 @@ steps:
   const std::string out = p.Path("run.out"), err = p.Path("run.err");
   const int pid = p.StartMlpipe({"run", "pipeline.yaml", "--executor", "slurm"}, out, err);
   // Wait until Slurm runs the job (its name carries the run's job index).
-  std::string job;
-  for (int i = 0; i < 300 && job.empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    job = ShellOutput("squeue -h -t R -n mlpipe-0 -o %i | tail -1");
-    while (!job.empty() && job.back() == '\n') job.pop_back();
-  }
+  const std::string job = RunningJob("mlpipe-slurm_sleep-nap");
   ASSERT_FALSE(job.empty()) << "the step's job never ran";
   kill(pid, SIGINT);
   EXPECT_EQ(WaitFor(pid), 130);
@@ -144,6 +156,64 @@ steps:
   EXPECT_TRUE(Contains(state, "CANCELLED")) << state;
   auto shown = nlohmann::json::parse(p.Mlpipe({"runs", "show", "1", "--json"}).out);
   EXPECT_EQ(shown["status"], "cancelled") << shown.dump();
+}
+
+TEST_F(SlurmE2ETest, AKilledRunnerLosesNothingAndTheNextRunCancelsWhatItLeftAndResumes) {
+  Project p("slurm_kill");
+  p.Write("pipeline.yaml", R"y(pipeline: slurm_kill
+params: {nap: 600}
+steps:
+  first:
+    run: echo one > ${outputs.data}
+    shell: true
+    outputs: {data: dataset}
+  slow:
+    run: sleep ${params.nap}; cp ${inputs.data} ${outputs.data}
+    shell: true
+    inputs: {data: first.data}
+    outputs: {data: dataset}
+)y");
+  const int pid =
+      p.StartMlpipe({"run", "pipeline.yaml", "--executor", "slurm"}, p.Path("run.out"), p.Path("run.err"));
+  const std::string job = RunningJob("mlpipe-slurm_kill-slow");
+  ASSERT_FALSE(job.empty()) << "the slow step's job never ran";
+  kill(pid, SIGKILL);
+  WaitFor(pid);
+  EXPECT_EQ(JobState(job), "RUNNING");  // a batch job outlives the runner
+
+  // The next run ends it, reuses what finished, and runs the rest.
+  auto resumed = p.Mlpipe({"run", "pipeline.yaml", "--executor", "slurm", "--resume", "1", "-p", "nap=0"});
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+  EXPECT_TRUE(Contains(resumed.err,
+                       "cancelled 1 Slurm job that a killed run of this pipeline left (ids " + job + ")"))
+      << resumed.err;
+  std::string state;
+  for (int i = 0; i < 100 && state != "CANCELLED"; ++i) {
+    state = JobState(job);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(state, "CANCELLED");
+  auto steps = Steps(p, 2);
+  EXPECT_EQ(steps["first"]["status"], "cached") << resumed.out;
+  EXPECT_EQ(steps["slow"]["status"], "succeeded") << resumed.out;
+  EXPECT_EQ(p.Mlpipe({"artifacts", "verify"}).exit_code, 0);
+}
+
+// Slurm enforces --time on its own timer (about once a minute), so this test
+// waits for it: a job killed by the scheduler is "timed out", as locally.
+TEST_F(SlurmE2ETest, AJobKilledAtItsTimeLimitIsTimedOut) {
+  Project p("slurm_timeout");
+  p.Write("pipeline.yaml", R"y(pipeline: slurm_timeout
+steps:
+  overdue:
+    run: sleep 600
+    timeout: 2s
+)y");
+  auto run = p.Mlpipe({"run", "pipeline.yaml", "--executor", "slurm"});
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  auto steps = Steps(p, 1);
+  EXPECT_EQ(steps["overdue"]["status"], "failed") << run.out;
+  EXPECT_EQ(steps["overdue"]["reason"], "timed out after 2.0s") << steps["overdue"].dump();
 }
 
 }  // namespace

@@ -71,8 +71,18 @@ StatusOr<LocalEnv> OpenLocalEnv(const store::Workspace& ws, const ExecutorChoice
     exec::SlurmRunnerOptions options;
     options.partition = executor.partition;
     options.account = executor.account;
-    env.make_runner = [client, options](const engine::RunnerHooks&) -> std::unique_ptr<exec::CommandRunner> {
-      return std::make_unique<exec::SlurmRunner>(*client, options);
+    env.make_runner = [client,
+                       options](const engine::RunnerHooks& hooks) -> std::unique_ptr<exec::CommandRunner> {
+      exec::SlurmRunnerOptions with_record = options;
+      with_record.jobs_record = hooks.jobs_record;
+      if (!hooks.pipeline.empty()) with_record.job_name_prefix = "mlpipe-" + hooks.pipeline;
+      auto runner = std::make_unique<exec::SlurmRunner>(*client, with_record);
+      const size_t ended = runner->left_behind().size();
+      if (ended > 0 && hooks.note) {
+        hooks.note(fmt::format("cancelled {} Slurm job{} that a killed run of this pipeline left (ids {})",
+                               ended, ended == 1 ? "" : "s", fmt::join(runner->left_behind(), ", ")));
+      }
+      return runner;
     };
     return local;
   }

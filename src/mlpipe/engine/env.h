@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "mlpipe/base/clock.h"
 #include "mlpipe/exec/command_runner.h"
@@ -28,6 +29,15 @@ struct RunnerHooks {
   // ended by the next one (step_processes.h). Runners without local
   // processes do not call it.
   std::function<void(pid_t)> on_started;
+  // Where a runner whose jobs outlive a kill -9 of this process (a
+  // scheduler's batch jobs) records them while the run holds its pipeline's
+  // lock; the next run's runner ends what it lists before it submits.
+  std::string jobs_record;
+  // The pipeline, for names a runner gives what it starts (Slurm job names).
+  std::string pipeline;
+  // A line for people on the run's stderr ("ended 2 Slurm jobs that a killed
+  // run left queued").
+  std::function<void(const std::string&)> note;
 };
 
 // Makes the runner of one run. The runner must read time from Env::clock.

@@ -38,6 +38,9 @@ struct Command {
   // 0 = unspecified. The executor sets them from the job's slots and memory.
   int cpus = 0;
   int64_t memory_bytes = 0;
+  // For people: what the command is ("train"); a scheduler's runner names its
+  // job after it. The executor sets the job's name.
+  std::string name = {};
 };
 
 struct CommandResult {

@@ -172,6 +172,7 @@ class RunLoop {
     if (command.timeout_ns == 0) command.timeout_ns = spec.timeout_ns;
     if (command.cpus == 0) command.cpus = spec.slots;
     if (command.memory_bytes == 0) command.memory_bytes = spec.memory_bytes;
+    if (command.name.empty()) command.name = spec.name;
     Status started = runner_.Start(job, command);
     if (!started.ok()) {
       plan_.Failed(job, started.message());

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
+#include <fstream>
 #include <system_error>
 
 #include "mlpipe/exec/interrupt.h"
@@ -17,7 +18,7 @@
 namespace mlpipe::exec {
 namespace {
 
-constexpr int64_t kNsPerMinute = 60'000'000'000;
+constexpr int64_t kNsPerSecond = 1'000'000'000;
 constexpr int64_t kMiB = 1 << 20;
 // A job Slurm stops listing before it was seen ending (purged, or the
 // controller lost it) is reported after this many queries in a row.
@@ -52,7 +53,8 @@ std::string SlurmBatchScript(const Command& command) {
 
 std::vector<std::string> SbatchArgs(const Command& command, int job, const SlurmRunnerOptions& options) {
   std::vector<std::string> args;
-  args.push_back(fmt::format("--job-name={}-{}", options.job_name_prefix, job));
+  args.push_back(fmt::format("--job-name={}-{}", options.job_name_prefix,
+                             command.name.empty() ? std::to_string(job) : command.name));
   args.push_back("--output=" +
                  (command.stdout_path.empty() ? std::string("/dev/null") : command.stdout_path));
   args.push_back("--error=" + (command.stderr_path.empty() ? std::string("/dev/null") : command.stderr_path));
@@ -62,8 +64,9 @@ std::vector<std::string> SbatchArgs(const Command& command, int job, const Slurm
   if (command.memory_bytes > 0)
     args.push_back(fmt::format("--mem={}M", (command.memory_bytes + kMiB - 1) / kMiB));
   if (command.timeout_ns > 0) {
-    args.push_back(fmt::format("--time={}",
-                               std::max<int64_t>(1, (command.timeout_ns + kNsPerMinute - 1) / kNsPerMinute)));
+    // MINUTES:SECONDS, whole seconds rounded up.
+    const int64_t seconds = std::max<int64_t>(1, (command.timeout_ns + kNsPerSecond - 1) / kNsPerSecond);
+    args.push_back(fmt::format("--time={}:{:02}", seconds / 60, seconds % 60));
   }
   if (!options.partition.empty()) args.push_back("--partition=" + options.partition);
   if (!options.account.empty()) args.push_back("--account=" + options.account);
@@ -113,11 +116,31 @@ CommandResult ResultOfSlurmJob(const SlurmJobState& state, int64_t timeout_ns) {
 SlurmRunner::SlurmRunner(SlurmClient& client, SlurmRunnerOptions options)
     : client_(client), options_(std::move(options)), clock_(options_.clock ? options_.clock : &RealClock()) {
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (options_.jobs_record.empty()) return;
+  std::ifstream in(options_.jobs_record);
+  std::vector<std::string> recorded;
+  for (std::string id; std::getline(in, id);) {
+    if (!id.empty()) recorded.push_back(id);
+  }
+  // Those still queued or running (a Slurm that does not answer: all of them).
+  auto states = client_.Query(recorded);
+  for (const std::string& id : recorded) {
+    bool ended = false;
+    if (states.ok()) {
+      auto it =
+          std::find_if(states->begin(), states->end(), [&](const SlurmJobState& st) { return st.id == id; });
+      ended = it == states->end() || IsFinalSlurmState(it->state);
+    }
+    if (!ended) left_behind_.push_back(id);
+  }
+  if (!left_behind_.empty()) (void)client_.Cancel(left_behind_);
+  std::ofstream(options_.jobs_record, std::ios::trunc).flush();
 }
 
 SlurmRunner::~SlurmRunner() {
   if (!jobs_.empty()) AbortAll();
   if (wake_fd_ >= 0) ::close(wake_fd_);
+  if (!options_.jobs_record.empty()) std::ofstream(options_.jobs_record, std::ios::trunc).flush();
 }
 
 void SlurmRunner::Wake() {
@@ -143,6 +166,9 @@ Status SlurmRunner::Start(int job, const Command& command) {
     result.error = id.status().message();
     done_.emplace_back(job, std::move(result));
     return OkStatus();
+  }
+  if (!options_.jobs_record.empty()) {  // best effort, like a local step's process group record
+    std::ofstream(options_.jobs_record, std::ios::app) << *id << "\n" << std::flush;
   }
   Job submitted{job, *id, clock_->MonotonicNanos(), command.timeout_ns, false, 0, {}};
   for (const std::string& log : {command.stdout_path, command.stderr_path}) {

@@ -5,8 +5,8 @@
 // Start submits a job (sbatch) whose script enters the command's folder and
 // execs it with exactly its environment; stdout and stderr go to the
 // command's log files (/dev/null when it has none), its resources become
-// --cpus-per-task and --mem, its timeout --time (whole minutes, rounded up:
-// Slurm's unit), with the partition and account of the options. Wait asks
+// --cpus-per-task and --mem, its timeout --time (MINUTES:SECONDS; Slurm
+// enforces it on its own timer, up to about a minute late), with the partition and account of the options. Wait asks
 // Slurm for the state of every job in flight in one call (squeue), at most
 // once per poll interval, and maps a finished job to the same result a local
 // process would have: exit code, killed by a signal, timed out (TIMEOUT),
@@ -34,7 +34,8 @@ struct SlurmRunnerOptions {
   std::string account;    // "" = the user's default
   // More sbatch arguments, passed as they are ("--qos=low").
   std::vector<std::string> sbatch_args;
-  // Jobs are named PREFIX-JOB (squeue shows them).
+  // Jobs are named PREFIX-NAME, NAME the command's (or its job's index when
+  // it has none): squeue shows them. mlpipe run uses mlpipe-PIPELINE.
   std::string job_name_prefix = "mlpipe";
   // The shortest time between two state queries. Slurm's scheduler runs about
   // once a second, so a query more often than this learns nothing.
@@ -43,6 +44,11 @@ struct SlurmRunnerOptions {
   bool watch_interrupts = true;
   // AbortAll waits at most this long for Slurm to report the jobs ended.
   int64_t abort_wait_ns = 30'000'000'000;
+  // A file listing the jobs submitted (one id a line), emptied when the runner
+  // ends; the jobs a runner killed with -9 left there that are still queued
+  // or running are cancelled by the next runner given the same file, when it
+  // is made. "" = none.
+  std::string jobs_record;
 };
 
 // The batch script of `command`: `cd` to its folder, then exec its argv with
@@ -70,6 +76,9 @@ class SlurmRunner : public CommandRunner {
 
   // State queries made so far (one per poll, whatever the number of jobs).
   int queries() const { return queries_; }
+  // The jobs of an earlier runner that jobs_record listed and Slurm still
+  // had queued or running, cancelled when this one was made.
+  const std::vector<std::string>& left_behind() const { return left_behind_; }
 
  private:
   struct Job {
@@ -94,6 +103,7 @@ class SlurmRunner : public CommandRunner {
   int64_t last_poll_ns_ = 0;
   int queries_ = 0;
   int wake_fd_ = -1;
+  std::vector<std::string> left_behind_;
 };
 
 }  // namespace mlpipe::exec

@@ -4,7 +4,10 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <fstream>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,6 +34,10 @@ class FakeSlurm : public SlurmClient {
     std::vector<SlurmJobState> out;
     for (const std::string& id : ids) {
       if (forgotten.count(id)) continue;
+      if (!ends_.count(id)) {  // not submitted here: an earlier runner's, running or long gone
+        if (external_running.count(id)) out.push_back({id, "RUNNING", "None", -1});
+        continue;
+      }
       SlurmJobState s{id, "RUNNING", "None", -1};
       if (cancelled.count(id)) {
         s = {id, "CANCELLED", "None", 15};
@@ -59,6 +66,7 @@ class FakeSlurm : public SlurmClient {
   std::map<std::string, SlurmJobState> final_state;
   std::map<std::string, bool> cancelled;
   std::map<std::string, bool> forgotten;
+  std::map<std::string, bool> external_running;
   std::string submit_error;
   int64_t runtime_ns = 2'000'000'000;
 
@@ -110,19 +118,20 @@ TEST(SlurmScriptTest, EntersTheFolderAndExecsTheCommandWithExactlyItsEnvironment
 TEST(SlurmScriptTest, ResourcesTimeoutLogsAndPartitionBecomeSbatchArguments) {
   Command c;
   c.argv = {"true"};
+  c.name = "train";
   c.cwd = "/w";
   c.stdout_path = "/logs/out";
   c.cpus = 2;
   c.memory_bytes = 1536LL << 20;
-  c.timeout_ns = 61'000'000'000;  // 61 s: two whole minutes
+  c.timeout_ns = 60'500'000'000;  // 60.5 s: 61 whole seconds
   SlurmRunnerOptions o;
   o.partition = "gpu";
   o.account = "ml";
   o.sbatch_args = {"--qos=low"};
   EXPECT_EQ(SbatchArgs(c, 7, o), (std::vector<std::string>{
-                                     "--job-name=mlpipe-7", "--output=/logs/out", "--error=/dev/null",
+                                     "--job-name=mlpipe-train", "--output=/logs/out", "--error=/dev/null",
                                      "--open-mode=truncate", "--chdir=/w", "--cpus-per-task=2", "--mem=1536M",
-                                     "--time=2", "--partition=gpu", "--account=ml", "--qos=low"}));
+                                     "--time=1:01", "--partition=gpu", "--account=ml", "--qos=low"}));
 }
 
 TEST(SlurmScriptTest, FinishedStatesMapToTheResultsOfALocalProcess) {
@@ -180,7 +189,7 @@ TEST_F(SlurmRunnerTest, ExitCodesAndTimeoutsComeBackPerJob) {
   EXPECT_TRUE(results[2].timed_out);
   EXPECT_EQ(results[2].timeout_ns, 60'000'000'000);
   EXPECT_NE(slurm_.submitted[2].args.end(),
-            std::find(slurm_.submitted[2].args.begin(), slurm_.submitted[2].args.end(), "--time=1"));
+            std::find(slurm_.submitted[2].args.begin(), slurm_.submitted[2].args.end(), "--time=1:00"));
 }
 
 TEST_F(SlurmRunnerTest, ASubmissionThatFailsIsReportedAsAStartFailure) {
@@ -210,6 +219,28 @@ TEST_F(SlurmRunnerTest, AbortAllCancelsEveryJobInOneCallAndReportsThemCancelled)
   auto results = WaitAll(runner);
   ASSERT_EQ(results.size(), 3u);
   for (const auto& [job, r] : results) EXPECT_TRUE(r.cancelled) << job;
+}
+
+TEST_F(SlurmRunnerTest, TheJobsAKilledRunnerLeftAreCancelledByTheNextOne) {
+  const std::string record = ::testing::TempDir() + "/slurm_runner_test.jobs";
+  std::remove(record.c_str());
+  options_.jobs_record = record;
+  // What a runner killed with -9 leaves: the ids it recorded, never emptied.
+  std::ofstream(record) << "7\n8\n";
+  slurm_.external_running["8"] = true;  // 7 has ended since
+  EXPECT_TRUE(slurm_.cancel_calls.empty());
+  SlurmRunner next(slurm_, options_);
+  EXPECT_EQ(next.left_behind(), (std::vector<std::string>{"8"}));
+  ASSERT_EQ(slurm_.cancel_calls.size(), 1u);
+  EXPECT_EQ(slurm_.cancel_calls[0], (std::vector<std::string>{"8"}));
+  // Its own jobs are recorded (and only they), and the record is empty once it ends.
+  ASSERT_TRUE(next.Start(0, Cmd({"true"})).ok());
+  std::ifstream during(record);
+  std::string line;
+  std::getline(during, line);
+  EXPECT_EQ(line, "100");
+  EXPECT_FALSE(std::getline(during, line));
+  WaitAll(next);
 }
 
 TEST_F(SlurmRunnerTest, AWaitReturnsAtItsDeadlineAndOnInterrupt) {
