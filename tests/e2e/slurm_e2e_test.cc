@@ -20,7 +20,7 @@
 namespace mlpipe::e2e {
 namespace {
 
-constexpr const char* kPipeline = R"y(pipeline: slurmy
+constexpr const char* kSlurmPipeline = R"y(pipeline: slurmy
 params: {code: 3}
 steps:
   prep:
@@ -49,7 +49,7 @@ std::string RunningJob(const std::string& name) {
   return job;
 }
 
-std::string JobState(const std::string& job) {
+std::string SlurmJobStateOf(const std::string& job) {
   std::string state = ShellOutput(fmt::format("squeue -h -t all -j {} -o %T", job));
   while (!state.empty() && state.back() == '\n') state.pop_back();
   return state;
@@ -87,7 +87,7 @@ class SlurmE2ETest : public ::testing::Test {
 
 TEST_F(SlurmE2ETest, StepsRunAsBatchJobsWithTheSameRecordsAndOutputsAsLocally) {
   Project p("slurm_run");
-  p.Write("pipeline.yaml", kPipeline);
+  p.Write("pipeline.yaml", kSlurmPipeline);
   p.Write("data/raw.csv", "a,b\n1,2\n3,4\n");
   auto run = p.Mlpipe({"run", "pipeline.yaml", "--executor", "slurm", "--keep-going"});
   EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
@@ -122,7 +122,7 @@ TEST_F(SlurmE2ETest, StepsRunAsBatchJobsWithTheSameRecordsAndOutputsAsLocally) {
 
 TEST_F(SlurmE2ETest, APartitionThatDoesNotExistIsExit2BeforeAnythingRuns) {
   Project p("slurm_partition");
-  p.Write("pipeline.yaml", kPipeline);
+  p.Write("pipeline.yaml", kSlurmPipeline);
   p.Write("data/raw.csv", "a\n1\n");
   auto run = p.Mlpipe({"run", "pipeline.yaml", "--executor", "slurm", "--partition", "nosuch"});
   EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
@@ -179,7 +179,7 @@ steps:
   ASSERT_FALSE(job.empty()) << "the slow step's job never ran";
   kill(pid, SIGKILL);
   WaitFor(pid);
-  EXPECT_EQ(JobState(job), "RUNNING");  // a batch job outlives the runner
+  EXPECT_EQ(SlurmJobStateOf(job), "RUNNING");  // a batch job outlives the runner
 
   // The next run ends it, reuses what finished, and runs the rest.
   auto resumed = p.Mlpipe({"run", "pipeline.yaml", "--executor", "slurm", "--resume", "1", "-p", "nap=0"});
@@ -189,7 +189,7 @@ steps:
       << resumed.err;
   std::string state;
   for (int i = 0; i < 100 && state != "CANCELLED"; ++i) {
-    state = JobState(job);
+    state = SlurmJobStateOf(job);
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_EQ(state, "CANCELLED");

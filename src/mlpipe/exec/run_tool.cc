@@ -14,7 +14,7 @@
 namespace mlpipe::exec {
 namespace {
 
-void CloseFd(int& fd) {
+void CloseToolFd(int& fd) {
   if (fd >= 0) ::close(fd);
   fd = -1;
 }
@@ -43,15 +43,15 @@ StatusOr<ToolResult> RunTool(const std::vector<std::string>& argv, const std::st
   ::close(err[1]);
   int to_child = in[1], from_out = out[0], from_err = err[0];
   if (pid < 0) {
-    CloseFd(to_child);
-    CloseFd(from_out);
-    CloseFd(from_err);
+    CloseToolFd(to_child);
+    CloseToolFd(from_out);
+    CloseToolFd(from_err);
     return FailedPreconditionError(error);
   }
   ::fcntl(to_child, F_SETFL, O_NONBLOCK);
   ToolResult result;
   size_t written = 0;
-  if (input.empty()) CloseFd(to_child);
+  if (input.empty()) CloseToolFd(to_child);
   char buf[16384];
   while (from_out >= 0 || from_err >= 0 || to_child >= 0) {
     pollfd fds[3] = {{from_out, POLLIN, 0}, {from_err, POLLIN, 0}, {to_child, POLLOUT, 0}};
@@ -63,7 +63,7 @@ StatusOr<ToolResult> RunTool(const std::vector<std::string>& argv, const std::st
       const ssize_t n = ::write(to_child, input.data() + written, input.size() - written);
       if (n > 0) written += static_cast<size_t>(n);
       if (n < 0 && errno != EAGAIN && errno != EINTR) written = input.size();  // the tool stopped reading
-      if (written == input.size()) CloseFd(to_child);
+      if (written == input.size()) CloseToolFd(to_child);
     }
     for (int i = 0; i < 2; ++i) {
       int& fd = i == 0 ? from_out : from_err;
@@ -72,11 +72,11 @@ StatusOr<ToolResult> RunTool(const std::vector<std::string>& argv, const std::st
       if (n > 0) {
         (i == 0 ? result.out : result.err).append(buf, static_cast<size_t>(n));
       } else if (n == 0 || errno != EINTR) {
-        CloseFd(fd);
+        CloseToolFd(fd);
       }
     }
   }
-  CloseFd(to_child);
+  CloseToolFd(to_child);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
