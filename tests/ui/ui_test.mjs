@@ -198,6 +198,9 @@ try {
   await page.click("nav a[href='/models']");
   await page.locator("table a[href='/models/iris']").waitFor();
   await shot(page, "models");
+  await page.click("nav a[href='/deployments']");
+  await page.locator("text=No deployments").waitFor();
+  await shot(page, "deployments");
   await page.click("nav a[href='/pipelines']");
   await page.locator("a[href='/pipelines/gated']").waitFor();
   check((await text(page)).includes("webhook"), "pipelines: triggers listed");

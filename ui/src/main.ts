@@ -7,6 +7,7 @@ import { onReconnect } from "./connection";
 import { h } from "./dom";
 import { start, rerender, type Cleanup, type Route, type View } from "./router";
 import { artifactView } from "./views/artifact";
+import { deploymentView, deploymentsView } from "./views/deployments";
 import { modelView, modelsView } from "./views/models";
 import { notFoundView } from "./views/not_found";
 import { pipelineView, pipelinesView } from "./views/pipelines";
@@ -20,6 +21,7 @@ const nav = h(
   h("a", { href: "/runs", "data-nav": "runs" }, "Runs"),
   h("a", { href: "/pipelines", "data-nav": "pipelines" }, "Pipelines"),
   h("a", { href: "/models", "data-nav": "models" }, "Models"),
+  h("a", { href: "/deployments", "data-nav": "deployments" }, "Deployments"),
 );
 const main = h("main", { id: "view" });
 document.body.append(nav, main);
@@ -40,6 +42,11 @@ function pick(parts: string[]): { view: View; section: string } {
       return {
         view: rest.length === 0 ? pipelinesView : rest.length === 1 ? pipelineView : notFoundView,
         section: "pipelines",
+      };
+    case "deployments":
+      return {
+        view: rest.length === 0 ? deploymentsView : rest.length === 1 ? deploymentView : notFoundView,
+        section: "deployments",
       };
     default:
       return { view: notFoundView, section: "" };

@@ -1,5 +1,5 @@
 // Small pieces shared by the views: links, status badges, errors.
-import { ApiError, enc } from "./api";
+import { ApiError, enc, getJson } from "./api";
 import { h } from "./dom";
 
 export const runHref = (id: number | string): string => `/runs/${id}`;
@@ -32,4 +32,22 @@ export function kv(rows: [string, unknown][]): HTMLElement {
 
 export function section(title: string, ...body: (Node | string | null)[]): HTMLElement {
   return h("section", { class: "card" }, h("h2", {}, title), ...body);
+}
+
+// A list view: its title, then what one API read draws in place of
+// "Loading…" (or the error). Returns the view's cleanup.
+export function listView<T>(root: HTMLElement, title: string, path: string, draw: (data: T) => Node): () => void {
+  let closed = false;
+  document.title = `${title} · mlpipe`;
+  root.append(h("div", { class: "toolbar" }, h("h1", {}, title)), loading());
+  getJson<T>(path)
+    .then((data) => {
+      if (!closed) root.lastElementChild!.replaceWith(draw(data));
+    })
+    .catch((e) => {
+      if (!closed) root.lastElementChild!.replaceWith(errorBox(e, { href: "/runs", text: "Back to the runs" }));
+    });
+  return () => {
+    closed = true;
+  };
 }

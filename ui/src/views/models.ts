@@ -5,15 +5,10 @@ import { h } from "../dom";
 import * as fmt from "../format";
 import type { View } from "../router";
 import type { AliasMove, ModelDetail, ModelSummary } from "../types";
-import { artifactHref, errorBox, loading, modelHref, runHref, section } from "../widgets";
+import { artifactHref, errorBox, listView, loading, modelHref, runHref, section } from "../widgets";
 
-export const modelsView: View = (root) => {
-  document.title = "Models · mlpipe";
-  let closed = false;
-  root.append(h("div", { class: "toolbar" }, h("h1", {}, "Models")), loading());
-  void getJson<{ models: ModelSummary[] }>("/api/v1/models").then((r) => {
-    if (closed) return;
-    root.lastElementChild!.replaceWith(
+export const modelsView: View = (root) =>
+  listView<{ models: ModelSummary[] }>(root, "Models", "/api/v1/models", (r) =>
       r.models.length === 0
         ? h("p", { class: "muted" }, "No registered models yet (a pipeline's register: block, or mlpipe models register).")
         : h("table", { class: "grid" },
@@ -24,14 +19,7 @@ export const modelsView: View = (root) => {
               h("td", { class: "num" }, `${m.versions} (latest v${m.latest})`),
               h("td", {}, Object.entries(m.aliases).map(([a, v]) => h("span", { class: "tag" }, `${a} → v${v}`))),
               h("td", {}, fmt.time(m.created)))))),
-    );
-  }).catch((e) => {
-    if (!closed) root.lastElementChild!.replaceWith(errorBox(e, { href: "/runs", text: "Back to the runs" }));
-  });
-  return () => {
-    closed = true;
-  };
-};
+  );
 
 export const modelView: View = (root, route) => {
   const name = route.params[0] ?? "";

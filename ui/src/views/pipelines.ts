@@ -6,7 +6,7 @@ import { h } from "../dom";
 import * as fmt from "../format";
 import type { View } from "../router";
 import type { PipelineSummary, Trigger } from "../types";
-import { errorBox, kv, loading, pipelineHref, runHref, section, status } from "../widgets";
+import { errorBox, listView, kv, loading, pipelineHref, runHref, section, status } from "../widgets";
 
 function triggerText(t: Trigger): string {
   const skip = new Set(["id", "kind", "line", "column", "name", "paused", "pipeline"]);
@@ -20,13 +20,8 @@ function lastRuns(p: PipelineSummary): HTMLElement {
     h("a", { href: runHref(r.id), title: `${r.status}, ${fmt.timeNs(r.started_ns)}` }, `#${r.id} `, status(r.status))));
 }
 
-export const pipelinesView: View = (root) => {
-  document.title = "Pipelines · mlpipe";
-  let closed = false;
-  root.append(h("div", { class: "toolbar" }, h("h1", {}, "Pipelines")), loading());
-  void getJson<{ pipelines: PipelineSummary[] }>("/api/v1/pipelines").then((r) => {
-    if (closed) return;
-    root.lastElementChild!.replaceWith(
+export const pipelinesView: View = (root) =>
+  listView<{ pipelines: PipelineSummary[] }>(root, "Pipelines", "/api/v1/pipelines", (r) =>
       r.pipelines.length === 0
         ? h("p", { class: "muted" }, "This server runs no pipelines.")
         : h("table", { class: "grid" },
@@ -36,14 +31,7 @@ export const pipelinesView: View = (root) => {
               h("td", {}, p.triggers.length ? h("ul", { class: "plain" }, p.triggers.map((t) => h("li", {}, triggerText(t)))) : "none"),
               h("td", {}, lastRuns(p)),
               h("td", {}, `concurrency ${p.concurrency}, cooldown ${fmt.duration(p.cooldown_s)}${p.max_runs_per_day ? `, ${p.max_runs_per_day}/day` : ""}`))))),
-    );
-  }).catch((e) => {
-    if (!closed) root.lastElementChild!.replaceWith(errorBox(e, { href: "/runs", text: "Back to the runs" }));
-  });
-  return () => {
-    closed = true;
-  };
-};
+  );
 
 export const pipelineView: View = (root, route) => {
   const name = route.params[0] ?? "";

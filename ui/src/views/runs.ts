@@ -2,7 +2,7 @@
 // table scrolls, and only the rows in sight are in the DOM (virtualised), so
 // 100,000 runs stay responsive. Sorting by another column than the API's
 // order (newest first) reads every page first.
-import { enc, getJson } from "../api";
+import { getJson } from "../api";
 import { h } from "../dom";
 import * as fmt from "../format";
 import { navigate, type View } from "../router";
@@ -13,6 +13,7 @@ const ROW_H = 34;
 const FIRST_PAGE = 200;
 const PAGE = 1000;
 const STATUSES = ["running", "interrupted", "succeeded", "failed", "cancelled"];
+const TRIGGERS = ["manual", "schedule", "on_change", "on_commit", "on_model", "webhook", "on_drift"];
 
 type SortKey = "id" | "pipeline" | "status" | "trigger" | "started" | "duration";
 interface Column {
@@ -35,6 +36,12 @@ const columns: Column[] = [
   },
 ];
 
+function choice(name: string, any: string, values: string[], current: string): HTMLSelectElement {
+  const el = h("select", { name, "aria-label": name }, h("option", { value: "" }, any), values.map((v) => h("option", { value: v }, v)));
+  el.value = current;
+  return el;
+}
+
 function compare(a: Run, b: Run, key: SortKey): number {
   switch (key) {
     case "id":
@@ -53,6 +60,7 @@ export const runsView: View = (root, route) => {
   const query = route.query;
   const pipeline = query.get("pipeline") ?? "";
   const statusFilter = query.get("status") ?? "";
+  const triggerFilter = query.get("trigger") ?? "";
   const sortKey = (query.get("sort") ?? "id") as SortKey;
   const desc = (query.get("dir") ?? "desc") === "desc";
 
@@ -63,19 +71,12 @@ export const runsView: View = (root, route) => {
   let closed = false;
   let failed: unknown = null;
 
-  const pipelineSelect = h("select", { name: "pipeline", "aria-label": "pipeline" }, h("option", { value: "" }, "every pipeline"));
-  if (pipeline) pipelineSelect.append(h("option", { value: pipeline }, pipeline));
-  pipelineSelect.value = pipeline;
-  const statusSelect = h(
-    "select",
-    { name: "status", "aria-label": "status" },
-    h("option", { value: "" }, "any status"),
-    STATUSES.map((s) => h("option", { value: s }, s)),
-  );
-  statusSelect.value = statusFilter;
+  const pipelineSelect = choice("pipeline", "every pipeline", pipeline ? [pipeline] : [], pipeline);
+  const statusSelect = choice("status", "any status", STATUSES, statusFilter);
+  const triggerSelect = choice("trigger", "any trigger", TRIGGERS, triggerFilter);
   const refilter = (): void => {
     const q = new URLSearchParams(location.search);
-    for (const [k, el] of [["pipeline", pipelineSelect], ["status", statusSelect]] as const) {
+    for (const [k, el] of [["pipeline", pipelineSelect], ["status", statusSelect], ["trigger", triggerSelect]] as const) {
       if (el.value) q.set(k, el.value);
       else q.delete(k);
     }
@@ -83,6 +84,7 @@ export const runsView: View = (root, route) => {
   };
   pipelineSelect.addEventListener("change", refilter);
   statusSelect.addEventListener("change", refilter);
+  triggerSelect.addEventListener("change", refilter);
   const counter = h("span", { class: "muted counter" }, "");
 
   // The pipelines the server runs, for the filter (runs recorded by the CLI
@@ -123,7 +125,7 @@ export const runsView: View = (root, route) => {
   const scroller = h("div", { class: "runs-scroll", role: "rowgroup", tabindex: "-1" }, spacer);
   const table = h("div", { class: "runs-table", role: "table", "aria-label": "runs" }, header, scroller);
   root.append(
-    h("div", { class: "toolbar" }, h("h1", {}, "Runs"), pipelineSelect, statusSelect, counter),
+    h("div", { class: "toolbar" }, h("h1", {}, "Runs"), pipelineSelect, statusSelect, triggerSelect, counter),
     table,
   );
 
@@ -154,7 +156,8 @@ export const runsView: View = (root, route) => {
       rendered.set(i, el);
       spacer.appendChild(el);
     }
-    const total = done ? `${rows.length.toLocaleString()} runs` : `${rows.length.toLocaleString()} runs loaded, more as you scroll`;
+    const n = `${rows.length.toLocaleString()} run${rows.length === 1 ? "" : "s"}`;
+    const total = done ? n : `${n} loaded, more as you scroll`;
     counter.textContent = failed ? "" : total;
     if (!done && !loading && last + 2 * (last - first) >= rows.length && sortKey === "id") void loadPage();
   }
@@ -171,6 +174,7 @@ export const runsView: View = (root, route) => {
     const q = new URLSearchParams();
     if (pipeline) q.set("pipeline", pipeline);
     if (statusFilter) q.set("status", statusFilter);
+    if (triggerFilter) q.set("trigger", triggerFilter);
     q.set("limit", String(rows.length === 0 ? FIRST_PAGE : PAGE));
     if (cursor) q.set("cursor", cursor);
     try {
@@ -230,4 +234,3 @@ export const runsView: View = (root, route) => {
   };
 };
 
-export const runsFilterHref = (pipeline: string): string => `/runs?pipeline=${enc(pipeline)}`;
