@@ -160,9 +160,10 @@ export const runView: View = (root, route) => {
                 { class: st.step === stepName ? "selected" : "" },
                 h("td", {}, h("a", { href: stepHref(r.id, st.step) }, st.step)),
                 h("td", {}, status(st.status)),
-                h("td", { class: "num" }, fmt.duration(st.wall_s)),
-                h("td", { class: "num" }, fmt.duration(st.cpu_s)),
-                h("td", { class: "num" }, fmt.bytes(st.peak_rss_bytes)),
+                // A running step's times and memory are only known when it ends.
+                h("td", { class: "num" }, st.status === "running" ? "running…" : fmt.duration(st.wall_s)),
+                h("td", { class: "num" }, st.status === "running" ? "—" : fmt.duration(st.cpu_s)),
+                h("td", { class: "num" }, st.status === "running" ? "—" : fmt.bytes(st.peak_rss_bytes)),
                 h("td", {}, st.reason || "—"),
               ),
             ),
