@@ -1,7 +1,7 @@
 // The web UI in a real browser: Debian's chromium, driven by playwright-core,
 // against a real `mlpipe server` on a workspace where the iris example has
 // run and its model is registered. Clicks run -> step -> artifact -> lineage
-// -> model, watches a running pipeline's DAG change state live, checks the
+// -> model, watches a running pipeline's DAG change state live, cancels a run, checks the
 // not-found page and the reconnecting banner, asserts no console errors and
 // that every API call the UI makes is a route docs/server-api.md lists, and
 // saves a screenshot per view (checked by text, never by pixels).
@@ -63,6 +63,15 @@ steps:
     run: [sh, -c, 'while [ ! -e ${gates}/second ]; do sleep 0.05; done; cat "$0" > "$1"', "\${inputs.x}", "\${outputs.out}"]
     inputs: {x: first.out}
     outputs: {out: dataset}
+triggers:
+  - webhook: go
+`);
+// A step that never ends on its own: the Cancel button's run.
+writeFileSync(join(ws, "stuck.yaml"), `pipeline: stuck
+description: One step that waits until it is cancelled.
+steps:
+  wait:
+    run: sleep 600
 triggers:
   - webhook: go
 `);
@@ -242,6 +251,22 @@ try {
   await page.locator(".toolbar .status-succeeded").waitFor();
   check(true, "live: the run finished as succeeded");
   await shot(page, "live-finished");
+
+  // Cancel: the token is already in this tab's sessionStorage.
+  const fired = await (await fetch(`${base}/api/v1/pipelines/stuck/runs`, {
+    method: "POST", headers: { Authorization: `Bearer ${token()}` } })).json();
+  let stuckRun = null;
+  for (let i = 0; i < 200 && !stuckRun; i++) {
+    stuckRun = (await (await fetch(`${base}/api/v1/fires/${fired.fire.id}`)).json()).run ?? null;
+    if (!stuckRun) await new Promise((r) => setTimeout(r, 100));
+  }
+  await page.goto(`${base}/runs/${stuckRun}`);
+  await node("wait", "running").waitFor();
+  await page.click("button:has-text('Cancel run')");
+  await node("wait", "cancelled").waitFor();
+  await page.locator(".toolbar .status-cancelled").waitFor();
+  check(true, "cancel: the button cancels the run and its DAG says so live");
+  await shot(page, "cancelled");
 
   // Unknown run
   expectErrors = true;
