@@ -79,8 +79,8 @@ const token = () => readFileSync(join(ws, ".mlpipe/token"), "utf8").trim();
 
 // --- the server
 let server = null;
-async function startServer(port) {
-  const p = spawn(mlpipe, ["server", "--port", String(port), "--poll-interval", "200ms"], { cwd: ws, env, stdio: ["ignore", "pipe", "pipe"] });
+async function startServer(port, extra = []) {
+  const p = spawn(mlpipe, ["server", "--port", String(port), "--poll-interval", "200ms", ...extra], { cwd: ws, env, stdio: ["ignore", "pipe", "pipe"] });
   let text = "";
   p.stderr.on("data", (d) => (text += d));
   const url = await new Promise((res, rej) => {
@@ -299,6 +299,30 @@ try {
   await page.locator(".banner").waitFor({ state: "detached" });
   await page.locator("table a[href='/models/iris']").waitFor();
   check(true, "reconnect: the banner went away and the view reloaded");
+  expectErrors = false;
+
+  // Beyond loopback every call needs the token: the app's files still load
+  // without it (they carry no data), and the app asks for the token once.
+  await stopServer();
+  await startServer(port, ["--host", "0.0.0.0"]);
+  base = `http://127.0.0.1:${port}`;
+  check((await fetch(`${base}/runs`)).status === 200 && (await fetch(`${base}/api/v1/runs`)).status === 401,
+    "beyond loopback: the app loads without the token, the API does not answer without it");
+  expectErrors = true; // the 401s before the token is typed
+  const fresh = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const tab = await fresh.newPage();
+  tab.on("pageerror", (e) => consoleErrors.push(`page error: ${e.message}`));
+  tab.on("request", (r) => {
+    const u = new URL(r.url());
+    if (u.pathname.startsWith("/api/")) apiCalls.push({ method: r.method(), path: u.pathname });
+  });
+  await tab.goto(`${base}/runs`);
+  await tab.locator("dialog.token-dialog input").fill(token());
+  await tab.click("dialog.token-dialog button[value='ok']");
+  await tab.locator(".runs-row[href='/runs/1']").waitFor();
+  check((await tab.locator("dialog.token-dialog").count()) === 0, "beyond loopback: the token asked once, then the runs");
+  await tab.screenshot({ path: join(out, "token.png") });
+  await fresh.close();
   expectErrors = false;
 
   check(consoleErrors.length === 0, `no console errors${consoleErrors.length ? `: ${consoleErrors.join(" | ")}` : ""}`);
