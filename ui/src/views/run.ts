@@ -66,7 +66,12 @@ export const runView: View = (root, route) => {
     for (const st of run.steps) graph?.update(st.step, st.status, stepSub(st));
     paintSteps(run);
     if (stepName) void paintPanel(run);
-    if (run.status !== "running") sub?.close();
+    if (run.status !== "running" && sub) {
+      // Ended while watched: the metrics are final now.
+      sub.close();
+      sub = null;
+      void paintMetrics(run);
+    }
   };
 
   let pending = 0;
