@@ -52,6 +52,7 @@ const env = { ...process.env };
 delete env.MLPIPE_HOME;
 const run = (...a) => execFileSync(mlpipe, a, { cwd: ws, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 run("run", "pipeline.yaml");
+run("run", "pipeline.yaml"); // run 2: every step cached
 run("models", "register", "iris", "iris.train.model", "--alias", "champion", "--reason", "the first iris model");
 writeFileSync(join(ws, "gated.yaml"), `pipeline: gated
 description: Each step waits for its gate file (the UI test opens them one at a time).
@@ -160,6 +161,18 @@ try {
   await page.locator(".runs-row[href='/runs/1']").waitFor();
   check((await text(page)).includes("iris"), "runs: the iris run is listed");
   await shot(page, "runs");
+
+  // A cached run: each step says whose outputs it reused, and links there.
+  await page.goto(`${base}/runs/2?step=train`);
+  await page.locator("#step-panel a[href='/runs/1?step=train']").waitFor();
+  check((await page.locator("svg.graph a.node[data-status='cached']").count()) === 6, "cached run: every step is cached");
+  check((await text(page)).includes("same key as run 1"), "cached run: the reason of each cached step");
+  await shot(page, "cached");
+  await page.click("#step-panel a[href='/runs/1?step=train']");
+  await page.locator("#step-panel h2", { hasText: "Step train" }).waitFor();
+  check(page.url().endsWith("/runs/1?step=train"), "cached run: the link leads to the step that made the outputs");
+  await page.goto(`${base}/runs`);
+  await page.locator(".runs-row[href='/runs/1']").waitFor();
 
   // run -> step -> artifact -> lineage -> model
   await page.click(".runs-row[href='/runs/1']");

@@ -185,13 +185,19 @@ export const runView: View = (root, route) => {
       return;
     }
     let params: Record<string, unknown> | null = null;
-    if (st.execution) {
-      try {
+    let reused: Node | string = "—";
+    try {
+      if (st.execution) {
         const ex = await getJson<{ key_record?: { params?: Record<string, unknown> } }>(`/api/v1/executions/${st.execution}`);
         params = ex.key_record?.params ?? null;
-      } catch {
-        // shown as unknown
       }
+      if (st.reused_from) {
+        // A cached step links to the execution whose outputs it reused.
+        const from = await getJson<{ run: number; step: string }>(`/api/v1/executions/${st.reused_from}`);
+        reused = h("a", { href: stepHref(from.run, from.step) }, `${from.step} of run #${from.run}`);
+      }
+    } catch {
+      // shown as unknown
     }
     if (closed) return;
     const artifactList = (m: Record<string, string>): HTMLElement =>
@@ -214,7 +220,7 @@ export const runView: View = (root, route) => {
           ["CPU time", fmt.duration(st.cpu_s)],
           ["Peak memory", fmt.bytes(st.peak_rss_bytes)],
           ["Cache key", h("code", {}, st.cache_key || "—")],
-          ["Reused from", st.reused_from ? `execution ${st.reused_from}` : "—"],
+          ["Reused from", reused],
         ]),
         h("h3", {}, "Params"),
         params && Object.keys(params).length
