@@ -173,6 +173,7 @@ try {
   check(page.url().endsWith("/runs/1?step=train"), "cached run: the link leads to the step that made the outputs");
   await page.goto(`${base}/runs`);
   await page.locator(".runs-row[href='/runs/1']").waitFor();
+  await page.evaluate(() => (window.__loadedOnce = true)); // gone if a click reloads the page
 
   // run -> step -> artifact -> lineage -> model
   await page.click(".runs-row[href='/runs/1']");
@@ -207,6 +208,7 @@ try {
   await page.locator("svg.graph a.node[href='/artifacts/iris.train.model%3Av1']").waitFor();
   check(page.url().endsWith("?lineage=down"), "lineage: down has its URL");
   await shot(page, "lineage");
+  check(await page.evaluate(() => window.__loadedOnce === true), "links, the graphs' too, navigate inside the app (no reload)");
   await page.goBack();
   await page.locator("h1", { hasText: "iris.split.train:v1" }).waitFor();
   check(!page.url().includes("lineage=down"), "the back button returns to the previous view");

@@ -35,6 +35,7 @@ export async function apiFetch(path: string, init: RequestInit = {}): Promise<Re
     try {
       res = await fetch(path, { ...init, headers: { ...authHeaders(), ...(init.headers ?? {}) } });
     } catch (e) {
+      if (init.signal?.aborted) throw e; // the caller gave up: not the server's fault
       connectionLost();
       throw new ApiError(0, "unreachable", "the server does not answer");
     }

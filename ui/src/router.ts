@@ -14,12 +14,15 @@ export function start(onChange: () => void): void {
   render = onChange;
   window.addEventListener("popstate", () => render());
   document.addEventListener("click", (e) => {
+    // HTML links and the graphs' SVG links alike (an SVG <a> has no .pathname).
     const a = (e.target as Element | null)?.closest?.("a");
-    if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
-    if (a.target || a.hasAttribute("download") || a.origin !== location.origin) return;
-    if (a.pathname.startsWith("/api/")) return;
+    const href = a?.getAttribute("href");
+    if (!a || !href || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    if (a.hasAttribute("target") || a.hasAttribute("download")) return;
+    const url = new URL(href, location.href);
+    if (url.origin !== location.origin || url.pathname.startsWith("/api/")) return;
     e.preventDefault();
-    navigate(a.pathname + a.search);
+    navigate(url.pathname + url.search);
   });
   render();
 }
