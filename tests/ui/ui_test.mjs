@@ -148,6 +148,8 @@ try {
   // The server's answers for the UI: hashed assets, history routing, gzip.
   const index = await fetch(`${base}/runs/12`);
   check(index.status === 200 && (await index.text()).includes("<script type=\"module\""), "/runs/12 answers the app (history routing)");
+  check((index.headers.get("content-security-policy") ?? "").includes("default-src 'self'"),
+    "the page has a content security policy (every view below runs under it: no console errors)");
   const html = await (await fetch(`${base}/`)).text();
   const js = /src="([^"]+\.js)"/.exec(html)?.[1];
   const jsRes = await fetch(`${base}${js}`, { headers: { "Accept-Encoding": "gzip" } });

@@ -64,6 +64,7 @@ TEST(UiRoutesTest, AViewsUrlLoadsTheAppAndHashedFilesAreCachedForAYear) {
   EXPECT_EQ(res.content_type, "text/html; charset=utf-8");
   EXPECT_THAT(res.body, HasSubstr("<script type=\"module\""));
   EXPECT_EQ(HeaderOf(res, "Cache-Control"), "no-cache");
+  EXPECT_THAT(HeaderOf(res, "Content-Security-Policy"), HasSubstr("default-src 'self'"));
   for (const UiAsset& a : UiAssets()) {
     if (!a.immutable) continue;
     serving::HttpResponse plain, zipped;
