@@ -78,6 +78,8 @@ export function drawGraph(nodes: GraphNode[], edges: { from: string; to: string;
     update(id, status, subText) {
       const n = byId.get(id);
       if (!n) return;
+      // A re-read run re-applies every step's state: only a change touches the DOM.
+      if (n.group.getAttribute("data-status") === status && (subText === undefined || n.sub?.textContent === subText)) return;
       n.rect.setAttribute("class", n.rect.getAttribute("class")!.replace(/status-fill-\S+/, `status-fill-${status}`));
       n.group.setAttribute("data-status", status);
       if (subText !== undefined && n.sub) n.sub.textContent = subText;
