@@ -206,6 +206,11 @@ try {
   await page.locator("h1", { hasText: "iris.split.train:v1" }).waitFor();
   await page.locator(".preview table.csv").waitFor();
   check((await page.locator(".preview table.csv th").allInnerTexts()).includes("species"), "lineage -> artifact: the CSV head as a table");
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("button.download")]);
+  const saved = join(out, "downloaded.csv");
+  await download.saveAs(saved);
+  check(readFileSync(saved, "utf8").startsWith("sepal_length") && download.suggestedFilename() === "iris.split.train_v1",
+    "artifact: Download saves the file's bytes under its label");
   await page.click("text=what was made from it");
   await page.locator("svg.graph a.node[href='/artifacts/iris.train.model%3Av1']").waitFor();
   check(page.url().endsWith("?lineage=down"), "lineage: down has its URL");

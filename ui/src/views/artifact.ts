@@ -1,7 +1,7 @@
 // One artifact: its versions, size, digest, producer and consumers, a preview
 // (CSV head as a table, JSON pretty), and its lineage graph up (where it came
 // from) or down (what was made from it), every node a link.
-import { ApiError, enc, getJson, getText } from "../api";
+import { ApiError, apiFetch, enc, getJson, getText } from "../api";
 import { drawGraph, type GraphNode } from "../dag";
 import { h } from "../dom";
 import * as fmt from "../format";
@@ -41,7 +41,7 @@ export const artifactView: View = (root, route) => {
         ["Digest", h("code", {}, a.ref)],
         ["Size", `${fmt.bytes(a.size)}${a.is_dir ? " (folder)" : ""}`],
         ["Created", fmt.time(a.created)],
-        ["Stored", a.stored ? "yes" : `no: ${a.absent?.why ?? "unknown"}`],
+        ["Stored", a.stored ? (a.is_dir ? "yes" : h("span", {}, "yes ", downloadButton(a))) : `no: ${a.absent?.why ?? "unknown"}`],
         ["Producer", a.producer
           ? h("span", {}, h("a", { href: stepHref(a.producer.run, a.producer.step) }, `${a.producer.step} of run #${a.producer.run}`), " ", status(a.producer.status))
           : "a source (no producer)"],
@@ -124,6 +124,32 @@ export const artifactView: View = (root, route) => {
     closed = true;
   };
 };
+
+// The file's bytes through the API (with the token when one is needed: a
+// plain link could not send it), saved under the artifact's label.
+function downloadButton(a: ArtifactDetail): HTMLElement {
+  const button = h("button", {
+    class: "download",
+    onclick: async () => {
+      button.disabled = true;
+      try {
+        const res = await apiFetch(`/api/v1/artifacts/${enc(a.ref)}/content`);
+        if (!res.ok) throw new Error(`${res.status} ${res.statusText}`);
+        const url = URL.createObjectURL(await res.blob());
+        const link = h("a", { href: url, download: (a.label || a.ref).replace(/[/:]/g, "_") });
+        document.body.append(link);
+        link.click();
+        link.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 10000);
+      } catch (e) {
+        button.after(h("span", { class: "error-inline" }, e instanceof Error ? e.message : String(e)));
+      } finally {
+        button.disabled = false;
+      }
+    },
+  }, `Download (${fmt.bytes(a.size)})`);
+  return button;
+}
 
 // CSV head as a table; JSON pretty; anything else as text (its head).
 function renderPreview(text: string, name: string): HTMLElement {
