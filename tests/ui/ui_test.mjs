@@ -290,6 +290,12 @@ try {
   check(true, "cancel: the button cancels the run and its DAG says so live");
   await shot(page, "cancelled");
 
+  // The monitoring record: the runs the server started have their durations.
+  await page.click("nav a[href='/monitoring']");
+  await page.locator("td code", { hasText: 'pipeline="gated"' }).waitFor();
+  check((await page.locator(".series-chart canvas").count()) === 1, "monitoring: retraining durations per pipeline, charted");
+  await shot(page, "monitoring");
+
   // Unknown run
   expectErrors = true;
   await page.goto(`${base}/runs/999`);

@@ -9,6 +9,7 @@ import { start, rerender, type Cleanup, type Route, type View } from "./router";
 import { artifactView } from "./views/artifact";
 import { deploymentView, deploymentsView } from "./views/deployments";
 import { modelView, modelsView } from "./views/models";
+import { monitoringView } from "./views/monitoring";
 import { notFoundView } from "./views/not_found";
 import { pipelineView, pipelinesView } from "./views/pipelines";
 import { runView } from "./views/run";
@@ -22,6 +23,7 @@ const nav = h(
   h("a", { href: "/pipelines", "data-nav": "pipelines" }, "Pipelines"),
   h("a", { href: "/models", "data-nav": "models" }, "Models"),
   h("a", { href: "/deployments", "data-nav": "deployments" }, "Deployments"),
+  h("a", { href: "/monitoring", "data-nav": "monitoring" }, "Monitoring"),
 );
 const main = h("main", { id: "view" });
 document.body.append(nav, main);
@@ -48,6 +50,8 @@ function pick(parts: string[]): { view: View; section: string } {
         view: rest.length === 0 ? deploymentsView : rest.length === 1 ? deploymentView : notFoundView,
         section: "deployments",
       };
+    case "monitoring":
+      return { view: rest.length === 0 ? monitoringView : notFoundView, section: "monitoring" };
     default:
       return { view: notFoundView, section: "" };
   }

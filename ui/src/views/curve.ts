@@ -9,13 +9,18 @@ interface Series {
   points: { iteration: number; value: number }[];
 }
 
+// uPlot draws on a canvas: its axes take the colour scheme's colours here.
+export function chartAxis(): uPlot.Axis {
+  const dark = matchMedia("(prefers-color-scheme: dark)").matches;
+  return { stroke: dark ? "#bbb" : "#444", grid: { stroke: dark ? "#333" : "#e4e4e4" } };
+}
+
 export function curveChart(run: number, m: MetricValue): HTMLElement {
   const box = h("figure", { class: "curve" }, h("figcaption", {}, `${m.step}.${m.name}`));
   void getJson<{ series: Series[] }>(`/api/v1/runs/${run}/metrics/${enc(m.name)}?step=${enc(m.step)}`).then((c) => {
     const s = c.series[0];
     if (!s || !box.isConnected) return;
-    const dark = matchMedia("(prefers-color-scheme: dark)").matches;
-    const axis = { stroke: dark ? "#bbb" : "#444", grid: { stroke: dark ? "#333" : "#e4e4e4" } };
+    const axis = chartAxis();
     new uPlot(
       {
         width: Math.min(520, box.clientWidth || 520),
