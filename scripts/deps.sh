@@ -17,7 +17,12 @@ want=(
   graphviz  # tests: `mlpipe graph` output drawn by dot
   clang-14 libclang-rt-14-dev  # make fuzz: clang's libFuzzer and sanitizers
   prometheus  # tests: promtool checks the alert rules; a real Prometheus scrapes `mlpipe serve`
+  chromium  # tests/ui: the web UI's browser tests (headless)
 )
+# The web UI is built with node and npm (ui/, docs/ui.md): Debian's when there
+# is no node at all (a node from elsewhere, with its npm, is used as it is).
+if ! command -v node >/dev/null 2>&1; then want+=(nodejs); fi
+if ! command -v npm >/dev/null 2>&1; then want+=(npm); fi
 if [[ "${1:-build}" == bench ]]; then
   want+=(python3-xgboost python3-pandas python3-sklearn snakemake make wrk hyperfine)
 fi

@@ -15,6 +15,7 @@
 #include "mlpipe/server/auth.h"
 #include "mlpipe/server/deployment_routes.h"
 #include "mlpipe/server/server.h"
+#include "mlpipe/server/ui_routes.h"
 #include "mlpipe/spec/trigger_json.h"
 
 namespace mlpipe::server {
@@ -90,6 +91,9 @@ StatusOr<ReadStores*> StoresFor(const std::string& path) {
 }  // namespace
 
 void Server::Handle(const HttpRequest& req, HttpResponse& res) {
+  // The UI's files carry no data: served without the token, as a login page
+  // would be; the app then asks for the token where the API needs it.
+  if (IsUiRequest(req)) return ServeUi(req, res);
   if (NeedsToken(loopback_, req.method) && !TokenMatches(req.header("Authorization"), token_)) {
     Error(res, 401, "unauthorized",
           req.method == "GET" ? "this server listens beyond loopback: every request needs its bearer token"

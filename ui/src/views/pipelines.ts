@@ -1,0 +1,93 @@
+// The pipelines the server runs: their triggers and last runs; one pipeline
+// with its graph and a button to start a run (POST, with the token).
+import { ApiError, enc, getJson, postJson } from "../api";
+import { drawGraph } from "../dag";
+import { h } from "../dom";
+import * as fmt from "../format";
+import type { View } from "../router";
+import type { PipelineSummary, Trigger } from "../types";
+import { errorBox, listView, kv, loading, pipelineHref, runHref, section, status } from "../widgets";
+
+function triggerText(t: Trigger): string {
+  const skip = new Set(["id", "kind", "line", "column", "name", "paused", "pipeline"]);
+  const rest = Object.entries(t).filter(([k]) => !skip.has(k)).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`);
+  return `${t.kind}${t.name && t.name !== t.kind ? ` ${t.name}` : ""}${rest.length ? ` (${rest.join(", ")})` : ""}${t.paused ? " [paused]" : ""}`;
+}
+
+function lastRuns(p: PipelineSummary): HTMLElement {
+  if (p.last_runs.length === 0) return h("span", { class: "muted" }, "no runs yet");
+  return h("span", { class: "last-runs" }, p.last_runs.map((r) =>
+    h("a", { href: runHref(r.id), title: `${r.status}, ${fmt.timeNs(r.started_ns)}` }, `#${r.id} `, status(r.status))));
+}
+
+export const pipelinesView: View = (root) =>
+  listView<{ pipelines: PipelineSummary[] }>(root, "Pipelines", "/api/v1/pipelines", (r) =>
+      r.pipelines.length === 0
+        ? h("p", { class: "muted" }, "This server runs no pipelines.")
+        : h("table", { class: "grid" },
+            h("thead", {}, h("tr", {}, ["Pipeline", "Triggers", "Last runs", "Brakes"].map((t) => h("th", {}, t)))),
+            h("tbody", {}, r.pipelines.map((p) => h("tr", {},
+              h("td", {}, h("a", { href: pipelineHref(p.name) }, p.name)),
+              h("td", {}, p.triggers.length ? h("ul", { class: "plain" }, p.triggers.map((t) => h("li", {}, triggerText(t)))) : "none"),
+              h("td", {}, lastRuns(p)),
+              h("td", {}, `concurrency ${p.concurrency}, cooldown ${fmt.duration(p.cooldown_s)}${p.max_runs_per_day ? `, ${p.max_runs_per_day}/day` : ""}`))))),
+  );
+
+export const pipelineView: View = (root, route) => {
+  const name = route.params[0] ?? "";
+  document.title = `${name} · mlpipe`;
+  let closed = false;
+  root.append(loading());
+  void (async () => {
+    let p: PipelineSummary;
+    let summary: PipelineSummary | undefined;
+    try {
+      [p, summary] = await Promise.all([
+        getJson<PipelineSummary>(`/api/v1/pipelines/${enc(name)}`),
+        getJson<{ pipelines: PipelineSummary[] }>("/api/v1/pipelines").then((r) => r.pipelines.find((x) => x.name === name)),
+      ]);
+    } catch (e) {
+      if (closed) return;
+      root.replaceChildren(errorBox(
+        e instanceof ApiError && e.status === 404 ? new Error(`pipeline ${name} is not run by this server`) : e,
+        { href: "/pipelines", text: "Back to the pipelines" }));
+      return;
+    }
+    if (closed) return;
+    const message = h("span", { class: "muted" });
+    const runButton = h("button", {
+      class: "primary",
+      onclick: async () => {
+        runButton.disabled = true;
+        try {
+          const r = await postJson<{ fire: { id: number; state: string } }>(`/api/v1/pipelines/${enc(name)}/runs`);
+          message.textContent = `fire ${r.fire.id}: ${r.fire.state}`;
+        } catch (e) {
+          message.textContent = e instanceof Error ? e.message : String(e);
+        } finally {
+          runButton.disabled = false;
+        }
+      },
+    }, "Run now");
+    const steps = p.steps ?? [];
+    const edges = steps.flatMap((s) => [
+      ...Object.values(s.inputs).filter((i) => i.kind === "step_output").map((i) => ({ from: i.value.split(".")[0]!, to: s.name })),
+      ...s.after.map((a) => ({ from: a, to: s.name })),
+    ]);
+    root.replaceChildren(
+      h("div", { class: "toolbar" }, h("h1", {}, `Pipeline ${p.name}`), runButton, message),
+      p.description ? h("p", {}, p.description) : "",
+      kv([
+        ["Spec", h("code", {}, p.spec)],
+        ["Triggers", p.triggers.length ? h("ul", { class: "plain" }, p.triggers.map((t) => h("li", {}, triggerText(t)))) : "none"],
+        ["Last runs", summary ? lastRuns(summary) : "—"],
+        ["All runs", h("a", { href: `/runs?pipeline=${enc(p.name)}` }, `runs of ${p.name}`)],
+      ]),
+      section("Graph", h("div", { class: "graph-box" }, drawGraph(
+        steps.map((s) => ({ id: s.name, label: s.name, sub: s.outputs.map((o) => o.name).join(", "), kind: "step" })), edges).svg)),
+    );
+  })();
+  return () => {
+    closed = true;
+  };
+};
