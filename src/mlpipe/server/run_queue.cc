@@ -316,7 +316,9 @@ void RunQueue::RecordSeries(const TriggerFire& fire, const metadata::Run& run) {
   const std::string pipeline = SeriesLabels({{"pipeline", run.pipeline}});
   const int64_t t = run.ended_ns > 0 ? run.ended_ns : clock_.WallNanos();
   std::vector<metadata::SeriesPoint> points;
-  if (run.ended_ns > run.started_ns) {
+  // A cancelled run's wall time says how long it ran before someone stopped
+  // it, not how long retraining takes: only runs that ended on their own count.
+  if (run.ended_ns > run.started_ns && run.status != metadata::RunStatus::kCancelled) {
     points.push_back(
         {"mlpipe_run_duration_seconds", pipeline, t, (run.ended_ns - run.started_ns) / kQueueNsPerSecD});
   }

@@ -104,5 +104,48 @@ TEST(RunQueueChallengerTest, AChallengersFireRunsWithItsReasonUnderItsOwnBrakes)
   EXPECT_EQ((*fires)[1].state, FireState::kFinished);
 }
 
+// The retraining-duration series counts runs that ended on their own: a
+// cancelled run's wall time is how long it ran before it was stopped.
+TEST(RunQueueSeriesTest, ACancelledRunAddsNoRunDurationPoint) {
+  mlpipe::testing::TempDir tmp("run-queue-series");
+  auto control = metadata::SqliteControlStore::Open(tmp.Sub("metadata.db"));
+  ASSERT_TRUE(control.ok()) << control.status().ToString();
+  auto db = metadata::SqliteStore::Open(tmp.Sub("metadata.db"));
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  FakeClock clock(kQueueTestStart);
+  FakeTriggerProbes probes;
+  const std::vector<PipelineDef> pipelines = {Def("loans", "", 0)};
+  TriggerEngine engine(pipelines, **control, probes, clock);
+  ASSERT_TRUE(engine.Start().ok());
+  RecordingLauncher launcher;
+  EventBus bus(0);
+  RunQueue queue(pipelines, **control, **db, launcher, bus, clock, "");
+  // Each fire's child records its run (as `mlpipe run --trigger` does) and exits.
+  for (const metadata::RunStatus status :
+       {metadata::RunStatus::kCancelled, metadata::RunStatus::kSucceeded}) {
+    ASSERT_TRUE(engine.Webhook("loans", "retrain", "127.0.0.1", false).ok());
+    ASSERT_TRUE(queue.Step().ok());
+    metadata::Run run;
+    run.pipeline = "loans";
+    run.trigger = launcher.launched.back().trigger;
+    run.status = status;
+    run.started_ns = clock.WallNanos();
+    run.ended_ns = run.started_ns + 5'000'000'000;
+    ASSERT_TRUE((*db)->CreateRun(run).ok());
+    launcher.reports.clear();
+    LaunchReport exited;
+    exited.fire_id = launcher.launched.back().fire_id;
+    exited.exited = true;
+    launcher.reports.push_back(exited);
+    clock.Advance(60'000'000'000);
+    ASSERT_TRUE(queue.Step().ok());
+  }
+  auto points =
+      (*control)->QuerySeries("mlpipe_run_duration_seconds", std::nullopt, 0, clock.WallNanos() * 2);
+  ASSERT_TRUE(points.ok()) << points.status().ToString();
+  ASSERT_EQ(points->size(), 1u);
+  EXPECT_DOUBLE_EQ((*points)[0].value, 5.0);
+}
+
 }  // namespace
 }  // namespace mlpipe::server
