@@ -120,6 +120,35 @@ TEST_F(SlurmE2ETest, StepsRunAsBatchJobsWithTheSameRecordsAndOutputsAsLocally) {
   EXPECT_EQ(Steps(p, 3)["count"]["outputs"], again["count"]["outputs"]);
 }
 
+TEST_F(SlurmE2ETest, TinyStepsStartedTogetherShareJobsAndKeepTheirOwnResults) {
+  Project p("slurm_group");
+  std::string yaml = "pipeline: slurm_group\nsteps:\n";
+  for (int i = 0; i < 12; ++i) {
+    yaml += fmt::format(
+        "  s{}:\n    run: echo {} > ${{outputs.o}}; echo log{} >&2; exit {}\n    shell: true\n"
+        "    outputs: {{o: dataset}}\n",
+        i, i, i, i == 7 ? 5 : 0);
+  }
+  p.Write("pipeline.yaml", yaml);
+  auto run = p.Mlpipe({"run", "pipeline.yaml", "--executor", "slurm", "--slurm-group", "5", "--keep-going"});
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  auto steps = Steps(p, 1);
+  ASSERT_EQ(steps.size(), 12u);
+  for (int i = 0; i < 12; ++i) {
+    const std::string name = "s" + std::to_string(i);
+    EXPECT_EQ(steps[name]["status"], i == 7 ? "failed" : "succeeded") << name << run.out;
+    if (i != 7) {
+      EXPECT_EQ(p.Mlpipe({"artifacts", "cat", "slurm_group." + name + ".o:v1"}).out,
+                std::to_string(i) + "\n");
+    }
+  }
+  EXPECT_EQ(steps["s7"]["reason"], "exit 5");
+  EXPECT_TRUE(Contains(p.Mlpipe({"runs", "logs", "1", "s3"}).out, "log3")) << "a grouped step's own log";
+  // Twelve steps started together, five a job: three jobs, named after their first step.
+  const std::string names = ShellOutput("squeue -h -t all -o %j | grep '^mlpipe-slurm_group-' | sort");
+  EXPECT_EQ(CountLines(names, "mlpipe-slurm_group-"), 3) << names;
+}
+
 TEST_F(SlurmE2ETest, APartitionThatDoesNotExistIsExit2BeforeAnythingRuns) {
   Project p("slurm_partition");
   p.Write("pipeline.yaml", kSlurmPipeline);

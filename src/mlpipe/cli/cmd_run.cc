@@ -23,6 +23,9 @@
 namespace mlpipe::cli {
 namespace {
 
+// -j with --executor slurm when not given: steps in Slurm's queue at once.
+constexpr int kSlurmDefaultJobs = 1000;
+
 // What a run's register: block would do, as plan entries named like the
 // executions a run records for them ("register:MODEL").
 std::vector<engine::StepPlan> RegistrationPlan(const spec::PipelineSpec& spec) {
@@ -106,10 +109,13 @@ Status CmdRun(const RunArgs& args) {
   RETURN_IF_ERROR(exec::InstallInterruptHandlers());
   exec::ClearInterrupt();
   // Slurm answers and the partition exists, or exit 2 before anything runs.
-  ASSIGN_OR_RETURN(ExecutorChoice executor, ChooseExecutor(args.executor, args.partition, args.account));
+  ASSIGN_OR_RETURN(ExecutorChoice executor,
+                   ChooseExecutor(args.executor, args.partition, args.account, args.slurm_group));
   const std::vector<std::string>& overrides = args.spec.params;
   engine::RunOptions options;
   options.parallelism = args.jobs;
+  // On a cluster, how many steps run at once is the scheduler's business.
+  if (executor.executor == "slurm" && args.jobs == 0) options.parallelism = kSlurmDefaultJobs;
   options.memory_budget = args.memory_budget;
   options.no_cache = args.no_cache;
   options.explain = args.explain;

@@ -33,7 +33,7 @@ void AddTestCommand(CLI::App& app, Action* action);  // cmd_test.cc: mlpipe test
 // cmd_deployments.cc: mlpipe deployments apply | list | show | history | set-weights | promote | rollback
 void AddDeploymentsCommands(CLI::App& app, Action* action);
 void AddExplainCommand(CLI::App& app, Action* action);  // cmd_explain.cc: mlpipe explain DECISION
-void AddAbCommand(CLI::App& app, Action* action);    // cmd_ab.cc: mlpipe ab (offline A/B of two pipelines)
+void AddAbCommand(CLI::App& app, Action* action);       // cmd_ab.cc: mlpipe ab (offline A/B of two pipelines)
 
 struct SpecArgs {
   std::string pipeline;             // path of the pipeline YAML
@@ -59,6 +59,7 @@ struct RunArgs {
   std::string executor;       // --executor: local (default) or slurm
   std::string partition;      // --partition (slurm)
   std::string account;        // --account (slurm)
+  int slurm_group = 0;        // --slurm-group (slurm; 0 = $MLPIPE_SLURM_GROUP or 1)
 };
 
 // Runs a pipeline. Exit: 0 all steps succeeded or cached, 1 a step failed,

@@ -22,7 +22,7 @@ std::string FlagOrEnv(const std::string& flag, const char* var) {
 }  // namespace
 
 StatusOr<ExecutorChoice> ChooseExecutor(const std::string& executor, const std::string& partition,
-                                        const std::string& account) {
+                                        const std::string& account, int group) {
   ExecutorChoice choice;
   choice.executor = FlagOrEnv(executor, "MLPIPE_EXECUTOR");
   if (choice.executor.empty()) choice.executor = "local";
@@ -32,9 +32,19 @@ StatusOr<ExecutorChoice> ChooseExecutor(const std::string& executor, const std::
   }
   choice.partition = FlagOrEnv(partition, "MLPIPE_SLURM_PARTITION");
   choice.account = FlagOrEnv(account, "MLPIPE_SLURM_ACCOUNT");
+  const std::string group_text = FlagOrEnv(group > 0 ? std::to_string(group) : "", "MLPIPE_SLURM_GROUP");
+  if (!group_text.empty()) {
+    char* end = nullptr;
+    const long n = std::strtol(group_text.c_str(), &end, 10);
+    if (end == group_text.c_str() || *end != '\0' || n < 1 || n > 100000) {
+      return InvalidArgumentError(
+          fmt::format("MLPIPE_SLURM_GROUP must be a number from 1 to 100000, not '{}'", group_text));
+    }
+    choice.group = static_cast<int>(n);
+  }
   if (choice.executor == "local") {
-    if (!choice.partition.empty() || !choice.account.empty()) {
-      return InvalidArgumentError("--partition and --account are for --executor slurm");
+    if (!choice.partition.empty() || !choice.account.empty() || group > 0) {
+      return InvalidArgumentError("--partition, --account and --slurm-group are for --executor slurm");
     }
     return choice;
   }
@@ -71,10 +81,12 @@ StatusOr<LocalEnv> OpenLocalEnv(const store::Workspace& ws, const ExecutorChoice
     exec::SlurmRunnerOptions options;
     options.partition = executor.partition;
     options.account = executor.account;
+    options.group_max = executor.group;
     env.make_runner = [client,
                        options](const engine::RunnerHooks& hooks) -> std::unique_ptr<exec::CommandRunner> {
       exec::SlurmRunnerOptions with_record = options;
       with_record.jobs_record = hooks.jobs_record;
+      with_record.scratch_dir = hooks.scratch_dir;
       if (!hooks.pipeline.empty()) with_record.job_name_prefix = "mlpipe-" + hooks.pipeline;
       auto runner = std::make_unique<exec::SlurmRunner>(*client, with_record);
       const size_t ended = runner->left_behind().size();

@@ -20,6 +20,7 @@ struct ExecutorChoice {
   std::string executor = "local";  // "local" or "slurm"
   std::string partition;           // slurm: "" = the cluster's default
   std::string account;             // slurm: "" = the user's default
+  int group = 1;                   // slurm: steps started together, at most this many a job
 };
 
 // The flags' values, or else MLPIPE_EXECUTOR, MLPIPE_SLURM_PARTITION and
@@ -27,7 +28,7 @@ struct ExecutorChoice {
 // answers and the partition exists: InvalidArgument (exit 2) naming what and
 // where otherwise.
 StatusOr<ExecutorChoice> ChooseExecutor(const std::string& executor, const std::string& partition,
-                                        const std::string& account);
+                                        const std::string& account, int group = 0);
 
 struct LocalEnv {
   std::unique_ptr<metadata::MetadataStore> db;

@@ -67,6 +67,10 @@ int Main(int argc, char** argv) {
   run->add_option(
       "--partition", run_args.partition,
       "Slurm partition of the steps' jobs (default: $MLPIPE_SLURM_PARTITION or the cluster's default)");
+  run->add_option("--slurm-group", run_args.slurm_group,
+                  "With --executor slurm: steps started together go in one job, at most N a job "
+                  "(default: $MLPIPE_SLURM_GROUP or 1)")
+      ->check(CLI::Range(1, 100000));
   run->add_option("--account", run_args.account,
                   "Slurm account of the steps' jobs (default: $MLPIPE_SLURM_ACCOUNT or yours)");
   run->add_option("--trigger", run_args.trigger,

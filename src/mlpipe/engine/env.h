@@ -35,6 +35,8 @@ struct RunnerHooks {
   std::string jobs_record;
   // The pipeline, for names a runner gives what it starts (Slurm job names).
   std::string pipeline;
+  // A folder of the run's own (in the run folder) for the runner's files.
+  std::string scratch_dir;
   // A line for people on the run's stderr ("ended 2 Slurm jobs that a killed
   // run left queued").
   std::function<void(const std::string&)> note;

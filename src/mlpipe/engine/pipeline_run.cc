@@ -157,6 +157,7 @@ StatusOr<RunReport> RunPipeline(const Env& env, const store::Workspace& ws, cons
   hooks.on_started = [&step_processes](pid_t pgid) { step_processes.Record(pgid); };
   hooks.jobs_record = step_record + ".jobs";
   hooks.pipeline = spec.name;
+  hooks.scratch_dir = store::JoinPath(ws.RunDir(recorder.run_id()), "runner");
   hooks.note = [&options](const std::string& line) { *options.err << "mlpipe: " << line << "\n"; };
   std::unique_ptr<exec::CommandRunner> runner = env.make_runner(hooks);
   exec::ProgressOptions popts;

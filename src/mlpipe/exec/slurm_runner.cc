@@ -51,6 +51,32 @@ std::string SlurmBatchScript(const Command& command) {
   return script + "\n";
 }
 
+std::string SlurmGroupScript(const std::vector<Command>& commands,
+                             const std::vector<std::string>& status_paths) {
+  std::string script =
+      fmt::format("#!/bin/sh\n# {} steps of an mlpipe run, one after another\n", commands.size());
+  for (size_t i = 0; i < commands.size(); ++i) {
+    const Command& c = commands[i];
+    script += "(";
+    if (!c.cwd.empty()) script += fmt::format(" cd {} || exit 127;", SlurmShellQuote(c.cwd));
+    script += " exec";
+    if (c.timeout_ns > 0) {  // TERM at the limit, KILL 5 s later; exit 124 then
+      script += fmt::format(" timeout -k 5 {}s", (c.timeout_ns + kNsPerSecond - 1) / kNsPerSecond);
+    }
+    if (!c.env.empty()) {
+      script += " env -i";
+      for (const std::string& kv : c.env) script += " " + SlurmShellQuote(kv);
+    }
+    for (const std::string& arg : c.argv) script += " " + SlurmShellQuote(arg);
+    script += fmt::format(" ) </dev/null >{} 2>{}\n",
+                          SlurmShellQuote(c.stdout_path.empty() ? "/dev/null" : c.stdout_path),
+                          SlurmShellQuote(c.stderr_path.empty() ? "/dev/null" : c.stderr_path));
+    const std::string tmp = SlurmShellQuote(status_paths[i] + ".tmp");
+    script += fmt::format("echo $? >{} && mv {} {}\n", tmp, tmp, SlurmShellQuote(status_paths[i]));
+  }
+  return script;
+}
+
 std::vector<std::string> SbatchArgs(const Command& command, int job, const SlurmRunnerOptions& options) {
   std::vector<std::string> args;
   args.push_back(fmt::format("--job-name={}-{}", options.job_name_prefix,
@@ -138,7 +164,7 @@ SlurmRunner::SlurmRunner(SlurmClient& client, SlurmRunnerOptions options)
 }
 
 SlurmRunner::~SlurmRunner() {
-  if (!jobs_.empty()) AbortAll();
+  if (!jobs_.empty() || !pending_.empty()) AbortAll();
   if (wake_fd_ >= 0) ::close(wake_fd_);
   if (!options_.jobs_record.empty()) std::ofstream(options_.jobs_record, std::ios::trunc).flush();
 }
@@ -149,10 +175,24 @@ void SlurmRunner::Wake() {
   (void)!::write(wake_fd_, &one, sizeof one);
 }
 
+size_t SlurmRunner::running() const {
+  size_t n = pending_.size() + done_.size();
+  for (const Job& j : jobs_) {
+    for (const Member& m : j.members) n += m.reported ? 0 : 1;
+  }
+  return n;
+}
+
 Status SlurmRunner::Start(int job, const Command& command) {
   if (command.argv.empty()) return InvalidArgumentError(fmt::format("job {}: empty command", job));
   for (const Job& j : jobs_) {
-    if (j.job == job) return InvalidArgumentError(fmt::format("job {} is already running", job));
+    for (const Member& m : j.members) {
+      if (m.job == job && !m.reported)
+        return InvalidArgumentError(fmt::format("job {} is already running", job));
+    }
+  }
+  for (const Pending& p : pending_) {
+    if (p.job == job) return InvalidArgumentError(fmt::format("job {} is already running", job));
   }
   // Slurm opens the log files on the node and fails the job when their
   // folder is missing (a LocalRunner makes them as they are written).
@@ -160,22 +200,109 @@ Status SlurmRunner::Start(int job, const Command& command) {
     std::error_code ec;
     if (!log.empty()) std::filesystem::create_directories(std::filesystem::path(log).parent_path(), ec);
   }
-  auto id = client_.Submit(SbatchArgs(command, job, options_), SlurmBatchScript(command));
-  if (!id.ok()) {  // reported like a program that cannot be started
-    CommandResult result;
-    result.error = id.status().message();
-    done_.emplace_back(job, std::move(result));
-    return OkStatus();
+  pending_.push_back({job, command});
+  const bool grouping = options_.group_max > 1 && !options_.scratch_dir.empty();
+  if (!grouping || pending_.size() >= static_cast<size_t>(options_.group_max)) SubmitPending();
+  return OkStatus();
+}
+
+void SlurmRunner::SubmitPending() {
+  const size_t group = options_.group_max > 1 && !options_.scratch_dir.empty() ? options_.group_max : 1;
+  for (size_t at = 0; at < pending_.size(); at += group) {
+    const size_t end = std::min(pending_.size(), at + group);
+    Submit(std::vector<Pending>(pending_.begin() + static_cast<long>(at),
+                                pending_.begin() + static_cast<long>(end)));
   }
+  pending_.clear();
+}
+
+void SlurmRunner::Submit(const std::vector<Pending>& commands) {
+  Job submitted;
+  std::string script;
+  std::vector<std::string> args;
+  if (commands.size() == 1) {
+    args = SbatchArgs(commands[0].command, commands[0].job, options_);
+    script = SlurmBatchScript(commands[0].command);
+    submitted.members.push_back({commands[0].job, commands[0].command.timeout_ns, {}, "", false});
+  } else {
+    // One job for the group: the largest request of its commands, the sum of
+    // their timeouts (when every one has one), and a log of its own.
+    const int group = ++groups_;
+    std::error_code ec;
+    std::filesystem::create_directories(options_.scratch_dir, ec);
+    Command shape;
+    shape.name = fmt::format(
+        "{}+{}",
+        commands[0].command.name.empty() ? std::to_string(commands[0].job) : commands[0].command.name,
+        commands.size() - 1);
+    shape.stdout_path = shape.stderr_path = fmt::format("{}/group-{}.log", options_.scratch_dir, group);
+    std::vector<Command> members;
+    std::vector<std::string> status_paths;
+    bool all_timed = true;
+    for (const Pending& p : commands) {
+      shape.cpus = std::max(shape.cpus, p.command.cpus);
+      shape.memory_bytes = std::max(shape.memory_bytes, p.command.memory_bytes);
+      all_timed = all_timed && p.command.timeout_ns > 0;
+      shape.timeout_ns += p.command.timeout_ns + 10 * kNsPerSecond;  // with timeout's own KILL grace
+      members.push_back(p.command);
+      status_paths.push_back(fmt::format("{}/group-{}.{}.status", options_.scratch_dir, group, p.job));
+      submitted.members.push_back({p.job, p.command.timeout_ns, {}, status_paths.back(), false});
+    }
+    if (!all_timed) shape.timeout_ns = 0;
+    args = SbatchArgs(shape, commands[0].job, options_);
+    script = SlurmGroupScript(members, status_paths);
+  }
+  for (size_t i = 0; i < commands.size(); ++i) {
+    for (const std::string& log : {commands[i].command.stdout_path, commands[i].command.stderr_path}) {
+      if (!log.empty()) submitted.members[i].logs.push_back(log);
+    }
+  }
+  auto id = client_.Submit(args, script);
+  if (!id.ok()) {  // reported like a program that cannot be started
+    for (const Pending& p : commands) {
+      CommandResult result;
+      result.error = id.status().message();
+      done_.emplace_back(p.job, std::move(result));
+    }
+    return;
+  }
+  ++submitted_;
   if (!options_.jobs_record.empty()) {  // best effort, like a local step's process group record
     std::ofstream(options_.jobs_record, std::ios::app) << *id << "\n" << std::flush;
   }
-  Job submitted{job, *id, clock_->MonotonicNanos(), command.timeout_ns, false, 0, {}};
-  for (const std::string& log : {command.stdout_path, command.stderr_path}) {
-    if (!log.empty()) submitted.logs.push_back(log);
-  }
+  submitted.id = *id;
+  submitted.start_ns = clock_->MonotonicNanos();
   jobs_.push_back(std::move(submitted));
-  return OkStatus();
+}
+
+void SlurmRunner::Report(const Job& j, Member& m, CommandResult result, int64_t now) {
+  if (j.cancelled && !result.ok()) {
+    result = CommandResult{};
+    result.cancelled = true;
+  }
+  result.wall_ns = now - j.start_ns;
+  for (const std::string& log : m.logs) {
+    std::error_code ec;
+    if (std::filesystem::file_size(log, ec) == 0 && !ec) std::filesystem::remove(log, ec);
+  }
+  m.reported = true;
+  done_.emplace_back(m.job, std::move(result));
+}
+
+// A grouped command's result from the exit status its job's script wrote:
+// sh's 128 + N for a death by signal N, and 124 from timeout(1) when the
+// command had a timeout.
+static CommandResult ResultOfGroupedExit(int rc, int64_t timeout_ns) {
+  CommandResult r;
+  r.timeout_ns = timeout_ns;
+  if (timeout_ns > 0 && (rc == 124 || rc == 128 + SIGKILL)) {
+    r.timed_out = true;
+  } else if (rc > 128 && rc <= 128 + 64) {
+    r.term_signal = rc - 128;
+  } else {
+    r.exit_code = rc;
+  }
+  return r;
 }
 
 Status SlurmRunner::Poll() {
@@ -186,36 +313,43 @@ Status SlurmRunner::Poll() {
   last_poll_ns_ = clock_->MonotonicNanos();
   ASSIGN_OR_RETURN(std::vector<SlurmJobState> states, client_.Query(ids));
   const int64_t now = clock_->MonotonicNanos();
-  std::vector<Job> still;
   for (Job& j : jobs_) {
+    // Grouped commands that ended, whatever their job's state.
+    for (Member& m : j.members) {
+      if (m.reported || m.status_path.empty()) continue;
+      std::ifstream in(m.status_path);
+      int rc = -1;
+      if (in >> rc) Report(j, m, ResultOfGroupedExit(rc, m.timeout_ns), now);
+    }
     auto it =
         std::find_if(states.begin(), states.end(), [&](const SlurmJobState& s) { return s.id == j.id; });
-    CommandResult result;
     if (it == states.end()) {
-      if (++j.missing_polls < kMissingPollsToGiveUp) {
-        still.push_back(j);
-        continue;
-      }
-      result.error = fmt::format("Slurm no longer knows job {}", j.id);
+      if (++j.missing_polls < kMissingPollsToGiveUp) continue;
     } else if (!IsFinalSlurmState(it->state)) {
       j.missing_polls = 0;
-      still.push_back(j);
       continue;
-    } else {
-      result = ResultOfSlurmJob(*it, j.timeout_ns);
     }
-    if (j.cancelled) {
-      result = CommandResult{};
-      result.cancelled = true;
+    // The job ended: what is not reported yet ends with it.
+    for (Member& m : j.members) {
+      if (m.reported) continue;
+      CommandResult result;
+      if (it == states.end()) {
+        result.error = fmt::format("Slurm no longer knows job {}", j.id);
+      } else if (m.status_path.empty()) {
+        result = ResultOfSlurmJob(*it, m.timeout_ns);
+      } else if (it->state == "TIMEOUT") {
+        result.timed_out = true;
+        result.timeout_ns = m.timeout_ns;
+      } else {
+        result.error =
+            fmt::format("Slurm job {} of its group ended {} ({}) before it did", j.id, it->state, it->reason);
+      }
+      Report(j, m, std::move(result), now);
     }
-    result.wall_ns = now - j.start_ns;
-    for (const std::string& log : j.logs) {
-      std::error_code ec;
-      if (std::filesystem::file_size(log, ec) == 0 && !ec) std::filesystem::remove(log, ec);
-    }
-    done_.emplace_back(j.job, std::move(result));
   }
-  jobs_ = std::move(still);
+  std::erase_if(jobs_, [](const Job& j) {
+    return std::all_of(j.members.begin(), j.members.end(), [](const Member& m) { return m.reported; });
+  });
   return OkStatus();
 }
 
@@ -236,6 +370,7 @@ void SlurmRunner::Sleep(int64_t until_ns, bool with_interrupt) {
 
 StatusOr<std::optional<std::pair<int, CommandResult>>> SlurmRunner::Wait(int64_t deadline_mono_ns) {
   using Result = std::optional<std::pair<int, CommandResult>>;
+  if (!pending_.empty()) SubmitPending();  // the executor's pass of starts is over
   for (;;) {
     if (!done_.empty()) {
       auto front = std::move(done_.front());
@@ -263,6 +398,12 @@ StatusOr<std::optional<std::pair<int, CommandResult>>> SlurmRunner::Wait(int64_t
 }
 
 void SlurmRunner::AbortAll() {
+  for (const Pending& p : pending_) {  // never submitted
+    CommandResult result;
+    result.cancelled = true;
+    done_.emplace_back(p.job, std::move(result));
+  }
+  pending_.clear();
   if (jobs_.empty()) return;
   std::vector<std::string> ids;
   for (Job& j : jobs_) {
@@ -275,11 +416,14 @@ void SlurmRunner::AbortAll() {
     Sleep(last_poll_ns_ + options_.poll_interval_ns, /*with_interrupt=*/false);
     if (!Poll().ok()) break;
   }
-  for (const Job& j : jobs_) {  // Slurm did not confirm: reported cancelled all the same
-    CommandResult result;
-    result.cancelled = true;
-    result.wall_ns = clock_->MonotonicNanos() - j.start_ns;
-    done_.emplace_back(j.job, std::move(result));
+  const int64_t now = clock_->MonotonicNanos();
+  for (Job& j : jobs_) {  // Slurm did not confirm: reported cancelled all the same
+    for (Member& m : j.members) {
+      if (m.reported) continue;
+      CommandResult result;
+      result.cancelled = true;
+      Report(j, m, std::move(result), now);
+    }
   }
   jobs_.clear();
 }

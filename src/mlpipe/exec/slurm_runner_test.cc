@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -241,6 +242,46 @@ TEST_F(SlurmRunnerTest, TheJobsAKilledRunnerLeftAreCancelledByTheNextOne) {
   EXPECT_EQ(line, "100");
   EXPECT_FALSE(std::getline(during, line));
   WaitAll(next);
+}
+
+TEST_F(SlurmRunnerTest, CommandsStartedTogetherRunAsGroupsEachReportedByItsOwnStatus) {
+  const std::string scratch = ::testing::TempDir() + "/slurm_groups";
+  std::filesystem::remove_all(scratch);
+  options_.group_max = 3;
+  options_.scratch_dir = scratch;
+  SlurmRunner runner(slurm_, options_);
+  for (int job = 0; job < 5; ++job) {
+    Command c = Cmd({"step", std::to_string(job)});
+    c.name = "s" + std::to_string(job);
+    if (job == 4) c.timeout_ns = 2'000'000'000;
+    ASSERT_TRUE(runner.Start(job, c).ok());
+  }
+  EXPECT_EQ(slurm_.submitted.size(), 1u);  // the first three, as soon as the group was full
+  // The group's script runs each command and writes its status.
+  const std::string& script = slurm_.submitted[0].script;
+  EXPECT_NE(script.find("'step' '0'"), std::string::npos) << script;
+  EXPECT_NE(script.find("/group-1.2.status"), std::string::npos) << script;
+  EXPECT_NE(
+      std::find(slurm_.submitted[0].args.begin(), slurm_.submitted[0].args.end(), "--job-name=mlpipe-s0+2"),
+      slurm_.submitted[0].args.end());
+  // What the nodes wrote: job 0 exit 0, job 1 exit 3, job 2 nothing (its
+  // group's job ended first); job 3 exit 0, job 4 killed at its timeout.
+  std::filesystem::create_directories(scratch);
+  std::ofstream(scratch + "/group-1.0.status") << "0\n";
+  std::ofstream(scratch + "/group-1.1.status") << "3\n";
+  std::ofstream(scratch + "/group-2.3.status") << "0\n";
+  std::ofstream(scratch + "/group-2.4.status") << "124\n";
+  auto results = WaitAll(runner);
+  EXPECT_EQ(slurm_.submitted.size(), 2u);  // the other two when the runner was waited on
+  EXPECT_NE(slurm_.submitted[1].script.find("timeout -k 5 2s"), std::string::npos)
+      << slurm_.submitted[1].script;
+  ASSERT_EQ(results.size(), 5u);
+  EXPECT_TRUE(results[0].ok());
+  EXPECT_EQ(results[1].exit_code, 3);
+  EXPECT_NE(results[2].error.find("of its group ended COMPLETED"), std::string::npos) << results[2].error;
+  EXPECT_TRUE(results[3].ok());
+  EXPECT_TRUE(results[4].timed_out);
+  EXPECT_EQ(runner.submitted(), 2);
 }
 
 TEST_F(SlurmRunnerTest, AWaitReturnsAtItsDeadlineAndOnInterrupt) {
