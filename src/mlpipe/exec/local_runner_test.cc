@@ -19,6 +19,7 @@
 
 #include "mlpipe/base/testing/temp_dir.h"
 #include "mlpipe/exec/executor.h"
+#include "mlpipe/exec/group_test_util.h"
 #include "mlpipe/exec/interrupt.h"
 #include "mlpipe/exec/test_util.h"
 
@@ -26,45 +27,6 @@ namespace mlpipe::exec {
 namespace {
 
 using ::testing::HasSubstr;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// True if a live (not zombie) process is in process group `pgid`, per /proc.
-bool LiveMemberOfGroup(pid_t pgid) {
-  if (kill(-pgid, 0) != 0 && errno == ESRCH) return false;  // nothing at all, not even zombies
-  DIR* proc = opendir("/proc");
-  if (proc == nullptr) return true;
-  bool alive = false;
-  while (dirent* e = readdir(proc)) {
-    std::string stat = ReadFile(std::string("/proc/") + e->d_name + "/stat");
-    size_t paren = stat.rfind(')');
-    if (stat.empty() || paren == std::string::npos) continue;
-    std::istringstream fields(stat.substr(paren + 1));
-    char state = 0;
-    long ppid = 0, pgrp = 0;
-    fields >> state >> ppid >> pgrp;
-    if (pgrp == pgid && state != 'Z' && state != 'X') alive = true;
-  }
-  closedir(proc);
-  return alive;
-}
-
-// A SIGKILLed process needs a moment to finish dying, and orphaned
-// grandchildren are reaped by init, not by us: allow up to a second for the
-// group to have no live member.
-bool GroupAlive(pid_t pgid) {
-  int64_t give_up = RealClock().MonotonicNanos() + 1'000'000'000;
-  while (LiveMemberOfGroup(pgid)) {
-    if (RealClock().MonotonicNanos() > give_up) return true;
-    usleep(10'000);
-  }
-  return false;
-}
 
 Command Sh(const std::string& script) { return Command{.argv = {"/bin/sh", "-c", script}}; }
 

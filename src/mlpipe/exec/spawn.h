@@ -37,4 +37,10 @@ struct SpawnOptions {
 pid_t SpawnProcessGroup(const Command& command, int stdout_fd, int stderr_fd, std::string* error,
                         int stdin_fd = -1, const SpawnOptions& options = {});
 
+// SpawnProcessGroup's checks before the fork, for a caller that has the
+// fork done elsewhere (the step spawner, spawner_client.h): the cwd must be
+// a folder, and argv[0] is resolved against the command's PATH. Returns the
+// program's path, or "" with the message in `*error`.
+std::string ResolveForSpawn(const Command& command, std::string* error);
+
 }  // namespace mlpipe::exec
