@@ -55,8 +55,10 @@ std::vector<std::string> SpawnerCandidates() {
     out.push_back((bin / "mlpipe-spawn").string());
     out.push_back((bin / MLPIPE_LIBEXEC_FROM_BIN / "mlpipe-spawn").lexically_normal().string());
   }
-#ifdef MLPIPE_SPAWN_BUILD_PATH
-  out.push_back(MLPIPE_SPAWN_BUILD_PATH);
+#if defined(MLPIPE_SPAWN_BUILD_PATH) && defined(MLPIPE_SPAWN_BUILD_DIR)
+  // Only for what runs from the build tree (the tests' executables): an
+  // installed mlpipe never picks up a build tree's spawner.
+  if (self.rfind(MLPIPE_SPAWN_BUILD_DIR "/", 0) == 0) out.push_back(MLPIPE_SPAWN_BUILD_PATH);
 #endif
   return out;
 }

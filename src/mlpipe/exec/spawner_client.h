@@ -33,7 +33,8 @@ struct SpawnedExit {
 
 // Where the spawner executable is looked for, in order: $MLPIPE_SPAWN if
 // set ("off": none), beside the running executable, the libexec folder of
-// an installation (<bin>/../libexec/mlpipe), the build tree's.
+// an installation (<bin>/../libexec/mlpipe), the build tree's (for an
+// executable in the build tree).
 std::vector<std::string> SpawnerCandidates();
 
 class SpawnerClient {
