@@ -175,7 +175,7 @@ TEST_F(LocalRunnerTest, ABackgroundProcessHoldingTheLogPipeDoesNotDelayTheResult
   CommandResult r = RunOne(runner, c);
   EXPECT_TRUE(r.ok()) << r.Describe();
   EXPECT_EQ(ReadFile(c.stdout_path), "started\n");
-  pid_t sleeper = static_cast<pid_t>(std::stol("0" + ReadFile(dir_ + "/sleeper.pid")));
+  pid_t sleeper = static_cast<pid_t>(std::stol(fmt::format("0{}", ReadFile(dir_ + "/sleeper.pid"))));
   EXPECT_GT(sleeper, 0);
   // The result came while the sleeper still held the pipe: it was not waited for.
   EXPECT_TRUE(sleeper > 0 && kill(sleeper, 0) == 0) << "the result waited for the background process";
@@ -328,7 +328,7 @@ int MostSleepingAtOnce(const std::string& dir, int parallelism) {
   auto outcome = Executor({.parallelism = parallelism}).Run(Independent(4), delegate, runner);
   EXPECT_TRUE(outcome.ok() && outcome->ok);
   int most = 0;
-  for (int i = 0; i < 4; ++i) most = std::max(most, std::stoi("0" + ReadFile(fmt::format("{}/seen{}", dir, i))));
+  for (int i = 0; i < 4; ++i) most = std::max(most, std::stoi(fmt::format("0{}", ReadFile(fmt::format("{}/seen{}", dir, i)))));
   return most;
 }
 
