@@ -89,6 +89,8 @@ pid_t SpawnProcessGroup(const Command& command, int stdout_fd, int stderr_fd, st
   setup.stdin_fd = stdin_fd;
   setup.stdout_fd = stdout_fd;
   setup.stderr_fd = stderr_fd;
+  setup.fd3 = options.fd3;
+  setup.new_process_group = options.new_process_group;
   setup.parent = options.die_with_parent ? getpid() : 0;
   int error_number = 0;
   const pid_t pid = ForkExecChild(setup, &error_number);

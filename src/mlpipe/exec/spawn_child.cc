@@ -22,7 +22,7 @@ namespace {
 // may have other threads). With `parent` set, dies by SIGKILL when `parent`
 // does (checked once more after the prctl, in case it died before).
 [[noreturn]] void SpawnChildAfterFork(const ChildSetup& s, int report) {
-  if (setpgid(0, 0) != 0) SpawnChildReportAndExit(report);
+  if (s.new_process_group && setpgid(0, 0) != 0) SpawnChildReportAndExit(report);
   if (s.parent != 0) {
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) SpawnChildReportAndExit(report);
     if (getppid() != s.parent) _exit(127);  // the parent died before the prctl
@@ -48,6 +48,7 @@ namespace {
   // dup2 onto 0/1/2 clears FD_CLOEXEC on the copies; the originals close at exec.
   if (s.stdout_fd >= 0 && dup2(s.stdout_fd, 1) < 0) SpawnChildReportAndExit(report);
   if (s.stderr_fd >= 0 && dup2(s.stderr_fd, 2) < 0) SpawnChildReportAndExit(report);
+  if (s.fd3 >= 0 && dup2(s.fd3, 3) < 0) SpawnChildReportAndExit(report);
   if (s.cwd != nullptr && chdir(s.cwd) != 0) SpawnChildReportAndExit(report);
   execve(s.path, s.argv, s.env);
   SpawnChildReportAndExit(report);
