@@ -2,8 +2,8 @@
 """A/B of mlpipe binaries on one DAG, alternated, with ninja after each round.
 
 Each binary runs the DAG from a fresh workspace (`mlpipe run pipeline.yaml -j 2`);
-its own CPU (all threads, without its commands) is read from /proc as
-run_bench.py reads it. Prints one line per round.
+its own CPU (all threads, and its step spawner's, without its commands) is
+read as run_bench.py reads it. Prints one line per round.
 
 Usage: ab_run.py SHAPE N ROUNDS BINARY [BINARY...]   (SHAPE and N as gen_dags.py)
 """

@@ -49,10 +49,19 @@ def timed(cmd, cwd, env=None, cpu=None):
 
     With cpu (a list), appends (the tool's own CPU seconds, its commands' CPU
     seconds): the tool is read from /proc while it is a zombie, before it is
-    reaped; its commands are the rest of what wait4 reports for the tree."""
+    reaped; its commands are the rest of what wait4 reports for the tree.
+    mlpipe's step spawner (mlpipe-spawn, one per run) is mlpipe too: it
+    appends its own CPU to the file named by MLPIPE_SPAWN_RUSAGE when it
+    exits, which mlpipe waits for; that is moved from the commands' CPU to
+    the tool's."""
     # stderr goes to a file: a pipe read only after the exit would block a tool that prints more than the
     # pipe holds (Snakemake prints a line per job even with --quiet).
     errf = tempfile.TemporaryFile()
+    spawner_cpu_file = None
+    if cpu is not None:
+        fd, spawner_cpu_file = tempfile.mkstemp(prefix="spawner_cpu.")
+        os.close(fd)
+        env = dict(env if env is not None else os.environ, MLPIPE_SPAWN_RUSAGE=spawner_cpu_file)
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=errf)
     own = None
@@ -67,8 +76,21 @@ def timed(cmd, cwd, env=None, cpu=None):
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError("%s failed in %s:\n%s" % (" ".join(cmd), cwd, err[-2000:]))
     if cpu is not None:
-        cpu.append((own, ru.ru_utime + ru.ru_stime - own))
+        spawner = spawner_cpu(spawner_cpu_file)
+        os.remove(spawner_cpu_file)
+        cpu.append((own + spawner, ru.ru_utime + ru.ru_stime - own - spawner))
     return dt, ru.ru_maxrss
+
+
+def spawner_cpu(path):
+    """CPU seconds of the step spawners that reported to `path` ("PID USER_NS SYSTEM_NS" lines)."""
+    total = 0
+    with open(path) as f:
+        for line in f:
+            fields = line.split()
+            if len(fields) == 3:
+                total += int(fields[1]) + int(fields[2])
+    return total / 1e9
 
 
 NOOP_RUNS = 5

@@ -32,7 +32,7 @@ depends=$(field Depends)
 log "Depends: $depends"
 # Every shared library the executables need comes from a package in Depends.
 ldcache=$(ldconfig -p)
-for exe in "$BUILD/src/mlpipe/cli/mlpipe" "$BUILD/src/mlpipe/cli/mlpipe-serve"; do
+for exe in "$BUILD/src/mlpipe/cli/mlpipe" "$BUILD/src/mlpipe/cli/mlpipe-serve" "$BUILD/src/mlpipe/exec/mlpipe-spawn"; do
   while read -r lib; do
     path=$(awk -v l="$lib" '$1 == l {print $NF; exit}' <<<"$ldcache")
     [[ -n $path ]] || fail "cannot find $lib, needed by $exe"
@@ -43,7 +43,7 @@ for exe in "$BUILD/src/mlpipe/cli/mlpipe" "$BUILD/src/mlpipe/cli/mlpipe-serve"; 
   done < <(objdump -p "$exe" | awk '$1 == "NEEDED" {print $2}')
 done
 contents=$(dpkg-deb -c "$DEB" | awk '{print $6}')
-for f in ./usr/bin/mlpipe ./usr/libexec/mlpipe/mlpipe-serve ./usr/share/man/man1/mlpipe.1 \
+for f in ./usr/bin/mlpipe ./usr/libexec/mlpipe/mlpipe-serve ./usr/libexec/mlpipe/mlpipe-spawn ./usr/share/man/man1/mlpipe.1 \
   ./usr/share/man/man1/mlpipe-run.1 ./usr/share/bash-completion/completions/mlpipe \
   ./usr/share/zsh/vendor-completions/_mlpipe ./usr/share/doc/mlpipe/cli.md \
   ./usr/share/mlpipe/examples/textstats/pipeline.yaml; do
@@ -105,8 +105,10 @@ log "bash completion in place"
 
 cp -r /usr/share/mlpipe/examples/textstats "$WORK/textstats"
 cd "$WORK/textstats"
-mlpipe run pipeline.yaml >"$WORK/run1.log" 2>&1 || { cat "$WORK/run1.log"; fail "run textstats"; }
+MLPIPE_DEBUG=1 mlpipe run pipeline.yaml >"$WORK/run1.log" 2>&1 || { cat "$WORK/run1.log"; fail "run textstats"; }
 grep -q "run 1 succeeded" "$WORK/run1.log" || { cat "$WORK/run1.log"; fail "textstats did not succeed"; }
+# The steps were forked by /usr/libexec/mlpipe/mlpipe-spawn.
+! grep "steps forked by mlpipe itself" "$WORK/run1.log" || fail "the packaged mlpipe found no step spawner"
 mlpipe run pipeline.yaml --json >"$WORK/run2.log" 2>&1 || fail "rerun textstats"
 [[ $(grep -c '"event":"cached"' "$WORK/run2.log") -eq 4 ]] || { cat "$WORK/run2.log"; fail "rerun: not every step cached"; }
 mlpipe artifacts cat textstats.merge.merged | grep -q "hello 2" || fail "textstats.merge.merged lacks the generated text"

@@ -37,6 +37,8 @@ done <"$BUILD/install_manifest.txt"
 [[ -x $PREFIX/bin/mlpipe ]] || fail "no executable $PREFIX/bin/mlpipe"
 [[ -x $PREFIX/libexec/mlpipe/mlpipe-serve ]] || fail "no executable $PREFIX/libexec/mlpipe/mlpipe-serve"
 [[ ! -e $PREFIX/bin/mlpipe-serve ]] || fail "mlpipe-serve is not a command: it belongs in libexec/"
+[[ -x $PREFIX/libexec/mlpipe/mlpipe-spawn ]] || fail "no executable $PREFIX/libexec/mlpipe/mlpipe-spawn"
+[[ ! -e $PREFIX/bin/mlpipe-spawn ]] || fail "mlpipe-spawn is not a command: it belongs in libexec/"
 expect_file "$PREFIX/share/bash-completion/completions/mlpipe"
 expect_file "$PREFIX/share/zsh/site-functions/_mlpipe"
 for page in mlpipe mlpipe-run mlpipe-init mlpipe-runs mlpipe-runs-list mlpipe-serve mlpipe-completion; do
@@ -83,8 +85,10 @@ want=$("$PREFIX/bin/mlpipe" runs --help | sed -n '/^Subcommands:/,$p' | awk 'NR 
 cp -r "$PREFIX/share/mlpipe/examples/textstats" "$WORK/textstats"
 cd "$WORK/textstats"
 mlpipe validate pipeline.yaml >/dev/null || fail "validate textstats"
-mlpipe run pipeline.yaml >"$WORK/run1.log" 2>&1 || { cat "$WORK/run1.log"; fail "run textstats"; }
+MLPIPE_DEBUG=1 mlpipe run pipeline.yaml >"$WORK/run1.log" 2>&1 || { cat "$WORK/run1.log"; fail "run textstats"; }
 grep -q "run 1 succeeded" "$WORK/run1.log" || { cat "$WORK/run1.log"; fail "textstats run 1 did not succeed"; }
+# The steps were forked by the installed step spawner (libexec/mlpipe/mlpipe-spawn).
+! grep "steps forked by mlpipe itself" "$WORK/run1.log" || fail "the installed mlpipe found no step spawner"
 mlpipe run pipeline.yaml --json >"$WORK/run2.log" 2>&1 || fail "rerun textstats"
 [[ $(grep -c '"event":"cached"' "$WORK/run2.log") -eq 4 ]] || { cat "$WORK/run2.log"; fail "rerun: not every step cached"; }
 mlpipe artifacts verify >/dev/null || fail "artifacts verify"

@@ -13,6 +13,8 @@
 #include <cerrno>
 #include <climits>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 
@@ -127,9 +129,11 @@ Status LocalRunner::Start(int job, const Command& command) {
     err_fd = proc.logs.back().write_fd();
   }
   std::string error;
-  SpawnOptions spawn;
-  spawn.die_with_parent = options_.die_with_runner;
-  proc.pid = SpawnProcessGroup(command, out_fd, err_fd, &error, /*stdin_fd=*/-1, spawn);
+  if (!(EnsureSpawner() && StartSpawned(proc, command, out_fd, err_fd, &error))) {
+    SpawnOptions spawn;
+    spawn.die_with_parent = options_.die_with_runner;
+    proc.pid = SpawnProcessGroup(command, out_fd, err_fd, &error, /*stdin_fd=*/-1, spawn);
+  }
   for (LogCapture& log : proc.logs) log.CloseWriteEnd();
   if (proc.pid < 0) {
     CommandResult result;
@@ -139,12 +143,48 @@ Status LocalRunner::Start(int job, const Command& command) {
     return OkStatus();
   }
   if (options_.on_started) options_.on_started(proc.pid);
-  if (options_.use_pidfd) {
+  if (options_.use_pidfd && !proc.spawned) {
     proc.pidfd = PidfdOpen(proc.pid);
     if (proc.pidfd < 0) SigchldFd();  // HasExited polling in Wait covers a child that already exited
   }
   procs_.push_back(std::move(proc));
   return OkStatus();
+}
+
+bool LocalRunner::EnsureSpawner() {
+  if (spawner_ != nullptr) return spawner_->dead().empty();
+  if (!options_.use_spawner || spawner_tried_) return false;
+  spawner_tried_ = true;
+  StatusOr<std::unique_ptr<SpawnerClient>> client =
+      options_.spawner_path.empty() ? SpawnerClient::LaunchFound() : SpawnerClient::Launch(options_.spawner_path);
+  if (!client.ok()) {
+    spawner_status_ = client.status();
+    if (getenv("MLPIPE_DEBUG") != nullptr) {
+      fmt::print(stderr, "mlpipe: steps forked by mlpipe itself: {}\n", spawner_status_.message());
+    }
+    return false;
+  }
+  spawner_ = std::move(*client);
+  return true;
+}
+
+bool LocalRunner::StartSpawned(Proc& proc, const Command& command, int out_fd, int err_fd, std::string* error) {
+  const std::string resolved = ResolveForSpawn(command, error);
+  if (resolved.empty()) return true;  // reported as SpawnProcessGroup would
+  StatusOr<SpawnerClient::Started> started = spawner_->Start(
+      resolved, command, /*stdin_fd=*/-1, out_fd, err_fd, options_.die_with_runner, options_.kill_group_on_exit);
+  if (!started.ok()) {
+    // Too large for its socket, or it died (its commands end in CollectSpawned).
+    if (!spawner_->dead().empty()) spawner_status_ = started.status();
+    return false;
+  }
+  if (started->pid < 0) {
+    *error = fmt::format("cannot run '{}': {}", command.argv.at(0), strerror(started->error_number));
+    return true;
+  }
+  proc.pid = started->pid;
+  proc.spawned = true;
+  return true;
 }
 
 void LocalRunner::Finish(Proc& proc) {
@@ -153,39 +193,88 @@ void LocalRunner::Finish(Proc& proc) {
   if (options_.kill_group_on_exit || proc.timed_out || proc.cancelled) killpg(proc.pid, SIGKILL);
   int status = 0;
   rusage usage{};
-  pid_t r;
-  do {
-    r = wait4(proc.pid, &status, 0, &usage);
-  } while (r < 0 && errno == EINTR);
+  const pid_t r = TEMP_FAILURE_RETRY(wait4(proc.pid, &status, 0, &usage));
+  const int wait_errno = errno;
   if (proc.pidfd >= 0) close(proc.pidfd);
+  if (r < 0) {
+    Report(proc, SpawnedExit{}, fmt::format("waiting for process {}: {}", proc.pid, strerror(wait_errno)));
+    return;
+  }
+  Report(proc,
+         SpawnedExit{r, status, TimevalNanos(usage.ru_utime) + TimevalNanos(usage.ru_stime),
+                     static_cast<int64_t>(usage.ru_maxrss) * 1024},
+         "");
+}
+
+void LocalRunner::FinishSpawned(Proc& proc, const SpawnedExit& exit) {
+  // The spawner killed the group before reaping when kill_group_on_exit is
+  // set; otherwise a timed-out or cancelled command's group is killed here
+  // (its pid is not reused while the group has members).
+  if (!options_.kill_group_on_exit && (proc.timed_out || proc.cancelled)) killpg(proc.pid, SIGKILL);
+  Report(proc, exit,
+         exit.pid < 0 ? fmt::format("{}; the command's process group {} was killed", spawner_->dead(), proc.pid)
+                      : "");
+}
+
+void LocalRunner::Report(Proc& proc, const SpawnedExit& exit, std::string error) {
   // The leader is gone and what it wrote is in the pipes: copy the rest.
   std::string log_error;
   for (LogCapture& log : proc.logs) {
     log.Finish();
     if (log_error.empty()) log_error = log.error();
   }
-
   CommandResult result;
   result.timed_out = proc.timed_out;
   result.cancelled = proc.cancelled;
   result.timeout_ns = proc.timeout_ns;
   result.wall_ns = clock_->MonotonicNanos() - proc.start_ns;
-  if (r < 0) {
-    result.error = fmt::format("waiting for process {}: {}", proc.pid, strerror(errno));
-  } else {
-    if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) result.term_signal = WTERMSIG(status);
-    result.cpu_ns = TimevalNanos(usage.ru_utime) + TimevalNanos(usage.ru_stime);
-    result.max_rss_bytes = static_cast<int64_t>(usage.ru_maxrss) * 1024;
+  result.error = std::move(error);
+  if (result.error.empty()) {
+    if (WIFEXITED(exit.status)) result.exit_code = WEXITSTATUS(exit.status);
+    if (WIFSIGNALED(exit.status)) result.term_signal = WTERMSIG(exit.status);
+    result.cpu_ns = exit.cpu_ns;
+    result.max_rss_bytes = exit.max_rss_bytes;
   }
   if (result.error.empty() && !log_error.empty()) result.error = log_error;
   done_.emplace_back(proc.job, std::move(result));
 }
 
-int LocalRunner::CollectExited() {
+int LocalRunner::CollectSpawned(bool block) {
+  if (spawner_ == nullptr) return 0;
+  if (std::none_of(procs_.begin(), procs_.end(), [](const Proc& p) { return p.spawned; })) return 0;
   int n = 0;
+  for (const SpawnedExit& exit : spawner_->ReadExits(block)) {
+    auto it = std::find_if(procs_.begin(), procs_.end(),
+                           [&exit](const Proc& p) { return p.spawned && p.pid == exit.pid; });
+    if (it == procs_.end()) continue;
+    Proc proc = std::move(*it);
+    procs_.erase(it);
+    FinishSpawned(proc, exit);
+    ++n;
+  }
+  if (!spawner_->dead().empty()) {
+    // Its commands died with it (or, without die_with_runner, are ended
+    // here): none can be waited for now, so none may be left running.
+    spawner_status_ = UnavailableError(spawner_->dead());
+    for (size_t i = 0; i < procs_.size();) {
+      if (!procs_[i].spawned) {
+        ++i;
+        continue;
+      }
+      Proc proc = std::move(procs_[i]);
+      procs_.erase(procs_.begin() + static_cast<ptrdiff_t>(i));
+      killpg(proc.pid, SIGKILL);
+      FinishSpawned(proc, SpawnedExit{});
+      ++n;
+    }
+  }
+  return n;
+}
+
+int LocalRunner::CollectExited() {
+  int n = CollectSpawned(/*block=*/false);
   for (size_t i = 0; i < procs_.size();) {
-    if (HasExited(procs_[i].pid)) {
+    if (!procs_[i].spawned && HasExited(procs_[i].pid)) {
       Proc proc = std::move(procs_[i]);
       procs_.erase(procs_.begin() + static_cast<ptrdiff_t>(i));
       Finish(proc);
@@ -225,14 +314,17 @@ int64_t LocalRunner::HandleTimeouts(int64_t now_ns) {
 bool LocalRunner::PollUntil(int64_t wake_ns, bool with_interrupt) {
   std::vector<pollfd> fds;
   bool need_sigchld = false;
+  bool any_spawned = false;
   for (const Proc& p : procs_) {
+    any_spawned = any_spawned || p.spawned;
     if (p.pidfd >= 0) {
       fds.push_back({p.pidfd, POLLIN, 0});
-    } else {
+    } else if (!p.spawned) {
       need_sigchld = true;
     }
   }
   if (need_sigchld && SigchldFd() >= 0) fds.push_back({SigchldFd(), POLLIN, 0});
+  if (any_spawned && spawner_->fd() >= 0) fds.push_back({spawner_->fd(), POLLIN, 0});
   const size_t logs_begin = fds.size();
   std::vector<LogCapture*> logs;
   for (Proc& p : procs_) {
@@ -302,7 +394,11 @@ void LocalRunner::AbortAll() {
     if (procs_.empty()) break;
     if (clock_->MonotonicNanos() >= kill_at) {
       for (Proc& p : procs_) killpg(p.pid, SIGKILL);
-      for (Proc& p : procs_) Finish(p);  // blocking reap; SIGKILL cannot be ignored
+      // Blocking reaps (SIGKILL cannot be ignored): the spawner's reports, then ours.
+      while (std::any_of(procs_.begin(), procs_.end(), [](const Proc& p) { return p.spawned; })) {
+        CollectSpawned(/*block=*/true);
+      }
+      for (Proc& p : procs_) Finish(p);
       procs_.clear();
       break;
     }

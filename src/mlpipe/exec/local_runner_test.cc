@@ -19,6 +19,7 @@
 
 #include "mlpipe/base/testing/temp_dir.h"
 #include "mlpipe/exec/executor.h"
+#include "mlpipe/exec/group_test_util.h"
 #include "mlpipe/exec/interrupt.h"
 #include "mlpipe/exec/test_util.h"
 
@@ -26,45 +27,6 @@ namespace mlpipe::exec {
 namespace {
 
 using ::testing::HasSubstr;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// True if a live (not zombie) process is in process group `pgid`, per /proc.
-bool LiveMemberOfGroup(pid_t pgid) {
-  if (kill(-pgid, 0) != 0 && errno == ESRCH) return false;  // nothing at all, not even zombies
-  DIR* proc = opendir("/proc");
-  if (proc == nullptr) return true;
-  bool alive = false;
-  while (dirent* e = readdir(proc)) {
-    std::string stat = ReadFile(std::string("/proc/") + e->d_name + "/stat");
-    size_t paren = stat.rfind(')');
-    if (stat.empty() || paren == std::string::npos) continue;
-    std::istringstream fields(stat.substr(paren + 1));
-    char state = 0;
-    long ppid = 0, pgrp = 0;
-    fields >> state >> ppid >> pgrp;
-    if (pgrp == pgid && state != 'Z' && state != 'X') alive = true;
-  }
-  closedir(proc);
-  return alive;
-}
-
-// A SIGKILLed process needs a moment to finish dying, and orphaned
-// grandchildren are reaped by init, not by us: allow up to a second for the
-// group to have no live member.
-bool GroupAlive(pid_t pgid) {
-  int64_t give_up = RealClock().MonotonicNanos() + 1'000'000'000;
-  while (LiveMemberOfGroup(pgid)) {
-    if (RealClock().MonotonicNanos() > give_up) return true;
-    usleep(10'000);
-  }
-  return false;
-}
 
 Command Sh(const std::string& script) { return Command{.argv = {"/bin/sh", "-c", script}}; }
 
@@ -213,7 +175,7 @@ TEST_F(LocalRunnerTest, ABackgroundProcessHoldingTheLogPipeDoesNotDelayTheResult
   CommandResult r = RunOne(runner, c);
   EXPECT_TRUE(r.ok()) << r.Describe();
   EXPECT_EQ(ReadFile(c.stdout_path), "started\n");
-  pid_t sleeper = static_cast<pid_t>(std::stol("0" + ReadFile(dir_ + "/sleeper.pid")));
+  pid_t sleeper = static_cast<pid_t>(std::stol(fmt::format("0{}", ReadFile(dir_ + "/sleeper.pid"))));
   EXPECT_GT(sleeper, 0);
   // The result came while the sleeper still held the pipe: it was not waited for.
   EXPECT_TRUE(sleeper > 0 && kill(sleeper, 0) == 0) << "the result waited for the background process";
@@ -366,7 +328,7 @@ int MostSleepingAtOnce(const std::string& dir, int parallelism) {
   auto outcome = Executor({.parallelism = parallelism}).Run(Independent(4), delegate, runner);
   EXPECT_TRUE(outcome.ok() && outcome->ok);
   int most = 0;
-  for (int i = 0; i < 4; ++i) most = std::max(most, std::stoi("0" + ReadFile(fmt::format("{}/seen{}", dir, i))));
+  for (int i = 0; i < 4; ++i) most = std::max(most, std::stoi(fmt::format("0{}", ReadFile(fmt::format("{}/seen{}", dir, i)))));
   return most;
 }
 

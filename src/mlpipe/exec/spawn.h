@@ -11,7 +11,7 @@
 
 namespace mlpipe::exec {
 
-// Starts `command` as the leader of a new process group: stdin from `stdin_fd`
+// Starts `command` as the leader of a new process group (see SpawnOptions): stdin from `stdin_fd`
 // (-1: /dev/null), stdout/stderr to `stdout_fd` / `stderr_fd` (-1: the
 // caller's; the runner passes the write ends of its LogCapture pipes; the same
 // fd may be several of them),
@@ -33,8 +33,19 @@ struct SpawnOptions {
   // signal follows the spawning thread). Default false: server children
   // outlive the server.
   bool die_with_parent = false;
+  // False: the child stays in the caller's process group, so that what
+  // signals the caller's group (a step's timeout) reaches it too.
+  bool new_process_group = true;
+  // Not -1: passed to the child as its fd 3 (a report pipe); must be above 3.
+  int fd3 = -1;
 };
 pid_t SpawnProcessGroup(const Command& command, int stdout_fd, int stderr_fd, std::string* error,
                         int stdin_fd = -1, const SpawnOptions& options = {});
+
+// SpawnProcessGroup's checks before the fork, for a caller that has the
+// fork done elsewhere (the step spawner, spawner_client.h): the cwd must be
+// a folder, and argv[0] is resolved against the command's PATH. Returns the
+// program's path, or "" with the message in `*error`.
+std::string ResolveForSpawn(const Command& command, std::string* error);
 
 }  // namespace mlpipe::exec

@@ -1,6 +1,8 @@
 // Test helpers shared by the exec tests (tests only).
 #pragma once
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -23,7 +25,7 @@ inline JobGraph Graph(std::vector<std::pair<std::string, std::vector<int>>> jobs
 // `n` jobs s0..s(n-1) without dependencies.
 inline JobGraph Independent(int n) {
   JobGraph g;
-  for (int i = 0; i < n; ++i) g.jobs.push_back(JobSpec{.name = "s" + std::to_string(i)});
+  for (int i = 0; i < n; ++i) g.jobs.push_back(JobSpec{.name = fmt::format("s{}", i)});
   return g;
 }
 

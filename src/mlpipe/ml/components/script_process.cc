@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,9 +10,10 @@
 #include <cstring>
 #include <initializer_list>
 #include <utility>
+#include <string>
 #include <vector>
 
-extern char** environ;
+#include "mlpipe/exec/spawn.h"
 
 namespace mlpipe::ml::components {
 namespace {
@@ -120,26 +120,17 @@ StatusOr<ScriptResult> RunScript(const std::string& interpreter, const std::stri
   // process waits for it instead of ending first and getting the group
   // killed with it. A write to a child that stopped reading gives EPIPE.
   IgnoredSignals ignored({SIGTERM, SIGINT, SIGPIPE});
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  for (int signo : {SIGTERM, SIGINT, SIGPIPE}) sigaddset(&defaults, signo);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in.read, 0);
-  posix_spawn_file_actions_adddup2(&actions, report.write, 3);
-  std::vector<std::string> args = {interpreter, "-c", script};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  int rc = posix_spawnp(&pid, interpreter.c_str(), &actions, &attr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) return NotFoundError(fmt::format("cannot run '{}': {}", interpreter, std::strerror(rc)));
+  // Forked (SpawnProcessGroup), not posix_spawned: a child that shares this
+  // process's memory until it execs is charged its peak RSS, and the step's
+  // PEAK RSS (wait4's, of the whole tree) would be this process's at least.
+  exec::Command command;
+  command.argv = {interpreter, "-c", script};
+  exec::SpawnOptions options;
+  options.new_process_group = false;
+  options.fd3 = report.write;
+  std::string error;
+  const pid_t pid = exec::SpawnProcessGroup(command, /*stdout_fd=*/-1, /*stderr_fd=*/-1, &error, in.read, options);
+  if (pid < 0) return NotFoundError(error);
   in.CloseRead();
   report.CloseWrite();
   Status wrote = WriteAll(in.write, request);
