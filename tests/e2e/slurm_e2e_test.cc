@@ -122,7 +122,9 @@ TEST_F(SlurmE2ETest, StepsRunAsBatchJobsWithTheSameRecordsAndOutputsAsLocally) {
 
 TEST_F(SlurmE2ETest, TinyStepsStartedTogetherShareJobsAndKeepTheirOwnResults) {
   Project p("slurm_group");
-  std::string yaml = "pipeline: slurm_group\nsteps:\n";
+  // Named for this process: Slurm keeps ended jobs listed for an hour.
+  const std::string pipeline = fmt::format("slurm_group_{}", getpid());
+  std::string yaml = fmt::format("pipeline: {}\nsteps:\n", pipeline);
   for (int i = 0; i < 12; ++i) {
     yaml += fmt::format(
         "  s{}:\n    run: echo {} > ${{outputs.o}}; echo log{} >&2; exit {}\n    shell: true\n"
@@ -138,15 +140,15 @@ TEST_F(SlurmE2ETest, TinyStepsStartedTogetherShareJobsAndKeepTheirOwnResults) {
     const std::string name = "s" + std::to_string(i);
     EXPECT_EQ(steps[name]["status"], i == 7 ? "failed" : "succeeded") << name << run.out;
     if (i != 7) {
-      EXPECT_EQ(p.Mlpipe({"artifacts", "cat", "slurm_group." + name + ".o:v1"}).out,
+      EXPECT_EQ(p.Mlpipe({"artifacts", "cat", pipeline + "." + name + ".o:v1"}).out,
                 std::to_string(i) + "\n");
     }
   }
   EXPECT_EQ(steps["s7"]["reason"], "exit 5");
   EXPECT_TRUE(Contains(p.Mlpipe({"runs", "logs", "1", "s3"}).out, "log3")) << "a grouped step's own log";
   // Twelve steps started together, five a job: three jobs, named after their first step.
-  const std::string names = ShellOutput("squeue -h -t all -o %j | grep '^mlpipe-slurm_group-' | sort");
-  EXPECT_EQ(CountLines(names, "mlpipe-slurm_group-"), 3) << names;
+  const std::string names = ShellOutput("squeue -h -t all -o %j | grep '^mlpipe-" + pipeline + "-' | sort");
+  EXPECT_EQ(CountLines(names, "mlpipe-" + pipeline + "-"), 3) << names;
 }
 
 TEST_F(SlurmE2ETest, APartitionThatDoesNotExistIsExit2BeforeAnythingRuns) {
