@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mlpipe/base/strings.h"
+#include "mlpipe/metadata/deployment_view.h"
 #include "mlpipe/server/api_error.h"
 #include "mlpipe/server/api_handlers.h"
 #include "mlpipe/server/api_query.h"
@@ -425,6 +426,22 @@ void Server::Route(const HttpRequest& req, HttpResponse& res) {
     for (const auto& p : *points)
       out.push_back({{"labels", p.labels}, {"time_ns", p.time_ns}, {"value", p.value}});
     return Json(res, 200, {{"name", *name}, {"points", out}});
+  }
+  if (parts[2] == "rollouts" && n == 5 && (parts[4] == "rollback" || parts[4] == "promote")) {
+    // A person's decision on a rollout, carried out by the controller on the
+    // loop thread (it owns the rollouts' state machine).
+    if (!post) return method_not_allowed("POST");
+    auto id = PathId(parts[3], "rollout");
+    if (!id.ok()) return StatusError(res, id.status());
+    const std::string who = req.remote.empty() ? "the API" : req.remote;
+    const bool rollback = parts[4] == "rollback";
+    Status s = Call([&]() -> Status {
+      return rollback ? rollouts_->RollBackByRequest(*id, who) : rollouts_->PromoteByRequest(*id, who);
+    });
+    if (!s.ok()) return StatusError(res, s);
+    auto r = (*stores)->deployments->GetRollout(*id);
+    if (!r.ok()) return StatusError(res, r.status());
+    return Json(res, 200, metadata::RolloutJson(*r, metadata::TimeStyle::kRfc3339));
   }
   if (HandleDeploymentRoute(*(*stores)->deployments, parts, query, req, res)) return;
   ApiContext ctx{&db, &ws_};

@@ -1,5 +1,7 @@
 // The pipelines the server runs: their triggers and last runs; one pipeline
-// with its graph and a button to start a run (POST, with the token).
+// with its graph, each trigger's last fire and its reason, and a button to
+// start a run (POST, with the token). The API has no next fire time of a
+// trigger: the view does not guess one.
 import { ApiError, enc, getJson, postJson } from "../api";
 import { drawGraph } from "../dag";
 import { h } from "../dom";
@@ -18,6 +20,24 @@ function lastRuns(p: PipelineSummary): HTMLElement {
   if (p.last_runs.length === 0) return h("span", { class: "muted" }, "no runs yet");
   return h("span", { class: "last-runs" }, p.last_runs.map((r) =>
     h("a", { href: runHref(r.id), title: `${r.status}, ${fmt.timeNs(r.started_ns)}` }, `#${r.id} `, status(r.status))));
+}
+
+interface Fire {
+  id: number;
+  trigger: string;
+  reason: string;
+  state: string;
+  detail: string;
+  run: number | null;
+  fired_ns: number;
+}
+
+// The trigger's newest fire among `fires` (newest first): when, why, what became of it.
+function lastFire(t: Trigger, fires: Fire[]): HTMLElement {
+  const f = fires.find((x) => x.trigger === t.id);
+  if (!f) return h("span", { class: "muted" }, "never fired (in the last 200 fires)");
+  return h("span", { class: "last-fire" }, `last fire ${f.id}: ${fmt.timeNs(f.fired_ns)}, ${f.reason || "no reason recorded"} → `,
+    status(f.state), f.run ? [" ", h("a", { href: runHref(f.run) }, `run #${f.run}`)] : null);
 }
 
 export const pipelinesView: View = (root) =>
@@ -41,10 +61,12 @@ export const pipelineView: View = (root, route) => {
   void (async () => {
     let p: PipelineSummary;
     let summary: PipelineSummary | undefined;
+    let fires: Fire[];
     try {
-      [p, summary] = await Promise.all([
+      [p, summary, fires] = await Promise.all([
         getJson<PipelineSummary>(`/api/v1/pipelines/${enc(name)}`),
         getJson<{ pipelines: PipelineSummary[] }>("/api/v1/pipelines").then((r) => r.pipelines.find((x) => x.name === name)),
+        getJson<{ fires: Fire[] }>(`/api/v1/fires?pipeline=${enc(name)}&limit=200`).then((r) => r.fires),
       ]);
     } catch (e) {
       if (closed) return;
@@ -79,7 +101,9 @@ export const pipelineView: View = (root, route) => {
       p.description ? h("p", {}, p.description) : "",
       kv([
         ["Spec", h("code", {}, p.spec)],
-        ["Triggers", p.triggers.length ? h("ul", { class: "plain" }, p.triggers.map((t) => h("li", {}, triggerText(t)))) : "none"],
+        ["Triggers", p.triggers.length ? h("ul", { class: "plain triggers" }, p.triggers.map((t) =>
+          h("li", {}, triggerText(t), h("br"), lastFire(t, fires)))) : "none"],
+        ["Fires by hand", lastFire({ id: "api", kind: "api" }, fires)],
         ["Last runs", summary ? lastRuns(summary) : "—"],
         ["All runs", h("a", { href: `/runs?pipeline=${enc(p.name)}` }, `runs of ${p.name}`)],
       ]),
