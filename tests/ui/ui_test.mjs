@@ -351,7 +351,7 @@ try {
   run("run", "scorer.yaml", "-p", "shift=-0.5"); // v2 passes its gate: a canary is queued
   await page.goto(`${base}/deployments/scorer`);
   // Followed live (the rollout's events): the canary's first step at 50 %.
-  await page.locator("td", { hasText: "candidate v2 gets 50 %" }).waitFor({ timeout: 60000 });
+  await page.locator("tr[data-rollout] td", { hasText: "candidate v2 gets 50 %" }).waitFor({ timeout: 60000 });
   const nowBox = page.locator("section.card").first();
   await nowBox.locator("td", { hasText: "version 2" }).waitFor();
   check((await nowBox.innerText()).includes("50.0 %"), "deployment: the canary's share of the traffic (50 %)");

@@ -154,14 +154,20 @@ export const deploymentView: View = (root, route) => {
   };
   void paint();
   // The controller's moves (a step, a pause, the end) change the weights:
-  // read again on each of this deployment's rollout events, at most every 300 ms.
-  const sub = subscribe({}, (e) => {
-    if (!e.kind.startsWith("rollout.") || e.data.deployment !== name || pending) return;
+  // read again on each of this deployment's rollout events, at most every
+  // 300 ms, and once the stream is open (a move between the first read and
+  // the stream's start would be missed otherwise).
+  const schedule = (): void => {
+    if (pending) return;
     pending = setTimeout(() => {
       pending = null;
       if (!closed) void paint();
     }, 300);
+  };
+  const sub = subscribe({}, (e) => {
+    if (e.kind.startsWith("rollout.") && e.data.deployment === name) schedule();
   });
+  void sub.ready.then(schedule);
   return () => {
     closed = true;
     sub.close();

@@ -58,16 +58,20 @@ export function parallelCoordinates(axes: Axis[], runs: number[]): SVGElement {
   const metricScale = scales[scales.length - 1]!;
   const metricValues = axes[axes.length - 1]!.values;
   const lines = runs.map((id, r) => {
-    const pts: string[] = [];
+    const pts: [number, number][] = [];
     axes.forEach((_, i) => {
       const t = scales[i]!.at(axes[i]!.values[r]);
-      if (t !== null) pts.push(`${x(i)},${y(t).toFixed(1)}`);
+      if (t !== null) pts.push([x(i), y(t)]);
     });
     const m = metricScale.at(metricValues[r]);
+    const colour = m === null ? "var(--muted)" : heat(m);
     const tip = axes.map((a) => `${a.name}=${fmt.num(a.values[r])}`).join(" ");
+    // A dot where the line meets each axis: a run with one value still
+    // shows, and a level line (no height) can still be pointed at.
     return s("a", { href: runHref(id), class: "pc-line", "data-run": id },
       s("title", {}, `run #${id}: ${tip}`),
-      s("polyline", { points: pts.join(" "), stroke: m === null ? "var(--muted)" : heat(m) }));
+      s("polyline", { points: pts.map(([px, py]) => `${px},${py.toFixed(1)}`).join(" "), stroke: colour }),
+      pts.map(([px, py]) => s("circle", { cx: px, cy: py.toFixed(1), r: 3.5, fill: colour })));
   });
   const axisEls = axes.map((a, i) => s("g", { class: a.metric ? "pc-axis metric" : "pc-axis" },
     s("line", { x1: x(i), x2: x(i), y1: y(0), y2: y(1) }),
