@@ -457,8 +457,8 @@ TEST_F(RolloutTest, NoTrafficPausesTheRolloutUntilTrafficComes) {
 // The deployment's variants and their weights now (GET /api/v1/deployments/NAME).
 std::map<std::string, double> DeploymentWeights(Server& server) {
   std::map<std::string, double> out;
-  for (const auto& v : server.Get("/api/v1/deployments/scorer").second["config"]["variants"])
-    out[v.value("name", "")] = v.value("weight", 0.0);
+  const json deployment = server.Get("/api/v1/deployments/scorer").second;  // outlives the loop
+  for (const auto& v : deployment["config"]["variants"]) out[v.value("name", "")] = v.value("weight", 0.0);
   return out;
 }
 
@@ -495,13 +495,16 @@ TEST_F(RolloutTest, PromoteByTheApiMakesTheCandidateTheChampion) {
   std::unique_ptr<Server> server;
   int64_t id = 0;
   ASSERT_NO_FATAL_FAILURE(CanaryAtFirstStep(&serve, &server, &id));
+  EXPECT_EQ(DeploymentWeights(*server)["candidate"], 50);
   auto [status, body] = server->Post(fmt::format("/api/v1/rollouts/{}/promote", id));
   ASSERT_EQ(status, 200) << body.dump(1);
   EXPECT_EQ(body.value("state", ""), "promoting");
   EXPECT_EQ(AliasVersion("champion"), "2");
   EXPECT_EQ(AliasVersion("previous"), "1");
   EXPECT_EQ(WaitRolloutEnds(*server, id), "promoted") << Rollout(*server, id).dump(1);
-  EXPECT_EQ(DeploymentWeights(*server).count("candidate"), 0u);
+  const auto weights = DeploymentWeights(*server);
+  EXPECT_EQ(weights.count("candidate"), 0u) << server->Get("/api/v1/deployments/scorer").second.dump(1);
+  EXPECT_EQ(weights.count("champion"), 1u);
   EXPECT_EQ(CountKind(Rollout(*server, id), "rollout.promote_request"), 1);
 }
 
