@@ -80,6 +80,7 @@ steps:
     run: sleep 600
 triggers:
   - webhook: go
+  - schedule: "0 3 1 1 *" # once a year: its next fire time is shown, it never fires in the test
 `);
 const token = () => readFileSync(join(ws, ".mlpipe/token"), "utf8").trim();
 
@@ -280,6 +281,9 @@ try {
   await page.click("nav a[href='/pipelines']");
   await page.locator("a[href='/pipelines/gated']").waitFor();
   check((await text(page)).includes("webhook"), "pipelines: triggers listed");
+  const nextFire = await page.locator(".next-fire").first().innerText();
+  check(/next fire: .*01\/01\//.test(nextFire) || /next fire: .*\b1\/1\//.test(nextFire),
+    `pipelines: a schedule's next fire time, from the API (${nextFire.trim()})`);
   await shot(page, "pipelines");
 
   // A running pipeline's DAG changes state live: started from the UI (the

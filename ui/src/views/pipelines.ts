@@ -1,7 +1,7 @@
 // The pipelines the server runs: their triggers and last runs; one pipeline
 // with its graph, each trigger's last fire and its reason, and a button to
-// start a run (POST, with the token). The API has no next fire time of a
-// trigger: the view does not guess one.
+// start a run (POST, with the token). A schedule's next fire time is the
+// API's (`next_fire_ns`), never computed here.
 import { ApiError, enc, getJson, postJson } from "../api";
 import { drawGraph } from "../dag";
 import { h } from "../dom";
@@ -11,7 +11,7 @@ import type { PipelineSummary, Trigger } from "../types";
 import { errorBox, listView, kv, loading, pipelineHref, runHref, section, status } from "../widgets";
 
 function triggerText(t: Trigger): string {
-  const skip = new Set(["id", "kind", "line", "column", "name", "paused", "pipeline"]);
+  const skip = new Set(["id", "kind", "line", "column", "name", "paused", "pipeline", "next_fire_ns"]);
   const rest = Object.entries(t).filter(([k]) => !skip.has(k)).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`);
   return `${t.kind}${t.name && t.name !== t.kind ? ` ${t.name}` : ""}${rest.length ? ` (${rest.join(", ")})` : ""}${t.paused ? " [paused]" : ""}`;
 }
@@ -33,6 +33,12 @@ interface Fire {
 }
 
 // The trigger's newest fire among `fires` (newest first): when, why, what became of it.
+function nextFire(t: Trigger): HTMLElement | null {
+  if (typeof t.next_fire_ns !== "number") return null;
+  const due = t.next_fire_ns <= Date.now() * 1e6;
+  return h("span", { class: "next-fire" }, due ? "next fire: due now" : `next fire: ${fmt.timeNs(t.next_fire_ns)}`, h("br"));
+}
+
 function lastFire(t: Trigger, fires: Fire[]): HTMLElement {
   const f = fires.find((x) => x.trigger === t.id);
   if (!f) return h("span", { class: "muted" }, "never fired (in the last 200 fires)");
@@ -48,7 +54,8 @@ export const pipelinesView: View = (root) =>
             h("thead", {}, h("tr", {}, ["Pipeline", "Triggers", "Last runs", "Brakes"].map((t) => h("th", {}, t)))),
             h("tbody", {}, r.pipelines.map((p) => h("tr", {},
               h("td", {}, h("a", { href: pipelineHref(p.name) }, p.name)),
-              h("td", {}, p.triggers.length ? h("ul", { class: "plain" }, p.triggers.map((t) => h("li", {}, triggerText(t)))) : "none"),
+              h("td", {}, p.triggers.length ? h("ul", { class: "plain" }, p.triggers.map((t) =>
+                h("li", {}, triggerText(t), typeof t.next_fire_ns === "number" ? [h("br"), nextFire(t)] : null))) : "none"),
               h("td", {}, lastRuns(p)),
               h("td", {}, `concurrency ${p.concurrency}, cooldown ${fmt.duration(p.cooldown_s)}${p.max_runs_per_day ? `, ${p.max_runs_per_day}/day` : ""}`))))),
   );
@@ -102,7 +109,7 @@ export const pipelineView: View = (root, route) => {
       kv([
         ["Spec", h("code", {}, p.spec)],
         ["Triggers", p.triggers.length ? h("ul", { class: "plain triggers" }, p.triggers.map((t) =>
-          h("li", {}, triggerText(t), h("br"), lastFire(t, fires)))) : "none"],
+          h("li", {}, triggerText(t), h("br"), nextFire(t), lastFire(t, fires)))) : "none"],
         ["Fires by hand", lastFire({ id: "api", kind: "api" }, fires)],
         ["Last runs", summary ? lastRuns(summary) : "—"],
         ["All runs", h("a", { href: `/runs?pipeline=${enc(p.name)}` }, `runs of ${p.name}`)],
