@@ -293,6 +293,17 @@ class RolloutTest : public ::testing::Test {
     }
     EXPECT_GT(judged, 0);
   }
+  // A canary waiting at its first step for traffic that does not come (none
+  // is sent): the candidate has 50 % and nothing is judged yet.
+  void CanaryAtFirstStep(std::unique_ptr<ServeProcess>* serve, std::unique_ptr<Server>* server, int64_t* id) {
+    WritePipeline(80, "2m");
+    *id = ChampionThenCandidate(serve, server, false);
+    ASSERT_GT(*id, 0);
+    ASSERT_TRUE(Eventually([&] {
+      json r = Rollout(**server, *id);
+      return r.value("state", "") == "running" && r.value("step_index", -1) == 0;
+    })) << Rollout(**server, *id).dump(1);
+  }
   int CountKind(const json& rollout, const std::string& kind) {
     int n = 0;
     for (const auto& d : rollout["decisions"]) n += d.value("kind", "") == kind;
@@ -441,6 +452,60 @@ TEST_F(RolloutTest, NoTrafficPausesTheRolloutUntilTrafficComes) {
   EXPECT_EQ(AliasVersion("rejected"), "");   // nor failed
   StartLoad(serve->port());
   EXPECT_EQ(WaitRolloutEnds(*server, id), "promoted") << Rollout(*server, id).dump(1);
+}
+
+// The deployment's variants and their weights now (GET /api/v1/deployments/NAME).
+std::map<std::string, double> DeploymentWeights(Server& server) {
+  std::map<std::string, double> out;
+  const json deployment = server.Get("/api/v1/deployments/scorer").second;  // outlives the loop
+  for (const auto& v : deployment["config"]["variants"]) out[v.value("name", "")] = v.value("weight", 0.0);
+  return out;
+}
+
+TEST_F(RolloutTest, RollbackByTheApiTakesTheCandidatesTrafficAndEndsTheRollout) {
+  std::unique_ptr<ServeProcess> serve;
+  std::unique_ptr<Server> server;
+  int64_t id = 0;
+  ASSERT_NO_FATAL_FAILURE(CanaryAtFirstStep(&serve, &server, &id));
+  EXPECT_EQ(DeploymentWeights(*server)["candidate"], 50);
+  const std::string path = fmt::format("/api/v1/rollouts/{}/rollback", id);
+  // The token rules of every POST; GET is not this route.
+  EXPECT_EQ(server->client().Post(path, "", "application/json")->status, 401);
+  EXPECT_EQ(server->Get(path).first, 405);
+  EXPECT_EQ(server->Post("/api/v1/rollouts/999/rollback").first, 404);
+  auto [status, body] = server->Post(path);
+  ASSERT_EQ(status, 200) << body.dump(1);
+  EXPECT_EQ(body.value("state", ""), "rolled_back");
+  EXPECT_TRUE(Contains(body.value("detail", ""), "rollback requested by")) << body.dump(1);
+  const auto weights = DeploymentWeights(*server);
+  EXPECT_EQ(weights.count("candidate"), 0u) << server->Get("/api/v1/deployments/scorer").second.dump(1);
+  EXPECT_GT(weights.at("champion"), 0);
+  EXPECT_EQ(AliasVersion("rejected"), "2");
+  EXPECT_EQ(AliasVersion("champion"), "1");
+  json r = Rollout(*server, id);
+  EXPECT_EQ(CountKind(r, "rollout.rollback_request"), 1) << r.dump(1);
+  EXPECT_EQ(CountKind(r, "rollback"), 1) << r.dump(1);
+  // An ended rollout is not rolled back twice, nor promoted.
+  EXPECT_EQ(server->Post(path).first, 409);
+  EXPECT_EQ(server->Post(fmt::format("/api/v1/rollouts/{}/promote", id)).first, 409);
+}
+
+TEST_F(RolloutTest, PromoteByTheApiMakesTheCandidateTheChampion) {
+  std::unique_ptr<ServeProcess> serve;
+  std::unique_ptr<Server> server;
+  int64_t id = 0;
+  ASSERT_NO_FATAL_FAILURE(CanaryAtFirstStep(&serve, &server, &id));
+  EXPECT_EQ(DeploymentWeights(*server)["candidate"], 50);
+  auto [status, body] = server->Post(fmt::format("/api/v1/rollouts/{}/promote", id));
+  ASSERT_EQ(status, 200) << body.dump(1);
+  EXPECT_EQ(body.value("state", ""), "promoting");
+  EXPECT_EQ(AliasVersion("champion"), "2");
+  EXPECT_EQ(AliasVersion("previous"), "1");
+  EXPECT_EQ(WaitRolloutEnds(*server, id), "promoted") << Rollout(*server, id).dump(1);
+  const auto weights = DeploymentWeights(*server);
+  EXPECT_EQ(weights.count("candidate"), 0u) << server->Get("/api/v1/deployments/scorer").second.dump(1);
+  EXPECT_EQ(weights.count("champion"), 1u);
+  EXPECT_EQ(CountKind(Rollout(*server, id), "rollout.promote_request"), 1);
 }
 
 TEST_F(RolloutTest, TrafficNotSplitAsConfiguredHaltsTheRollout) {

@@ -194,6 +194,15 @@ TEST(ServerE2e, AMissedScheduleFiresOnceAfterARestart) {
   Server s(p);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   EXPECT_EQ(s.Fires().size(), 1u);
+  // Its next fire: the slot after the one that fired, within 5 minutes of that
+  // fire; the same in each route that shows the trigger.
+  const int64_t fired = s.Fires()[0].value("fired_ns", int64_t{0});
+  const json trigger = s.Get("/api/v1/triggers/tiny").second["triggers"][0];
+  const int64_t next = trigger.value("next_fire_ns", int64_t{0});
+  EXPECT_GT(next, fired) << trigger.dump();
+  EXPECT_LE(next, fired + 300'000'000'000) << trigger.dump();
+  EXPECT_EQ(s.Get("/api/v1/pipelines/tiny").second["triggers"][0]["next_fire_ns"], next);
+  EXPECT_EQ(s.Get("/api/v1/pipelines").second["pipelines"][0]["triggers"][0]["next_fire_ns"], next);
 }
 
 TEST(ServerE2e, ACommitFiresWhenItTouchesThePipelinesCode) {

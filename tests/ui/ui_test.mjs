@@ -1,13 +1,14 @@
 // The web UI in a real browser: Debian's chromium, driven by playwright-core,
 // against a real `mlpipe server` on a workspace where the iris example has
 // run and its model is registered. Clicks run -> step -> artifact -> lineage
-// -> model, watches a running pipeline's DAG change state live, cancels a run, checks the
+// -> model, compares two runs, watches a running pipeline's DAG change state
+// live, cancels a run, rolls a canary back and sees its weights change, checks the
 // not-found page and the reconnecting banner, asserts no console errors and
 // that every API call the UI makes is a route docs/server-api.md lists, and
 // saves a screenshot per view (checked by text, never by pixels).
 // Usage: node ui_test.mjs --mlpipe BIN --modules UI/node_modules --out DIR [--chromium PATH]
 import { execFileSync, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -54,6 +55,10 @@ const run = (...a) => execFileSync(mlpipe, a, { cwd: ws, env, encoding: "utf8", 
 run("run", "pipeline.yaml");
 run("run", "pipeline.yaml"); // run 2: every step cached
 run("models", "register", "iris", "iris.train.model", "--alias", "champion", "--reason", "the first iris model");
+run("run", "pipeline.yaml", "-p", "seed=7"); // run 3: another seed, other metrics (the comparison)
+// A deployed model whose better candidate gets a canary (the Roll back button).
+cpSync(join(repo, "tests/ui/scorer"), join(ws, "scorer"), { recursive: true });
+renameSync(join(ws, "scorer/scorer.yaml"), join(ws, "scorer.yaml"));
 writeFileSync(join(ws, "gated.yaml"), `pipeline: gated
 description: Each step waits for its gate file (the UI test opens them one at a time).
 steps:
@@ -75,6 +80,7 @@ steps:
     run: sleep 600
 triggers:
   - webhook: go
+  - schedule: "0 3 1 1 *" # once a year: its next fire time is shown, it never fires in the test
 `);
 const token = () => readFileSync(join(ws, ".mlpipe/token"), "utf8").trim();
 
@@ -98,6 +104,25 @@ async function startServer(port, extra = []) {
   });
   server = p;
   return url;
+}
+// `mlpipe serve` following deployment scorer (the rollout's data plane).
+let serve = null;
+async function startServe() {
+  const p = spawn(mlpipe, ["serve", "--deployment", "scorer", "--poll", "200ms", "--port", "0"], { cwd: ws, env, stdio: ["ignore", "pipe", "pipe"] });
+  let text = "";
+  p.stderr.on("data", (d) => (text += d));
+  await new Promise((res, rej) => {
+    const t = setTimeout(() => rej(new Error(`serve did not start: ${text}`)), 60000);
+    p.stdout.on("data", (d) => {
+      text += d;
+      if (/listening on http:\/\/\S+\n/.test(text)) {
+        clearTimeout(t);
+        res();
+      }
+    });
+    p.on("exit", (code) => rej(new Error(`serve exited (${code}): ${text}`)));
+  });
+  serve = p;
 }
 async function stopServer() {
   if (!server) return;
@@ -163,6 +188,27 @@ try {
   await page.locator(".runs-row[href='/runs/1']").waitFor();
   check((await text(page)).includes("iris"), "runs: the iris run is listed");
   await shot(page, "runs");
+
+  // Compare: tick two runs (a click on the box, Space on a focused row).
+  await page.click(".runs-row[href='/runs/3'] input.pick");
+  await page.focus(".runs-row[href='/runs/1']");
+  await page.keyboard.press(" ");
+  check(page.url().endsWith("/runs") && (await page.locator("button.compare").innerText()) === "Compare 2 runs",
+    "compare: two runs ticked by mouse and keyboard, neither opened");
+  await page.click("button.compare");
+  await page.locator("table.compare-table").waitFor();
+  check(page.url().endsWith("/compare?runs=1,3"), "compare: the comparison has its URL");
+  const differs = await page.locator("table.compare-table tr.differs th").allInnerTexts();
+  check(differs.some((x) => x.includes("seed")) && differs.some((x) => x.includes("evaluate.accuracy")) &&
+    !differs.some((x) => x.includes("split.test_rows")), `compare: the params and metrics that differ are marked (${differs.length})`);
+  await page.locator("figure.curve .u-legend").first().waitFor();
+  const legend = await page.locator("figure.curve .u-legend").first().innerText();
+  check(legend.includes("#1") && legend.includes("#3"), "compare: a metric's curves overlaid, one series per run");
+  check((await page.locator("svg.parallel a.pc-line").count()) === 2, "compare: parallel coordinates, a line per run");
+  await shot(page, "compare");
+  await page.click("svg.parallel a.pc-line[data-run='3']");
+  await page.locator("svg.graph").waitFor();
+  check(page.url().endsWith("/runs/3"), "compare: a line of the parallel coordinates leads to its run");
 
   // A cached run: each step says whose outputs it reused, and links there.
   await page.goto(`${base}/runs/2?step=train`);
@@ -235,6 +281,9 @@ try {
   await page.click("nav a[href='/pipelines']");
   await page.locator("a[href='/pipelines/gated']").waitFor();
   check((await text(page)).includes("webhook"), "pipelines: triggers listed");
+  const nextFire = await page.locator(".next-fire").first().innerText();
+  check(/next fire: .*01\/01\//.test(nextFire) || /next fire: .*\b1\/1\//.test(nextFire),
+    `pipelines: a schedule's next fire time, from the API (${nextFire.trim()})`);
   await shot(page, "pipelines");
 
   // A running pipeline's DAG changes state live: started from the UI (the
@@ -273,6 +322,10 @@ try {
   await page.locator(".toolbar .status-succeeded").waitFor();
   check(true, "live: the run finished as succeeded");
   await shot(page, "live-finished");
+  await page.goto(`${base}/pipelines/gated`);
+  await page.locator(".last-fire", { hasText: "manual fire from" }).waitFor();
+  check((await page.locator(".last-fire").last().innerText()).includes(`run #${runId}`),
+    "pipeline: the last fire by hand, its reason and its run");
 
   // Cancel: the token is already in this tab's sessionStorage.
   const fired = await (await fetch(`${base}/api/v1/pipelines/stuck/runs`, {
@@ -295,6 +348,26 @@ try {
   await page.locator("td code", { hasText: 'pipeline="gated"' }).waitFor();
   check((await page.locator(".series-chart canvas").count()) === 1, "monitoring: retraining durations per pipeline, charted");
   await shot(page, "monitoring");
+
+  // A canary rolled back from its deployment's page: its weights change.
+  run("run", "scorer.yaml"); // v1, the champion: the deployment exists
+  await startServe();
+  run("run", "scorer.yaml", "-p", "shift=-0.5"); // v2 passes its gate: a canary is queued
+  await page.goto(`${base}/deployments/scorer`);
+  // Followed live (the rollout's events): the canary's first step at 50 %.
+  await page.locator("tr[data-rollout] td", { hasText: "candidate v2 gets 50 %" }).waitFor({ timeout: 60000 });
+  const nowBox = page.locator("section.card").first();
+  await nowBox.locator("td", { hasText: "version 2" }).waitFor();
+  check((await nowBox.innerText()).includes("50.0 %"), "deployment: the canary's share of the traffic (50 %)");
+  await shot(page, "rollout-canary");
+  await page.click("button.rollback");
+  await page.locator("tr[data-rollout] .status-rolled_back").waitFor();
+  await nowBox.locator("td", { hasText: "version 2" }).waitFor({ state: "detached" });
+  const after = await nowBox.innerText();
+  check(after.includes("100.0 %") && !after.includes("version 2"),
+    "rollback: the button takes the candidate's traffic away (the weights change)");
+  check((await text(page)).includes("rollback requested by"), "rollback: the decision says who asked");
+  await shot(page, "rollout-rolled-back");
 
   // Unknown run
   expectErrors = true;
@@ -362,6 +435,7 @@ try {
   console.log(`FAIL ${e.stack ?? e}`);
 } finally {
   if (browser) await browser.close();
+  if (serve) serve.kill("SIGTERM");
   await stopServer();
 }
 console.log(`${checks - failures + (failures && checks === 0 ? 0 : 0)} of ${checks} checks passed; screenshots in ${out}`);

@@ -7,6 +7,7 @@ import { onReconnect } from "./connection";
 import { h } from "./dom";
 import { start, rerender, type Cleanup, type Route, type View } from "./router";
 import { artifactView } from "./views/artifact";
+import { compareView } from "./views/compare";
 import { deploymentView, deploymentsView } from "./views/deployments";
 import { modelView, modelsView } from "./views/models";
 import { monitoringView } from "./views/monitoring";
@@ -36,6 +37,8 @@ function pick(parts: string[]): { view: View; section: string } {
     case undefined:
     case "runs":
       return { view: rest.length === 0 ? runsView : rest.length === 1 ? runView : notFoundView, section: "runs" };
+    case "compare":
+      return { view: rest.length === 0 ? compareView : notFoundView, section: "runs" };
     case "artifacts":
       return { view: rest.length === 1 ? artifactView : notFoundView, section: "runs" };
     case "models":

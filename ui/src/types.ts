@@ -58,6 +58,7 @@ export interface Trigger {
   kind: string;
   name?: string;
   paused?: boolean;
+  next_fire_ns?: number | null; // a schedule's next slot (null: paused, or not a schedule)
   [key: string]: unknown;
 }
 

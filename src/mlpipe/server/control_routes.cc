@@ -7,7 +7,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mlpipe/base/clock.h"
 #include "mlpipe/base/strings.h"
+#include "mlpipe/metadata/deployment_view.h"
 #include "mlpipe/server/api_error.h"
 #include "mlpipe/server/api_handlers.h"
 #include "mlpipe/server/api_query.h"
@@ -52,6 +54,26 @@ StatusOr<json> BodyOf(const HttpRequest& req) {
     return InvalidArgumentError("\"force\" must be true or false");
   }
   return body;
+}
+
+// A top-level trigger as the API shows it: its spec, whether it is paused
+// and, for a schedule, `next_fire_ns`: the slot after the last one fired, as
+// the trigger engine computes it, from the same stored state (the engine's
+// own map belongs to the loop thread). A slot already past fires on the
+// engine's next tick; null when paused or not a schedule.
+json TriggerStateJson(metadata::ControlStore& control, const std::string& pipeline, const spec::TriggerSpec& t) {
+  json tj = spec::TriggerToJson(t);
+  auto paused = control.GetTriggerState(pipeline, t.id, "paused");
+  const bool is_paused = paused.ok() && paused->has_value() && **paused == "1";
+  tj["paused"] = is_paused;
+  tj["next_fire_ns"] = nullptr;
+  if (t.kind == spec::TriggerSpec::Kind::kSchedule && t.cron && !is_paused) {
+    auto last = control.GetTriggerState(pipeline, t.id, "last_slot");
+    int64_t after = RealClock().WallNanos();  // never seen yet: from now on, as the engine starts it
+    if (last.ok() && last->has_value()) after = std::stoll(**last);
+    tj["next_fire_ns"] = t.cron->NextAfter(after);
+  }
+  return tj;
 }
 
 json FireJson(const metadata::TriggerFire& f) {
@@ -175,7 +197,7 @@ void Server::Route(const HttpRequest& req, HttpResponse& res) {
         const PipelineDef& p = pipelines_.defs[i];
         json triggers = json::array();
         for (const spec::TriggerSpec& t : pipelines_.specs[i].triggers)
-          triggers.push_back(spec::TriggerToJson(t));
+          triggers.push_back(TriggerStateJson(control, p.name, t));
         auto runs = db.ListRuns(5, p.name);
         json last = json::array();
         if (runs.ok()) {
@@ -218,12 +240,7 @@ void Server::Route(const HttpRequest& req, HttpResponse& res) {
         steps.push_back({{"name", s.name}, {"inputs", inputs}, {"outputs", outputs}, {"after", s.after}});
       }
       json triggers = json::array();
-      for (const spec::TriggerSpec& t : spec.triggers) {
-        json tj = spec::TriggerToJson(t);
-        auto paused = control.GetTriggerState(p->name, t.id, "paused");
-        tj["paused"] = paused.ok() && paused->has_value() && **paused == "1";
-        triggers.push_back(tj);
-      }
+      for (const spec::TriggerSpec& t : spec.triggers) triggers.push_back(TriggerStateJson(control, p->name, t));
       return Json(res, 200,
                   {{"name", p->name},
                    {"spec", p->spec_path},
@@ -260,10 +277,8 @@ void Server::Route(const HttpRequest& req, HttpResponse& res) {
       for (size_t i = 0; i < pipelines_.defs.size(); ++i) {
         const PipelineDef& p = pipelines_.defs[i];
         for (const spec::TriggerSpec& t : pipelines_.specs[i].triggers) {
-          json tj = spec::TriggerToJson(t);
+          json tj = TriggerStateJson(control, p.name, t);
           tj["pipeline"] = p.name;
-          auto paused = control.GetTriggerState(p.name, t.id, "paused");
-          tj["paused"] = paused.ok() && paused->has_value() && **paused == "1";
           out.push_back(tj);
         }
       }
@@ -309,7 +324,7 @@ void Server::Route(const HttpRequest& req, HttpResponse& res) {
     if (n == 4) {
       const spec::PipelineSpec& spec = pipelines_.specs[static_cast<size_t>(p - pipelines_.defs.data())];
       json out = json::array();
-      for (const spec::TriggerSpec& t : spec.triggers) out.push_back(spec::TriggerToJson(t));
+      for (const spec::TriggerSpec& t : spec.triggers) out.push_back(TriggerStateJson(control, p->name, t));
       return Json(res, 200, {{"pipeline", p->name}, {"triggers", out}});
     }
     if (n == 5) return method_not_allowed("POST");
@@ -425,6 +440,22 @@ void Server::Route(const HttpRequest& req, HttpResponse& res) {
     for (const auto& p : *points)
       out.push_back({{"labels", p.labels}, {"time_ns", p.time_ns}, {"value", p.value}});
     return Json(res, 200, {{"name", *name}, {"points", out}});
+  }
+  if (parts[2] == "rollouts" && n == 5 && (parts[4] == "rollback" || parts[4] == "promote")) {
+    // A person's decision on a rollout, carried out by the controller on the
+    // loop thread (it owns the rollouts' state machine).
+    if (!post) return method_not_allowed("POST");
+    auto id = PathId(parts[3], "rollout");
+    if (!id.ok()) return StatusError(res, id.status());
+    const std::string who = req.remote.empty() ? "the API" : req.remote;
+    const bool rollback = parts[4] == "rollback";
+    Status s = Call([&]() -> Status {
+      return rollback ? rollouts_->RollBackByRequest(*id, who) : rollouts_->PromoteByRequest(*id, who);
+    });
+    if (!s.ok()) return StatusError(res, s);
+    auto r = (*stores)->deployments->GetRollout(*id);
+    if (!r.ok()) return StatusError(res, r.status());
+    return Json(res, 200, metadata::RolloutJson(*r, metadata::TimeStyle::kRfc3339));
   }
   if (HandleDeploymentRoute(*(*stores)->deployments, parts, query, req, res)) return;
   ApiContext ctx{&db, &ws_};

@@ -4,7 +4,9 @@
 //   GET /api/v1/deployments/NAME/history       revisions and decision records, newest first (?limit=)
 //   GET /api/v1/rollouts/ID                    one rollout and its decisions
 //   GET /api/v1/decisions/ID                   one decision record with its numbers
-// Changes go through `mlpipe deployments ...` and the rollout controller.
+// Changes go through `mlpipe deployments ...` and the rollout controller
+// (POST /api/v1/rollouts/ID/rollback and /promote: control_routes.cc, which
+// hands them to the controller on the server's loop thread).
 #pragma once
 
 #include <string>

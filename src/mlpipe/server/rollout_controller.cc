@@ -89,17 +89,7 @@ void RolloutController::Tick() {
     const RolloutObservation seen = Observe(r);
     Status s = store_.Begin();
     if (s.ok()) s = Advance(r, *policy, now, seen);
-    if (s.ok()) {
-      s = store_.Commit();
-    } else {
-      (void)store_.Rollback();
-    }
-    // Reloads go out after the commit: the serve process reads the record.
-    for (const std::string& dep : pending_reloads_) {
-      Status rs = serve_.Reload(dep);
-      if (!rs.ok())
-        Publish(r, "rollout.problem", "reload: " + rs.message() + " (the serve process polls instead)");
-    }
+    s = EndTransaction(r, s);
     if (!s.ok()) {
       if (last_problem_[r.id] != s.message()) Publish(r, "rollout.problem", s.message());
       last_problem_[r.id] = s.message();
@@ -109,6 +99,21 @@ void RolloutController::Tick() {
   for (auto it = next_look_ns_.begin(); it != next_look_ns_.end();) {
     it = active_ids.count(it->first) ? std::next(it) : next_look_ns_.erase(it);
   }
+}
+
+Status RolloutController::EndTransaction(const metadata::Rollout& r, Status s) {
+  if (s.ok()) {
+    s = store_.Commit();
+  } else {
+    (void)store_.Rollback();
+  }
+  // Reloads go out after the commit: the serve process reads the record.
+  for (const std::string& dep : pending_reloads_) {
+    Status rs = serve_.Reload(dep);
+    if (!rs.ok())
+      Publish(r, "rollout.problem", "reload: " + rs.message() + " (the serve process polls instead)");
+  }
+  return s;
 }
 
 void RolloutController::InTransaction(const metadata::Rollout& r, const std::function<Status()>& body) {
@@ -463,9 +468,9 @@ Status RolloutController::RollBack(metadata::Rollout& r, const std::string& reas
   return Save(r, "rolled_back", now, reason);
 }
 
-Status RolloutController::Promote(metadata::Rollout& r, int64_t decision_id, int64_t now) {
-  const std::string why =
-      fmt::format("candidate v{} passed every step: alias champion moves to it", r.candidate_version);
+Status RolloutController::Promote(metadata::Rollout& r, int64_t decision_id, int64_t now, std::string why) {
+  if (why.empty())
+    why = fmt::format("candidate v{} passed every step: alias champion moves to it", r.candidate_version);
   if (r.champion_version && *r.champion_version != r.candidate_version) {
     RETURN_IF_ERROR(db_.SetAlias(r.model, "previous", *r.champion_version, why, now).status());
   }
@@ -503,6 +508,54 @@ Status RolloutController::FinishPromotion(metadata::Rollout& r, int64_t now, con
   RETURN_IF_ERROR(SetWeights(r, 0, 0, fmt::format("rollout {} promoted", r.id), why, id, "").status());
   Publish(r, "rollout.promoted", why);
   return Save(r, "promoted", now, why);
+}
+
+Status RolloutController::ByRequest(
+    int64_t id, const std::string& action, const std::string& who,
+    const std::function<bool(const metadata::Rollout&)>& allowed, const char* allowed_text,
+    const std::function<Status(metadata::Rollout&, int64_t, const std::string&, int64_t)>& act) {
+  ASSIGN_OR_RETURN(metadata::Rollout r, store_.GetRollout(id));
+  if (!allowed(r)) {
+    return FailedPreconditionError(
+        fmt::format("rollout {} is {}: only a rollout that is {} can be asked to {}", id, r.state,
+                    allowed_text, action));
+  }
+  const int64_t now = clock_.WallNanos();
+  const std::string why = fmt::format("{} requested by {}", action, who);
+  pending_reloads_.clear();
+  Status s = store_.Begin();
+  if (s.ok()) {
+    auto decided = Decide(r, fmt::format("rollout.{}_request", action), "done", why,
+                          {{"state_before", r.state}, {"step_index", r.step_index}}, json::object(),
+                          json::object());
+    s = decided.ok() ? act(r, *decided, why, now) : decided.status();
+  }
+  s = EndTransaction(r, s);
+  // A promotion is finished by the next look: due now.
+  if (s.ok() && r.state == "promoting") next_look_ns_[r.id] = now;
+  return s;
+}
+
+Status RolloutController::RollBackByRequest(int64_t id, const std::string& who) {
+  return ByRequest(
+      id, "rollback", who, [](const metadata::Rollout& r) { return r.InFlight() && r.state != "promoting"; },
+      "in flight and not promoting",
+      [this](metadata::Rollout& r, int64_t decision_id, const std::string& why, int64_t now) {
+        return RollBack(r, why, decision_id, now);
+      });
+}
+
+Status RolloutController::PromoteByRequest(int64_t id, const std::string& who) {
+  // Not from the infrastructure gate: a candidate that has not shown it
+  // loads and answers is never given the champion's traffic.
+  return ByRequest(
+      id, "promote", who,
+      [](const metadata::Rollout& r) { return r.state == "running" || r.state == "paused"; }, "running or paused",
+      [this](metadata::Rollout& r, int64_t decision_id, const std::string& why, int64_t now) {
+        return Promote(r, decision_id, now,
+                       fmt::format("candidate v{} promoted by hand ({}): alias champion moves to it",
+                                   r.candidate_version, why));
+      });
 }
 
 }  // namespace mlpipe::server

@@ -79,8 +79,20 @@ class RolloutController {
   void Tick();
   // When the next look is due (wall ns); a far future when nothing is active.
   int64_t NextDueNs() const;
+  // A person's decision on rollout `id` (POST /api/v1/rollouts/ID/rollback
+  // or /promote), carried out as the controller's own: rollback takes the
+  // candidate's traffic away, marks it rejected and ends the rollout;
+  // promote moves alias champion to it (promoting, then promoted once the
+  // champion arm serves it). `who` names the requester in the decision.
+  // NotFound for an unknown rollout; FailedPrecondition for one that is not
+  // running or paused (a promote) or not in flight (a rollback).
+  Status RollBackByRequest(int64_t id, const std::string& who);
+  Status PromoteByRequest(int64_t id, const std::string& who);
 
  private:
+  // Commits the transaction `s` ran in (or rolls it back when `s` failed),
+  // then asks the serve processes of the deployments it changed to reload.
+  Status EndTransaction(const metadata::Rollout& r, Status s);
   // Runs `body` in one transaction of the store; a failure is an event.
   void InTransaction(const metadata::Rollout& r, const std::function<Status()>& body);
   // The A/B `r` waits for rollout `blocker_id` (one of `all`); a decision.
@@ -102,7 +114,14 @@ class RolloutController {
   // Starts the shadow phase: the candidate as the shadow, a new baseline.
   Status StartShadow(metadata::Rollout& r, const spec::RolloutSpec& policy, int64_t now);
   Status RollBack(metadata::Rollout& r, const std::string& reason, int64_t decision_id, int64_t now);
-  Status Promote(metadata::Rollout& r, int64_t decision_id, int64_t now);
+  // `why` empty: the controller's own reason (every step passed).
+  Status Promote(metadata::Rollout& r, int64_t decision_id, int64_t now, std::string why = "");
+  // The request's decision record, then `act`, in one transaction; the
+  // reloads go out after it commits.
+  Status ByRequest(int64_t id, const std::string& action, const std::string& who,
+                   const std::function<bool(const metadata::Rollout&)>& allowed, const char* allowed_text,
+                   const std::function<Status(metadata::Rollout&, int64_t decision_id, const std::string& why,
+                                              int64_t now)>& act);
   // A new revision with the candidate at `percent` (version 0: arm removed;
   // `shadow`: the candidate as the shadow, deploy::SetShadowArm), then a
   // reload request to the serve process. Returns the revision written.

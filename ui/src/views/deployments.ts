@@ -1,7 +1,9 @@
 // Deployments: each one's current variants and weights with its active
-// rollout; one deployment's rollouts and its history (revisions and decision
-// records merged by time, each with its reason).
-import { ApiError, enc, getJson } from "../api";
+// rollout; one deployment's rollouts (with Promote and Roll back while one is
+// active) and its history (revisions and decision records merged by time,
+// each with its reason).
+import { ApiError, enc, getJson, postJson } from "../api";
+import { subscribe } from "../events";
 import { h } from "../dom";
 import * as fmt from "../format";
 import type { View } from "../router";
@@ -81,12 +83,42 @@ export const deploymentsView: View = (root) =>
             h("p", {}, h("a", { href: deploymentHref(d.deployment) }, "rollouts and history"))))),
   );
 
+// Promote and Roll back on an active rollout (POST /api/v1/rollouts/ID/...,
+// the token asked for when there is none); the view then reads the
+// deployment again, and follows the rollout's events as the controller
+// finishes what was asked (a promotion ends once the champion arm serves it).
+function rolloutActions(r: Rollout, done: () => void): HTMLElement | null {
+  const canPromote = r.state === "running" || r.state === "paused";
+  const canRollBack = ["infra_gate", "running", "paused", "waiting"].includes(r.state);
+  if (!canPromote && !canRollBack) return null;
+  const message = h("span", { class: "muted action-result", role: "status" }, "");
+  const act = (what: "promote" | "rollback", button: HTMLButtonElement) => async (): Promise<void> => {
+    button.disabled = true;
+    message.textContent = "";
+    try {
+      const after = await postJson<Rollout>(`/api/v1/rollouts/${r.id}/${what}`);
+      message.textContent = `rollout ${after.id} ${after.state.replace("_", " ")}`;
+      done();
+    } catch (e) {
+      button.disabled = false;
+      message.textContent = e instanceof Error ? e.message : String(e);
+      message.className = "error-inline";
+    }
+  };
+  const promote = h("button", { type: "button", class: "primary promote" }, "Promote");
+  const rollback = h("button", { type: "button", class: "danger rollback" }, "Roll back");
+  promote.addEventListener("click", act("promote", promote));
+  rollback.addEventListener("click", act("rollback", rollback));
+  return h("span", { class: "actions" }, canPromote ? promote : null, canRollBack ? rollback : null, message);
+}
+
 export const deploymentView: View = (root, route) => {
   const name = route.params[0] ?? "";
   document.title = `${name} · mlpipe`;
   let closed = false;
+  let pending: ReturnType<typeof setTimeout> | null = null;
   root.append(loading());
-  void (async () => {
+  const paint = async (): Promise<void> => {
     let d: Revision;
     let history: ({ revision: Revision } | { decision: Decision })[];
     try {
@@ -101,16 +133,17 @@ export const deploymentView: View = (root, route) => {
       return;
     }
     if (closed) return;
+    const again = (): void => void paint();
     root.replaceChildren(
       h("div", { class: "toolbar" }, h("h1", {}, `Deployment ${d.deployment}`), h("a", { href: modelHref(d.model) }, d.model)),
-      section("Now", variants(d)),
+      section(`Now: revision ${d.revision}`, variants(d)),
       section("Rollouts", (d.rollouts ?? []).length === 0 ? h("p", { class: "muted" }, "none") :
         h("table", { class: "grid compact" },
-          h("thead", {}, h("tr", {}, ["Rollout", "State", "Run", "Detail", "Updated"].map((t) => h("th", {}, t)))),
-          h("tbody", {}, (d.rollouts ?? []).map((r) => h("tr", {},
+          h("thead", {}, h("tr", {}, ["Rollout", "State", "Run", "Detail", "Updated", ""].map((t) => h("th", {}, t)))),
+          h("tbody", {}, (d.rollouts ?? []).map((r) => h("tr", { "data-rollout": r.id },
             h("td", {}, rolloutText(r)), h("td", {}, status(r.state)),
             h("td", {}, r.run ? h("a", { href: runHref(r.run) }, `#${r.run}`) : "—"),
-            h("td", {}, r.detail || "—"), h("td", {}, fmt.time(r.updated))))))),
+            h("td", {}, r.detail || "—"), h("td", {}, fmt.time(r.updated)), h("td", {}, rolloutActions(r, again))))))),
       section("History", history.length === 0 ? h("p", { class: "muted" }, "none") :
         h("table", { class: "grid compact" },
           h("thead", {}, h("tr", {}, ["When", "What", "Verdict", "Reason"].map((t) => h("th", {}, t)))),
@@ -118,8 +151,26 @@ export const deploymentView: View = (root, route) => {
             ? h("tr", {}, h("td", {}, fmt.time(x.revision.created)), h("td", {}, `revision ${x.revision.revision} by ${x.revision.actor}`), h("td", {}, "—"), h("td", {}, x.revision.reason || "—"))
             : h("tr", {}, h("td", {}, fmt.time(x.decision.time)), h("td", {}, `decision ${x.decision.id}: ${x.decision.kind}`), h("td", {}, status(x.decision.verdict)), h("td", {}, x.decision.reason || "—")))))),
     );
-  })();
+  };
+  void paint();
+  // The controller's moves (a step, a pause, the end) change the weights:
+  // read again on each of this deployment's rollout events, at most every
+  // 300 ms, and once the stream is open (a move between the first read and
+  // the stream's start would be missed otherwise).
+  const schedule = (): void => {
+    if (pending) return;
+    pending = setTimeout(() => {
+      pending = null;
+      if (!closed) void paint();
+    }, 300);
+  };
+  const sub = subscribe({}, (e) => {
+    if (e.kind.startsWith("rollout.") && e.data.deployment === name) schedule();
+  });
+  void sub.ready.then(schedule);
   return () => {
     closed = true;
+    sub.close();
+    if (pending) clearTimeout(pending);
   };
 };

@@ -1,5 +1,7 @@
 // The pipelines the server runs: their triggers and last runs; one pipeline
-// with its graph and a button to start a run (POST, with the token).
+// with its graph, each trigger's last fire and its reason, and a button to
+// start a run (POST, with the token). A schedule's next fire time is the
+// API's (`next_fire_ns`), never computed here.
 import { ApiError, enc, getJson, postJson } from "../api";
 import { drawGraph } from "../dag";
 import { h } from "../dom";
@@ -9,7 +11,7 @@ import type { PipelineSummary, Trigger } from "../types";
 import { errorBox, listView, kv, loading, pipelineHref, runHref, section, status } from "../widgets";
 
 function triggerText(t: Trigger): string {
-  const skip = new Set(["id", "kind", "line", "column", "name", "paused", "pipeline"]);
+  const skip = new Set(["id", "kind", "line", "column", "name", "paused", "pipeline", "next_fire_ns"]);
   const rest = Object.entries(t).filter(([k]) => !skip.has(k)).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`);
   return `${t.kind}${t.name && t.name !== t.kind ? ` ${t.name}` : ""}${rest.length ? ` (${rest.join(", ")})` : ""}${t.paused ? " [paused]" : ""}`;
 }
@@ -20,6 +22,30 @@ function lastRuns(p: PipelineSummary): HTMLElement {
     h("a", { href: runHref(r.id), title: `${r.status}, ${fmt.timeNs(r.started_ns)}` }, `#${r.id} `, status(r.status))));
 }
 
+interface Fire {
+  id: number;
+  trigger: string;
+  reason: string;
+  state: string;
+  detail: string;
+  run: number | null;
+  fired_ns: number;
+}
+
+// The trigger's newest fire among `fires` (newest first): when, why, what became of it.
+function nextFire(t: Trigger): HTMLElement | null {
+  if (typeof t.next_fire_ns !== "number") return null;
+  const due = t.next_fire_ns <= Date.now() * 1e6;
+  return h("span", { class: "next-fire" }, due ? "next fire: due now" : `next fire: ${fmt.timeNs(t.next_fire_ns)}`, h("br"));
+}
+
+function lastFire(t: Trigger, fires: Fire[]): HTMLElement {
+  const f = fires.find((x) => x.trigger === t.id);
+  if (!f) return h("span", { class: "muted" }, "never fired (in the last 200 fires)");
+  return h("span", { class: "last-fire" }, `last fire ${f.id}: ${fmt.timeNs(f.fired_ns)}, ${f.reason || "no reason recorded"} → `,
+    status(f.state), f.run ? [" ", h("a", { href: runHref(f.run) }, `run #${f.run}`)] : null);
+}
+
 export const pipelinesView: View = (root) =>
   listView<{ pipelines: PipelineSummary[] }>(root, "Pipelines", "/api/v1/pipelines", (r) =>
       r.pipelines.length === 0
@@ -28,7 +54,8 @@ export const pipelinesView: View = (root) =>
             h("thead", {}, h("tr", {}, ["Pipeline", "Triggers", "Last runs", "Brakes"].map((t) => h("th", {}, t)))),
             h("tbody", {}, r.pipelines.map((p) => h("tr", {},
               h("td", {}, h("a", { href: pipelineHref(p.name) }, p.name)),
-              h("td", {}, p.triggers.length ? h("ul", { class: "plain" }, p.triggers.map((t) => h("li", {}, triggerText(t)))) : "none"),
+              h("td", {}, p.triggers.length ? h("ul", { class: "plain" }, p.triggers.map((t) =>
+                h("li", {}, triggerText(t), typeof t.next_fire_ns === "number" ? [h("br"), nextFire(t)] : null))) : "none"),
               h("td", {}, lastRuns(p)),
               h("td", {}, `concurrency ${p.concurrency}, cooldown ${fmt.duration(p.cooldown_s)}${p.max_runs_per_day ? `, ${p.max_runs_per_day}/day` : ""}`))))),
   );
@@ -41,10 +68,12 @@ export const pipelineView: View = (root, route) => {
   void (async () => {
     let p: PipelineSummary;
     let summary: PipelineSummary | undefined;
+    let fires: Fire[];
     try {
-      [p, summary] = await Promise.all([
+      [p, summary, fires] = await Promise.all([
         getJson<PipelineSummary>(`/api/v1/pipelines/${enc(name)}`),
         getJson<{ pipelines: PipelineSummary[] }>("/api/v1/pipelines").then((r) => r.pipelines.find((x) => x.name === name)),
+        getJson<{ fires: Fire[] }>(`/api/v1/fires?pipeline=${enc(name)}&limit=200`).then((r) => r.fires),
       ]);
     } catch (e) {
       if (closed) return;
@@ -79,7 +108,9 @@ export const pipelineView: View = (root, route) => {
       p.description ? h("p", {}, p.description) : "",
       kv([
         ["Spec", h("code", {}, p.spec)],
-        ["Triggers", p.triggers.length ? h("ul", { class: "plain" }, p.triggers.map((t) => h("li", {}, triggerText(t)))) : "none"],
+        ["Triggers", p.triggers.length ? h("ul", { class: "plain triggers" }, p.triggers.map((t) =>
+          h("li", {}, triggerText(t), h("br"), nextFire(t), lastFire(t, fires)))) : "none"],
+        ["Fires by hand", lastFire({ id: "api", kind: "api" }, fires)],
         ["Last runs", summary ? lastRuns(summary) : "—"],
         ["All runs", h("a", { href: `/runs?pipeline=${enc(p.name)}` }, `runs of ${p.name}`)],
       ]),

@@ -1,19 +1,24 @@
 // The runs table: pages of GET /api/v1/runs read through its cursor as the
 // table scrolls, and only the rows in sight are in the DOM (virtualised), so
 // 100,000 runs stay responsive. Sorting by another column than the API's
-// order (newest first) reads every page first.
+// order (newest first) reads every page first. Runs ticked (a click on the
+// box, or Space on a focused row) are compared at /compare?runs=...; the
+// ticks outlive a change of filter, so runs of several filters can be picked.
 import { getJson } from "../api";
 import { h } from "../dom";
 import * as fmt from "../format";
 import { navigate, type View } from "../router";
 import type { PipelineSummary, Run } from "../types";
 import { errorBox, runHref, status } from "../widgets";
+import { COMPARE_MAX } from "./compare";
 
 const ROW_H = 34;
 const FIRST_PAGE = 200;
 const PAGE = 1000;
 const STATUSES = ["running", "interrupted", "succeeded", "failed", "cancelled"];
 const TRIGGERS = ["manual", "schedule", "on_change", "on_commit", "on_model", "webhook", "on_drift"];
+
+const picked = new Set<number>();
 
 type SortKey = "id" | "pipeline" | "status" | "trigger" | "started" | "duration";
 interface Column {
@@ -86,6 +91,29 @@ export const runsView: View = (root, route) => {
   statusSelect.addEventListener("change", refilter);
   triggerSelect.addEventListener("change", refilter);
   const counter = h("span", { class: "muted counter" }, "");
+  const compareButton = h("button", { type: "button", class: "primary compare" }, "");
+  const clearButton = h("button", { type: "button", class: "clear-picks" }, "Clear");
+  const allButton = h("button", { type: "button", class: "compare-all", title: `the first ${COMPARE_MAX} rows in this order` }, "Compare the table's runs");
+  const showPicks = (): void => {
+    compareButton.textContent = `Compare ${picked.size} run${picked.size === 1 ? "" : "s"}`;
+    compareButton.disabled = picked.size < 2;
+    clearButton.hidden = picked.size === 0;
+  };
+  showPicks();
+  compareButton.addEventListener("click", () => navigate(`/compare?runs=${[...picked].sort((a, b) => a - b).join(",")}`));
+  clearButton.addEventListener("click", () => {
+    picked.clear();
+    for (const box of spacer.querySelectorAll<HTMLInputElement>("input.pick")) box.checked = false;
+    showPicks();
+  });
+  // The parallel coordinates over many runs: the filtered table's, in its order.
+  allButton.addEventListener("click", () => navigate(`/compare?runs=${rows.slice(0, COMPARE_MAX).map((r) => r.id).join(",")}`));
+  function toggle(id: number, box: HTMLInputElement | null): void {
+    if (picked.has(id)) picked.delete(id);
+    else picked.add(id);
+    if (box) box.checked = picked.has(id);
+    showPicks();
+  }
 
   // The pipelines the server runs, for the filter (runs recorded by the CLI
   // add theirs as they load).
@@ -102,6 +130,7 @@ export const runsView: View = (root, route) => {
   const header = h(
     "div",
     { class: "runs-row runs-head", role: "row" },
+    h("span", { role: "columnheader", class: "col-pick", "aria-label": "compare" }, ""),
     columns.map((c) => {
       if (c.key === "params") return h("span", { role: "columnheader" }, c.title);
       const active = c.key === sortKey;
@@ -125,15 +154,24 @@ export const runsView: View = (root, route) => {
   const scroller = h("div", { class: "runs-scroll", role: "rowgroup", tabindex: "-1" }, spacer);
   const table = h("div", { class: "runs-table", role: "table", "aria-label": "runs" }, header, scroller);
   root.append(
-    h("div", { class: "toolbar" }, h("h1", {}, "Runs"), pipelineSelect, statusSelect, triggerSelect, counter),
+    h("div", { class: "toolbar" }, h("h1", {}, "Runs"), pipelineSelect, statusSelect, triggerSelect, counter,
+      h("span", { class: "picks" }, compareButton, clearButton, allButton)),
     table,
   );
 
   const rendered = new Map<number, HTMLElement>(); // row index -> element
   function rowElement(r: Run, i: number): HTMLElement {
+    const box = h("input", { type: "checkbox", class: "pick", tabindex: "-1", "aria-label": `compare run ${r.id}` });
+    box.checked = picked.has(r.id);
+    // The box sits in the row's link: its click ticks, never navigates.
+    box.addEventListener("click", (e) => {
+      e.stopPropagation();
+      toggle(r.id, box);
+    });
     const el = h(
       "a",
-      { class: "runs-row", role: "row", href: runHref(r.id), "data-index": i, style: `top:${i * ROW_H}px` },
+      { class: "runs-row", role: "row", href: runHref(r.id), "data-index": i, "data-run": r.id, style: `top:${i * ROW_H}px` },
+      h("span", { role: "cell", class: "col-pick" }, box),
       columns.map((c) => h("span", { role: "cell", class: `col-${c.key}` }, c.cell(r))),
     );
     return el;
@@ -213,8 +251,16 @@ export const runsView: View = (root, route) => {
   };
   scroller.addEventListener("scroll", onScroll, { passive: true });
   window.addEventListener("resize", onScroll);
-  // Arrow keys move between rows; Enter follows the focused row's link.
+  // Arrow keys move between rows; Enter follows the focused row's link;
+  // Space ticks the focused row for comparing.
   scroller.addEventListener("keydown", (e) => {
+    if (e.key === " ") {
+      const row = (document.activeElement as HTMLElement | null)?.closest<HTMLElement>(".runs-row");
+      if (!row?.dataset.run) return;
+      e.preventDefault();
+      toggle(Number(row.dataset.run), row.querySelector<HTMLInputElement>("input.pick"));
+      return;
+    }
     if (e.key !== "ArrowDown" && e.key !== "ArrowUp") return;
     const current = (document.activeElement as HTMLElement | null)?.closest<HTMLElement>(".runs-row");
     const i = current ? Number(current.dataset.index) + (e.key === "ArrowDown" ? 1 : -1) : 0;
