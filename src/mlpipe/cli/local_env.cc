@@ -87,7 +87,7 @@ StatusOr<LocalEnv> OpenLocalEnv(const store::Workspace& ws, const ExecutorChoice
       exec::SlurmRunnerOptions with_record = options;
       with_record.jobs_record = hooks.jobs_record;
       with_record.scratch_dir = hooks.scratch_dir;
-      if (!hooks.pipeline.empty()) with_record.job_name_prefix = "mlpipe-" + hooks.pipeline;
+      if (!hooks.pipeline.empty()) with_record.job_name_prefix = fmt::format("mlpipe-{}", hooks.pipeline);
       auto runner = std::make_unique<exec::SlurmRunner>(*client, with_record);
       const size_t ended = runner->left_behind().size();
       if (ended > 0 && hooks.note) {

@@ -45,9 +45,9 @@ std::string SlurmBatchScript(const Command& command) {
   script += "exec";
   if (!command.env.empty()) {
     script += " env -i";
-    for (const std::string& kv : command.env) script += " " + SlurmShellQuote(kv);
+    for (const std::string& kv : command.env) script += fmt::format(" {}", SlurmShellQuote(kv));
   }
-  for (const std::string& arg : command.argv) script += " " + SlurmShellQuote(arg);
+  for (const std::string& arg : command.argv) script += fmt::format(" {}", SlurmShellQuote(arg));
   return script + "\n";
 }
 
@@ -65,9 +65,9 @@ std::string SlurmGroupScript(const std::vector<Command>& commands,
     }
     if (!c.env.empty()) {
       script += " env -i";
-      for (const std::string& kv : c.env) script += " " + SlurmShellQuote(kv);
+      for (const std::string& kv : c.env) script += fmt::format(" {}", SlurmShellQuote(kv));
     }
-    for (const std::string& arg : c.argv) script += " " + SlurmShellQuote(arg);
+    for (const std::string& arg : c.argv) script += fmt::format(" {}", SlurmShellQuote(arg));
     script += fmt::format(" ) </dev/null >{} 2>{}\n",
                           SlurmShellQuote(c.stdout_path.empty() ? "/dev/null" : c.stdout_path),
                           SlurmShellQuote(c.stderr_path.empty() ? "/dev/null" : c.stderr_path));
@@ -81,11 +81,10 @@ std::vector<std::string> SbatchArgs(const Command& command, int job, const Slurm
   std::vector<std::string> args;
   args.push_back(fmt::format("--job-name={}-{}", options.job_name_prefix,
                              command.name.empty() ? std::to_string(job) : command.name));
-  args.push_back("--output=" +
-                 (command.stdout_path.empty() ? std::string("/dev/null") : command.stdout_path));
-  args.push_back("--error=" + (command.stderr_path.empty() ? std::string("/dev/null") : command.stderr_path));
+  args.push_back(fmt::format("--output={}", command.stdout_path.empty() ? "/dev/null" : command.stdout_path));
+  args.push_back(fmt::format("--error={}", command.stderr_path.empty() ? "/dev/null" : command.stderr_path));
   args.push_back("--open-mode=truncate");
-  if (!command.cwd.empty()) args.push_back("--chdir=" + command.cwd);
+  if (!command.cwd.empty()) args.push_back(fmt::format("--chdir={}", command.cwd));
   args.push_back(fmt::format("--cpus-per-task={}", std::max(1, command.cpus)));
   if (command.memory_bytes > 0)
     args.push_back(fmt::format("--mem={}M", (command.memory_bytes + kMiB - 1) / kMiB));
@@ -94,8 +93,8 @@ std::vector<std::string> SbatchArgs(const Command& command, int job, const Slurm
     const int64_t seconds = std::max<int64_t>(1, (command.timeout_ns + kNsPerSecond - 1) / kNsPerSecond);
     args.push_back(fmt::format("--time={}:{:02}", seconds / 60, seconds % 60));
   }
-  if (!options.partition.empty()) args.push_back("--partition=" + options.partition);
-  if (!options.account.empty()) args.push_back("--account=" + options.account);
+  if (!options.partition.empty()) args.push_back(fmt::format("--partition={}", options.partition));
+  if (!options.account.empty()) args.push_back(fmt::format("--account={}", options.account));
   args.insert(args.end(), options.sbatch_args.begin(), options.sbatch_args.end());
   return args;
 }
