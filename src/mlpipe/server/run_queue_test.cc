@@ -9,7 +9,9 @@
 
 #include <cstdlib>
 #include <ctime>
+#include <memory>
 #include <utility>
+#include <vector>
 
 #include "mlpipe/base/testing/temp_dir.h"
 #include "mlpipe/metadata/sqlite_control_store.h"
@@ -60,43 +62,60 @@ PipelineDef Def(const std::string& name, const std::string& challenger_of, int m
   return p;
 }
 
-TEST(RunQueueChallengerTest, AChallengersFireRunsWithItsReasonUnderItsOwnBrakes) {
+// Both stores in one real SQLite file, a trigger engine and a run queue over
+// the pipelines given to Start, on a fake clock, with a recording launcher.
+class RunQueueTest : public ::testing::Test {
+ protected:
+  void Start(std::vector<PipelineDef> pipelines) {
+    pipelines_ = std::move(pipelines);
+    auto control = metadata::SqliteControlStore::Open(tmp_.Sub("metadata.db"));
+    ASSERT_TRUE(control.ok()) << control.status().ToString();
+    control_ = std::move(*control);
+    auto db = metadata::SqliteStore::Open(tmp_.Sub("metadata.db"));
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(*db);
+    engine_ = std::make_unique<TriggerEngine>(pipelines_, *control_, probes_, clock_);
+    ASSERT_TRUE(engine_->Start().ok());
+    queue_ = std::make_unique<RunQueue>(pipelines_, *control_, *db_, launcher_, bus_, clock_, "");
+  }
+
+  mlpipe::testing::TempDir tmp_{"run-queue"};
+  FakeClock clock_{kQueueTestStart};
+  FakeTriggerProbes probes_;
+  RecordingLauncher launcher_;
+  EventBus bus_{0};
+  std::vector<PipelineDef> pipelines_;
+  std::unique_ptr<metadata::SqliteControlStore> control_;
+  std::unique_ptr<metadata::SqliteStore> db_;
+  std::unique_ptr<TriggerEngine> engine_;
+  std::unique_ptr<RunQueue> queue_;
+};
+
+TEST_F(RunQueueTest, AChallengersFireRunsWithItsReasonUnderItsOwnBrakes) {
   setenv("TZ", "UTC", 1);
   tzset();
-  mlpipe::testing::TempDir tmp("run-queue");
-  auto control = metadata::SqliteControlStore::Open(tmp.Sub("metadata.db"));
-  ASSERT_TRUE(control.ok()) << control.status().ToString();
-  auto db = metadata::SqliteStore::Open(tmp.Sub("metadata.db"));
-  ASSERT_TRUE(db.ok()) << db.status().ToString();
-  FakeClock clock(kQueueTestStart);
-  FakeTriggerProbes probes;
-  const std::vector<PipelineDef> pipelines = {Def("loans", "", 0), Def("loans_xgb", "loans", 1)};
-  TriggerEngine engine(pipelines, **control, probes, clock);
-  ASSERT_TRUE(engine.Start().ok());
-  RecordingLauncher launcher;
-  EventBus bus(0);
-  RunQueue queue(pipelines, **control, **db, launcher, bus, clock, "");
+  ASSERT_NO_FATAL_FAILURE(Start({Def("loans", "", 0), Def("loans_xgb", "loans", 1)}));
 
-  auto first = engine.Webhook("loans", "retrain", "127.0.0.1", false);
+  auto first = engine_->Webhook("loans", "retrain", "127.0.0.1", false);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
-  ASSERT_TRUE(queue.Step().ok());
-  ASSERT_EQ(launcher.launched.size(), 2u);
-  EXPECT_EQ(launcher.launched[0].spec_path, "/proj/loans.yaml");
-  EXPECT_EQ(launcher.launched[1].spec_path, "/proj/loans_xgb.yaml");
-  EXPECT_EQ(launcher.launched[1].trigger,
+  ASSERT_TRUE(queue_->Step().ok());
+  ASSERT_EQ(launcher_.launched.size(), 2u);
+  EXPECT_EQ(launcher_.launched[0].spec_path, "/proj/loans.yaml");
+  EXPECT_EQ(launcher_.launched[1].spec_path, "/proj/loans_xgb.yaml");
+  EXPECT_EQ(launcher_.launched[1].trigger,
             fmt::format("challenger_of loans: fire {} (webhook retrain from 127.0.0.1)", *first));
-  launcher.ExitAll();
-  clock.Advance(60'000'000'000);
-  ASSERT_TRUE(queue.Step().ok());
+  launcher_.ExitAll();
+  clock_.Advance(60'000'000'000);
+  ASSERT_TRUE(queue_->Step().ok());
 
   // The next fire of loans runs loans again; the challenger has had its one
   // run of the day (max_runs_per_day: 1): skipped, and says why.
-  auto second = engine.Webhook("loans", "retrain", "127.0.0.1", false);
+  auto second = engine_->Webhook("loans", "retrain", "127.0.0.1", false);
   ASSERT_TRUE(second.ok());
-  ASSERT_TRUE(queue.Step().ok());
-  ASSERT_EQ(launcher.launched.size(), 3u);
-  EXPECT_EQ(launcher.launched[2].spec_path, "/proj/loans.yaml");
-  auto fires = (*control)->ListFires({.pipeline = "loans_xgb", .states = {}, .before_id = 0, .limit = 0});
+  ASSERT_TRUE(queue_->Step().ok());
+  ASSERT_EQ(launcher_.launched.size(), 3u);
+  EXPECT_EQ(launcher_.launched[2].spec_path, "/proj/loans.yaml");
+  auto fires = control_->ListFires({.pipeline = "loans_xgb", .states = {}, .before_id = 0, .limit = 0});
   ASSERT_TRUE(fires.ok());
   ASSERT_EQ(fires->size(), 2u);
   EXPECT_EQ((*fires)[0].state, FireState::kSkipped);
@@ -106,42 +125,29 @@ TEST(RunQueueChallengerTest, AChallengersFireRunsWithItsReasonUnderItsOwnBrakes)
 
 // The retraining-duration series counts runs that ended on their own: a
 // cancelled run's wall time is how long it ran before it was stopped.
-TEST(RunQueueSeriesTest, ACancelledRunAddsNoRunDurationPoint) {
-  mlpipe::testing::TempDir tmp("run-queue-series");
-  auto control = metadata::SqliteControlStore::Open(tmp.Sub("metadata.db"));
-  ASSERT_TRUE(control.ok()) << control.status().ToString();
-  auto db = metadata::SqliteStore::Open(tmp.Sub("metadata.db"));
-  ASSERT_TRUE(db.ok()) << db.status().ToString();
-  FakeClock clock(kQueueTestStart);
-  FakeTriggerProbes probes;
-  const std::vector<PipelineDef> pipelines = {Def("loans", "", 0)};
-  TriggerEngine engine(pipelines, **control, probes, clock);
-  ASSERT_TRUE(engine.Start().ok());
-  RecordingLauncher launcher;
-  EventBus bus(0);
-  RunQueue queue(pipelines, **control, **db, launcher, bus, clock, "");
+TEST_F(RunQueueTest, ACancelledRunAddsNoRunDurationPoint) {
+  ASSERT_NO_FATAL_FAILURE(Start({Def("loans", "", 0)}));
   // Each fire's child records its run (as `mlpipe run --trigger` does) and exits.
   for (const metadata::RunStatus status :
        {metadata::RunStatus::kCancelled, metadata::RunStatus::kSucceeded}) {
-    ASSERT_TRUE(engine.Webhook("loans", "retrain", "127.0.0.1", false).ok());
-    ASSERT_TRUE(queue.Step().ok());
+    ASSERT_TRUE(engine_->Webhook("loans", "retrain", "127.0.0.1", false).ok());
+    ASSERT_TRUE(queue_->Step().ok());
     metadata::Run run;
     run.pipeline = "loans";
-    run.trigger = launcher.launched.back().trigger;
+    run.trigger = launcher_.launched.back().trigger;
     run.status = status;
-    run.started_ns = clock.WallNanos();
+    run.started_ns = clock_.WallNanos();
     run.ended_ns = run.started_ns + 5'000'000'000;
-    ASSERT_TRUE((*db)->CreateRun(run).ok());
-    launcher.reports.clear();
+    ASSERT_TRUE(db_->CreateRun(run).ok());
+    launcher_.reports.clear();
     LaunchReport exited;
-    exited.fire_id = launcher.launched.back().fire_id;
+    exited.fire_id = launcher_.launched.back().fire_id;
     exited.exited = true;
-    launcher.reports.push_back(exited);
-    clock.Advance(60'000'000'000);
-    ASSERT_TRUE(queue.Step().ok());
+    launcher_.reports.push_back(exited);
+    clock_.Advance(60'000'000'000);
+    ASSERT_TRUE(queue_->Step().ok());
   }
-  auto points =
-      (*control)->QuerySeries("mlpipe_run_duration_seconds", std::nullopt, 0, clock.WallNanos() * 2);
+  auto points = control_->QuerySeries("mlpipe_run_duration_seconds", std::nullopt, 0, clock_.WallNanos() * 2);
   ASSERT_TRUE(points.ok()) << points.status().ToString();
   ASSERT_EQ(points->size(), 1u);
   EXPECT_DOUBLE_EQ((*points)[0].value, 5.0);
