@@ -6,11 +6,12 @@
 // drew its DAG, the lag from the event's time (the server's time_ns) to the node's new status in the page
 // (a MutationObserver on its data-status, in wall-clock time: both on this machine).
 // Usage: node bench/ui/dag_1000.mjs --mlpipe BIN --modules BUILD/ui/node_modules [--steps 1000] [--reps 3]
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { tmpdir } from "node:os";
+import { startServer } from "./server.mjs";
 
 const arg = (n, d) => (process.argv.includes(`--${n}`) ? process.argv[process.argv.indexOf(`--${n}`) + 1] : d);
 const mlpipe = resolve(arg("mlpipe"));
@@ -34,15 +35,7 @@ writeFileSync(join(ws, "pipeline.yaml"), yaml);
 const env = { ...process.env };
 delete env.MLPIPE_HOME;
 execFileSync(mlpipe, ["run", "pipeline.yaml", "-j", "2"], { cwd: ws, env, stdio: "ignore" });
-const server = spawn(mlpipe, ["server", "--port", "0"], { cwd: ws, env, stdio: ["ignore", "pipe", "inherit"] });
-const base = await new Promise((res) => {
-  let t = "";
-  server.stdout.on("data", (d) => {
-    t += d;
-    const m = /listening on (http:\/\/\S+)/.exec(t);
-    if (m) res(m[1]);
-  });
-});
+const { server, base } = await startServer(mlpipe, ws, env);
 const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: ["--no-sandbox"] });
 const results = [];
 for (let i = 0; i < reps + 1; i++) {

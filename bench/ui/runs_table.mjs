@@ -5,12 +5,13 @@
 // ("interactive": rows shown and the main thread free), and DOMContentLoaded. The peer in the same run is
 // the naive table, every run read first: the same page sorted by duration (which reads all 100 pages).
 // Usage: node bench/ui/runs_table.mjs --mlpipe BIN --modules BUILD/ui/node_modules [--runs 100000] [--reps 5]
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
+import { startServer } from "./server.mjs";
 
 const arg = (n, d) => (process.argv.includes(`--${n}`) ? process.argv[process.argv.indexOf(`--${n}`) + 1] : d);
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -34,15 +35,7 @@ SELECT 'pipeline_' || (i % 20), '/bench/pipeline.yaml', CASE WHEN i % 10 = 0 THE
        '{"seed":' || i || ',"eta":0.1}', 1796000000000000000 + i * 1000000000,
        1796000000000000000 + i * 1000000000 + (i % 97) * 1000000000 FROM c;`]);
 
-const server = spawn(mlpipe, ["server", "--port", "0"], { cwd: ws, env, stdio: ["ignore", "pipe", "inherit"] });
-const base = await new Promise((res) => {
-  let t = "";
-  server.stdout.on("data", (d) => {
-    t += d;
-    const m = /listening on (http:\/\/\S+)/.exec(t);
-    if (m) res(m[1]);
-  });
-});
+const { server, base } = await startServer(mlpipe, ws, env);
 
 const probe = () => {
   // Installed before the app runs: when the first row appears, and every long task.
