@@ -4,23 +4,16 @@
 #include <fmt/ranges.h>
 
 #include <charconv>
-#include <sstream>
 
+#include "mlpipe/base/strings.h"
 #include "mlpipe/exec/run_tool.h"
 
 namespace mlpipe::exec {
 namespace {
 
-std::string TrimSpace(std::string s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r')) s.pop_back();
-  size_t start = 0;
-  while (start < s.size() && s[start] == ' ') ++start;
-  return s.substr(start);
-}
-
 // "sbatch: error: invalid partition specified: nosuch" -> that line.
 std::string ToolError(const std::string& tool, const ToolResult& r) {
-  std::string text = TrimSpace(r.err.empty() ? r.out : r.err);
+  std::string text(Trim(r.err.empty() ? r.out : r.err));
   if (text.empty()) text = fmt::format("exit {}", r.exit_code);
   return fmt::format("{} failed: {}", tool, text);
 }
@@ -36,12 +29,9 @@ bool IsFinalSlurmState(const std::string& state) {
 
 std::vector<SlurmJobState> ParseSqueue(const std::string& text) {
   std::vector<SlurmJobState> out;
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) {
-    std::vector<std::string> f;
-    std::string field;
-    std::istringstream parts(line);
-    while (std::getline(parts, field, '|')) f.push_back(TrimSpace(field));
+  for (const std::string& line : Split(text, '\n')) {
+    std::vector<std::string> f = Split(line, '|');
+    for (std::string& field : f) field = std::string(Trim(field));
     if (f.size() < 4 || f[0].empty()) continue;
     SlurmJobState s;
     s.id = f[0];
@@ -62,7 +52,7 @@ StatusOr<std::string> RealSlurmClient::Submit(const std::vector<std::string>& ar
   ASSIGN_OR_RETURN(ToolResult r, RunTool(argv, script));
   if (!r.ok()) return UnavailableError(ToolError("sbatch", r));
   // "123" or "123;cluster".
-  std::string id = TrimSpace(r.out.substr(0, r.out.find(';')));
+  std::string id(Trim(std::string_view(r.out).substr(0, r.out.find(';'))));
   if (id.empty()) return InternalError("sbatch printed no job id");
   return id;
 }
@@ -92,9 +82,8 @@ StatusOr<std::vector<std::string>> SlurmPartitions() {
   if (!r.ok()) return UnavailableError(fmt::format("cannot run sinfo: {}", r.status().message()));
   if (!r->ok()) return UnavailableError(ToolError("sinfo", *r));
   std::vector<std::string> out;
-  std::istringstream lines(r->out);
-  for (std::string line; std::getline(lines, line);) {
-    line = TrimSpace(line);
+  for (const std::string& text : Split(r->out, '\n')) {
+    std::string line(Trim(text));
     if (line.empty()) continue;
     if (line.back() == '*') {  // the default partition
       line.pop_back();
