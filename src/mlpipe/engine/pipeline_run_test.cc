@@ -11,7 +11,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -27,7 +26,7 @@ namespace {
 
 using metadata::ExecutionStatus;
 
-// Writes `text` to `path` (what a fake command and the test itself use).
+// Writes `text` to `path` (what a fake command writes).
 void WriteText(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
@@ -64,7 +63,6 @@ class PipelineRunTest : public ::testing::Test {
     auto ws = store::Workspace::OpenOrCreate(tmp_.path());
     ASSERT_TRUE(ws.ok()) << ws.status().ToString();
     ws_ = std::make_unique<store::Workspace>(*ws);
-    std::filesystem::create_directories(tmp_.Sub("data"));
     auto db = metadata::SqliteStore::Open(":memory:");
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     db_ = std::move(db).value();
@@ -96,7 +94,7 @@ class PipelineRunTest : public ::testing::Test {
   // Runs pipeline.yaml (written from `yaml`) with `overrides`; returns the run id.
   int64_t Run(const std::string& yaml, const std::vector<std::string>& overrides = {},
               bool no_cache = false) {
-    WriteText(tmp_.Sub("pipeline.yaml"), yaml);
+    tmp_.Write("pipeline.yaml", yaml);
     auto pipeline = LoadPipelineForRun(tmp_.Sub("pipeline.yaml"), overrides);
     EXPECT_TRUE(pipeline.ok()) << pipeline.status().ToString();
     if (!pipeline.ok()) return 0;
@@ -169,7 +167,7 @@ steps:
 )y";
 
 TEST_F(PipelineRunTest, AFirstRunRunsEveryStepInDependencyOrder) {
-  WriteText(tmp_.Sub("data/raw.csv"), "a,b\n1,2\n");
+  tmp_.Write("data/raw.csv", "a,b\n1,2\n");
   const int64_t run = Run(kChain);
   EXPECT_EQ(RunStatusOf(run), metadata::RunStatus::kSucceeded) << out_.str() << err_.str();
   ASSERT_EQ(ran_.size(), 4u) << out_.str();
@@ -183,7 +181,7 @@ TEST_F(PipelineRunTest, AFirstRunRunsEveryStepInDependencyOrder) {
 }
 
 TEST_F(PipelineRunTest, ARerunWithNothingChangedRunsNothing) {
-  WriteText(tmp_.Sub("data/raw.csv"), "a,b\n1,2\n");
+  tmp_.Write("data/raw.csv", "a,b\n1,2\n");
   Run(kChain);
   const int64_t second = Run(kChain);
   EXPECT_TRUE(ran_.empty()) << fmt::format("{}", fmt::join(ran_, ", "));
@@ -192,7 +190,7 @@ TEST_F(PipelineRunTest, ARerunWithNothingChangedRunsNothing) {
 }
 
 TEST_F(PipelineRunTest, AChangedParamRerunsTheStepThatReadsItAndWhatDependsOnIt) {
-  WriteText(tmp_.Sub("data/raw.csv"), "a,b\n1,2\n");
+  tmp_.Write("data/raw.csv", "a,b\n1,2\n");
   Run(kChain);
   const int64_t second = Run(kChain, {"lr=0.2"});
   EXPECT_EQ(ran_, (std::vector<std::string>{"train", "eval"}));
@@ -205,7 +203,7 @@ TEST_F(PipelineRunTest, AChangedParamRerunsTheStepThatReadsItAndWhatDependsOnIt)
 }
 
 TEST_F(PipelineRunTest, AnOutputWithTheSameContentStopsTheRerunThere) {
-  WriteText(tmp_.Sub("data/raw.csv"), "a,b\n1,2\n");
+  tmp_.Write("data/raw.csv", "a,b\n1,2\n");
   Run(kChain);
   // A new param value that the command does not write into its output:
   // train reruns, its model is the same content, so eval is reused.
@@ -220,9 +218,9 @@ TEST_F(PipelineRunTest, AnOutputWithTheSameContentStopsTheRerunThere) {
 }
 
 TEST_F(PipelineRunTest, AChangedSourceRerunsItsReadersAndStopsWhereAnOutputIsUnchanged) {
-  WriteText(tmp_.Sub("data/raw.csv"), "a,b\n1,2\n");
+  tmp_.Write("data/raw.csv", "a,b\n1,2\n");
   Run(kChain);
-  WriteText(tmp_.Sub("data/raw.csv"), "a,b\n1,2\n3,4\n");
+  tmp_.Write("data/raw.csv", "a,b\n1,2\n3,4\n");
   const int64_t second = Run(kChain);
   std::vector<std::string> ran = ran_;
   std::sort(ran.begin(), ran.end());
@@ -235,7 +233,7 @@ TEST_F(PipelineRunTest, AChangedSourceRerunsItsReadersAndStopsWhereAnOutputIsUnc
 }
 
 TEST_F(PipelineRunTest, AFailedStepSkipsWhatDependsOnItAndTheRerunResumesThere) {
-  WriteText(tmp_.Sub("data/raw.csv"), "a,b\n1,2\n");
+  tmp_.Write("data/raw.csv", "a,b\n1,2\n");
   scripts_[1] = {exec::FakeAttempt{.duration_ns = 1'000'000, .exit_code = 3}};  // train
   const int64_t first = Run(kChain);
   EXPECT_EQ(RunStatusOf(first), metadata::RunStatus::kFailed);
@@ -253,7 +251,7 @@ TEST_F(PipelineRunTest, AFailedStepSkipsWhatDependsOnItAndTheRerunResumesThere) 
 }
 
 TEST_F(PipelineRunTest, NoCacheRunsEveryStepAgain) {
-  WriteText(tmp_.Sub("data/raw.csv"), "a,b\n1,2\n");
+  tmp_.Write("data/raw.csv", "a,b\n1,2\n");
   Run(kChain);
   const int64_t second = Run(kChain, {}, /*no_cache=*/true);
   EXPECT_EQ(ran_.size(), 4u);
@@ -262,7 +260,7 @@ TEST_F(PipelineRunTest, NoCacheRunsEveryStepAgain) {
 
 TEST_F(PipelineRunTest, AStepThatWritesNoDeclaredOutputFailsWithItsName) {
   keep_going_ = true;
-  WriteText(tmp_.Sub("data/raw.csv"), "a,b\n1,2\n");
+  tmp_.Write("data/raw.csv", "a,b\n1,2\n");
   std::string lazy = kChain;
   const std::string side_command = "copy ${inputs.raw} ${outputs.copy}";
   lazy.replace(lazy.find(side_command), side_command.size(), "write /dev/null ${outputs.copy}");
