@@ -6,7 +6,7 @@ set -euo pipefail
 
 want=(
   build-essential cmake ninja-build pkg-config git
-  libssl-dev libsqlite3-dev libyaml-dev libyaml-cpp-dev nlohmann-json3-dev libfmt-dev libcli11-dev
+  libssl-dev libsqlite3-dev libpq-dev libyaml-dev libyaml-cpp-dev nlohmann-json3-dev libfmt-dev libcli11-dev
   libcpp-httplib-dev libboost-dev libsimdjson-dev libxgboost-dev xgboost libeigen3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 sqlite3 curl procps
@@ -16,6 +16,7 @@ want=(
   dpkg-dev man-db bash-completion zsh  # make package (dpkg-shlibdeps), the man page and completion tests
   graphviz  # tests: `mlpipe graph` output drawn by dot
   clang-14 libclang-rt-14-dev  # make fuzz: clang's libFuzzer and sanitizers
+  postgresql  # tests: the PostgreSQL metadata store (scripts/services/start-pg.sh)
   prometheus  # tests: promtool checks the alert rules; a real Prometheus scrapes `mlpipe serve`
   chromium  # tests/ui: the web UI's browser tests (headless)
 )

@@ -1,11 +1,14 @@
 // One conformance suite for every MetadataStore backend. A new backend adds a
-// BackendFactory to the INSTANTIATE_TEST_SUITE_P list at the bottom. The
+// BackendFactory to the INSTANTIATE_TEST_SUITE_P list at the bottom (PostgreSQL's
+// cases skip, saying why, unless MLPIPE_TEST_PG_URL names a database). The
 // fixture is in metadata_store_conformance.h; the registry's cases are in
 // registry_conformance_test.cc.
 #include "mlpipe/metadata/metadata_store_conformance.h"
 
 #include <gtest/gtest.h>
 
+#include "mlpipe/metadata/pg_store.h"
+#include "mlpipe/metadata/pg_test_schema.h"
 #include "mlpipe/metadata/sqlite_store.h"
 
 namespace mlpipe::metadata {
@@ -534,12 +537,23 @@ INSTANTIATE_TEST_SUITE_P(
                                      [](const std::string& scratch) -> StatusOr<std::unique_ptr<MetadataStore>> {
                                        ASSIGN_OR_RETURN(auto s, SqliteStore::Open(scratch + "/metadata.db"));
                                        return std::unique_ptr<MetadataStore>(std::move(s));
-                                     }},
+                                     },
+                                     {}},
                       BackendFactory{"SqliteMemory",
                                      [](const std::string&) -> StatusOr<std::unique_ptr<MetadataStore>> {
                                        ASSIGN_OR_RETURN(auto s, SqliteStore::Open(":memory:"));
                                        return std::unique_ptr<MetadataStore>(std::move(s));
-                                     }}),
+                                     },
+                                     {}},
+                      // A private schema per store on MLPIPE_TEST_PG_URL (pg_test_schema.h).
+                      BackendFactory{"Postgres",
+                                     [](const std::string&) -> StatusOr<std::unique_ptr<MetadataStore>> {
+                                       PgStoreOptions options;
+                                       options.schema = PgTestSchemas::Get().New();
+                                       ASSIGN_OR_RETURN(auto s, PgStore::Open(PgTestUrl(), options));
+                                       return std::unique_ptr<MetadataStore>(std::move(s));
+                                     },
+                                     PgTestUnavailable}),
     [](const ::testing::TestParamInfo<BackendFactory>& info) { return info.param.name; });
 
 }  // namespace

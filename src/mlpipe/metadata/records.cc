@@ -1,5 +1,7 @@
 #include "mlpipe/metadata/records.h"
 
+#include <cstdlib>
+
 #include <fmt/format.h>
 
 namespace mlpipe::metadata {
@@ -49,6 +51,27 @@ StatusOr<EventKind> ParseEventKind(std::string_view s) {
   if (s == "input") return EventKind::kInput;
   if (s == "output") return EventKind::kOutput;
   return InvalidArgumentError(fmt::format("unknown event kind '{}'", s));
+}
+
+StatusOr<ArtifactText> ParseArtifactText(std::string_view text) {
+  ArtifactText out;
+  if (text.substr(0, 7) == "sha256:") {
+    out.is_ref = true;
+    out.name = std::string(text);
+    return out;
+  }
+  size_t colon = text.rfind(':');
+  out.name = std::string(text.substr(0, colon));
+  if (colon == std::string_view::npos) return out;
+  std::string_view ver = text.substr(colon + 1);
+  char* end = nullptr;
+  std::string ver_digits(ver.substr(ver.empty() ? 0 : 1));
+  long long n = std::strtoll(ver_digits.c_str(), &end, 10);
+  if (ver.empty() || ver[0] != 'v' || ver_digits.empty() || *end != '\0' || n <= 0) {
+    return InvalidArgumentError(fmt::format("bad artifact version '{}' (want NAME:vN, e.g. {}:v1)", text, out.name));
+  }
+  out.version = n;
+  return out;
 }
 
 std::string ArtifactVersion::Label() const { return fmt::format("{}:v{}", name, version); }

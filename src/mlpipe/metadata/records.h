@@ -191,6 +191,16 @@ struct ResolvedArtifact {
   std::optional<ArtifactVersion> version;  // set when looked up by name
 };
 
+// The text ResolveArtifact reads, parsed (shared by every backend): a ref
+// (`name` is the ref), NAME:vN (`version` N), or NAME (`version` nullopt:
+// the latest). InvalidArgument for a malformed ":v" suffix.
+struct ArtifactText {
+  bool is_ref = false;
+  std::string name;
+  std::optional<int64_t> version;
+};
+StatusOr<ArtifactText> ParseArtifactText(std::string_view text);
+
 // ---- Model registry (schema v3). See docs/model-registry.md.
 
 // A registered model: a name (letters, digits, '.', '_', '-'; at most 128)

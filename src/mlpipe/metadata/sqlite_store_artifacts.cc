@@ -1,7 +1,5 @@
 // SqliteStore: artifacts, versions, events and lineage, params, metrics,
 // cache entries and gc queries.
-#include <cstdlib>
-
 #include <fmt/format.h>
 
 #include "mlpipe/metadata/sqlite_store.h"
@@ -88,26 +86,19 @@ StatusOr<ArtifactVersion> SqliteStore::AssignVersion(std::string_view name, std:
 
 StatusOr<ResolvedArtifact> SqliteStore::ResolveArtifact(std::string_view text) {
   ResolvedArtifact out;
-  if (IsRef(text)) {
+  ASSIGN_OR_RETURN(ArtifactText parsed, ParseArtifactText(text));
+  if (parsed.is_ref) {
     ASSIGN_OR_RETURN(out.artifact, GetArtifact(text));
     return out;
   }
   std::vector<ArtifactVersion> v;
-  size_t colon = text.rfind(':');
-  if (colon != std::string_view::npos) {
-    std::string_view name = text.substr(0, colon), ver = text.substr(colon + 1);
-    char* end = nullptr;
-    std::string ver_digits(ver.substr(ver.empty() ? 0 : 1));
-    long long n = std::strtoll(ver_digits.c_str(), &end, 10);
-    if (ver.empty() || ver[0] != 'v' || ver_digits.empty() || *end != '\0' || n <= 0) {
-      return InvalidArgumentError(fmt::format("bad artifact version '{}' (want NAME:vN, e.g. {}:v1)", text, name));
-    }
+  if (parsed.version) {
     ASSIGN_OR_RETURN(v, QueryVersions("WHERE v.name=? AND v.version=?", [&](Statement& st) {
-      st.Bind(1, name).Bind(2, static_cast<int64_t>(n));
+      st.Bind(1, parsed.name).Bind(2, *parsed.version);
     }));
   } else {
     ASSIGN_OR_RETURN(v, QueryVersions("WHERE v.name=? ORDER BY v.version DESC LIMIT 1",
-                                      [&](Statement& st) { st.Bind(1, text); }));
+                                      [&](Statement& st) { st.Bind(1, parsed.name); }));
   }
   if (v.empty()) return NotFoundError(fmt::format("no artifact version '{}'", text));
   out.version = v[0];
