@@ -48,7 +48,7 @@ $(TEST_BUILD)/build.ninja:
 
 test-fast: deps $(TEST_BUILD)/build.ninja
 	cmake --build $(TEST_BUILD) -j $(JOBS)
-	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS)
+	scripts/services/with_services.sh sh -c 'cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS)'
 
 # The kill -9 campaign at any size (make test runs it at 4 kills a pipeline):
 # make crash-campaign KILLS=100 SEED=7
