@@ -66,7 +66,7 @@ FUZZ_SEED ?= 0
 FUZZ_TARGETS ?= spec_loader_fuzz csv_reader_fuzz oip_request_fuzz http_request_fuzz
 $(FUZZ_BUILD)/build.ninja:
 	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++-14 \
-	  -DMLPIPE_FUZZ=ON -DMLPIPE_TESTS=OFF -DMLPIPE_WERROR=OFF \
+	  -DMLPIPE_FUZZ=ON -DMLPIPE_TESTS=OFF -DMLPIPE_WERROR=OFF -DMLPIPE_WEB_UI=OFF \
 	  -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=8 $(LAUNCHER) $(CMAKE_FLAGS)
 
 fuzz: deps $(FUZZ_BUILD)/build.ninja

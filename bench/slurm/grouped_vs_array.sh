@@ -4,7 +4,8 @@
 #   array:   the same N commands submitted by hand as one `sbatch --array --wait`
 #   grouped: `mlpipe run --executor slurm --slurm-group GROUP` (default 50)
 #   alone:   `mlpipe run --executor slurm` (a job per step), only when N <= 200
-# Prints each wall time and mlpipe's ratios to the array. Needs a running Slurm
+# Prints each wall time and mlpipe's ratios to the array, and mlpipe's own CPU
+# a step (user + system of the mlpipe process, not the jobs'). Needs a running Slurm
 # (scripts/services/start-slurm.sh).
 set -euo pipefail
 mlpipe=$(realpath "$1")
@@ -38,14 +39,15 @@ array_s=$(echo "$t1 - $t0" | bc -l)
 [[ $(ls array | wc -l) -eq $n ]] || { echo "array: $(ls array | wc -l) of $n outputs" >&2; exit 1; }
 
 t0=$(now)
-"$mlpipe" run pipeline.yaml --executor slurm --slurm-group "$group" >/dev/null
+/usr/bin/time -f '%U %S' -o cpu.txt "$mlpipe" run pipeline.yaml --executor slurm --slurm-group "$group" >/dev/null
 t1=$(now)
 grouped_s=$(echo "$t1 - $t0" | bc -l)
+cpu_ms=$(awk -v n="$n" '{printf "%.2f", ($1 + $2) * 1000 / n}' cpu.txt)
 
 printf 'N=%d, %s\n' "$n" "$(sinfo -h -o '%D node(s), %c CPUs a node')"
 printf 'sbatch --array by hand:        %7.2f s\n' "$array_s"
-printf 'mlpipe --slurm-group %-5d     %7.2f s  (%.2fx the array)\n' "$group" "$grouped_s" \
-  "$(echo "$grouped_s / $array_s" | bc -l)"
+printf 'mlpipe --slurm-group %-5d     %7.2f s  (%.2fx the array; mlpipe own CPU %s ms a step)\n' "$group" \
+  "$grouped_s" "$(echo "$grouped_s / $array_s" | bc -l)" "$cpu_ms"
 if ((n <= 200)); then
   rm -rf .mlpipe
   t0=$(now)

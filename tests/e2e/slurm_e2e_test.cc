@@ -162,6 +162,30 @@ TEST_F(SlurmE2ETest, APartitionThatDoesNotExistIsExit2BeforeAnythingRuns) {
   EXPECT_TRUE(runs.out.find("\"id\"") == std::string::npos) << runs.out;
 }
 
+TEST_F(SlurmE2ETest, TheWorkspaceSettingsChooseSlurmItsPartitionAndGrouping) {
+  Project p("slurm_settings");
+  const std::string pipeline = fmt::format("slurm_settings_{}", getpid());
+  std::string yaml = fmt::format("pipeline: {}\nsteps:\n", pipeline);
+  for (int i = 0; i < 8; ++i) {
+    yaml += fmt::format(
+        "  s{}:\n    run: echo {} > ${{outputs.o}}\n    shell: true\n    outputs: {{o: dataset}}\n", i, i);
+  }
+  p.Write("pipeline.yaml", yaml);
+  // A partition the cluster lacks, named in the file: exit 2 before anything runs.
+  p.Write(".mlpipe/config.yaml", "executor: slurm\nslurm:\n  partition: nosuch\n  group: 4\n");
+  auto bad = p.Mlpipe({"run", "pipeline.yaml"});
+  EXPECT_EQ(bad.exit_code, 2) << bad.out << bad.err;
+  EXPECT_TRUE(Contains(bad.err, "partition 'nosuch' does not exist in this cluster")) << bad.err;
+  // The flag overrides the file; the file's executor and grouping stay.
+  const std::string partition = ShellOutput("sinfo -h -o %P | head -1 | tr -d '*\n'");
+  auto run = p.Mlpipe({"run", "pipeline.yaml", "--partition", partition});
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_EQ(p.Mlpipe({"artifacts", "cat", pipeline + ".s5.o:v1"}).out, "5\n");
+  // Eight steps started together, four a job: two Slurm jobs.
+  const std::string names = ShellOutput("squeue -h -t all -o %j | grep '^mlpipe-" + pipeline + "-' | sort");
+  EXPECT_EQ(CountLines(names, "mlpipe-" + pipeline + "-"), 2) << names;
+}
+
 TEST_F(SlurmE2ETest, AnInterruptCancelsTheRunsJobsInSlurm) {
   Project p("slurm_cancel");
   p.Write("pipeline.yaml", R"y(pipeline: slurm_sleep

@@ -108,9 +108,18 @@ Status CmdRun(const RunArgs& args) {
   // waits for a lock (engine/pipeline_lock.h).
   RETURN_IF_ERROR(exec::InstallInterruptHandlers());
   exec::ClearInterrupt();
+  // The workspace's settings (none yet before its first run: the
+  // environment's alone).
+  spec::WorkspaceConfig config;
+  auto existing = OpenWorkspace(false);
+  if (existing.ok()) {
+    ASSIGN_OR_RETURN(config, LoadSettings(*existing));
+  } else {
+    RETURN_IF_ERROR(spec::ApplyEnvironment(config));
+  }
   // Slurm answers and the partition exists, or exit 2 before anything runs.
   ASSIGN_OR_RETURN(ExecutorChoice executor,
-                   ChooseExecutor(args.executor, args.partition, args.account, args.slurm_group));
+                   ChooseExecutor(args.executor, args.partition, args.account, args.slurm_group, config));
   const std::vector<std::string>& overrides = args.spec.params;
   engine::RunOptions options;
   options.parallelism = args.jobs;
@@ -130,9 +139,9 @@ Status CmdRun(const RunArgs& args) {
   if (!args.dry_run && !options.invocation.empty()) {
     // Nothing changed since a run of this command: reuse it whole.
     // (Without a workspace there is nothing to reuse, and a spec with
-    // errors must not create one.)
-    auto existing = OpenWorkspace(false);
-    if (existing.ok()) {
+    // errors must not create one. The fast path reads the SQLite file
+    // directly: a shared database goes the whole way.)
+    if (existing.ok() && config.metadata.empty()) {
       ASSIGN_OR_RETURN(auto reused, engine::TryReuseRun(*existing, options));
       if (reused) return OkStatus();
     }
@@ -144,7 +153,7 @@ Status CmdRun(const RunArgs& args) {
     ASSIGN_OR_RETURN(pipeline, engine::LoadPipelineForRun(args.spec.pipeline, overrides));
   }
   ASSIGN_OR_RETURN(auto ws, OpenWorkspace(true));
-  ASSIGN_OR_RETURN(LocalEnv local, OpenLocalEnv(ws, executor));
+  ASSIGN_OR_RETURN(LocalEnv local, OpenLocalEnv(ws, executor, config));
   if (args.dry_run) {
     ASSIGN_OR_RETURN(auto plan, engine::PlanPipeline(local.env, pipeline, args.no_cache));
     PrintPlan(plan, pipeline.spec, args.json);
@@ -154,6 +163,14 @@ Status CmdRun(const RunArgs& args) {
   std::unique_ptr<metadata::SqliteDeploymentStore> deployments;
   std::unique_ptr<deploy::RunGate> gate;
   if (pipeline.spec.deploy) {
+    if (!config.metadata.empty()) {
+      return FailedPreconditionError(fmt::format(
+          "{}: a deploy: block gates models through the deployments kept in the workspace's SQLite metadata, "
+          "and this workspace's metadata is elsewhere (metadata: {}); hint: run it from a workspace without "
+          "metadata: or MLPIPE_METADATA",
+          pipeline.spec.file,
+          config.file.empty() ? std::string("from MLPIPE_METADATA") : fmt::format("in {}", config.file)));
+    }
     ASSIGN_OR_RETURN(deployments, metadata::SqliteDeploymentStore::Open(ws.MetadataDbPath()));
     gate = std::make_unique<deploy::RunGate>(deployments.get(), &std::cout, args.json);
     options.register_gate = gate.get();

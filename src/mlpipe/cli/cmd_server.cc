@@ -17,6 +17,8 @@
 #include "mlpipe/monitor/alert_rules.h"
 #include "mlpipe/server/server.h"
 #include "mlpipe/spec/units.h"
+#include "mlpipe/spec/workspace_config.h"
+#include "mlpipe/store/layout.h"
 
 namespace mlpipe::cli {
 namespace {
@@ -37,6 +39,12 @@ Status RunServer(const ServerFlags& f) {
   server::ServerOptions o;
   o.project_dir = std::filesystem::absolute(f.project.empty() ? "." : f.project).lexically_normal().string();
   while (o.project_dir.size() > 1 && o.project_dir.back() == '/') o.project_dir.pop_back();
+  // The workspace's settings: where runs, artifacts and models are recorded.
+  // (Before the workspace exists: the environment's alone.)
+  ASSIGN_OR_RETURN(spec::WorkspaceConfig config,
+                   spec::LoadWorkspaceConfig(store::Workspace(o.project_dir + "/.mlpipe").ConfigPath()));
+  RETURN_IF_ERROR(spec::ApplyEnvironment(config));
+  o.metadata = config.metadata;
   o.default_pipelines = f.pipelines.empty();
   if (!f.pipelines.empty()) o.pipelines = f.pipelines;
   o.host = f.host;

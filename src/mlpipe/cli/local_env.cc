@@ -6,48 +6,32 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "mlpipe/cli/workspace.h"
 #include "mlpipe/exec/local_runner.h"
 #include "mlpipe/exec/slurm_runner.h"
-#include "mlpipe/metadata/sqlite_store.h"
 
 namespace mlpipe::cli {
-namespace {
-
-std::string FlagOrEnv(const std::string& flag, const char* var) {
-  if (!flag.empty()) return flag;
-  const char* value = std::getenv(var);
-  return value != nullptr ? value : "";
-}
-
-}  // namespace
-
 StatusOr<ExecutorChoice> ChooseExecutor(const std::string& executor, const std::string& partition,
-                                        const std::string& account, int group) {
+                                        const std::string& account, int group,
+                                        const spec::WorkspaceConfig& config) {
   ExecutorChoice choice;
-  choice.executor = FlagOrEnv(executor, "MLPIPE_EXECUTOR");
+  const std::string where =
+      config.file.empty() ? "MLPIPE_EXECUTOR" : fmt::format("MLPIPE_EXECUTOR or {}", config.file);
+  choice.executor = !executor.empty() ? executor : config.executor;
   if (choice.executor.empty()) choice.executor = "local";
   if (choice.executor != "local" && choice.executor != "slurm") {
     return InvalidArgumentError(
-        fmt::format("unknown executor '{}' (from MLPIPE_EXECUTOR); use local or slurm", choice.executor));
-  }
-  choice.partition = FlagOrEnv(partition, "MLPIPE_SLURM_PARTITION");
-  choice.account = FlagOrEnv(account, "MLPIPE_SLURM_ACCOUNT");
-  const std::string group_text = FlagOrEnv(group > 0 ? std::to_string(group) : "", "MLPIPE_SLURM_GROUP");
-  if (!group_text.empty()) {
-    char* end = nullptr;
-    const long n = std::strtol(group_text.c_str(), &end, 10);
-    if (end == group_text.c_str() || *end != '\0' || n < 1 || n > 100000) {
-      return InvalidArgumentError(
-          fmt::format("MLPIPE_SLURM_GROUP must be a number from 1 to 100000, not '{}'", group_text));
-    }
-    choice.group = static_cast<int>(n);
+        fmt::format("unknown executor '{}' (from {}); use local or slurm", choice.executor, where));
   }
   if (choice.executor == "local") {
-    if (!choice.partition.empty() || !choice.account.empty() || group > 0) {
+    if (!partition.empty() || !account.empty() || group > 0) {
       return InvalidArgumentError("--partition, --account and --slurm-group are for --executor slurm");
     }
     return choice;
   }
+  choice.partition = !partition.empty() ? partition : config.slurm.partition;
+  choice.account = !account.empty() ? account : config.slurm.account;
+  choice.group = group > 0 ? group : (config.slurm.group > 0 ? config.slurm.group : 1);
   auto partitions = exec::SlurmPartitions();
   if (!partitions.ok()) {
     return InvalidArgumentError(
@@ -64,9 +48,15 @@ StatusOr<ExecutorChoice> ChooseExecutor(const std::string& executor, const std::
   return choice;
 }
 
-StatusOr<LocalEnv> OpenLocalEnv(const store::Workspace& ws, const ExecutorChoice& executor) {
+StatusOr<LocalEnv> OpenLocalEnv(const store::Workspace& ws) {
+  ASSIGN_OR_RETURN(spec::WorkspaceConfig config, LoadSettings(ws));
+  return OpenLocalEnv(ws, ExecutorChoice{}, config);
+}
+
+StatusOr<LocalEnv> OpenLocalEnv(const store::Workspace& ws, const ExecutorChoice& executor,
+                                const spec::WorkspaceConfig& config) {
   LocalEnv local;
-  ASSIGN_OR_RETURN(local.db, metadata::SqliteStore::Open(ws.MetadataDbPath()));
+  ASSIGN_OR_RETURN(local.db, OpenMetadata(ws, config));
   ASSIGN_OR_RETURN(local.objects, store::ObjectStore::Open(ws));
   ASSIGN_OR_RETURN(local.hashes, store::HashCache::Open(ws.HashCachePath()));
   engine::Env& env = local.env;

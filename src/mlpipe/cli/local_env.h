@@ -11,6 +11,7 @@
 #include "mlpipe/base/status.h"
 #include "mlpipe/engine/env.h"
 #include "mlpipe/exec/slurm_client.h"
+#include "mlpipe/spec/workspace_config.h"
 #include "mlpipe/store/layout.h"
 
 namespace mlpipe::cli {
@@ -23,12 +24,14 @@ struct ExecutorChoice {
   int group = 1;                   // slurm: steps started together, at most this many a job
 };
 
-// The flags' values, or else MLPIPE_EXECUTOR, MLPIPE_SLURM_PARTITION and
-// MLPIPE_SLURM_ACCOUNT. For slurm, checks before anything runs that Slurm
-// answers and the partition exists: InvalidArgument (exit 2) naming what and
-// where otherwise.
+// The flags' values, or else the workspace's settings (`config`: the
+// environment's MLPIPE_EXECUTOR, MLPIPE_SLURM_PARTITION, MLPIPE_SLURM_ACCOUNT
+// and MLPIPE_SLURM_GROUP over .mlpipe/config.yaml). For slurm, checks before
+// anything runs that Slurm answers and the partition exists:
+// InvalidArgument (exit 2) naming what and where otherwise.
 StatusOr<ExecutorChoice> ChooseExecutor(const std::string& executor, const std::string& partition,
-                                        const std::string& account, int group = 0);
+                                        const std::string& account, int group,
+                                        const spec::WorkspaceConfig& config);
 
 struct LocalEnv {
   std::unique_ptr<metadata::MetadataStore> db;
@@ -38,6 +41,11 @@ struct LocalEnv {
   engine::Env env;
 };
 
-StatusOr<LocalEnv> OpenLocalEnv(const store::Workspace& ws, const ExecutorChoice& executor = {});
+// The Env of a run in `ws`: its metadata where `config` says (the
+// workspace's SQLite file by default), the executor's runner.
+StatusOr<LocalEnv> OpenLocalEnv(const store::Workspace& ws, const ExecutorChoice& executor,
+                                const spec::WorkspaceConfig& config);
+// The same with the workspace's own settings and the local executor.
+StatusOr<LocalEnv> OpenLocalEnv(const store::Workspace& ws);
 
 }  // namespace mlpipe::cli

@@ -62,17 +62,18 @@ int Main(int argc, char** argv) {
   run->add_option("--memory", run_args.memory_budget, "Memory budget in bytes for steps' declared memory");
   run->add_option("--executor", run_args.executor,
                   "Where steps run: local (processes here, the default) or slurm (a batch job each); "
-                  "default: $MLPIPE_EXECUTOR or local")
+                  "default: $MLPIPE_EXECUTOR, executor: in .mlpipe/config.yaml, or local")
       ->check(CLI::IsMember({"local", "slurm"}));
-  run->add_option(
-      "--partition", run_args.partition,
-      "Slurm partition of the steps' jobs (default: $MLPIPE_SLURM_PARTITION or the cluster's default)");
+  run->add_option("--partition", run_args.partition,
+                  "Slurm partition of the steps' jobs (default: $MLPIPE_SLURM_PARTITION, slurm.partition in "
+                  ".mlpipe/config.yaml, or the cluster's default)");
   run->add_option("--slurm-group", run_args.slurm_group,
                   "With --executor slurm: steps started together go in one job, at most N a job "
-                  "(default: $MLPIPE_SLURM_GROUP or 1)")
+                  "(default: $MLPIPE_SLURM_GROUP, slurm.group in .mlpipe/config.yaml, or 1)")
       ->check(CLI::Range(1, 100000));
   run->add_option("--account", run_args.account,
-                  "Slurm account of the steps' jobs (default: $MLPIPE_SLURM_ACCOUNT or yours)");
+                  "Slurm account of the steps' jobs (default: $MLPIPE_SLURM_ACCOUNT, slurm.account in "
+                  ".mlpipe/config.yaml, or yours)");
   run->add_option("--trigger", run_args.trigger,
                   "Record TEXT as what started the run (mlpipe server sets it; default: by hand)");
   run->callback([&] { action = [&] { return CmdRun(run_args); }; });

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "mlpipe/metadata/open_store.h"
 #include "mlpipe/metadata/sqlite_deployment_store.h"
 #include "mlpipe/metadata/sqlite_store.h"
 
@@ -12,23 +13,42 @@ StatusOr<store::Workspace> OpenWorkspace(bool create) {
   if (create) return store::Workspace::OpenOrCreate(cwd);
   auto ws = store::Workspace::Open(cwd);
   if (!ws.ok() && ws.status().code() == StatusCode::kNotFound) {
-    return NotFoundError("no mlpipe workspace (.mlpipe) here or in any parent folder; `mlpipe run` creates one "
-                         "(or set MLPIPE_HOME)");
+    return NotFoundError(
+        "no mlpipe workspace (.mlpipe) here or in any parent folder; `mlpipe run` creates one "
+        "(or set MLPIPE_HOME)");
   }
   return ws;
+}
+
+StatusOr<spec::WorkspaceConfig> LoadSettings(const store::Workspace& ws) {
+  ASSIGN_OR_RETURN(spec::WorkspaceConfig config, spec::LoadWorkspaceConfig(ws.ConfigPath()));
+  RETURN_IF_ERROR(spec::ApplyEnvironment(config));
+  return config;
+}
+
+StatusOr<std::unique_ptr<metadata::MetadataStore>> OpenMetadata(const store::Workspace& ws,
+                                                                const spec::WorkspaceConfig& config) {
+  return metadata::OpenMetadataStore(config.metadata.empty() ? ws.MetadataDbPath() : config.metadata);
 }
 
 StatusOr<OpenStores> OpenAll() {
   OpenStores s;
   ASSIGN_OR_RETURN(s.ws, OpenWorkspace(false));
-  ASSIGN_OR_RETURN(s.db, metadata::SqliteStore::Open(s.ws.MetadataDbPath()));
+  ASSIGN_OR_RETURN(s.config, LoadSettings(s.ws));
+  ASSIGN_OR_RETURN(s.db, OpenMetadata(s.ws, s.config));
   ASSIGN_OR_RETURN(s.objects, store::ObjectStore::Open(s.ws));
   return s;
 }
 
 StatusOr<std::unique_ptr<metadata::DeploymentStore>> OpenDeploymentStore(OpenStores& stores) {
   auto* sqlite = dynamic_cast<metadata::SqliteStore*>(stores.db.get());
-  if (sqlite == nullptr) return InternalError("the deployment store needs the SQLite metadata store");
+  if (sqlite == nullptr) {
+    return FailedPreconditionError(
+        "deployments live beside the registry in the workspace's SQLite metadata; this workspace's metadata "
+        "is "
+        "elsewhere (metadata: in .mlpipe/config.yaml or MLPIPE_METADATA); hint: manage deployments from a "
+        "workspace on the SQLite store");
+  }
   return std::unique_ptr<metadata::DeploymentStore>(metadata::SqliteDeploymentStore::Sharing(*sqlite));
 }
 

@@ -6,6 +6,7 @@
 #include "mlpipe/base/status.h"
 #include "mlpipe/metadata/deployment_store.h"
 #include "mlpipe/metadata/metadata_store.h"
+#include "mlpipe/spec/workspace_config.h"
 #include "mlpipe/store/layout.h"
 #include "mlpipe/store/object_store.h"
 
@@ -15,10 +16,21 @@ namespace mlpipe::cli {
 // created in the current directory if `create` and none exists.
 StatusOr<store::Workspace> OpenWorkspace(bool create);
 
+// The workspace's settings: `.mlpipe/config.yaml` with the environment's
+// overrides applied (spec/workspace_config.h). InvalidArgument (exit 2) with
+// file:line:column for a bad file.
+StatusOr<spec::WorkspaceConfig> LoadSettings(const store::Workspace& ws);
+
+// The metadata store the settings name: the workspace's SQLite file unless
+// `metadata:` (or MLPIPE_METADATA) names another.
+StatusOr<std::unique_ptr<metadata::MetadataStore>> OpenMetadata(const store::Workspace& ws,
+                                                                const spec::WorkspaceConfig& config);
+
 struct OpenStores {
   store::Workspace ws{""};
   std::unique_ptr<metadata::MetadataStore> db;
   std::unique_ptr<store::ObjectStore> objects;
+  spec::WorkspaceConfig config;
 };
 
 // Workspace, metadata and object store for read-mostly commands. NotFound

@@ -10,6 +10,7 @@
 #include "mlpipe/base/clock.h"
 #include "mlpipe/base/strings.h"
 #include "mlpipe/metadata/deployment_view.h"
+#include "mlpipe/metadata/open_store.h"
 #include "mlpipe/server/api_error.h"
 #include "mlpipe/server/api_handlers.h"
 #include "mlpipe/server/api_query.h"
@@ -61,7 +62,8 @@ StatusOr<json> BodyOf(const HttpRequest& req) {
 // the trigger engine computes it, from the same stored state (the engine's
 // own map belongs to the loop thread). A slot already past fires on the
 // engine's next tick; null when paused or not a schedule.
-json TriggerStateJson(metadata::ControlStore& control, const std::string& pipeline, const spec::TriggerSpec& t) {
+json TriggerStateJson(metadata::ControlStore& control, const std::string& pipeline,
+                      const spec::TriggerSpec& t) {
   json tj = spec::TriggerToJson(t);
   auto paused = control.GetTriggerState(pipeline, t.id, "paused");
   const bool is_paused = paused.ok() && paused->has_value() && **paused == "1";
@@ -92,20 +94,25 @@ json FireJson(const metadata::TriggerFire& f) {
 }
 
 // Connections of an HTTP worker thread (a connection is one thread's).
+// `path` is the workspace's SQLite file (the server's own records);
+// `metadata` where runs, artifacts and models are ("" = the same file).
 struct ReadStores {
   std::string path;
+  std::string metadata;
   std::unique_ptr<metadata::SqliteControlStore> control;
-  std::unique_ptr<metadata::SqliteStore> db;
+  std::unique_ptr<metadata::MetadataStore> db;
   std::unique_ptr<metadata::SqliteDeploymentStore> deployments;
 };
 
-StatusOr<ReadStores*> StoresFor(const std::string& path) {
+StatusOr<ReadStores*> StoresFor(const std::string& path, const std::string& metadata) {
   thread_local ReadStores stores;
-  if (stores.path != path || !stores.control) {
-    ASSIGN_OR_RETURN(stores.control, metadata::SqliteControlStore::Open(path));
-    ASSIGN_OR_RETURN(stores.db, metadata::SqliteStore::Open(path));
+  if (stores.path != path || stores.metadata != metadata || !stores.control) {
+    stores.control.reset();  // a failed open below must not leave a half-made set
+    ASSIGN_OR_RETURN(stores.db, metadata::OpenMetadataStore(metadata.empty() ? path : metadata));
     ASSIGN_OR_RETURN(stores.deployments, metadata::SqliteDeploymentStore::Open(path));
+    ASSIGN_OR_RETURN(stores.control, metadata::SqliteControlStore::Open(path));
     stores.path = path;
+    stores.metadata = metadata;
   }
   return &stores;
 }
@@ -153,10 +160,10 @@ void Server::Route(const HttpRequest& req, HttpResponse& res) {
     res.headers.emplace_back("Allow", std::string(allowed));
   };
 
-  auto stores = StoresFor(ws_.MetadataDbPath());
+  auto stores = StoresFor(ws_.MetadataDbPath(), options_.metadata);
   if (!stores.ok()) return StatusError(res, stores.status());
   metadata::SqliteControlStore& control = *(*stores)->control;
-  metadata::SqliteStore& db = *(*stores)->db;
+  metadata::MetadataStore& db = *(*stores)->db;
 
   if (parts.size() == 1 && parts[0] == "metrics") {
     if (!get) return method_not_allowed("GET");
@@ -240,7 +247,8 @@ void Server::Route(const HttpRequest& req, HttpResponse& res) {
         steps.push_back({{"name", s.name}, {"inputs", inputs}, {"outputs", outputs}, {"after", s.after}});
       }
       json triggers = json::array();
-      for (const spec::TriggerSpec& t : spec.triggers) triggers.push_back(TriggerStateJson(control, p->name, t));
+      for (const spec::TriggerSpec& t : spec.triggers)
+        triggers.push_back(TriggerStateJson(control, p->name, t));
       return Json(res, 200,
                   {{"name", p->name},
                    {"spec", p->spec_path},

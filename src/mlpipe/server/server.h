@@ -54,7 +54,12 @@ struct ServerOptions {
   bool default_pipelines = false;
   std::string host = "127.0.0.1";
   int port = 8700;
-  std::string token_file;                    // "" = <workspace>/token
+  std::string token_file;  // "" = <workspace>/token
+  // Where runs, artifacts and models are recorded: "" = the workspace's
+  // SQLite file; else a location metadata::OpenMetadataStore takes (a
+  // shared PostgreSQL database). The server's own records (run queue,
+  // events, deployments) stay in the workspace's SQLite file.
+  std::string metadata;
   int64_t grace_ns = 60'000'000'000;         // running runs' time to finish on SIGTERM
   bool poll = false;                         // stat-poll on_change paths instead of inotify
   int64_t poll_interval_ns = 1'000'000'000;  // on_change polls (with --poll), commits, aliases
@@ -112,7 +117,9 @@ class Server {
   bool loopback_ = true;
   LoadedPipelines pipelines_;
   std::unique_ptr<metadata::SqliteControlStore> control_;  // loop thread
-  std::unique_ptr<metadata::SqliteStore> db_;              // loop thread
+  std::unique_ptr<metadata::SqliteStore> local_db_;        // loop thread: the workspace's file
+  std::unique_ptr<metadata::MetadataStore> shared_db_;     // loop thread: options.metadata's, if any
+  metadata::MetadataStore* db_ = nullptr;                  // loop thread: shared_db_ or local_db_
   std::unique_ptr<EventBus> bus_;
   std::unique_ptr<RealTriggerProbes> probes_;
   std::unique_ptr<TriggerEngine> engine_;

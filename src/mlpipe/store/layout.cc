@@ -113,6 +113,7 @@ std::string Workspace::QuarantinePath(std::string_view hex, int64_t ns) const {
   return fmt::format("{}/{}.{}", QuarantineDir(), hex, ns);
 }
 std::string Workspace::MetadataDbPath() const { return root_ + "/metadata.db"; }
+std::string Workspace::ConfigPath() const { return root_ + "/config.yaml"; }
 std::string Workspace::RunsDir() const { return root_ + "/runs"; }
 std::string Workspace::RunDir(int64_t run_id) const { return fmt::format("{}/{}", RunsDir(), run_id); }
 std::string Workspace::StepDir(int64_t run_id, std::string_view step) const {

@@ -75,9 +75,10 @@ class Workspace {
   std::string QuarantineDir() const;                     // .mlpipe/quarantine
   // quarantine/<hex>.<ns>: where a damaged object goes; its note is this path + ".json".
   std::string QuarantinePath(std::string_view hex, int64_t ns) const;
-  std::string MetadataDbPath() const;                                // .mlpipe/metadata.db
-  std::string RunsDir() const;                                       // .mlpipe/runs
-  std::string RunDir(int64_t run_id) const;                          // runs/<id>
+  std::string MetadataDbPath() const;        // .mlpipe/metadata.db
+  std::string ConfigPath() const;            // .mlpipe/config.yaml (spec/workspace_config.h)
+  std::string RunsDir() const;               // .mlpipe/runs
+  std::string RunDir(int64_t run_id) const;  // runs/<id>
   std::string StepDir(int64_t run_id, std::string_view step) const;  // runs/<id>/<step>
   // Fixed folders of a run (their names have a '.', so no step name matches).
   std::string RunOutputsDir(int64_t run_id) const;  // runs/<id>/out.d

@@ -83,7 +83,12 @@ StatusOr<StoredObject> ObjectStore::Put(const std::string& path, const PutOption
   if (!st.is_dir && !st.is_regular)
     return InvalidArgumentError(path + ": only regular files and folders can be stored");
   StatusOr<StoredObject> stored = st.is_dir ? PutFolder(path, options) : PutFile(path, st, options);
-  if (stored.ok() || stored.status().code() != StatusCode::kResourceExhausted) return stored;
+  if (stored.ok()) {
+    // Shared before it is named: metadata naming it commits after this returns.
+    RETURN_IF_ERROR(PushToRemote(stored->ref));
+    return stored;
+  }
+  if (stored.status().code() != StatusCode::kResourceExhausted) return stored;
   // A full disk: say how full, and what storing this needed.
   std::optional<uint64_t> needed;
   if (auto size = fs_.TreeSize(path); size.ok()) needed = *size;

@@ -33,6 +33,7 @@
 #include "mlpipe/store/file_system.h"
 #include "mlpipe/store/layout.h"
 #include "mlpipe/store/manifest.h"
+#include "mlpipe/store/remote_tier.h"
 
 namespace mlpipe::store {
 
@@ -223,6 +224,13 @@ class ObjectStore {
 
   const Workspace& workspace() const { return ws_; }
 
+  // Makes this store the cache of a shared one (remote_tier.h): Put sends
+  // what it stores there, and an object this store lacks is fetched from it
+  // when asked for. Not owned; set before the store is used from several
+  // threads, and must outlive it. Null: a store of its own (the default).
+  void SetRemote(RemoteTier* remote) { remote_ = remote; }
+  RemoteTier* remote() const { return remote_; }
+
  private:
   ObjectStore(Workspace ws, ObjectStoreOptions options);
 
@@ -256,11 +264,22 @@ class ObjectStore {
   void VerifyBlob(const std::string& hex, const std::string& path, VerifyReport& report);
   void VerifyFolder(const std::string& hex, VerifyReport& report);
   std::string TempPrefix(std::string_view kind) const;
+  // Asks the shared store for `ref` when there is one (and this thread is
+  // not already inside a call of it: a tier's Fetch uses this store's Put
+  // and Check). NotFound when there is none or it lacks the object too.
+  Status FetchFromRemote(std::string_view ref);
+  // Sends a stored object to the shared store, if any.
+  Status PushToRemote(std::string_view ref);
+  // Contains, Check and Materialize of this store alone.
+  bool ContainsHere(std::string_view ref);
+  CheckResult CheckHere(std::string_view ref, bool rehash);
+  StatusOr<std::string> MaterializeHere(std::string_view ref);
 
   Workspace ws_;
   ObjectStoreOptions options_;
   FileSystem& fs_;
   Clock& clock_;
+  RemoteTier* remote_ = nullptr;
 };
 
 }  // namespace mlpipe::store

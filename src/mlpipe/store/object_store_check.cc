@@ -39,6 +39,18 @@ CheckResult ObjectStore::CheckBlob(const std::string& hex, std::optional<uint64_
 }
 
 CheckResult ObjectStore::Check(std::string_view ref, bool rehash) {
+  CheckResult here = CheckHere(ref, rehash);
+  if (here.integrity != Integrity::kAbsent || remote_ == nullptr) return here;
+  Status fetched = FetchFromRemote(ref);
+  if (!fetched.ok()) {
+    if (fetched.code() != StatusCode::kNotFound)
+      here.detail = fmt::format("{}; {}", here.detail, fetched.message());
+    return here;
+  }
+  return CheckHere(ref, rehash);
+}
+
+CheckResult ObjectStore::CheckHere(std::string_view ref, bool rehash) {
   auto hex = RefToHex(ref);
   if (!hex.ok()) return {Integrity::kAbsent, hex.status().message()};
   const std::string manifest_path = ws_.ManifestPath(*hex);

@@ -69,6 +69,10 @@ Status ObjectStore::WriteFolderCopy(const Manifest& m, const std::string& dir) {
 }
 
 Status ObjectStore::CopyOut(std::string_view ref, const std::string& dest) {
+  if (remote_ != nullptr && !ContainsHere(ref)) {
+    Status fetched = FetchFromRemote(ref);
+    if (!fetched.ok() && fetched.code() != StatusCode::kNotFound) return fetched;
+  }
   ASSIGN_OR_RETURN(std::string hex, RefToHex(ref));
   const std::string parent = DirName(dest);
   RETURN_IF_ERROR(fs_.MakeDirs(parent));

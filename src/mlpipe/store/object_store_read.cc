@@ -28,6 +28,11 @@ StatusOr<Manifest> ObjectStore::ReadManifest(std::string_view folder_ref) {
 }
 
 bool ObjectStore::Contains(std::string_view ref) {
+  if (ContainsHere(ref)) return true;
+  return FetchFromRemote(ref).ok() && ContainsHere(ref);
+}
+
+bool ObjectStore::ContainsHere(std::string_view ref) {
   auto hex = RefToHex(ref);
   if (!hex.ok()) return false;
   if (fs_.Exists(ws_.ManifestPath(*hex))) {
@@ -42,6 +47,14 @@ bool ObjectStore::Contains(std::string_view ref) {
 }
 
 StatusOr<std::string> ObjectStore::Materialize(std::string_view ref) {
+  auto here = MaterializeHere(ref);
+  if (here.ok() || here.status().code() != StatusCode::kNotFound || remote_ == nullptr) return here;
+  Status fetched = FetchFromRemote(ref);
+  if (!fetched.ok()) return fetched.code() == StatusCode::kNotFound ? here.status() : fetched;
+  return MaterializeHere(ref);
+}
+
+StatusOr<std::string> ObjectStore::MaterializeHere(std::string_view ref) {
   ASSIGN_OR_RETURN(std::string hex, RefToHex(ref));
   if (!fs_.Exists(ws_.ManifestPath(hex))) {
     std::string blob = ws_.BlobPath(hex);
