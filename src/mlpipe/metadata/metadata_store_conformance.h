@@ -40,12 +40,20 @@ class MetadataStoreConformanceTest : public ::testing::TestWithParam<BackendFact
   void TearDown() override { store_.reset(); }
 
   int64_t NewRun(const std::string& pipeline = "p") {
-    metadata::Run r;
-    r.pipeline = pipeline;
-    r.spec_path = "pipeline.yaml";
-    r.started_ns = 100;
-    r.host = "h";
-    r.pid = 42;
+    // Initialized, not assigned: GCC 12's -Werror=restrict misreads the
+    // inlined string assignments in the Release unity build.
+    const metadata::Run r{.id = 0,
+                          .pipeline = pipeline,
+                          .spec_path = "pipeline.yaml",
+                          .status = RunStatus::kRunning,
+                          .params_json = "{}",
+                          .started_ns = 100,
+                          .ended_ns = 0,
+                          .host = "h",
+                          .pid = 42,
+                          .exit_reason = "",
+                          .reuses_run = std::nullopt,
+                          .trigger = ""};
     auto id = store_->CreateRun(r);
     EXPECT_TRUE(id.ok()) << id.status().ToString();
     return *id;
