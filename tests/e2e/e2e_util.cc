@@ -159,4 +159,26 @@ bool ProcessAlive(int pid) {
   return close == std::string::npos || s.size() < close + 2 || s[close + 2] != 'Z';
 }
 
+void ExpectTwoWorkspacesShareOneMetadataStore(const Project& p, const std::string& pipeline_yaml,
+                                              const std::string& pipeline, const std::string& metadata) {
+  for (const std::string ws : {"alice", "bob"}) {
+    p.Write(ws + "/pipeline.yaml", pipeline_yaml);
+    p.Write(ws + "/.mlpipe/config.yaml", "metadata: " + metadata + "\n");
+  }
+  CommandOutput run = p.MlpipeIn("alice", {"run", "pipeline.yaml"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  // bob never ran it, yet sees alice's run and its step from the shared store.
+  CommandOutput list = p.MlpipeIn("bob", {"runs", "list", "--json"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_TRUE(Contains(list.out, pipeline)) << list.out;
+  // bob's own run of it is recorded in the same store (it runs: alice's
+  // output is not in bob's object store, and no S3 store shares it).
+  CommandOutput again = p.MlpipeIn("bob", {"run", "pipeline.yaml", "--json"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  CommandOutput both = p.MlpipeIn("alice", {"runs", "list", "--json"});
+  EXPECT_EQ(CountLines(both.out, pipeline), 2) << both.out;
+  EXPECT_NE(Shell("test -e " + p.Path("alice/.mlpipe/metadata.db")), 0);
+  EXPECT_NE(Shell("test -e " + p.Path("bob/.mlpipe/metadata.db")), 0);
+}
+
 }  // namespace mlpipe::e2e

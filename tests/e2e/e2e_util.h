@@ -57,4 +57,12 @@ bool Contains(const std::string& text, const std::string& needle);
 // True if a process with this pid exists (and is not a zombie).
 bool ProcessAlive(int pid);
 
+// Two workspaces in `p`, alice/ and bob/, each with `pipeline_yaml` (whose
+// pipeline is named `pipeline`) and a .mlpipe/config.yaml whose `metadata:`
+// is `metadata`: alice's run shows in bob's list, bob's own run lands in the
+// same store (alice then lists two), and neither workspace makes a
+// metadata.db of its own. Failures are the calling test's.
+void ExpectTwoWorkspacesShareOneMetadataStore(const Project& p, const std::string& pipeline_yaml,
+                                              const std::string& pipeline, const std::string& metadata);
+
 }  // namespace mlpipe::e2e

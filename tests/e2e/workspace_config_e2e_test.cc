@@ -40,26 +40,9 @@ TEST(WorkspaceConfigE2ETest, TwoWorkspacesNamingOneMetadataStoreSeeTheSameRuns) 
   Project p("config-shared");
   const std::string shared = p.Path("shared/metadata.db");
   p.Write("shared/.keep", "");
-  for (const std::string ws : {"alice", "bob"}) {
-    p.Write(ws + "/pipeline.yaml", kConfigPipeline);
-    p.Write(ws + "/.mlpipe/config.yaml", "metadata: " + shared + "\n");
-  }
-  CommandOutput run = p.MlpipeIn("alice", {"run", "pipeline.yaml"});
-  ASSERT_EQ(run.exit_code, 0) << run.err;
-  // bob never ran it, yet sees alice's run and its step from the shared store.
-  CommandOutput list = p.MlpipeIn("bob", {"runs", "list", "--json"});
-  ASSERT_EQ(list.exit_code, 0) << list.err;
-  EXPECT_TRUE(Contains(list.out, "configured")) << list.out;
-  // bob's own run of it is recorded in the same store (it runs: alice's
-  // output is not in bob's object store, and no S3 store shares it).
-  CommandOutput again = p.MlpipeIn("bob", {"run", "pipeline.yaml", "--json"});
-  ASSERT_EQ(again.exit_code, 0) << again.err;
-  CommandOutput both = p.MlpipeIn("alice", {"runs", "list", "--json"});
-  EXPECT_EQ(CountLines(both.out, "configured"), 2) << both.out;
-  // The runs are in the shared file; neither workspace made one of its own.
+  ExpectTwoWorkspacesShareOneMetadataStore(p, kConfigPipeline, "configured", shared);
+  // The runs are in the shared file.
   EXPECT_EQ(Shell("test -s " + shared), 0);
-  EXPECT_NE(Shell("test -e " + p.Path("alice/.mlpipe/metadata.db")), 0);
-  EXPECT_NE(Shell("test -e " + p.Path("bob/.mlpipe/metadata.db")), 0);
 }
 
 TEST(WorkspaceConfigE2ETest, TheEnvironmentOverridesTheFile) {

@@ -159,7 +159,7 @@ StatusOr<std::unique_ptr<PgConn>> PgConn::Connect(const std::string& url, std::s
     if (std::strcmp(o->keyword, "password") == 0 && o->val != nullptr) conn->password_ = o->val;
   }
   PQconninfoFree(options);
-  RETURN_IF_ERROR(conn->Open());
+  RETURN_IF_ERROR(conn->Open(/*initial=*/true));
   return conn;
 }
 
@@ -167,7 +167,7 @@ PgConn::~PgConn() {
   if (conn_ != nullptr) PQfinish(conn_);
 }
 
-Status PgConn::Open() {
+Status PgConn::Open(bool initial) {
   if (conn_ != nullptr) PQfinish(conn_);
   prepared_.clear();
   // connect_timeout first so that one in the URL overrides it: an
@@ -184,20 +184,20 @@ Status PgConn::Open() {
                        user ? user : "?");
   if (PQstatus(conn_) != CONNECTION_OK) {
     const std::string why = Scrub(PgOneLine(PQerrorMessage(conn_)));
-    const std::string head = fmt::format("cannot connect to PostgreSQL at {}: {}", where_, why);
+    std::string hint;
     if (why.find("password") != std::string::npos || why.find("role \"") != std::string::npos ||
         why.find("authentication") != std::string::npos) {
-      return FailedPreconditionError(
-          head + "; hint: check the user name and password in the metadata URL (the password is never shown)");
+      hint = "check the user name and password in the metadata URL (the password is never shown)";
+    } else if (why.find("database \"") != std::string::npos && why.find("does not exist") != std::string::npos) {
+      hint = fmt::format("create it (createdb -O {} {}) or correct the database name in the URL", user ? user : "USER",
+                         db ? db : "NAME");
+    } else {
+      hint = "is PostgreSQL running there and accepting TCP connections? (for the tests: scripts/services/start-pg.sh)";
     }
-    if (why.find("database \"") != std::string::npos && why.find("does not exist") != std::string::npos) {
-      return FailedPreconditionError(
-          head + fmt::format("; hint: create it (createdb -O {} {}) or correct the database name in the URL",
-                             user ? user : "USER", db ? db : "NAME"));
-    }
-    return UnavailableError(head +
-                            "; hint: is PostgreSQL running there and accepting TCP connections? (for the "
-                            "tests: scripts/services/start-pg.sh)");
+    std::string msg = fmt::format("cannot connect to PostgreSQL at {}: {}; hint: {}", where_, why, hint);
+    // The first connection tests the location the user gave (exit 2 in the
+    // CLI, before anything runs); a later one lost a database that worked.
+    return initial ? InvalidArgumentError(std::move(msg)) : UnavailableError(std::move(msg));
   }
   // NOTICEs (e.g. "relation already exists, skipping") are not for people.
   PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
@@ -205,7 +205,7 @@ Status PgConn::Open() {
   return OkStatus();
 }
 
-Status PgConn::Reconnect() { return Open(); }
+Status PgConn::Reconnect() { return Open(/*initial=*/false); }
 
 int PgConn::backend_pid() const { return PQbackendPID(conn_); }
 

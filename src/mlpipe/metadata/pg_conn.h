@@ -94,9 +94,10 @@ class PgConn {
  public:
   // Connects to `url` (a libpq URI or key/value string) and runs
   // `setup_sql` (e.g. SET search_path) after this and every later connect.
-  // Unavailable for an unreachable server, FailedPrecondition for a refused
-  // login or a missing database: each names the server, database and user,
-  // with a hint, never the password.
+  // InvalidArgument when the location cannot be used as given (a bad URL,
+  // an unreachable server, a refused login, a missing database: the user's
+  // input, which the CLI answers with exit 2 before anything runs), naming
+  // the server, database and user, with a hint, never the password.
   static StatusOr<std::unique_ptr<PgConn>> Connect(const std::string& url, std::string setup_sql = "");
   ~PgConn();
   PgConn(const PgConn&) = delete;
@@ -107,6 +108,7 @@ class PgConn {
   // Runs `sql` ($1.. bound to `params`), prepared once per connection.
   StatusOr<PgResult> Query(const std::string& sql, const PgParams& params = {});
   // Drops the connection and makes a new one (prepared statements are gone).
+  // Unavailable (with Connect's message) if that fails.
   Status Reconnect();
 
   // What the first failure since ClearFailure was (kNone if none).
@@ -122,7 +124,7 @@ class PgConn {
 
  private:
   PgConn(std::string url, std::string setup_sql) : url_(std::move(url)), setup_sql_(std::move(setup_sql)) {}
-  Status Open();
+  Status Open(bool initial);
   // Status of a failed result (or of the connection if `r` is null) for `sql`.
   Status ResultError(pg_result* r, std::string_view sql);
   // `text` with the password (if any) replaced by "***".

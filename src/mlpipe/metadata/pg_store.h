@@ -52,8 +52,9 @@ struct PgStoreOptions {
 class PgStore : public MetadataStore {
  public:
   // Connects to `url` (postgresql://USER:PASSWORD@HOST:PORT/DB?...) and
-  // migrates the schema. Errors as PgConn::Connect (never the password);
-  // FailedPrecondition if the schema is newer than this program.
+  // migrates the schema. InvalidArgument if it cannot connect (unreachable,
+  // refused login, missing database: PgConn::Connect's message, never the
+  // password); FailedPrecondition if the schema is newer than this program.
   static StatusOr<std::unique_ptr<PgStore>> Open(const std::string& url, PgStoreOptions options = {});
 
   Status Begin() override;

@@ -28,11 +28,11 @@ TEST(RedactUrlTest, HidesEveryFormOfPassword) {
   EXPECT_EQ(RedactUrl("/var/lib/mlpipe/metadata.db"), "/var/lib/mlpipe/metadata.db");
 }
 
-TEST(PgStoreErrorsTest, UnreachableServerIsUnavailableNamingWhereButNotThePassword) {
+TEST(PgStoreErrorsTest, UnreachableServerIsInvalidArgumentNamingWhereButNotThePassword) {
   // Port 1 on the loopback: nothing listens, the kernel refuses at once.
   auto store = PgStore::Open("postgresql://mlpipe:n0t-the-pw-4711@127.0.0.1:1/mlpipe");
   ASSERT_FALSE(store.ok());
-  EXPECT_EQ(store.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(store.status().code(), StatusCode::kInvalidArgument);
   const std::string m = store.status().message();
   EXPECT_NE(m.find("cannot connect to PostgreSQL at 127.0.0.1:1 database mlpipe as user mlpipe: "), std::string::npos)
       << m;
@@ -105,7 +105,7 @@ TEST_F(PgStoreTest, WrongPasswordIsOneClearErrorWithoutThePassword) {
   if (url.empty()) GTEST_SKIP() << "MLPIPE_TEST_PG_URL is not postgresql://USER:PASSWORD@HOST:PORT/DB";
   auto store = PgStore::Open(url);
   ASSERT_FALSE(store.ok());
-  EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store.status().code(), StatusCode::kInvalidArgument);
   const std::string m = store.status().message();
   EXPECT_NE(m.find("cannot connect to PostgreSQL at "), std::string::npos) << m;
   EXPECT_NE(m.find("password authentication failed"), std::string::npos) << m;
@@ -118,7 +118,7 @@ TEST_F(PgStoreTest, MissingDatabaseIsOneClearErrorWithAHint) {
   if (url.empty()) GTEST_SKIP() << "MLPIPE_TEST_PG_URL is not postgresql://USER:PASSWORD@HOST:PORT/DB";
   auto store = PgStore::Open(url);
   ASSERT_FALSE(store.ok());
-  EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store.status().code(), StatusCode::kInvalidArgument);
   const std::string m = store.status().message();
   EXPECT_NE(m.find("database no_such_mlpipe_db as user "), std::string::npos) << m;
   EXPECT_NE(m.find("hint: create it (createdb -O "), std::string::npos) << m;
