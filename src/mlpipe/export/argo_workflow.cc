@@ -71,7 +71,9 @@ StatusOr<nlohmann::json> ArgoStepTemplate(const engine::LoadedPipeline& pipeline
   nlohmann::json inputs = nlohmann::json::array();
   for (const PlannedInput& in : p.inputs) {
     paths.inputs[in.name] = kArgoInputsDir + in.name;
-    inputs.push_back({{"name", in.name}, {"path", paths.inputs[in.name]}});
+    nlohmann::json a = {{"name", in.name}, {"path", paths.inputs[in.name]}};
+    if (in.optional) a["optional"] = true;  // an output its producer may leave unwritten
+    inputs.push_back(std::move(a));
   }
   nlohmann::json outputs = nlohmann::json::array();
   for (const spec::OutputSpec& out : step.outputs) {
@@ -198,6 +200,7 @@ StatusOr<nlohmann::json> ArgoWorkflow(const engine::LoadedPipeline& pipeline, co
     nlohmann::json args = nlohmann::json::array();
     for (const PlannedInput& in : p.inputs) {
       nlohmann::json a = {{"name", in.name}};
+      if (in.optional) a["optional"] = true;
       if (!in.from_step.empty()) {
         a["from"] =
             fmt::format("{{{{tasks.{}.outputs.artifacts.{}}}}}", task_of[in.from_step], in.from_output);

@@ -91,6 +91,7 @@ StatusOr<ExportPlan> PlanExport(const engine::Env& env, const store::Workspace& 
         if (it == d.inputs.end()) continue;  // optional, not written by its cached producer
         PlannedInput p;
         p.name = in.name;
+        p.optional = in.optional;
         if (in.kind == spec::InputBinding::Kind::kStepOutput && running.count(std::string(in.step()))) {
           p.from_step = in.step();
           p.from_output = in.output();

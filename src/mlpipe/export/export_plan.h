@@ -33,6 +33,7 @@ struct PlannedInput {
   StoredRef stored;         // otherwise: the object it reads
   std::string source;       //   a source: its absolute path here
   std::string label;        // for people: "data/raw.csv", "prep.data:v3", "iris@champion"
+  bool optional = false;    // the component declares it optional (its producer may not write it)
 };
 
 struct PlannedStep {

@@ -54,6 +54,7 @@ inline ExportPlan HandPlan(const engine::LoadedPipeline& p,
       PlannedInput pi;
       pi.name = in.name;
       pi.label = in.value;
+      pi.optional = in.optional;
       if (in.kind == spec::InputBinding::Kind::kStepOutput && running.count(std::string(in.step()))) {
         pi.from_step = in.step();
         pi.from_output = in.output();
