@@ -71,7 +71,7 @@ Status CmdExportArgo(const ExportArgs& args) {
     std::ofstream f(args.out, std::ios::trunc);
     f << text;
     f.close();
-    if (!f) return InternalError("cannot write " + args.out);
+    if (!f) return InternalError(fmt::format("cannot write {}", args.out));
   }
   std::cerr << fmt::format("mlpipe: {} of {} steps run in the Workflow, {} cached\n", in->plan.runs(),
                            in->plan.steps.size(), in->plan.steps.size() - in->plan.runs());

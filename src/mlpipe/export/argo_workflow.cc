@@ -70,7 +70,7 @@ StatusOr<nlohmann::json> ArgoStepTemplate(const engine::LoadedPipeline& pipeline
   StepPaths paths;
   nlohmann::json inputs = nlohmann::json::array();
   for (const PlannedInput& in : p.inputs) {
-    paths.inputs[in.name] = kArgoInputsDir + in.name;
+    paths.inputs[in.name] = fmt::format("{}{}", kArgoInputsDir, in.name);
     nlohmann::json a = {{"name", in.name}, {"path", paths.inputs[in.name]}};
     if (in.optional) a["optional"] = true;  // an output its producer may leave unwritten
     inputs.push_back(std::move(a));
@@ -118,7 +118,7 @@ StatusOr<nlohmann::json> ArgoStepTemplate(const engine::LoadedPipeline& pipeline
                                 {{"name", "mlpipe-work"}, {"mountPath", kArgoWorkDir}}}}};
   nlohmann::json resources = ArgoResources(step.resources);
   if (!resources.empty()) container["resources"] = resources;
-  nlohmann::json t = {{"name", "step-" + task},
+  nlohmann::json t = {{"name", fmt::format("step-{}", task)},
                       {"container", container},
                       {"volumes",
                        {{{"name", "mlpipe-outputs"}, {"emptyDir", nlohmann::json::object()}},
@@ -194,7 +194,8 @@ StatusOr<nlohmann::json> ArgoWorkflow(const engine::LoadedPipeline& pipeline, co
   std::map<std::string, nlohmann::json> reads;      // key -> what is read there
   for (const PlannedStep& p : plan.steps) {
     const std::string& step = p.step->name;
-    annotations["mlpipe.dev/step." + step] = fmt::format("{}: {}", p.cached ? "cached" : "run", p.reason);
+    annotations[fmt::format("mlpipe.dev/step.{}", step)] =
+        fmt::format("{}: {}", p.cached ? "cached" : "run", p.reason);
     if (p.cached) continue;
     const std::string& task = task_of[step];
     nlohmann::json args = nlohmann::json::array();
@@ -212,7 +213,7 @@ StatusOr<nlohmann::json> ArgoWorkflow(const engine::LoadedPipeline& pipeline, co
       }
       args.push_back(std::move(a));
     }
-    nlohmann::json t = {{"name", task}, {"template", "step-" + task}};
+    nlohmann::json t = {{"name", task}, {"template", fmt::format("step-{}", task)}};
     if (!args.empty()) t["arguments"] = {{"artifacts", args}};
     if (!p.depends.empty()) {
       nlohmann::json deps = nlohmann::json::array();
@@ -221,7 +222,7 @@ StatusOr<nlohmann::json> ArgoWorkflow(const engine::LoadedPipeline& pipeline, co
       t["dependencies"] = deps;
     }
     tasks[task] = std::move(t);
-    ASSIGN_OR_RETURN(templates["step-" + task], ArgoStepTemplate(pipeline, p, task, o));
+    ASSIGN_OR_RETURN(templates[fmt::format("step-{}", task)], ArgoStepTemplate(pipeline, p, task, o));
   }
   nlohmann::json read_list = nlohmann::json::array();
   for (auto& [key, r] : reads) read_list.push_back(std::move(r));

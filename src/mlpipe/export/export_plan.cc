@@ -73,7 +73,7 @@ StatusOr<ExportPlan> PlanExport(const engine::Env& env, const store::Workspace& 
     out.depends.erase(std::unique(out.depends.begin(), out.depends.end()), out.depends.end());
     ASSIGN_OR_RETURN(engine::StepDecision d, decider.Decide(step, available));
     out.cached = blocked.empty() && d.cached;
-    out.reason = blocked.empty() ? d.reason : "upstream " + blocked + " will run";
+    out.reason = blocked.empty() ? d.reason : fmt::format("upstream {} will run", blocked);
     if (out.cached) {
       out.depends.clear();
       // The version a run would cite (0 if the content has none under this name yet).

@@ -36,9 +36,10 @@ std::string SlurmStepScript(const PlannedStep& p, const StepScript& script, cons
   // The job's limit covers every attempt; each attempt has its own (timeout(1) below).
   command.timeout_ns = step.timeout_ns * (step.retries + 1);
   exec::SlurmRunnerOptions sbatch;
-  sbatch.job_name_prefix = "mlpipe-" + pipeline;
+  sbatch.job_name_prefix = fmt::format("mlpipe-{}", pipeline);
   std::string text = "#!/bin/sh\n";
-  for (const std::string& arg : exec::SbatchArgs(command, 0, sbatch)) text += "#SBATCH " + arg + "\n";
+  for (const std::string& arg : exec::SbatchArgs(command, 0, sbatch))
+    text += fmt::format("#SBATCH {}\n", arg);
   text += fmt::format(
       "# Step {} of pipeline {} (mlpipe export slurm): its command as `mlpipe run` runs it.\n"
       "# Writes {}/done/{} only when it succeeds.\n",
@@ -50,15 +51,16 @@ std::string SlurmStepScript(const PlannedStep& p, const StepScript& script, cons
   if (step.timeout_ns > 0) run += fmt::format(" timeout -k 5 {}s", SlurmExportSeconds(step.timeout_ns));
   run += " env";
   for (const auto& [k, v] : script.env) {
-    run += k == "MLPIPE_ATTEMPT" ? " MLPIPE_ATTEMPT=\"$attempt\"" : " " + ShellQuote(k + "=" + v);
+    run += k == "MLPIPE_ATTEMPT" ? std::string(" MLPIPE_ATTEMPT=\"$attempt\"")
+                                 : fmt::format(" {}", ShellQuote(k + "=" + v));
   }
-  for (const std::string& arg : script.argv) run += " " + ShellQuote(arg);
+  for (const std::string& arg : script.argv) run += fmt::format(" {}", ShellQuote(arg));
   run += " ) </dev/null";
   std::string clean;
-  for (const auto& [name, path] : outputs) clean += " " + ShellQuote(path);
+  for (const auto& [name, path] : outputs) clean += fmt::format(" {}", ShellQuote(path));
   text += fmt::format("attempt=1\ndelay={}\nwhile :; do\n", SlurmExportSeconds(step.retry_backoff_ns));
-  if (!clean.empty()) text += "  rm -rf" + clean + "\n";
-  text += "  " + run + "\n  rc=$?\n";
+  if (!clean.empty()) text += fmt::format("  rm -rf{}\n", clean);
+  text += fmt::format("  {}\n  rc=$?\n", run);
   text += fmt::format("  if [ \"$rc\" -eq 0 ] || [ \"$attempt\" -gt {} ]; then break; fi\n", step.retries);
   text += fmt::format(
       "  echo \"mlpipe: attempt $attempt of step {} failed (exit $rc); again in ${{delay}}s\" >&2\n"

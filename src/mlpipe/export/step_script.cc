@@ -86,7 +86,7 @@ StatusOr<StepScript> BuildStepScript(const engine::LoadedPipeline& pipeline, con
     out.invocation = ScriptMoveDir(text.str(), pipeline.spec.dir, paths.pipeline_dir);
     unlink(temp.c_str());
   }
-  if (!cmd.ok()) return cmd.status().WithContext("step " + s.name);
+  if (!cmd.ok()) return cmd.status().WithContext(fmt::format("step {}", s.name));
   const std::string& from = pipeline.spec.dir;
   for (std::string& arg : cmd->argv) {
     out.argv.push_back(arg == temp && !temp.empty() ? paths.invocation_path

@@ -1,5 +1,7 @@
 #include "mlpipe/export/yaml_text.h"
 
+#include <fmt/format.h>
+
 #include <cctype>
 #include <cstring>
 
@@ -27,7 +29,7 @@ void YamlWrite(const nlohmann::json& v, int indent, std::string* out);
 // The value of a key or a sequence item after "key:" or "-".
 void YamlWriteValue(const nlohmann::json& v, int indent, bool in_sequence, std::string* out) {
   if (!YamlIsBlock(v)) {
-    *out += " " + YamlScalar(v) + "\n";
+    *out += fmt::format(" {}\n", YamlScalar(v));
     return;
   }
   if (in_sequence && v.is_object()) {
