@@ -24,6 +24,10 @@ done
 "$mlpipe" export argo "$work/iris/pipeline.yaml" --format json --s3-endpoint http://rgw.local:7480 \
   --s3-bucket ml --s3-secret ml-s3 --s3-prefix team/ml --image registry.local/ml:2 -o "$out/iris-s3.json" 2>/dev/null
 
+# A named artifact repository.
+"$mlpipe" export argo "$work/concrete/pipeline.yaml" --artifact-repository ml-team -o "$out/concrete-repo.yaml" 2>/dev/null
+grep -q 'artifactRepositoryRef' "$out/concrete-repo.yaml"
+
 # Cached steps: textstats run, then one source changed: generate and count
 # stay cached (no tasks), merge and done run and read generate's output at its key.
 (cd "$work/textstats" && "$mlpipe" run pipeline.yaml >/dev/null)

@@ -135,6 +135,10 @@ void AddExportCommands(CLI::App& app, Action* action) {
       "--s3-secret", argo.argo.s3_secret,
       "Kubernetes Secret with keys accessKey and secretKey (with --s3-endpoint; default mlpipe-s3)");
   a->add_option("--s3-region", argo.argo.s3_region, "Region of the bucket (with --s3-endpoint)");
+  a->add_option(
+      "--artifact-repository", argo.argo.artifact_repository,
+      "Without --s3-endpoint: the artifact repository (a key of the namespace's artifact-repositories "
+      "config map; default: its default)");
   a->add_option("--s3-prefix", argo.argo.prefix,
                 "Key prefix of mlpipe's objects and the runs' outputs (default mlpipe)");
   a->callback([action] { *action = [] { return CmdExportArgo(argo); }; });

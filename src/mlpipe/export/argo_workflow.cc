@@ -156,6 +156,11 @@ Status CheckArgoOptions(const ArgoOptions& o) {
         "--s3-bucket needs --s3-endpoint (without both, artifacts go to the namespace's default artifact "
         "repository)");
   }
+  if (!o.s3_endpoint.empty() && !o.artifact_repository.empty()) {
+    return InvalidArgumentError(fmt::format(
+        "--s3-endpoint {} and --artifact-repository {}: give one (the repository names its own endpoint)",
+        o.s3_endpoint, o.artifact_repository));
+  }
   if (!o.s3_endpoint.empty() && o.s3_bucket.empty()) {
     return InvalidArgumentError(fmt::format("--s3-endpoint {} needs --s3-bucket", o.s3_endpoint));
   }
@@ -231,6 +236,8 @@ StatusOr<nlohmann::json> ArgoWorkflow(const engine::LoadedPipeline& pipeline, co
   for (auto& [name, t] : tasks) dag_tasks.push_back(std::move(t));
   nlohmann::json all_templates = {{{"name", "main"}, {"dag", {{"tasks", dag_tasks}}}}};
   for (auto& [name, t] : templates) all_templates.push_back(std::move(t));
+  nlohmann::json spec_json = {{"entrypoint", "main"}, {"templates", all_templates}};
+  if (!o.artifact_repository.empty()) spec_json["artifactRepositoryRef"] = {{"key", o.artifact_repository}};
   return nlohmann::json{
       {"apiVersion", "argoproj.io/v1alpha1"},
       {"kind", "Workflow"},
@@ -238,7 +245,7 @@ StatusOr<nlohmann::json> ArgoWorkflow(const engine::LoadedPipeline& pipeline, co
        {{"generateName", ArgoName(spec.name) + "-"},
         {"labels", {{"mlpipe.dev/pipeline", ArgoName(spec.name)}}},
         {"annotations", annotations}}},
-      {"spec", {{"entrypoint", "main"}, {"templates", all_templates}}},
+      {"spec", spec_json},
   };
 }
 

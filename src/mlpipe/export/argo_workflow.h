@@ -47,10 +47,14 @@ struct ArgoOptions {
   std::string s3_secret = "mlpipe-s3";
   std::string s3_region;  // "" = the endpoint's default
   std::string prefix = "mlpipe";
+  // Without an endpoint: the entry of the namespace's artifact-repositories
+  // config map to use (spec.artifactRepositoryRef.key); "" = its default.
+  std::string artifact_repository;
 };
 
 // Checks `options`: InvalidArgument for a missing image, a bucket without an
-// endpoint or an endpoint without a bucket.
+// endpoint, an endpoint without a bucket, or an endpoint with an artifact
+// repository.
 Status CheckArgoOptions(const ArgoOptions& options);
 
 // The content-addressed key of a stored object under `prefix`.

@@ -171,6 +171,16 @@ TEST_F(ArgoWorkflowTest, AnExplicitEndpointNamesTheBucketAndTheSecret) {
             StatusCode::kInvalidArgument);
 }
 
+TEST_F(ArgoWorkflowTest, ANamedArtifactRepositoryIsReferencedAndKeysStayBare) {
+  options_.artifact_repository = "ml-team";
+  const nlohmann::json wf = Export(HandPlan(pipeline_, {}));
+  EXPECT_EQ(wf["spec"]["artifactRepositoryRef"], nlohmann::json({{"key", "ml-team"}}));
+  EXPECT_EQ(Task(wf, "merge")["arguments"]["artifacts"][0]["s3"].size(), 1u);  // the key alone
+  options_.s3_endpoint = "http://rgw.local:7480";
+  options_.s3_bucket = "ml";
+  EXPECT_EQ(CheckArgoOptions(options_).code(), StatusCode::kInvalidArgument);
+}
+
 TEST_F(ArgoWorkflowTest, TheSamePlanGivesTheSameDocument) {
   const ExportPlan plan = HandPlan(pipeline_, {{"generate", {{"text", StoredRef{FakeRef('a'), false}}}}});
   EXPECT_EQ(Export(plan).dump(), Export(plan).dump());
