@@ -21,6 +21,8 @@ std::string ClosestMatch(std::string_view word, const std::vector<std::string>& 
 std::string FormatDuration(int64_t nanos);
 // "1.5 KiB", "3.2 MiB".
 std::string FormatBytes(uint64_t bytes);
+// 'text' for /bin/sh: one word whatever it holds (embedded quotes closed and escaped).
+std::string ShellQuote(std::string_view s);
 // The value of a hex digit (0-9, a-f, A-F), or -1: percent-decoding.
 int HexDigitValue(char c);
 

@@ -27,6 +27,12 @@ TEST(StringsTest, FormatsDurationsAndBytes) {
   EXPECT_EQ(FormatBytes(12), "12 B");
 }
 
+TEST(StringsTest, ShellQuoteKeepsOneWordWhateverItHolds) {
+  EXPECT_EQ(ShellQuote("a b"), "'a b'");
+  EXPECT_EQ(ShellQuote("it's $x"), "'it'\\''s $x'");
+  EXPECT_EQ(ShellQuote(""), "''");
+}
+
 TEST(StringsTest, Trim) { EXPECT_EQ(Trim("  x y\r\n"), "x y"); }
 
 TEST(StringsTest, HexDigitValueReadsBothCasesAndRefusesTheRest) {

@@ -34,6 +34,7 @@ void AddTestCommand(CLI::App& app, Action* action);  // cmd_test.cc: mlpipe test
 void AddDeploymentsCommands(CLI::App& app, Action* action);
 void AddExplainCommand(CLI::App& app, Action* action);  // cmd_explain.cc: mlpipe explain DECISION
 void AddAbCommand(CLI::App& app, Action* action);       // cmd_ab.cc: mlpipe ab (offline A/B of two pipelines)
+void AddExportCommands(CLI::App& app, Action* action);  // cmd_export.cc: mlpipe export argo | slurm
 
 struct SpecArgs {
   std::string pipeline;             // path of the pipeline YAML

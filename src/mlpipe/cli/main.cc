@@ -222,6 +222,7 @@ int Main(int argc, char** argv) {
   AddTestCommand(app, &action);
   AddExplainCommand(app, &action);
   AddAbCommand(app, &action);
+  AddExportCommands(app, &action);
   AddCompletionCommands(app, &action);
 
   // builtin (internal)

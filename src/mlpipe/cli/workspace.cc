@@ -1,5 +1,8 @@
 #include "mlpipe/cli/workspace.h"
 
+#include <fmt/format.h>
+
+#include <cstdlib>
 #include <filesystem>
 
 #include "mlpipe/metadata/open_store.h"
@@ -28,7 +31,14 @@ StatusOr<spec::WorkspaceConfig> LoadSettings(const store::Workspace& ws) {
 
 StatusOr<std::unique_ptr<metadata::MetadataStore>> OpenMetadata(const store::Workspace& ws,
                                                                 const spec::WorkspaceConfig& config) {
-  return metadata::OpenMetadataStore(config.metadata.empty() ? ws.MetadataDbPath() : config.metadata);
+  if (config.metadata.empty()) return metadata::OpenMetadataStore(ws.MetadataDbPath());
+  auto db = metadata::OpenMetadataStore(config.metadata);
+  if (db.ok()) return db;
+  // A database that does not answer, refuses the credentials or does not
+  // exist is a setting to fix (exit 2), said before anything runs.
+  return InvalidArgumentError(fmt::format(
+      "{} (metadata: from {})", db.status().message(),
+      config.file.empty() || std::getenv("MLPIPE_METADATA") != nullptr ? "MLPIPE_METADATA" : config.file));
 }
 
 StatusOr<OpenStores> OpenAll() {

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <system_error>
 
+#include "mlpipe/base/strings.h"
 #include "mlpipe/exec/interrupt.h"
 
 namespace mlpipe::exec {
@@ -24,30 +25,17 @@ constexpr int64_t kMiB = 1 << 20;
 // controller lost it) is reported after this many queries in a row.
 constexpr int kMissingPollsToGiveUp = 3;
 
-// 'text' for sh, with embedded quotes closed and escaped.
-std::string SlurmShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
-
 }  // namespace
 
 std::string SlurmBatchScript(const Command& command) {
   std::string script = "#!/bin/sh\n# a step of an mlpipe run\n";
-  if (!command.cwd.empty()) script += fmt::format("cd {} || exit 127\n", SlurmShellQuote(command.cwd));
+  if (!command.cwd.empty()) script += fmt::format("cd {} || exit 127\n", ShellQuote(command.cwd));
   script += "exec";
   if (!command.env.empty()) {
     script += " env -i";
-    for (const std::string& kv : command.env) script += fmt::format(" {}", SlurmShellQuote(kv));
+    for (const std::string& kv : command.env) script += fmt::format(" {}", ShellQuote(kv));
   }
-  for (const std::string& arg : command.argv) script += fmt::format(" {}", SlurmShellQuote(arg));
+  for (const std::string& arg : command.argv) script += fmt::format(" {}", ShellQuote(arg));
   return script + "\n";
 }
 
@@ -58,21 +46,21 @@ std::string SlurmGroupScript(const std::vector<Command>& commands,
   for (size_t i = 0; i < commands.size(); ++i) {
     const Command& c = commands[i];
     script += "(";
-    if (!c.cwd.empty()) script += fmt::format(" cd {} || exit 127;", SlurmShellQuote(c.cwd));
+    if (!c.cwd.empty()) script += fmt::format(" cd {} || exit 127;", ShellQuote(c.cwd));
     script += " exec";
     if (c.timeout_ns > 0) {  // TERM at the limit, KILL 5 s later; exit 124 then
       script += fmt::format(" timeout -k 5 {}s", (c.timeout_ns + kNsPerSecond - 1) / kNsPerSecond);
     }
     if (!c.env.empty()) {
       script += " env -i";
-      for (const std::string& kv : c.env) script += fmt::format(" {}", SlurmShellQuote(kv));
+      for (const std::string& kv : c.env) script += fmt::format(" {}", ShellQuote(kv));
     }
-    for (const std::string& arg : c.argv) script += fmt::format(" {}", SlurmShellQuote(arg));
+    for (const std::string& arg : c.argv) script += fmt::format(" {}", ShellQuote(arg));
     script += fmt::format(" ) </dev/null >{} 2>{}\n",
-                          SlurmShellQuote(c.stdout_path.empty() ? "/dev/null" : c.stdout_path),
-                          SlurmShellQuote(c.stderr_path.empty() ? "/dev/null" : c.stderr_path));
-    const std::string tmp = SlurmShellQuote(status_paths[i] + ".tmp");
-    script += fmt::format("echo $? >{} && mv {} {}\n", tmp, tmp, SlurmShellQuote(status_paths[i]));
+                          ShellQuote(c.stdout_path.empty() ? "/dev/null" : c.stdout_path),
+                          ShellQuote(c.stderr_path.empty() ? "/dev/null" : c.stderr_path));
+    const std::string tmp = ShellQuote(status_paths[i] + ".tmp");
+    script += fmt::format("echo $? >{} && mv {} {}\n", tmp, tmp, ShellQuote(status_paths[i]));
   }
   return script;
 }
