@@ -17,7 +17,7 @@ MemoryS3Client::MemoryS3Client(S3Config config) : config_(std::move(config)) {
 }
 
 std::string MemoryS3Client::Describe() const {
-  return fmt::format("memory bucket {}{}", config_.bucket, config_.prefix.empty() ? "" : " prefix " + config_.prefix);
+  return fmt::format("memory bucket {}{}", config_.bucket, config_.prefix.empty() ? "" : fmt::format(" prefix {}", config_.prefix));
 }
 
 Status MemoryS3Client::Enter(S3Op op) {
@@ -118,9 +118,9 @@ StatusOr<S3GetResult> MemoryS3Client::GetObject(const std::string& key, const st
   {
     std::ofstream out(part, std::ios::binary | std::ios::trunc);
     out << content;
-    if (!out.flush()) return InternalError("writing " + part);
+    if (!out.flush()) return InternalError(fmt::format("writing {}", part));
   }
-  if (std::rename(part.c_str(), dest.c_str()) != 0) return ErrnoError("renaming " + part, errno);
+  if (std::rename(part.c_str(), dest.c_str()) != 0) return ErrnoError(fmt::format("renaming {}", part), errno);
   return S3GetResult{content.size(), Sha256Hex(content)};
 }
 

@@ -125,11 +125,16 @@ Status RemoteObjects::Fetch(std::string_view ref_view) {
     ++fetch_hits_;
     return OkStatus();
   }
+  // The blob first: a file costs one request; a folder, which costs one per
+  // blob anyway, pays the miss.
+  Status blob = FetchBlob(hex);
+  if (blob.code() != StatusCode::kNotFound || blob.message().find("NoSuchBucket") != std::string::npos)
+    return blob.WithContext(fmt::format("fetching {}", ref));
   StatusOr<std::string> manifest = DownloadManifest(hex);
-  if (manifest.ok()) return FetchFolder(hex, *manifest).WithContext(fmt::format("fetching folder {}", ref));
-  if (manifest.status().code() != StatusCode::kNotFound || manifest.status().message().find("NoSuchBucket") != std::string::npos)
-    return manifest.status();
-  return FetchBlob(hex).WithContext(fmt::format("fetching {}", ref));
+  if (manifest.status().code() == StatusCode::kNotFound && manifest.status().message().find("NoSuchBucket") == std::string::npos)
+    return NotFoundError(fmt::format("{} is not in the S3 store ({})", ref, client_.Describe()));
+  if (!manifest.ok()) return manifest.status().WithContext(fmt::format("fetching {}", ref));
+  return FetchFolder(hex, *manifest).WithContext(fmt::format("fetching folder {}", ref));
 }
 
 Status RemoteObjects::FetchFolder(const std::string& hex, const std::string& manifest_text) {

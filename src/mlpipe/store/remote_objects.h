@@ -70,10 +70,11 @@ class RemoteObjects {
   Status Push(std::string_view ref);
   // Makes the object present and intact in the local cache: nothing moves
   // when it already is; otherwise downloaded into the cache's tmp/, re-hashed
-  // and stored (PutMode::kMove). A folder: its manifest, then the blobs the
-  // cache lacks, then the manifest is stored locally. NotFound if the remote
-  // store has no such object; DataLoss if a download does not hash to its
-  // name (nothing is stored locally).
+  // and stored (PutMode::kMove). The blob key is tried first (a file costs
+  // one request); then a folder: its manifest, the blobs the cache lacks,
+  // and the manifest stored locally last. NotFound if the remote store has
+  // no such object; DataLoss if a download does not hash to its name
+  // (nothing is stored locally).
   Status Fetch(std::string_view ref);
 
   // Whether the remote store has the object whole: its blob, or a folder's
@@ -99,8 +100,8 @@ class RemoteObjects {
   Status FetchFolder(const std::string& hex, const std::string& manifest_text);
   // Downloads the blob `hex` into the local cache.
   Status FetchBlob(const std::string& hex);
-  // Downloads `key` into a temp file in the cache's tmp/; `*hex` is what its
-  // bytes hash to. The caller removes the file.
+  // Downloads `key` to `tmp` (a path in the cache's tmp/), counting it; the
+  // result says what its bytes hash to. The caller removes the file.
   StatusOr<S3GetResult> Download(const std::string& key, const std::string& tmp);
   // The manifest text of `hex`, NotFound if there is none, DataLoss if it
   // does not hash to its name.

@@ -9,6 +9,8 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
@@ -21,6 +23,7 @@
 #include "mlpipe/base/sha256.h"
 #include "mlpipe/base/strings.h"
 #include "mlpipe/store/s3_client.h"
+#include "mlpipe/store/s3_download_sink.h"
 #include "mlpipe/store/s3_xml.h"
 
 namespace mlpipe::store {
@@ -53,15 +56,6 @@ struct CurlUpload {
   uint64_t sent = 0;
 };
 
-// Where a 2xx answer's body goes: a file, hashed as it is written. Other
-// answers' bodies (errors, XML) go to CurlReply::body.
-struct CurlSink {
-  int fd = -1;
-  Sha256* hasher = nullptr;
-  uint64_t written = 0;
-  int write_errno = 0;
-};
-
 struct CurlReply {
   CURLcode code = CURLE_OK;
   long http = 0;
@@ -78,32 +72,19 @@ struct CurlRequest {
   std::string payload_sha256 = std::string(kCurlUnsignedPayload);
   CurlUpload* upload = nullptr;    // PUT
   std::string_view post_body;      // POST
-  CurlSink* sink = nullptr;        // GET into a file
+  DownloadSink* sink = nullptr;    // GET: a 2xx body goes here (others to CurlReply::body)
   std::function<void()> on_retry;  // resets the sink before another attempt
 };
 
 bool CurlHttpOk(long http) { return http >= 200 && http < 300; }
 
 size_t CurlWriteCallback(char* data, size_t size, size_t n, void* user) {
-  auto* ctx = static_cast<std::pair<CURL*, std::pair<CurlSink*, CurlReply*>>*>(user);
+  auto* ctx = static_cast<std::pair<CURL*, std::pair<DownloadSink*, CurlReply*>>*>(user);
   const size_t len = size * n;
   long http = 0;
   curl_easy_getinfo(ctx->first, CURLINFO_RESPONSE_CODE, &http);
-  CurlSink* sink = ctx->second.first;
-  if (sink != nullptr && CurlHttpOk(http)) {
-    for (size_t done = 0; done < len;) {
-      ssize_t w = ::write(sink->fd, data + done, len - done);
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) {
-        sink->write_errno = errno;
-        return 0;  // curl stops with CURLE_WRITE_ERROR
-      }
-      done += static_cast<size_t>(w);
-    }
-    sink->hasher->Update(data, len);
-    sink->written += len;
-    return len;
-  }
+  DownloadSink* sink = ctx->second.first;
+  if (sink != nullptr && CurlHttpOk(http)) return sink->Write(data, len) ? len : 0;  // 0: CURLE_WRITE_ERROR
   CurlReply* reply = ctx->second.second;
   if (reply->body.size() < kCurlMaxErrorBody) reply->body.append(data, len);
   return len;
@@ -147,6 +128,20 @@ bool CurlRetryable(const CurlReply& r) {
   }
 }
 
+// The hex SHA-256 of `length` bytes of `fd` from `offset`.
+StatusOr<std::string> CurlHashRange(int fd, uint64_t offset, uint64_t length) {
+  Sha256 hash;
+  std::vector<char> buf(kCurlHashChunk);
+  for (uint64_t done = 0; done < length;) {
+    ssize_t n = ::pread(fd, buf.data(), std::min<uint64_t>(buf.size(), length - done), static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return ErrnoError("pread", n < 0 ? errno : EIO);
+    hash.Update(buf.data(), static_cast<size_t>(n));
+    done += static_cast<uint64_t>(n);
+  }
+  return DigestHex(hash.Finish());
+}
+
 // Closes a descriptor when it goes out of scope.
 struct CurlFd {
   int fd = -1;
@@ -174,7 +169,7 @@ class CurlS3Client final : public S3Client {
   Status CheckBucket() override;
   std::string Describe() const override {
     return fmt::format("{} bucket {}{}", config_.endpoint, config_.bucket,
-                       config_.prefix.empty() ? "" : " prefix " + config_.prefix);
+                       config_.prefix.empty() ? "" : fmt::format(" prefix {}", config_.prefix));
   }
 
  private:
@@ -214,13 +209,13 @@ CurlReply CurlS3Client::PerformOnce(CURL* h, CurlRequest& req) {
   CurlReply reply;
   curl_easy_reset(h);
   std::string url = fmt::format("{}/{}", config_.endpoint, config_.bucket);
-  if (!req.key.empty()) url += "/" + CurlUriEncode(config_.prefix + req.key, true);
-  if (!req.query.empty()) url += "?" + req.query;
+  if (!req.key.empty()) url += fmt::format("/{}", CurlUriEncode(config_.prefix + req.key, true));
+  if (!req.query.empty()) url += fmt::format("?{}", req.query);
   const std::string sigv4 = fmt::format("aws:amz:{}:s3", config_.region);
   curl_slist* headers = nullptr;
   headers = curl_slist_append(headers, fmt::format("x-amz-content-sha256: {}", req.payload_sha256).c_str());
   char errbuf[CURL_ERROR_SIZE] = {0};
-  std::pair<CURL*, std::pair<CurlSink*, CurlReply*>> write_ctx{h, {req.sink, &reply}};
+  std::pair<CURL*, std::pair<DownloadSink*, CurlReply*>> write_ctx{h, {req.sink, &reply}};
 
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
   curl_easy_setopt(h, CURLOPT_AWS_SIGV4, sigv4.c_str());
@@ -262,8 +257,8 @@ CurlReply CurlS3Client::PerformOnce(CURL* h, CurlRequest& req) {
   reply.content_length = length;
   if (reply.code != CURLE_OK) {
     reply.curl_error = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(reply.code);
-    if (req.sink != nullptr && req.sink->write_errno != 0)
-      reply.curl_error += fmt::format(" (writing: {})", std::strerror(req.sink->write_errno));
+    if (req.sink != nullptr && req.sink->write_errno() != 0)
+      reply.curl_error += fmt::format(" (writing: {})", std::strerror(req.sink->write_errno()));
   }
   return reply;
 }
@@ -343,7 +338,7 @@ Status CurlS3Client::PutMultipart(const std::string& key, int fd, uint64_t size,
   CurlReply r = Perform(init);
   if (r.code != CURLE_OK || !CurlHttpOk(r.http)) return ReplyError(r, "POST (start a multipart upload)", key);
   ASSIGN_OR_RETURN(std::string upload_id, ParseUploadId(r.body));
-  const std::string id_query = "uploadId=" + CurlUriEncode(upload_id, false);
+  const std::string id_query = fmt::format("uploadId={}", CurlUriEncode(upload_id, false));
   auto abort = [&](Status why) {
     CurlRequest del;
     del.method = "DELETE";
@@ -353,42 +348,53 @@ Status CurlS3Client::PutMultipart(const std::string& key, int fd, uint64_t size,
     return why;
   };
 
-  // Each part is hashed before it is sent (the server checks it), and the
-  // whole file with it: a file that does not hash to `sha256_hex` is never
-  // completed into an object.
-  Sha256 whole;
-  std::vector<std::string> etags;
-  std::vector<char> buf(kCurlHashChunk);
+  // Parts go up `upload_parallelism` at a time, each hashed just before it
+  // is sent (the server checks it). The whole file is hashed beside them: a
+  // file that does not hash to `sha256_hex` is never completed into an object.
   const uint64_t part_size = std::max<uint64_t>(config_.part_size, 1);
-  for (uint64_t offset = 0; offset < size; offset += part_size) {
-    const uint64_t length = std::min(part_size, size - offset);
-    Sha256 part;
-    for (uint64_t done = 0; done < length;) {
-      ssize_t n = ::pread(fd, buf.data(), std::min<uint64_t>(buf.size(), length - done),
-                          static_cast<off_t>(offset + done));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return abort(ErrnoError(fmt::format("reading part of {}", key), n < 0 ? errno : EIO));
-      part.Update(buf.data(), static_cast<size_t>(n));
-      whole.Update(buf.data(), static_cast<size_t>(n));
-      done += static_cast<uint64_t>(n);
+  const uint64_t parts = (size + part_size - 1) / part_size;
+  std::vector<std::string> etags(parts);
+  std::atomic<uint64_t> next_part{0};
+  std::mutex error_mu;
+  Status first_error;  // guarded by error_mu
+  std::atomic<bool> failed{false};
+  auto fail = [&](Status s) {
+    std::lock_guard lock(error_mu);
+    if (first_error.ok()) first_error = std::move(s);
+    failed = true;
+  };
+  auto upload_parts = [&] {
+    for (uint64_t i; !failed && (i = next_part++) < parts;) {
+      const uint64_t offset = i * part_size;
+      const uint64_t length = std::min(part_size, size - offset);
+      StatusOr<std::string> part_hex = CurlHashRange(fd, offset, length);
+      if (!part_hex.ok()) return fail(part_hex.status().WithContext(fmt::format("reading part of {}", key)));
+      CurlUpload upload{fd, offset, length, 0};
+      CurlRequest put;
+      put.method = "PUT";
+      put.key = key;
+      put.query = fmt::format("partNumber={}&{}", i + 1, id_query);
+      put.payload_sha256 = *part_hex;
+      put.upload = &upload;
+      CurlReply pr = Perform(put);
+      if (pr.code != CURLE_OK || !CurlHttpOk(pr.http)) return fail(ReplyError(pr, fmt::format("PUT part {}", i + 1), key));
+      if (pr.etag.empty()) return fail(InternalError(fmt::format("S3 PUT part of {}: no ETag in the answer", key)));
+      etags[i] = pr.etag;
     }
-    CurlUpload upload{fd, offset, length, 0};
-    CurlRequest put;
-    put.method = "PUT";
-    put.key = key;
-    put.query = fmt::format("partNumber={}&{}", etags.size() + 1, id_query);
-    put.payload_sha256 = DigestHex(part.Finish());
-    put.upload = &upload;
-    CurlReply pr = Perform(put);
-    if (pr.code != CURLE_OK || !CurlHttpOk(pr.http))
-      return abort(ReplyError(pr, fmt::format("PUT part {}", etags.size() + 1), key));
-    if (pr.etag.empty()) return abort(InternalError(fmt::format("S3 PUT part of {}: no ETag in the answer", key)));
-    etags.push_back(pr.etag);
-  }
-  if (const std::string got = DigestHex(whole.Finish()); got != sha256_hex) {
+  };
+  StatusOr<std::string> whole = InternalError("not hashed");
+  std::vector<std::thread> workers;
+  workers.emplace_back([&] { whole = CurlHashRange(fd, 0, size); });
+  const uint64_t uploaders = std::clamp<uint64_t>(config_.upload_parallelism, 1, parts);
+  for (uint64_t t = 1; t < uploaders; ++t) workers.emplace_back(upload_parts);
+  upload_parts();
+  for (auto& w : workers) w.join();
+  if (!first_error.ok()) return abort(first_error);
+  if (!whole.ok()) return abort(whole.status().WithContext(fmt::format("reading {}", key)));
+  if (*whole != sha256_hex) {
     return abort(DataLossError(
         fmt::format("S3 PUT {} bucket {}: the file hashes to sha256:{}, not sha256:{}; upload aborted",
-                    config_.prefix + key, config_.bucket, got, sha256_hex)));
+                    config_.prefix + key, config_.bucket, *whole, sha256_hex)));
   }
   const std::string body = CompleteMultipartBody(etags);
   CurlRequest done;
@@ -405,32 +411,28 @@ Status CurlS3Client::PutMultipart(const std::string& key, int fd, uint64_t size,
 
 StatusOr<S3GetResult> CurlS3Client::GetObject(const std::string& key, const std::string& dest) {
   const std::string part = dest + ".part";
-  CurlFd file{::open(part.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
+  CurlFd file{::open(part.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
   if (file.fd < 0) return ErrnoError(fmt::format("downloading to {}", part), errno);
-  auto hasher = std::make_unique<Sha256>();
-  CurlSink sink{file.fd, hasher.get(), 0, 0};
+  DownloadSink sink(file.fd);
   CurlRequest req;
   req.key = key;
   req.sink = &sink;
-  req.on_retry = [&] {
-    (void)::ftruncate(file.fd, 0);
-    (void)::lseek(file.fd, 0, SEEK_SET);
-    hasher = std::make_unique<Sha256>();
-    sink = CurlSink{file.fd, hasher.get(), 0, 0};
-  };
+  req.on_retry = [&] { sink.Reset(); };
   CurlReply r = Perform(req);
+  StatusOr<std::string> hex = sink.Finish();
   Status s = OkStatus();
   if (r.code != CURLE_OK || !CurlHttpOk(r.http)) s = ReplyError(r, "GET", key);
-  if (s.ok() && r.content_length >= 0 && static_cast<uint64_t>(r.content_length) != sink.written)
-    s = DataLossError(fmt::format("S3 GET {}: {} of {} bytes arrived", config_.prefix + key, sink.written,
+  if (s.ok() && r.content_length >= 0 && static_cast<uint64_t>(r.content_length) != sink.written())
+    s = DataLossError(fmt::format("S3 GET {}: {} of {} bytes arrived", config_.prefix + key, sink.written(),
                                   r.content_length));
-  if (s.ok() && ::close(std::exchange(file.fd, -1)) != 0) s = ErrnoError("closing " + part, errno);
-  if (s.ok() && ::rename(part.c_str(), dest.c_str()) != 0) s = ErrnoError("renaming " + part, errno);
+  if (s.ok()) s = hex.status();
+  if (s.ok() && ::close(std::exchange(file.fd, -1)) != 0) s = ErrnoError(fmt::format("closing {}", part), errno);
+  if (s.ok() && ::rename(part.c_str(), dest.c_str()) != 0) s = ErrnoError(fmt::format("renaming {}", part), errno);
   if (!s.ok()) {
     ::unlink(part.c_str());
     return s;
   }
-  return S3GetResult{sink.written, DigestHex(hasher->Finish())};
+  return S3GetResult{sink.written(), *hex};
 }
 
 StatusOr<std::optional<uint64_t>> CurlS3Client::HeadObject(const std::string& key) {
@@ -450,7 +452,7 @@ StatusOr<std::vector<S3ObjectEntry>> CurlS3Client::ListObjects(const std::string
     CurlRequest req;
     // SigV4 signs the query as sent: names in order, values encoded.
     req.query = fmt::format("{}list-type=2&max-keys={}&prefix={}",
-                            token.empty() ? "" : "continuation-token=" + CurlUriEncode(token, false) + "&",
+                            token.empty() ? "" : fmt::format("continuation-token={}&", CurlUriEncode(token, false)),
                             config_.list_page_size, CurlUriEncode(config_.prefix + prefix, false));
     CurlReply r = Perform(req);
     if (r.code != CURLE_OK || !CurlHttpOk(r.http)) return ReplyError(r, "LIST", prefix);

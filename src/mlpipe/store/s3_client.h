@@ -39,6 +39,10 @@ struct S3Config {
   uint64_t multipart_threshold = uint64_t{64} << 20;
   // The size of each part but the last; S3 wants at least 5 MiB.
   uint64_t part_size = uint64_t{16} << 20;
+  // Parts of one multipart upload in flight at once (each on its own
+  // connection): S3 servers answer a part with latency a single stream
+  // leaves unused.
+  int upload_parallelism = 4;
   // Keys per ListObjectsV2 page (S3's maximum is 1000).
   int list_page_size = 1000;
   // Connecting gives up after this; a transfer slower than 1 KiB/s for

@@ -1,0 +1,66 @@
+#include "mlpipe/store/s3_download_sink.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "mlpipe/base/sha256.h"
+#include "mlpipe/store/test_util.h"
+
+namespace mlpipe::store {
+namespace {
+
+TEST(DownloadSinkTest, HashesWhatWasWrittenAcrossManyWrites) {
+  testing::TempDir dir;
+  const std::string path = dir.Sub("body");
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
+  ASSERT_GE(fd, 0);
+  // More than the writeback step, in uneven pieces.
+  std::string body;
+  for (int i = 0; body.size() < (size_t{9} << 20); ++i) body += std::string(1000 + i % 7777, static_cast<char>(i));
+  {
+    DownloadSink sink(fd);
+    for (size_t off = 0; off < body.size(); off += 65537) {
+      const size_t n = std::min<size_t>(65537, body.size() - off);
+      ASSERT_TRUE(sink.Write(body.data() + off, n));
+    }
+    auto hex = sink.Finish();
+    ASSERT_TRUE(hex.ok()) << hex.status().ToString();
+    EXPECT_EQ(*hex, Sha256Hex(body));
+    EXPECT_EQ(sink.written(), body.size());
+  }
+  ::close(fd);
+  EXPECT_EQ(testing::ReadFile(path), body);
+}
+
+TEST(DownloadSinkTest, ResetStartsOverForARetriedRequest) {
+  testing::TempDir dir;
+  const std::string path = dir.Sub("body");
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
+  ASSERT_GE(fd, 0);
+  {
+    DownloadSink sink(fd);
+    ASSERT_TRUE(sink.Write("half of a bo", 12));
+    sink.Reset();
+    ASSERT_TRUE(sink.Write("body", 4));
+    EXPECT_EQ(*sink.Finish(), Sha256Hex("body"));
+    EXPECT_EQ(sink.written(), 4u);
+  }
+  ::close(fd);
+  EXPECT_EQ(testing::ReadFile(path), "body");
+}
+
+TEST(DownloadSinkTest, AnEmptyBodyHashesAsEmpty) {
+  testing::TempDir dir;
+  int fd = ::open(dir.Sub("body").c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
+  ASSERT_GE(fd, 0);
+  {
+    DownloadSink sink(fd);
+    EXPECT_EQ(*sink.Finish(), Sha256Hex(""));
+  }
+  ::close(fd);
+}
+
+}  // namespace
+}  // namespace mlpipe::store
