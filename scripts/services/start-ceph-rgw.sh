@@ -75,6 +75,10 @@ osd memory target = 1073741824
 keyring = $DIR/rgw/keyring
 rgw frontends = beast endpoint=127.0.0.1:$PORT
 rgw data = $DIR/rgw
+# Deleted objects' data is reclaimed within seconds, not the default two hours: tests and benchmarks
+# write and delete GiBs, which would otherwise fill the 10 GiB OSD.
+rgw gc obj min wait = 0
+rgw gc processor period = 10
 EOF
   ceph-authtool --create-keyring "$DIR/keyring" --gen-key -n mon. --cap mon 'allow *' >/dev/null
   ceph-authtool "$DIR/keyring" --gen-key -n client.admin --cap mon 'allow *' --cap osd 'allow *' \
