@@ -59,6 +59,8 @@ int Main(int argc, char** argv) {
   // Knobs to try other multipart shapes (defaults: S3Config's).
   if (std::string v = BenchEnv("MLPIPE_S3_BENCH_PART_MIB"); !v.empty()) base.part_size = std::stoull(v) << 20;
   if (std::string v = BenchEnv("MLPIPE_S3_BENCH_PARALLEL"); !v.empty()) base.upload_parallelism = std::stoi(v);
+  if (std::string v = BenchEnv("MLPIPE_S3_BENCH_RANGE_MIB"); !v.empty()) base.download_chunk_size = std::stoull(v) << 20;
+  if (std::string v = BenchEnv("MLPIPE_S3_BENCH_RANGES"); !v.empty()) base.download_parallelism = std::stoi(v);
   if (std::string v = BenchEnv("MLPIPE_S3_BENCH_THRESHOLD_MIB"); !v.empty())
     base.multipart_threshold = std::stoull(v) << 20;
   const std::string root = fmt::format("{}/mlpipe-s3-bench-{}", std::filesystem::temp_directory_path().string(),

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <charconv>
 #include <atomic>
 #include <cctype>
 #include <cerrno>
@@ -63,6 +64,13 @@ struct CurlReply {
   std::string etag;
   std::string curl_error;
   int64_t content_length = -1;
+  std::optional<uint64_t> total;  // from Content-Range: the whole object's size
+};
+
+// Where a 2xx answer's body goes: the sink, from `offset` on.
+struct CurlRangeSink {
+  DownloadSink* sink = nullptr;
+  uint64_t offset = 0;
 };
 
 struct CurlRequest {
@@ -72,32 +80,54 @@ struct CurlRequest {
   std::string payload_sha256 = std::string(kCurlUnsignedPayload);
   CurlUpload* upload = nullptr;    // PUT
   std::string_view post_body;      // POST
-  DownloadSink* sink = nullptr;    // GET: a 2xx body goes here (others to CurlReply::body)
-  std::function<void()> on_retry;  // resets the sink before another attempt
+  CurlRangeSink* sink = nullptr;  // GET: a 2xx body goes here (others to CurlReply::body)
+  std::string range;              // GET: "FIRST-LAST" bytes
+  int attempts = 0;               // 0: S3Config::max_attempts
+  // Told the object's size as soon as a ranged answer's headers say it.
+  std::function<void(uint64_t)> on_total;
+};
+
+struct CurlHeaderContext {
+  CurlReply* reply;
+  const std::function<void(uint64_t)>* on_total;
 };
 
 bool CurlHttpOk(long http) { return http >= 200 && http < 300; }
 
 size_t CurlWriteCallback(char* data, size_t size, size_t n, void* user) {
-  auto* ctx = static_cast<std::pair<CURL*, std::pair<DownloadSink*, CurlReply*>>*>(user);
+  auto* ctx = static_cast<std::pair<CURL*, std::pair<CurlRangeSink*, CurlReply*>>*>(user);
   const size_t len = size * n;
   long http = 0;
   curl_easy_getinfo(ctx->first, CURLINFO_RESPONSE_CODE, &http);
-  DownloadSink* sink = ctx->second.first;
-  if (sink != nullptr && CurlHttpOk(http)) return sink->Write(data, len) ? len : 0;  // 0: CURLE_WRITE_ERROR
+  CurlRangeSink* sink = ctx->second.first;
+  if (sink != nullptr && CurlHttpOk(http)) {
+    if (!sink->sink->WriteAt(sink->offset, data, len)) return 0;  // curl stops: CURLE_WRITE_ERROR
+    sink->offset += len;
+    return len;
+  }
   CurlReply* reply = ctx->second.second;
   if (reply->body.size() < kCurlMaxErrorBody) reply->body.append(data, len);
   return len;
 }
 
 size_t CurlHeaderCallback(char* data, size_t size, size_t n, void* user) {
-  auto* reply = static_cast<CurlReply*>(user);
+  auto* ctx = static_cast<CurlHeaderContext*>(user);
   std::string_view line(data, size * n);
   auto colon = line.find(':');
   if (colon != std::string_view::npos) {
     std::string name(line.substr(0, colon));
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (name == "etag") reply->etag = std::string(Trim(line.substr(colon + 1)));
+    std::string_view value = Trim(line.substr(colon + 1));
+    if (name == "etag") ctx->reply->etag = std::string(value);
+    // "bytes 0-33554431/268435456"
+    if (auto slash = value.rfind('/'); name == "content-range" && slash != std::string_view::npos) {
+      uint64_t total = 0;
+      std::string_view digits = value.substr(slash + 1);
+      if (std::from_chars(digits.data(), digits.data() + digits.size(), total).ec == std::errc()) {
+        ctx->reply->total = total;
+        if (*ctx->on_total) (*ctx->on_total)(total);
+      }
+    }
   }
   return size * n;
 }
@@ -182,6 +212,8 @@ class CurlS3Client final : public S3Client {
   // The Status of a failed reply to `op` on `key`.
   Status ReplyError(const CurlReply& r, std::string_view op, const std::string& key) const;
   Status PutMultipart(const std::string& key, int fd, uint64_t size, std::string_view sha256_hex);
+  // One attempt at downloading `key` into `sink`; `*total` is its size.
+  Status GetRanges(const std::string& key, DownloadSink& sink, uint64_t* total, bool* retryable);
 
   S3Config config_;
   std::mutex mu_;
@@ -215,7 +247,8 @@ CurlReply CurlS3Client::PerformOnce(CURL* h, CurlRequest& req) {
   curl_slist* headers = nullptr;
   headers = curl_slist_append(headers, fmt::format("x-amz-content-sha256: {}", req.payload_sha256).c_str());
   char errbuf[CURL_ERROR_SIZE] = {0};
-  std::pair<CURL*, std::pair<DownloadSink*, CurlReply*>> write_ctx{h, {req.sink, &reply}};
+  std::pair<CURL*, std::pair<CurlRangeSink*, CurlReply*>> write_ctx{h, {req.sink, &reply}};
+  CurlHeaderContext header_ctx{&reply, &req.on_total};
 
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
   curl_easy_setopt(h, CURLOPT_AWS_SIGV4, sigv4.c_str());
@@ -233,7 +266,8 @@ CurlReply CurlS3Client::PerformOnce(CURL* h, CurlRequest& req) {
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, CurlWriteCallback);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &write_ctx);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, CurlHeaderCallback);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, &reply);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &header_ctx);
+  if (!req.range.empty()) curl_easy_setopt(h, CURLOPT_RANGE, req.range.c_str());
   if (req.method == "HEAD") {
     curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
   } else if (req.method == "PUT") {
@@ -257,8 +291,8 @@ CurlReply CurlS3Client::PerformOnce(CURL* h, CurlRequest& req) {
   reply.content_length = length;
   if (reply.code != CURLE_OK) {
     reply.curl_error = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(reply.code);
-    if (req.sink != nullptr && req.sink->write_errno() != 0)
-      reply.curl_error += fmt::format(" (writing: {})", std::strerror(req.sink->write_errno()));
+    if (req.sink != nullptr && req.sink->sink->write_errno() != 0)
+      reply.curl_error += fmt::format(" (writing: {})", std::strerror(req.sink->sink->write_errno()));
   }
   return reply;
 }
@@ -268,9 +302,8 @@ CurlReply CurlS3Client::Perform(CurlRequest& req) {
   CurlReply reply;
   for (int attempt = 1;; ++attempt) {
     reply = PerformOnce(h, req);
-    if (!CurlRetryable(reply) || attempt >= config_.max_attempts) break;
+    if (!CurlRetryable(reply) || attempt >= (req.attempts > 0 ? req.attempts : config_.max_attempts)) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100 << (attempt - 1)));
-    if (req.on_retry) req.on_retry();
   }
   Release(h);
   return reply;
@@ -414,17 +447,19 @@ StatusOr<S3GetResult> CurlS3Client::GetObject(const std::string& key, const std:
   CurlFd file{::open(part.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
   if (file.fd < 0) return ErrnoError(fmt::format("downloading to {}", part), errno);
   DownloadSink sink(file.fd);
-  CurlRequest req;
-  req.key = key;
-  req.sink = &sink;
-  req.on_retry = [&] { sink.Reset(); };
-  CurlReply r = Perform(req);
+  Status s;
+  uint64_t total = 0;
+  // A retry starts the whole download again (its ranges were not retried alone).
+  for (int attempt = 1;; ++attempt) {
+    bool retryable = false;
+    s = GetRanges(key, sink, &total, &retryable);
+    if (s.ok() || !retryable || attempt >= config_.max_attempts) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100 << (attempt - 1)));
+    sink.Reset();
+  }
   StatusOr<std::string> hex = sink.Finish();
-  Status s = OkStatus();
-  if (r.code != CURLE_OK || !CurlHttpOk(r.http)) s = ReplyError(r, "GET", key);
-  if (s.ok() && r.content_length >= 0 && static_cast<uint64_t>(r.content_length) != sink.written())
-    s = DataLossError(fmt::format("S3 GET {}: {} of {} bytes arrived", config_.prefix + key, sink.written(),
-                                  r.content_length));
+  if (s.ok() && sink.written() != total)
+    s = DataLossError(fmt::format("S3 GET {}: {} of {} bytes arrived", config_.prefix + key, sink.written(), total));
   if (s.ok()) s = hex.status();
   if (s.ok() && ::close(std::exchange(file.fd, -1)) != 0) s = ErrnoError(fmt::format("closing {}", part), errno);
   if (s.ok() && ::rename(part.c_str(), dest.c_str()) != 0) s = ErrnoError(fmt::format("renaming {}", part), errno);
@@ -432,7 +467,78 @@ StatusOr<S3GetResult> CurlS3Client::GetObject(const std::string& key, const std:
     ::unlink(part.c_str());
     return s;
   }
-  return S3GetResult{sink.written(), *hex};
+  return S3GetResult{total, *hex};
+}
+
+Status CurlS3Client::GetRanges(const std::string& key, DownloadSink& sink, uint64_t* total, bool* retryable) {
+  // The first range's headers tell the object's size; a larger object's
+  // other ranges then start at once, `download_parallelism` in flight.
+  const uint64_t chunk = std::max<uint64_t>(config_.download_chunk_size, 1);
+  std::mutex mu;
+  Status first_error;  // guarded by mu
+  std::atomic<bool> failed{false};
+  std::atomic<uint64_t> next_chunk{1};
+  std::optional<uint64_t> size;  // set once, before the workers start
+  auto fail = [&](Status why, bool can_retry) {
+    std::lock_guard lock(mu);
+    if (first_error.ok()) {
+      first_error = std::move(why);
+      *retryable = can_retry;
+    }
+    failed = true;
+  };
+  auto fetch_chunks = [&] {
+    const uint64_t chunks = (*size + chunk - 1) / chunk;
+    for (uint64_t i; !failed && (i = next_chunk++) < chunks;) {
+      const uint64_t first = i * chunk, last = std::min(first + chunk, *size) - 1;
+      CurlRangeSink rs{&sink, first};
+      CurlRequest req;
+      req.key = key;
+      req.sink = &rs;
+      req.range = fmt::format("{}-{}", first, last);
+      req.attempts = 1;
+      CurlReply r = Perform(req);
+      if (r.code != CURLE_OK || r.http != 206) return fail(ReplyError(r, "GET", key), CurlRetryable(r));
+      if (rs.offset != last + 1)
+        return fail(DataLossError(fmt::format("S3 GET {}: bytes {}-{} arrived short", key, first, last)), true);
+    }
+  };
+  std::vector<std::thread> workers;
+  CurlRangeSink rs0{&sink, 0};
+  CurlRequest req;
+  req.key = key;
+  req.sink = &rs0;
+  req.range = fmt::format("0-{}", chunk - 1);
+  req.attempts = 1;
+  req.on_total = [&](uint64_t t) {
+    if (size) return;
+    size = t;
+    const uint64_t in_flight = std::min<uint64_t>((t + chunk - 1) / chunk, std::max(config_.download_parallelism, 1));
+    for (uint64_t w = 1; w < in_flight; ++w) workers.emplace_back(fetch_chunks);
+  };
+  CurlReply r = Perform(req);
+  if (r.code == CURLE_OK && r.http == 416) {
+    // An empty object has no byte 0: ask for all of it.
+    req.range.clear();
+    r = Perform(req);
+  }
+  if (r.code != CURLE_OK || !CurlHttpOk(r.http)) {
+    fail(ReplyError(r, "GET", key), CurlRetryable(r));
+  } else if (r.http == 200) {
+    *total = rs0.offset;  // the whole object (a server that ignores ranges, or an empty one)
+    if (r.content_length >= 0 && static_cast<uint64_t>(r.content_length) != rs0.offset)
+      fail(DataLossError(fmt::format("S3 GET {}: {} of {} bytes arrived", key, rs0.offset, r.content_length)), true);
+  } else if (!size) {
+    fail(InternalError(fmt::format("S3 GET {}: a partial answer without Content-Range", key)), false);
+  } else {
+    *total = *size;
+    if (rs0.offset != std::min(chunk, *size))
+      fail(DataLossError(fmt::format("S3 GET {}: the first bytes arrived short", key)), true);
+    if (*size > chunk) fetch_chunks();
+  }
+  for (auto& w : workers) w.join();
+  std::lock_guard lock(mu);
+  return first_error;
 }
 
 StatusOr<std::optional<uint64_t>> CurlS3Client::HeadObject(const std::string& key) {

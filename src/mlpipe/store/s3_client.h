@@ -46,6 +46,10 @@ struct S3Config {
   // connection): S3 servers answer a part with latency a single stream
   // leaves unused.
   int upload_parallelism = 4;
+  // Downloads go as ranges of this size, `download_parallelism` in flight
+  // (one request for an object no larger than a range).
+  uint64_t download_chunk_size = uint64_t{32} << 20;
+  int download_parallelism = 2;
   // Keys per ListObjectsV2 page (S3's maximum is 1000).
   int list_page_size = 1000;
   // Connecting gives up after this; a transfer slower than 1 KiB/s for

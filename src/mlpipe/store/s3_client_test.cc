@@ -3,6 +3,9 @@
 // and the errors a wrong configuration gets. Without MLPIPE_TEST_S3_ENDPOINT
 // these skip, saying why.
 #include <cstdlib>
+#include <filesystem>
+
+#include "mlpipe/base/sha256.h"
 
 #include "mlpipe/store/remote_objects_conformance.h"
 #include "mlpipe/store/s3_client.h"
@@ -92,6 +95,30 @@ TEST_F(CurlS3ClientTest, ListingFollowsContinuations) {
   EXPECT_EQ((*listed)[4].size, 1u);
   for (const auto& o : *listed) EXPECT_TRUE(client->DeleteObject(o.key).ok());
   EXPECT_TRUE(client->ListObjects("k/")->empty());
+}
+
+TEST_F(CurlS3ClientTest, DownloadsInRangesAndEmptyObjects) {
+  S3Config config = RgwConfig();
+  config.prefix = UniqueTestPrefix();
+  config.download_chunk_size = 1 << 20;
+  config.download_parallelism = 3;
+  auto client = NewCurlS3Client(config);
+  TempDir dir;
+  std::string body;
+  for (int i = 0; body.size() < (size_t{11} << 19); ++i) body += std::to_string(int64_t{i} * 7919) + ",";
+  for (const std::string& content : {body, std::string(), std::string("x"), std::string(size_t{1} << 20, 'y')}) {
+    const std::string file = dir.Write("f", content);
+    ASSERT_TRUE(client->PutObject("k", file, Sha256Hex(content)).ok());
+    auto got = client->GetObject("k", dir.Sub("got"));
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    EXPECT_EQ(got->size, content.size());
+    EXPECT_EQ(got->sha256_hex, Sha256Hex(content));
+    EXPECT_EQ(ReadFile(dir.Sub("got")), content);
+  }
+  EXPECT_TRUE(client->DeleteObject("k").ok());
+  EXPECT_EQ(client->GetObject("k", dir.Sub("gone")).status().code(), StatusCode::kNotFound);
+  EXPECT_FALSE(std::filesystem::exists(dir.Sub("gone")));
+  EXPECT_FALSE(std::filesystem::exists(dir.Sub("gone.part")));
 }
 
 // Needs no server: nothing listens on port 1.

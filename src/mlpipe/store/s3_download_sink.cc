@@ -21,9 +21,13 @@ DownloadSink::DownloadSink(int fd) : fd_(fd) { Start(); }
 DownloadSink::~DownloadSink() { Stop(); }
 
 void DownloadSink::Start() {
-  written_ = flushed_ = visible_ = 0;
-  write_errno_ = 0;
-  done_ = false;
+  {
+    std::lock_guard lock(mu_);
+    written_ = visible_ = flushed_ = 0;
+    islands_.clear();
+    write_errno_ = 0;
+    done_ = false;
+  }
   hex_.clear();
   hash_status_ = OkStatus();
   hasher_ = std::thread([this] { HashLoop(); });
@@ -39,35 +43,67 @@ void DownloadSink::Stop() {
   hasher_.join();
 }
 
-bool DownloadSink::Write(const char* data, size_t n) {
+uint64_t DownloadSink::written() const {
+  std::lock_guard lock(mu_);
+  return written_;
+}
+
+int DownloadSink::write_errno() const {
+  std::lock_guard lock(mu_);
+  return write_errno_;
+}
+
+bool DownloadSink::WriteAt(uint64_t offset, const char* data, size_t n) {
   for (size_t done = 0; done < n;) {
-    ssize_t w = ::write(fd_, data + done, n - done);
+    ssize_t w = ::pwrite(fd_, data + done, n - done, static_cast<off_t>(offset + done));
     if (w < 0 && errno == EINTR) continue;
     if (w < 0) {
+      std::lock_guard lock(mu_);
       write_errno_ = errno;
       return false;
     }
     done += static_cast<size_t>(w);
   }
-  written_ += n;
-  if (written_ - flushed_ >= kSinkWritebackEvery) {
-    // Starts writeback without waiting for it.
-    (void)::sync_file_range(fd_, static_cast<off_t>(flushed_), static_cast<off_t>(written_ - flushed_),
-                            SYNC_FILE_RANGE_WRITE);
-    flushed_ = written_;
-  }
+  uint64_t flush_from = 0, flush_to = 0;
   {
     std::lock_guard lock(mu_);
-    visible_ = written_;
+    written_ += n;
+    const uint64_t end = offset + n;
+    if (offset == visible_) {
+      visible_ = end;
+    } else if (auto it = islands_.upper_bound(offset); it != islands_.begin() && std::prev(it)->second == offset) {
+      std::prev(it)->second = end;  // a range continuing past a gap
+    } else {
+      islands_[offset] = end;  // a range's first bytes
+    }
+    // Islands that now touch what comes before them.
+    for (auto it = islands_.begin(); it != islands_.end() && it->first == visible_; it = islands_.erase(it))
+      visible_ = it->second;
+    for (auto it = islands_.begin(); it != islands_.end();) {
+      auto next = std::next(it);
+      if (next != islands_.end() && next->first == it->second) {
+        it->second = next->second;
+        islands_.erase(next);
+      } else {
+        it = next;
+      }
+    }
+    if (visible_ - flushed_ >= kSinkWritebackEvery) {
+      flush_from = flushed_;
+      flush_to = flushed_ = visible_;
+    }
   }
   cv_.notify_one();
+  // Starts writeback without waiting for it.
+  if (flush_to > flush_from)
+    (void)::sync_file_range(fd_, static_cast<off_t>(flush_from), static_cast<off_t>(flush_to - flush_from),
+                            SYNC_FILE_RANGE_WRITE);
   return true;
 }
 
 void DownloadSink::Reset() {
   Stop();
   (void)::ftruncate(fd_, 0);
-  (void)::lseek(fd_, 0, SEEK_SET);
   Start();
 }
 

@@ -1,12 +1,14 @@
-// DownloadSink: where the curl client writes a downloaded body. Hashing
-// runs on its own thread a step behind the writes (re-reading the fresh
-// pages of the file), so the SHA-256 costs no time on the receiving thread;
-// writeback is started every few MiB, so the store's fsync afterwards finds
-// little left to write. Used by one download at a time.
+// DownloadSink: where the curl client writes a downloaded body, possibly as
+// several ranges arriving at once. Hashing runs on its own thread over the
+// part of the file written without a gap so far (re-reading the fresh
+// pages), so the SHA-256 costs no time on the receiving threads; writeback
+// is started every few MiB, so the store's fsync afterwards finds little
+// left to write. Thread-safe: ranges may be written from several threads.
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -23,16 +25,19 @@ class DownloadSink {
   DownloadSink(const DownloadSink&) = delete;
   DownloadSink& operator=(const DownloadSink&) = delete;
 
-  // Appends `n` bytes; false (with errno saved) when the file cannot take them.
-  bool Write(const char* data, size_t n);
-  // Empties the file and restarts the hash (before a retried request).
+  // Writes `n` bytes at `offset`. Each byte is written once (a range is
+  // written front to back). False (with errno saved) when the file cannot
+  // take them.
+  bool WriteAt(uint64_t offset, const char* data, size_t n);
+  // Empties the file and restarts the hash (before a retried download).
   void Reset();
-  // Waits for the hasher; the hex SHA-256 of everything written, or the
-  // error that stopped it reading the file back.
+  // Waits for the hasher; the hex SHA-256 of the bytes written without a
+  // gap from offset 0, or the error that stopped it reading them back.
   StatusOr<std::string> Finish();
 
-  uint64_t written() const { return written_; }
-  int write_errno() const { return write_errno_; }
+  // Bytes written so far (all ranges).
+  uint64_t written() const;
+  int write_errno() const;
 
  private:
   void Start();
@@ -40,15 +45,16 @@ class DownloadSink {
   void HashLoop();
 
   int fd_;
-  uint64_t written_ = 0;  // the writer's own count
-  uint64_t flushed_ = 0;  // writeback started up to here
-  int write_errno_ = 0;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
-  uint64_t visible_ = 0;  // guarded by mu_: bytes the hasher may read
-  bool done_ = false;     // guarded by mu_
-  std::string hex_;       // set by the hasher when done
-  Status hash_status_;    // set by the hasher when done
+  uint64_t written_ = 0;   // guarded by mu_
+  uint64_t visible_ = 0;   // guarded by mu_: written without a gap from 0; the hasher may read this far
+  uint64_t flushed_ = 0;   // guarded by mu_: writeback started up to here
+  std::map<uint64_t, uint64_t> islands_;  // guarded by mu_: written [start, end) past a gap
+  int write_errno_ = 0;    // guarded by mu_
+  bool done_ = false;      // guarded by mu_
+  std::string hex_;        // set by the hasher when done
+  Status hash_status_;     // set by the hasher when done
   std::thread hasher_;
 };
 
