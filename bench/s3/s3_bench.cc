@@ -65,7 +65,18 @@ int Main(int argc, char** argv) {
     base.multipart_threshold = std::stoull(v) << 20;
   const std::string root = fmt::format("{}/mlpipe-s3-bench-{}", std::filesystem::temp_directory_path().string(),
                                        ::getpid());
-  auto a = OpenStoreIn(root + "/a");
+  // Removed however the run ends (the stores' files are read-only).
+  struct RemoveRoot {
+    std::string path;
+    ~RemoveRoot() {
+      std::error_code ec;
+      for (auto it = std::filesystem::recursive_directory_iterator(path, ec); !ec && it != decltype(it)(); ++it)
+        std::filesystem::permissions(it->path(), std::filesystem::perms::owner_all,
+                                     std::filesystem::perm_options::add, ec);
+      std::filesystem::remove_all(path, ec);
+    }
+  } remove_root{root};
+  auto a = OpenStoreIn(fmt::format("{}/a", root));
   if (a == nullptr) return Fail(InternalError(fmt::format("cannot open a store in {}", root)));
   auto stored = a->Put(file, PutMode::kCopy);
   if (!stored.ok()) return Fail(stored.status());
@@ -99,11 +110,6 @@ int Main(int argc, char** argv) {
     if (Status s = b->Remove(stored->ref); !s.ok()) return Fail(s);
     std::filesystem::remove(raw);
   }
-  std::error_code ec;
-  for (auto it = std::filesystem::recursive_directory_iterator(root, ec); !ec && it != decltype(it)(); ++it)
-    std::filesystem::permissions(it->path(), std::filesystem::perms::owner_all, std::filesystem::perm_options::add,
-                                 ec);
-  std::filesystem::remove_all(root, ec);
   return 0;
 }
 

@@ -21,8 +21,9 @@ log() { local ms=$(( ($(date +%s%N) - T0) / 1000000 )); printf '[start-ceph %d.%
 die() { log "ERROR: $*"; exit 1; }
 alive() { local f=$DIR/pids/$1.pid p; [ -s "$f" ] || return 1; p=$(cat "$f")
   kill -0 "$p" 2>/dev/null && [[ "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" == *"$2"* ]]; }
-wait_for() { local name=$1 secs=$2 i; shift 2
-  for ((i = 0; i < secs * 10; i++)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done; return 1; }
+# By the clock, not by tries: one `ceph -s` against a dead monitor takes its 10 s connect timeout.
+wait_for() { local name=$1 end=$((SECONDS + $2)); shift 2
+  while ((SECONDS < end)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done; return 1; }
 C() { ceph -c "$CONF" --connect-timeout 10 "$@"; }
 
 # ---- install
