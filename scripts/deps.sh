@@ -7,7 +7,7 @@ set -euo pipefail
 want=(
   build-essential cmake ninja-build pkg-config git
   libssl-dev libsqlite3-dev libpq-dev libyaml-dev libyaml-cpp-dev nlohmann-json3-dev libfmt-dev libcli11-dev
-  libcpp-httplib-dev libboost-dev libsimdjson-dev libxgboost-dev xgboost libeigen3-dev
+  libcpp-httplib-dev libcurl4-openssl-dev libpugixml-dev libboost-dev libsimdjson-dev libxgboost-dev xgboost libeigen3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 sqlite3 curl procps
   xfsprogs  # a reflink-capable filesystem on a loop device, for the reflink test

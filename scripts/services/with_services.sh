@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # with_services.sh CMD...: runs CMD with the services the tests use started
 # from this folder's scripts (a single-node Slurm; PostgreSQL for the
-# metadata store's tests, whose URL goes to MLPIPE_TEST_PG_URL), then stops
-# what it started. A service that cannot start does not stop the tests: its
-# tests skip, saying why (MLPIPE_SLURM_UNAVAILABLE, MLPIPE_PG_UNAVAILABLE hold
-# the reason). Exit: CMD's.
+# metadata store's tests, whose URL goes to MLPIPE_TEST_PG_URL; Ceph RGW, an
+# S3 endpoint, whose address goes to MLPIPE_TEST_S3_*), then stops what it
+# started. A service that cannot start does not stop the tests: its tests
+# skip, saying why (MLPIPE_SLURM_UNAVAILABLE, MLPIPE_PG_UNAVAILABLE and
+# MLPIPE_S3_UNAVAILABLE hold the reasons). Exit: CMD's.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 log=${TMPDIR:-/tmp}/mlpipe-services.log
@@ -50,9 +51,49 @@ else
     echo "services: $MLPIPE_PG_UNAVAILABLE (log: $log)" >&2
   fi
 fi
+# ---- Ceph RGW (S3): the remote object store's tests (src/mlpipe/store/s3_client_test.cc).
+# BlueStore in a kept folder: a warm start takes ~6 s, a fresh MemStore cluster ~13 s (MemStore
+# cannot restart); the tests remove their own objects (each under its own key prefix).
+started_ceph=0
+start_ceph() {
+  local port=${S3_PORT:-7480} ak=${S3_ACCESS_KEY:-mlpipeaccesskey} sk=${S3_SECRET_KEY:-mlpipesecretkey1234567890}
+  local bucket=mlpipe-test endpoint t0 code
+  endpoint=http://127.0.0.1:$port
+  if [[ $(id -u) -ne 0 ]]; then
+    export MLPIPE_S3_UNAVAILABLE="starting Ceph RGW needs root"; return
+  fi
+  if curl -sf -o /dev/null "$endpoint/"; then
+    echo "services: an S3 endpoint already answers on $endpoint; using it" >&2
+  else
+    t0=$(date +%s)
+    if ! CEPH_DIR=${CEPH_DIR:-/tmp/mlpipe-test-ceph} "$here/start-ceph-rgw.sh" >>"$log" 2>&1; then
+      export MLPIPE_S3_UNAVAILABLE="scripts/services/start-ceph-rgw.sh failed: $(tail -1 "$log")"
+      echo "services: $MLPIPE_S3_UNAVAILABLE (log: $log)" >&2; return
+    fi
+    started_ceph=1
+    echo "services: Ceph RGW started in $(($(date +%s) - t0)) s" >&2
+  fi
+  code=$(curl -sS -o /dev/null -w '%{http_code}' --aws-sigv4 aws:amz:us-east-1:s3 --user "$ak:$sk" \
+    -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' -X PUT "$endpoint/$bucket" 2>>"$log")
+  if [[ $code != 200 && $code != 409 ]]; then
+    export MLPIPE_S3_UNAVAILABLE="creating the bucket $bucket on $endpoint answered HTTP $code"
+    echo "services: $MLPIPE_S3_UNAVAILABLE" >&2; return
+  fi
+  export MLPIPE_TEST_S3_ENDPOINT=$endpoint MLPIPE_TEST_S3_BUCKET=$bucket
+  export MLPIPE_TEST_S3_ACCESS_KEY=$ak MLPIPE_TEST_S3_SECRET_KEY=$sk
+}
+stop_ceph() {
+  if ((started_ceph)); then
+    CEPH_DIR=${CEPH_DIR:-/tmp/mlpipe-test-ceph} "$here/stop-ceph-rgw.sh" >>"$log" 2>&1 ||
+      echo "services: stop-ceph-rgw.sh failed (log: $log)" >&2
+  fi
+}
+start_ceph
 
 "$@"
 rc=$?
+
+stop_ceph
 
 if ((started_slurm)); then "$here/stop-slurm.sh" >>"$log" 2>&1 || echo "services: stop-slurm.sh failed (log: $log)" >&2; fi
 if ((started_pg)); then "$here/stop-pg.sh" >>"$log" 2>&1 || echo "services: stop-pg.sh failed (log: $log)" >&2; fi

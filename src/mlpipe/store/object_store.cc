@@ -323,6 +323,23 @@ StatusOr<StoredObject> ObjectStore::PutFolder(const std::string& path, const Put
   return StoredObject{std::string(kRefPrefix) + hex, m.TotalSize(), true, m.FileCount(), new_objects};
 }
 
+StatusOr<StoredObject> ObjectStore::PutManifest(const std::string& text) {
+  ASSIGN_OR_RETURN(Manifest m, ParseManifest(text));
+  ASSIGN_OR_RETURN(std::string canonical, SerializeManifest(m));
+  if (canonical != text) return DataLossError("a folder manifest is not in canonical form");
+  for (const auto& e : m.entries) {
+    if (e.is_dir) continue;
+    CheckResult blob = CheckBlob(e.digest.substr(kRefPrefix.size()), e.size, false);
+    if (!blob.ok()) {
+      return NotFoundError(fmt::format("folder file {}: {}", e.path, blob.detail));
+    }
+  }
+  const std::string hex = Sha256Hex(text);
+  bool created = false;
+  RETURN_IF_ERROR(WriteManifest(text, hex, &created));
+  return StoredObject{std::string(kRefPrefix) + hex, m.TotalSize(), true, m.FileCount(), created ? 1u : 0u};
+}
+
 Status ObjectStore::WriteManifest(const std::string& text, const std::string& hex, bool* created) {
   std::string final_path = ws_.ManifestPath(hex);
   *created = false;

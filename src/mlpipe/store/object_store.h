@@ -218,6 +218,17 @@ class ObjectStore {
   // no other folder or artifact still needs). NotFound if absent.
   Status Remove(std::string_view ref);
 
+  // Stores a folder from its manifest text alone, once every blob it lists
+  // is in the store and intact (a folder fetched from elsewhere: its blobs
+  // first, then this, so a visible manifest still means a complete folder).
+  // DataLoss if `text` is not a canonical manifest; NotFound (naming the
+  // blob) if a blob is absent or damaged.
+  StatusOr<StoredObject> PutManifest(const std::string& text);
+
+  // The start of a temp file name in workspace().TmpDir() that CleanTemp
+  // removes once this process is dead ("<kind>.<host>.<pid>.").
+  std::string TempPrefix(std::string_view kind) const;
+
   // Removes temp files and folders in tmp/ whose writer process is dead
   // (names carry the writer's pid). Safe while other processes are writing.
   Status CleanTemp();
@@ -263,7 +274,6 @@ class ObjectStore {
   Status WriteFolderCopy(const Manifest& m, const std::string& dir);
   void VerifyBlob(const std::string& hex, const std::string& path, VerifyReport& report);
   void VerifyFolder(const std::string& hex, VerifyReport& report);
-  std::string TempPrefix(std::string_view kind) const;
   // Asks the shared store for `ref` when there is one (and this thread is
   // not already inside a call of it: a tier's Fetch uses this store's Put
   // and Check). NotFound when there is none or it lacks the object too.

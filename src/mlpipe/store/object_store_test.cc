@@ -205,6 +205,28 @@ TEST_F(ObjectStoreTest, RemoveFolderKeepsBlobsAndRemovesTree) {
   EXPECT_EQ(store_->Materialize(obj->ref).status().code(), StatusCode::kNotFound);
 }
 
+TEST_F(ObjectStoreTest, PutManifestStoresAFolderOnlyOnceItsBlobsAreThere) {
+  MakeFolder("out");
+  auto obj = store_->Put(dir_.Sub("out"), PutMode::kCopy);
+  ASSERT_TRUE(obj.ok());
+  auto text = PosixFileSystem().ReadFileToString(ws_->ManifestPath(obj->ref.substr(7)));
+  ASSERT_TRUE(text.ok());
+  ASSERT_TRUE(store_->Remove(obj->ref).ok());
+  ASSERT_TRUE(store_->Remove("sha256:" + Sha256Hex("weights")).ok());
+  Status missing = store_->PutManifest(*text).status();
+  EXPECT_EQ(missing.code(), StatusCode::kNotFound);
+  EXPECT_FALSE(store_->IsFolder(obj->ref));
+  EXPECT_EQ(store_->PutManifest(*text + " ").status().code(), StatusCode::kDataLoss);
+
+  dir_.Write("weights", "weights");
+  ASSERT_TRUE(store_->Put(dir_.Sub("weights"), PutMode::kCopy).ok());
+  auto stored = store_->PutManifest(*text);
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EXPECT_EQ(stored->ref, obj->ref);
+  EXPECT_EQ(stored->new_objects, 1u);
+  EXPECT_TRUE(store_->Check(obj->ref).ok());
+}
+
 TEST_F(ObjectStoreTest, ListObjectsReportsSizesAndKinds) {
   MakeFolder("out");
   auto obj = store_->Put(dir_.Sub("out"), PutMode::kCopy);
