@@ -1,6 +1,7 @@
 #include "tests/e2e/e2e_util.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,8 +12,6 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 namespace fs = std::filesystem;
 
@@ -88,8 +87,9 @@ CommandOutput Project::Mlpipe(const std::vector<std::string>& args,
   return RunIn(dir_, args, extra_env);
 }
 
-CommandOutput Project::MlpipeIn(const std::string& rel, const std::vector<std::string>& args) const {
-  return RunIn(rel.empty() || rel == "." ? dir_ : Path(rel), args, {});
+CommandOutput Project::MlpipeIn(const std::string& rel, const std::vector<std::string>& args,
+                                const std::map<std::string, std::string>& extra_env) const {
+  return RunIn(rel.empty() || rel == "." ? dir_ : Path(rel), args, extra_env);
 }
 
 CommandOutput Project::RunIn(const std::string& dir, const std::vector<std::string>& args,
@@ -148,7 +148,9 @@ int CountLines(const std::string& text, const std::string& needle) {
   return n;
 }
 
-bool Contains(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
+bool Contains(const std::string& text, const std::string& needle) {
+  return text.find(needle) != std::string::npos;
+}
 
 bool ProcessAlive(int pid) {
   if (kill(pid, 0) != 0) return false;

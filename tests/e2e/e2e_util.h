@@ -33,7 +33,8 @@ class Project {
                        const std::map<std::string, std::string>& extra_env = {}) const;
   // Runs `mlpipe args...` in the folder `rel` of dir() (its workspace is
   // rel/.mlpipe) and waits.
-  CommandOutput MlpipeIn(const std::string& rel, const std::vector<std::string>& args) const;
+  CommandOutput MlpipeIn(const std::string& rel, const std::vector<std::string>& args,
+                         const std::map<std::string, std::string>& extra_env = {}) const;
   // Starts `mlpipe args...` in dir() without waiting; returns the pid.
   // Output goes to the files `out_path` and `err_path`.
   int StartMlpipe(const std::vector<std::string>& args, const std::string& out_path,

@@ -58,6 +58,7 @@ StatusOr<LocalEnv> OpenLocalEnv(const store::Workspace& ws, const ExecutorChoice
   LocalEnv local;
   ASSIGN_OR_RETURN(local.db, OpenMetadata(ws, config));
   ASSIGN_OR_RETURN(local.objects, store::ObjectStore::Open(ws));
+  ASSIGN_OR_RETURN(local.shared, AttachSharedObjects(config, *local.objects));
   ASSIGN_OR_RETURN(local.hashes, store::HashCache::Open(ws.HashCachePath()));
   engine::Env& env = local.env;
   env.clock = &RealClock();

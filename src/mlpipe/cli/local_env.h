@@ -9,6 +9,7 @@
 #include <string>
 
 #include "mlpipe/base/status.h"
+#include "mlpipe/cli/shared_objects.h"
 #include "mlpipe/engine/env.h"
 #include "mlpipe/exec/slurm_client.h"
 #include "mlpipe/spec/workspace_config.h"
@@ -36,6 +37,7 @@ StatusOr<ExecutorChoice> ChooseExecutor(const std::string& executor, const std::
 struct LocalEnv {
   std::unique_ptr<metadata::MetadataStore> db;
   std::unique_ptr<store::ObjectStore> objects;
+  std::unique_ptr<SharedObjects> shared;  // objects' S3 store, if the settings name one
   std::unique_ptr<store::HashCache> hashes;
   std::unique_ptr<exec::SlurmClient> slurm;  // with the slurm executor
   engine::Env env;

@@ -47,6 +47,7 @@ StatusOr<OpenStores> OpenAll() {
   ASSIGN_OR_RETURN(s.config, LoadSettings(s.ws));
   ASSIGN_OR_RETURN(s.db, OpenMetadata(s.ws, s.config));
   ASSIGN_OR_RETURN(s.objects, store::ObjectStore::Open(s.ws));
+  ASSIGN_OR_RETURN(s.shared, AttachSharedObjects(s.config, *s.objects));
   return s;
 }
 

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "mlpipe/base/status.h"
+#include "mlpipe/cli/shared_objects.h"
 #include "mlpipe/metadata/deployment_store.h"
 #include "mlpipe/metadata/metadata_store.h"
 #include "mlpipe/spec/workspace_config.h"
@@ -30,6 +31,7 @@ struct OpenStores {
   store::Workspace ws{""};
   std::unique_ptr<metadata::MetadataStore> db;
   std::unique_ptr<store::ObjectStore> objects;
+  std::unique_ptr<SharedObjects> shared;  // objects' S3 store, if the settings name one
   spec::WorkspaceConfig config;
 };
 

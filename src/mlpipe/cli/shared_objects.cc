@@ -1,0 +1,66 @@
+#include "mlpipe/cli/shared_objects.h"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+
+namespace mlpipe::cli {
+namespace {
+
+// The RemoteTier of an S3 bucket: RemoteObjects over the same local store
+// the tier is attached to.
+class S3Tier : public store::RemoteTier {
+ public:
+  S3Tier(store::RemoteObjects& remote, std::string where) : remote_(remote), where_(std::move(where)) {}
+  Status Fetch(store::ObjectStore& /*local: the store `remote_` caches into*/,
+               std::string_view ref) override {
+    return remote_.Fetch(ref);
+  }
+  Status Push(store::ObjectStore& /*local*/, std::string_view ref) override { return remote_.Push(ref); }
+  std::string Describe() const override { return where_; }
+
+ private:
+  store::RemoteObjects& remote_;
+  std::string where_;
+};
+
+std::string EnvOr(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr ? v : "";
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<SharedObjects>> AttachSharedObjects(const spec::WorkspaceConfig& config,
+                                                             store::ObjectStore& objects) {
+  const spec::S3Settings& s3 = config.s3;
+  if (s3.endpoint.empty()) return std::unique_ptr<SharedObjects>();
+  const std::string source = !EnvOr("MLPIPE_S3_ENDPOINT").empty() || config.file.empty()
+                                 ? std::string("MLPIPE_S3_ENDPOINT")
+                                 : fmt::format("objects.s3 in {}", config.file);
+  store::S3Config c;
+  c.endpoint = s3.endpoint;
+  c.region = s3.region;
+  c.bucket = s3.bucket;
+  c.prefix = s3.prefix.empty() ? "" : fmt::format("{}/", s3.prefix);
+  c.access_key = EnvOr("AWS_ACCESS_KEY_ID");
+  c.secret_key = EnvOr("AWS_SECRET_ACCESS_KEY");
+  if (c.access_key.empty() || c.secret_key.empty()) {
+    return InvalidArgumentError(fmt::format(
+        "the S3 store at {} bucket {} (from {}) needs credentials; hint: set AWS_ACCESS_KEY_ID and "
+        "AWS_SECRET_ACCESS_KEY",
+        c.endpoint, c.bucket, source));
+  }
+  auto shared = std::make_unique<SharedObjects>();
+  shared->client = store::NewCurlS3Client(c);
+  if (Status s = shared->client->CheckBucket(); !s.ok()) {
+    return InvalidArgumentError(fmt::format("{} (from {})", s.message(), source));
+  }
+  shared->remote = std::make_unique<store::RemoteObjects>(*shared->client, objects);
+  shared->tier = std::make_unique<S3Tier>(*shared->remote,
+                                          fmt::format("s3://{}/{} at {}", c.bucket, c.prefix, c.endpoint));
+  objects.SetRemote(shared->tier.get());
+  return shared;
+}
+
+}  // namespace mlpipe::cli
