@@ -133,6 +133,10 @@ void StepDelegate::AttemptFailed(int job, int attempt, const exec::CommandResult
   GiveBackWorkDir(st, ws_.KeptWorkDir(run_id_, spec_.steps[job].name, attempt));
   if (st.execution_id == 0) return;
   if (!will_retry) KeepFailedOutputs(job, result);
+  // A step that failed for want of disk: its end must still be written, and
+  // any write may need a page the full disk lacks (SQLite then rolls back the
+  // whole batch). The reserve is for this moment.
+  if (store::NearlyFull(folders_->fs(), ws_.root())) (void)store::ReleaseSpaceReserve(ws_);
   ExecutionEnd end;
   end.status = will_retry ? metadata::ExecutionStatus::kRunning : metadata::ExecutionStatus::kFailed;
   end.attempt = attempt;
