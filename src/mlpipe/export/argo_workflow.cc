@@ -10,6 +10,7 @@
 
 #include "mlpipe/export/step_script.h"
 #include "mlpipe/store/layout.h"
+#include "mlpipe/store/remote_objects.h"
 
 namespace mlpipe::exporter {
 namespace {
@@ -171,7 +172,8 @@ std::string ObjectKey(const std::string& prefix, const StoredRef& object) {
   auto hex = store::RefToHex(object.ref);
   const std::string h = hex.ok() ? *hex : object.ref;
   if (object.is_dir) return fmt::format("{}/trees/{}", prefix, h);
-  return fmt::format("{}/blobs/sha256/{}/{}", prefix, h.substr(0, 2), h.substr(2));
+  // The key the shared S3 store gives a file (store/remote_objects.h).
+  return fmt::format("{}/{}", prefix, store::RemoteBlobKey(h));
 }
 
 StatusOr<nlohmann::json> ArgoWorkflow(const engine::LoadedPipeline& pipeline, const ExportPlan& plan,

@@ -88,7 +88,7 @@ TEST_F(ArgoWorkflowTest, TasksAreTheStepsThatRunAndDependOnTheirRunningUpstreams
   // The source: read at its content-addressed key.
   const nlohmann::json& extra = Task(wf, "merge")["arguments"]["artifacts"][0];
   EXPECT_EQ(extra["name"], "extra");
-  EXPECT_EQ(extra["s3"]["key"], "mlpipe/blobs/sha256/55/" + std::string(62, '5'));
+  EXPECT_EQ(extra["s3"]["key"], "mlpipe/blobs/sha256/55/" + std::string(64, '5'));
 }
 
 TEST_F(ArgoWorkflowTest, CachedStepsAreNoTasksAndTheirOutputsAreReadAtTheirKeys) {
@@ -99,7 +99,7 @@ TEST_F(ArgoWorkflowTest, CachedStepsAreNoTasksAndTheirOutputsAreReadAtTheirKeys)
   const nlohmann::json& count = Task(wf, "count");
   EXPECT_FALSE(count.contains("dependencies"));
   EXPECT_EQ(count["arguments"]["artifacts"][0]["s3"]["key"],
-            "mlpipe/blobs/sha256/aa/" + std::string(62, 'a'));
+            "mlpipe/blobs/sha256/aa/" + std::string(64, 'a'));
   const nlohmann::json& ann = wf["metadata"]["annotations"];
   EXPECT_EQ(ann["mlpipe.dev/step.generate"], "cached: same key as run 1");
   EXPECT_EQ(ann["mlpipe.dev/step.count"], "run: new step");
@@ -204,7 +204,7 @@ TEST(ArgoNameTest, KeepsLettersDigitsAndDashes) {
 }
 
 TEST(ObjectKeyTest, MirrorsTheObjectStoreLayout) {
-  EXPECT_EQ(ObjectKey("p", StoredRef{FakeRef('c'), false}), "p/blobs/sha256/cc/" + std::string(62, 'c'));
+  EXPECT_EQ(ObjectKey("p", StoredRef{FakeRef('c'), false}), "p/blobs/sha256/cc/" + std::string(64, 'c'));
   EXPECT_EQ(ObjectKey("p", StoredRef{FakeRef('c'), true}), "p/trees/" + std::string(64, 'c'));
 }
 
