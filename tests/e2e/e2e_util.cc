@@ -111,6 +111,11 @@ int Project::StartMlpipe(const std::vector<std::string>& args, const std::string
   return Spawn(dir_, args, {}, out_path, err_path);
 }
 
+int Project::StartMlpipeIn(const std::string& rel, const std::vector<std::string>& args,
+                           const std::string& out_path, const std::string& err_path) const {
+  return Spawn(Path(rel), args, {}, out_path, err_path);
+}
+
 int WaitFor(int pid, double* seconds) {
   auto t0 = std::chrono::steady_clock::now();
   int status = 0;

@@ -39,6 +39,9 @@ class Project {
   // Output goes to the files `out_path` and `err_path`.
   int StartMlpipe(const std::vector<std::string>& args, const std::string& out_path,
                   const std::string& err_path) const;
+  // The same in the folder `rel` of dir() (its workspace is rel/.mlpipe).
+  int StartMlpipeIn(const std::string& rel, const std::vector<std::string>& args, const std::string& out_path,
+                    const std::string& err_path) const;
 
  private:
   CommandOutput RunIn(const std::string& dir, const std::vector<std::string>& args,

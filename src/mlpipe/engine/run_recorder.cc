@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "mlpipe/base/clock.h"
 
 namespace mlpipe::engine {
@@ -30,7 +32,10 @@ Status RunRecorder::Flush() {
 }
 
 Status RunRecorder::FlushIfOld() {
-  if (in_batch_ && clock_.MonotonicNanos() - batch_started_ns_ >= kMaxBatchAgeNs) return Flush();
+  if (in_batch_ &&
+      clock_.MonotonicNanos() - batch_started_ns_ >= std::min(kMaxBatchAgeNs, db_.MaxBatchAgeNs())) {
+    return Flush();
+  }
   return OkStatus();
 }
 

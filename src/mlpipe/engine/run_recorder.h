@@ -161,7 +161,8 @@ class RunRecorder {
 
  private:
   Status EnsureBatch();
-  // Flush() if the batch is older than kMaxBatchAgeNs.
+  // Flush() if the batch is older than kMaxBatchAgeNs, or than the store's
+  // MaxBatchAgeNs() if that is shorter (a shared database: every step).
   Status FlushIfOld();
   // Records that a source's content was not stored (once per reason).
   Status NoteNotStored(const std::string& ref, const std::string& why);

@@ -248,6 +248,15 @@ class MetadataStore {
   // changes (in any process). One indexed row: cheap enough to poll every
   // second; re-resolve only when it moved.
   virtual StatusOr<int64_t> RegistryGeneration() = 0;
+
+  // ---- How writers should use it.
+  // How long a run may keep the records of several steps in one open
+  // transaction (group commit: engine/run_recorder.h). A store written by
+  // one process at a time gains from long batches; on a shared server
+  // database other writers wait on what a batch wrote until it commits, and
+  // two runs' batches that wrote the same names in opposite orders deadlock,
+  // so it asks for each step's records to commit on their own (0).
+  virtual int64_t MaxBatchAgeNs() const { return 200'000'000; }
 };
 
 // Begin on construction; Rollback on destruction unless Commit succeeded.

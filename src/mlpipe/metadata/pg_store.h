@@ -131,6 +131,10 @@ class PgStore : public MetadataStore {
   StatusOr<std::vector<AliasChange>> AliasHistory(std::string_view name,
                                                   std::string_view alias = "") override;
   StatusOr<int64_t> RegistryGeneration() override;
+  // Each step's records commit on their own: a batch of several steps would
+  // hold the locks of every name it versioned until its commit, and two runs
+  // of one pipeline finishing steps in opposite orders would deadlock.
+  int64_t MaxBatchAgeNs() const override { return 0; }
 
   // The server process of this store's connection (tests end it to
   // exercise reconnection).
@@ -157,13 +161,16 @@ class PgStore : public MetadataStore {
   // Runs `fn` in a transaction: joins the caller's if one is open, else
   // BEGIN ... COMMIT (ROLLBACK on error).
   Status InTxn(const std::function<Status()>& fn);
-  StatusOr<PgResult> Q(const std::string& sql, const PgParams& params = {}) { return conn_->Query(sql, params); }
+  StatusOr<PgResult> Q(const std::string& sql, const PgParams& params = {}) {
+    return conn_->Query(sql, params);
+  }
 
   StatusOr<std::vector<Run>> QueryRuns(const std::string& sql_suffix, const PgParams& params);
   StatusOr<std::vector<Execution>> QueryExecutions(const std::string& sql_suffix, const PgParams& params);
   StatusOr<std::vector<ArtifactVersion>> QueryVersions(const std::string& sql_suffix, const PgParams& params);
   StatusOr<std::vector<LineageEdge>> QueryEdges(const std::string& sql, std::string_view ref);
-  StatusOr<std::vector<ModelVersion>> QueryModelVersions(const std::string& sql_suffix, const PgParams& params);
+  StatusOr<std::vector<ModelVersion>> QueryModelVersions(const std::string& sql_suffix,
+                                                         const PgParams& params);
   StatusOr<std::vector<AliasChange>> QueryAliasChanges(const std::string& sql_suffix, const PgParams& params);
   StatusOr<std::vector<Event>> QueryEvents(const std::string& sql_suffix, const PgParams& params);
   StatusOr<std::vector<CacheHit>> CacheCandidatesIn(std::string_view key, int limit);
