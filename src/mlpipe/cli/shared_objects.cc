@@ -7,23 +7,6 @@
 namespace mlpipe::cli {
 namespace {
 
-// The RemoteTier of an S3 bucket: RemoteObjects over the same local store
-// the tier is attached to.
-class S3Tier : public store::RemoteTier {
- public:
-  S3Tier(store::RemoteObjects& remote, std::string where) : remote_(remote), where_(std::move(where)) {}
-  Status Fetch(store::ObjectStore& /*local: the store `remote_` caches into*/,
-               std::string_view ref) override {
-    return remote_.Fetch(ref);
-  }
-  Status Push(store::ObjectStore& /*local*/, std::string_view ref) override { return remote_.Push(ref); }
-  std::string Describe() const override { return where_; }
-
- private:
-  store::RemoteObjects& remote_;
-  std::string where_;
-};
-
 std::string EnvOr(const char* name) {
   const char* v = std::getenv(name);
   return v != nullptr ? v : "";
@@ -57,9 +40,7 @@ StatusOr<std::unique_ptr<SharedObjects>> AttachSharedObjects(const spec::Workspa
     return InvalidArgumentError(fmt::format("{} (from {})", s.message(), source));
   }
   shared->remote = std::make_unique<store::RemoteObjects>(*shared->client, objects);
-  shared->tier = std::make_unique<S3Tier>(*shared->remote,
-                                          fmt::format("s3://{}/{} at {}", c.bucket, c.prefix, c.endpoint));
-  objects.SetRemote(shared->tier.get());
+  objects.SetRemote(shared->remote.get());
   return shared;
 }
 

@@ -17,8 +17,7 @@ namespace mlpipe::cli {
 
 struct SharedObjects {
   std::unique_ptr<store::S3Client> client;
-  std::unique_ptr<store::RemoteObjects> remote;
-  std::unique_ptr<store::RemoteTier> tier;
+  std::unique_ptr<store::RemoteObjects> remote;  // the objects store's RemoteTier
 };
 
 // Null when the settings name no S3 store. Otherwise checks, before anything

@@ -4,6 +4,8 @@
 
 #include <cctype>
 
+#include "mlpipe/metadata/records.h"
+
 namespace mlpipe::metadata {
 namespace {
 
@@ -86,6 +88,11 @@ StatusOr<ModelRefText> ParseModelRef(std::string_view text) {
   out.name = std::string(text);
   RETURN_IF_ERROR(ValidateModelName(out.name));
   return out;
+}
+
+std::string VersionRangeText(const std::vector<ModelVersion>& versions) {
+  if (versions.empty()) return "none";
+  return fmt::format("v1-v{}", versions.back().version);
 }
 
 }  // namespace mlpipe::metadata

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mlpipe/base/status.h"
 
@@ -35,5 +36,10 @@ struct ModelRefText {
 
 // InvalidArgument with a hint for a malformed text.
 StatusOr<ModelRefText> ParseModelRef(std::string_view text);
+
+struct ModelVersion;
+// "v1-vN" for a model's versions in order (N the last one's), "none" for no
+// version: what a "has no version K" error lists.
+std::string VersionRangeText(const std::vector<ModelVersion>& versions);
 
 }  // namespace mlpipe::metadata

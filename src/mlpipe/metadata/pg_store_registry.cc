@@ -15,11 +15,6 @@ namespace {
 constexpr const char* kPgModelVersionColumns =
     "m.name, m.version, m.ref, m.source, m.run_id, m.execution_id, m.metrics_json, m.created_ns";
 
-std::string PgVersionList(const std::vector<ModelVersion>& versions) {
-  if (versions.empty()) return "none";
-  return fmt::format("v1-v{}", versions.back().version);
-}
-
 }  // namespace
 
 StatusOr<std::vector<ModelVersion>> PgStore::QueryModelVersions(const std::string& sql_suffix,
@@ -198,7 +193,7 @@ StatusOr<ModelVersion> PgStore::ResolveModel(std::string_view text) {
         ASSIGN_OR_RETURN(auto all,
                          QueryModelVersions("WHERE m.name=$1 ORDER BY m.version", PgParams().Add(parsed.name)));
         return NotFoundError(fmt::format("model '{}' has no version {} (versions: {})", parsed.name,
-                                         *parsed.version, PgVersionList(all)));
+                                         *parsed.version, VersionRangeText(all)));
       }
     } else {
       ASSIGN_OR_RETURN(found, QueryModelVersions("WHERE m.name=$1 ORDER BY m.version DESC LIMIT 1",
@@ -226,7 +221,7 @@ StatusOr<AliasChange> PgStore::SetAlias(std::string_view name, std::string_view 
       if (target.empty()) {
         ASSIGN_OR_RETURN(auto all, QueryModelVersions("WHERE m.name=$1 ORDER BY m.version", PgParams().Add(name)));
         return NotFoundError(
-            fmt::format("model '{}' has no version {} (versions: {})", name, version, PgVersionList(all)));
+            fmt::format("model '{}' has no version {} (versions: {})", name, version, VersionRangeText(all)));
       }
       ASSIGN_OR_RETURN(auto current, CurrentAlias(name, alias));
       if (current == version) {

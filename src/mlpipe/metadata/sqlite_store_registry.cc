@@ -27,11 +27,6 @@ ModelVersion ReadModelVersion(Statement& st) {
   return v;
 }
 
-std::string VersionList(const std::vector<ModelVersion>& versions) {
-  if (versions.empty()) return "none";
-  return fmt::format("v1-v{}", versions.back().version);
-}
-
 }  // namespace
 
 StatusOr<std::vector<ModelVersion>> SqliteStore::QueryModelVersions(
@@ -219,7 +214,7 @@ StatusOr<ModelVersion> SqliteStore::ResolveModel(std::string_view text) {
       ASSIGN_OR_RETURN(auto all, QueryModelVersions("WHERE m.name=? ORDER BY m.version",
                                                     [&](Statement& q) { q.Bind(1, parsed.name); }));
       return NotFoundError(fmt::format("model '{}' has no version {} (versions: {})", parsed.name,
-                                       *parsed.version, VersionList(all)));
+                                       *parsed.version, VersionRangeText(all)));
     }
   } else {
     ASSIGN_OR_RETURN(found, QueryModelVersions("WHERE m.name=? ORDER BY m.version DESC LIMIT 1",
@@ -247,7 +242,7 @@ StatusOr<AliasChange> SqliteStore::SetAlias(std::string_view name, std::string_v
       ASSIGN_OR_RETURN(auto all, QueryModelVersions("WHERE m.name=? ORDER BY m.version",
                                                     [&](Statement& q) { q.Bind(1, name); }));
       return NotFoundError(
-          fmt::format("model '{}' has no version {} (versions: {})", name, version, VersionList(all)));
+          fmt::format("model '{}' has no version {} (versions: {})", name, version, VersionRangeText(all)));
     }
     ASSIGN_OR_RETURN(auto current, CurrentAlias(name, alias));
     if (current == version) {

@@ -25,13 +25,13 @@ Status ObjectStore::FetchFromRemote(std::string_view ref) {
   if (remote_ == nullptr || remote_tier_depth > 0)
     return NotFoundError(fmt::format("{} is not in the store", ref));
   RemoteTierCall call;
-  return remote_->Fetch(*this, ref).WithContext(fmt::format("fetching {} from {}", ref, remote_->Describe()));
+  return remote_->Fetch(ref).WithContext(fmt::format("fetching {} from {}", ref, remote_->Describe()));
 }
 
 Status ObjectStore::PushToRemote(std::string_view ref) {
   if (remote_ == nullptr || remote_tier_depth > 0) return OkStatus();
   RemoteTierCall call;
-  return remote_->Push(*this, ref).WithContext(fmt::format("sending {} to {}", ref, remote_->Describe()));
+  return remote_->Push(ref).WithContext(fmt::format("sending {} to {}", ref, remote_->Describe()));
 }
 
 }  // namespace mlpipe::store

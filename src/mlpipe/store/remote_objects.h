@@ -28,6 +28,7 @@
 #include "mlpipe/base/status.h"
 #include "mlpipe/store/manifest.h"
 #include "mlpipe/store/object_store.h"
+#include "mlpipe/store/remote_tier.h"
 #include "mlpipe/store/s3_client.h"
 
 namespace mlpipe::store {
@@ -59,7 +60,7 @@ struct RemoteObjectInfo {
   uint64_t stored_bytes = 0;  // the remote object's own size (a folder: its manifest's)
 };
 
-class RemoteObjects {
+class RemoteObjects : public RemoteTier {
  public:
   // Neither is owned; both must outlive this.
   RemoteObjects(S3Client& client, ObjectStore& local_cache, RemoteObjectsOptions options = {});
@@ -67,7 +68,7 @@ class RemoteObjects {
   // Uploads a local object (a folder: its blobs, then its manifest) unless
   // the remote store has it. FailedPrecondition if the local object is
   // absent; DataLoss if it is damaged (it is then quarantined locally).
-  Status Push(std::string_view ref);
+  Status Push(std::string_view ref) override;
   // Makes the object present and intact in the local cache: nothing moves
   // when it already is; otherwise downloaded into the cache's tmp/, re-hashed
   // and stored (PutMode::kMove). The blob key is tried first (a file costs
@@ -75,7 +76,7 @@ class RemoteObjects {
   // and the manifest stored locally last. NotFound if the remote store has
   // no such object; DataLoss if a download does not hash to its name
   // (nothing is stored locally).
-  Status Fetch(std::string_view ref);
+  Status Fetch(std::string_view ref) override;
 
   // Whether the remote store has the object whole: its blob, or a folder's
   // manifest and every blob it lists (one HEAD each).
@@ -94,6 +95,8 @@ class RemoteObjects {
   StatusOr<VerifyReport> Verify(std::string_view ref);
 
   RemoteCounters counters() const;
+  // The client's endpoint, bucket and prefix.
+  std::string Describe() const override { return client_.Describe(); }
 
  private:
   Status PushBlob(const std::string& hex, uint64_t size);

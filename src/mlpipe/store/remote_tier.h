@@ -18,19 +18,19 @@
 
 namespace mlpipe::store {
 
-class ObjectStore;
-
+// A tier belongs to the one local store it caches into (RemoteObjects is
+// made with it).
 class RemoteTier {
  public:
   virtual ~RemoteTier() = default;
-  // Brings `ref` (a blob, or a folder with its blobs) into `local`, checking
-  // that its content hashes to its name. NotFound if the shared store does
-  // not have it either; DataLoss if what it has does not match the name
-  // (nothing is then put into `local`).
-  virtual Status Fetch(ObjectStore& local, std::string_view ref) = 0;
-  // Sends `ref`, present in `local`, to the shared store unless it is
-  // already there (objects are write-once: a name is its content).
-  virtual Status Push(ObjectStore& local, std::string_view ref) = 0;
+  // Brings `ref` (a blob, or a folder with its blobs) into the local store,
+  // checking that its content hashes to its name. NotFound if the shared
+  // store does not have it either; DataLoss if what it has does not match
+  // the name (nothing is then put into the local store).
+  virtual Status Fetch(std::string_view ref) = 0;
+  // Sends `ref`, present in the local store, to the shared store unless it
+  // is already there (objects are write-once: a name is its content).
+  virtual Status Push(std::string_view ref) = 0;
   // For messages: "s3://bucket/prefix at http://host:port".
   virtual std::string Describe() const = 0;
 };
