@@ -23,11 +23,6 @@
 namespace mlpipe::e2e {
 namespace {
 
-std::string EnvOf(const char* name) {
-  const char* v = std::getenv(name);
-  return v != nullptr ? v : "";
-}
-
 class ClusterE2ETest : public ::testing::Test {
  protected:
   void SetUp() override {

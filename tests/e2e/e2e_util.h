@@ -58,6 +58,8 @@ std::string ShellOutput(const std::string& cmd, int* rc = nullptr);
 // Number of lines of `text` containing `needle`.
 int CountLines(const std::string& text, const std::string& needle);
 bool Contains(const std::string& text, const std::string& needle);
+// The environment variable `name`, or "" when it is not set.
+std::string EnvOf(const char* name);
 // True if a process with this pid exists (and is not a zombie).
 bool ProcessAlive(int pid);
 

@@ -15,6 +15,8 @@
 #include "mlpipe/engine/object_integrity.h"
 #include "mlpipe/engine/pipeline_lock.h"
 #include "mlpipe/engine/run_leftovers.h"
+#include "mlpipe/spec/units.h"
+#include "mlpipe/store/remote_maintenance.h"
 #include "mlpipe/store/space_reserve.h"
 
 namespace mlpipe::cli {
@@ -101,6 +103,14 @@ std::vector<std::string> MetadataProblems(OpenStores& s, const std::set<std::str
 
 Status CmdArtifactsGc(const GcArgs& args) {
   ASSIGN_OR_RETURN(auto s, OpenAll());
+  if (args.remote && s.shared == nullptr) {
+    return InvalidArgumentError(
+        "artifacts gc --remote: this workspace has no S3 store (objects.s3 in .mlpipe/config.yaml, or "
+        "MLPIPE_S3_ENDPOINT and MLPIPE_S3_BUCKET; see docs/cluster.md)");
+  }
+  // gc reads and removes what this workspace holds; the S3 store is asked
+  // explicitly below, never fetched from.
+  s.objects->SetRemote(nullptr);
   // The workspace lock, exclusive, held until gc returns: across the snapshot
   // of what is kept and the removal, no run adds or reuses an object
   // (engine/pipeline_lock.h).
@@ -189,11 +199,22 @@ Status CmdArtifactsGc(const GcArgs& args) {
   // where one commit an object needed as many), so that `artifacts show` and
   // `verify` tell them from lost objects; an object recorded but still
   // present after a crash is garbage the next gc removes.
-  if (!args.dry_run && !doomed.empty()) {
+  // With an S3 store, a local object the bucket also holds is only a cached
+  // copy: removing it loses nothing, and is not recorded.
+  std::set<std::string> still_shared;
+  if (s.shared != nullptr) {
+    for (const auto& o : doomed) {
+      ASSIGN_OR_RETURN(bool there, s.shared->remote->Contains(o.ref));
+      if (there) still_shared.insert(o.ref);
+    }
+  }
+  const int64_t now = RealClock().WallNanos();
+  if (!args.dry_run && doomed.size() > still_shared.size()) {
     metadata::Transaction txn(*s.db);
     RETURN_IF_ERROR(txn.status());
-    const int64_t now = RealClock().WallNanos();
-    for (const auto& o : doomed) RETURN_IF_ERROR(s.db->RecordObjectRemoval({o.ref, "gc", "", now}));
+    for (const auto& o : doomed) {
+      if (!still_shared.count(o.ref)) RETURN_IF_ERROR(s.db->RecordObjectRemoval({o.ref, "gc", "", now}));
+    }
     RETURN_IF_ERROR(txn.Commit());
   }
   json removed = json::array();
@@ -205,15 +226,60 @@ Status CmdArtifactsGc(const GcArgs& args) {
                                o.is_dir ? "folder" : "file", o.ref, FormatBytes(o.size));
     }
   }
+  // --remote: the bucket, against the same kept set (the metadata every
+  // workspace on it shares).
+  json shared_json;
+  if (args.remote) {
+    store::RemoteObjects& remote = *s.shared->remote;
+    ASSIGN_OR_RETURN(store::RemoteGcPlan plan, store::PlanRemoteGc(remote, keep, args.min_age_ns, now));
+    if (!args.dry_run && !plan.doomed.empty()) {
+      // Recorded first, as above; then a folder's manifest goes before its
+      // blobs, so a crash never leaves a manifest whose blobs are gone.
+      metadata::Transaction txn(*s.db);
+      RETURN_IF_ERROR(txn.status());
+      for (const auto& o : plan.doomed) {
+        RETURN_IF_ERROR(
+            s.db->RecordObjectRemoval({o.ref, "gc", fmt::format("removed from {}", remote.Describe()), now}));
+      }
+      RETURN_IF_ERROR(txn.Commit());
+      for (const auto& o : plan.doomed) {
+        Status gone = remote.Remove(o.ref);
+        // Already gone (another gc at once) is what gc wanted.
+        if (!gone.ok() && gone.code() != StatusCode::kNotFound) return gone;
+      }
+    }
+    json shared_removed = json::array();
+    for (const auto& o : plan.doomed) {
+      shared_removed.push_back({{"ref", o.ref}, {"size", o.stored_bytes}, {"is_dir", o.is_dir}});
+      if (!args.json) {
+        std::cout << fmt::format("{} {} {} from S3 ({})\n", args.dry_run ? "would remove" : "removed",
+                                 o.is_dir ? "folder manifest" : "file", o.ref, FormatBytes(o.stored_bytes));
+      }
+    }
+    shared_json = {{"where", remote.Describe()},
+                   {"removed", shared_removed},
+                   {"freed_bytes", plan.doomed_bytes},
+                   {"kept", plan.kept},
+                   {"kept_young", plan.young}};
+    if (!args.json) {
+      std::cout << fmt::format(
+          "S3 ({}): {} {} object{}, {}; kept {} named and {} written in the last {} (another node's run may "
+          "not have recorded them yet)\n",
+          remote.Describe(), args.dry_run ? "would free" : "freed", plan.doomed.size(),
+          plan.doomed.size() == 1 ? "" : "s", FormatBytes(plan.doomed_bytes), plan.kept, plan.young,
+          spec::DurationText(args.min_age_ns));
+    }
+  }
   if (args.json) {
-    std::cout << json{{"dry_run", args.dry_run},
-                      {"removed", removed},
-                      {"freed_bytes", freed},
-                      {"kept", objects.size() - doomed.size()},
-                      {"run_leftovers", leftovers.paths},
-                      {"run_leftover_bytes", leftovers.bytes}}
-                     .dump(2)
-              << "\n";
+    json out{{"dry_run", args.dry_run},
+             {"removed", removed},
+             {"freed_bytes", freed},
+             {"kept", objects.size() - doomed.size()},
+             {"still_in_s3", still_shared.size()},
+             {"run_leftovers", leftovers.paths},
+             {"run_leftover_bytes", leftovers.bytes}};
+    if (args.remote) out["s3"] = shared_json;
+    std::cout << out.dump(2) << "\n";
   } else {
     for (const std::string& path : leftovers.paths)
       std::cout << fmt::format("{} {}\n", args.dry_run ? "would remove" : "removed", path);
@@ -224,6 +290,10 @@ Status CmdArtifactsGc(const GcArgs& args) {
       std::cout << fmt::format("; and {} of what finished runs left in their folders ({} paths)",
                                FormatBytes(leftovers.bytes), leftovers.paths.size());
     }
+    if (!still_shared.empty()) {
+      std::cout << fmt::format("; {} of the removed are still in S3{}", still_shared.size(),
+                               args.remote ? "" : " (`--remote` collects there too)");
+    }
     std::cout << "\n";
   }
   if (!args.dry_run) (void)store::EnsureSpaceReserve(s.ws);
@@ -232,6 +302,15 @@ Status CmdArtifactsGc(const GcArgs& args) {
 
 Status CmdArtifactsVerify(const VerifyArgs& args) {
   ASSIGN_OR_RETURN(auto s, OpenAll());
+  if (args.remote && s.shared == nullptr) {
+    return InvalidArgumentError(
+        "artifacts verify --remote: this workspace has no S3 store (objects.s3 in .mlpipe/config.yaml, or "
+        "MLPIPE_S3_ENDPOINT and MLPIPE_S3_BUCKET; see docs/cluster.md)");
+  }
+  // The local store is checked as it is (nothing fetched into it); the S3
+  // store, when there is one, is asked whether it holds what is named.
+  store::RemoteObjects* remote = s.shared != nullptr ? s.shared->remote.get() : nullptr;
+  s.objects->SetRemote(nullptr);
   ASSIGN_OR_RETURN(auto report, s.objects->Verify());
   // What metadata names that the store lacks, unless its absence is recorded
   // (garbage-collected, quarantined, a source never stored).
@@ -241,9 +320,15 @@ Status CmdArtifactsVerify(const VerifyArgs& args) {
   ASSIGN_OR_RETURN(auto removed_list, s.db->RemovedRefs());
   const std::set<std::string> removed(removed_list.begin(), removed_list.end());
   uint64_t references_checked = 0;
+  uint64_t only_in_s3 = 0;
   for (const std::string& ref : referenced) {
     ++references_checked;
     if (reported.count(ref) || removed.count(ref) || s.objects->Contains(ref)) continue;
+    if (remote != nullptr) {
+      ASSIGN_OR_RETURN(bool there, remote->Contains(ref));
+      only_in_s3 += there;
+      if (there) continue;
+    }
     if (auto note = s.objects->QuarantinedAs(ref)) {
       // Quarantined by a run or a checkout that could not record it.
       if (args.repair) (void)engine::RecordQuarantined(*s.db, ref, note->detail, note->quarantined_ns);
@@ -251,7 +336,15 @@ Status CmdArtifactsVerify(const VerifyArgs& args) {
     }
     report.problems.push_back(
         {ref, "", store::ProblemKind::kMissing,
-         "metadata names it but the store has neither its file nor its folder manifest"});
+         remote == nullptr ? "metadata names it but the store has neither its file nor its folder manifest"
+                           : "metadata names it but neither this workspace nor the S3 store has it"});
+  }
+  // --remote: the bucket's copy of everything named, downloaded and re-hashed.
+  store::RemoteVerifyResult shared;
+  const size_t local_problems = report.problems.size();
+  if (args.remote) {
+    ASSIGN_OR_RETURN(shared, store::VerifyRemote(*remote, *s.objects, referenced, removed, args.repair));
+    report.problems.insert(report.problems.end(), shared.problems.begin(), shared.problems.end());
   }
   size_t unnamed = 0;
   const std::vector<std::string> metadata_problems =
@@ -260,10 +353,16 @@ Status CmdArtifactsVerify(const VerifyArgs& args) {
   // would reuse them go (recorded), so the next run recomputes them.
   json problems = json::array();
   size_t repaired = 0;
-  for (const auto& p : report.problems) {
+  for (size_t i = 0; i < report.problems.size(); ++i) {
+    const auto& p = report.problems[i];
     const std::string names = NamesOf(*s.db, p.ref);
     std::string repair;
-    if (args.repair && p.kind == store::ProblemKind::kDamaged) {
+    if (i >= local_problems) {  // the S3 store's
+      if (auto did = shared.repairs.find(p.ref); did != shared.repairs.end()) {
+        repair = did->second;
+        repaired += StartsWith(repair, "sent");
+      }
+    } else if (args.repair && p.kind == store::ProblemKind::kDamaged) {
       Status q = s.objects->Quarantine(p.ref, p.detail);
       if (q.ok()) {
         auto note = engine::RecordQuarantined(*s.db, p.ref, p.detail, RealClock().WallNanos());
@@ -306,6 +405,9 @@ Status CmdArtifactsVerify(const VerifyArgs& args) {
                       {"folders", report.folders_checked},
                       {"bytes", report.bytes_checked},
                       {"references", references_checked},
+                      {"references_only_in_s3", only_in_s3},
+                      {"s3_checked", shared.checked},
+                      {"s3_bytes", shared.bytes},
                       {"repaired", repaired},
                       {"problems", problems}}
                      .dump(2)
@@ -317,6 +419,14 @@ Status CmdArtifactsVerify(const VerifyArgs& args) {
         ok         ? "all good"
         : repaired ? fmt::format("{} problems, {} repaired", report.problems.size(), repaired)
                    : fmt::format("{} problems", report.problems.size() + metadata_problems.size()));
+    if (remote != nullptr) {
+      std::cout << fmt::format("S3 ({}): {} named object{} only there", remote->Describe(), only_in_s3,
+                               only_in_s3 == 1 ? "" : "s");
+      if (args.remote) {
+        std::cout << fmt::format("; {} re-hashed there ({})", shared.checked, FormatBytes(shared.bytes));
+      }
+      std::cout << "\n";
+    }
     if (!report.ok() && !args.repair) {
       std::cout
           << "`mlpipe artifacts verify --repair` quarantines damaged objects so that runs recompute them\n";

@@ -100,11 +100,14 @@ struct GcArgs {
   bool json = false;
   bool no_wait = false;  // fail instead of waiting for runs in progress
   bool force = false;    // collect even when the metadata looks lost (it never recorded a run)
+  bool remote = false;   // collect in the workspace's S3 store too
+  int64_t min_age_ns = int64_t{3600} * 1'000'000'000;  // S3 objects younger than this are kept
 };
 Status CmdArtifactsGc(const GcArgs& args);
 struct VerifyArgs {
   bool json = false;
   bool repair = false;  // quarantine damaged objects and drop the cache entries that reuse them
+  bool remote = false;  // re-hash the S3 store's copy of everything named
 };
 Status CmdArtifactsVerify(const VerifyArgs& args);
 

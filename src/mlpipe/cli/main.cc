@@ -1,5 +1,6 @@
 // mlpipe: the command-line entry point. Flags are parsed here (CLI11); the
 // work is done by the Cmd* functions in commands.h.
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -17,6 +18,7 @@
 #include "mlpipe/cli/serve_flags.h"
 #include "mlpipe/cli/server_executable.h"
 #include "mlpipe/cli/server_flags.h"
+#include "mlpipe/spec/units.h"
 
 namespace mlpipe::cli {
 namespace {
@@ -189,13 +191,34 @@ int Main(int argc, char** argv) {
   art_gc->add_flag("--force", gc_args.force,
                    "Collect even when the metadata never recorded a run but the store holds objects "
                    "(lost metadata: without --force gc refuses)");
-  art_gc->callback([&] { action = [&] { return CmdArtifactsGc(gc_args); }; });
+  art_gc->add_flag(
+      "--remote", gc_args.remote,
+      "Collect in the workspace's S3 store too (objects.s3): what the shared metadata keeps is kept");
+  std::string gc_min_age = "1h";
+  art_gc->add_option(
+      "--min-age", gc_min_age,
+      "With --remote: keep S3 objects written less than this long ago, which another node's run "
+      "may not have recorded yet (default 1h; 30m, 2h, 1d)");
+  art_gc->callback([&] {
+    action = [&]() -> Status {
+      StatusOr<int64_t> min_age = spec::ParseDuration(gc_min_age);
+      if (!min_age.ok()) {
+        return InvalidArgumentError(
+            fmt::format("artifacts gc --min-age {}: {}", gc_min_age, min_age.status().message()));
+      }
+      gc_args.min_age_ns = *min_age;
+      return CmdArtifactsGc(gc_args);
+    };
+  });
   VerifyArgs verify_args;
   auto* art_verify = artifacts->add_subcommand(
       "verify",
       "Re-hash the store, check what metadata names is in it; exit 1 if anything is damaged or missing");
   art_verify->add_flag("--repair", verify_args.repair,
                        "Quarantine damaged objects and drop the cache entries that would reuse them");
+  art_verify->add_flag("--remote", verify_args.remote,
+                       "Also download and re-hash the S3 store's copy of everything the metadata names (with "
+                       "--repair: send again what this workspace holds intact)");
   art_verify->add_flag("--json", verify_args.json, "Output as JSON");
   art_verify->callback([&] { action = [&] { return CmdArtifactsVerify(verify_args); }; });
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -11,13 +12,23 @@
 #include "mlpipe/base/strings.h"
 
 namespace mlpipe::store {
+namespace {
+
+int64_t MemoryS3Now() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
 
 MemoryS3Client::MemoryS3Client(S3Config config) : config_(std::move(config)) {
   if (config_.bucket.empty()) config_.bucket = "memory";
 }
 
 std::string MemoryS3Client::Describe() const {
-  return fmt::format("memory bucket {}{}", config_.bucket, config_.prefix.empty() ? "" : fmt::format(" prefix {}", config_.prefix));
+  return fmt::format("memory bucket {}{}", config_.bucket,
+                     config_.prefix.empty() ? "" : fmt::format(" prefix {}", config_.prefix));
 }
 
 Status MemoryS3Client::Enter(S3Op op) {
@@ -47,6 +58,12 @@ void MemoryS3Client::TruncateNextGet(uint64_t keep) {
 void MemoryS3Client::SetObject(const std::string& key, std::string content) {
   std::lock_guard lock(mu_);
   objects_[key] = std::move(content);
+  modified_[key] = MemoryS3Now();
+}
+
+void MemoryS3Client::SetModified(const std::string& key, int64_t ns) {
+  std::lock_guard lock(mu_);
+  modified_[key] = ns;
 }
 
 std::optional<std::string> MemoryS3Client::Object(const std::string& key) const {
@@ -72,7 +89,8 @@ int MemoryS3Client::multipart_aborted() const {
   return multipart_aborted_;
 }
 
-Status MemoryS3Client::PutObject(const std::string& key, const std::string& path, std::string_view sha256_hex) {
+Status MemoryS3Client::PutObject(const std::string& key, const std::string& path,
+                                 std::string_view sha256_hex) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return NotFoundError(fmt::format("uploading {}: cannot open it", path));
   std::stringstream ss;
@@ -87,17 +105,20 @@ Status MemoryS3Client::PutObject(const std::string& key, const std::string& path
     if (fail_part_ > 0 && fail_part_ <= parts) {
       const int failed = std::exchange(fail_part_, 0);
       ++multipart_aborted_;
-      return UnavailableError(fmt::format("S3 PUT part {} of {} at {}: the server failed (HTTP 500); upload "
-                                          "aborted",
-                                          failed, key, Describe()));
+      return UnavailableError(
+          fmt::format("S3 PUT part {} of {} at {}: the server failed (HTTP 500); upload "
+                      "aborted",
+                      failed, key, Describe()));
     }
   }
   if (const std::string got = Sha256Hex(content); got != sha256_hex) {
-    return DataLossError(fmt::format("S3 PUT {} at {}: the body hashes to sha256:{}, not sha256:{} "
-                                     "(XAmzContentSHA256Mismatch)",
-                                     key, Describe(), got, sha256_hex));
+    return DataLossError(
+        fmt::format("S3 PUT {} at {}: the body hashes to sha256:{}, not sha256:{} "
+                    "(XAmzContentSHA256Mismatch)",
+                    key, Describe(), got, sha256_hex));
   }
   objects_[key] = std::move(content);
+  modified_[key] = MemoryS3Now();
   return OkStatus();
 }
 
@@ -120,7 +141,8 @@ StatusOr<S3GetResult> MemoryS3Client::GetObject(const std::string& key, const st
     out << content;
     if (!out.flush()) return InternalError(fmt::format("writing {}", part));
   }
-  if (std::rename(part.c_str(), dest.c_str()) != 0) return ErrnoError(fmt::format("renaming {}", part), errno);
+  if (std::rename(part.c_str(), dest.c_str()) != 0)
+    return ErrnoError(fmt::format("renaming {}", part), errno);
   return S3GetResult{content.size(), Sha256Hex(content)};
 }
 
@@ -137,7 +159,8 @@ StatusOr<std::vector<S3ObjectEntry>> MemoryS3Client::ListObjects(const std::stri
   RETURN_IF_ERROR(Enter(S3Op::kList));
   std::vector<S3ObjectEntry> out;
   for (auto it = objects_.lower_bound(prefix); it != objects_.end() && StartsWith(it->first, prefix); ++it) {
-    out.push_back({it->first, it->second.size()});
+    auto modified = modified_.find(it->first);
+    out.push_back({it->first, it->second.size(), modified == modified_.end() ? 0 : modified->second});
   }
   return out;
 }
@@ -146,6 +169,7 @@ Status MemoryS3Client::DeleteObject(const std::string& key) {
   std::lock_guard lock(mu_);
   RETURN_IF_ERROR(Enter(S3Op::kDelete));
   objects_.erase(key);
+  modified_.erase(key);
   return OkStatus();
 }
 

@@ -44,6 +44,9 @@ class MemoryS3Client final : public S3Client {
   // The objects, for tests to read or overwrite behind the client's back.
   void SetObject(const std::string& key, std::string content);
   std::optional<std::string> Object(const std::string& key) const;
+  // An object's LastModified as listed (stamped with the system clock when
+  // it is written), for tests of what an age decides.
+  void SetModified(const std::string& key, int64_t ns);
   // Calls made of `op` (failed ones included).
   int calls(S3Op op) const;
   int multipart_started() const;
@@ -56,6 +59,7 @@ class MemoryS3Client final : public S3Client {
   S3Config config_;
   mutable std::mutex mu_;
   std::map<std::string, std::string> objects_;  // key (without prefix) -> content
+  std::map<std::string, int64_t> modified_;     // key -> LastModified, ns
   std::map<S3Op, int> calls_;
   std::map<S3Op, std::pair<int, Status>> failures_;
   int fail_part_ = 0;

@@ -34,7 +34,8 @@ std::vector<std::pair<std::string, uint64_t>> RemoteManifestBlobs(const Manifest
   std::set<std::string> seen;
   std::vector<std::pair<std::string, uint64_t>> out;
   for (const auto& e : m.entries) {
-    if (!e.is_dir && seen.insert(e.digest).second) out.emplace_back(e.digest.substr(kRefPrefix.size()), e.size);
+    if (!e.is_dir && seen.insert(e.digest).second)
+      out.emplace_back(e.digest.substr(kRefPrefix.size()), e.size);
   }
   return out;
 }
@@ -48,12 +49,13 @@ RemoteObjects::RemoteObjects(S3Client& client, ObjectStore& local_cache, RemoteO
     : client_(client), cache_(local_cache), options_(options) {}
 
 RemoteCounters RemoteObjects::counters() const {
-  return {uploads_.load(), bytes_uploaded_.load(), upload_skips_.load(),
+  return {uploads_.load(),   bytes_uploaded_.load(),   upload_skips_.load(),
           downloads_.load(), bytes_downloaded_.load(), fetch_hits_.load()};
 }
 
 std::string RemoteObjects::NewTempPath(std::string_view kind) {
-  return JoinPath(cache_.workspace().TmpDir(), cache_.TempPrefix(kind) + std::to_string(++remote_temp_counter));
+  return JoinPath(cache_.workspace().TmpDir(),
+                  cache_.TempPrefix(kind) + std::to_string(++remote_temp_counter));
 }
 
 Status RemoteObjects::Push(std::string_view ref) {
@@ -131,7 +133,8 @@ Status RemoteObjects::Fetch(std::string_view ref_view) {
   if (blob.code() != StatusCode::kNotFound || blob.message().find("NoSuchBucket") != std::string::npos)
     return blob.WithContext(fmt::format("fetching {}", ref));
   StatusOr<std::string> manifest = DownloadManifest(hex);
-  if (manifest.status().code() == StatusCode::kNotFound && manifest.status().message().find("NoSuchBucket") == std::string::npos)
+  if (manifest.status().code() == StatusCode::kNotFound &&
+      manifest.status().message().find("NoSuchBucket") == std::string::npos)
     return NotFoundError(fmt::format("{} is not in the S3 store ({})", ref, client_.Describe()));
   if (!manifest.ok()) return manifest.status().WithContext(fmt::format("fetching {}", ref));
   return FetchFolder(hex, *manifest).WithContext(fmt::format("fetching folder {}", ref));
@@ -158,8 +161,8 @@ Status RemoteObjects::FetchBlob(const std::string& hex) {
   ASSIGN_OR_RETURN(S3GetResult got, Download(RemoteBlobKey(hex), tmp.path));
   if (got.sha256_hex != hex) {
     return DataLossError(fmt::format(
-        "the copy of {} in S3 ({}) hashes to sha256:{} ({} bytes): it is damaged; nothing was stored locally", ref,
-        client_.Describe(), got.sha256_hex, got.size));
+        "the copy of {} in S3 ({}) hashes to sha256:{} ({} bytes): it is damaged; nothing was stored locally",
+        ref, client_.Describe(), got.sha256_hex, got.size));
   }
   PutOptions put;
   put.mode = PutMode::kMove;
@@ -181,8 +184,9 @@ StatusOr<std::string> RemoteObjects::DownloadManifest(const std::string& hex) {
   RemoteTempFile tmp{NewTempPath("fetch")};
   ASSIGN_OR_RETURN(S3GetResult got, Download(RemoteManifestKey(hex), tmp.path));
   if (got.sha256_hex != hex) {
-    return DataLossError(fmt::format("the manifest of folder sha256:{} in S3 ({}) hashes to sha256:{}: it is damaged",
-                                     hex, client_.Describe(), got.sha256_hex));
+    return DataLossError(
+        fmt::format("the manifest of folder sha256:{} in S3 ({}) hashes to sha256:{}: it is damaged", hex,
+                    client_.Describe(), got.sha256_hex));
   }
   return PosixFileSystem().ReadFileToString(tmp.path);
 }
@@ -217,7 +221,7 @@ StatusOr<std::vector<RemoteObjectInfo>> RemoteObjects::ListObjects() {
       const std::string hex = e.key.substr(e.key.rfind('/') + 1);
       // Only names this module makes; anything else under the prefix is not ours.
       if (e.key != RemoteShardedKey(kind, hex) || !IsValidRef(std::string(kRefPrefix) + hex)) continue;
-      out.push_back({std::string(kRefPrefix) + hex, is_dir, e.size});
+      out.push_back({std::string(kRefPrefix) + hex, is_dir, e.size, e.modified_ns});
     }
   }
   return out;
@@ -269,8 +273,9 @@ StatusOr<VerifyReport> RemoteObjects::Verify(std::string_view ref) {
   for (const auto& [blob_hex, size] : RemoteManifestBlobs(*m)) {
     Status s = verify_blob(blob_hex);
     if (s.code() == StatusCode::kNotFound) {
-      report.problems.push_back({std::string(ref), RemoteBlobKey(blob_hex), ProblemKind::kMissing,
-                                 fmt::format("the folder lists sha256:{}, which is not in the S3 store", blob_hex)});
+      report.problems.push_back({std::string(kRefPrefix) + blob_hex, RemoteBlobKey(blob_hex),
+                                 ProblemKind::kMissing,
+                                 fmt::format("folder {} lists it, but the S3 store does not have it", ref)});
     } else if (!s.ok()) {
       return s;
     }

@@ -58,6 +58,7 @@ struct RemoteObjectInfo {
   std::string ref;
   bool is_dir = false;
   uint64_t stored_bytes = 0;  // the remote object's own size (a folder: its manifest's)
+  int64_t modified_ns = 0;    // when it was written (a folder: its manifest), 0 if unknown
 };
 
 class RemoteObjects : public RemoteTier {
@@ -91,7 +92,8 @@ class RemoteObjects : public RemoteTier {
   Status Remove(std::string_view ref);
   // Downloads the object (a folder: its manifest and every blob) into a temp
   // file and re-hashes it, storing nothing: the only check that reads what
-  // the server holds now (a HEAD sees only the size). NotFound if absent.
+  // the server holds now (a HEAD sees only the size). NotFound if absent. A
+  // folder's damaged or missing blob is a problem of that blob's ref.
   StatusOr<VerifyReport> Verify(std::string_view ref);
 
   RemoteCounters counters() const;

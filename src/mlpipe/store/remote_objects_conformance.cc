@@ -1,6 +1,8 @@
 // The RemoteObjects conformance tests; see remote_objects_conformance.h.
 #include "mlpipe/store/remote_objects_conformance.h"
 
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 #include <vector>
@@ -155,8 +157,9 @@ TEST_P(RemoteObjectsConformance, CorruptedRemoteBlobIsDetectedAndNotCached) {
   ASSERT_TRUE(a_.remote->Push(ref).ok());
   // Someone overwrites the blob with other bytes (of the same length).
   const std::string other = a_.dir.Write("other", "a fake  content!");
-  ASSERT_TRUE(client_->PutObject(RemoteBlobKey(ref.substr(kRefPrefix.size())), other, Sha256Hex("a fake  content!"))
-                  .ok());
+  ASSERT_TRUE(
+      client_->PutObject(RemoteBlobKey(ref.substr(kRefPrefix.size())), other, Sha256Hex("a fake  content!"))
+          .ok());
   Status s = b_.remote->Fetch(ref);
   EXPECT_EQ(s.code(), StatusCode::kDataLoss) << s.ToString();
   EXPECT_NE(s.message().find("damaged"), std::string::npos) << s.message();
@@ -236,6 +239,12 @@ TEST_P(RemoteObjectsConformance, ListAndRemoveAsTheLocalStoreDoes) {
     dirs += o.is_dir;
     EXPECT_TRUE(o.ref == file || o.ref == folder || o.ref == x) << o.ref;
     EXPECT_EQ(o.is_dir, o.ref == folder);
+    // When it was written (gc keeps what is younger than its grace period):
+    // the server's clock, so only roughly today's.
+    const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    EXPECT_LT(std::llabs(o.modified_ns - now), int64_t{86'400} * 1'000'000'000) << o.ref;
   }
   EXPECT_EQ(dirs, 1);
   // A folder's removal keeps its blobs (gc decides about those).

@@ -69,6 +69,7 @@ struct S3GetResult {
 struct S3ObjectEntry {
   std::string key;  // relative to the prefix
   uint64_t size = 0;
+  int64_t modified_ns = 0;  // LastModified, ns since the epoch (0: the server gave none)
 };
 
 class S3Client {

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <ctime>
+#include <optional>
 #include <pugixml.hpp>
 #include <sstream>
 
@@ -11,6 +13,22 @@ namespace {
 
 bool ParseS3XmlDoc(std::string_view body, pugi::xml_document& doc) {
   return doc.load_buffer(body.data(), body.size()).status == pugi::status_ok;
+}
+
+// "2026-12-07T22:00:00.000Z" (ISO 8601 in UTC, as S3 lists LastModified):
+// ns since the epoch, or nullopt.
+std::optional<int64_t> ParseS3Timestamp(std::string_view text) {
+  std::tm tm{};
+  const std::string s(text);
+  const char* rest = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (rest == nullptr) return std::nullopt;
+  int64_t ns = static_cast<int64_t>(timegm(&tm)) * 1'000'000'000;
+  if (*rest == '.') {
+    int64_t scale = 100'000'000;
+    for (++rest; *rest >= '0' && *rest <= '9'; ++rest, scale /= 10) ns += (*rest - '0') * scale;
+  }
+  if (std::string_view(rest) != "Z") return std::nullopt;
+  return ns;
 }
 
 }  // namespace
@@ -34,6 +52,12 @@ StatusOr<S3ListPage> ParseListObjectsV2(std::string_view body) {
     std::string_view size = c.child_value("Size");
     if (std::from_chars(size.data(), size.data() + size.size(), e.size).ec != std::errc())
       return InternalError(fmt::format("ListObjectsV2: key {} has no valid Size", e.key));
+    if (std::string_view modified = c.child_value("LastModified"); !modified.empty()) {
+      std::optional<int64_t> ns = ParseS3Timestamp(modified);
+      if (!ns)
+        return InternalError(fmt::format("ListObjectsV2: key {} has LastModified '{}'", e.key, modified));
+      e.modified_ns = *ns;
+    }
     page.objects.push_back(std::move(e));
   }
   page.truncated = std::string_view(root.child_value("IsTruncated")) == "true";
