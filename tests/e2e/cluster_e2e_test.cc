@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -163,6 +164,12 @@ TEST_F(ClusterE2ETest, AServerOnAnotherWorkspaceListsTheRunsOfTheSharedDatabase)
   EXPECT_EQ(runs["runs"][0]["status"], "succeeded") << runs.dump();
   auto [model_code, model] = server.Get("/api/v1/models/" + tag_);
   EXPECT_EQ(model_code, 200) << model.dump();
+  // Content carol's workspace never had comes from the bucket: a file, and a
+  // file of a folder.
+  EXPECT_FALSE(std::filesystem::exists(carol.Path(".mlpipe/objects/sha256")) &&
+               !std::filesystem::is_empty(carol.Path(".mlpipe/objects/sha256")));
+  EXPECT_EQ(server.Text("/api/v1/artifacts/" + tag_ + ".prep.data/content"), "SERVED\n");
+  EXPECT_EQ(server.Text("/api/v1/artifacts/" + tag_ + ".train.model/content?path=weights"), "7\n");
   for (const auto& [name, value] : Credentials()) unsetenv(name.c_str());
 }
 

@@ -14,6 +14,7 @@
 #include "mlpipe/base/self_exe.h"
 #include "mlpipe/cli/commands.h"
 #include "mlpipe/cli/server_flags.h"
+#include "mlpipe/cli/shared_objects.h"
 #include "mlpipe/monitor/alert_rules.h"
 #include "mlpipe/server/server.h"
 #include "mlpipe/spec/units.h"
@@ -45,6 +46,9 @@ Status RunServer(const ServerFlags& f) {
                    spec::LoadWorkspaceConfig(store::Workspace(o.project_dir + "/.mlpipe").ConfigPath()));
   RETURN_IF_ERROR(spec::ApplyEnvironment(config));
   o.metadata = config.metadata;
+  // The S3 store, checked before the server starts (exit 2 if it cannot work).
+  ASSIGN_OR_RETURN(std::unique_ptr<store::S3Client> shared_objects, OpenSharedObjectsClient(config));
+  o.shared_objects = shared_objects.get();
   o.default_pipelines = f.pipelines.empty();
   if (!f.pipelines.empty()) o.pipelines = f.pipelines;
   o.host = f.host;

@@ -14,10 +14,9 @@ std::string EnvOr(const char* name) {
 
 }  // namespace
 
-StatusOr<std::unique_ptr<SharedObjects>> AttachSharedObjects(const spec::WorkspaceConfig& config,
-                                                             store::ObjectStore& objects) {
+StatusOr<std::unique_ptr<store::S3Client>> OpenSharedObjectsClient(const spec::WorkspaceConfig& config) {
   const spec::S3Settings& s3 = config.s3;
-  if (s3.endpoint.empty()) return std::unique_ptr<SharedObjects>();
+  if (s3.endpoint.empty()) return std::unique_ptr<store::S3Client>();
   const std::string source = !EnvOr("MLPIPE_S3_ENDPOINT").empty() || config.file.empty()
                                  ? std::string("MLPIPE_S3_ENDPOINT")
                                  : fmt::format("objects.s3 in {}", config.file);
@@ -34,11 +33,19 @@ StatusOr<std::unique_ptr<SharedObjects>> AttachSharedObjects(const spec::Workspa
         "AWS_SECRET_ACCESS_KEY",
         c.endpoint, c.bucket, source));
   }
-  auto shared = std::make_unique<SharedObjects>();
-  shared->client = store::NewCurlS3Client(c);
-  if (Status s = shared->client->CheckBucket(); !s.ok()) {
+  std::unique_ptr<store::S3Client> client = store::NewCurlS3Client(c);
+  if (Status s = client->CheckBucket(); !s.ok()) {
     return InvalidArgumentError(fmt::format("{} (from {})", s.message(), source));
   }
+  return client;
+}
+
+StatusOr<std::unique_ptr<SharedObjects>> AttachSharedObjects(const spec::WorkspaceConfig& config,
+                                                             store::ObjectStore& objects) {
+  ASSIGN_OR_RETURN(std::unique_ptr<store::S3Client> client, OpenSharedObjectsClient(config));
+  if (client == nullptr) return std::unique_ptr<SharedObjects>();
+  auto shared = std::make_unique<SharedObjects>();
+  shared->client = std::move(client);
   shared->remote = std::make_unique<store::RemoteObjects>(*shared->client, objects);
   objects.SetRemote(shared->remote.get());
   return shared;

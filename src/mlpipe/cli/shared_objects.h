@@ -28,5 +28,8 @@ struct SharedObjects {
 // as `objects`' remote; the result must outlive `objects`' use.
 StatusOr<std::unique_ptr<SharedObjects>> AttachSharedObjects(const spec::WorkspaceConfig& config,
                                                              store::ObjectStore& objects);
+// The same client and check, for a caller that attaches it to stores of its
+// own (the server: one per request). Null when the settings name no S3 store.
+StatusOr<std::unique_ptr<store::S3Client>> OpenSharedObjectsClient(const spec::WorkspaceConfig& config);
 
 }  // namespace mlpipe::cli

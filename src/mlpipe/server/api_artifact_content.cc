@@ -83,7 +83,9 @@ Status ArtifactContent(ApiContext& ctx, const ApiCall& call, serving::HttpRespon
                     FileNameOf(resolved.version ? resolved.version->name : a.ref),
                     fmt::format("`mlpipe artifacts cat {}` reads it whole", shown), response);
   }
+  // A folder the workspace lacks comes whole from the S3 store, if any.
   auto manifest = objects->ReadManifest(a.ref);
+  if (!manifest.ok() && objects->Contains(a.ref)) manifest = objects->ReadManifest(a.ref);
   if (!manifest.ok()) {
     return NotFoundError(
         fmt::format("{} is not in the store: {}", shown, engine::WhyAbsent(*ctx.db, *objects, a.ref)));
@@ -118,10 +120,18 @@ Status ArtifactContent(ApiContext& ctx, const ApiCall& call, serving::HttpRespon
                                    hint.empty() ? "" : "; did you mean '" + hint + "'?"));
 }
 
-StatusOr<std::unique_ptr<store::ObjectStore>> OpenObjects(const ApiContext& ctx) {
+ApiObjects::ApiObjects(std::unique_ptr<store::ObjectStore> local, store::S3Client* shared)
+    : local_(std::move(local)) {
+  if (shared == nullptr) return;
+  remote_ = std::make_unique<store::RemoteObjects>(*shared, *local_);
+  local_->SetRemote(remote_.get());
+}
+
+StatusOr<ApiObjects> OpenObjects(const ApiContext& ctx) {
   store::ObjectStoreOptions options;
   options.clean_temp_on_open = false;
-  return store::ObjectStore::Open(*ctx.ws, options);
+  ASSIGN_OR_RETURN(std::unique_ptr<store::ObjectStore> local, store::ObjectStore::Open(*ctx.ws, options));
+  return ApiObjects(std::move(local), ctx.shared_objects);
 }
 
 }  // namespace mlpipe::server

@@ -10,12 +10,16 @@
 #include "mlpipe/metadata/metadata_store.h"
 #include "mlpipe/serving/http_server.h"
 #include "mlpipe/store/layout.h"
+#include "mlpipe/store/s3_client.h"
 
 namespace mlpipe::server {
 
 struct ApiContext {
   metadata::MetadataStore* db;  // used from the calling thread only; not owned
   const store::Workspace* ws;   // its object store and run logs; not owned
+  // The workspace's S3 store (objects.s3), if any; not owned, thread-safe:
+  // an object the workspace lacks is fetched from it (store/remote_tier.h).
+  store::S3Client* shared_objects = nullptr;
 };
 
 // Answers the read routes under /api/v1 listed in docs/server-api.md; false

@@ -466,7 +466,7 @@ void Server::Route(const HttpRequest& req, HttpResponse& res) {
     return Json(res, 200, metadata::RolloutJson(*r, metadata::TimeStyle::kRfc3339));
   }
   if (HandleDeploymentRoute(*(*stores)->deployments, parts, query, req, res)) return;
-  ApiContext ctx{&db, &ws_};
+  ApiContext ctx{&db, &ws_, options_.shared_objects};
   if (HandleRecordRoute(ctx, req, res)) return;
   Error(res, 404, "not_found", fmt::format("no route {} {}", req.method, req.path));
 }

@@ -42,6 +42,7 @@
 #include "mlpipe/server/trigger_probes_real.h"
 #include "mlpipe/serving/http_server.h"
 #include "mlpipe/store/layout.h"
+#include "mlpipe/store/s3_client.h"
 
 namespace mlpipe::server {
 
@@ -60,6 +61,9 @@ struct ServerOptions {
   // shared PostgreSQL database). The server's own records (run queue,
   // events, deployments) stay in the workspace's SQLite file.
   std::string metadata;
+  // The workspace's S3 store (objects.s3), if any: the artifact routes fetch
+  // from it what the workspace lacks. Not owned; outlives Run().
+  store::S3Client* shared_objects = nullptr;
   int64_t grace_ns = 60'000'000'000;         // running runs' time to finish on SIGTERM
   bool poll = false;                         // stat-poll on_change paths instead of inotify
   int64_t poll_interval_ns = 1'000'000'000;  // on_change polls (with --poll), commits, aliases
