@@ -1,7 +1,8 @@
 // One run: its DAG (live through the events stream while it runs: no
 // polling), its steps with durations and why each ran or was cached, a step's
 // panel (params, inputs and outputs with versions, metrics, the log tail),
-// its metrics and curves, and the cancel button.
+// its metrics and curves, the cancel button and, for a pipeline the server
+// runs, the re-run button (views/rerun.ts).
 import { ApiError, enc, getJson, postJson } from "../api";
 import { drawGraph, type DrawnGraph, type GraphNode } from "../dag";
 import { h } from "../dom";
@@ -12,6 +13,7 @@ import type { MetricValue, PipelineSummary, RunDetail, Step } from "../types";
 import { artifactHref, errorBox, kv, loading, pipelineHref, runHref, section, status, stepHref } from "../widgets";
 import { curveChart } from "./curve";
 import { logTail } from "./log_tail";
+import { rerunButton } from "./rerun";
 
 const STEP_STATUS: Record<string, string> = {
   "step.started": "running",
@@ -39,6 +41,7 @@ export const runView: View = (root, route) => {
   let sub: Subscription | null = null;
   let graph: DrawnGraph | null = null;
   let run: RunDetail | null = null;
+  let served = false; // a pipeline this server runs: it can be re-run
   const headerBox = h("div", {});
   const graphBox = h("div", { class: "graph-box" });
   const stepsBox = h("div", {});
@@ -102,6 +105,7 @@ export const runView: View = (root, route) => {
     let def: PipelineSummary | null = null;
     try {
       def = await getJson<PipelineSummary>(`/api/v1/pipelines/${enc(first.pipeline)}`);
+      served = true;
     } catch {
       // A pipeline this server does not run: the DAG comes from the steps.
     }
@@ -134,7 +138,8 @@ export const runView: View = (root, route) => {
           }, "Cancel run")
         : null;
     headerBox.replaceChildren(
-      h("div", { class: "toolbar" }, h("h1", {}, `Run #${r.id}`), status(r.status), cancel),
+      h("div", { class: "toolbar" }, h("h1", {}, `Run #${r.id}`), status(r.status), cancel,
+        served && r.status !== "running" ? rerunButton(r) : null),
       kv([
         ["Pipeline", h("a", { href: pipelineHref(r.pipeline) }, r.pipeline)],
         ["Trigger", r.trigger || "manual"],
