@@ -257,6 +257,7 @@ try {
   // A cached run: each step says whose outputs it reused, and links there.
   await page.goto(`${base}/runs/2?step=train`);
   await page.locator("#step-panel a[href='/runs/1?step=train']").waitFor();
+  await page.locator("svg.graph").waitFor(); // laid out in a worker: drawn after the step panel
   check((await page.locator("svg.graph a.node[data-status='cached']").count()) === 6, "cached run: every step is cached");
   check((await text(page)).includes("same key as run 1"), "cached run: the reason of each cached step");
   await shot(page, "cached");

@@ -116,7 +116,8 @@ export const artifactView: View = (root, route) => {
           ? { id: n.id, label: `${n.step} (run #${n.run})`, sub: n.status, status: n.status, kind: "execution", href: stepHref(n.run!, n.step!) }
           : { id: n.id, label: n.label || fmt.shortDigest(n.ref ?? n.id), sub: n.type, kind: "artifact", href: artifactHref(n.label || n.ref || n.id), selected: n.id === l.root },
       );
-      box.replaceChildren(drawGraph(nodes, l.edges).svg);
+      const graph = await drawGraph(nodes, l.edges);
+      if (!closed) box.replaceChildren(graph.svg);
     } catch (e) {
       box.replaceChildren(h("p", { class: "muted" }, e instanceof Error ? e.message : String(e)));
     }

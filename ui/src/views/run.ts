@@ -112,11 +112,24 @@ export const runView: View = (root, route) => {
     if (closed) return;
     root.replaceChildren(headerBox, section("Graph", graphBox), stepsBox, panelBox, metricsBox);
     paintHeader(first);
-    graph = drawGraph(...dagOf(first, def, stepName));
-    graphBox.replaceChildren(graph.svg);
+    graphBox.replaceChildren(loading());
     paintSteps(first);
     if (stepName) void paintPanel(first);
     void paintMetrics(first);
+    // Laid out in a worker (dag.ts): the page stays responsive meanwhile.
+    let drawn: DrawnGraph;
+    try {
+      drawn = await drawGraph(...dagOf(first, def, stepName));
+    } catch (e) {
+      graphBox.replaceChildren(h("p", { class: "muted" }, e instanceof Error ? e.message : String(e)));
+      return;
+    }
+    if (closed) return;
+    graph = drawn;
+    graphBox.replaceChildren(drawn.svg);
+    // Events that came while it was laid out changed nothing drawn: one
+    // re-read of a running run catches the DAG up (later events apply at once).
+    if (run?.status === "running") void refresh();
   })();
 
   function paintHeader(r: RunDetail): void {
