@@ -6,6 +6,7 @@
 // the naive table, every run read first: the same page sorted by duration (which reads all 100 pages).
 // Also when the first rows of three filtered views (?filter=, by param and metric values) exist.
 // Usage: node bench/ui/runs_table.mjs --mlpipe BIN --modules BUILD/ui/node_modules [--runs 100000] [--reps 5]
+//   [--filters 0]
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -37,7 +38,8 @@ SELECT 'pipeline_' || (i % 20), '/bench/pipeline.yaml', CASE WHEN i % 10 = 0 THE
        1796000000000000000 + i * 1000000000 + (i % 97) * 1000000000 FROM c;`]);
 
 const { server, base } = await startServer(mlpipe, ws, env);
-const FILTERS = [
+// --filters 0: without them (a server from before the filter parameter, as a peer).
+const FILTERS = arg("filters", "1") === "0" ? [] : [
   ["filterEveryRun", "params.eta = 0.1"],
   ["filterOldest499", "params.seed < 500"],
   ["filterMetricOnlyOldest", "metrics.evaluate.accuracy > 0"],
