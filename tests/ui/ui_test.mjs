@@ -477,6 +477,13 @@ try {
     "rollback: the button takes the candidate's traffic away (the weights change)");
   check((await text(page)).includes("rollback requested by"), "rollback: the decision says who asked");
   await shot(page, "rollout-rolled-back");
+  // A binary model's evaluation report: with its ROC and precision-recall curves.
+  await page.goto(`${base}/artifacts/scorer.evaluate.metrics%3Av2`);
+  await page.locator(".eval-report svg.eval-curve").first().waitFor();
+  check((await page.locator(".eval-report").innerText()).includes("binary") &&
+    (await page.locator(".eval-report svg.eval-curve polyline").count()) === 2,
+    "preview: a binary evaluation report with its ROC and precision-recall curves");
+  await shot(page, "preview-evaluation-binary");
 
   // Unknown run
   expectErrors = true;
