@@ -141,7 +141,8 @@ StatusOr<std::vector<Run>> PgStore::ListRunsPage(const RunPage& query) {
   });
   p.Add(query.limit > 0 ? std::optional<int>(query.limit) : std::nullopt);
   sql += fmt::format(" ORDER BY id DESC LIMIT ${}", p.size());
-  return CallFor<std::vector<Run>>([&] { return QueryRuns(sql, p); });
+  // A filter's statement is not kept: its shapes are the client's to choose.
+  return CallFor<std::vector<Run>>([&] { return QueryRuns(sql, p, !query.conditions.empty()); });
 }
 
 }  // namespace mlpipe::metadata

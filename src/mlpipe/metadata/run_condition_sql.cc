@@ -7,12 +7,18 @@ namespace {
 
 std::string_view RunConditionOperator(RunCondition::Op op) {
   switch (op) {
-    case RunCondition::Op::kEq: return "=";
-    case RunCondition::Op::kNe: return "<>";
-    case RunCondition::Op::kLt: return "<";
-    case RunCondition::Op::kLe: return "<=";
-    case RunCondition::Op::kGt: return ">";
-    case RunCondition::Op::kGe: return ">=";
+    case RunCondition::Op::kEq:
+      return "=";
+    case RunCondition::Op::kNe:
+      return "<>";
+    case RunCondition::Op::kLt:
+      return "<";
+    case RunCondition::Op::kLe:
+      return "<=";
+    case RunCondition::Op::kGt:
+      return ">";
+    case RunCondition::Op::kGe:
+      return ">=";
   }
   return "=";
 }
@@ -33,7 +39,8 @@ std::string ParamConditionSql(const RunCondition& c, SqlDialect dialect,
     if (const double* d = std::get_if<double>(&c.value)) {
       return fmt::format("{} IN ('integer', 'real') AND {} {} {}", type, value, op, placeholder(*d));
     }
-    return fmt::format("{} = 'text' AND {} {} {}", type, value, op, placeholder(std::get<std::string>(c.value)));
+    return fmt::format("{} = 'text' AND {} {} {}", type, value, op,
+                       placeholder(std::get<std::string>(c.value)));
   }
   const std::string key = placeholder(c.key);
   const std::string node = fmt::format("(runs.params_json::jsonb -> {}::text)", key);
@@ -44,8 +51,8 @@ std::string ParamConditionSql(const RunCondition& c, SqlDialect dialect,
   const std::string text = fmt::format("(runs.params_json::jsonb ->> {}::text)", key);
   if (const double* d = std::get_if<double>(&c.value)) {
     // CASE, not AND: PostgreSQL may evaluate the cast before the type test.
-    return fmt::format("CASE WHEN jsonb_typeof({}) = 'number' THEN {}::float8 {} {}::float8 ELSE false END", node,
-                       text, op, placeholder(*d));
+    return fmt::format("CASE WHEN jsonb_typeof({}) = 'number' THEN {}::float8 {} {}::float8 ELSE false END",
+                       node, text, op, placeholder(*d));
   }
   return fmt::format("jsonb_typeof({}) = 'string' AND {} {} {}::text", node, text, op,
                      placeholder(std::get<std::string>(c.value)));
@@ -73,8 +80,8 @@ std::string MetricConditionSql(const RunCondition& c, SqlDialect dialect,
     if (c.key.find('.') == std::string::npos) return fmt::format("m.name = {}", key);
     return fmt::format("(m.name = {0} OR {1}.step || '.' || m.name = {0})", key, step);
   };
-  const std::string compare = fmt::format("m.value {} {} AND {}", RunConditionOperator(c.op), value,
-                                          FinalMetricSql(dialect));
+  const std::string compare =
+      fmt::format("m.value {} {} AND {}", RunConditionOperator(c.op), value, FinalMetricSql(dialect));
   return fmt::format(
       "EXISTS (SELECT 1 FROM metrics m LEFT JOIN executions e ON e.id = m.execution_id "
       "WHERE m.run_id = runs.id AND {} AND {}) OR "

@@ -109,20 +109,26 @@ using CondField = RunCondition::Field;
 using CondOp = RunCondition::Op;
 
 TEST_P(MetadataStoreConformanceTest, RunsPageFiltersByParamValuesByTheirJsonType) {
-  const int64_t a = AddRunWithParams(*store_, R"({"lr": 0.1, "depth": 6, "optimizer": "adam", "deep": true})");
-  const int64_t b = AddRunWithParams(*store_, R"({"lr": 0.3, "depth": 8, "optimizer": "sgd", "deep": false})");
+  const int64_t a =
+      AddRunWithParams(*store_, R"({"lr": 0.1, "depth": 6, "optimizer": "adam", "deep": true})");
+  const int64_t b =
+      AddRunWithParams(*store_, R"({"lr": 0.3, "depth": 8, "optimizer": "sgd", "deep": false})");
   const int64_t c = AddRunWithParams(*store_, R"({"lr": "0.1", "depth": 6})");  // a string, not a number
   AddRunWithParams(*store_, "{}");
   EXPECT_EQ(Matching(*store_, {Cond(CondField::kParam, "lr", CondOp::kEq, 0.1)}), (std::vector<int64_t>{a}));
   EXPECT_EQ(Matching(*store_, {Cond(CondField::kParam, "lr", CondOp::kEq, std::string("0.1"))}),
             (std::vector<int64_t>{c}));
-  EXPECT_EQ(Matching(*store_, {Cond(CondField::kParam, "depth", CondOp::kGe, 6.0)}), (std::vector<int64_t>{c, b, a}));
-  EXPECT_EQ(Matching(*store_, {Cond(CondField::kParam, "depth", CondOp::kGt, 6.0)}), (std::vector<int64_t>{b}));
+  EXPECT_EQ(Matching(*store_, {Cond(CondField::kParam, "depth", CondOp::kGe, 6.0)}),
+            (std::vector<int64_t>{c, b, a}));
+  EXPECT_EQ(Matching(*store_, {Cond(CondField::kParam, "depth", CondOp::kGt, 6.0)}),
+            (std::vector<int64_t>{b}));
   // != is "has it, with another value": runs without the param never match.
   EXPECT_EQ(Matching(*store_, {Cond(CondField::kParam, "optimizer", CondOp::kNe, std::string("adam"))}),
             (std::vector<int64_t>{b}));
-  EXPECT_EQ(Matching(*store_, {Cond(CondField::kParam, "deep", CondOp::kEq, true)}), (std::vector<int64_t>{a}));
-  EXPECT_EQ(Matching(*store_, {Cond(CondField::kParam, "deep", CondOp::kNe, true)}), (std::vector<int64_t>{b}));
+  EXPECT_EQ(Matching(*store_, {Cond(CondField::kParam, "deep", CondOp::kEq, true)}),
+            (std::vector<int64_t>{a}));
+  EXPECT_EQ(Matching(*store_, {Cond(CondField::kParam, "deep", CondOp::kNe, true)}),
+            (std::vector<int64_t>{b}));
   EXPECT_EQ(Matching(*store_, {Cond(CondField::kParam, "depth", CondOp::kEq, 6.0),
                                Cond(CondField::kParam, "optimizer", CondOp::kEq, std::string("adam"))}),
             (std::vector<int64_t>{a}));
@@ -159,16 +165,20 @@ TEST_P(MetadataStoreConformanceTest, RunsPageFiltersByFinalMetricValuesIncluding
   EXPECT_EQ(Matching(*store_, {Cond(CondField::kMetric, "evaluate.accuracy", CondOp::kGt, 0.9)}),
             (std::vector<int64_t>{c, a}));
   // NAME matches that metric of any step: b's score step has 0.99.
-  EXPECT_EQ(Matching(*store_, {Cond(CondField::kMetric, "accuracy", CondOp::kGt, 0.9)}), (std::vector<int64_t>{c, b, a}));
+  EXPECT_EQ(Matching(*store_, {Cond(CondField::kMetric, "accuracy", CondOp::kGt, 0.9)}),
+            (std::vector<int64_t>{c, b, a}));
   EXPECT_EQ(Matching(*store_, {Cond(CondField::kMetric, "evaluate.accuracy", CondOp::kLt, 0.9)}),
             (std::vector<int64_t>{b}));
   // A curve compares by its last point only.
-  EXPECT_EQ(Matching(*store_, {Cond(CondField::kMetric, "train.loss", CondOp::kEq, 0.2)}), (std::vector<int64_t>{c, a}));
+  EXPECT_EQ(Matching(*store_, {Cond(CondField::kMetric, "train.loss", CondOp::kEq, 0.2)}),
+            (std::vector<int64_t>{c, a}));
   EXPECT_TRUE(Matching(*store_, {Cond(CondField::kMetric, "loss", CondOp::kLt, 0.15)}).empty());
   EXPECT_TRUE(Matching(*store_, {Cond(CondField::kMetric, "loss", CondOp::kGt, 0.5)}).empty());
-  EXPECT_EQ(Matching(*store_, {Cond(CondField::kMetric, "rows", CondOp::kGe, 1000.0)}), (std::vector<int64_t>{a}));
-  EXPECT_EQ(Matching(*store_, {Cond(CondField::kMetric, "evaluate.accuracy", CondOp::kGt, 0.9),
-                               Cond(CondField::kMetric, "train.loss", CondOp::kLe, 0.2)},
+  EXPECT_EQ(Matching(*store_, {Cond(CondField::kMetric, "rows", CondOp::kGe, 1000.0)}),
+            (std::vector<int64_t>{a}));
+  EXPECT_EQ(Matching(*store_,
+                     {Cond(CondField::kMetric, "evaluate.accuracy", CondOp::kGt, 0.9),
+                      Cond(CondField::kMetric, "train.loss", CondOp::kLe, 0.2)},
                      1),
             (std::vector<int64_t>{c}));
   EXPECT_TRUE(Matching(*store_, {Cond(CondField::kMetric, "evaluate.no_such", CondOp::kNe, 0.0)}).empty());

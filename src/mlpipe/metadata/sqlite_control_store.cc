@@ -83,8 +83,9 @@ Status SqliteControlStore::Rollback() { return db_->Exec("ROLLBACK"); }
 StatusOr<int64_t> SqliteControlStore::RecordFire(const TriggerFire& fire) {
   ASSIGN_OR_RETURN(
       Statement * st,
-      db_->Prepare("INSERT INTO trigger_fires(pipeline, trigger_id, reason, fired_ns, state, detail, "
-                   "run_id, started_ns, ended_ns, force, resume_run, params) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"));
+      db_->Prepare(
+          "INSERT INTO trigger_fires(pipeline, trigger_id, reason, fired_ns, state, detail, "
+          "run_id, started_ns, ended_ns, force, resume_run, params) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"));
   BindFire(*st, fire);
   RETURN_IF_ERROR(st->Run());
   return db_->LastInsertId();
@@ -93,8 +94,9 @@ StatusOr<int64_t> SqliteControlStore::RecordFire(const TriggerFire& fire) {
 Status SqliteControlStore::UpdateFire(const TriggerFire& fire) {
   ASSIGN_OR_RETURN(
       Statement * st,
-      db_->Prepare("UPDATE trigger_fires SET pipeline=?, trigger_id=?, reason=?, fired_ns=?, state=?, "
-                   "detail=?, run_id=?, started_ns=?, ended_ns=?, force=?, resume_run=?, params=? WHERE id=?"));
+      db_->Prepare(
+          "UPDATE trigger_fires SET pipeline=?, trigger_id=?, reason=?, fired_ns=?, state=?, "
+          "detail=?, run_id=?, started_ns=?, ended_ns=?, force=?, resume_run=?, params=? WHERE id=?"));
   BindFire(*st, fire);
   st->Bind(13, fire.id);
   RETURN_IF_ERROR(st->Run());

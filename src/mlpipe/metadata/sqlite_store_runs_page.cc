@@ -15,7 +15,8 @@ namespace mlpipe::metadata {
 // planner sees plain conditions; the connection's statement cache keeps one
 // statement per combination. Conditions on params and metrics are EXISTS
 // probes per run (run_condition_sql.h), so a page still stops after `limit`
-// matches.
+// matches; their statement is prepared for the one call, since their shapes
+// are the client's to choose and would grow the cache without end.
 StatusOr<std::vector<Run>> SqliteStore::ListRunsPage(const RunPage& query) {
   std::string sql = "WHERE id < ?1";
   if (!query.pipeline.empty()) sql += " AND pipeline = ?2";
@@ -35,19 +36,22 @@ StatusOr<std::vector<Run>> SqliteStore::ListRunsPage(const RunPage& query) {
     return fmt::format("?{}", 4 + query.statuses.size() + values.size());
   });
   sql += " ORDER BY id DESC LIMIT ?4";
-  return QueryRuns(sql, [&](Statement& st) {
-    st.Bind(1, query.before_id.value_or(INT64_MAX));
-    if (!query.pipeline.empty()) st.Bind(2, query.pipeline);
-    if (!query.trigger.empty()) st.Bind(3, query.trigger);
-    st.Bind(4, static_cast<int64_t>(query.limit > 0 ? query.limit : -1));
-    for (size_t i = 0; i < query.statuses.size(); ++i) {
-      st.Bind(static_cast<int>(i + 5), ToString(query.statuses[i]));
-    }
-    for (size_t i = 0; i < values.size(); ++i) {
-      const int index = static_cast<int>(5 + query.statuses.size() + i);
-      std::visit([&](const auto& v) { st.Bind(index, v); }, values[i]);
-    }
-  });
+  return QueryRuns(
+      sql,
+      [&](Statement& st) {
+        st.Bind(1, query.before_id.value_or(INT64_MAX));
+        if (!query.pipeline.empty()) st.Bind(2, query.pipeline);
+        if (!query.trigger.empty()) st.Bind(3, query.trigger);
+        st.Bind(4, static_cast<int64_t>(query.limit > 0 ? query.limit : -1));
+        for (size_t i = 0; i < query.statuses.size(); ++i) {
+          st.Bind(static_cast<int>(i + 5), ToString(query.statuses[i]));
+        }
+        for (size_t i = 0; i < values.size(); ++i) {
+          const int index = static_cast<int>(5 + query.statuses.size() + i);
+          std::visit([&](const auto& v) { st.Bind(index, v); }, values[i]);
+        }
+      },
+      /*once=*/!query.conditions.empty());
 }
 
 }  // namespace mlpipe::metadata

@@ -50,7 +50,8 @@ TEST_F(ApiTest, AnArtifactsContentIsItsBytes) {
 // sniffed again by the browser; HTML and SVG under a sandbox policy.
 TEST_F(ApiTest, ContentIsAnsweredWithItsTypeAndActiveTypesAreSandboxed) {
   AddFile("p.plot.roc", std::string("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16), std::nullopt, "plot");
-  AddFile("p.evaluate.metrics", R"({"task": "binary", "metrics": {"roc_auc": 0.9}})", std::nullopt, "metrics");
+  AddFile("p.evaluate.metrics", R"({"task": "binary", "metrics": {"roc_auc": 0.9}})", std::nullopt,
+          "metrics");
   AddFile("p.report.html", "<!DOCTYPE html><script>alert(1)</script>", std::nullopt, "report");
   AddFile("p.split.test", "a,b\n1,2\n", std::nullopt);
   AddFile("p.source.data/page.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>", std::nullopt);

@@ -138,7 +138,8 @@ TEST_F(ApiTest, BadRunsParametersAre400NamingTheParameter) {
   EXPECT_NE(message("/api/v1/runs/abc").find("run id must be a positive integer, not 'abc'"),
             std::string::npos);
   EXPECT_NE(message("/api/v1/runs?filter=params.lr%20~%200.1")
-                .find("parameter 'filter': expected an operator (=, !=, <, <=, >, >=) after 'params.lr' at column 11"),
+                .find("parameter 'filter': expected an operator (=, !=, <, <=, >, >=) after 'params.lr' at "
+                      "column 11"),
             std::string::npos);
 }
 

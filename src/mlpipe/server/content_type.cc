@@ -65,7 +65,9 @@ bool LooksLikeText(std::string_view s) {
   return true;
 }
 
-bool StartsWithBytes(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+bool StartsWithBytes(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
 
 ArtifactContentType BySniffing(std::string_view content) {
   const std::string_view head = content.substr(0, kSniffBytes);
@@ -76,7 +78,8 @@ ArtifactContentType BySniffing(std::string_view content) {
   if (!LooksLikeText(head)) return {"application/octet-stream"};
   std::string_view trimmed = head;
   if (StartsWithBytes(trimmed, "\xef\xbb\xbf")) trimmed.remove_prefix(3);  // a UTF-8 BOM
-  while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.front()))) trimmed.remove_prefix(1);
+  while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.front())))
+    trimmed.remove_prefix(1);
   const std::string lower = LowerAscii(trimmed);
   if (lower.starts_with("<svg") || (lower.starts_with("<?xml") && lower.find("<svg") != std::string::npos)) {
     return {"image/svg+xml", true};

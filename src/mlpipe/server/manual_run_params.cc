@@ -19,8 +19,9 @@ std::string OverrideText(const nlohmann::json& value) {
 StatusOr<std::vector<std::string>> CheckManualRunParams(const spec::PipelineSpec& spec,
                                                         const nlohmann::json& params) {
   if (!params.is_object()) {
-    return InvalidArgumentError(fmt::format(
-        "\"params\" must be an object of param names and values, e.g. {{\"seed\": 7}}, not {}", params.dump()));
+    return InvalidArgumentError(
+        fmt::format("\"params\" must be an object of param names and values, e.g. {{\"seed\": 7}}, not {}",
+                    params.dump()));
   }
   std::vector<std::string> texts;
   for (const auto& [name, value] : params.items()) {
@@ -47,7 +48,8 @@ std::vector<std::string> ParamOverrideTexts(const std::string& params_json) {
   if (params_json.empty()) return texts;
   const auto params = nlohmann::json::parse(params_json, nullptr, false);
   if (!params.is_object()) return texts;
-  for (const auto& [name, value] : params.items()) texts.push_back(fmt::format("{}={}", name, OverrideText(value)));
+  for (const auto& [name, value] : params.items())
+    texts.push_back(fmt::format("{}={}", name, OverrideText(value)));
   return texts;
 }
 

@@ -30,8 +30,9 @@ steps:
 
 TEST(ManualRunParamsTest, ARunsOwnParamsBecomeItsOverrides) {
   auto texts = CheckManualRunParams(
-      ManualRunSpec(), nlohmann::json::parse(
-                           R"({"seed": 7, "eta": 0.1, "optimizer": "sgd", "fast": false, "layers": [8, 4]})"));
+      ManualRunSpec(),
+      nlohmann::json::parse(
+          R"({"seed": 7, "eta": 0.1, "optimizer": "sgd", "fast": false, "layers": [8, 4]})"));
   ASSERT_TRUE(texts.ok()) << texts.status().ToString();
   const std::vector<std::string> want = {"eta=0.1", "fast=false", "layers=[8,4]", "optimizer=sgd", "seed=7"};
   EXPECT_EQ(*texts, want);

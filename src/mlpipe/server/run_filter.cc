@@ -14,7 +14,8 @@ namespace {
 using metadata::RunCondition;
 
 bool IsFilterKeyChar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' || c == '/' || c == ':';
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' || c == '/' ||
+         c == ':';
 }
 bool IsFilterParamChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; }
 
@@ -75,14 +76,14 @@ StatusOr<RunCondition> ParseFilterKey(FilterScanner& s) {
   } else if (field == "metrics" || field == "metric") {
     c.field = RunCondition::Field::kMetric;
   } else {
-    return InvalidArgumentError(fmt::format(
-        "parameter 'filter': '{}' at column {} is not params.NAME or metrics.NAME ({})",
-        key.empty() ? s.Next() : key, column, kFilterHelp));
+    return InvalidArgumentError(
+        fmt::format("parameter 'filter': '{}' at column {} is not params.NAME or metrics.NAME ({})",
+                    key.empty() ? s.Next() : key, column, kFilterHelp));
   }
   c.key = dot == std::string_view::npos ? "" : std::string(key.substr(dot + 1));
   if (c.key.empty() || c.key.front() == '.' || c.key.back() == '.') {
-    return InvalidArgumentError(fmt::format("parameter 'filter': '{}' at column {} names no {} ({}.NAME)", key,
-                                            column, field, field));
+    return InvalidArgumentError(fmt::format("parameter 'filter': '{}' at column {} names no {} ({}.NAME)",
+                                            key, column, field, field));
   }
   if (c.field == RunCondition::Field::kParam) {
     for (char ch : c.key) {
@@ -135,9 +136,8 @@ Status ParseFilterValue(FilterScanner& s, RunCondition& c, std::string_view key_
     s.Advance();
     c.value = std::move(text);
   } else {
-    const std::string_view word = s.TakeWhile([](char ch) {
-      return !std::isspace(static_cast<unsigned char>(ch)) && ch != '\'' && ch != '"';
-    });
+    const std::string_view word = s.TakeWhile(
+        [](char ch) { return !std::isspace(static_cast<unsigned char>(ch)) && ch != '\'' && ch != '"'; });
     if (word.empty()) return s.Error(fmt::format("expected a value after '{}'", key_text));
     if (auto number = ParseFilterNumber(word)) {
       c.value = *number;
@@ -171,8 +171,8 @@ StatusOr<std::vector<RunCondition>> ParseRunFilter(std::string_view text) {
   while (true) {
     s.SkipSpaces();
     ASSIGN_OR_RETURN(RunCondition c, ParseFilterKey(s));
-    const std::string key_text = fmt::format("{}.{}", c.field == RunCondition::Field::kParam ? "params" : "metrics",
-                                             c.key);
+    const std::string key_text =
+        fmt::format("{}.{}", c.field == RunCondition::Field::kParam ? "params" : "metrics", c.key);
     ASSIGN_OR_RETURN(c.op, ParseFilterOperator(s, key_text));
     RETURN_IF_ERROR(ParseFilterValue(s, c, key_text));
     out.push_back(std::move(c));
@@ -181,7 +181,8 @@ StatusOr<std::vector<RunCondition>> ParseRunFilter(std::string_view text) {
     std::string lower;
     for (char ch : word) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     if (lower != "and") {
-      return s.Error(lower == "or" ? "only 'and' joins conditions (no 'or')" : "expected 'and' between conditions");
+      return s.Error(lower == "or" ? "only 'and' joins conditions (no 'or')"
+                                   : "expected 'and' between conditions");
     }
     s.TakeWhile([](char ch) { return !std::isspace(static_cast<unsigned char>(ch)); });
     if (s.AtEnd()) return s.Error("expected a condition after 'and'");

@@ -11,7 +11,8 @@ using metadata::RunCondition;
 
 TEST(RunFilterTest, ReadsConditionsJoinedByAnd) {
   auto c = ParseRunFilter(
-      "params.lr = 0.1 AND metrics.evaluate.accuracy>=0.9 and param.optimizer=='adam' and params.deep != true "
+      "params.lr = 0.1 AND metrics.evaluate.accuracy>=0.9 and param.optimizer=='adam' and params.deep != "
+      "true "
       "and metric.loss<1e-2 and params.kind = linear");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   ASSERT_EQ(c->size(), 6u);
@@ -46,7 +47,8 @@ TEST(RunFilterTest, ErrorsNameTheBadPartAndItsColumn) {
   EXPECT_EQ(message("params.lr ~ 0.1"),
             "parameter 'filter': expected an operator (=, !=, <, <=, >, >=) after 'params.lr' at column 11, "
             "got '~'");
-  EXPECT_NE(message("lr = 0.1").find("'lr' at column 1 is not params.NAME or metrics.NAME"), std::string::npos);
+  EXPECT_NE(message("lr = 0.1").find("'lr' at column 1 is not params.NAME or metrics.NAME"),
+            std::string::npos);
   EXPECT_NE(message("params.lr = 0.1 or params.lr = 0.2").find("only 'and' joins conditions"),
             std::string::npos);
   EXPECT_NE(message("params.lr = 0.1 params.x = 1").find("expected 'and' between conditions at column 17"),
@@ -56,7 +58,8 @@ TEST(RunFilterTest, ErrorsNameTheBadPartAndItsColumn) {
   EXPECT_NE(message("params.optimizer > 'adam'").find("<, <=, > and >= compare numbers"), std::string::npos);
   EXPECT_NE(message("params.lr =").find("expected a value after 'params.lr' at column 12, got the end"),
             std::string::npos);
-  EXPECT_NE(message("params.name = 'open").find("the string at column 15 has no closing '"), std::string::npos);
+  EXPECT_NE(message("params.name = 'open").find("the string at column 15 has no closing '"),
+            std::string::npos);
   EXPECT_NE(message("params. = 1").find("names no params"), std::string::npos);
   EXPECT_NE(message("params.a/b = 1").find("is not a param name"), std::string::npos);
   EXPECT_NE(message("params.lr = 1 and").find("expected a condition after 'and'"), std::string::npos);

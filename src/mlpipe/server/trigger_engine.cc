@@ -310,7 +310,8 @@ Status TriggerEngine::Evaluate(const PipelineDef& p, const TriggerDef& top, cons
 }
 
 StatusOr<int64_t> TriggerEngine::RecordFire(const PipelineDef& p, const std::string& trigger_id,
-                                            const std::string& reason, bool force, const std::string& params) {
+                                            const std::string& reason, bool force,
+                                            const std::string& params) {
   metadata::TriggerFire fire;
   fire.pipeline = p.name;
   fire.trigger_id = trigger_id;

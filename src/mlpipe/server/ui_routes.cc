@@ -86,9 +86,10 @@ void ServeUi(const serving::HttpRequest& request, serving::HttpResponse& respons
     // The page runs only its own bundle and talks only to this server; inline
     // style attributes stay allowed (the table's row positions, uPlot's canvas);
     // images may be blob: URLs (an artifact's preview, read with the token).
-    response.headers.emplace_back("Content-Security-Policy",
-                                  "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
-                                  "object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
+    response.headers.emplace_back(
+        "Content-Security-Policy",
+        "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
   }
   if (!asset->gzip.empty()) {
     response.headers.emplace_back("Vary", "Accept-Encoding");
