@@ -1,5 +1,6 @@
 // Builds the web UI: type-checks (tsc, strict), bundles src/main.ts and its CSS
-// with esbuild (minified, hashed names), writes dist/index.html, precompresses
+// and the DAG layout's worker (src/dag_worker.ts) with esbuild (minified,
+// hashed names), writes dist/index.html, precompresses
 // every file with gzip and, with --cc FILE, writes the C++ file that embeds
 // them into `mlpipe server` (src/mlpipe/server/ui_assets.h).
 // Usage: node build.mjs [--cc OUT.cc] [--skip-typecheck]
@@ -28,19 +29,23 @@ if (!args.includes("--skip-typecheck")) {
 }
 
 rmSync(dist, { recursive: true, force: true });
-const result = await esbuild.build({
-  entryPoints: [join(here, "src/main.ts")],
+const common = {
   bundle: true,
   minify: true,
-  format: "esm",
   target: ["chrome110", "firefox110", "safari16"],
   outdir: join(dist, "assets"),
-  entryNames: "app-[hash]",
   assetNames: "[name]-[hash]",
   metafile: true,
   legalComments: "none",
   logLevel: "warning",
-});
+};
+// The DAG layout's Web Worker (src/dag_worker.ts: dagre) first, a classic
+// script of its own: the app starts it by its hashed name.
+const worker = await esbuild.build({ ...common, entryPoints: [join(here, "src/dag_worker.ts")], format: "iife",
+  entryNames: "dag-worker-[hash]" });
+const workerPath = "/" + Object.keys(worker.metafile.outputs).find((o) => o.endsWith(".js")).split("dist/")[1];
+const result = await esbuild.build({ ...common, entryPoints: [join(here, "src/main.ts")], format: "esm",
+  entryNames: "app-[hash]", define: { __DAG_WORKER_URL__: JSON.stringify(workerPath) } });
 
 const files = []; // {path, type, body, immutable}
 let js = "";
@@ -50,7 +55,7 @@ for (const out of Object.keys(result.metafile.outputs)) {
   if (rel.endsWith(".js")) js = "/" + rel;
   if (rel.endsWith(".css")) css = "/" + rel;
 }
-for (const out of Object.keys(result.metafile.outputs)) {
+for (const out of [...Object.keys(result.metafile.outputs), ...Object.keys(worker.metafile.outputs)]) {
   const rel = "/" + out.slice(out.indexOf("assets/"));
   files.push({ path: rel, body: readFileSync(join(here, out.slice(out.indexOf("dist/")))), immutable: true });
 }

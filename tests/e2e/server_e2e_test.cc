@@ -323,6 +323,31 @@ TEST(ServerE2e, BadRequestsGetJsonErrorsAndStartNothing) {
   EXPECT_EQ(s.Get("/api/v1/health").first, 200);        // still serving
 }
 
+// A re-run with a run's params: the run gets them; an unknown or ill-typed
+// param is a 400 naming it and records no fire.
+TEST(ServerE2e, AManualRunTakesParamsCheckedAsRunDashPChecksThem) {
+  Project p("server_params");
+  p.Write("data/in.csv", "a\n1\n");
+  p.Write("tiny.yaml", TinyPipeline("  - webhook: retrain\n"));
+  Server s(p);
+  ASSERT_GT(s.proc().port(), 0) << s.proc().Err();
+  auto [status, body] = s.Post("/api/v1/pipelines/tiny/runs", R"({"params": {"pause": "long"}})");
+  EXPECT_EQ(status, 400);
+  EXPECT_EQ(body["error"]["message"], "\"params\": pause=long: param 'pause' is float, got 'long'") << body;
+  std::tie(status, body) = s.Post("/api/v1/pipelines/tiny/runs", R"({"params": {"paus": 0.1}})");
+  EXPECT_EQ(status, 400);
+  EXPECT_TRUE(Contains(body["error"]["message"], "unknown param 'paus'; did you mean 'pause'?")) << body;
+  EXPECT_EQ(s.Fires().size(), 0u);  // nothing recorded, nothing runs
+  std::tie(status, body) = s.Post("/api/v1/pipelines/tiny/runs", R"({"params": {"pause": 0.1}})");
+  ASSERT_EQ(status, 202) << body;
+  EXPECT_EQ(body["fire"]["params"], json({{"pause", 0.1}}));
+  ASSERT_TRUE(Eventually([&] { return CountState(s.Fires(), "finished") == 1; })) << s.Fires().dump();
+  json runs = Runs(p);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0]["status"], "succeeded");
+  EXPECT_DOUBLE_EQ(runs[0]["params"]["pause"].get<double>(), 0.1) << runs[0];
+}
+
 TEST(ServerE2e, AMalformedTriggerBlockStartsNothing) {
   Project p("server_badspec");
   p.Write("data/in.csv", "a\n1\n");

@@ -1,8 +1,11 @@
 // The web UI in a real browser: Debian's chromium, driven by playwright-core,
 // against a real `mlpipe server` on a workspace where the iris example has
-// run and its model is registered. Clicks run -> step -> artifact -> lineage
-// -> model, compares two runs, watches a running pipeline's DAG change state
-// live, cancels a run, rolls a canary back and sees its weights change, checks the
+// run and its model is registered. Filters the runs table by param and metric
+// values, clicks run -> step -> artifact -> lineage -> model, previews an image,
+// a sandboxed HTML report and the evaluation report, compares two runs, watches
+// a running pipeline's DAG change state live, cancels a run, re-runs one with
+// its params, sees the runs table follow a new run live, rolls a canary back and
+// sees its weights change, checks the
 // not-found page and the reconnecting banner, asserts no console errors and
 // that every API call the UI makes is a route docs/server-api.md lists, and
 // saves a screenshot per view (checked by text, never by pixels).
@@ -72,6 +75,23 @@ steps:
 triggers:
   - webhook: go
 `);
+// Artifacts to preview by their content type: a PNG, an HTML report whose
+// script must not run, and a Markdown note (copied from files, by one step).
+mkdirSync(join(ws, "assets"));
+writeFileSync(join(ws, "assets/plot.png"), Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAEElEQVR4nGM4YWMDRwzEcQAREhQBbrqBkwAAAABJRU5ErkJggg==", "base64"));
+writeFileSync(join(ws, "assets/report.html"),
+  '<!doctype html><title>r</title><h1>Report</h1><script>parent.document.title = "scripted"; document.body.append("scripted")</script>');
+writeFileSync(join(ws, "assets/notes.md"), "# Notes\n\nall good\n");
+writeFileSync(join(ws, "plots.yaml"), `pipeline: plots
+description: A plot and reports, for the artifact previews.
+steps:
+  draw:
+    run: [sh, -c, 'cp "$0" "$3"; cp "$1" "$4"; cp "$2" "$5"', "\${inputs.png}", "\${inputs.page}", "\${inputs.notes}", "\${outputs.png}", "\${outputs.page}", "\${outputs.notes}"]
+    inputs: {png: assets/plot.png, page: assets/report.html, notes: assets/notes.md}
+    outputs: {png: report, page: report, notes: report}
+`);
+run("run", "plots.yaml"); // run 4: artifacts to preview
 // A step that never ends on its own: the Cancel button's run.
 writeFileSync(join(ws, "stuck.yaml"), `pipeline: stuck
 description: One step that waits until it is cancelled.
@@ -189,6 +209,30 @@ try {
   check((await text(page)).includes("iris"), "runs: the iris run is listed");
   await shot(page, "runs");
 
+  // Filter by param and metric values: the server evaluates it, the URL keeps it.
+  await page.fill("input.value-filter", "params.seed = 7 and metrics.evaluate.accuracy > 0");
+  await page.press("input.value-filter", "Enter");
+  await page.waitForURL(/filter=/);
+  await page.locator(".runs-row[href='/runs/3']").waitFor();
+  await page.locator(".runs-row[href='/runs/1']").waitFor({ state: "detached" });
+  check((await page.locator(".runs-row[data-run]").count()) === 1 &&
+    new URL(page.url()).searchParams.get("filter") === "params.seed = 7 and metrics.evaluate.accuracy > 0",
+    "runs: a filter by param and metric keeps the matching run, in the URL");
+  await shot(page, "runs-filtered");
+  await page.reload();
+  await page.locator(".runs-row[href='/runs/3']").waitFor();
+  check((await page.inputValue("input.value-filter")) === "params.seed = 7 and metrics.evaluate.accuracy > 0" &&
+    (await page.locator(".runs-row[data-run]").count()) === 1, "runs: a reloaded filtered URL shows the same runs");
+  expectErrors = true; // the 400 of a malformed filter is logged by the browser
+  await page.fill("input.value-filter", "params.seed ~ 7");
+  await page.press("input.value-filter", "Enter");
+  await page.locator(".error-box", { hasText: "expected an operator" }).waitFor();
+  check((await page.locator(".error-box").innerText()).includes("after 'params.seed' at column 13"),
+    "runs: a malformed filter says which part is wrong");
+  expectErrors = false;
+  await page.goto(`${base}/runs`);
+  await page.locator(".runs-row[href='/runs/1']").waitFor();
+
   // Compare: tick two runs (a click on the box, Space on a focused row).
   await page.click(".runs-row[href='/runs/3'] input.pick");
   await page.focus(".runs-row[href='/runs/1']");
@@ -213,6 +257,7 @@ try {
   // A cached run: each step says whose outputs it reused, and links there.
   await page.goto(`${base}/runs/2?step=train`);
   await page.locator("#step-panel a[href='/runs/1?step=train']").waitFor();
+  await page.locator("svg.graph").waitFor(); // laid out in a worker: drawn after the step panel
   check((await page.locator("svg.graph a.node[data-status='cached']").count()) === 6, "cached run: every step is cached");
   check((await text(page)).includes("same key as run 1"), "cached run: the reason of each cached step");
   await shot(page, "cached");
@@ -257,6 +302,9 @@ try {
   await download.saveAs(saved);
   check(readFileSync(saved, "utf8").startsWith("sepal_length") && download.suggestedFilename() === "iris.split.train_v1",
     "artifact: Download saves the file's bytes under its label");
+  const csvRes = await fetch(`${base}/api/v1/artifacts/iris.split.train%3Av1/content`);
+  check(csvRes.headers.get("content-type") === "text/csv; charset=utf-8" && csvRes.headers.get("x-content-type-options") === "nosniff",
+    "artifact content: a CSV answers text/csv (sniffed: its name has no extension), never sniffed again");
   await page.click("text=what was made from it");
   await page.locator("svg.graph a.node[href='/artifacts/iris.train.model%3Av1']").waitFor();
   check(page.url().endsWith("?lineage=down"), "lineage: down has its URL");
@@ -265,6 +313,37 @@ try {
   await page.goBack();
   await page.locator("h1", { hasText: "iris.split.train:v1" }).waitFor();
   check(!page.url().includes("lineage=down"), "the back button returns to the previous view");
+
+  // Previews by content type: an image, an HTML report that cannot script
+  // the page, the built-in evaluate's report, Markdown as text.
+  const htmlRes = await fetch(`${base}/api/v1/artifacts/plots.draw.page/content`);
+  check(htmlRes.headers.get("content-type")?.startsWith("text/html") &&
+    (htmlRes.headers.get("content-security-policy") ?? "").startsWith("sandbox") &&
+    htmlRes.headers.get("x-content-type-options") === "nosniff", "artifact content: HTML is sandboxed (CSP sandbox, nosniff)");
+  await page.goto(`${base}/artifacts/plots.draw.png`);
+  await page.locator(".preview img.preview-image").waitFor();
+  await page.waitForFunction(() => document.querySelector(".preview img.preview-image")?.complete);
+  check(await page.locator(".preview img.preview-image").evaluate((img) => img.naturalWidth === 4 && img.src.startsWith("blob:")),
+    "preview: a PNG shown as an image");
+  await shot(page, "preview-image");
+  expectErrors = true; // the browser logs the sandbox's refusal to run the report's script
+  await page.goto(`${base}/artifacts/plots.draw.page`);
+  await page.frameLocator(".preview iframe.preview-html").locator("h1", { hasText: "Report" }).waitFor();
+  await page.waitForTimeout(300);
+  const reportBody = await page.frameLocator(".preview iframe.preview-html").locator("body").innerText();
+  check((await page.locator(".preview iframe.preview-html").getAttribute("sandbox")) === "" &&
+    !(await page.title()).includes("scripted") && !reportBody.includes("scripted"),
+    "preview: an HTML report in a sandboxed frame, its script not run");
+  await shot(page, "preview-html");
+  expectErrors = false;
+  await page.goto(`${base}/artifacts/iris.evaluate.metrics%3Av1`);
+  await page.locator(".eval-report table.confusion").waitFor();
+  const report = await page.locator(".eval-report").innerText();
+  check(report.includes("multiclass") && report.includes("accuracy"), "preview: the evaluation report's metrics and confusion matrix");
+  await shot(page, "preview-evaluation");
+  await page.goto(`${base}/artifacts/plots.draw.notes`);
+  await page.locator(".preview pre", { hasText: "# Notes" }).waitFor();
+  check(true, "preview: a Markdown note as text");
   await page.goto(`${base}/artifacts/iris.train.model%3Av1`);
   await page.click("a[href='/models/iris']");
   await page.locator("h1", { hasText: "Model iris" }).waitFor();
@@ -343,6 +422,36 @@ try {
   check(true, "cancel: the button cancels the run and its DAG says so live");
   await shot(page, "cancelled");
 
+  // Re-run with a run's params: run 3 had seed=7; the new run has it too.
+  await page.goto(`${base}/runs/3`);
+  await page.locator("button.rerun").waitFor();
+  await page.click("button.rerun");
+  await page.waitForURL((u) => /\/runs\/\d+$/.test(u.pathname) && u.pathname !== "/runs/3");
+  const rerunId = Number(new URL(page.url()).pathname.split("/").pop());
+  const rerun = await (await fetch(`${base}/api/v1/runs/${rerunId}`)).json();
+  check(rerun.params?.seed === 7 && rerun.pipeline === "iris", `re-run: the new run #${rerunId} carries run 3's params (seed=7)`);
+  await page.locator(".kv dd", { hasText: "seed=7" }).waitFor();
+  await shot(page, "rerun");
+
+  // The runs table follows the events stream: a run the server starts
+  // appears, and its status changes, from reads of the first page only.
+  await page.goto(`${base}/runs`);
+  await page.locator(".runs-row[href='/runs/1']").waitFor();
+  const listReads = () => apiCalls.filter((c) => c.method === "GET" && c.path === "/api/v1/runs").length;
+  const readsBefore = listReads();
+  const liveFire = await (await fetch(`${base}/api/v1/pipelines/stuck/runs`, {
+    method: "POST", headers: { Authorization: `Bearer ${token()}` } })).json();
+  const liveRow = (status) => page.locator(`.runs-row[data-run] .status-${status}`).first();
+  await liveRow("running").waitFor();
+  const liveRun = Number(await page.locator(".runs-row[data-run]").first().getAttribute("data-run"));
+  const liveFireRun = (await (await fetch(`${base}/api/v1/fires/${liveFire.fire.id}`)).json()).run;
+  check(liveRun === liveFireRun, `runs table: the run the server started (#${liveRun}) appears on top, running`);
+  await shot(page, "runs-live");
+  await fetch(`${base}/api/v1/runs/${liveRun}/cancel`, { method: "POST", headers: { Authorization: `Bearer ${token()}` } });
+  await page.locator(`.runs-row[data-run='${liveRun}'] .status-cancelled`).waitFor();
+  const liveReads = listReads() - readsBefore;
+  check(liveReads >= 1 && liveReads <= 3, `runs table: its status changed live, from ${liveReads} reads of a first page`);
+
   // The monitoring record: the runs the server started have their durations.
   await page.click("nav a[href='/monitoring']");
   await page.locator("td code", { hasText: 'pipeline="gated"' }).waitFor();
@@ -368,6 +477,13 @@ try {
     "rollback: the button takes the candidate's traffic away (the weights change)");
   check((await text(page)).includes("rollback requested by"), "rollback: the decision says who asked");
   await shot(page, "rollout-rolled-back");
+  // A binary model's evaluation report: with its ROC and precision-recall curves.
+  await page.goto(`${base}/artifacts/scorer.evaluate.metrics%3Av2`);
+  await page.locator(".eval-report svg.eval-curve").first().waitFor();
+  check((await page.locator(".eval-report").innerText()).includes("binary") &&
+    (await page.locator(".eval-report svg.eval-curve polyline").count()) === 2,
+    "preview: a binary evaluation report with its ROC and precision-recall curves");
+  await shot(page, "preview-evaluation-binary");
 
   // Unknown run
   expectErrors = true;

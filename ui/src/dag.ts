@@ -1,8 +1,9 @@
-// A graph drawn as SVG, laid out by dagre (left to right): the run's DAG and
-// an artifact's lineage. Nodes are links; their status colour can change in
-// place (live runs) without a new layout.
-import dagre from "@dagrejs/dagre";
+// A graph drawn as SVG, laid out by dagre (left to right) in a Web Worker
+// (dag_layout.ts): the run's DAG, an artifact's lineage, a pipeline's steps.
+// Nodes are links; their status colour can change in place (live runs)
+// without a new layout.
 import { s } from "./dom";
+import { layoutGraph } from "./dag_layout";
 
 export interface GraphNode {
   id: string;
@@ -21,26 +22,22 @@ export interface DrawnGraph {
 
 const CHAR_W = 7.5;
 
-export function drawGraph(nodes: GraphNode[], edges: { from: string; to: string; label?: string | null }[]): DrawnGraph {
-  const g = new dagre.graphlib.Graph();
-  g.setGraph({ rankdir: "LR", nodesep: 18, ranksep: 46, marginx: 8, marginy: 8 });
-  g.setDefaultEdgeLabel(() => ({}));
-  for (const n of nodes) {
-    const w = Math.max(90, Math.max(n.label.length, (n.sub ?? "").length) * CHAR_W + 24);
-    g.setNode(n.id, { width: Math.min(w, 320), height: n.sub ? 44 : 32 });
-  }
+// Resolves once the worker has laid the graph out; the page's thread only
+// builds the SVG.
+export async function drawGraph(nodes: GraphNode[], edges: { from: string; to: string; label?: string | null }[]): Promise<DrawnGraph> {
   const ids = new Set(nodes.map((n) => n.id));
-  for (const e of edges) if (ids.has(e.from) && ids.has(e.to)) g.setEdge(e.from, e.to);
-  dagre.layout(g);
-
-  const graph = g.graph();
-  const width = Math.ceil(graph.width ?? 100);
-  const height = Math.ceil(graph.height ?? 60);
+  const layout = await layoutGraph(
+    nodes.map((n) => {
+      const w = Math.max(90, Math.max(n.label.length, (n.sub ?? "").length) * CHAR_W + 24);
+      return { id: n.id, width: Math.min(w, 320), height: n.sub ? 44 : 32 };
+    }),
+    edges.filter((e) => ids.has(e.from) && ids.has(e.to)).map((e) => ({ from: e.from, to: e.to })),
+  );
   const svg = s("svg", {
     class: "graph",
-    viewBox: `0 0 ${width} ${height}`,
-    width,
-    height,
+    viewBox: `0 0 ${layout.width} ${layout.height}`,
+    width: layout.width,
+    height: layout.height,
     role: "img",
     "aria-label": "graph",
   }) as SVGSVGElement;
@@ -48,15 +45,15 @@ export function drawGraph(nodes: GraphNode[], edges: { from: string; to: string;
     s("defs", {}, s("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto" },
       s("path", { d: "M0,0 L10,5 L0,10 z", class: "arrowhead" }))),
   );
-  for (const e of g.edges()) {
-    const pts = g.edge(e).points ?? [];
-    if (pts.length === 0) continue;
-    const d = pts.map((p: { x: number; y: number }, i: number) => `${i ? "L" : "M"}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(" ");
+  for (const e of layout.edges) {
+    if (e.points.length === 0) continue;
+    const d = e.points.map((p, i) => `${i ? "L" : "M"}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(" ");
     svg.append(s("path", { d, class: "edge", "marker-end": "url(#arrow)" }));
   }
+  const boxes = new Map(layout.nodes.map((b) => [b.id, b]));
   const byId = new Map<string, { rect: SVGElement; sub: SVGElement | null; group: SVGElement }>();
   for (const n of nodes) {
-    const box = g.node(n.id);
+    const box = boxes.get(n.id);
     if (!box) continue;
     const x = box.x - box.width / 2;
     const y = box.y - box.height / 2;

@@ -47,6 +47,10 @@ struct TriggerFire {
   // Set on the fire that continues an interrupted run: its run is
   // `mlpipe run --resume RUN` (completed steps come from the cache).
   std::optional<int64_t> resume_run = {};
+  // A manual fire's param overrides, a JSON object ({"seed": 7}); "" = none
+  // (the pipeline's defaults). Checked against the pipeline's params before
+  // the fire is recorded; its run gets each as `-p NAME=VALUE`.
+  std::string params = {};
 };
 
 struct FireQuery {

@@ -26,6 +26,7 @@
 
 #include "mlpipe/base/status.h"
 #include "mlpipe/metadata/records.h"
+#include "mlpipe/metadata/run_condition.h"
 
 namespace mlpipe::metadata {
 
@@ -41,6 +42,9 @@ struct RunPage {
   std::string trigger;
   std::optional<int64_t> before_id;  // only runs with a smaller id (the last id of the previous page)
   int limit = 50;                    // at most this many; <= 0 means all
+  // Every one must hold: conditions on params and final metric values,
+  // evaluated in SQL (run_condition_sql.h).
+  std::vector<RunCondition> conditions;
 };
 
 class MetadataStore {

@@ -69,6 +69,17 @@ class MetadataStoreConformanceTest : public ::testing::TestWithParam<BackendFact
     EXPECT_TRUE(id.ok()) << id.status().ToString();
     return *id;
   }
+  // A cached execution of `step` in `run`, reusing execution `reused_from`.
+  int64_t NewCachedExecution(int64_t run, const std::string& step, int64_t reused_from) {
+    Execution e;
+    e.run_id = run;
+    e.step = step;
+    e.status = ExecutionStatus::kCached;
+    e.reused_from = reused_from;
+    auto id = store_->CreateExecution(e);
+    EXPECT_TRUE(id.ok()) << id.status().ToString();
+    return *id;
+  }
   void PutArtifact(const std::string& ref, const std::string& type = "dataset") {
     ASSERT_TRUE(store_->PutArtifact({ref, type, 10, false, 5}).ok());
   }

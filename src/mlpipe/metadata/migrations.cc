@@ -324,6 +324,12 @@ CREATE INDEX decisions_by_deployment ON decisions(deployment, id);
 CREATE INDEX decisions_by_run ON decisions(run_id);
 )sql";
 
+// A manual fire's param overrides (POST /api/v1/pipelines/{name}/runs with
+// "params"): its run is `mlpipe run -p NAME=VALUE ...`.
+constexpr std::string_view kV8 = R"sql(
+ALTER TABLE trigger_fires ADD COLUMN params TEXT NOT NULL DEFAULT '';
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& SqliteMigrations() {
@@ -335,6 +341,7 @@ const std::vector<Migration>& SqliteMigrations() {
       {5, "sources named PIPELINE.source.PATH; object removals (gc, quarantine)", kV5},
       {6, "control plane: runs.triggered_by, trigger fires and state, time series, server events", kV6},
       {7, "deployments: revisions, rollouts, decision records", kV7},
+      {8, "trigger_fires.params: a manual fire's param overrides", kV8},
   };
   return *migrations;
 }

@@ -54,15 +54,9 @@ TEST_P(MetadataStoreConformanceTest, ModelSourceFollowsACachedExecutionToTheOneT
   int64_t trained = NewExecution(first, "train");
   ASSERT_TRUE(store_->RecordMetrics({{first, trained, "auc", 0.8, std::nullopt, 1}}).ok());
   int64_t second = NewRun();
-  Execution cached;
-  cached.run_id = second;
-  cached.step = "train";
-  cached.status = ExecutionStatus::kCached;
-  cached.reused_from = trained;
-  auto cached_id = store_->CreateExecution(cached);
-  ASSERT_TRUE(cached_id.ok());
+  const int64_t cached_id = NewCachedExecution(second, "train", trained);
   // Only an output event of the cached execution names the artifact.
-  AddEvent(*cached_id, Ref('m'), EventKind::kOutput, "model");
+  AddEvent(cached_id, Ref('m'), EventKind::kOutput, "model");
   auto v = DescribeModelSource(*store_, "m", Ref('m'), 1);
   ASSERT_TRUE(v.ok()) << v.status().ToString();
   EXPECT_EQ(v->execution_id, trained);
@@ -80,12 +74,7 @@ TEST_P(MetadataStoreConformanceTest, ModelSourceSnapshotHasTheMetricsOfStepsTheP
   int64_t second = NewRun();
   int64_t train = NewExecution(second, "train");
   ASSERT_TRUE(store_->RecordMetrics({{second, train, "rounds", 40, std::nullopt, 2}}).ok());
-  Execution cached;
-  cached.run_id = second;
-  cached.step = "evaluate";
-  cached.status = ExecutionStatus::kCached;
-  cached.reused_from = eval;
-  ASSERT_TRUE(store_->CreateExecution(cached).ok());
+  NewCachedExecution(second, "evaluate", eval);
   ASSERT_TRUE(store_->AssignVersion("p.train.model", Ref('m'), train, 3).ok());
   auto v = DescribeModelSource(*store_, "m", "p.train.model", 1);
   ASSERT_TRUE(v.ok()) << v.status().ToString();

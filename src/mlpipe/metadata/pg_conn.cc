@@ -283,6 +283,17 @@ StatusOr<PgResult> PgConn::Query(const std::string& sql, const PgParams& params)
   const std::vector<const char*> values = params.Pointers();
   PGresult* r = PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
                                nullptr, 0);
+  return QueryResult(r, sql);
+}
+
+StatusOr<PgResult> PgConn::QueryOnce(const std::string& sql, const PgParams& params) {
+  const std::vector<const char*> values = params.Pointers();
+  PGresult* r = PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
+                             nullptr, 0);
+  return QueryResult(r, sql);
+}
+
+StatusOr<PgResult> PgConn::QueryResult(pg_result* r, const std::string& sql) {
   PgResult result(r);
   const ExecStatusType st = r != nullptr ? PQresultStatus(r) : PGRES_FATAL_ERROR;
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return ResultError(r, sql);

@@ -107,6 +107,10 @@ class PgConn {
   Status Exec(std::string_view sql);
   // Runs `sql` ($1.. bound to `params`), prepared once per connection.
   StatusOr<PgResult> Query(const std::string& sql, const PgParams& params = {});
+  // The same, prepared for this one call and kept nowhere: for SQL whose
+  // shapes a client chooses (the runs list's filters), which would otherwise
+  // grow the connection's prepared statements without end.
+  StatusOr<PgResult> QueryOnce(const std::string& sql, const PgParams& params = {});
   // Drops the connection and makes a new one (prepared statements are gone).
   // Unavailable (with Connect's message) if that fails.
   Status Reconnect();
@@ -127,6 +131,8 @@ class PgConn {
   Status Open(bool initial);
   // Status of a failed result (or of the connection if `r` is null) for `sql`.
   Status ResultError(pg_result* r, std::string_view sql);
+  // `r` (owned from here on) as a result, or the error it reports.
+  StatusOr<PgResult> QueryResult(pg_result* r, const std::string& sql);
   // `text` with the password (if any) replaced by "***".
   std::string Scrub(std::string text) const;
 

@@ -227,8 +227,9 @@ StatusOr<std::vector<Run>> PgStore::ListRuns(int limit, std::string_view pipelin
   });
 }
 
-StatusOr<std::vector<Run>> PgStore::QueryRuns(const std::string& sql_suffix, const PgParams& params) {
-  ASSIGN_OR_RETURN(PgResult r, Q(fmt::format("SELECT {} FROM runs {}", kPgRunColumns, sql_suffix), params));
+StatusOr<std::vector<Run>> PgStore::QueryRuns(const std::string& sql_suffix, const PgParams& params, bool once) {
+  const std::string sql = fmt::format("SELECT {} FROM runs {}", kPgRunColumns, sql_suffix);
+  ASSIGN_OR_RETURN(PgResult r, once ? conn_->QueryOnce(sql, params) : Q(sql, params));
   std::vector<Run> out;
   for (int i = 0; i < r.rows(); ++i) {
     ASSIGN_OR_RETURN(Run run, PgReadRun(r, i));

@@ -165,7 +165,10 @@ class PgStore : public MetadataStore {
     return conn_->Query(sql, params);
   }
 
-  StatusOr<std::vector<Run>> QueryRuns(const std::string& sql_suffix, const PgParams& params);
+  // `once`: prepared for this call only (PgConn::QueryOnce), for a suffix whose
+  // shape a client chooses.
+  StatusOr<std::vector<Run>> QueryRuns(const std::string& sql_suffix, const PgParams& params,
+                                       bool once = false);
   StatusOr<std::vector<Execution>> QueryExecutions(const std::string& sql_suffix, const PgParams& params);
   StatusOr<std::vector<ArtifactVersion>> QueryVersions(const std::string& sql_suffix, const PgParams& params);
   StatusOr<std::vector<LineageEdge>> QueryEdges(const std::string& sql, std::string_view ref);

@@ -1,10 +1,12 @@
 // PgStore: whole-run reuse (reused runs and their expansion, run stamps) and
 // a page of runs for a paginated list.
 #include <cstdint>
+#include <variant>
 
 #include <fmt/format.h>
 
 #include "mlpipe/metadata/pg_store.h"
+#include "mlpipe/metadata/run_condition_sql.h"
 
 namespace mlpipe::metadata {
 
@@ -133,9 +135,14 @@ StatusOr<std::vector<Run>> PgStore::ListRunsPage(const RunPage& query) {
     p.AddArray(statuses);
     sql += fmt::format(" AND status = ANY(${}::text[])", p.size());
   }
+  sql += RunConditionsSql(query.conditions, SqlDialect::kPostgres, [&](const SqlValue& v) {
+    std::visit([&](const auto& x) { p.Add(x); }, v);
+    return fmt::format("${}", p.size());
+  });
   p.Add(query.limit > 0 ? std::optional<int>(query.limit) : std::nullopt);
   sql += fmt::format(" ORDER BY id DESC LIMIT ${}", p.size());
-  return CallFor<std::vector<Run>>([&] { return QueryRuns(sql, p); });
+  // A filter's statement is not kept: its shapes are the client's to choose.
+  return CallFor<std::vector<Run>>([&] { return QueryRuns(sql, p, !query.conditions.empty()); });
 }
 
 }  // namespace mlpipe::metadata

@@ -21,7 +21,7 @@ constexpr std::array<std::pair<FireState, std::string_view>, 7> kFireStates = {{
 
 constexpr const char* kFireColumns =
     "id, pipeline, trigger_id, reason, fired_ns, state, detail, run_id, started_ns, ended_ns, force, "
-    "resume_run";
+    "resume_run, params";
 
 StatusOr<TriggerFire> ReadFire(Statement& st) {
   TriggerFire f;
@@ -37,6 +37,7 @@ StatusOr<TriggerFire> ReadFire(Statement& st) {
   f.ended_ns = st.Int(9);
   f.force = st.Int(10) != 0;
   f.resume_run = st.OptInt(11);
+  f.params = st.Text(12);
   return f;
 }
 
@@ -44,6 +45,7 @@ void BindFire(Statement& st, const TriggerFire& f) {
   st.Bind(1, f.pipeline).Bind(2, f.trigger_id).Bind(3, f.reason).Bind(4, f.fired_ns);
   st.Bind(5, ToString(f.state)).Bind(6, f.detail).Bind(7, f.run_id).Bind(8, f.started_ns);
   st.Bind(9, f.ended_ns).Bind(10, static_cast<int64_t>(f.force ? 1 : 0)).Bind(11, f.resume_run);
+  st.Bind(12, f.params);
 }
 
 }  // namespace
@@ -81,8 +83,9 @@ Status SqliteControlStore::Rollback() { return db_->Exec("ROLLBACK"); }
 StatusOr<int64_t> SqliteControlStore::RecordFire(const TriggerFire& fire) {
   ASSIGN_OR_RETURN(
       Statement * st,
-      db_->Prepare("INSERT INTO trigger_fires(pipeline, trigger_id, reason, fired_ns, state, detail, "
-                   "run_id, started_ns, ended_ns, force, resume_run) VALUES (?,?,?,?,?,?,?,?,?,?,?)"));
+      db_->Prepare(
+          "INSERT INTO trigger_fires(pipeline, trigger_id, reason, fired_ns, state, detail, "
+          "run_id, started_ns, ended_ns, force, resume_run, params) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"));
   BindFire(*st, fire);
   RETURN_IF_ERROR(st->Run());
   return db_->LastInsertId();
@@ -91,10 +94,11 @@ StatusOr<int64_t> SqliteControlStore::RecordFire(const TriggerFire& fire) {
 Status SqliteControlStore::UpdateFire(const TriggerFire& fire) {
   ASSIGN_OR_RETURN(
       Statement * st,
-      db_->Prepare("UPDATE trigger_fires SET pipeline=?, trigger_id=?, reason=?, fired_ns=?, state=?, "
-                   "detail=?, run_id=?, started_ns=?, ended_ns=?, force=?, resume_run=? WHERE id=?"));
+      db_->Prepare(
+          "UPDATE trigger_fires SET pipeline=?, trigger_id=?, reason=?, fired_ns=?, state=?, "
+          "detail=?, run_id=?, started_ns=?, ended_ns=?, force=?, resume_run=?, params=? WHERE id=?"));
   BindFire(*st, fire);
-  st->Bind(12, fire.id);
+  st->Bind(13, fire.id);
   RETURN_IF_ERROR(st->Run());
   if (db_->Changes() == 0) return NotFoundError(fmt::format("no trigger fire {}", fire.id));
   return OkStatus();

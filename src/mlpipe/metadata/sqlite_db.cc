@@ -155,6 +155,13 @@ StatusOr<Statement*> SqliteDb::Prepare(const std::string& sql) {
   return pos->second.get();
 }
 
+StatusOr<std::unique_ptr<Statement>> SqliteDb::PrepareOnce(const std::string& sql) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &stmt, nullptr);
+  if (rc != SQLITE_OK) return SqliteError(rc, "prepare", sqlite3_errmsg(db_));
+  return std::make_unique<Statement>(db_, stmt);
+}
+
 int64_t SqliteDb::LastInsertId() const { return sqlite3_last_insert_rowid(db_); }
 int SqliteDb::Changes() const { return sqlite3_changes(db_); }
 

@@ -74,6 +74,10 @@ class SqliteDb {
   Status Exec(std::string_view sql);
   // The cached prepared statement for `sql`, reset and ready to bind.
   StatusOr<Statement*> Prepare(const std::string& sql);
+  // A statement for `sql` that is not cached, finalized when dropped: for SQL
+  // whose shapes a client chooses (the runs list's filters), which would
+  // otherwise grow the cache without end.
+  StatusOr<std::unique_ptr<Statement>> PrepareOnce(const std::string& sql);
   int64_t LastInsertId() const;
   // Rows changed by the last statement.
   int Changes() const;

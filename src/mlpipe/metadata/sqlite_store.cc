@@ -199,8 +199,16 @@ StatusOr<std::vector<Run>> SqliteStore::ListRuns(int limit, std::string_view pip
 }
 
 StatusOr<std::vector<Run>> SqliteStore::QueryRuns(const std::string& sql_suffix,
-                                                  const std::function<void(Statement&)>& bind) {
-  ASSIGN_OR_RETURN(Statement * st, db_->Prepare(fmt::format("SELECT {} FROM runs {}", kRunColumns, sql_suffix)));
+                                                  const std::function<void(Statement&)>& bind, bool once) {
+  const std::string sql = fmt::format("SELECT {} FROM runs {}", kRunColumns, sql_suffix);
+  std::unique_ptr<Statement> owned;
+  Statement* st = nullptr;
+  if (once) {
+    ASSIGN_OR_RETURN(owned, db_->PrepareOnce(sql));
+    st = owned.get();
+  } else {
+    ASSIGN_OR_RETURN(st, db_->Prepare(sql));
+  }
   bind(*st);
   std::vector<Run> out;
   while (true) {

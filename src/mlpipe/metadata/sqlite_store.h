@@ -127,7 +127,10 @@ class SqliteStore : public MetadataStore {
   // Steps `st` to the end, collecting its first column as text.
   static StatusOr<std::vector<std::string>> FirstColumnTexts(Statement& st);
   // Runs of `SELECT <run columns> FROM runs <sql_suffix>`, bound by `bind`.
-  StatusOr<std::vector<Run>> QueryRuns(const std::string& sql_suffix, const std::function<void(Statement&)>& bind);
+  // `once`: a statement for this call only (SqliteDb::PrepareOnce), for a
+  // suffix whose shape a client chooses.
+  StatusOr<std::vector<Run>> QueryRuns(const std::string& sql_suffix,
+                                       const std::function<void(Statement&)>& bind, bool once = false);
   StatusOr<std::vector<Execution>> QueryExecutions(const std::string& sql_suffix,
                                                    const std::function<void(Statement&)>& bind,
                                                    int limit = 0);

@@ -1,5 +1,6 @@
 // GET /api/v1/artifacts/{ref}/content: a file artifact's bytes, a file inside
-// a folder artifact (?path=FILE), or a folder's file list (?list=1).
+// a folder artifact (?path=FILE), or a folder's file list (?list=1). Bytes
+// are answered with their content type (content_type.h).
 //
 // The transport answers with one body held in memory (serving::HttpResponse),
 // so a download is capped at kMaxContentBytes; larger content is read with
@@ -14,6 +15,7 @@
 #include "mlpipe/server/api_artifact_store.h"
 #include "mlpipe/server/api_error.h"
 #include "mlpipe/server/api_handlers.h"
+#include "mlpipe/server/content_type.h"
 #include "mlpipe/store/manifest.h"
 
 namespace mlpipe::server {
@@ -58,7 +60,15 @@ Status SendBlob(ApiContext& ctx, store::ObjectStore& objects, const std::string&
   f.read(response.body.data(), static_cast<std::streamsize>(size));
   response.body.resize(static_cast<size_t>(f.gcount()));
   response.status = 200;
-  response.content_type = "application/octet-stream";
+  // A real type, so the UI can preview it; never sniffed again by the
+  // browser; HTML and SVG sandboxed: they may not script the UI's origin.
+  const ArtifactContentType type = ContentTypeOf(file_name, response.body);
+  response.content_type = type.type;
+  response.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  if (type.active) {
+    response.headers.emplace_back("Content-Security-Policy",
+                                  "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'");
+  }
   response.headers.emplace_back("Content-Disposition", fmt::format("attachment; filename=\"{}\"", file_name));
   response.headers.emplace_back("X-Artifact-Ref", blob);
   return OkStatus();

@@ -38,11 +38,40 @@ TEST_F(ApiTest, AnArtifactsContentIsItsBytes) {
   const std::string ref = AddFile("p.report.summary.txt", "all good\n", std::nullopt, "report");
   serving::HttpResponse r = Get("/api/v1/artifacts/p.report.summary.txt/content");
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.content_type, "application/octet-stream");
+  EXPECT_EQ(r.content_type, "text/plain; charset=utf-8");
+  EXPECT_EQ(Header(r, "X-Content-Type-Options"), "nosniff");
   EXPECT_EQ(r.body, "all good\n");
   EXPECT_EQ(Header(r, "X-Artifact-Ref"), ref);
   EXPECT_EQ(Header(r, "Content-Disposition"), "attachment; filename=\"p.report.summary.txt\"");
   EXPECT_EQ(GetError("/api/v1/artifacts/p.report.summary.txt/content?list=1", 400)["code"], "bad_request");
+}
+
+// Previews: a real Content-Type from the name's extension or the bytes, never
+// sniffed again by the browser; HTML and SVG under a sandbox policy.
+TEST_F(ApiTest, ContentIsAnsweredWithItsTypeAndActiveTypesAreSandboxed) {
+  AddFile("p.plot.roc", std::string("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16), std::nullopt, "plot");
+  AddFile("p.evaluate.metrics", R"({"task": "binary", "metrics": {"roc_auc": 0.9}})", std::nullopt,
+          "metrics");
+  AddFile("p.report.html", "<!DOCTYPE html><script>alert(1)</script>", std::nullopt, "report");
+  AddFile("p.split.test", "a,b\n1,2\n", std::nullopt);
+  AddFile("p.source.data/page.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>", std::nullopt);
+  AddFile("p.export.blob", std::string("\x01\x02\0\x03", 4), std::nullopt);
+  auto type = [&](const std::string& name) {
+    serving::HttpResponse r = Get("/api/v1/artifacts/" + name + "/content");
+    EXPECT_EQ(r.status, 200) << name << ": " << r.body;
+    EXPECT_EQ(Header(r, "X-Content-Type-Options"), "nosniff") << name;
+    return std::make_pair(r.content_type, Header(r, "Content-Security-Policy"));
+  };
+  EXPECT_EQ(type("p.plot.roc"), std::make_pair(std::string("image/png"), std::string()));
+  EXPECT_EQ(type("p.evaluate.metrics").first, "application/json");
+  EXPECT_EQ(type("p.split.test").first, "text/csv; charset=utf-8");
+  EXPECT_EQ(type("p.export.blob").first, "application/octet-stream");
+  auto [html, html_policy] = type("p.report.html");
+  EXPECT_EQ(html, "text/html; charset=utf-8");
+  EXPECT_EQ(html_policy.rfind("sandbox;", 0), 0u) << html_policy;
+  auto [svg, svg_policy] = type("p.source.data%2Fpage.svg");
+  EXPECT_EQ(svg, "image/svg+xml");
+  EXPECT_EQ(svg_policy.rfind("sandbox;", 0), 0u) << svg_policy;
 }
 
 TEST_F(ApiTest, AFolderIsListedOrReadFileByFileAndIsAConflictWhole) {
@@ -62,7 +91,9 @@ TEST_F(ApiTest, AFolderIsListedOrReadFileByFileAndIsAConflictWhole) {
   serving::HttpResponse r = Get("/api/v1/artifacts/p.train.model/content?path=sub%2Fmanifest.yaml");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "task: binary\n");
+  EXPECT_EQ(r.content_type, "application/yaml");
   EXPECT_EQ(Header(r, "Content-Disposition"), "attachment; filename=\"manifest.yaml\"");
+  EXPECT_EQ(Get("/api/v1/artifacts/p.train.model/content?path=model.json").content_type, "application/json");
   EXPECT_NE(GetError("/api/v1/artifacts/p.train.model/content?path=model.jsn", 404)["message"]
                 .get<std::string>()
                 .find("did you mean 'model.json'?"),

@@ -6,6 +6,7 @@
 #include "mlpipe/base/strings.h"
 #include "mlpipe/metadata/run_view.h"
 #include "mlpipe/server/api_handlers.h"
+#include "mlpipe/server/run_filter.h"
 
 namespace mlpipe::server {
 namespace {
@@ -72,7 +73,7 @@ StatusOr<int64_t> ParseCursor(const QueryParams& query) {
 // interrupted), the store is asked again past the rows it dropped until the
 // page is full or the runs run out.
 Status ListRuns(ApiContext& ctx, const ApiCall& call, serving::HttpResponse& response) {
-  RETURN_IF_ERROR(call.query.CheckAllowed({"pipeline", "status", "trigger", "limit", "cursor"}));
+  RETURN_IF_ERROR(call.query.CheckAllowed({"pipeline", "status", "trigger", "filter", "limit", "cursor"}));
   ASSIGN_OR_RETURN(StatusFilter status, ParseStatusFilter(call.query));
   ASSIGN_OR_RETURN(const int64_t limit, call.query.Int("limit", kDefaultRunsLimit, 1, kMaxRunsLimit));
   ASSIGN_OR_RETURN(const int64_t cursor, ParseCursor(call.query));
@@ -80,6 +81,8 @@ Status ListRuns(ApiContext& ctx, const ApiCall& call, serving::HttpResponse& res
   ASSIGN_OR_RETURN(page.pipeline, call.query.Text("pipeline", ""));
   ASSIGN_OR_RETURN(page.trigger, call.query.Text("trigger", ""));
   page.statuses = status.stored;
+  ASSIGN_OR_RETURN(const std::string filter, call.query.Text("filter", ""));
+  ASSIGN_OR_RETURN(page.conditions, ParseRunFilter(filter));
   page.before_id = cursor;
   page.limit = static_cast<int>(limit) + 1;  // one more than asked: is there a next page?
   std::vector<metadata::Run> runs;

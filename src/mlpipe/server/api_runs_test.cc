@@ -3,6 +3,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <set>
 
 #include "mlpipe/metadata/run_view.h"
@@ -134,6 +137,44 @@ TEST_F(ApiTest, BadRunsParametersAre400NamingTheParameter) {
   EXPECT_NE(message("/api/v1/runs?pipeline=%G1").find("percent-encoding"), std::string::npos);
   EXPECT_NE(message("/api/v1/runs/abc").find("run id must be a positive integer, not 'abc'"),
             std::string::npos);
+  EXPECT_NE(message("/api/v1/runs?filter=params.lr%20~%200.1")
+                .find("parameter 'filter': expected an operator (=, !=, <, <=, >, >=) after 'params.lr' at "
+                      "column 11"),
+            std::string::npos);
+}
+
+// ?filter= is evaluated by the store; pages of a filtered list follow the
+// cursor as unfiltered ones do, and it combines with the other filters.
+TEST_F(ApiTest, RunsFilterByParamAndFinalMetricValuesAcrossPages) {
+  std::vector<int64_t> fast;
+  for (int i = 0; i < 12; ++i) {
+    metadata::Run r;
+    r.pipeline = i % 4 == 3 ? "other" : "churn";
+    r.spec_path = "p.yaml";
+    r.status = RunStatus::kSucceeded;
+    r.params_json = fmt::format(R"({{"lr": {}, "optimizer": "adam"}})", i % 2 ? 0.1 : 0.3);
+    auto id = db_->CreateRun(r);
+    ASSERT_TRUE(id.ok());
+    const int64_t exec = AddExecution(*id, "evaluate");
+    ASSERT_TRUE(db_->RecordMetrics({{*id, exec, "accuracy", i / 100.0, std::nullopt, 1}}).ok());
+    if (i % 2 && i > 4 && r.pipeline == "churn") fast.push_back(*id);
+  }
+  std::reverse(fast.begin(), fast.end());
+  ASSERT_EQ(fast.size(), 2u);  // i = 5 and 9 (3, 7 and 11 are "other")
+  std::vector<int64_t> seen;
+  const std::string base =
+      "/api/v1/runs?pipeline=churn&limit=1&filter=params.lr%20%3D%200.1%20and%20metrics.evaluate.accuracy%3E0.045";
+  std::string target = base;
+  for (int pages = 0; pages < 5; ++pages) {
+    json page = GetJson(target);
+    auto ids = RunIds(page);
+    seen.insert(seen.end(), ids.begin(), ids.end());
+    if (page["next_cursor"].is_null()) break;
+    target = base + "&cursor=" + page["next_cursor"].get<std::string>();
+  }
+  EXPECT_EQ(seen, fast);
+  EXPECT_EQ(RunIds(GetJson("/api/v1/runs?filter=params.optimizer%3D%27sgd%27")).size(), 0u);
+  EXPECT_EQ(RunIds(GetJson("/api/v1/runs?filter=params.optimizer%3Dadam&limit=1000")).size(), 12u);
 }
 
 TEST_F(ApiTest, OtherMethodsAre405WithAllowAndUnknownPathsAreLeftToTheCaller) {

@@ -17,6 +17,7 @@
 #include "mlpipe/server/api_routes.h"
 #include "mlpipe/server/auth.h"
 #include "mlpipe/server/deployment_routes.h"
+#include "mlpipe/server/manual_run_params.h"
 #include "mlpipe/server/server.h"
 #include "mlpipe/server/ui_routes.h"
 #include "mlpipe/spec/trigger_json.h"
@@ -90,7 +91,8 @@ json FireJson(const metadata::TriggerFire& f) {
           {"started_ns", f.started_ns},
           {"ended_ns", f.ended_ns},
           {"force", f.force},
-          {"resume_run", f.resume_run ? json(*f.resume_run) : json()}};
+          {"resume_run", f.resume_run ? json(*f.resume_run) : json()},
+          {"params", f.params.empty() ? json() : json::parse(f.params, nullptr, false)}};
 }
 
 // Connections of an HTTP worker thread (a connection is one thread's).
@@ -266,9 +268,18 @@ void Server::Route(const HttpRequest& req, HttpResponse& res) {
       auto body = BodyOf(req);
       if (!body.ok()) return StatusError(res, body.status());
       const bool force = body->value("force", false);
+      // {"params": {...}}: checked as `mlpipe run -p` checks them, before
+      // anything is recorded (a bad one is a 400 naming it; nothing runs).
+      std::string params;
+      if (body->contains("params")) {
+        const spec::PipelineSpec& spec = pipelines_.specs[static_cast<size_t>(p - pipelines_.defs.data())];
+        auto checked = CheckManualRunParams(spec, (*body)["params"]);
+        if (!checked.ok()) return StatusError(res, checked.status());
+        if (!(*body)["params"].empty()) params = (*body)["params"].dump();
+      }
       int64_t fire_id = 0;
       Status s = Call([&]() -> Status {
-        ASSIGN_OR_RETURN(fire_id, engine_->Webhook(p->name, "", req.remote, force));
+        ASSIGN_OR_RETURN(fire_id, engine_->Webhook(p->name, "", req.remote, force, params));
         PublishFires({fire_id});
         return OkStatus();
       });

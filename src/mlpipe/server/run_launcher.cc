@@ -34,6 +34,10 @@ Status ProcessLauncher::Launch(const LaunchRequest& request) {
     command.argv.push_back("--resume");
     command.argv.push_back(std::to_string(*request.resume_run));
   }
+  for (const std::string& p : request.param_overrides) {
+    command.argv.push_back("-p");
+    command.argv.push_back(p);
+  }
   command.cwd = request.cwd;
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) return InternalError(fmt::format("pipe: {}", std::strerror(errno)));

@@ -27,6 +27,9 @@ struct LaunchRequest {
   std::string cwd;        // the project folder
   std::string trigger;    // recorded as the run's trigger (--trigger)
   std::optional<int64_t> resume_run;
+  // `-p` texts ("seed=7"), a manual fire's params; none with resume_run (a
+  // resumed run has its run's params).
+  std::vector<std::string> param_overrides;
   std::string log_path;  // the child's stderr (and its stdout lines, as read)
 };
 
@@ -50,7 +53,7 @@ class RunLauncher {
   virtual int running() const = 0;
 };
 
-// Runs `mlpipe_exe run SPEC --json --trigger TEXT [--resume RUN]`, each child
+// Runs `mlpipe_exe run SPEC --json --trigger TEXT [--resume RUN] [-p NAME=VALUE...]`, each child
 // the leader of its own process group (a `kill -9` of the server leaves its
 // runs running; the restarted server adopts or resumes them). One thread per
 // child reads its stdout; `wake` is called after each report so the server's

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mlpipe/metadata/run_view.h"
+#include "mlpipe/server/manual_run_params.h"
 #include "mlpipe/server/series_labels.h"
 
 namespace mlpipe::server {
@@ -109,6 +110,7 @@ Status RunQueue::Recover() {
     again.trigger_id = fire.trigger_id;
     again.fired_ns = clock_.WallNanos();
     again.force = fire.force;
+    again.params = fire.params;
     if (run) {
       again.resume_run = run->id;
       again.reason = fmt::format("resume of run {}: {}", run->id, fire.reason);
@@ -186,6 +188,7 @@ Status RunQueue::Start(TriggerFire fire, const PipelineDef& p) {
   request.cwd = p.dir;
   request.trigger = fire.reason;
   request.resume_run = fire.resume_run;
+  if (!fire.resume_run) request.param_overrides = ParamOverrideTexts(fire.params);
   if (!log_dir_.empty()) request.log_path = fmt::format("{}/fire-{}.log", log_dir_, fire.id);
   Status launched = launcher_.Launch(request);
   if (!launched.ok()) {

@@ -153,5 +153,35 @@ TEST_F(RunQueueTest, ACancelledRunAddsNoRunDurationPoint) {
   EXPECT_DOUBLE_EQ((*points)[0].value, 5.0);
 }
 
+// A manual fire's params reach its run as `-p`; such a fire asks for a run
+// of its own: it is not folded into a queued fire, nor is a later plain fire
+// folded into it.
+TEST_F(RunQueueTest, AManualFiresParamsReachItsRunAndAreNeverCoalescedAway) {
+  ASSERT_NO_FATAL_FAILURE(Start({Def("loans", "", 0)}));
+  auto with_params = engine_->Webhook("loans", "", "127.0.0.1", false, R"({"seed":7,"optimizer":"adam"})");
+  ASSERT_TRUE(with_params.ok()) << with_params.status().ToString();
+  auto plain = engine_->Webhook("loans", "", "127.0.0.1", false);
+  ASSERT_TRUE(plain.ok());
+  auto folded = engine_->Webhook("loans", "", "127.0.0.1", false);
+  ASSERT_TRUE(folded.ok());
+  auto fire = control_->GetFire(*folded);
+  ASSERT_TRUE(fire.ok());
+  EXPECT_EQ(fire->state, FireState::kCoalesced);
+  EXPECT_EQ(fire->detail, fmt::format("coalesced into fire {}, already queued", *plain));
+  fire = control_->GetFire(*with_params);
+  ASSERT_TRUE(fire.ok());
+  EXPECT_EQ(fire->params, R"({"seed":7,"optimizer":"adam"})");
+
+  ASSERT_TRUE(queue_->Step().ok());
+  ASSERT_EQ(launcher_.launched.size(), 1u);
+  EXPECT_EQ(launcher_.launched[0].fire_id, *with_params);
+  EXPECT_EQ(launcher_.launched[0].param_overrides, (std::vector<std::string>{"optimizer=adam", "seed=7"}));
+  launcher_.ExitAll();
+  ASSERT_TRUE(queue_->Step().ok());
+  ASSERT_EQ(launcher_.launched.size(), 2u);
+  EXPECT_EQ(launcher_.launched[1].fire_id, *plain);
+  EXPECT_TRUE(launcher_.launched[1].param_overrides.empty());
+}
+
 }  // namespace
 }  // namespace mlpipe::server

@@ -310,18 +310,22 @@ Status TriggerEngine::Evaluate(const PipelineDef& p, const TriggerDef& top, cons
 }
 
 StatusOr<int64_t> TriggerEngine::RecordFire(const PipelineDef& p, const std::string& trigger_id,
-                                            const std::string& reason, bool force) {
+                                            const std::string& reason, bool force,
+                                            const std::string& params) {
   metadata::TriggerFire fire;
   fire.pipeline = p.name;
   fire.trigger_id = trigger_id;
   fire.reason = reason;
   fire.fired_ns = clock_.WallNanos();
   fire.force = force;
+  fire.params = params;
   ASSIGN_OR_RETURN(
       auto queued,
       store_.ListFires(
           {.pipeline = p.name, .states = {metadata::FireState::kQueued}, .before_id = 0, .limit = 1}));
-  if (!queued.empty() && !force) {
+  // Params ask for a run of their own: never folded into another fire's run,
+  // nor another fire into theirs.
+  if (!queued.empty() && !force && params.empty() && queued[0].params.empty()) {
     fire.state = metadata::FireState::kCoalesced;
     fire.detail = fmt::format("coalesced into fire {}, already queued", queued[0].id);
   }
@@ -341,13 +345,14 @@ StatusOr<int64_t> TriggerEngine::RecordFire(const PipelineDef& p, const std::str
 }
 
 StatusOr<int64_t> TriggerEngine::Webhook(const std::string& pipeline, const std::string& trigger_id,
-                                         const std::string& from, bool force) {
+                                         const std::string& from, bool force, const std::string& params) {
   const PipelineDef* p = FindPipeline(pipeline);
   if (p == nullptr) return NotFoundError(fmt::format("no pipeline '{}'", pipeline));
   std::vector<int64_t> fired;
   auto body = [&]() -> Status {
     if (trigger_id.empty()) {
-      ASSIGN_OR_RETURN(int64_t id, RecordFire(*p, "api", fmt::format("manual fire from {}", from), force));
+      ASSIGN_OR_RETURN(int64_t id,
+                       RecordFire(*p, "api", fmt::format("manual fire from {}", from), force, params));
       fired.push_back(id);
       return OkStatus();
     }

@@ -70,9 +70,12 @@ class TriggerEngine {
   StatusOr<std::vector<int64_t>> PathsChanged(const std::set<std::string>& paths);
   // A webhook or a fire through the API (`trigger_id` "" = a manual fire of
   // the pipeline). NotFound: no such pipeline or webhook; FailedPrecondition:
-  // the trigger is paused. `force` bypasses the brakes.
+  // the trigger is paused. `force` bypasses the brakes. `params` (a manual
+  // fire's, already checked: TriggerFire::params) are its run's overrides; a
+  // fire with params is never coalesced, nor is another coalesced into it:
+  // each asked for a run of its own.
   StatusOr<int64_t> Webhook(const std::string& pipeline, const std::string& trigger_id,
-                            const std::string& from, bool force);
+                            const std::string& from, bool force, const std::string& params = "");
   // The drift monitor's alert for `deployment` fires its on_drift triggers.
   StatusOr<std::vector<int64_t>> Drift(const std::string& deployment, const std::string& reason);
   // Pauses or resumes a trigger (kept in the store: survives a restart).
@@ -118,7 +121,7 @@ class TriggerEngine {
   Status Evaluate(const PipelineDef& p, const TriggerDef& t, const std::vector<Seen>& seen, bool force,
                   std::vector<int64_t>& fired);
   StatusOr<int64_t> RecordFire(const PipelineDef& p, const std::string& trigger_id, const std::string& reason,
-                               bool force);
+                               bool force, const std::string& params = "");
   StatusOr<std::optional<std::string>> State(const PipelineDef& p, const TriggerDef& t,
                                              const std::string& key);
   Status SetState(const PipelineDef& p, const TriggerDef& t, const std::string& key,

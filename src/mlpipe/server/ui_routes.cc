@@ -84,10 +84,12 @@ void ServeUi(const serving::HttpRequest& request, serving::HttpResponse& respons
   response.headers.emplace_back("X-Content-Type-Options", "nosniff");
   if (!asset->immutable) {
     // The page runs only its own bundle and talks only to this server; inline
-    // style attributes stay allowed (the table's row positions, uPlot's canvas).
-    response.headers.emplace_back("Content-Security-Policy",
-                                  "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-                                  "object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
+    // style attributes stay allowed (the table's row positions, uPlot's canvas);
+    // images may be blob: URLs (an artifact's preview, read with the token).
+    response.headers.emplace_back(
+        "Content-Security-Policy",
+        "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
   }
   if (!asset->gzip.empty()) {
     response.headers.emplace_back("Vary", "Accept-Encoding");

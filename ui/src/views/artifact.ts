@@ -1,22 +1,23 @@
 // One artifact: its versions, size, digest, producer and consumers, a preview
-// (CSV head as a table, JSON pretty), and its lineage graph up (where it came
-// from) or down (what was made from it), every node a link.
-import { ApiError, apiFetch, enc, getJson, getText } from "../api";
+// by its content type (views/preview.ts), and its lineage graph up (where it
+// came from) or down (what was made from it), every node a link.
+import { ApiError, apiFetch, enc, getJson } from "../api";
 import { drawGraph, type GraphNode } from "../dag";
 import { h } from "../dom";
 import * as fmt from "../format";
 import type { View } from "../router";
 import type { ArtifactDetail, Lineage } from "../types";
 import { artifactHref, errorBox, kv, loading, modelHref, runHref, section, status, stepHref } from "../widgets";
+import { PREVIEWABLE, preview } from "./preview";
 
 const PREVIEW_MAX_BYTES = 2 << 20;
-const CSV_ROWS = 20;
 
 export const artifactView: View = (root, route) => {
   const ref = route.params[0] ?? "";
   const direction = route.query.get("lineage") === "down" ? "down" : "up";
   document.title = `${ref} · mlpipe`;
   let closed = false;
+  const cleanups: (() => void)[] = [];
   root.append(loading());
   void (async () => {
     let a: ArtifactDetail;
@@ -84,7 +85,7 @@ export const artifactView: View = (root, route) => {
       if (a.is_dir) {
         const list = await getJson<{ files: { path: string; size: number }[] }>(`${base}?list=1`);
         const files = h("ul", { class: "plain" }, list.files.map((f) => h("li", {}, h("code", {}, f.path), ` ${fmt.bytes(f.size)}`)));
-        const first = list.files.find((f) => /\.(json|csv)$/.test(f.path) && f.size <= PREVIEW_MAX_BYTES);
+        const first = list.files.find((f) => PREVIEWABLE.test(f.path) && f.size <= PREVIEW_MAX_BYTES);
         if (!first) return void box.replaceChildren(files);
         path = first.path;
         box.replaceChildren(files, h("h3", {}, first.path));
@@ -93,9 +94,10 @@ export const artifactView: View = (root, route) => {
       } else {
         box.replaceChildren();
       }
-      const { text } = await getText(path ? `${base}?path=${enc(path)}` : base);
-      if (closed) return;
-      box.append(renderPreview(text, path ?? a.label));
+      const shown = await preview(path ? `${base}?path=${enc(path)}` : base, path ?? a.label);
+      if (closed) return shown.cleanup();
+      cleanups.push(shown.cleanup);
+      box.append(shown.node);
     } catch (e) {
       box.replaceChildren(h("p", { class: "muted" }, e instanceof Error ? e.message : String(e)));
     }
@@ -114,7 +116,8 @@ export const artifactView: View = (root, route) => {
           ? { id: n.id, label: `${n.step} (run #${n.run})`, sub: n.status, status: n.status, kind: "execution", href: stepHref(n.run!, n.step!) }
           : { id: n.id, label: n.label || fmt.shortDigest(n.ref ?? n.id), sub: n.type, kind: "artifact", href: artifactHref(n.label || n.ref || n.id), selected: n.id === l.root },
       );
-      box.replaceChildren(drawGraph(nodes, l.edges).svg);
+      const graph = await drawGraph(nodes, l.edges);
+      if (!closed) box.replaceChildren(graph.svg);
     } catch (e) {
       box.replaceChildren(h("p", { class: "muted" }, e instanceof Error ? e.message : String(e)));
     }
@@ -122,6 +125,7 @@ export const artifactView: View = (root, route) => {
 
   return () => {
     closed = true;
+    for (const c of cleanups) c();
   };
 };
 
@@ -149,48 +153,4 @@ function downloadButton(a: ArtifactDetail): HTMLElement {
     },
   }, `Download (${fmt.bytes(a.size)})`);
   return button;
-}
-
-// CSV head as a table; JSON pretty; anything else as text (its head).
-function renderPreview(text: string, name: string): HTMLElement {
-  const trimmed = text.trimStart();
-  if (name.endsWith(".json") || trimmed.startsWith("{") || trimmed.startsWith("[")) {
-    try {
-      return h("pre", { class: "json" }, JSON.stringify(JSON.parse(text), null, 2));
-    } catch {
-      // not JSON after all
-    }
-  }
-  const lines = text.split("\n", CSV_ROWS + 2).filter((l) => l.length > 0);
-  if (lines.length > 1 && lines[0]!.includes(",")) {
-    const rows = lines.slice(0, CSV_ROWS + 1).map(splitCsv);
-    return h("div", { class: "table-scroll" },
-      h("table", { class: "grid compact csv" },
-        h("thead", {}, h("tr", {}, rows[0]!.map((c) => h("th", {}, c)))),
-        h("tbody", {}, rows.slice(1).map((r) => h("tr", {}, r.map((c) => h("td", {}, c)))))),
-      h("p", { class: "muted" }, `the first ${rows.length - 1} rows`));
-  }
-  return h("pre", { class: "log" }, text.slice(0, 8000));
-}
-
-function splitCsv(line: string): string[] {
-  const out: string[] = [];
-  let cur = "";
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cur += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      out.push(cur);
-      cur = "";
-    } else cur += c;
-  }
-  out.push(cur);
-  return out;
 }

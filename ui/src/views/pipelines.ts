@@ -103,6 +103,7 @@ export const pipelineView: View = (root, route) => {
       ...Object.values(s.inputs).filter((i) => i.kind === "step_output").map((i) => ({ from: i.value.split(".")[0]!, to: s.name })),
       ...s.after.map((a) => ({ from: a, to: s.name })),
     ]);
+    const graphBox = h("div", { class: "graph-box" }, loading());
     root.replaceChildren(
       h("div", { class: "toolbar" }, h("h1", {}, `Pipeline ${p.name}`), runButton, message),
       p.description ? h("p", {}, p.description) : "",
@@ -114,9 +115,11 @@ export const pipelineView: View = (root, route) => {
         ["Last runs", summary ? lastRuns(summary) : "—"],
         ["All runs", h("a", { href: `/runs?pipeline=${enc(p.name)}` }, `runs of ${p.name}`)],
       ]),
-      section("Graph", h("div", { class: "graph-box" }, drawGraph(
-        steps.map((s) => ({ id: s.name, label: s.name, sub: s.outputs.map((o) => o.name).join(", "), kind: "step" })), edges).svg)),
+      section("Graph", graphBox),
     );
+    const graph = await drawGraph(
+      steps.map((s) => ({ id: s.name, label: s.name, sub: s.outputs.map((o) => o.name).join(", "), kind: "step" })), edges);
+    if (!closed) graphBox.replaceChildren(graph.svg);
   })();
   return () => {
     closed = true;

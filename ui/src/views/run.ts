@@ -1,7 +1,8 @@
 // One run: its DAG (live through the events stream while it runs: no
 // polling), its steps with durations and why each ran or was cached, a step's
 // panel (params, inputs and outputs with versions, metrics, the log tail),
-// its metrics and curves, and the cancel button.
+// its metrics and curves, the cancel button and, for a pipeline the server
+// runs, the re-run button (views/rerun.ts).
 import { ApiError, enc, getJson, postJson } from "../api";
 import { drawGraph, type DrawnGraph, type GraphNode } from "../dag";
 import { h } from "../dom";
@@ -12,6 +13,7 @@ import type { MetricValue, PipelineSummary, RunDetail, Step } from "../types";
 import { artifactHref, errorBox, kv, loading, pipelineHref, runHref, section, status, stepHref } from "../widgets";
 import { curveChart } from "./curve";
 import { logTail } from "./log_tail";
+import { rerunButton } from "./rerun";
 
 const STEP_STATUS: Record<string, string> = {
   "step.started": "running",
@@ -39,6 +41,7 @@ export const runView: View = (root, route) => {
   let sub: Subscription | null = null;
   let graph: DrawnGraph | null = null;
   let run: RunDetail | null = null;
+  let served = false; // a pipeline this server runs: it can be re-run
   const headerBox = h("div", {});
   const graphBox = h("div", { class: "graph-box" });
   const stepsBox = h("div", {});
@@ -102,17 +105,31 @@ export const runView: View = (root, route) => {
     let def: PipelineSummary | null = null;
     try {
       def = await getJson<PipelineSummary>(`/api/v1/pipelines/${enc(first.pipeline)}`);
+      served = true;
     } catch {
       // A pipeline this server does not run: the DAG comes from the steps.
     }
     if (closed) return;
     root.replaceChildren(headerBox, section("Graph", graphBox), stepsBox, panelBox, metricsBox);
     paintHeader(first);
-    graph = drawGraph(...dagOf(first, def, stepName));
-    graphBox.replaceChildren(graph.svg);
+    graphBox.replaceChildren(loading());
     paintSteps(first);
     if (stepName) void paintPanel(first);
     void paintMetrics(first);
+    // Laid out in a worker (dag.ts): the page stays responsive meanwhile.
+    let drawn: DrawnGraph;
+    try {
+      drawn = await drawGraph(...dagOf(first, def, stepName));
+    } catch (e) {
+      graphBox.replaceChildren(h("p", { class: "muted" }, e instanceof Error ? e.message : String(e)));
+      return;
+    }
+    if (closed) return;
+    graph = drawn;
+    graphBox.replaceChildren(drawn.svg);
+    // Events that came while it was laid out changed nothing drawn: one
+    // re-read of a running run catches the DAG up (later events apply at once).
+    if (run?.status === "running") void refresh();
   })();
 
   function paintHeader(r: RunDetail): void {
@@ -134,7 +151,8 @@ export const runView: View = (root, route) => {
           }, "Cancel run")
         : null;
     headerBox.replaceChildren(
-      h("div", { class: "toolbar" }, h("h1", {}, `Run #${r.id}`), status(r.status), cancel),
+      h("div", { class: "toolbar" }, h("h1", {}, `Run #${r.id}`), status(r.status), cancel,
+        served && r.status !== "running" ? rerunButton(r) : null),
       kv([
         ["Pipeline", h("a", { href: pipelineHref(r.pipeline) }, r.pipeline)],
         ["Trigger", r.trigger || "manual"],

@@ -4,6 +4,8 @@
 // order (newest first) reads every page first. Runs ticked (a click on the
 // box, or Space on a focused row) are compared at /compare?runs=...; the
 // ticks outlive a change of filter, so runs of several filters can be picked.
+// Runs the server starts appear, and their status changes, as the events
+// stream says (views/runs_live.ts).
 import { getJson } from "../api";
 import { h } from "../dom";
 import * as fmt from "../format";
@@ -11,6 +13,7 @@ import { navigate, type View } from "../router";
 import type { PipelineSummary, Run } from "../types";
 import { errorBox, runHref, status } from "../widgets";
 import { COMPARE_MAX } from "./compare";
+import { followRuns } from "./runs_live";
 
 const ROW_H = 34;
 const FIRST_PAGE = 200;
@@ -66,6 +69,7 @@ export const runsView: View = (root, route) => {
   const pipeline = query.get("pipeline") ?? "";
   const statusFilter = query.get("status") ?? "";
   const triggerFilter = query.get("trigger") ?? "";
+  const valueFilter = query.get("filter") ?? "";
   const sortKey = (query.get("sort") ?? "id") as SortKey;
   const desc = (query.get("dir") ?? "desc") === "desc";
 
@@ -87,6 +91,26 @@ export const runsView: View = (root, route) => {
     }
     navigate(`/runs?${q}`, true);
   };
+  // Params and metrics, in the API's syntax (MLflow's search): evaluated by
+  // the server's store, so the table still reads one page at a time.
+  const filterInput = h("input", {
+    type: "search",
+    name: "filter",
+    class: "value-filter",
+    "aria-label": "filter by params and metrics",
+    placeholder: "params.lr = 0.1 and metrics.accuracy > 0.9",
+    title: "conditions on params.NAME and metrics.NAME or metrics.STEP.NAME, joined by and",
+  });
+  filterInput.value = valueFilter;
+  const filterForm = h("form", { class: "value-filter-form", role: "search" }, filterInput);
+  filterForm.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const q = new URLSearchParams(location.search);
+    const text = filterInput.value.trim();
+    if (text) q.set("filter", text);
+    else q.delete("filter");
+    navigate(`/runs?${q}`, true);
+  });
   pipelineSelect.addEventListener("change", refilter);
   statusSelect.addEventListener("change", refilter);
   triggerSelect.addEventListener("change", refilter);
@@ -154,7 +178,7 @@ export const runsView: View = (root, route) => {
   const scroller = h("div", { class: "runs-scroll", role: "rowgroup", tabindex: "-1" }, spacer);
   const table = h("div", { class: "runs-table", role: "table", "aria-label": "runs" }, header, scroller);
   root.append(
-    h("div", { class: "toolbar" }, h("h1", {}, "Runs"), pipelineSelect, statusSelect, triggerSelect, counter,
+    h("div", { class: "toolbar" }, h("h1", {}, "Runs"), pipelineSelect, statusSelect, triggerSelect, filterForm, counter,
       h("span", { class: "picks" }, compareButton, clearButton, allButton)),
     table,
   );
@@ -206,13 +230,20 @@ export const runsView: View = (root, route) => {
     paint();
   }
 
-  async function loadPage(): Promise<void> {
-    if (loading || done || closed) return;
-    loading = true;
+  // The table's filters as GET /api/v1/runs takes them.
+  function filters(): URLSearchParams {
     const q = new URLSearchParams();
     if (pipeline) q.set("pipeline", pipeline);
     if (statusFilter) q.set("status", statusFilter);
     if (triggerFilter) q.set("trigger", triggerFilter);
+    if (valueFilter) q.set("filter", valueFilter);
+    return q;
+  }
+
+  async function loadPage(): Promise<void> {
+    if (loading || done || closed) return;
+    loading = true;
+    const q = filters();
     q.set("limit", String(rows.length === 0 ? FIRST_PAGE : PAGE));
     if (cursor) q.set("cursor", cursor);
     try {
@@ -224,7 +255,10 @@ export const runsView: View = (root, route) => {
       done = cursor === null;
     } catch (e) {
       failed = e;
+      // A malformed filter: the server's message names the bad part; the box
+      // keeps the text to fix.
       if (!closed) table.replaceWith(errorBox(e, { href: "/runs", text: "Back to every run" }));
+      if (valueFilter) filterInput.setAttribute("aria-invalid", "true");
       return;
     } finally {
       loading = false;
@@ -272,10 +306,25 @@ export const runsView: View = (root, route) => {
     paint();
     rendered.get(i)?.focus();
   });
-  void loadPage();
+  // New runs and status changes from the events stream (views/runs_live.ts).
+  const live = followRuns({
+    pipeline,
+    filters,
+    rows: () => rows,
+    loaded: () => done || cursor !== null,
+    apply: (next, added) => {
+      rows = next;
+      if (sortKey !== "id" || !desc) rows.sort((a, b) => (desc ? -compare(a, b, sortKey) : compare(a, b, sortKey)));
+      else if (added && scroller.scrollTop > 0) scroller.scrollTop += added * ROW_H; // the rows in sight stay put
+      scroller.querySelector("p.empty")?.remove();
+      repaintAll();
+    },
+  });
+  void live.ready.then(() => loadPage());
 
   return () => {
     closed = true;
+    live.close();
     window.removeEventListener("resize", onScroll);
   };
 };
