@@ -29,7 +29,7 @@ class SharedObjectsE2ETest : public ::testing::Test {
                                                               : EnvOf("MLPIPE_S3_UNAVAILABLE"))
                    << "); run under scripts/services/with_services.sh";
     }
-    prefix_ = fmt::format("shared_gc_{}/", getpid());
+    prefix_ = fmt::format("shared_gc_{}", getpid());
     p_.Write(".mlpipe/config.yaml",
              fmt::format("objects:\n  s3:\n    endpoint: {}\n    bucket: {}\n    prefix: {}\n",
                          EnvOf("MLPIPE_TEST_S3_ENDPOINT"), EnvOf("MLPIPE_TEST_S3_BUCKET"), prefix_));
@@ -47,6 +47,11 @@ steps:
       echo same > ${{outputs.dir}}/same
     shell: true
     outputs: {{text: dataset, dir: dataset}}
+  use:
+    run: cat ${{inputs.dir}}/x ${{inputs.text}} > ${{outputs.out}}
+    shell: true
+    inputs: {{dir: make.dir, text: make.text}}
+    outputs: {{out: dataset}}
 )y",
                                           getpid()));
   }
@@ -67,10 +72,10 @@ steps:
   std::string Curl(const std::string& how, const std::string& key,
                    const std::string& out = "/dev/null") const {
     const std::string url =
-        // (The prefix without its '/', which curl's signature would need encoded.)
+        // (The prefix without a '/' after it, which curl's signature would need encoded.)
         key.empty() ? fmt::format("{}/{}?list-type=2&prefix={}", EnvOf("MLPIPE_TEST_S3_ENDPOINT"),
-                                  EnvOf("MLPIPE_TEST_S3_BUCKET"), prefix_.substr(0, prefix_.size() - 1))
-                    : fmt::format("{}/{}/{}{}", EnvOf("MLPIPE_TEST_S3_ENDPOINT"),
+                                  EnvOf("MLPIPE_TEST_S3_BUCKET"), prefix_)
+                    : fmt::format("{}/{}/{}/{}", EnvOf("MLPIPE_TEST_S3_ENDPOINT"),
                                   EnvOf("MLPIPE_TEST_S3_BUCKET"), prefix_, key);
     return ShellOutput(fmt::format(
         "curl -s {} -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' -o '{}' -w '%{{http_code}}' --aws-sigv4 "
@@ -85,7 +90,7 @@ steps:
     const std::string xml = p_.Read("list.xml");
     for (size_t at = xml.find("<Key>"); at != std::string::npos; at = xml.find("<Key>", at + 1)) {
       const size_t end = xml.find("</Key>", at);
-      keys.insert(xml.substr(at + 5 + prefix_.size(), end - at - 5 - prefix_.size()));
+      keys.insert(xml.substr(at + 6 + prefix_.size(), end - at - 6 - prefix_.size()));
     }
     return keys;
   }
@@ -177,6 +182,55 @@ TEST_F(SharedObjectsE2ETest, VerifyRemoteFindsAnObjectTheBucketLostAndRepairSend
   EXPECT_TRUE(Contains(repaired.out, "sent again from this workspace")) << repaired.out;
   EXPECT_EQ(Curl("-I", BlobKey(text)), "200");
   EXPECT_EQ(Mlpipe({"artifacts", "verify", "--remote"}).exit_code, 0);
+}
+
+TEST_F(SharedObjectsE2ETest, ArgoExportSendsTheFilesAndFoldersItsWorkflowReadsToTheirKeys) {
+  ASSERT_EQ(Mlpipe({"run", "pipeline.yaml"}).exit_code, 0);
+  const std::string pipeline = fmt::format("shared_gc_{}", getpid());
+  const std::string text = Digest(pipeline + ".make.text:v1"), dir = Digest(pipeline + ".make.dir:v1");
+  // `use` changes: it runs in the Workflow, reading make's cached outputs.
+  std::string spec = p_.Read("pipeline.yaml");
+  spec.replace(spec.find("> ${outputs.out}"), 1, ">>");
+  p_.Write("pipeline.yaml", spec);
+  ASSERT_EQ(Curl("-X DELETE", BlobKey(text)), "204");  // lost from the bucket: sent again
+  const std::string tree = "trees/" + dir.substr(7);
+  EXPECT_EQ(Curl("-I", tree + "/x"), "404");
+  const std::vector<std::string> export_args = {"export",
+                                                "argo",
+                                                "pipeline.yaml",
+                                                "--image",
+                                                "busybox",
+                                                "--s3-endpoint",
+                                                EnvOf("MLPIPE_TEST_S3_ENDPOINT"),
+                                                "--s3-bucket",
+                                                EnvOf("MLPIPE_TEST_S3_BUCKET"),
+                                                "-o",
+                                                "wf.yaml"};
+  // Another prefix than the store's: nothing is sent, and it says so.
+  std::vector<std::string> elsewhere = export_args;
+  elsewhere.insert(elsewhere.end(), {"--s3-prefix", "elsewhere"});
+  CommandOutput other = Mlpipe(elsewhere);
+  ASSERT_EQ(other.exit_code, 0) << other.err;
+  EXPECT_TRUE(Contains(other.err, "nothing sent to S3")) << other.err;
+  EXPECT_TRUE(Contains(other.err, "--s3-prefix " + prefix_)) << other.err;
+  EXPECT_EQ(Curl("-I", tree + "/x"), "404");
+
+  std::vector<std::string> here = export_args;
+  here.insert(here.end(), {"--s3-prefix", prefix_});
+  CommandOutput sent = Mlpipe(here);
+  ASSERT_EQ(sent.exit_code, 0) << sent.err;
+  EXPECT_TRUE(Contains(sent.err, "1 file, 1 folder (2 files)")) << sent.err;
+  EXPECT_TRUE(Contains(p_.Read("wf.yaml"), prefix_ + "/" + tree)) << p_.Read("wf.yaml");
+  // At the keys the Workflow reads, with the content.
+  ASSERT_EQ(Curl("", tree + "/x", p_.Path("x.got")), "200");
+  EXPECT_EQ(p_.Read("x.got"), "one-x\n");
+  ASSERT_EQ(Curl("", tree + "/same", p_.Path("same.got")), "200");
+  EXPECT_EQ(p_.Read("same.got"), "same\n");
+  ASSERT_EQ(Curl("", BlobKey(text), p_.Path("text.got")), "200");
+  EXPECT_EQ(p_.Read("text.got"), "one\n");
+  // Again: all there, nothing sent.
+  CommandOutput again = Mlpipe(here);
+  EXPECT_TRUE(Contains(again.err, "0 files, 0 folders (0 files)")) << again.err;
 }
 
 TEST_F(SharedObjectsE2ETest, RemoteFlagsWithoutAnS3StoreOrWithABadAgeAreExit2) {

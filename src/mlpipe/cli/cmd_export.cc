@@ -9,6 +9,7 @@
 
 #include "mlpipe/base/self_exe.h"
 #include "mlpipe/cli/commands.h"
+#include "mlpipe/cli/export_reads.h"
 #include "mlpipe/cli/local_env.h"
 #include "mlpipe/cli/workspace.h"
 #include "mlpipe/engine/load.h"
@@ -75,6 +76,24 @@ Status CmdExportArgo(const ExportArgs& args) {
   }
   std::cerr << fmt::format("mlpipe: {} of {} steps run in the Workflow, {} cached\n", in->plan.runs(),
                            in->plan.steps.size(), in->plan.steps.size() - in->plan.runs());
+  // What it reads at content-addressed keys goes to the bucket now, if the
+  // workspace's S3 store is where the Workflow reads.
+  ASSIGN_OR_RETURN(spec::WorkspaceConfig config, LoadSettings(in->ws));
+  SharedObjects* shared = in->local.shared.get();
+  ASSIGN_OR_RETURN(ExportReadsSent sent, SendExportReads(in->plan, args.argo, config, *in->local.objects,
+                                                         shared != nullptr ? shared->remote.get() : nullptr,
+                                                         shared != nullptr ? shared->client.get() : nullptr));
+  if (!sent.not_sent.empty()) {
+    std::cerr << fmt::format(
+        "mlpipe: nothing sent to S3: {}; the objects the Workflow reads (annotation mlpipe.dev/reads) must "
+        "be put "
+        "at their keys before it is submitted\n",
+        sent.not_sent);
+  } else {
+    std::cerr << fmt::format("mlpipe: sent to {}: {} file{}, {} folder{} ({} files); the rest was there\n",
+                             sent.where, sent.files, sent.files == 1 ? "" : "s", sent.folders,
+                             sent.folders == 1 ? "" : "s", sent.folder_files);
+  }
   return OkStatus();
 }
 
