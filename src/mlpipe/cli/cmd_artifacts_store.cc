@@ -99,15 +99,20 @@ std::vector<std::string> MetadataProblems(OpenStores& s, const std::set<std::str
   return problems;
 }
 
+// `--remote` without an S3 store: InvalidArgument (exit 2) saying where one is set.
+Status NeedSharedStore(const OpenStores& s, std::string_view what) {
+  if (s.shared != nullptr) return OkStatus();
+  return InvalidArgumentError(fmt::format(
+      "{}: this workspace has no S3 store (objects.s3 in .mlpipe/config.yaml, or MLPIPE_S3_ENDPOINT and "
+      "MLPIPE_S3_BUCKET; see docs/cluster.md)",
+      what));
+}
+
 }  // namespace
 
 Status CmdArtifactsGc(const GcArgs& args) {
   ASSIGN_OR_RETURN(auto s, OpenAll());
-  if (args.remote && s.shared == nullptr) {
-    return InvalidArgumentError(
-        "artifacts gc --remote: this workspace has no S3 store (objects.s3 in .mlpipe/config.yaml, or "
-        "MLPIPE_S3_ENDPOINT and MLPIPE_S3_BUCKET; see docs/cluster.md)");
-  }
+  if (args.remote) RETURN_IF_ERROR(NeedSharedStore(s, "artifacts gc --remote"));
   // gc reads and removes what this workspace holds; the S3 store is asked
   // explicitly below, never fetched from.
   s.objects->SetRemote(nullptr);
@@ -302,11 +307,7 @@ Status CmdArtifactsGc(const GcArgs& args) {
 
 Status CmdArtifactsVerify(const VerifyArgs& args) {
   ASSIGN_OR_RETURN(auto s, OpenAll());
-  if (args.remote && s.shared == nullptr) {
-    return InvalidArgumentError(
-        "artifacts verify --remote: this workspace has no S3 store (objects.s3 in .mlpipe/config.yaml, or "
-        "MLPIPE_S3_ENDPOINT and MLPIPE_S3_BUCKET; see docs/cluster.md)");
-  }
+  if (args.remote) RETURN_IF_ERROR(NeedSharedStore(s, "artifacts verify --remote"));
   // The local store is checked as it is (nothing fetched into it); the S3
   // store, when there is one, is asked whether it holds what is named.
   store::RemoteObjects* remote = s.shared != nullptr ? s.shared->remote.get() : nullptr;

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "mlpipe/base/strings.h"
+
 namespace mlpipe::server {
 namespace {
 
@@ -65,19 +67,15 @@ bool LooksLikeText(std::string_view s) {
   return true;
 }
 
-bool StartsWithBytes(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
-
 ArtifactContentType BySniffing(std::string_view content) {
   const std::string_view head = content.substr(0, kSniffBytes);
-  if (StartsWithBytes(head, "\x89PNG\r\n\x1a\n")) return {"image/png"};
-  if (StartsWithBytes(head, "\xff\xd8\xff")) return {"image/jpeg"};
-  if (StartsWithBytes(head, "GIF87a") || StartsWithBytes(head, "GIF89a")) return {"image/gif"};
-  if (StartsWithBytes(head, "RIFF") && head.substr(8, 4) == "WEBP") return {"image/webp"};
+  if (StartsWith(head, "\x89PNG\r\n\x1a\n")) return {"image/png"};
+  if (StartsWith(head, "\xff\xd8\xff")) return {"image/jpeg"};
+  if (StartsWith(head, "GIF87a") || StartsWith(head, "GIF89a")) return {"image/gif"};
+  if (StartsWith(head, "RIFF") && head.substr(8, 4) == "WEBP") return {"image/webp"};
   if (!LooksLikeText(head)) return {"application/octet-stream"};
   std::string_view trimmed = head;
-  if (StartsWithBytes(trimmed, "\xef\xbb\xbf")) trimmed.remove_prefix(3);  // a UTF-8 BOM
+  if (StartsWith(trimmed, "\xef\xbb\xbf")) trimmed.remove_prefix(3);  // a UTF-8 BOM
   while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.front())))
     trimmed.remove_prefix(1);
   const std::string lower = LowerAscii(trimmed);
