@@ -66,7 +66,15 @@ start_ceph() {
     echo "services: an S3 endpoint already answers on $endpoint; using it" >&2
   else
     t0=$(date +%s)
-    if ! CEPH_DIR=${CEPH_DIR:-/tmp/mlpipe-test-ceph} "$here/start-ceph-rgw.sh" >>"$log" 2>&1; then
+    # The kept folder grows (BlueStore does not give freed blocks back to the file system, and
+    # the logs): past 3 GiB, start a fresh cluster rather than fill the disk the build needs.
+    local dir=${CEPH_DIR:-/tmp/mlpipe-test-ceph} kib
+    kib=$(du -sk "$dir" 2>/dev/null | cut -f1)
+    if ((${kib:-0} > 3 * 1024 * 1024)); then
+      echo "services: $dir holds $((kib / 1024)) MiB; purging it" >&2
+      CEPH_DIR=$dir "$here/stop-ceph-rgw.sh" --purge >>"$log" 2>&1
+    fi
+    if ! CEPH_DIR=$dir "$here/start-ceph-rgw.sh" >>"$log" 2>&1; then
       export MLPIPE_S3_UNAVAILABLE="scripts/services/start-ceph-rgw.sh failed: $(tail -1 "$log")"
       echo "services: $MLPIPE_S3_UNAVAILABLE (log: $log)" >&2; return
     fi
