@@ -27,24 +27,7 @@ namespace {
 class ClusterE2ETest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string missing;
-    if (EnvOf("MLPIPE_TEST_PG_URL").empty()) {
-      missing += fmt::format("PostgreSQL ({}); ", EnvOf("MLPIPE_PG_UNAVAILABLE").empty()
-                                                      ? "MLPIPE_TEST_PG_URL not set"
-                                                      : EnvOf("MLPIPE_PG_UNAVAILABLE"));
-    }
-    if (EnvOf("MLPIPE_TEST_S3_ENDPOINT").empty()) {
-      missing +=
-          fmt::format("S3 ({}); ", EnvOf("MLPIPE_S3_UNAVAILABLE").empty() ? "MLPIPE_TEST_S3_ENDPOINT not set"
-                                                                          : EnvOf("MLPIPE_S3_UNAVAILABLE"));
-    }
-    int rc = 0;
-    ShellOutput("sinfo -h -o %P 2>&1", &rc);
-    if (rc != 0) {
-      missing += fmt::format("Slurm ({}); ", EnvOf("MLPIPE_SLURM_UNAVAILABLE").empty()
-                                                 ? "sinfo does not answer"
-                                                 : EnvOf("MLPIPE_SLURM_UNAVAILABLE"));
-    }
+    const std::string missing = MissingServices({.pg = true, .s3 = true, .slurm = true});
     if (!missing.empty()) {
       GTEST_SKIP() << "needs " << missing << "run under scripts/services/with_services.sh";
     }

@@ -162,6 +162,24 @@ std::string EnvOf(const char* name) {
   return v != nullptr ? v : "";
 }
 
+std::string MissingServices(NeededServices needed) {
+  auto why = [](const char* reason_var, const char* otherwise) {
+    const std::string reason = EnvOf(reason_var);
+    return reason.empty() ? std::string(otherwise) : reason;
+  };
+  std::string missing;
+  if (needed.pg && EnvOf("MLPIPE_TEST_PG_URL").empty())
+    missing += "PostgreSQL (" + why("MLPIPE_PG_UNAVAILABLE", "MLPIPE_TEST_PG_URL not set") + "); ";
+  if (needed.s3 && EnvOf("MLPIPE_TEST_S3_ENDPOINT").empty())
+    missing += "S3 (" + why("MLPIPE_S3_UNAVAILABLE", "MLPIPE_TEST_S3_ENDPOINT not set") + "); ";
+  if (needed.slurm) {
+    int rc = 0;
+    ShellOutput("sinfo -h -o %P 2>&1", &rc);
+    if (rc != 0) missing += "Slurm (" + why("MLPIPE_SLURM_UNAVAILABLE", "sinfo does not answer") + "); ";
+  }
+  return missing;
+}
+
 bool ProcessAlive(int pid) {
   if (kill(pid, 0) != 0) return false;
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");

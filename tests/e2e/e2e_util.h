@@ -60,6 +60,15 @@ int CountLines(const std::string& text, const std::string& needle);
 bool Contains(const std::string& text, const std::string& needle);
 // The environment variable `name`, or "" when it is not set.
 std::string EnvOf(const char* name);
+// What the services a test needs lack ("" when they all answer), for its
+// GTEST_SKIP: PostgreSQL (MLPIPE_TEST_PG_URL), S3 (MLPIPE_TEST_S3_ENDPOINT),
+// Slurm (sinfo answers), each with the reason with_services.sh gave.
+struct NeededServices {
+  bool pg = false;
+  bool s3 = false;
+  bool slurm = false;
+};
+std::string MissingServices(NeededServices needed);
 // True if a process with this pid exists (and is not a zombie).
 bool ProcessAlive(int pid);
 

@@ -35,6 +35,7 @@ void AddDeploymentsCommands(CLI::App& app, Action* action);
 void AddExplainCommand(CLI::App& app, Action* action);  // cmd_explain.cc: mlpipe explain DECISION
 void AddAbCommand(CLI::App& app, Action* action);       // cmd_ab.cc: mlpipe ab (offline A/B of two pipelines)
 void AddExportCommands(CLI::App& app, Action* action);  // cmd_export.cc: mlpipe export argo | slurm
+void AddStepExecCommand(CLI::App& app, Action* action);  // cmd_step_exec.cc: mlpipe step-exec (on a node)
 
 struct SpecArgs {
   std::string pipeline;             // path of the pipeline YAML

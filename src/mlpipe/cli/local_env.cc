@@ -5,8 +5,11 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <optional>
 
+#include "mlpipe/base/self_exe.h"
 #include "mlpipe/cli/workspace.h"
+#include "mlpipe/engine/node_staging.h"
 #include "mlpipe/exec/local_runner.h"
 #include "mlpipe/exec/slurm_runner.h"
 
@@ -32,6 +35,21 @@ StatusOr<ExecutorChoice> ChooseExecutor(const std::string& executor, const std::
   choice.partition = !partition.empty() ? partition : config.slurm.partition;
   choice.account = !account.empty() ? account : config.slurm.account;
   choice.group = group > 0 ? group : (config.slurm.group > 0 ? config.slurm.group : 1);
+  if (config.slurm.staging == "node") {
+    if (config.s3.endpoint.empty()) {
+      return InvalidArgumentError(fmt::format(
+          "slurm.staging: node (from MLPIPE_SLURM_STAGING or {}) sends the steps' files through the S3 store, "
+          "and none is set; hint: set objects.s3 (or MLPIPE_S3_ENDPOINT and MLPIPE_S3_BUCKET), or use "
+          "staging: shared when every node sees the workspace",
+          config.file.empty() ? ".mlpipe/config.yaml" : config.file));
+    }
+    choice.staging = "node";
+    choice.node_dir = config.slurm.node_dir.empty() ? "/tmp/mlpipe-node" : config.slurm.node_dir;
+    choice.node_mlpipe = config.slurm.node_mlpipe;
+    // A group's members report their ends in a file of the run folder,
+    // which the nodes do not see.
+    choice.group = 1;
+  }
   auto partitions = exec::SlurmPartitions();
   if (!partitions.ok()) {
     return InvalidArgumentError(
@@ -73,8 +91,21 @@ StatusOr<LocalEnv> OpenLocalEnv(const store::Workspace& ws, const ExecutorChoice
     options.partition = executor.partition;
     options.account = executor.account;
     options.group_max = executor.group;
-    env.make_runner = [client,
-                       options](const engine::RunnerHooks& hooks) -> std::unique_ptr<exec::CommandRunner> {
+    std::optional<engine::NodeStagingOptions> staging;
+    if (executor.staging == "node") {
+      if (local.shared == nullptr) return InvalidArgumentError("slurm.staging: node needs an S3 store");
+      staging.emplace();
+      staging->node_dir = executor.node_dir;
+      staging->node_mlpipe = executor.node_mlpipe;
+      staging->self_exe = SelfExecutable();
+      const spec::S3Settings& s3 = config.s3;
+      staging->store_args = {"--s3-endpoint", s3.endpoint, "--s3-bucket", s3.bucket, "--s3-region", s3.region};
+      if (!s3.prefix.empty()) staging->store_args.insert(staging->store_args.end(), {"--s3-prefix", s3.prefix});
+    }
+    store::ObjectStore* objects = local.objects.get();
+    SharedObjects* shared = local.shared.get();
+    env.make_runner = [client, options, staging, objects,
+                       shared](const engine::RunnerHooks& hooks) -> std::unique_ptr<exec::CommandRunner> {
       exec::SlurmRunnerOptions with_record = options;
       with_record.jobs_record = hooks.jobs_record;
       with_record.scratch_dir = hooks.scratch_dir;
@@ -84,6 +115,10 @@ StatusOr<LocalEnv> OpenLocalEnv(const store::Workspace& ws, const ExecutorChoice
       if (ended > 0 && hooks.note) {
         hooks.note(fmt::format("cancelled {} Slurm job{} that a killed run of this pipeline left (ids {})",
                                ended, ended == 1 ? "" : "s", fmt::join(runner->left_behind(), ", ")));
+      }
+      if (staging) {
+        return std::make_unique<engine::NodeStagingRunner>(std::move(runner), *objects, *shared->remote,
+                                                           *shared->client, *staging);
       }
       return runner;
     };

@@ -23,13 +23,19 @@ struct ExecutorChoice {
   std::string partition;           // slurm: "" = the cluster's default
   std::string account;             // slurm: "" = the user's default
   int group = 1;                   // slurm: steps started together, at most this many a job
+  // slurm: "node" when the nodes get the steps' files through the S3 store
+  // (engine/node_staging.h), else "shared".
+  std::string staging = "shared";
+  std::string node_dir;     // node staging: the folder on each node
+  std::string node_mlpipe;  // node staging: the mlpipe on each node ("" = this one's path)
 };
 
 // The flags' values, or else the workspace's settings (`config`: the
 // environment's MLPIPE_EXECUTOR, MLPIPE_SLURM_PARTITION, MLPIPE_SLURM_ACCOUNT
 // and MLPIPE_SLURM_GROUP over .mlpipe/config.yaml). For slurm, checks before
-// anything runs that Slurm answers and the partition exists:
-// InvalidArgument (exit 2) naming what and where otherwise.
+// anything runs that Slurm answers and the partition exists, and that node
+// staging has an S3 store to stage through: InvalidArgument (exit 2) naming
+// what and where otherwise.
 StatusOr<ExecutorChoice> ChooseExecutor(const std::string& executor, const std::string& partition,
                                         const std::string& account, int group,
                                         const spec::WorkspaceConfig& config);

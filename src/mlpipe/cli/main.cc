@@ -246,6 +246,7 @@ int Main(int argc, char** argv) {
   AddExplainCommand(app, &action);
   AddAbCommand(app, &action);
   AddExportCommands(app, &action);
+  AddStepExecCommand(app, &action);
   AddCompletionCommands(app, &action);
 
   // builtin (internal)

@@ -96,8 +96,25 @@ StatusOr<exec::JobLaunch> StepDelegate::Prepare(int job, int attempt) {
   exec::JobLaunch launch;
   launch.kind = exec::JobLaunch::kRun;
   ASSIGN_OR_RETURN(launch.command, BuildStepCommand(inv));
+  DescribeFiles(step, st, inv, launch.command);
   launch.reason = st.run_reason;
   return launch;
+}
+
+void StepDelegate::DescribeFiles(const spec::StepSpec& step, const StepState& st, const StepInvocation& inv,
+                                 exec::Command& command) const {
+  exec::Command::Files& files = command.files;
+  files.roots = {ws_.root(), fs::path(spec_.dir).lexically_normal().string()};
+  for (const auto& [name, version] : st.decision.inputs) files.objects.emplace_back(inv.inputs.at(name), version.ref);
+  for (const std::string& code : step.code_files) {
+    files.sent.push_back(fs::path(code).is_absolute() ? code : (fs::path(spec_.dir) / code).string());
+  }
+  for (const std::string* written : {&inv.invocation_path, &inv.script_path}) {
+    if (std::find(command.argv.begin(), command.argv.end(), *written) != command.argv.end())
+      files.generated.push_back(*written);
+  }
+  for (const auto& [name, path] : st.output_paths) files.returned.push_back(path);
+  files.returned.push_back(st.metrics_path);
 }
 
 Status StepDelegate::Collect(int job, int attempt, const exec::CommandResult& result) {

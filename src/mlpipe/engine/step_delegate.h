@@ -14,6 +14,7 @@
 #include "mlpipe/engine/run_folders.h"
 #include "mlpipe/engine/run_recorder.h"
 #include "mlpipe/engine/run_stamp.h"
+#include "mlpipe/engine/step_command.h"
 #include "mlpipe/engine/step_decider.h"
 #include "mlpipe/exec/executor.h"
 #include "mlpipe/spec/pipeline.h"
@@ -92,6 +93,9 @@ class StepDelegate : public exec::JobDelegate {
   void AddWarningNotes(const std::string& step, const std::vector<MetricWarning>& warnings);
   // Gives the step's working folder back to the pool (RunFolders), if it took one.
   void GiveBackWorkDir(StepState& st, const std::string& keep_as);
+  // Fills command.files: what the step reads and writes by path.
+  void DescribeFiles(const spec::StepSpec& step, const StepState& st, const StepInvocation& inv,
+                     exec::Command& command) const;
 
   const spec::PipelineSpec& spec_;
   const store::Workspace& ws_;

@@ -41,6 +41,24 @@ struct Command {
   // For people: what the command is ("train"); a scheduler's runner names its
   // job after it. The executor sets the job's name.
   std::string name = {};
+  // What the command reads and writes by path, for a runner that runs it on
+  // a machine without this one's files (engine/node_staging.h). A step's
+  // command has them; other commands leave them empty.
+  struct Files {
+    // Stored objects it reads: the path it reads and the object's ref.
+    std::vector<std::pair<std::string, std::string>> objects = {};
+    // Files it reads that are sent as they are (its code).
+    std::vector<std::string> sent = {};
+    // Files written for it whose text names this machine's paths (a
+    // built-in's invocation, a long command's script).
+    std::vector<std::string> generated = {};
+    // What it writes that is read once it ends (outputs, the metrics file).
+    std::vector<std::string> returned = {};
+    // The folders whose paths its argv, environment and files name (the
+    // workspace, the pipeline's folder).
+    std::vector<std::string> roots = {};
+  };
+  Files files = {};
 };
 
 struct CommandResult {

@@ -22,7 +22,8 @@ using internal::YamlDocument;
 using internal::YamlNode;
 
 const std::vector<std::string> kConfigTopKeys = {"executor", "slurm", "metadata", "objects"};
-const std::vector<std::string> kConfigSlurmKeys = {"partition", "account", "group"};
+const std::vector<std::string> kConfigSlurmKeys = {"partition", "account", "group", "staging", "node_dir",
+                                                    "node_mlpipe"};
 const std::vector<std::string> kConfigObjectsKeys = {"s3"};
 const std::vector<std::string> kConfigS3Keys = {"endpoint", "bucket", "prefix", "region"};
 
@@ -63,6 +64,21 @@ void ParseSlurm(const MapEntry& entry, Diagnostics& diags, SlurmSettings& slurm)
       } else {
         slurm.group = static_cast<int>(*v);
       }
+    }
+  }
+  if (const MapEntry* e = FindEntry(entries, "staging")) {
+    if (auto v = internal::GetOneOf(*e, diags, "slurm.staging", {"shared", "node"})) slurm.staging = *v;
+  }
+  for (const char* key : {"node_dir", "node_mlpipe"}) {
+    const MapEntry* e = FindEntry(entries, key);
+    if (e == nullptr) continue;
+    auto v = internal::GetText(*e, diags, fmt::format("slurm.{}", key));
+    if (!v) continue;
+    if (v->empty() || v->front() != '/') {
+      diags.Error(e->loc, fmt::format("slurm.{} must be an absolute path, got '{}'", key, *v),
+                  "it is a path on the nodes, e.g. /scratch/mlpipe");
+    } else {
+      (std::string_view(key) == "node_dir" ? slurm.node_dir : slurm.node_mlpipe) = *v;
     }
   }
 }
@@ -192,6 +208,19 @@ Status ApplyEnvironment(WorkspaceConfig& config, const std::function<const char*
           fmt::format("MLPIPE_SLURM_GROUP must be a number from 1 to 100000, not '{}'", v));
     }
     config.slurm.group = static_cast<int>(n);
+  }
+  if (std::string v = get("MLPIPE_SLURM_STAGING"); !v.empty()) {
+    if (v != "shared" && v != "node") {
+      return InvalidArgumentError(fmt::format("MLPIPE_SLURM_STAGING must be shared or node, not '{}'", v));
+    }
+    config.slurm.staging = v;
+  }
+  for (auto [name, field] : {std::pair{"MLPIPE_SLURM_NODE_DIR", &config.slurm.node_dir},
+                             std::pair{"MLPIPE_SLURM_NODE_MLPIPE", &config.slurm.node_mlpipe}}) {
+    std::string v = get(name);
+    if (v.empty()) continue;
+    if (v.front() != '/') return InvalidArgumentError(fmt::format("{} must be an absolute path, not '{}'", name, v));
+    *field = v;
   }
   if (std::string v = get("MLPIPE_METADATA"); !v.empty()) config.metadata = v;
   if (std::string v = get("MLPIPE_S3_ENDPOINT"); !v.empty()) {

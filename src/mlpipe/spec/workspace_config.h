@@ -8,6 +8,7 @@
 //
 // Precedence: a command's flags, then the environment (MLPIPE_EXECUTOR,
 // MLPIPE_SLURM_PARTITION, MLPIPE_SLURM_ACCOUNT, MLPIPE_SLURM_GROUP,
+// MLPIPE_SLURM_STAGING, MLPIPE_SLURM_NODE_DIR, MLPIPE_SLURM_NODE_MLPIPE,
 // MLPIPE_METADATA, MLPIPE_S3_ENDPOINT, MLPIPE_S3_BUCKET, MLPIPE_S3_PREFIX,
 // MLPIPE_S3_REGION), then this file, then the defaults. Secrets are never
 // in the file: PostgreSQL takes its password from the URL's environment
@@ -27,6 +28,13 @@ struct SlurmSettings {
   std::string partition;  // "" = the cluster's default
   std::string account;    // "" = the user's default
   int group = 0;          // steps started together, at most this many a job; 0 = not set (1)
+  // Where a step's files are: "shared" (the run folder is on a filesystem
+  // every node sees: the default) or "node" (each job gets its inputs from
+  // the S3 store into a cache on its node and sends its outputs back
+  // through it: engine/node_staging.h). "" = not set (shared).
+  std::string staging;
+  std::string node_dir;     // node staging: the folder on each node ("" = /tmp/mlpipe-node)
+  std::string node_mlpipe;  // node staging: the mlpipe on each node ("" = the submitter's path)
 };
 
 struct S3Settings {

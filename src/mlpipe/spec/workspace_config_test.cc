@@ -111,5 +111,36 @@ TEST(WorkspaceConfigTest, TheEnvironmentOverridesTheFile) {
   EXPECT_NE(bad.message().find("MLPIPE_S3_BUCKET"), std::string::npos);
 }
 
+TEST(WorkspaceConfigTest, NodeStagingSettingsAreCheckedAndTheEnvironmentOverridesThem) {
+  auto config = ParseWorkspaceConfig(
+      "slurm:\n  staging: node\n  node_dir: /scratch/m\n  node_mlpipe: /opt/mlpipe\n", "c.yaml");
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->slurm.staging, "node");
+  EXPECT_EQ(config->slurm.node_dir, "/scratch/m");
+  EXPECT_EQ(config->slurm.node_mlpipe, "/opt/mlpipe");
+
+  auto bad = ParseWorkspaceConfig("slurm:\n  staging: nodes\n  node_dir: scratch\n", "c.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("c.yaml:2:"), std::string::npos) << bad.status().message();
+  EXPECT_NE(bad.status().message().find("did you mean 'node'"), std::string::npos) << bad.status().message();
+  EXPECT_NE(bad.status().message().find("c.yaml:3:"), std::string::npos) << bad.status().message();
+  EXPECT_NE(bad.status().message().find("absolute path"), std::string::npos) << bad.status().message();
+
+  std::map<std::string, std::string> env = {{"MLPIPE_SLURM_STAGING", "shared"},
+                                            {"MLPIPE_SLURM_NODE_DIR", "/tmp/n"}};
+  auto get = [&](const char* name) -> const char* {
+    auto it = env.find(name);
+    return it == env.end() ? nullptr : it->second.c_str();
+  };
+  ASSERT_TRUE(ApplyEnvironment(*config, get).ok());
+  EXPECT_EQ(config->slurm.staging, "shared");
+  EXPECT_EQ(config->slurm.node_dir, "/tmp/n");
+  env = {{"MLPIPE_SLURM_NODE_MLPIPE", "bin/mlpipe"}};
+  Status relative = ApplyEnvironment(*config, get);
+  EXPECT_NE(relative.message().find("MLPIPE_SLURM_NODE_MLPIPE must be an absolute path"), std::string::npos);
+  env = {{"MLPIPE_SLURM_STAGING", "s3"}};
+  EXPECT_NE(ApplyEnvironment(*config, get).message().find("MLPIPE_SLURM_STAGING"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace mlpipe::spec

@@ -1,0 +1,88 @@
+// NodeStep: a step that runs on a node without the submitting machine's
+// files (Slurm with `slurm.staging: node`, docs/cluster.md). The submitter
+// (node_staging.h) sends a NodeStepRequest; `mlpipe step-exec` on the node
+// (node_step_exec.h) rebuilds the step's files there, runs it, stores what it
+// wrote and sends a NodeStepResult back. Both travel through the S3 store as
+// JSON at NodeStepKey(token, ...); objects travel at their usual keys.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "mlpipe/base/status.h"
+#include "mlpipe/exec/command_runner.h"
+#include "mlpipe/store/s3_client.h"
+
+namespace mlpipe::engine {
+
+// Maps the submitter's paths to a node's: a path under one of `roots` moves
+// under `node_dir` (node_dir followed by the whole path), so the tree a step
+// sees is rebuilt there with the same shape. Other paths stay as they are.
+class NodePathMap {
+ public:
+  NodePathMap(std::vector<std::string> roots, std::string node_dir);
+
+  // `path` mapped when it is a root or under one; else `path`.
+  std::string Path(const std::string& path) const;
+  // Every root `text` names, mapped: a root counts where it starts a path
+  // (at the start of the text or after a character no path holds, such as a
+  // space, '=', ':' or a quote) and ends one (at the end, at '/' or before
+  // such a character). For argv, environment values and generated files.
+  std::string Text(std::string_view text) const;
+
+  const std::string& node_dir() const { return node_dir_; }
+
+ private:
+  std::vector<std::string> roots_;  // longest first
+  std::string node_dir_;
+};
+
+struct NodeStepRequest {
+  // The folder on the node the step's tree is rebuilt in; removed after.
+  std::string job_dir;
+  // argv, env, cwd, logs, timeout: already mapped (files left empty).
+  exec::Command command;
+  // Stored objects the step reads: node path, ref.
+  std::vector<std::pair<std::string, std::string>> objects;
+  // Files written for it (mapped text): node path, content.
+  std::vector<std::pair<std::string, std::string>> texts;
+  // What comes back once it ends (outputs, metrics file, logs): node path,
+  // the submitter's path.
+  std::vector<std::pair<std::string, std::string>> returned;
+};
+
+struct NodeStepFile {
+  std::string path;  // the submitter's path
+  std::string ref;
+  bool is_dir = false;
+};
+
+struct NodeStepResult {
+  exec::CommandResult result;
+  std::string node;                 // the node's host name
+  std::vector<NodeStepFile> files;  // stored on the node, and so in the S3 store
+};
+
+nlohmann::json NodeStepRequestJson(const NodeStepRequest& request);
+// InvalidArgument naming the field for a malformed request.
+StatusOr<NodeStepRequest> ParseNodeStepRequest(const nlohmann::json& j);
+nlohmann::json NodeStepResultJson(const NodeStepResult& result);
+StatusOr<NodeStepResult> ParseNodeStepResult(const nlohmann::json& j);
+
+// The S3 key (relative to the store's prefix) of a step's request or result:
+// "node-steps/TOKEN/request.json".
+std::string NodeStepKey(std::string_view token, std::string_view file);
+
+// A fresh token for one attempt of one step: 32 hex digits.
+std::string NewNodeStepToken();
+
+// Puts `j` at `key` (through a temp file, with its SHA-256).
+Status PutNodeStepJson(store::S3Client& client, const std::string& key, const nlohmann::json& j);
+// Reads the JSON at `key`: NotFound when there is none, InvalidArgument when
+// it does not parse.
+StatusOr<nlohmann::json> GetNodeStepJson(store::S3Client& client, const std::string& key);
+
+}  // namespace mlpipe::engine
