@@ -12,6 +12,7 @@
 #include "mlpipe/cli/commands.h"
 #include "mlpipe/cli/format.h"
 #include "mlpipe/cli/workspace.h"
+#include "mlpipe/engine/node_step.h"
 #include "mlpipe/engine/object_integrity.h"
 #include "mlpipe/engine/pipeline_lock.h"
 #include "mlpipe/engine/run_leftovers.h"
@@ -261,11 +262,16 @@ Status CmdArtifactsGc(const GcArgs& args) {
                                  o.is_dir ? "folder manifest" : "file", o.ref, FormatBytes(o.stored_bytes));
       }
     }
-    shared_json = {{"where", remote.Describe()},
-                   {"removed", shared_removed},
-                   {"freed_bytes", plan.doomed_bytes},
-                   {"kept", plan.kept},
-                   {"kept_young", plan.young}};
+    ASSIGN_OR_RETURN(int stale_steps,
+                     engine::RemoveStaleNodeSteps(*s.shared->client, args.min_age_ns, now, args.dry_run));
+    shared_json = {{"where", remote.Describe()},       {"removed", shared_removed},
+                   {"freed_bytes", plan.doomed_bytes}, {"kept", plan.kept},
+                   {"kept_young", plan.young},         {"stale_node_steps", stale_steps}};
+    if (!args.json && stale_steps > 0) {
+      std::cout << fmt::format("S3: {} the request and result of {} staged Slurm step{} no run read back\n",
+                               args.dry_run ? "would remove" : "removed", stale_steps,
+                               stale_steps == 1 ? "" : "s");
+    }
     if (!args.json) {
       std::cout << fmt::format(
           "S3 ({}): {} {} object{}, {}; kept {} named and {} written in the last {} (another node's run may "

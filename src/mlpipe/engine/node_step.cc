@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include "mlpipe/base/sha256.h"
@@ -228,7 +229,7 @@ StatusOr<NodeStepResult> ParseNodeStepResult(const json& j) {
 }
 
 std::string NodeStepKey(std::string_view token, std::string_view file) {
-  return fmt::format("node-steps/{}/{}", token, file);
+  return fmt::format("{}{}/{}", kNodeStepsPrefix, token, file);
 }
 
 std::string NewNodeStepToken() {
@@ -237,6 +238,20 @@ std::string NewNodeStepToken() {
   std::seed_seq seed{rd(), rd(), rd(), rd()};
   std::mt19937_64 gen(seed);
   return fmt::format("{:016x}{:016x}", dist(gen), dist(gen));
+}
+
+StatusOr<int> RemoveStaleNodeSteps(store::S3Client& client, int64_t min_age_ns, int64_t now_ns,
+                                   bool dry_run) {
+  const int64_t age_ns = std::max(min_age_ns, kStaleNodeStepNs);
+  ASSIGN_OR_RETURN(std::vector<store::S3ObjectEntry> listed,
+                   client.ListObjects(std::string(kNodeStepsPrefix)));
+  std::set<std::string> steps;
+  for (const store::S3ObjectEntry& e : listed) {
+    if (e.modified_ns == 0 || now_ns - e.modified_ns < age_ns) continue;  // 0: nothing proves it old
+    steps.insert(e.key.substr(0, e.key.rfind('/')));
+    if (!dry_run) RETURN_IF_ERROR(client.DeleteObject(e.key));
+  }
+  return static_cast<int>(steps.size());
 }
 
 Status PutNodeStepJson(store::S3Client& client, const std::string& key, const json& j) {

@@ -75,9 +75,19 @@ StatusOr<NodeStepResult> ParseNodeStepResult(const nlohmann::json& j);
 // The S3 key (relative to the store's prefix) of a step's request or result:
 // "node-steps/TOKEN/request.json".
 std::string NodeStepKey(std::string_view token, std::string_view file);
+// The prefix of every such key: "node-steps/".
+inline constexpr std::string_view kNodeStepsPrefix = "node-steps/";
 
 // A fresh token for one attempt of one step: 32 hex digits.
 std::string NewNodeStepToken();
+
+// Removes the requests and results of staged steps that no run read back
+// (a run killed while its jobs ran leaves them): those older than both
+// `min_age_ns` and kStaleNodeStepNs, since a job may wait in a busy queue for
+// days before its node reads its request. Returns how many steps' keys were
+// removed (with `dry_run`, would be).
+inline constexpr int64_t kStaleNodeStepNs = int64_t{7} * 24 * 3600 * 1'000'000'000;
+StatusOr<int> RemoveStaleNodeSteps(store::S3Client& client, int64_t min_age_ns, int64_t now_ns, bool dry_run);
 
 // Puts `j` at `key` (through a temp file, with its SHA-256).
 Status PutNodeStepJson(store::S3Client& client, const std::string& key, const nlohmann::json& j);

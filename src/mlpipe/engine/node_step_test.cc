@@ -88,6 +88,37 @@ TEST(NodeStepJsonTest, RequestAndResultRoundTrip) {
   EXPECT_TRUE(res_back->files[0].is_dir);
 }
 
+TEST(NodeStepKeysTest, OnlyStepsOlderThanAWeekAndTheMinimumAgeAreStale) {
+  store::MemoryS3Client s3;
+  const std::string file = ::testing::TempDir() + "/node-step-key";
+  std::ofstream(file) << "{}";
+  const std::string sha = "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";  // of "{}"
+  const int64_t now = int64_t{1'800'000'000} * 1'000'000'000;
+  for (const auto& [token, age] : std::vector<std::pair<std::string, int64_t>>{
+           {"old", kStaleNodeStepNs + 1}, {"recent", kStaleNodeStepNs - 1}}) {
+    for (const char* name : {"request.json", "result.json"}) {
+      ASSERT_TRUE(s3.PutObject(NodeStepKey(token, name), file, sha).ok());
+      s3.SetModified(NodeStepKey(token, name), now - age);
+    }
+  }
+  ASSERT_TRUE(s3.PutObject("blobs/sha256/aa/x", file, sha).ok());  // not a step's: never touched
+  s3.SetModified("blobs/sha256/aa/x", 0);
+
+  auto dry = RemoveStaleNodeSteps(s3, 3'600'000'000'000, now, /*dry_run=*/true);
+  ASSERT_TRUE(dry.ok());
+  EXPECT_EQ(*dry, 1);
+  EXPECT_EQ(s3.ListObjects("")->size(), 5u);
+  auto removed = RemoveStaleNodeSteps(s3, 3'600'000'000'000, now, /*dry_run=*/false);
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(*removed, 1);
+  auto left = s3.ListObjects("");
+  ASSERT_TRUE(left.ok());
+  ASSERT_EQ(left->size(), 3u);
+  for (const auto& e : *left) EXPECT_EQ(e.key.find("node-steps/old/"), std::string::npos) << e.key;
+  // A minimum age over a week keeps the recent one too, and asks more of the old.
+  EXPECT_EQ(*RemoveStaleNodeSteps(s3, kStaleNodeStepNs * 2, now, true), 0);
+}
+
 // Stands for Slurm and the node: Start runs `mlpipe step-exec`'s work in
 // this process, on the node's own store; `send_nothing` is a job that ended
 // without running it.
