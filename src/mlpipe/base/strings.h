@@ -12,6 +12,8 @@ std::string Join(const std::vector<std::string>& parts, std::string_view sep);
 bool StartsWith(std::string_view s, std::string_view prefix);
 bool EndsWith(std::string_view s, std::string_view suffix);
 std::string_view Trim(std::string_view s);
+// `s` with the ASCII letters A-Z made lower-case (other bytes as they are).
+std::string AsciiLower(std::string_view s);
 // Levenshtein distance, for did-you-mean hints.
 size_t EditDistance(std::string_view a, std::string_view b);
 // The candidate closest to `word` within a small edit distance, or "" if none

@@ -12,6 +12,12 @@ TEST(StringsTest, SplitJoinRoundTrip) {
   EXPECT_EQ(Join(parts, "."), "a.b..c");
 }
 
+TEST(StringsTest, AsciiLowerChangesOnlyAsciiLetters) {
+  EXPECT_EQ(AsciiLower("Content-Type: AND"), "content-type: and");
+  EXPECT_EQ(AsciiLower("\xc3\x89t\xc3\xa9 @Z["), "\xc3\x89t\xc3\xa9 @z[");  // UTF-8 bytes kept
+  EXPECT_EQ(AsciiLower(""), "");
+}
+
 TEST(StringsTest, ClosestMatchSuggestsTypos) {
   std::vector<std::string> keys = {"run", "inputs", "outputs", "retries", "timeout"};
   EXPECT_EQ(ClosestMatch("retires", keys), "retries");

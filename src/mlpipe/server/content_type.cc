@@ -11,12 +11,6 @@ namespace {
 
 constexpr size_t kSniffBytes = 1024;
 
-std::string LowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // The extension of the last path segment, lower case, without the dot; ""
 // for none (an artifact named `iris.train.model` has none: its dots separate
 // pipeline, step and output, so only known extensions are trusted).
@@ -24,7 +18,7 @@ std::string ExtensionOf(std::string_view file_name) {
   const size_t slash = file_name.find_last_of('/');
   const std::string_view base = slash == std::string_view::npos ? file_name : file_name.substr(slash + 1);
   const size_t dot = base.find_last_of('.');
-  return dot == std::string_view::npos ? "" : LowerAscii(base.substr(dot + 1));
+  return dot == std::string_view::npos ? "" : AsciiLower(base.substr(dot + 1));
 }
 
 ArtifactContentType ByExtension(const std::string& ext) {
@@ -78,7 +72,7 @@ ArtifactContentType BySniffing(std::string_view content) {
   if (StartsWith(trimmed, "\xef\xbb\xbf")) trimmed.remove_prefix(3);  // a UTF-8 BOM
   while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.front())))
     trimmed.remove_prefix(1);
-  const std::string lower = LowerAscii(trimmed);
+  const std::string lower = AsciiLower(trimmed);
   if (lower.starts_with("<svg") || (lower.starts_with("<?xml") && lower.find("<svg") != std::string::npos)) {
     return {"image/svg+xml", true};
   }

@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 
+#include "mlpipe/base/strings.h"
+
 namespace mlpipe::server {
 namespace {
 
@@ -178,8 +180,7 @@ StatusOr<std::vector<RunCondition>> ParseRunFilter(std::string_view text) {
     out.push_back(std::move(c));
     if (s.AtEnd()) return out;
     const std::string_view word = s.Next();
-    std::string lower;
-    for (char ch : word) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    const std::string lower = AsciiLower(word);
     if (lower != "and") {
       return s.Error(lower == "or" ? "only 'and' joins conditions (no 'or')"
                                    : "expected 'and' between conditions");

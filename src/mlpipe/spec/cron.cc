@@ -7,6 +7,8 @@
 #include <cctype>
 #include <vector>
 
+#include "mlpipe/base/strings.h"
+
 namespace mlpipe::spec {
 namespace {
 
@@ -151,11 +153,7 @@ StatusOr<CronSchedule> CronSchedule::Parse(std::string_view text) {
   }
   CronSchedule out;
   if (fields.size() == 1 && fields[0][0] == '@') {
-    const std::string name = [&] {
-      std::string n(fields[0]);
-      for (char& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      return n;
-    }();
+    const std::string name = AsciiLower(fields[0]);
     for (const Shorthand& s : kShorthands) {
       if (name == s.name) {
         StatusOr<CronSchedule> parsed = Parse(s.fields);

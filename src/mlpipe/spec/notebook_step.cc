@@ -212,9 +212,7 @@ nlohmann::json BindNotebook(const MapEntry& uses, const std::vector<MapEntry>& f
                    "give a Jupyter notebook (.ipynb) saved by Jupyter, VS Code or nbformat");
     return nullptr;
   }
-  std::string language = nb->language;
-  std::transform(language.begin(), language.end(), language.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string language = AsciiLower(nb->language);
   if (!language.empty() && language != "python") {
     st.diags.Error(
         entry->loc,

@@ -47,8 +47,7 @@ std::optional<double> ParseFloat(std::string_view text) {
 }
 
 std::optional<bool> ParseBool(std::string_view text, bool lenient) {
-  std::string lower;
-  for (char c : text) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  const std::string lower = AsciiLower(text);
   if (!lenient && text != "true" && text != "True" && text != "TRUE" && text != "false" && text != "False" &&
       text != "FALSE") {
     return std::nullopt;

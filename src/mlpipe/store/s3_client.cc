@@ -2,18 +2,19 @@
 // request, kept in a pool so connections are reused (curl_easy_reset keeps a
 // handle's live connections). libcurl 7.88 signs with CURLOPT_AWS_SIGV4 but
 // neither adds x-amz-content-sha256 nor sorts the query: both are done here.
+#include "mlpipe/store/s3_client.h"
+
 #include <curl/curl.h>
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include <sys/stat.h>
-
 #include <algorithm>
-#include <charconv>
 #include <atomic>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <functional>
@@ -23,7 +24,6 @@
 
 #include "mlpipe/base/sha256.h"
 #include "mlpipe/base/strings.h"
-#include "mlpipe/store/s3_client.h"
 #include "mlpipe/store/s3_download_sink.h"
 #include "mlpipe/store/s3_xml.h"
 
@@ -78,8 +78,8 @@ struct CurlRequest {
   std::string key;             // relative to the prefix; "" = the bucket itself
   std::string query;           // sorted, encoded
   std::string payload_sha256 = std::string(kCurlUnsignedPayload);
-  CurlUpload* upload = nullptr;    // PUT
-  std::string_view post_body;      // POST
+  CurlUpload* upload = nullptr;   // PUT
+  std::string_view post_body;     // POST
   CurlRangeSink* sink = nullptr;  // GET: a 2xx body goes here (others to CurlReply::body)
   std::string range;              // GET: "FIRST-LAST" bytes
   int attempts = 0;               // 0: S3Config::max_attempts
@@ -115,8 +115,7 @@ size_t CurlHeaderCallback(char* data, size_t size, size_t n, void* user) {
   std::string_view line(data, size * n);
   auto colon = line.find(':');
   if (colon != std::string_view::npos) {
-    std::string name(line.substr(0, colon));
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string name = AsciiLower(line.substr(0, colon));
     std::string_view value = Trim(line.substr(colon + 1));
     if (name == "etag") ctx->reply->etag = std::string(value);
     // "bytes 0-33554431/268435456"
@@ -147,14 +146,17 @@ size_t CurlReadCallback(char* buf, size_t size, size_t n, void* user) {
 
 bool CurlRetryable(const CurlReply& r) {
   switch (r.code) {
-    case CURLE_OK: return r.http >= 500;
+    case CURLE_OK:
+      return r.http >= 500;
     case CURLE_COULDNT_CONNECT:
     case CURLE_SEND_ERROR:
     case CURLE_RECV_ERROR:
     case CURLE_PARTIAL_FILE:
     case CURLE_GOT_NOTHING:
-    case CURLE_OPERATION_TIMEDOUT: return true;
-    default: return false;
+    case CURLE_OPERATION_TIMEDOUT:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -163,7 +165,8 @@ StatusOr<std::string> CurlHashRange(int fd, uint64_t offset, uint64_t length) {
   Sha256 hash;
   std::vector<char> buf(kCurlHashChunk);
   for (uint64_t done = 0; done < length;) {
-    ssize_t n = ::pread(fd, buf.data(), std::min<uint64_t>(buf.size(), length - done), static_cast<off_t>(offset + done));
+    ssize_t n = ::pread(fd, buf.data(), std::min<uint64_t>(buf.size(), length - done),
+                        static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return ErrnoError("pread", n < 0 ? errno : EIO);
     hash.Update(buf.data(), static_cast<size_t>(n));
@@ -260,7 +263,8 @@ CurlReply CurlS3Client::PerformOnce(CURL* h, CurlRequest& req) {
   curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(config_.connect_timeout_ms));
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-  curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, static_cast<long>(std::max<int64_t>(1, config_.stall_timeout_ms / 1000)));
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME,
+                   static_cast<long>(std::max<int64_t>(1, config_.stall_timeout_ms / 1000)));
   curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 512L * 1024);
   curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 1024L * 1024);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, CurlWriteCallback);
@@ -322,10 +326,10 @@ Status CurlS3Client::ReplyError(const CurlReply& r, std::string_view op, const s
   const std::string said = err.code.empty() ? fmt::format("HTTP {}", r.http)
                                             : fmt::format("HTTP {} {}: {}", r.http, err.code, err.message);
   if (r.http == 403 || err.code == "InvalidAccessKeyId" || err.code == "SignatureDoesNotMatch") {
-    return FailedPreconditionError(
-        fmt::format("S3 endpoint {} refused access to bucket {} ({}); check the access key and the secret, and "
-                    "that this user may use the bucket",
-                    e, b, said));
+    return FailedPreconditionError(fmt::format(
+        "S3 endpoint {} refused access to bucket {} ({}); check the access key and the secret, and "
+        "that this user may use the bucket",
+        e, b, said));
   }
   if (err.code == "NoSuchBucket") {
     return NotFoundError(fmt::format(
@@ -363,7 +367,8 @@ Status CurlS3Client::PutObject(const std::string& key, const std::string& path, 
   return ReplyError(r, "PUT", key);
 }
 
-Status CurlS3Client::PutMultipart(const std::string& key, int fd, uint64_t size, std::string_view sha256_hex) {
+Status CurlS3Client::PutMultipart(const std::string& key, int fd, uint64_t size,
+                                  std::string_view sha256_hex) {
   CurlRequest init;
   init.method = "POST";
   init.key = key;
@@ -410,8 +415,10 @@ Status CurlS3Client::PutMultipart(const std::string& key, int fd, uint64_t size,
       put.payload_sha256 = *part_hex;
       put.upload = &upload;
       CurlReply pr = Perform(put);
-      if (pr.code != CURLE_OK || !CurlHttpOk(pr.http)) return fail(ReplyError(pr, fmt::format("PUT part {}", i + 1), key));
-      if (pr.etag.empty()) return fail(InternalError(fmt::format("S3 PUT part of {}: no ETag in the answer", key)));
+      if (pr.code != CURLE_OK || !CurlHttpOk(pr.http))
+        return fail(ReplyError(pr, fmt::format("PUT part {}", i + 1), key));
+      if (pr.etag.empty())
+        return fail(InternalError(fmt::format("S3 PUT part of {}: no ETag in the answer", key)));
       etags[i] = pr.etag;
     }
   };
@@ -459,10 +466,13 @@ StatusOr<S3GetResult> CurlS3Client::GetObject(const std::string& key, const std:
   }
   StatusOr<std::string> hex = sink.Finish();
   if (s.ok() && sink.written() != total)
-    s = DataLossError(fmt::format("S3 GET {}: {} of {} bytes arrived", config_.prefix + key, sink.written(), total));
+    s = DataLossError(
+        fmt::format("S3 GET {}: {} of {} bytes arrived", config_.prefix + key, sink.written(), total));
   if (s.ok()) s = hex.status();
-  if (s.ok() && ::close(std::exchange(file.fd, -1)) != 0) s = ErrnoError(fmt::format("closing {}", part), errno);
-  if (s.ok() && ::rename(part.c_str(), dest.c_str()) != 0) s = ErrnoError(fmt::format("renaming {}", part), errno);
+  if (s.ok() && ::close(std::exchange(file.fd, -1)) != 0)
+    s = ErrnoError(fmt::format("closing {}", part), errno);
+  if (s.ok() && ::rename(part.c_str(), dest.c_str()) != 0)
+    s = ErrnoError(fmt::format("renaming {}", part), errno);
   if (!s.ok()) {
     ::unlink(part.c_str());
     return s;
@@ -500,7 +510,8 @@ Status CurlS3Client::GetRanges(const std::string& key, DownloadSink& sink, uint6
       CurlReply r = Perform(req);
       if (r.code != CURLE_OK || r.http != 206) return fail(ReplyError(r, "GET", key), CurlRetryable(r));
       if (rs.offset != last + 1)
-        return fail(DataLossError(fmt::format("S3 GET {}: bytes {}-{} arrived short", key, first, last)), true);
+        return fail(DataLossError(fmt::format("S3 GET {}: bytes {}-{} arrived short", key, first, last)),
+                    true);
     }
   };
   std::vector<std::thread> workers;
@@ -513,7 +524,8 @@ Status CurlS3Client::GetRanges(const std::string& key, DownloadSink& sink, uint6
   req.on_total = [&](uint64_t t) {
     if (size) return;
     size = t;
-    const uint64_t in_flight = std::min<uint64_t>((t + chunk - 1) / chunk, std::max(config_.download_parallelism, 1));
+    const uint64_t in_flight =
+        std::min<uint64_t>((t + chunk - 1) / chunk, std::max(config_.download_parallelism, 1));
     for (uint64_t w = 1; w < in_flight; ++w) workers.emplace_back(fetch_chunks);
   };
   CurlReply r = Perform(req);
@@ -527,7 +539,8 @@ Status CurlS3Client::GetRanges(const std::string& key, DownloadSink& sink, uint6
   } else if (r.http == 200) {
     *total = rs0.offset;  // the whole object (a server that ignores ranges, or an empty one)
     if (r.content_length >= 0 && static_cast<uint64_t>(r.content_length) != rs0.offset)
-      fail(DataLossError(fmt::format("S3 GET {}: {} of {} bytes arrived", key, rs0.offset, r.content_length)), true);
+      fail(DataLossError(fmt::format("S3 GET {}: {} of {} bytes arrived", key, rs0.offset, r.content_length)),
+           true);
   } else if (!size) {
     fail(InternalError(fmt::format("S3 GET {}: a partial answer without Content-Range", key)), false);
   } else {
@@ -557,9 +570,10 @@ StatusOr<std::vector<S3ObjectEntry>> CurlS3Client::ListObjects(const std::string
   do {
     CurlRequest req;
     // SigV4 signs the query as sent: names in order, values encoded.
-    req.query = fmt::format("{}list-type=2&max-keys={}&prefix={}",
-                            token.empty() ? "" : fmt::format("continuation-token={}&", CurlUriEncode(token, false)),
-                            config_.list_page_size, CurlUriEncode(config_.prefix + prefix, false));
+    req.query =
+        fmt::format("{}list-type=2&max-keys={}&prefix={}",
+                    token.empty() ? "" : fmt::format("continuation-token={}&", CurlUriEncode(token, false)),
+                    config_.list_page_size, CurlUriEncode(config_.prefix + prefix, false));
     CurlReply r = Perform(req);
     if (r.code != CURLE_OK || !CurlHttpOk(r.http)) return ReplyError(r, "LIST", prefix);
     ASSIGN_OR_RETURN(S3ListPage page, ParseListObjectsV2(r.body));
@@ -578,7 +592,8 @@ Status CurlS3Client::DeleteObject(const std::string& key) {
   req.method = "DELETE";
   req.key = key;
   CurlReply r = Perform(req);
-  if (r.code == CURLE_OK && (CurlHttpOk(r.http) || r.http == 404) && ParseS3Error(r.body).code != "NoSuchBucket")
+  if (r.code == CURLE_OK && (CurlHttpOk(r.http) || r.http == 404) &&
+      ParseS3Error(r.body).code != "NoSuchBucket")
     return OkStatus();
   return ReplyError(r, "DELETE", key);
 }

@@ -31,8 +31,7 @@ void CheckPredictParams(ParamCheck&) {}
 namespace {
 
 bool LooksLikeId(const std::string& name) {
-  std::string lower(name);
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string lower = AsciiLower(name);
   return lower == "id" || EndsWith(lower, "_id");
 }
 
