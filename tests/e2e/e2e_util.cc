@@ -1,6 +1,7 @@
 #include "tests/e2e/e2e_util.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -12,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 namespace fs = std::filesystem;
 
@@ -112,8 +114,9 @@ int Project::StartMlpipe(const std::vector<std::string>& args, const std::string
 }
 
 int Project::StartMlpipeIn(const std::string& rel, const std::vector<std::string>& args,
-                           const std::string& out_path, const std::string& err_path) const {
-  return Spawn(Path(rel), args, {}, out_path, err_path);
+                           const std::string& out_path, const std::string& err_path,
+                           const std::map<std::string, std::string>& extra_env) const {
+  return Spawn(Path(rel), args, extra_env, out_path, err_path);
 }
 
 int WaitFor(int pid, double* seconds) {
@@ -178,6 +181,22 @@ std::string MissingServices(NeededServices needed) {
     if (rc != 0) missing += "Slurm (" + why("MLPIPE_SLURM_UNAVAILABLE", "sinfo does not answer") + "); ";
   }
   return missing;
+}
+
+std::string RunningSlurmJob(const std::string& name) {
+  std::string job;
+  for (int i = 0; i < 300 && job.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    job = ShellOutput(fmt::format("squeue -h -t R -n {} -o %i | tail -1", name));
+    while (!job.empty() && job.back() == '\n') job.pop_back();
+  }
+  return job;
+}
+
+std::string SlurmJobStateOf(const std::string& job) {
+  std::string state = ShellOutput(fmt::format("squeue -h -t all -j {} -o %T", job));
+  while (!state.empty() && state.back() == '\n') state.pop_back();
+  return state;
 }
 
 bool ProcessAlive(int pid) {

@@ -41,7 +41,8 @@ class Project {
                   const std::string& err_path) const;
   // The same in the folder `rel` of dir() (its workspace is rel/.mlpipe).
   int StartMlpipeIn(const std::string& rel, const std::vector<std::string>& args, const std::string& out_path,
-                    const std::string& err_path) const;
+                    const std::string& err_path,
+                    const std::map<std::string, std::string>& extra_env = {}) const;
 
  private:
   CommandOutput RunIn(const std::string& dir, const std::vector<std::string>& args,
@@ -69,6 +70,11 @@ struct NeededServices {
   bool slurm = false;
 };
 std::string MissingServices(NeededServices needed);
+// A Slurm job's id once Slurm runs the job named `name` (waits up to 30 s);
+// "" if it never does.
+std::string RunningSlurmJob(const std::string& name);
+// squeue's state of `job` ("RUNNING", "CANCELLED"...); "" once it forgot it.
+std::string SlurmJobStateOf(const std::string& job);
 // True if a process with this pid exists (and is not a zombie).
 bool ProcessAlive(int pid);
 

@@ -7,6 +7,7 @@
 // folder of its own; the step proves where it ran by the paths it sees.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -36,10 +37,12 @@ class NodeStagingE2ETest : public ::testing::Test {
     p_.Write("ws/count.py", "import sys\nprint(sum(1 for _ in open(sys.argv[1])))\n");
   }
 
+  static std::map<std::string, std::string> Credentials() {
+    return {{"AWS_ACCESS_KEY_ID", EnvOf("MLPIPE_TEST_S3_ACCESS_KEY")},
+            {"AWS_SECRET_ACCESS_KEY", EnvOf("MLPIPE_TEST_S3_SECRET_KEY")}};
+  }
   CommandOutput Mlpipe(const std::vector<std::string>& args) const {
-    return p_.MlpipeIn("ws", args,
-                       {{"AWS_ACCESS_KEY_ID", EnvOf("MLPIPE_TEST_S3_ACCESS_KEY")},
-                        {"AWS_SECRET_ACCESS_KEY", EnvOf("MLPIPE_TEST_S3_SECRET_KEY")}});
+    return p_.MlpipeIn("ws", args, Credentials());
   }
 
   Project p_{"node-staging"};
@@ -108,6 +111,55 @@ steps:
   EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
   EXPECT_TRUE(Contains(run.err + run.out, "exit 3")) << run.out << run.err;
   EXPECT_TRUE(Contains(Mlpipe({"runs", "logs", "1", "broken", "--stderr"}).out, "broke on the node\n"));
+}
+
+// The node's own timer ends the step at its timeout (not Slurm's, which
+// runs about once a minute), and says so.
+TEST_F(NodeStagingE2ETest, AStepPastItsTimeoutIsTimedOutByTheNode) {
+  p_.Write("ws/pipeline.yaml",
+           "pipeline: staged_timeout\nsteps:\n  overdue:\n    run: sleep 600\n    timeout: 2s\n");
+  CommandOutput run = Mlpipe({"run", "pipeline.yaml"});
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  const nlohmann::json shown = nlohmann::json::parse(Mlpipe({"runs", "show", "1", "--json"}).out);
+  ASSERT_EQ(shown["steps"].size(), 1u) << shown.dump();
+  EXPECT_EQ(shown["steps"][0]["status"], "failed") << shown.dump();
+  EXPECT_EQ(shown["steps"][0]["reason"], "timed out after 2.0s") << shown.dump();
+}
+
+TEST_F(NodeStagingE2ETest, AKilledRunnerLosesNothingAndTheNextRunCancelsWhatItLeftAndResumes) {
+  p_.Write("ws/pipeline.yaml", R"y(pipeline: staged_kill
+params: {nap: 600}
+steps:
+  first:
+    run: echo one > ${outputs.data}
+    shell: true
+    outputs: {data: dataset}
+  slow:
+    run: sleep ${params.nap}; cp ${inputs.data} ${outputs.data}
+    shell: true
+    inputs: {data: first.data}
+    outputs: {data: dataset}
+)y");
+  const int pid =
+      p_.StartMlpipeIn("ws", {"run", "pipeline.yaml"}, p_.Path("run.out"), p_.Path("run.err"), Credentials());
+  const std::string job = RunningSlurmJob("mlpipe-staged_kill-slow");
+  ASSERT_FALSE(job.empty()) << "the slow step's job never ran: " << ShellOutput("cat " + p_.Path("run.err"));
+  kill(pid, SIGKILL);
+  WaitFor(pid);
+
+  CommandOutput resumed = Mlpipe({"run", "pipeline.yaml", "--resume", "1", "-p", "nap=0"});
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+  EXPECT_TRUE(
+      Contains(resumed.err, "cancelled 1 Slurm job that a killed run of this pipeline left (ids " + job))
+      << resumed.err;
+  const nlohmann::json shown = nlohmann::json::parse(Mlpipe({"runs", "show", "2", "--json"}).out);
+  std::map<std::string, std::string> status;
+  for (const auto& step : shown["steps"])
+    status[step["step"].get<std::string>()] = step["status"].get<std::string>();
+  EXPECT_EQ(status["first"], "cached") << shown.dump();
+  EXPECT_EQ(status["slow"], "succeeded") << shown.dump();
+  EXPECT_EQ(Mlpipe({"artifacts", "cat", "staged_kill.slow.data:v1"}).out, "one\n");
+  EXPECT_EQ(Mlpipe({"artifacts", "verify"}).exit_code, 0);
 }
 
 TEST_F(NodeStagingE2ETest, NodeStagingWithoutAnS3StoreIsRefusedBeforeAnythingRuns) {

@@ -38,23 +38,6 @@ steps:
     shell: true
 )y";
 
-// A job's id once Slurm runs the job named `name`; "" if it never does.
-std::string RunningJob(const std::string& name) {
-  std::string job;
-  for (int i = 0; i < 300 && job.empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    job = ShellOutput(fmt::format("squeue -h -t R -n {} -o %i | tail -1", name));
-    while (!job.empty() && job.back() == '\n') job.pop_back();
-  }
-  return job;
-}
-
-std::string SlurmJobStateOf(const std::string& job) {
-  std::string state = ShellOutput(fmt::format("squeue -h -t all -j {} -o %T", job));
-  while (!state.empty() && state.back() == '\n') state.pop_back();
-  return state;
-}
-
 class SlurmE2ETest : public ::testing::Test {
  protected:
   // Asked once: sinfo takes seconds to give up on a controller that is not there.
@@ -198,7 +181,7 @@ steps:
   const std::string out = p.Path("run.out"), err = p.Path("run.err");
   const int pid = p.StartMlpipe({"run", "pipeline.yaml", "--executor", "slurm"}, out, err);
   // Wait until Slurm runs the job (its name carries the run's job index).
-  const std::string job = RunningJob("mlpipe-slurm_sleep-nap");
+  const std::string job = RunningSlurmJob("mlpipe-slurm_sleep-nap");
   ASSERT_FALSE(job.empty()) << "the step's job never ran";
   kill(pid, SIGINT);
   EXPECT_EQ(WaitFor(pid), 130);
@@ -230,7 +213,7 @@ steps:
 )y");
   const int pid =
       p.StartMlpipe({"run", "pipeline.yaml", "--executor", "slurm"}, p.Path("run.out"), p.Path("run.err"));
-  const std::string job = RunningJob("mlpipe-slurm_kill-slow");
+  const std::string job = RunningSlurmJob("mlpipe-slurm_kill-slow");
   ASSERT_FALSE(job.empty()) << "the slow step's job never ran";
   kill(pid, SIGKILL);
   WaitFor(pid);
