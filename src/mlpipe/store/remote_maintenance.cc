@@ -53,9 +53,10 @@ StatusOr<RemoteVerifyResult> VerifyRemote(RemoteObjects& remote, ObjectStore& lo
                                           const std::vector<std::string>& referenced,
                                           const std::set<std::string>& removed, bool repair) {
   RemoteVerifyResult out;
+  std::set<std::string> seen;  // blobs checked: one a thousand folders share is downloaded once
   for (const std::string& ref : referenced) {
     if (removed.count(ref)) continue;
-    StatusOr<VerifyReport> rep = remote.Verify(ref);
+    StatusOr<VerifyReport> rep = remote.Verify(ref, &seen);
     std::vector<VerifyProblem> found;
     if (rep.ok()) {
       out.checked += rep->blobs_checked;

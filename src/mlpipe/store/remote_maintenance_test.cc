@@ -120,6 +120,24 @@ TEST_F(RemoteMaintenanceTest, VerifyFindsMissingAndDamagedCopiesAndRepairSendsTh
   EXPECT_EQ(client_.Object(RemoteBlobKey(x.substr(kRefPrefix.size()))), "folder blob");
 }
 
+TEST_F(RemoteMaintenanceTest, VerifyDownloadsABlobManyFoldersShareOnce) {
+  node_.dir.Write("a/shared", "the same bytes");
+  node_.dir.Write("b/shared", "the same bytes");
+  node_.dir.Write("b/own", "b's own");
+  const std::string a = node_.Put("a"), b = node_.Put("b");
+  ASSERT_TRUE(node_.remote->Push(a).ok());
+  ASSERT_TRUE(node_.remote->Push(b).ok());
+  const std::string shared_key = RemoteBlobKey(Sha256Hex("the same bytes"));
+  client_.SetObject(shared_key, "the same bXtes");  // damaged: reported once, not per folder
+  const int gets = client_.calls(S3Op::kGet);
+  auto found = VerifyRemote(*node_.remote, *node_.store, {a, b}, {}, /*repair=*/false);
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  EXPECT_EQ(found->checked, 2u);                   // the shared blob and b's own
+  EXPECT_EQ(client_.calls(S3Op::kGet) - gets, 4);  // two manifests, two blobs
+  ASSERT_EQ(found->problems.size(), 1u);
+  EXPECT_EQ(found->problems[0].path, shared_key);
+}
+
 TEST_F(RemoteMaintenanceTest, RepairSendsNothingThisWorkspaceDoesNotHoldIntact) {
   node_.dir.Write("f", "content");
   const std::string f = node_.Put("f");

@@ -236,11 +236,12 @@ Status RemoteObjects::Remove(std::string_view ref) {
   return NotFoundError(fmt::format("{} is not in the S3 store ({})", ref, client_.Describe()));
 }
 
-StatusOr<VerifyReport> RemoteObjects::Verify(std::string_view ref) {
+StatusOr<VerifyReport> RemoteObjects::Verify(std::string_view ref, std::set<std::string>* seen) {
   ASSIGN_OR_RETURN(std::string hex, RefToHex(ref));
   VerifyReport report;
   // Re-hashes one blob into `report`; NotFound passes up.
   auto verify_blob = [&](const std::string& blob_hex) -> Status {
+    if (seen != nullptr && !seen->insert(blob_hex).second) return OkStatus();
     RemoteTempFile tmp{NewTempPath("verify")};
     const std::string key = RemoteBlobKey(blob_hex);
     ASSIGN_OR_RETURN(S3GetResult got, Download(key, tmp.path));

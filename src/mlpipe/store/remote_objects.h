@@ -93,8 +93,11 @@ class RemoteObjects : public RemoteTier {
   // Downloads the object (a folder: its manifest and every blob) into a temp
   // file and re-hashes it, storing nothing: the only check that reads what
   // the server holds now (a HEAD sees only the size). NotFound if absent. A
-  // folder's damaged or missing blob is a problem of that blob's ref.
-  StatusOr<VerifyReport> Verify(std::string_view ref);
+  // folder's damaged or missing blob is a problem of that blob's ref. With
+  // `seen`, a blob in it is skipped (checked already, its problem reported)
+  // and each blob checked is added, so a blob many folders share is
+  // downloaded once across calls.
+  StatusOr<VerifyReport> Verify(std::string_view ref, std::set<std::string>* seen = nullptr);
 
   RemoteCounters counters() const;
   // The client's endpoint, bucket and prefix.
