@@ -75,7 +75,7 @@ StatusOr<NodeStepRequest> NodeStagingRunner::BuildRequest(const exec::Command& c
   exec::Command& c = r.command;
   for (const std::string& arg : command.argv) c.argv.push_back(map.Text(arg));
   if (!command.argv.empty() && command.argv[0] == options_.self_exe) c.argv[0] = options_.node_mlpipe;
-  for (const std::string& kv : command.env) c.env.push_back(map.Text(kv));
+  for (const std::string& kv : WithoutSecrets(command.env)) c.env.push_back(map.Text(kv));
   c.cwd = map.Path(command.cwd);
   c.stdout_path = map.Path(command.stdout_path);
   c.stderr_path = map.Path(command.stderr_path);

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "mlpipe/base/sha256.h"
+#include "mlpipe/base/strings.h"
 
 namespace mlpipe::engine {
 namespace {
@@ -126,6 +127,40 @@ std::string NodePathMap::Text(std::string_view text) const {
       i += hit->size();
     } else {
       out += text[i++];
+    }
+  }
+  return out;
+}
+
+bool IsSecretVariable(std::string_view name) {
+  const std::string lower = AsciiLower(name);
+  for (std::string_view word : {"secret", "token", "password", "passwd", "credential"}) {
+    if (lower.find(word) != std::string::npos) return true;
+  }
+  return lower == "aws_access_key_id" || EndsWith(lower, "_key");
+}
+
+std::vector<std::string> WithoutSecrets(const std::vector<std::string>& env) {
+  std::vector<std::string> out;
+  out.reserve(env.size());
+  for (const std::string& kv : env) {
+    const size_t eq = kv.find('=');
+    out.push_back(eq != std::string::npos && IsSecretVariable(std::string_view(kv).substr(0, eq))
+                      ? kv.substr(0, eq)
+                      : kv);
+  }
+  return out;
+}
+
+std::vector<std::string> WithSecrets(const std::vector<std::string>& env,
+                                     const std::function<const char*(const char*)>& getenv) {
+  std::vector<std::string> out;
+  out.reserve(env.size());
+  for (const std::string& kv : env) {
+    if (kv.find('=') != std::string::npos) {
+      out.push_back(kv);
+    } else if (const char* v = getenv(kv.c_str()); v != nullptr) {
+      out.push_back(kv + "=" + v);
     }
   }
   return out;

@@ -6,6 +6,7 @@
 // JSON at NodeStepKey(token, ...); objects travel at their usual keys.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -39,6 +40,20 @@ class NodePathMap {
   std::vector<std::string> roots_;  // longest first
   std::string node_dir_;
 };
+
+// Whether the environment variable `name` holds a secret (a name with
+// SECRET, TOKEN, PASSWORD, PASSWD or CREDENTIAL in it, one ending in _KEY,
+// or AWS_ACCESS_KEY_ID). A request names such a variable without its value
+// ("NAME" instead of "NAME=VALUE"), and the node takes the value from its
+// own environment, which the job inherits from the submitter: no secret is
+// written to the bucket.
+bool IsSecretVariable(std::string_view name);
+// `env` with every secret's value left out, as a request carries it.
+std::vector<std::string> WithoutSecrets(const std::vector<std::string>& env);
+// A request's environment made whole on the node: each bare NAME takes its
+// value from `getenv` (left out when the node has none).
+std::vector<std::string> WithSecrets(const std::vector<std::string>& env,
+                                     const std::function<const char*(const char*)>& getenv);
 
 struct NodeStepRequest {
   // The folder on the node the step's tree is rebuilt in; removed after.

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <climits>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -90,7 +91,9 @@ StatusOr<NodeStepResult> RunNodeStep(const NodeStepRequest& r, store::ObjectStor
 
   NodeStepResult out;
   out.node = NodeHostName();
-  ASSIGN_OR_RETURN(out.result, RunOnNode(r.command, runner));
+  exec::Command command = r.command;
+  command.env = WithSecrets(command.env, [](const char* name) { return std::getenv(name); });
+  ASSIGN_OR_RETURN(out.result, RunOnNode(command, runner));
   for (const auto& [path, theirs] : r.returned) {
     const fs::file_status st = fs::symlink_status(path, ec);
     if (ec || !fs::exists(st)) continue;

@@ -43,6 +43,25 @@ TEST(NodePathMapTest, MapsEveryRootATextNamesAtPathBoundaries) {
   EXPECT_EQ(map.Text("/mnt/data/x /datasets/y /p/wsx"), "/mnt/data/x /datasets/y /p/wsx");
 }
 
+TEST(NodeStepSecretsTest, SecretsLeaveTheirValuesOnTheSubmitterAndTheNodeFillsThemIn) {
+  EXPECT_TRUE(IsSecretVariable("AWS_SECRET_ACCESS_KEY"));
+  EXPECT_TRUE(IsSecretVariable("AWS_ACCESS_KEY_ID"));
+  EXPECT_TRUE(IsSecretVariable("PGPASSWORD"));
+  EXPECT_TRUE(IsSecretVariable("github_token"));
+  EXPECT_TRUE(IsSecretVariable("STRIPE_API_KEY"));
+  EXPECT_FALSE(IsSecretVariable("PATH"));
+  EXPECT_FALSE(IsSecretVariable("KEYBOARD"));
+  EXPECT_FALSE(IsSecretVariable("MLPIPE_INPUT_KEYS"));
+  const std::vector<std::string> env = {"PATH=/bin", "PGPASSWORD=hunter2", "A=x=y", "GITHUB_TOKEN=t"};
+  const std::vector<std::string> sent = WithoutSecrets(env);
+  EXPECT_EQ(sent, (std::vector<std::string>{"PATH=/bin", "PGPASSWORD", "A=x=y", "GITHUB_TOKEN"}));
+  auto node_env = [](const char* name) -> const char* {
+    return std::string_view(name) == "PGPASSWORD" ? "from-the-job" : nullptr;
+  };
+  EXPECT_EQ(WithSecrets(sent, node_env),
+            (std::vector<std::string>{"PATH=/bin", "PGPASSWORD=from-the-job", "A=x=y"}));
+}
+
 TEST(NodeStepJsonTest, RequestAndResultRoundTrip) {
   NodeStepRequest r;
   r.job_dir = "/n/steps/t";
@@ -207,7 +226,7 @@ class NodeStagingTest : public ::testing::Test {
     const std::string run = here_ws_.root() + "/runs/1";
     exec::Command c;
     c.argv = {"/bin/sh", project_ + "/code.sh", *input, run + "/out.txt"};
-    c.env = {"PATH=/usr/bin:/bin", "MLPIPE_METRICS=" + run + "/metrics.jsonl"};
+    c.env = {"PATH=/usr/bin:/bin", "MLPIPE_METRICS=" + run + "/metrics.jsonl", "PGPASSWORD=hunter2"};
     c.cwd = run + "/work";
     c.stdout_path = run + "/stdout.log";
     c.stderr_path = run + "/stderr.log";
@@ -241,6 +260,11 @@ TEST_F(NodeStagingTest, TheNodeRunsTheStepInItsOwnTreeAndItsFilesComeBack) {
   EXPECT_EQ(job.argv[0], "/opt/mlpipe");
   EXPECT_EQ(job.argv[1], "step-exec");
   EXPECT_TRUE(job.env.empty());
+  // The secret the step's environment holds is not in the bucket.
+  auto listed = s3_.ListObjects("node-steps/");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_FALSE(listed->empty());
+  for (const auto& e : *listed) EXPECT_EQ(s3_.Object(e.key).value_or("").find("hunter2"), std::string::npos);
   EXPECT_TRUE(job.stdout_path.empty());
 
   auto ended = runner_->Wait(exec::kNoDeadline);
