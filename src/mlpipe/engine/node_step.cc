@@ -14,8 +14,8 @@
 #include <set>
 #include <sstream>
 
+#include "mlpipe/base/secret_names.h"
 #include "mlpipe/base/sha256.h"
-#include "mlpipe/base/strings.h"
 
 namespace mlpipe::engine {
 namespace {
@@ -130,14 +130,6 @@ std::string NodePathMap::Text(std::string_view text) const {
     }
   }
   return out;
-}
-
-bool IsSecretVariable(std::string_view name) {
-  const std::string lower = AsciiLower(name);
-  for (std::string_view word : {"secret", "token", "password", "passwd", "credential"}) {
-    if (lower.find(word) != std::string::npos) return true;
-  }
-  return lower == "aws_access_key_id" || EndsWith(lower, "_key");
 }
 
 std::vector<std::string> WithoutSecrets(const std::vector<std::string>& env) {

@@ -41,13 +41,10 @@ class NodePathMap {
   std::string node_dir_;
 };
 
-// Whether the environment variable `name` holds a secret (a name with
-// SECRET, TOKEN, PASSWORD, PASSWD or CREDENTIAL in it, one ending in _KEY,
-// or AWS_ACCESS_KEY_ID). A request names such a variable without its value
-// ("NAME" instead of "NAME=VALUE"), and the node takes the value from its
-// own environment, which the job inherits from the submitter: no secret is
-// written to the bucket.
-bool IsSecretVariable(std::string_view name);
+// A request names each secret variable (base/secret_names.h) without its
+// value ("NAME" instead of "NAME=VALUE"), and the node takes the value from
+// its own environment, which the job inherits from the submitter: no secret
+// is written to the bucket.
 // `env` with every secret's value left out, as a request carries it.
 std::vector<std::string> WithoutSecrets(const std::vector<std::string>& env);
 // A request's environment made whole on the node: each bare NAME takes its

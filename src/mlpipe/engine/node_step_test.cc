@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "mlpipe/base/clock.h"
+#include "mlpipe/base/secret_names.h"
 #include "mlpipe/base/testing/temp_dir.h"
 #include "mlpipe/engine/node_staging.h"
 #include "mlpipe/engine/node_step_exec.h"

@@ -8,11 +8,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <system_error>
 
+#include "mlpipe/base/secret_names.h"
 #include "mlpipe/base/strings.h"
 #include "mlpipe/exec/interrupt.h"
 
@@ -25,6 +27,22 @@ constexpr int64_t kMiB = 1 << 20;
 // controller lost it) is reported after this many queries in a row.
 constexpr int kMissingPollsToGiveUp = 3;
 
+// `kv` as a word of `env -i`: a secret's value is not written into the
+// script (Slurm stores job scripts where others may read them) but taken
+// from the job's environment, which sbatch exports from the submitter's:
+// ${NAME+"NAME=$NAME"} is that one word when NAME is set, none otherwise.
+std::string SlurmEnvWord(const std::string& kv) {
+  const size_t eq = kv.find('=');
+  if (eq == std::string::npos || eq == 0) return ShellQuote(kv);
+  const std::string_view name(kv.data(), eq);
+  const bool shell_name =
+      std::all_of(name.begin(), name.end(),
+                  [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }) &&
+      std::isdigit(static_cast<unsigned char>(name[0])) == 0;
+  if (!shell_name || !IsSecretVariable(name)) return ShellQuote(kv);
+  return fmt::format("${{{0}+\"{0}=${0}\"}}", name);
+}
+
 }  // namespace
 
 std::string SlurmBatchScript(const Command& command) {
@@ -33,7 +51,7 @@ std::string SlurmBatchScript(const Command& command) {
   script += "exec";
   if (!command.env.empty()) {
     script += " env -i";
-    for (const std::string& kv : command.env) script += fmt::format(" {}", ShellQuote(kv));
+    for (const std::string& kv : command.env) script += fmt::format(" {}", SlurmEnvWord(kv));
   }
   for (const std::string& arg : command.argv) script += fmt::format(" {}", ShellQuote(arg));
   return script + "\n";
@@ -53,7 +71,7 @@ std::string SlurmGroupScript(const std::vector<Command>& commands,
     }
     if (!c.env.empty()) {
       script += " env -i";
-      for (const std::string& kv : c.env) script += fmt::format(" {}", ShellQuote(kv));
+      for (const std::string& kv : c.env) script += fmt::format(" {}", SlurmEnvWord(kv));
     }
     for (const std::string& arg : c.argv) script += fmt::format(" {}", ShellQuote(arg));
     script += fmt::format(" ) </dev/null >{} 2>{}\n",

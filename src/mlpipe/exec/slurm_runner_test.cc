@@ -1,5 +1,6 @@
 #include "mlpipe/exec/slurm_runner.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -114,6 +115,24 @@ TEST(SlurmScriptTest, EntersTheFolderAndExecsTheCommandWithExactlyItsEnvironment
   EXPECT_EQ(SlurmBatchScript(c),
             "#!/bin/sh\n# a step of an mlpipe run\ncd '/runs/1/w' || exit 127\n"
             "exec env -i 'PATH=/usr/bin' 'X=$(touch no)' 'python3' 'it'\\''s.py' 'a b'\n");
+}
+
+TEST(SlurmScriptTest, ASecretsValueIsTakenFromTheJobsEnvironmentNotWrittenInTheScript) {
+  Command c;
+  c.argv = {"sh", "-c", "echo \"[$PGPASSWORD] [${AWS_SESSION_TOKEN-unset}] $PATH\""};
+  c.env = {"PATH=/usr/bin:/bin", "PGPASSWORD=hunter2", "AWS_SESSION_TOKEN=t0k"};
+  const std::string script = SlurmBatchScript(c);
+  EXPECT_EQ(script.find("hunter2"), std::string::npos) << script;
+  EXPECT_EQ(script.find("t0k"), std::string::npos) << script;
+  // Run as a job would: the job's environment has the one, not the other.
+  const std::string path = ::testing::TempDir() + "/slurm_secret_script.sh";
+  std::ofstream(path) << script;
+  FILE* p = popen(fmt::format("env -i PGPASSWORD='from the job' /bin/sh {}", path).c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  char buf[256] = {};
+  const size_t n = fread(buf, 1, sizeof buf - 1, p);
+  pclose(p);
+  EXPECT_EQ(std::string(buf, n), "[from the job] [unset] /usr/bin:/bin\n");
 }
 
 TEST(SlurmScriptTest, ResourcesTimeoutLogsAndPartitionBecomeSbatchArguments) {
