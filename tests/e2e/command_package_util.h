@@ -37,6 +37,19 @@ for line in sys.stdin:
     print(json.dumps({"id": req["id"], "probabilities": out}), flush=True)
 )PY";
 
+// The steps and register: of a pipeline that copies the package at pkg/
+// (WriteShiftPackage) into the store and registers it as model churn; a
+// pipeline is "pipeline: NAME\n" and these.
+inline const char* kChurnPackageSteps = R"(steps:
+  package:
+    run: [cp, -r, "${inputs.src}", "${outputs.model}"]
+    inputs: {src: pkg/}
+    outputs: {model: model}
+register:
+  model: churn
+  from: package.model
+)";
+
 // P(yes) of the worker above.
 inline double ShiftWorkerYes(double x, const std::string& color, double shift) {
   return 1 / (1 + std::exp(-(x + (color == "red" ? 1.0 : -0.5) + shift)));

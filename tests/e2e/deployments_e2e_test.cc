@@ -4,6 +4,7 @@
 // (a revision), its candidate promoted (aliases move) and rolled back; an
 // active rollout (written as the rollout controller writes it) is rolled back
 // too; bad files exit 2 at their line and store nothing.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -18,16 +19,7 @@ namespace {
 
 using json = nlohmann::json;
 
-const char* kPackagePipeline = R"(pipeline: churnpkg
-steps:
-  package:
-    run: [cp, -r, "${inputs.src}", "${outputs.model}"]
-    inputs: {src: pkg/}
-    outputs: {model: model}
-register:
-  model: churn
-  from: package.model
-)";
+const std::string kPackagePipeline = fmt::format("pipeline: churnpkg\n{}", kChurnPackageSteps);
 
 const char* kDeployment = R"(deployment: churn
 model: churn

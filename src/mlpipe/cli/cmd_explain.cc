@@ -13,7 +13,6 @@
 #include "mlpipe/cli/workspace.h"
 #include "mlpipe/deploy/explain.h"
 #include "mlpipe/metadata/deployment_view.h"
-#include "mlpipe/metadata/sqlite_deployment_store.h"
 
 namespace mlpipe::cli {
 namespace {
@@ -27,7 +26,7 @@ struct ExplainArgs {
 
 Status CmdExplain(const ExplainArgs& args) {
   ASSIGN_OR_RETURN(OpenStores stores, OpenAll());
-  ASSIGN_OR_RETURN(auto deployments, metadata::SqliteDeploymentStore::Open(stores.ws.MetadataDbPath()));
+  ASSIGN_OR_RETURN(auto deployments, OpenDeploymentStore(stores));
   auto d = deployments->GetDecision(args.decision);
   if (!d.ok()) {
     if (d.status().code() == StatusCode::kNotFound) {

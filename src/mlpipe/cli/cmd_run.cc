@@ -16,7 +16,7 @@
 #include "mlpipe/engine/run_reuse.h"
 #include "mlpipe/engine/run_stamp.h"
 #include "mlpipe/exec/interrupt.h"
-#include "mlpipe/metadata/sqlite_deployment_store.h"
+#include "mlpipe/metadata/open_store.h"
 #include "mlpipe/metadata/sqlite_store.h"
 #include "mlpipe/spec/params.h"
 
@@ -160,18 +160,12 @@ Status CmdRun(const RunArgs& args) {
     return OkStatus();
   }
   // A deploy: block gates the model before it is registered (deploy/run_gate.h).
-  std::unique_ptr<metadata::SqliteDeploymentStore> deployments;
+  // Its decisions and rollouts are kept where the runs are, through a
+  // connection of their own.
+  std::unique_ptr<metadata::DeploymentStore> deployments;
   std::unique_ptr<deploy::RunGate> gate;
   if (pipeline.spec.deploy) {
-    if (!config.metadata.empty()) {
-      return FailedPreconditionError(fmt::format(
-          "{}: a deploy: block gates models through the deployments kept in the workspace's SQLite metadata, "
-          "and this workspace's metadata is elsewhere (metadata: {}); hint: run it from a workspace without "
-          "metadata: or MLPIPE_METADATA",
-          pipeline.spec.file,
-          config.file.empty() ? std::string("from MLPIPE_METADATA") : fmt::format("in {}", config.file)));
-    }
-    ASSIGN_OR_RETURN(deployments, metadata::SqliteDeploymentStore::Open(ws.MetadataDbPath()));
+    ASSIGN_OR_RETURN(deployments, metadata::OpenDeploymentStore(MetadataLocation(ws, config)));
     gate = std::make_unique<deploy::RunGate>(deployments.get(), &std::cout, args.json);
     options.register_gate = gate.get();
   }

@@ -99,7 +99,7 @@ Status Serve(const ServeFlags& f) {
   } else if (!f.deployment.empty()) {
     if (!stores.ok()) return stores.status().WithContext("stored deployment '" + f.deployment + "'");
     ASSIGN_OR_RETURN(serving::StoredDeployment stored,
-                     serving::OpenStoredDeployment(stores->ws.MetadataDbPath(), f.deployment));
+                     serving::OpenStoredDeployment(MetadataLocation(stores->ws, stores->config), f.deployment));
     deployment = std::move(stored.config);
     feed_revision = stored.revision;
     feed = std::move(stored.feed);

@@ -6,8 +6,6 @@
 #include <filesystem>
 
 #include "mlpipe/metadata/open_store.h"
-#include "mlpipe/metadata/sqlite_deployment_store.h"
-#include "mlpipe/metadata/sqlite_store.h"
 
 namespace mlpipe::cli {
 
@@ -27,6 +25,10 @@ StatusOr<spec::WorkspaceConfig> LoadSettings(const store::Workspace& ws) {
   ASSIGN_OR_RETURN(spec::WorkspaceConfig config, spec::LoadWorkspaceConfig(ws.ConfigPath()));
   RETURN_IF_ERROR(spec::ApplyEnvironment(config));
   return config;
+}
+
+std::string MetadataLocation(const store::Workspace& ws, const spec::WorkspaceConfig& config) {
+  return config.metadata.empty() ? ws.MetadataDbPath() : config.metadata;
 }
 
 StatusOr<std::unique_ptr<metadata::MetadataStore>> OpenMetadata(const store::Workspace& ws,
@@ -52,15 +54,7 @@ StatusOr<OpenStores> OpenAll() {
 }
 
 StatusOr<std::unique_ptr<metadata::DeploymentStore>> OpenDeploymentStore(OpenStores& stores) {
-  auto* sqlite = dynamic_cast<metadata::SqliteStore*>(stores.db.get());
-  if (sqlite == nullptr) {
-    return FailedPreconditionError(
-        "deployments live beside the registry in the workspace's SQLite metadata; this workspace's metadata "
-        "is "
-        "elsewhere (metadata: in .mlpipe/config.yaml or MLPIPE_METADATA); hint: manage deployments from a "
-        "workspace on the SQLite store");
-  }
-  return std::unique_ptr<metadata::DeploymentStore>(metadata::SqliteDeploymentStore::Sharing(*sqlite));
+  return metadata::SharingDeploymentStore(*stores.db);
 }
 
 }  // namespace mlpipe::cli

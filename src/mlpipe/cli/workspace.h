@@ -22,8 +22,13 @@ StatusOr<store::Workspace> OpenWorkspace(bool create);
 // file:line:column for a bad file.
 StatusOr<spec::WorkspaceConfig> LoadSettings(const store::Workspace& ws);
 
-// The metadata store the settings name: the workspace's SQLite file unless
-// `metadata:` (or MLPIPE_METADATA) names another.
+// Where the workspace's metadata is: the workspace's SQLite file unless
+// `metadata:` (or MLPIPE_METADATA) names another location (a PostgreSQL
+// URL). The runs, the registry, the deployments and the server's own tables
+// are all there (metadata/open_store.h opens each).
+std::string MetadataLocation(const store::Workspace& ws, const spec::WorkspaceConfig& config);
+
+// The metadata store the settings name (MetadataLocation).
 StatusOr<std::unique_ptr<metadata::MetadataStore>> OpenMetadata(const store::Workspace& ws,
                                                                 const spec::WorkspaceConfig& config);
 

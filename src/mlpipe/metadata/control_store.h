@@ -1,8 +1,10 @@
 // ControlStore: what the control plane (`mlpipe server`) keeps in the
 // metadata database beside the record of runs: trigger fires (its durable run
 // queue), what each trigger has seen, the monitoring record's time series and
-// the server's events. An abstract interface (SQLite now, PostgreSQL later),
-// like MetadataStore; the tables are schema v6 (migrations.cc).
+// the server's events. An abstract interface, like MetadataStore, with a
+// SQLite backend (sqlite_control_store.h; the tables are schema v6 and v8 of
+// migrations.cc) and a PostgreSQL one (pg_control_store.h; v2 of
+// pg_migrations.cc); open_store.h opens the one where the metadata is.
 //
 // A fire is recorded before anything acts on it, so a server killed at any
 // point loses no fire and, reading the states back, repeats none.

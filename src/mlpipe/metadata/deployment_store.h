@@ -5,9 +5,10 @@
 // rollout moves a candidate version's traffic step by step; every automated
 // or manual decision about a deployment (a gate, a rollout step, a promote, a
 // rollback, a weight change) is a decision record with its inputs,
-// thresholds, statistics and reason. An abstract interface (SQLite now), like
-// ControlStore; the tables are schema v7 (migrations.cc,
-// docs/on-disk-format.md).
+// thresholds, statistics and reason. An abstract interface, like
+// ControlStore, with a SQLite backend (sqlite_deployment_store.h; schema v7
+// of migrations.cc) and a PostgreSQL one (pg_deployment_store.h; v3 of
+// pg_migrations.cc); docs/on-disk-format.md describes the tables.
 //
 // A change that spans tables (a revision and the decision behind it) is
 // written between Begin() and Commit() so a crash leaves both or neither.

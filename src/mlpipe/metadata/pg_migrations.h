@@ -2,10 +2,12 @@
 // (migrations.h): an ordered list of versioned SQL steps, the version applied
 // recorded in `schema_version`. To change the schema, append a migration;
 // never edit one that has shipped. The tables mirror SQLite's (v1 here is
-// SQLite's v1-v5 plus runs.triggered_by: what MetadataStore uses), with
-// PostgreSQL types: BIGINT identities, BOOLEAN flags, DOUBLE PRECISION
-// metrics, and COLLATE "C" on every text that is sorted or compared, so
-// names and refs order byte-wise as in SQLite whatever the database's locale.
+// SQLite's v1-v5 plus runs.triggered_by: what MetadataStore uses; v2 is
+// SQLite's v6 and v8, the control plane's tables; v3 is SQLite's v7, the
+// deployments), with PostgreSQL types: BIGINT identities, BOOLEAN flags,
+// DOUBLE PRECISION metrics, and COLLATE "C" on every text that is sorted or
+// compared, so names and refs order byte-wise as in SQLite whatever the
+// database's locale.
 #pragma once
 
 #include <vector>

@@ -1,13 +1,9 @@
-// PgStore: opening, transactions and the retry policy, runs and executions.
+// PgStore: opening, runs and executions.
 #include "mlpipe/metadata/pg_store.h"
 
 #include <algorithm>
-#include <chrono>
-#include <thread>
 
 #include <fmt/format.h>
-
-#include "mlpipe/metadata/pg_migrations.h"
 
 namespace mlpipe::metadata {
 namespace {
@@ -78,16 +74,7 @@ PgParams PgExecutionParams(const Execution& e) {
 }  // namespace
 
 StatusOr<std::unique_ptr<PgStore>> PgStore::Open(const std::string& url, PgStoreOptions options) {
-  std::string setup;
-  if (!options.schema.empty()) {
-    // Quoted as an identifier: the name is ours, but may hold any character.
-    std::string quoted = "\"";
-    for (char c : options.schema) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-    quoted += '"';
-    setup = fmt::format("CREATE SCHEMA IF NOT EXISTS {0}; SET search_path TO {0}", quoted);
-  }
-  ASSIGN_OR_RETURN(auto conn, PgConn::Connect(url, setup));
-  RETURN_IF_ERROR(PgMigrate(*conn).WithContext(fmt::format("migrating PostgreSQL at {}", conn->where())));
+  ASSIGN_OR_RETURN(auto conn, PgConnectMigrated(url, options.schema));
   std::unique_ptr<PgStore> store(new PgStore(std::move(conn), std::move(options)));
   if (store->options_.expand_reused_runs) {
     RETURN_IF_ERROR(store->ExpandReusedRuns().status().WithContext("expanding reused runs"));
@@ -95,100 +82,9 @@ StatusOr<std::unique_ptr<PgStore>> PgStore::Open(const std::string& url, PgStore
   return store;
 }
 
-Status PgStore::Call(const std::function<Status()>& fn) {
-  if (txn_depth_ > 0) {
-    conn_->ClearFailure();
-    Status s = fn();
-    // A failed statement aborts PostgreSQL's transaction: remember why, for Commit.
-    if (!s.ok() && conn_->failure() != PgFailure::kNone && txn_error_.ok()) txn_error_ = s;
-    return s;
-  }
-  bool reconnected = false;
-  for (int attempt = 0;; ++attempt) {
-    conn_->ClearFailure();
-    Status s = fn();
-    if (s.ok()) return s;
-    const PgFailure failure = conn_->failure();
-    if (failure == PgFailure::kRetryable && attempt < options_.max_retries) {
-      // Back off a little, growing, so that the writers that collided do not collide again.
-      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(100, 1 << attempt) + (attempt * 7) % 5));
-      continue;
-    }
-    if (failure == PgFailure::kConnectionLost && !reconnected) {
-      reconnected = true;
-      Status again = conn_->Reconnect();
-      if (!again.ok()) return UnavailableError(fmt::format("{}; reconnecting: {}", s.message(), again.message()));
-      continue;
-    }
-    return s;
-  }
-}
-
-Status PgStore::InTxn(const std::function<Status()>& fn) {
-  if (txn_depth_ > 0) return fn();
-  RETURN_IF_ERROR(conn_->Exec("BEGIN"));
-  txn_depth_ = 1;
-  txn_error_ = OkStatus();
-  Status s = fn();
-  txn_depth_ = 0;
-  if (!s.ok()) {
-    (void)conn_->Exec("ROLLBACK");
-    return s;
-  }
-  RETURN_IF_ERROR(conn_->Exec("COMMIT"));
-  if (conn_->last_commit_rolled_back()) return AbortedError("PostgreSQL rolled the transaction back at COMMIT");
-  return OkStatus();
-}
-
-Status PgStore::Begin() {
-  if (txn_depth_ == 0) {
-    RETURN_IF_ERROR(Call([&] { return conn_->Exec("BEGIN"); }));
-    txn_aborted_ = false;
-    txn_error_ = OkStatus();
-  }
-  ++txn_depth_;
-  return OkStatus();
-}
-
-Status PgStore::Commit() {
-  if (txn_depth_ == 0) {
-    if (txn_aborted_) {
-      txn_aborted_ = false;
-      return FailedPreconditionError("transaction was rolled back by a nested Rollback");
-    }
-    return FailedPreconditionError("Commit without Begin");
-  }
-  if (--txn_depth_ > 0) return OkStatus();
-  if (!txn_error_.ok()) {
-    (void)conn_->Exec("ROLLBACK");
-    return Status(txn_error_.code() == StatusCode::kUnavailable ? StatusCode::kUnavailable : StatusCode::kAborted,
-                  fmt::format("transaction rolled back: a call in it failed: {}", txn_error_.message()));
-  }
-  conn_->ClearFailure();
-  Status s = conn_->Exec("COMMIT");
-  if (!s.ok()) {
-    if (conn_->failure() == PgFailure::kConnectionLost) {
-      return UnavailableError(fmt::format("{} (during COMMIT: the transaction may or may not have been applied)",
-                                          s.message()));
-    }
-    (void)conn_->Exec("ROLLBACK");
-    return s;
-  }
-  if (conn_->last_commit_rolled_back()) return AbortedError("PostgreSQL rolled the transaction back at COMMIT");
-  return OkStatus();
-}
-
-Status PgStore::Rollback() {
-  if (txn_depth_ == 0) return OkStatus();
-  const bool nested = txn_depth_ > 1;
-  txn_depth_ = 0;
-  txn_aborted_ = nested;
-  conn_->ClearFailure();
-  Status s = conn_->Exec("ROLLBACK");
-  // A dropped connection rolled the transaction back already.
-  if (!s.ok() && conn_->failure() == PgFailure::kConnectionLost) return OkStatus();
-  return s;
-}
+Status PgStore::Begin() { return session_.Begin(); }
+Status PgStore::Commit() { return session_.Commit(); }
+Status PgStore::Rollback() { return session_.Rollback(); }
 
 StatusOr<int64_t> PgStore::CreateRun(const Run& run) {
   return CallFor<int64_t>([&]() -> StatusOr<int64_t> {
@@ -229,7 +125,7 @@ StatusOr<std::vector<Run>> PgStore::ListRuns(int limit, std::string_view pipelin
 
 StatusOr<std::vector<Run>> PgStore::QueryRuns(const std::string& sql_suffix, const PgParams& params, bool once) {
   const std::string sql = fmt::format("SELECT {} FROM runs {}", kPgRunColumns, sql_suffix);
-  ASSIGN_OR_RETURN(PgResult r, once ? conn_->QueryOnce(sql, params) : Q(sql, params));
+  ASSIGN_OR_RETURN(PgResult r, once ? session_.conn().QueryOnce(sql, params) : Q(sql, params));
   std::vector<Run> out;
   for (int i = 0; i < r.rows(); ++i) {
     ASSIGN_OR_RETURN(Run run, PgReadRun(r, i));

@@ -19,13 +19,10 @@
 // statement after the lock sees what the previous holder committed. Unique
 // constraints ((name, version), (name, ref)) back every number up.
 //
-// Failures: a call outside a Transaction retries a serialization failure or
-// a deadlock (SQLSTATE 40001, 40P01) a few times, and once after
-// reconnecting when the connection dropped (a COMMIT lost in flight is the
-// one case where a retried write may land twice). Inside a Transaction the
-// error goes up (Aborted, or Unavailable for a lost connection) and the
-// transaction can only be rolled back: PostgreSQL refuses every later
-// statement of a failed transaction, and Commit says so.
+// Failures: the retry policy and transactions of PgSession (pg_session.h):
+// a call outside a Transaction retries a serialization failure, a deadlock
+// or (once) a dropped connection; inside one the error goes up and the
+// transaction can only be rolled back.
 #pragma once
 
 #include <functional>
@@ -34,6 +31,7 @@
 
 #include "mlpipe/metadata/metadata_store.h"
 #include "mlpipe/metadata/pg_conn.h"
+#include "mlpipe/metadata/pg_session.h"
 
 namespace mlpipe::metadata {
 
@@ -138,31 +136,24 @@ class PgStore : public MetadataStore {
 
   // The server process of this store's connection (tests end it to
   // exercise reconnection).
-  int backend_pid() const { return conn_->backend_pid(); }
+  int backend_pid() { return session_.conn().backend_pid(); }
+  // The connection and its transactions, for a store that joins them
+  // (PgDeploymentStore::Sharing).
+  PgSession& session() { return session_; }
 
  private:
   PgStore(std::unique_ptr<PgConn> conn, PgStoreOptions options)
-      : conn_(std::move(conn)), options_(std::move(options)) {}
+      : session_(std::move(conn), options.max_retries), options_(std::move(options)) {}
 
-  // Runs the body of one public call: inside an open Transaction as is;
-  // otherwise retrying retryable failures and a dropped connection (see the
-  // header comment). Defined in pg_store.cc, used by every pg_store_*.cc.
-  Status Call(const std::function<Status()>& fn);
+  // The body of one public call, and a transaction inside one (PgSession).
+  Status Call(const std::function<Status()>& fn) { return session_.Call(fn); }
   template <typename T>
   StatusOr<T> CallFor(const std::function<StatusOr<T>()>& fn) {
-    std::optional<StatusOr<T>> out;
-    Status s = Call([&]() -> Status {
-      out.emplace(fn());
-      return out->status();
-    });
-    if (!s.ok()) return s;
-    return std::move(*out);
+    return session_.CallFor<T>(fn);
   }
-  // Runs `fn` in a transaction: joins the caller's if one is open, else
-  // BEGIN ... COMMIT (ROLLBACK on error).
-  Status InTxn(const std::function<Status()>& fn);
+  Status InTxn(const std::function<Status()>& fn) { return session_.InTxn(fn); }
   StatusOr<PgResult> Q(const std::string& sql, const PgParams& params = {}) {
-    return conn_->Query(sql, params);
+    return session_.Query(sql, params);
   }
 
   // `once`: prepared for this call only (PgConn::QueryOnce), for a suffix whose
@@ -187,11 +178,8 @@ class PgStore : public MetadataStore {
   StatusOr<int> ExpandReusedRunsIn();
   Status ExpandReusedRun(int64_t run, int64_t reused, int64_t at_ns);
 
-  std::unique_ptr<PgConn> conn_;
+  PgSession session_;
   PgStoreOptions options_;
-  int txn_depth_ = 0;         // nesting of Begin calls
-  bool txn_aborted_ = false;  // a nested Rollback happened; the outer Commit must fail
-  Status txn_error_;          // the first failed call inside the open transaction
 };
 
 }  // namespace mlpipe::metadata

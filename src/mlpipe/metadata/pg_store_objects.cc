@@ -16,6 +16,8 @@ constexpr const char* kPgTables[] = {
     "runs",           "executions",        "artifacts",         "artifact_versions", "events",
     "params",         "metrics",           "cache_entries",     "run_stamps",        "object_removals",
     "registered_models", "model_versions", "model_aliases",     "model_alias_history", "registry_generation",
+    "trigger_fires",  "trigger_state",     "series",            "server_events",     "deployments",
+    "deployment_revisions", "rollouts",    "decisions",
 };
 
 }  // namespace
@@ -60,7 +62,7 @@ StatusOr<std::vector<std::string>> PgStore::RemovedRefs() {
 StatusOr<std::vector<std::string>> PgStore::CheckIntegrity() {
   return CallFor<std::vector<std::string>>([&]() -> StatusOr<std::vector<std::string>> {
     std::vector<std::string> lines;
-    ASSIGN_OR_RETURN(int version, PgSchemaVersion(*conn_));
+    ASSIGN_OR_RETURN(int version, PgSchemaVersion(session_.conn()));
     if (version != LatestPgSchemaVersion()) {
       lines.push_back(fmt::format("schema version is v{}, expected v{}", version, LatestPgSchemaVersion()));
     }

@@ -2,22 +2,10 @@
 
 #include <fmt/format.h>
 
-#include <array>
-
 #include "mlpipe/metadata/sqlite_store.h"
 
 namespace mlpipe::metadata {
 namespace {
-
-constexpr std::array<std::pair<FireState, std::string_view>, 7> kFireStates = {{
-    {FireState::kQueued, "queued"},
-    {FireState::kCoalesced, "coalesced"},
-    {FireState::kStarted, "started"},
-    {FireState::kFinished, "finished"},
-    {FireState::kSkipped, "skipped"},
-    {FireState::kInterrupted, "interrupted"},
-    {FireState::kCancelled, "cancelled"},
-}};
 
 constexpr const char* kFireColumns =
     "id, pipeline, trigger_id, reason, fired_ns, state, detail, run_id, started_ns, ended_ns, force, "
@@ -49,20 +37,6 @@ void BindFire(Statement& st, const TriggerFire& f) {
 }
 
 }  // namespace
-
-std::string_view ToString(FireState state) {
-  for (const auto& [s, name] : kFireStates) {
-    if (s == state) return name;
-  }
-  return "queued";
-}
-
-StatusOr<FireState> ParseFireState(std::string_view text) {
-  for (const auto& [s, name] : kFireStates) {
-    if (name == text) return s;
-  }
-  return InvalidArgumentError(fmt::format("unknown fire state '{}'", text));
-}
 
 StatusOr<std::unique_ptr<SqliteControlStore>> SqliteControlStore::Open(const std::string& path,
                                                                        int busy_timeout_ms) {

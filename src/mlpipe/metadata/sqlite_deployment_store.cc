@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <nlohmann/json.hpp>
+#include "mlpipe/metadata/deployment_records.h"
 
 namespace mlpipe::metadata {
 namespace {
@@ -20,14 +20,6 @@ constexpr const char* kRolloutColumns =
 constexpr const char* kDecisionColumns =
     "id, time_ns, kind, deployment, model, model_version, run_id, rollout_id, verdict, reason, inputs, "
     "thresholds, statistics, seed, actor";
-
-// The model a revision served: its config's "model" (a deployment may have
-// changed model since), else the deployment's.
-std::string RevisionModel(const std::string& config, std::string fallback) {
-  auto j = nlohmann::json::parse(config, nullptr, /*allow_exceptions=*/false);
-  if (j.is_object() && j.contains("model") && j["model"].is_string()) return j["model"].get<std::string>();
-  return fallback;
-}
 
 DeploymentRevision ReadRevision(Statement& st) {
   DeploymentRevision r;
@@ -90,21 +82,6 @@ Decision ReadDecision(Statement& st) {
   return d;
 }
 
-Status RequireJsonObject(std::string_view what, const std::string& text) {
-  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object()) return InvalidArgumentError(fmt::format("{} must be a JSON object's text", what));
-  return OkStatus();
-}
-
-Status ValidateRollout(const Rollout& r) {
-  if (r.deployment.empty() || r.model.empty() || r.state.empty()) {
-    return InvalidArgumentError("a rollout needs a deployment, a model and a state");
-  }
-  RETURN_IF_ERROR(RequireJsonObject("rollout policy", r.policy));
-  RETURN_IF_ERROR(RequireJsonObject("rollout baseline", r.baseline));
-  return RequireJsonObject("rollout min_p", r.min_p);
-}
-
 // Steps `st` (bound) to the end, reading each row with `read`.
 template <typename T>
 StatusOr<std::vector<T>> CollectRows(Statement& st, T (*read)(Statement&)) {
@@ -119,14 +96,6 @@ StatusOr<std::vector<T>> CollectRows(Statement& st, T (*read)(Statement&)) {
 }
 
 }  // namespace
-
-bool Rollout::Active() const { return state == "infra_gate" || state == "running" || state == "paused"; }
-bool Rollout::InFlight() const { return Active() || state == "promoting" || state == "waiting"; }
-
-const char* Rollout::Phase() const {
-  if (state == "infra_gate") return "infra_gate";
-  return step_index < 0 ? "shadow" : "steps";
-}
 
 StatusOr<std::unique_ptr<SqliteDeploymentStore>> SqliteDeploymentStore::Open(const std::string& path,
                                                                              int busy_timeout_ms,
@@ -185,8 +154,7 @@ Status SqliteDeploymentStore::InWriteTxn(const std::function<Status()>& fn) {
 
 StatusOr<int64_t> SqliteDeploymentStore::PutDeployment(const DeploymentRevision& r,
                                                        std::optional<int64_t> expected_revision) {
-  if (r.name.empty() || r.model.empty()) return InvalidArgumentError("a deployment needs a name and a model");
-  RETURN_IF_ERROR(RequireJsonObject("deployment config", r.config));
+  RETURN_IF_ERROR(ValidateRevision(r));
   int64_t written = 0;
   RETURN_IF_ERROR(InWriteTxn([&]() -> Status {
     auto current = CurrentRevision(r.name);
@@ -311,11 +279,7 @@ StatusOr<std::vector<Rollout>> SqliteDeploymentStore::ListRollouts(std::string_v
 // ---- Decisions.
 
 StatusOr<int64_t> SqliteDeploymentStore::RecordDecision(const Decision& d) {
-  if (d.kind.empty() || d.verdict.empty())
-    return InvalidArgumentError("a decision needs a kind and a verdict");
-  RETURN_IF_ERROR(RequireJsonObject("decision inputs", d.inputs));
-  RETURN_IF_ERROR(RequireJsonObject("decision thresholds", d.thresholds));
-  RETURN_IF_ERROR(RequireJsonObject("decision statistics", d.statistics));
+  RETURN_IF_ERROR(ValidateDecision(d));
   ASSIGN_OR_RETURN(
       Statement * st,
       db_->Prepare("INSERT INTO decisions(time_ns, kind, deployment, model, model_version, run_id, "

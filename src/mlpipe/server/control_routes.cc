@@ -95,26 +95,26 @@ json FireJson(const metadata::TriggerFire& f) {
           {"params", f.params.empty() ? json() : json::parse(f.params, nullptr, false)}};
 }
 
-// Connections of an HTTP worker thread (a connection is one thread's).
-// `path` is the workspace's SQLite file (the server's own records);
-// `metadata` where runs, artifacts and models are ("" = the same file).
+// Connections of an HTTP worker thread (a connection is one thread's) to
+// `location`, where everything is recorded (the server's metadata_location_).
 struct ReadStores {
-  std::string path;
-  std::string metadata;
-  std::unique_ptr<metadata::SqliteControlStore> control;
+  std::string location;
+  std::unique_ptr<metadata::ControlStore> control;
   std::unique_ptr<metadata::MetadataStore> db;
-  std::unique_ptr<metadata::SqliteDeploymentStore> deployments;
+  std::unique_ptr<metadata::DeploymentStore> deployments;
 };
 
-StatusOr<ReadStores*> StoresFor(const std::string& path, const std::string& metadata) {
+StatusOr<ReadStores*> StoresFor(const std::string& location) {
   thread_local ReadStores stores;
-  if (stores.path != path || stores.metadata != metadata || !stores.control) {
+  if (stores.location != location || !stores.control) {
     stores.control.reset();  // a failed open below must not leave a half-made set
-    ASSIGN_OR_RETURN(stores.db, metadata::OpenMetadataStore(metadata.empty() ? path : metadata));
-    ASSIGN_OR_RETURN(stores.deployments, metadata::SqliteDeploymentStore::Open(path));
-    ASSIGN_OR_RETURN(stores.control, metadata::SqliteControlStore::Open(path));
-    stores.path = path;
-    stores.metadata = metadata;
+    stores.deployments.reset();
+    ASSIGN_OR_RETURN(stores.db, metadata::OpenMetadataStore(location));
+    // On db's connection: a PostgreSQL database is then two connections per
+    // worker thread, not three.
+    ASSIGN_OR_RETURN(stores.deployments, metadata::SharingDeploymentStore(*stores.db));
+    ASSIGN_OR_RETURN(stores.control, metadata::OpenControlStore(location));
+    stores.location = location;
   }
   return &stores;
 }
@@ -162,9 +162,9 @@ void Server::Route(const HttpRequest& req, HttpResponse& res) {
     res.headers.emplace_back("Allow", std::string(allowed));
   };
 
-  auto stores = StoresFor(ws_.MetadataDbPath(), options_.metadata);
+  auto stores = StoresFor(metadata_location_);
   if (!stores.ok()) return StatusError(res, stores.status());
-  metadata::SqliteControlStore& control = *(*stores)->control;
+  metadata::ControlStore& control = *(*stores)->control;
   metadata::MetadataStore& db = *(*stores)->db;
 
   if (parts.size() == 1 && parts[0] == "metrics") {

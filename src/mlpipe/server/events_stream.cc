@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mlpipe/metadata/open_store.h"
 #include "mlpipe/server/api_error.h"
 #include "mlpipe/server/api_query.h"
 #include "mlpipe/server/server.h"
@@ -58,22 +59,22 @@ void Server::StreamEvents(const serving::HttpRequest& req, serving::HttpResponse
   }
   EventFilter filter{*pipeline, *run >= 0 ? std::optional<int64_t>(*run) : std::nullopt};
   const int64_t start = *after >= 0 ? *after : bus_->last_id();
-  const std::string db_path = ws_.MetadataDbPath();
+  const std::string location = metadata_location_;
   res.status = 200;
   res.content_type = "text/event-stream";
   res.headers.emplace_back("Cache-Control", "no-cache");
   res.headers.emplace_back("X-Accel-Buffering", "no");
-  res.stream = [this, start, filter, db_path](const serving::HttpResponse::Writer& write) {
+  res.stream = [this, start, filter, location](const serving::HttpResponse::Writer& write) {
     if (!write(fmt::format("retry: 2000\n: events after {}\n\n", start))) return;
     int64_t cursor = start;
-    std::unique_ptr<metadata::SqliteControlStore> history;
+    std::unique_ptr<metadata::ControlStore> history;
     while (!bus_->closed()) {
       bool behind = false;
       std::vector<metadata::ServerEvent> events = bus_->Wait(cursor, 1024, kHeartbeatNs, &behind);
       if (behind) {
         // Older than memory: from the record.
         if (!history) {
-          auto opened = metadata::SqliteControlStore::Open(db_path);
+          auto opened = metadata::OpenControlStore(location);
           if (!opened.ok()) return;
           history = std::move(*opened);
         }

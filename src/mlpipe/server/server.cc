@@ -45,13 +45,9 @@ Status Server::Init() {
   loopback_ = IsLoopbackHost(options_.host);
   token_file_ = options_.token_file.empty() ? ws_.root() + "/token" : options_.token_file;
   ASSIGN_OR_RETURN(token_, LoadOrCreateToken(token_file_));
-  ASSIGN_OR_RETURN(control_, metadata::SqliteControlStore::Open(ws_.MetadataDbPath()));
-  ASSIGN_OR_RETURN(local_db_, metadata::SqliteStore::Open(ws_.MetadataDbPath()));
-  db_ = local_db_.get();
-  if (!options_.metadata.empty()) {
-    ASSIGN_OR_RETURN(shared_db_, metadata::OpenMetadataStore(options_.metadata));
-    db_ = shared_db_.get();
-  }
+  metadata_location_ = options_.metadata.empty() ? ws_.MetadataDbPath() : options_.metadata;
+  ASSIGN_OR_RETURN(control_, metadata::OpenControlStore(metadata_location_));
+  ASSIGN_OR_RETURN(db_, metadata::OpenMetadataStore(metadata_location_));
   ASSIGN_OR_RETURN(int64_t last_event, control_->LastEventId());
   bus_ = std::make_unique<EventBus>(last_event);
   probes_ = std::make_unique<RealTriggerProbes>(*db_);
@@ -74,7 +70,7 @@ Status Server::Init() {
                                                  options_.monitor);
   // On the loop's registry connection: a rollout's alias moves, its
   // deployment revision and decision record commit as one.
-  deployments_ = metadata::SqliteDeploymentStore::Sharing(*local_db_);
+  ASSIGN_OR_RETURN(deployments_, metadata::SharingDeploymentStore(*db_));
   serve_client_ = std::make_unique<HttpServeClient>(ws_, token_);
   rollouts_ =
       std::make_unique<RolloutController>(ws_, *deployments_, *db_, *serve_client_, *bus_, RealClock());

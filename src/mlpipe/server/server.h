@@ -27,9 +27,9 @@
 
 #include "mlpipe/base/clock.h"
 #include "mlpipe/base/status.h"
-#include "mlpipe/metadata/sqlite_control_store.h"
-#include "mlpipe/metadata/sqlite_deployment_store.h"
-#include "mlpipe/metadata/sqlite_store.h"
+#include "mlpipe/metadata/control_store.h"
+#include "mlpipe/metadata/deployment_store.h"
+#include "mlpipe/metadata/metadata_store.h"
 #include "mlpipe/server/deployment_monitor.h"
 #include "mlpipe/server/event_bus.h"
 #include "mlpipe/server/file_watcher.h"
@@ -56,10 +56,10 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8700;
   std::string token_file;  // "" = <workspace>/token
-  // Where runs, artifacts and models are recorded: "" = the workspace's
-  // SQLite file; else a location metadata::OpenMetadataStore takes (a
-  // shared PostgreSQL database). The server's own records (run queue,
-  // events, deployments) stay in the workspace's SQLite file.
+  // Where runs, artifacts, models, deployments and the server's own records
+  // (run queue, trigger state, series, events) are kept: "" = the
+  // workspace's SQLite file; else a location metadata/open_store.h takes (a
+  // shared PostgreSQL database).
   std::string metadata;
   // The workspace's S3 store (objects.s3), if any: the artifact routes fetch
   // from it what the workspace lacks. Not owned; outlives Run().
@@ -120,10 +120,10 @@ class Server {
   std::string token_file_;
   bool loopback_ = true;
   LoadedPipelines pipelines_;
-  std::unique_ptr<metadata::SqliteControlStore> control_;  // loop thread
-  std::unique_ptr<metadata::SqliteStore> local_db_;        // loop thread: the workspace's file
-  std::unique_ptr<metadata::MetadataStore> shared_db_;     // loop thread: options.metadata's, if any
-  metadata::MetadataStore* db_ = nullptr;                  // loop thread: shared_db_ or local_db_
+  // options_.metadata, or the workspace's SQLite file: where every store below is.
+  std::string metadata_location_;
+  std::unique_ptr<metadata::ControlStore> control_;  // loop thread
+  std::unique_ptr<metadata::MetadataStore> db_;      // loop thread
   std::unique_ptr<EventBus> bus_;
   std::unique_ptr<RealTriggerProbes> probes_;
   std::unique_ptr<TriggerEngine> engine_;
@@ -131,7 +131,7 @@ class Server {
   std::unique_ptr<RunQueue> queue_;
   std::unique_ptr<FileWatcher> watcher_;
   std::unique_ptr<DeploymentMonitor> monitor_;
-  std::unique_ptr<metadata::SqliteDeploymentStore> deployments_;  // loop thread
+  std::unique_ptr<metadata::DeploymentStore> deployments_;  // loop thread: on db_'s connection
   std::unique_ptr<HttpServeClient> serve_client_;
   std::unique_ptr<RolloutController> rollouts_;
   std::unique_ptr<ServeHost> serve_host_;

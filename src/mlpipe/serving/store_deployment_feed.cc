@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "mlpipe/metadata/sqlite_deployment_store.h"
+#include "mlpipe/metadata/open_store.h"
 
 namespace mlpipe::serving {
 
@@ -41,8 +41,8 @@ class StoreDeploymentFeed : public DeploymentFeed {
 
 }  // namespace
 
-StatusOr<StoredDeployment> OpenStoredDeployment(const std::string& metadata_db, const std::string& name) {
-  ASSIGN_OR_RETURN(auto store, metadata::SqliteDeploymentStore::Open(metadata_db));
+StatusOr<StoredDeployment> OpenStoredDeployment(const std::string& metadata, const std::string& name) {
+  ASSIGN_OR_RETURN(auto store, metadata::OpenDeploymentStore(metadata));
   auto first = store->GetDeployment(name);
   if (!first.ok()) {
     if (first.status().code() == StatusCode::kNotFound) {

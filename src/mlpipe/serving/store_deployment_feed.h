@@ -20,13 +20,14 @@
 namespace mlpipe::serving {
 
 // The feed of stored deployment `name` in the metadata database at
-// `metadata_db`, with its first revision (the one to serve at start) read
-// now. NotFound (with a hint) if there is no such deployment.
+// `metadata` (a SQLite file's path or a PostgreSQL URL: metadata/open_store.h),
+// with its first revision (the one to serve at start) read now. NotFound
+// (with a hint) if there is no such deployment.
 struct StoredDeployment {
   std::unique_ptr<DeploymentFeed> feed;
   int64_t revision = 0;
   DeploymentConfig config;
 };
-StatusOr<StoredDeployment> OpenStoredDeployment(const std::string& metadata_db, const std::string& name);
+StatusOr<StoredDeployment> OpenStoredDeployment(const std::string& metadata, const std::string& name);
 
 }  // namespace mlpipe::serving

@@ -1,14 +1,15 @@
-// Deployments as stored state: revisions kept, the optimistic lock, rollouts
-// and decision records with their filters, a v6 database migrated to v7, and
-// a store sharing the registry's transaction.
-#include "mlpipe/metadata/sqlite_deployment_store.h"
-
+// Deployments as stored state on every backend (control_conformance.h):
+// revisions kept, the optimistic lock, concurrent writers of one deployment,
+// rollouts and decision records with their filters, and a store sharing the
+// registry's transaction; and a SQLite v6 database migrated to v7.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <thread>
 #include <tuple>
 
-#include "mlpipe/base/testing/temp_dir.h"
+#include "mlpipe/metadata/control_conformance.h"
 #include "mlpipe/metadata/migrations.h"
 
 namespace mlpipe::metadata {
@@ -30,20 +31,25 @@ DeploymentRevision ChurnRevision(std::string config, std::string source) {
                             .reason = "because"};
 }
 
-class SqliteDeploymentStoreTest : public ::testing::Test {
+class DeploymentStoreConformanceTest : public ControlBackendTest {
  protected:
   void SetUp() override {
-    auto s = SqliteDeploymentStore::Open(path_, 10'000, clock_);
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    store_ = std::move(*s);
+    ControlBackendTest::SetUp();
+    if (IsSkipped()) return;
+    store_ = Open();
+    ASSERT_NE(store_, nullptr);
   }
-  mlpipe::testing::TempDir tmp_{"deployments"};
-  const std::string path_ = tmp_.Sub("metadata.db");
+  // Another connection to the same database.
+  std::unique_ptr<DeploymentStore> Open() {
+    auto s = GetParam().deployments(where_, clock_);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    return s.ok() ? std::move(*s) : nullptr;
+  }
   FakeClock clock_{1'000};
-  std::unique_ptr<SqliteDeploymentStore> store_;
+  std::unique_ptr<DeploymentStore> store_;
 };
 
-TEST_F(SqliteDeploymentStoreTest, EveryPutIsANewRevisionAndOldOnesAreKept) {
+TEST_P(DeploymentStoreConformanceTest, EveryPutIsANewRevisionAndOldOnesAreKept) {
   auto r1 = store_->PutDeployment(ChurnRevision(R"({"model":"churn","w":1})", "apply a.yaml"), std::nullopt);
   ASSERT_TRUE(r1.ok()) << r1.status().ToString();
   EXPECT_EQ(*r1, 1);
@@ -80,7 +86,7 @@ TEST_F(SqliteDeploymentStoreTest, EveryPutIsANewRevisionAndOldOnesAreKept) {
   EXPECT_TRUE(store_->Revisions("other")->empty());
 }
 
-TEST_F(SqliteDeploymentStoreTest, ARevisionKeepsTheModelItServedAndTheDecisionBehindIt) {
+TEST_P(DeploymentStoreConformanceTest, ARevisionKeepsTheModelItServedAndTheDecisionBehindIt) {
   auto d = store_->RecordDecision({.kind = "apply", .deployment = "churn", .verdict = "done", .reason = "r"});
   ASSERT_TRUE(d.ok());
   auto first = ChurnRevision(R"({"model":"churn"})", "apply");
@@ -95,7 +101,7 @@ TEST_F(SqliteDeploymentStoreTest, ARevisionKeepsTheModelItServedAndTheDecisionBe
   EXPECT_FALSE(store_->GetDeployment("churn")->decision_id.has_value());
 }
 
-TEST_F(SqliteDeploymentStoreTest, TheOptimisticLockRefusesAStaleWriterAndWritesNothing) {
+TEST_P(DeploymentStoreConformanceTest, TheOptimisticLockRefusesAStaleWriterAndWritesNothing) {
   ASSERT_TRUE(store_->PutDeployment(ChurnRevision("{}", "apply"), /*expected_revision=*/0).ok());
   // Expecting "absent" when it exists, or an old revision, is Aborted.
   auto stale_create = store_->PutDeployment(ChurnRevision("{}", "apply"), 0);
@@ -109,7 +115,7 @@ TEST_F(SqliteDeploymentStoreTest, TheOptimisticLockRefusesAStaleWriterAndWritesN
   EXPECT_EQ(store_->GetDeployment("churn")->source, "second");
 }
 
-TEST_F(SqliteDeploymentStoreTest, BadRecordsAreRefused) {
+TEST_P(DeploymentStoreConformanceTest, BadRecordsAreRefused) {
   EXPECT_EQ(store_->PutDeployment(ChurnRevision("not json", "apply"), std::nullopt).status().code(),
             StatusCode::kInvalidArgument);
   auto nameless = ChurnRevision("{}", "apply");
@@ -122,7 +128,7 @@ TEST_F(SqliteDeploymentStoreTest, BadRecordsAreRefused) {
   EXPECT_TRUE(store_->ListDecisions({})->empty());
 }
 
-TEST_F(SqliteDeploymentStoreTest, ListShowsTheCurrentRevisionOfEachByName) {
+TEST_P(DeploymentStoreConformanceTest, ListShowsTheCurrentRevisionOfEachByName) {
   auto b = ChurnRevision("{}", "apply");
   b.name = "b-deploy";
   ASSERT_TRUE(store_->PutDeployment(b, std::nullopt).ok());
@@ -139,7 +145,7 @@ TEST_F(SqliteDeploymentStoreTest, ListShowsTheCurrentRevisionOfEachByName) {
   EXPECT_EQ((*list)[1].revision, 2);
 }
 
-TEST_F(SqliteDeploymentStoreTest, RolloutsRoundTripAndTheActiveFilterKeepsOnlyLiveOnes) {
+TEST_P(DeploymentStoreConformanceTest, RolloutsRoundTripAndTheActiveFilterKeepsOnlyLiveOnes) {
   Rollout r{.deployment = "churn",
             .model = "churn",
             .candidate_version = 4,
@@ -211,7 +217,7 @@ TEST(RolloutTest, ActiveStatesAreInfraGateRunningAndPaused) {
   }
 }
 
-TEST_F(SqliteDeploymentStoreTest, DecisionsRoundTripWithEveryFieldAndAFullWidthSeed) {
+TEST_P(DeploymentStoreConformanceTest, DecisionsRoundTripWithEveryFieldAndAFullWidthSeed) {
   Decision d{
       .time_ns = 77,
       .kind = "gate",
@@ -255,7 +261,7 @@ TEST_F(SqliteDeploymentStoreTest, DecisionsRoundTripWithEveryFieldAndAFullWidthS
   EXPECT_EQ(store_->GetDecision(999).status().code(), StatusCode::kNotFound);
 }
 
-TEST_F(SqliteDeploymentStoreTest, DecisionQueriesFilterByDeploymentRunRolloutKindAndPage) {
+TEST_P(DeploymentStoreConformanceTest, DecisionQueriesFilterByDeploymentRunRolloutKindAndPage) {
   std::vector<int64_t> ids;
   auto add = [&](std::string deployment, std::optional<int64_t> run, std::optional<int64_t> rollout,
                  std::string kind) {
@@ -290,7 +296,7 @@ TEST_F(SqliteDeploymentStoreTest, DecisionQueriesFilterByDeploymentRunRolloutKin
   EXPECT_TRUE(store_->ListDecisions({.deployment = "none"})->empty());
 }
 
-TEST_F(SqliteDeploymentStoreTest, DecisionCountsGroupByDeploymentKindAndVerdict) {
+TEST_P(DeploymentStoreConformanceTest, DecisionCountsGroupByDeploymentKindAndVerdict) {
   EXPECT_TRUE(store_->DecisionCounts()->empty());
   for (auto [deployment, kind, verdict] :
        std::vector<std::tuple<std::string, std::string, std::string>>{{"churn", "rollout.judge", "wait"},
@@ -308,7 +314,7 @@ TEST_F(SqliteDeploymentStoreTest, DecisionCountsGroupByDeploymentKindAndVerdict)
                                             "fraud gate pass 1"}));
 }
 
-TEST_F(SqliteDeploymentStoreTest, ARolledBackTransactionLeavesNoRevisionAndNoDecision) {
+TEST_P(DeploymentStoreConformanceTest, ARolledBackTransactionLeavesNoRevisionAndNoDecision) {
   ASSERT_TRUE(store_->Begin().ok());
   auto d = store_->RecordDecision({.kind = "apply", .deployment = "churn", .verdict = "done"});
   ASSERT_TRUE(d.ok());
@@ -320,13 +326,13 @@ TEST_F(SqliteDeploymentStoreTest, ARolledBackTransactionLeavesNoRevisionAndNoDec
   EXPECT_TRUE(store_->ListDecisions({})->empty());
 }
 
-TEST_F(SqliteDeploymentStoreTest, ASharingStoreCommitsWithTheRegistrysAliasMovesOrNotAtAll) {
-  auto registry = SqliteStore::Open(path_);
-  ASSERT_TRUE(registry.ok());
+TEST_P(DeploymentStoreConformanceTest, ASharingStoreCommitsWithTheRegistrysAliasMovesOrNotAtAll) {
+  auto registry = GetParam().registry(where_);
+  ASSERT_TRUE(registry.ok()) << registry.status().ToString();
   const std::string ref = "sha256:" + std::string(64, 'a');
   ASSERT_TRUE((*registry)->PutArtifact({ref, "model", 1, true, 1}).ok());
   ASSERT_TRUE((*registry)->RegisterModelVersion(ChurnVersion(ref), "").ok());
-  auto shared = SqliteDeploymentStore::Sharing(**registry, clock_);
+  auto shared = GetParam().sharing(**registry, clock_);
 
   {  // A failed change: neither the alias nor the revision.
     Transaction txn(**registry);
@@ -349,6 +355,38 @@ TEST_F(SqliteDeploymentStoreTest, ASharingStoreCommitsWithTheRegistrysAliasMoves
   EXPECT_EQ((*registry)->ResolveModel("churn@champion")->version, 1);
 }
 
+TEST_P(DeploymentStoreConformanceTest, ConcurrentWritersOfOneDeploymentEachGetTheirOwnRevision) {
+  // Four connections (the server's controller, CLIs on other machines)
+  // write revisions of one deployment at once: none is lost, none numbered
+  // twice, none refused.
+  constexpr int kWriters = 4, kEach = 10;
+  std::vector<std::unique_ptr<DeploymentStore>> stores;
+  for (int w = 0; w < kWriters; ++w) {
+    stores.push_back(Open());
+    ASSERT_NE(stores.back(), nullptr);
+  }
+  std::vector<std::vector<int64_t>> written(kWriters);
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWriters; ++w) {
+    threads.emplace_back([&, w] {
+      for (int i = 0; i < kEach; ++i) {
+        auto r = stores[w]->PutDeployment(ChurnRevision("{}", fmt::format("writer {}", w)), std::nullopt);
+        EXPECT_TRUE(r.ok()) << r.status().ToString();
+        if (r.ok()) written[w].push_back(*r);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::vector<int64_t> all;
+  for (const auto& w : written) all.insert(all.end(), w.begin(), w.end());
+  std::sort(all.begin(), all.end());
+  ASSERT_EQ(all.size(), static_cast<size_t>(kWriters * kEach));
+  for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i], static_cast<int64_t>(i + 1));
+  EXPECT_EQ(*store_->CurrentRevision("churn"), kWriters * kEach);
+  EXPECT_EQ(store_->Revisions("churn")->size(), static_cast<size_t>(kWriters * kEach));
+}
+
+// SQLite only: the deployment tables came with schema v7.
 TEST(DeploymentMigrationTest, AVersionSixDatabaseGainsTheDeploymentTablesAndKeepsItsData) {
   mlpipe::testing::TempDir tmp{"deployments-migration"};
   const std::string path = tmp.Sub("metadata.db");
@@ -383,6 +421,9 @@ TEST(DeploymentMigrationTest, AVersionSixDatabaseGainsTheDeploymentTablesAndKeep
   ASSERT_TRUE((*store)->PutDeployment(ChurnRevision("{}", "apply"), std::nullopt).ok());
   EXPECT_EQ(*(*store)->CurrentRevision("churn"), 1);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, DeploymentStoreConformanceTest, ::testing::ValuesIn(ControlBackends()),
+                         ControlBackendName);
 
 }  // namespace
 }  // namespace mlpipe::metadata
