@@ -5,10 +5,9 @@
 // stored JSON). The store is a connection of the feed's own, so polling never
 // waits on the serving thread's registry reads.
 //
-// Built on metadata::DeploymentStore (metadata/deployment_store.h) and
-// DeploymentConfig::FromJson, which arrive with the deployments-as-records
-// work; until both are in the tree, Open answers NotFound (the
-// file form and every other feed work without them).
+// Built on metadata::DeploymentStore (metadata/deployment_store.h), opened
+// where the workspace's metadata is (SQLite or PostgreSQL), and
+// DeploymentConfig::FromJson.
 #pragma once
 
 #include <memory>
