@@ -152,8 +152,15 @@ void StepDelegate::AttemptFailed(int job, int attempt, const exec::CommandResult
   if (!will_retry) KeepFailedOutputs(job, result);
   // A step that failed for want of disk: its end must still be written, and
   // any write may need a page the full disk lacks (SQLite then rolls back the
-  // whole batch). The reserve is for this moment.
-  if (store::NearlyFull(folders_->fs(), ws_.root())) (void)store::ReleaseSpaceReserve(ws_);
+  // whole batch, this end with it). So what it staged goes first (nothing
+  // reads a failed step's outputs: those it keeps on failure were stored
+  // just above), then the reserve. The space the reserve alone gives back
+  // was not always enough for the batch (a loaded run left the step
+  // "running" about one time in five).
+  if (store::NearlyFull(folders_->fs(), ws_.root())) {
+    for (const auto& [name, path] : st.output_paths) (void)folders_->ClearStaged(path);
+    (void)store::ReleaseSpaceReserve(ws_);
+  }
   ExecutionEnd end;
   end.status = will_retry ? metadata::ExecutionStatus::kRunning : metadata::ExecutionStatus::kFailed;
   end.attempt = attempt;
