@@ -105,7 +105,8 @@ void StepDelegate::DescribeFiles(const spec::StepSpec& step, const StepState& st
                                  exec::Command& command) const {
   exec::Command::Files& files = command.files;
   files.roots = {ws_.root(), fs::path(spec_.dir).lexically_normal().string()};
-  for (const auto& [name, version] : st.decision.inputs) files.objects.emplace_back(inv.inputs.at(name), version.ref);
+  for (const auto& [name, version] : st.decision.inputs)
+    files.objects.emplace_back(inv.inputs.at(name), version.ref);
   for (const std::string& code : step.code_files) {
     files.sent.push_back(fs::path(code).is_absolute() ? code : (fs::path(spec_.dir) / code).string());
   }
